@@ -1,0 +1,58 @@
+#include "app/cli.h"
+
+#include <ostream>
+
+#include "core/error.h"
+
+namespace ll::cli {
+
+namespace {
+
+const char* kUsage = R"(usage: layerlens [COMMAND] [OPTIONS]
+
+With no command, opens the desktop window.
+
+Commands:
+  demo      gradient-check every layer type and LeNet-5, then overfit one batch (prints numbers)
+  models    list the built-in model presets with their parameter counts
+  help      show this text
+  version   show the version
+
+Run 'layerlens COMMAND --help' for a command's options.
+)";
+
+}  // namespace
+
+bool isCliCommand(const std::vector<std::string>& args) {
+    if (args.empty()) return false;
+    const std::string& a = args[0];
+    return a == "demo" || a == "models" || a == "help" || a == "version" || a == "--help" ||
+           a == "-h" || a == "--version";
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+        out << kUsage;
+        return 0;
+    }
+    const std::string cmd = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        if (cmd == "version" || cmd == "--version") {
+            out << "layerlens " << LAYERLENS_VERSION << "\n";
+            return 0;
+        }
+        if (cmd == "demo") return demo(rest, out);
+        if (cmd == "models") return models(rest, out);
+        err << "layerlens: unknown command '" << cmd << "' (try 'layerlens help')\n";
+        return 2;
+    } catch (const UsageError& e) {
+        err << "layerlens " << cmd << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        err << "layerlens " << cmd << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace ll::cli

@@ -1,0 +1,43 @@
+#include "core/layer.h"
+
+namespace ll {
+
+std::string Layer::label() const {
+    std::string s = "layer '" + m_name + "' (" + type();
+    const std::string d = describe();
+    if (!d.empty()) s += " " + d;
+    return s + ")";
+}
+
+void Layer::forward(const Tensor& x, Tensor& y, Mode mode) {
+    LL_CHECK(&x != &y, label(), ": forward needs distinct input and output tensors");
+    if (x.rank() >= 1 && x.dim(0) == 0) shapeError(x.shape(), "empty batch");
+    y.resize(outputShape(x.shape()));
+    forwardImpl(x, y, mode);
+}
+
+void Layer::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+    if (dy.shape() != y.shape()) {
+        throw ShapeError(strCat(label(), ": output gradient has shape ", dy.shape(),
+                                " but the output has shape ", y.shape()));
+    }
+    if (dx) dx->resize(x.shape());
+    backwardImpl(x, y, dy, dx);
+}
+
+std::int64_t Layer::numParams() {
+    std::int64_t n = 0;
+    for (const Param* p : params())
+        n += p->value.numel();
+    return n;
+}
+
+void Layer::shapeError(const Shape& in, const std::string& what) const {
+    throw ShapeError(strCat(label(), ": ", what, "; got input ", in));
+}
+
+void Layer::requireRank(const Shape& in, int rank, const char* layout) const {
+    if (in.rank() != rank) shapeError(in, strCat("expects input of layout ", layout));
+}
+
+}  // namespace ll

@@ -1,0 +1,97 @@
+#pragma once
+// Layer: the unit of computation of a network.
+//
+// Gradient contract (Caffe, dlib): backward() OVERWRITES the input gradient dx and ACCUMULATES
+// (+=) into every parameter gradient. The trainer zeroes parameter gradients at the start of
+// each step (Net::zeroGrad), so several backward passes may be summed on purpose.
+//
+// A layer states its output shape from its input shape (outputShape), which throws ShapeError
+// naming the layer when the input does not fit. forward()/backward() are non-virtual: they
+// validate shapes, size the output, then call the *Impl hooks. Tensors are resized with
+// Tensor::resize, which keeps capacity, so steady-state steps do not allocate.
+// Constructors hold hyper-parameters only; resetParameters() draws initial weights.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/random.h"
+#include "core/tensor.h"
+
+namespace ll {
+
+enum class Mode { Train, Eval };
+
+/// A trainable tensor and its gradient.
+struct Param {
+    std::string name;  // "weight", "bias", ...
+    Tensor value;
+    Tensor grad;  // same shape as value
+
+    void allocate(const Shape& shape) {
+        value = Tensor(shape);
+        grad = Tensor(shape);
+    }
+};
+
+/// A named non-trainable state tensor (batch-norm running statistics), saved in checkpoints.
+struct Buffer {
+    std::string name;
+    Tensor* tensor;
+};
+
+class Layer {
+public:
+    virtual ~Layer() = default;
+
+    /// Class name as used in model files and tables: "Conv2d", "Linear", ...
+    virtual const char* type() const = 0;
+    /// Short human description of the hyper-parameters, e.g. "6→16, k5×5, s1, p0".
+    virtual std::string describe() const { return {}; }
+
+    const std::string& name() const { return m_name; }
+    void setName(std::string name) { m_name = std::move(name); }
+    /// "'conv1' (Conv2d 1→6, k5×5, s1, p2)" for error messages.
+    std::string label() const;
+
+    /// Output shape (batch dimension included) for an input of shape `in`.
+    /// Throws ShapeError naming this layer if `in` does not fit.
+    virtual Shape outputShape(const Shape& in) const = 0;
+
+    /// y = f(x). Resizes y to outputShape(x.shape()). `x` and `y` must be distinct tensors.
+    void forward(const Tensor& x, Tensor& y, Mode mode);
+    /// Given x, y = f(x) from the last forward and dy = dL/dy, overwrites *dx with dL/dx
+    /// (skipped when dx is null) and accumulates dL/dθ into every Param::grad.
+    void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx);
+
+    /// Trainable parameters (stable order); empty for parameter-free layers.
+    virtual std::vector<Param*> params() { return {}; }
+    virtual std::vector<Buffer> buffers() { return {}; }
+    /// Draws initial parameters (PyTorch defaults) and reseeds any internal randomness.
+    virtual void resetParameters(Rng& rng) { (void)rng; }
+    /// While frozen, a stochastic layer (Dropout) reuses its last random draw: gradient checks
+    /// need f to be a deterministic function between calls.
+    virtual void freezeRandomness(bool frozen) { (void)frozen; }
+    /// True for element-wise activation functions (ReLU, Sigmoid, Tanh): the analysis counts
+    /// their evaluations.
+    virtual bool isActivation() const { return false; }
+
+    std::int64_t numParams();
+
+protected:
+    virtual void forwardImpl(const Tensor& x, Tensor& y, Mode mode) = 0;
+    virtual void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) = 0;
+
+    /// Throws ShapeError: "layer 'fc1' (Linear 400→120): <what>; got input (16, 300)".
+    [[noreturn]] void shapeError(const Shape& in, const std::string& what) const;
+    /// Checks rank, naming the expected layout (e.g. "(N, C, H, W)").
+    void requireRank(const Shape& in, int rank, const char* layout) const;
+
+private:
+    std::string m_name;
+};
+
+using LayerPtr = std::unique_ptr<Layer>;
+
+}  // namespace ll

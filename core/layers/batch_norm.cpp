@@ -1,0 +1,157 @@
+#include "core/layers/batch_norm.h"
+
+#include <cmath>
+
+namespace ll {
+
+BatchNorm::BatchNorm(int channels, float eps, float momentum)
+    : m_channels(channels), m_eps(eps), m_momentum(momentum) {
+    if (channels <= 0)
+        throw ModelError(strCat("BatchNorm needs a positive channel count, got ", channels));
+    if (!(eps > 0.0f) || !(momentum >= 0.0f && momentum <= 1.0f)) {
+        throw ModelError(strCat("BatchNorm needs eps > 0 and momentum in [0, 1], got eps=", eps,
+                                " momentum=", momentum));
+    }
+    m_gamma.name = "weight";
+    m_gamma.allocate({channels});
+    m_beta.name = "bias";
+    m_beta.allocate({channels});
+    m_runningMean = Tensor({channels});
+    m_runningVar = Tensor({channels}, 1.0f);
+    m_gamma.value.fill(1.0f);
+}
+
+std::string BatchNorm::describe() const {
+    return strCat(m_channels, " channels");
+}
+
+std::vector<Buffer> BatchNorm::buffers() {
+    return {{"running_mean", &m_runningMean}, {"running_var", &m_runningVar}};
+}
+
+void BatchNorm::resetParameters(Rng&) {
+    m_gamma.value.fill(1.0f);
+    m_beta.value.setZero();
+    m_runningMean.setZero();
+    m_runningVar.fill(1.0f);
+}
+
+int BatchNorm::spatial(const Shape& s) {
+    int n = 1;
+    for (int i = 2; i < s.rank(); ++i)
+        n *= s[i];
+    return n;
+}
+
+Shape BatchNorm1d::outputShape(const Shape& in) const {
+    if (in.rank() != 2 && in.rank() != 3) shapeError(in, "expects input (N, C) or (N, C, L)");
+    if (in[1] != m_channels) shapeError(in, strCat("expects ", m_channels, " channels"));
+    return in;
+}
+
+Shape BatchNorm2d::outputShape(const Shape& in) const {
+    requireRank(in, 4, "(N, C, H, W)");
+    if (in[1] != m_channels) shapeError(in, strCat("expects ", m_channels, " channels"));
+    return in;
+}
+
+void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
+    const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
+    const std::int64_t M = static_cast<std::int64_t>(N) * S;
+    m_lastTrain = mode == Mode::Train;
+    m_mean.resize({C});
+    m_invStd.resize({C});
+    if (m_lastTrain && M < 2) {
+        throw ShapeError(strCat(
+            label(), ": needs more than one value per channel in training; got input ", x.shape()));
+    }
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; ++c) {
+        double mean, var;
+        if (m_lastTrain) {
+            // Two passes in double: exact enough for large batches of large activations.
+            double s = 0.0;
+            for (int n = 0; n < N; ++n) {
+                const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i)
+                    s += p[i];
+            }
+            mean = s / static_cast<double>(M);
+            double ss = 0.0;
+            for (int n = 0; n < N; ++n) {
+                const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i)
+                    ss += (p[i] - mean) * (p[i] - mean);
+            }
+            var = ss / static_cast<double>(M);
+            const double unbiased = ss / static_cast<double>(M - 1);
+            m_runningMean[c] =
+                static_cast<float>((1.0 - m_momentum) * m_runningMean[c] + m_momentum * mean);
+            m_runningVar[c] =
+                static_cast<float>((1.0 - m_momentum) * m_runningVar[c] + m_momentum * unbiased);
+        } else {
+            mean = m_runningMean[c];
+            var = m_runningVar[c];
+        }
+        const float invStd = static_cast<float>(1.0 / std::sqrt(var + m_eps));
+        m_mean[c] = static_cast<float>(mean);
+        m_invStd[c] = invStd;
+        // y = γ (x − μ) / σ + β, folded into one multiply-add per element.
+        const float a = m_gamma.value[c] * invStd;
+        const float b = m_beta.value[c] - a * static_cast<float>(mean);
+        for (int n = 0; n < N; ++n) {
+            const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+            const float* p = x.data() + off;
+            float* q = y.data() + off;
+            for (int i = 0; i < S; ++i)
+                q[i] = a * p[i] + b;
+        }
+    }
+}
+
+void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+    const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
+    const double M = static_cast<double>(N) * S;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; ++c) {
+        const float mean = m_mean[c], invStd = m_invStd[c];
+        // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.
+        double sumDy = 0.0, sumDyXhat = 0.0;
+        for (int n = 0; n < N; ++n) {
+            const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+            for (int i = 0; i < S; ++i) {
+                const double g = dy[off + i];
+                sumDy += g;
+                sumDyXhat += g * (x[off + i] - mean) * invStd;
+            }
+        }
+        m_gamma.grad[c] += static_cast<float>(sumDyXhat);
+        m_beta.grad[c] += static_cast<float>(sumDy);
+        if (!dx) continue;
+        const float gamma = m_gamma.value[c];
+        if (m_lastTrain) {
+            // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), the batch statistics being functions of
+            // x.
+            const float k = gamma * invStd;
+            const float mDy = static_cast<float>(sumDy / M),
+                        mDyXhat = static_cast<float>(sumDyXhat / M);
+            for (int n = 0; n < N; ++n) {
+                const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i) {
+                    const float xhat = (x[off + i] - mean) * invStd;
+                    (*dx)[off + i] = k * (dy[off + i] - mDy - xhat * mDyXhat);
+                }
+            }
+        } else {
+            // Eval mode: running statistics are constants, so the layer is affine.
+            const float k = gamma * invStd;
+            for (int n = 0; n < N; ++n) {
+                const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i)
+                    (*dx)[off + i] = k * dy[off + i];
+            }
+        }
+    }
+}
+
+}  // namespace ll

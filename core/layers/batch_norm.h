@@ -1,0 +1,60 @@
+#pragma once
+// Batch normalization (Ioffe & Szegedy 2015), PyTorch semantics: momentum 0.1, eps 1e-5,
+// biased batch variance to normalize, unbiased variance in the running estimate.
+// BatchNorm1d and BatchNorm2d share this code; they differ only in the layouts they accept.
+
+#include "core/layer.h"
+
+namespace ll {
+
+class BatchNorm : public Layer {
+public:
+    std::string describe() const override;
+    std::vector<Param*> params() override { return {&m_gamma, &m_beta}; }
+    std::vector<Buffer> buffers() override;
+    void resetParameters(Rng& rng) override;
+
+    int channels() const { return m_channels; }
+    float eps() const { return m_eps; }
+    float momentum() const { return m_momentum; }
+    Param& gamma() { return m_gamma; }
+    Param& beta() { return m_beta; }
+    Tensor& runningMean() { return m_runningMean; }
+    Tensor& runningVar() { return m_runningVar; }
+
+protected:
+    BatchNorm(int channels, float eps, float momentum);
+    void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;
+    void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
+    /// Elements per channel per sample (H·W, or L, or 1).
+    static int spatial(const Shape& s);
+
+    int m_channels;
+    float m_eps, m_momentum;
+    Param m_gamma, m_beta;  // (C): scale, shift
+    Tensor m_runningMean;   // (C)
+    Tensor m_runningVar;    // (C)
+    Tensor m_mean;          // (C): statistics used by the last forward
+    Tensor m_invStd;        // (C): 1/sqrt(var + eps) used by the last forward
+    bool m_lastTrain = false;
+};
+
+/// Input (N, C) or (N, C, L).
+class BatchNorm1d : public BatchNorm {
+public:
+    explicit BatchNorm1d(int channels, float eps = 1e-5f, float momentum = 0.1f)
+        : BatchNorm(channels, eps, momentum) {}
+    const char* type() const override { return "BatchNorm1d"; }
+    Shape outputShape(const Shape& in) const override;
+};
+
+/// Input (N, C, H, W).
+class BatchNorm2d : public BatchNorm {
+public:
+    explicit BatchNorm2d(int channels, float eps = 1e-5f, float momentum = 0.1f)
+        : BatchNorm(channels, eps, momentum) {}
+    const char* type() const override { return "BatchNorm2d"; }
+    Shape outputShape(const Shape& in) const override;
+};
+
+}  // namespace ll

@@ -1,0 +1,49 @@
+#pragma once
+// Convolution kernels shared by Conv2d and SparseConv2d: im2col + one GEMM per batch sample,
+// samples spread over threads (OpenMP). Eigen GEMMs run single-threaded inside the parallel loop.
+
+#include <vector>
+
+namespace ll {
+
+/// Sizes of one 2-D convolution (cross-correlation, as in every DL framework).
+struct ConvGeometry {
+    int C = 0, H = 0, W = 0;    // input channels, height, width
+    int K = 0, Ho = 0, Wo = 0;  // output channels, height, width
+    int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+
+    int colRows() const { return C * kh * kw; }
+    int colCols() const { return Ho * Wo; }
+    /// True when the column matrix equals the input (1×1 kernel, stride 1, no padding).
+    bool isPointwise() const {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+    }
+};
+
+/// Output size of a sliding window: floor((in + 2 pad - k) / stride) + 1 (may be <= 0 when the
+/// window does not fit).
+inline int slidingOutputSize(int in, int k, int stride, int pad) {
+    const int span = in + 2 * pad - k;
+    return span < 0 ? 0 : span / stride + 1;
+}
+
+/// Per-layer scratch space, sized on first use and reused afterwards.
+struct ConvWorkspace {
+    std::vector<float> dWPartials;  // (threads, K, C*kh*kw)
+    std::vector<float> dbPartials;  // (threads, K)
+};
+
+/// col (C*kh*kw, Ho*Wo) from one sample x (C, H, W); zero where the window reads padding.
+void im2col(const float* x, const ConvGeometry& g, float* col);
+/// dx (C, H, W) += scatter of dcol (C*kh*kw, Ho*Wo); the inverse bookkeeping of im2col.
+void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx);
+
+/// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C*kh*kw)) + b (K) (b may be null).
+void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
+                 float* y);
+/// dW (K, C*kh*kw) += Σ_n dy_n col_nᵀ; db (K) += Σ dy (if non-null);
+/// dx (N, C, H, W) = col2im(Wᵀ dy_n) (overwritten, if non-null).
+void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
+                  float* dW, float* db, float* dx, ConvWorkspace& ws);
+
+}  // namespace ll

@@ -1,0 +1,20 @@
+#include "core/layers/flatten.h"
+
+#include <algorithm>
+
+namespace ll {
+
+Shape Flatten::outputShape(const Shape& in) const {
+    if (in.rank() < 2) shapeError(in, "expects input (N, ...) of rank 2 or more");
+    return {in[0], static_cast<int>(in.numel() / std::max(in[0], 1))};
+}
+
+void Flatten::forwardImpl(const Tensor& x, Tensor& y, Mode) {
+    std::copy(x.data(), x.data() + x.numel(), y.data());
+}
+
+void Flatten::backwardImpl(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
+    if (dx) std::copy(dy.data(), dy.data() + dy.numel(), dx->data());
+}
+
+}  // namespace ll

@@ -1,0 +1,61 @@
+#include "core/layers/linear.h"
+
+#include "core/layers/init.h"
+
+namespace ll {
+
+Linear::Linear(int in, int out, bool bias) : m_in(in), m_out(out), m_hasBias(bias) {
+    if (in <= 0 || out <= 0) {
+        throw ModelError(strCat("Linear needs positive sizes, got ", in, "→", out));
+    }
+    m_weight.name = "weight";
+    m_weight.allocate({out, in});
+    if (bias) {
+        m_bias.name = "bias";
+        m_bias.allocate({out});
+    }
+}
+
+std::string Linear::describe() const {
+    return strCat(m_in, "→", m_out, m_hasBias ? "" : ", no bias");
+}
+
+Shape Linear::outputShape(const Shape& in) const {
+    if (in.rank() != 2) {
+        shapeError(in, strCat("expects input (N, ", m_in, ")",
+                              in.rank() > 2 ? " — add a Flatten layer before it" : ""));
+    }
+    if (in[1] != m_in) shapeError(in, strCat("expects ", m_in, " input features"));
+    return {in[0], m_out};
+}
+
+std::vector<Param*> Linear::params() {
+    if (m_hasBias) return {&m_weight, &m_bias};
+    return {&m_weight};
+}
+
+void Linear::resetParameters(Rng& rng) {
+    kaimingUniformA5(m_weight.value, m_in, rng);
+    if (m_hasBias) fanInUniform(m_bias.value, m_in, rng);
+}
+
+void Linear::forwardImpl(const Tensor& x, Tensor& y, Mode) {
+    const int N = x.dim(0);
+    auto X = x.matrix(N, m_in);
+    auto W = m_weight.value.matrix(m_out, m_in);
+    auto Y = y.matrix(N, m_out);
+    Y.noalias() = X * W.transpose();
+    if (m_hasBias) Y.rowwise() += m_bias.value.vector().transpose();
+}
+
+void Linear::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+    const int N = x.dim(0);
+    auto X = x.matrix(N, m_in);
+    auto dY = dy.matrix(N, m_out);
+    // dW += dYᵀ X ; db += column sums of dY ; dX = dY W.
+    m_weight.grad.matrix(m_out, m_in).noalias() += dY.transpose() * X;
+    if (m_hasBias) m_bias.grad.vector() += dY.colwise().sum().transpose();
+    if (dx) dx->matrix(N, m_in).noalias() = dY * m_weight.value.matrix(m_out, m_in);
+}
+
+}  // namespace ll

@@ -1,0 +1,64 @@
+#include "core/layers/max_pool2d.h"
+
+#include <limits>
+
+namespace ll {
+
+MaxPool2d::MaxPool2d(Window2d window) : m_win(window) {
+    validatePoolWindow(window, "MaxPool2d");
+}
+
+void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
+    const int N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
+    const int Ho = y.dim(2), Wo = y.dim(3);
+    m_argmax.resize(static_cast<std::size_t>(y.numel()));
+    const int planes = N * C;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < planes; ++p) {
+        const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
+        float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
+        std::int32_t* arg = m_argmax.data() + static_cast<std::int64_t>(p) * Ho * Wo;
+        for (int oh = 0; oh < Ho; ++oh) {
+            const int h0 = oh * m_win.sh - m_win.ph;
+            const int hs = std::max(h0, 0), he = std::min(h0 + m_win.kh, H);
+            for (int ow = 0; ow < Wo; ++ow) {
+                const int w0 = ow * m_win.sw - m_win.pw;
+                const int ws = std::max(w0, 0), we = std::min(w0 + m_win.kw, W);
+                float best = -std::numeric_limits<float>::infinity();
+                int bestAt = hs * W + ws;
+                for (int h = hs; h < he; ++h) {
+                    for (int w = ws; w < we; ++w) {
+                        const float v = in[h * W + w];
+                        // First maximum wins; NaN propagates like PyTorch.
+                        if (v > best || v != v) {
+                            best = v;
+                            bestAt = h * W + w;
+                            if (v != v) goto done;
+                        }
+                    }
+                }
+            done:
+                out[oh * Wo + ow] = best;
+                arg[oh * Wo + ow] = bestAt;
+            }
+        }
+    }
+}
+
+void MaxPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+    if (!dx) return;
+    const int H = x.dim(2), W = x.dim(3);
+    const int HoWo = y.dim(2) * y.dim(3);
+    const int planes = x.dim(0) * x.dim(1);
+    dx->setZero();
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < planes; ++p) {
+        float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
+        const float* d = dy.data() + static_cast<std::int64_t>(p) * HoWo;
+        const std::int32_t* arg = m_argmax.data() + static_cast<std::int64_t>(p) * HoWo;
+        for (int i = 0; i < HoWo; ++i)
+            g[arg[i]] += d[i];
+    }
+}
+
+}  // namespace ll

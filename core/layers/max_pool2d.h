@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/layers/pool_common.h"
+
+namespace ll {
+
+/// Max pooling over kh×kw windows; padding never wins (acts as −∞), like PyTorch.
+class MaxPool2d : public Layer {
+public:
+    explicit MaxPool2d(Window2d window);
+
+    const char* type() const override { return "MaxPool2d"; }
+    std::string describe() const override { return m_win.str(); }
+    Shape outputShape(const Shape& in) const override { return poolOutputShape(*this, m_win, in); }
+    const Window2d& window() const { return m_win; }
+
+protected:
+    void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;
+    void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
+
+private:
+    Window2d m_win;
+    std::vector<std::int32_t>
+        m_argmax;  // (N, C, Ho, Wo): offset of the max inside its (H, W) plane
+};
+
+}  // namespace ll

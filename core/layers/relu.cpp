@@ -1,0 +1,19 @@
+#include "core/layers/relu.h"
+
+namespace ll {
+
+void ReLU::forwardImpl(const Tensor& x, Tensor& y, Mode) {
+    y.vector() = x.vector().cwiseMax(0.0f);
+}
+
+void ReLU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+    if (!dx) return;
+    const std::int64_t n = x.numel();
+    const float* xp = x.data();
+    const float* g = dy.data();
+    float* out = dx->data();
+    for (std::int64_t i = 0; i < n; ++i)
+        out[i] = xp[i] > 0.0f ? g[i] : 0.0f;
+}
+
+}  // namespace ll

@@ -1,0 +1,54 @@
+#pragma once
+// Model files: a small JSON description of a network (documented in README.md, "Model files").
+//
+// {
+//   "name": "lenet5", "input": [1, 28, 28], "dataset": "mnist", "loss": "cross_entropy",
+//   "defaults": {"optimizer": "sgd", "lr": 0.1, "batch": 100, "epochs": 10},
+//   "layers": [ {"type": "Conv2d", "out": 6, "kernel": 5, "padding": 2}, {"type": "Tanh"}, ... ]
+// }
+//
+// Input channels and features are inferred from the previous layer's output; when a file gives
+// them ("in") they are checked. Presets are the JSON files of resources/models, compiled in.
+
+#include <string>
+#include <vector>
+
+#include "core/net.h"
+
+namespace ll {
+
+/// Training defaults a model file may name.
+struct ModelDefaults {
+    std::string dataset = "mnist";
+    std::string loss = "cross_entropy";
+    std::string optimizer = "sgd";
+    float lr = 0.01f;
+    float momentum = 0.9f;
+    float weightDecay = 0.0f;
+    int batch = 64;
+    int epochs = 1;
+    std::vector<int> classes;  // a two-class task, e.g. {4, 9}; empty for all classes
+};
+
+struct ModelSpec {
+    std::string name;
+    std::string description;
+    std::string source;  // "preset" or the file path
+    std::string json;    // the document, for checkpoints and run records
+    ModelDefaults defaults;
+};
+
+/// Builds a net from a model document. Throws ModelError naming the layer (index, name, type)
+/// and the shapes when the document is malformed or inconsistent.
+Net buildNet(const std::string& jsonText, ModelSpec* spec = nullptr,
+             const std::string& source = "model");
+/// Reads and builds a model file. Throws DataError when the file cannot be read.
+Net loadModelFile(const std::string& path, ModelSpec* spec = nullptr);
+/// Names of the compiled-in presets, sorted.
+std::vector<std::string> presetNames();
+/// The JSON text of a preset; throws UsageError listing the presets for an unknown name.
+const std::string& presetJson(const std::string& name);
+/// A preset by name, or a model file when `nameOrPath` is not a preset name.
+Net loadModel(const std::string& nameOrPath, ModelSpec* spec = nullptr);
+
+}  // namespace ll

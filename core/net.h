@@ -1,0 +1,92 @@
+#pragma once
+// Net: a sequence of layers that keeps every layer's activation (and its gradient) for
+// inspection — the desktop app draws them — and back-propagates through them.
+//
+// Ownership is plain: the Net owns its layers and all activation tensors.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/layer.h"
+
+namespace ll {
+
+struct NamedParam {
+    std::string name;  // "<layer>.<param>", e.g. "conv1.weight"
+    Param* param;
+};
+
+struct NamedBuffer {
+    std::string name;  // "<layer>.<buffer>", e.g. "bn1.running_mean"
+    Tensor* tensor;
+};
+
+class Net {
+public:
+    /// `inputSample` is the shape of one input without the batch dimension, e.g. (1, 28, 28).
+    explicit Net(std::string name = "net", Shape inputSample = {});
+    Net(Net&&) noexcept = default;
+    Net& operator=(Net&&) noexcept = default;
+
+    /// Appends a layer. An unnamed layer gets a name like "conv2" or "fc1". Throws ModelError for
+    /// a duplicate name and ShapeError (naming the layer) if it does not fit the previous output.
+    Layer& add(LayerPtr layer);
+    template <typename L, typename... Args>
+    L& emplace(Args&&... args) {
+        return static_cast<L&>(add(std::make_unique<L>(std::forward<Args>(args)...)));
+    }
+
+    const std::string& name() const { return m_name; }
+    void setName(std::string n) { m_name = std::move(n); }
+    const Shape& inputSample() const { return m_inputSample; }
+    int size() const { return static_cast<int>(m_layers.size()); }
+    Layer& layer(int i) { return *m_layers.at(static_cast<std::size_t>(i)); }
+    const Layer& layer(int i) const { return *m_layers.at(static_cast<std::size_t>(i)); }
+    /// Index of the layer with that name, or -1.
+    int indexOf(const std::string& layerName) const;
+    /// Output shape of each layer for one sample (batch dimension 1).
+    std::vector<Shape> outputShapes() const;
+    /// Output shape of the whole net for one sample (batch dimension 1).
+    Shape outputSample() const;
+
+    /// Draws all parameters from `seed` (each layer gets its own split stream, in order).
+    void resetParameters(std::uint64_t seed);
+
+    /// Runs every layer; returns the last activation (valid until the next forward).
+    const Tensor& forward(const Tensor& x, Mode mode);
+    /// Back-propagates dL/d(output) through the activations of the last forward. Parameter
+    /// gradients accumulate; activation gradients are overwritten. The gradient with respect to
+    /// the input is computed only when wantInputGrad (saliency, effective receptive fields).
+    void backward(const Tensor& dOut, bool wantInputGrad = false);
+
+    const Tensor& input() const { return m_input; }
+    const Tensor& activation(int i) const { return m_acts.at(static_cast<std::size_t>(i)); }
+    const Tensor& activationGrad(int i) const { return m_grads.at(static_cast<std::size_t>(i)); }
+    const Tensor& inputGrad() const { return m_inputGrad; }
+    const Tensor& output() const;
+
+    std::vector<Param*> params();
+    std::vector<NamedParam> namedParams();
+    std::vector<NamedBuffer> namedBuffers();
+    void zeroGrad();
+    std::int64_t numParams();
+    void freezeRandomness(bool frozen);
+
+    /// One line per layer: name, type, description, output shape, parameter count.
+    std::string summary();
+
+private:
+    Shape batchOfOne() const;  // (1, input sample...)
+
+    std::string m_name;
+    Shape m_inputSample;
+    std::vector<LayerPtr> m_layers;
+    Tensor m_input;               // copy of the last input, (N, ...)
+    std::vector<Tensor> m_acts;   // m_acts[i]: output of layer i
+    std::vector<Tensor> m_grads;  // m_grads[i]: dL/d(output of layer i)
+    Tensor m_inputGrad;           // dL/d(input), when requested
+};
+
+}  // namespace ll

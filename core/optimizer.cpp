@@ -1,0 +1,173 @@
+#include "core/optimizer.h"
+
+#include <cmath>
+
+namespace ll {
+
+namespace {
+std::vector<Tensor> zerosLike(const std::vector<Param*>& params) {
+    std::vector<Tensor> out;
+    for (const Param* p : params)
+        out.emplace_back(p->value.shape());
+    return out;
+}
+}  // namespace
+
+Optimizer::Optimizer(std::vector<Param*> params, const OptimizerOptions& options)
+    : m_params(std::move(params)), m_opt(options) {
+    if (!(options.lr >= 0.0f) || !std::isfinite(options.lr)) {
+        throw UsageError(strCat("learning rate must be a finite number >= 0, got ", options.lr));
+    }
+    if (!(options.weightDecay >= 0.0f)) {
+        throw UsageError(strCat("weight decay must be >= 0, got ", options.weightDecay));
+    }
+    if (!(options.momentum >= 0.0f && options.momentum < 1.0f)) {
+        throw UsageError(strCat("momentum must be in [0, 1), got ", options.momentum));
+    }
+}
+
+void Optimizer::step() {
+    ++m_steps;
+    for (std::size_t i = 0; i < m_params.size(); ++i) {
+        Param& p = *m_params[i];
+        const float* g = p.grad.data();
+        if (m_opt.weightDecay > 0.0f) {
+            if (m_opt.decayMode == WeightDecayMode::L2) {
+                m_scratch.resize(static_cast<std::size_t>(p.grad.numel()));
+                Eigen::Map<Eigen::VectorXf> s(m_scratch.data(), p.grad.numel());
+                s = p.grad.vector() + m_opt.weightDecay * p.value.vector();
+                g = m_scratch.data();
+            } else {
+                p.value.vector() *= 1.0f - m_opt.lr * m_opt.weightDecay;
+            }
+        }
+        update(i, p, g);
+    }
+}
+
+void Optimizer::zeroGrad() {
+    for (Param* p : m_params)
+        p->grad.setZero();
+}
+
+void Sgd::update(std::size_t, Param& p, const float* g) {
+    p.value.vector() -= m_opt.lr * ConstVectorMap(g, p.value.numel());
+}
+
+Momentum::Momentum(std::vector<Param*> params, const OptimizerOptions& options, Form form)
+    : Optimizer(std::move(params), options), m_form(form) {
+    m_buf = zerosLike(m_params);
+    m_shadow.resize(m_params.size());
+    m_shadowPrev.resize(m_params.size());
+}
+
+std::vector<NamedState> Momentum::state() {
+    std::vector<NamedState> out;
+    const char* what = m_form == Form::II ? "velocity" : "previous";
+    for (std::size_t i = 0; i < m_buf.size(); ++i)
+        out.push_back({strCat(i, ".", what), &m_buf[i]});
+    return out;
+}
+
+void Momentum::update(std::size_t i, Param& p, const float* g) {
+    const float a = m_opt.lr, b = m_opt.momentum;
+    if (m_form == Form::II) {
+        auto v = m_buf[i].vector();
+        v = ConstVectorMap(g, p.value.numel()) + b * v;  // v⁺ = g + β v
+        p.value.vector() -= a * v;                       // θ⁺ = θ − α v⁺
+        return;
+    }
+    // Form I remembers θ⁻. It runs on a double shadow of θ and θ⁻: in float, the rounding of θ
+    // re-enters every later step through θ − θ⁻ (amplified up to 1/(1 − β)), which form II does
+    // not suffer; with the shadow both forms follow the same exact trajectory.
+    std::vector<double>& th = m_shadow[i];
+    std::vector<double>& prev = m_shadowPrev[i];
+    const std::size_t n = static_cast<std::size_t>(p.value.numel());
+    float* t = p.value.data();
+    float* prevF = m_buf[i].data();
+    bool stale = th.size() != n;
+    for (std::size_t k = 0; !stale && k < n; ++k)
+        stale = static_cast<float>(th[k]) != t[k];
+    if (stale) {
+        // First step, or θ was set from outside (checkpoint, reset): restart from the float
+        // values; before the first step θ⁻ = θ (no motion yet).
+        th.assign(t, t + n);
+        prev.resize(n);
+        for (std::size_t k = 0; k < n; ++k)
+            prev[k] = m_steps == 1 ? th[k] : prevF[k];
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        const double next =
+            th[k] - static_cast<double>(a) * g[k] + static_cast<double>(b) * (th[k] - prev[k]);
+        prev[k] = th[k];  // θ⁻ ← θ
+        th[k] = next;     // θ⁺ = θ − α g + β (θ − θ⁻)
+        t[k] = static_cast<float>(next);
+        prevF[k] = static_cast<float>(prev[k]);
+    }
+}
+
+Nesterov::Nesterov(std::vector<Param*> params, const OptimizerOptions& options)
+    : Optimizer(std::move(params), options), m_v(zerosLike(m_params)) {}
+
+std::vector<NamedState> Nesterov::state() {
+    std::vector<NamedState> out;
+    for (std::size_t i = 0; i < m_v.size(); ++i)
+        out.push_back({strCat(i, ".velocity"), &m_v[i]});
+    return out;
+}
+
+void Nesterov::update(std::size_t i, Param& p, const float* g) {
+    ConstVectorMap grad(g, p.value.numel());
+    auto v = m_v[i].vector();
+    v = grad + m_opt.momentum * v;
+    p.value.vector() -= m_opt.lr * (grad + m_opt.momentum * v);
+}
+
+Adam::Adam(std::vector<Param*> params, const OptimizerOptions& options)
+    : Optimizer(std::move(params), options), m_m(zerosLike(m_params)), m_v(zerosLike(m_params)) {
+    if (!(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f &&
+          options.beta2 < 1.0f && options.eps > 0.0f)) {
+        throw UsageError(strCat("Adam needs beta1, beta2 in [0, 1) and eps > 0, got ",
+                                options.beta1, ", ", options.beta2, ", ", options.eps));
+    }
+}
+
+std::vector<NamedState> Adam::state() {
+    std::vector<NamedState> out;
+    for (std::size_t i = 0; i < m_m.size(); ++i) {
+        out.push_back({strCat(i, ".m"), &m_m[i]});
+        out.push_back({strCat(i, ".v"), &m_v[i]});
+    }
+    return out;
+}
+
+void Adam::update(std::size_t i, Param& p, const float* g) {
+    ConstVectorMap grad(g, p.value.numel());
+    auto m = m_m[i].vector();
+    auto v = m_v[i].vector();
+    const float b1 = m_opt.beta1, b2 = m_opt.beta2;
+    m = b1 * m + (1.0f - b1) * grad;
+    v = b2 * v + (1.0f - b2) * grad.cwiseProduct(grad);
+    const double t = static_cast<double>(m_steps);
+    const float c1 = static_cast<float>(1.0 - std::pow(b1, t));
+    const float c2 = static_cast<float>(1.0 - std::pow(b2, t));
+    // θ ← θ − α m̂ / (√v̂ + ε), with m̂ = m / c1, v̂ = v / c2 (PyTorch's arrangement).
+    const float stepSize = m_opt.lr / c1;
+    const float sqrtC2 = std::sqrt(c2);
+    p.value.vector().array() -= stepSize * m.array() / (v.array().sqrt() / sqrtC2 + m_opt.eps);
+}
+
+std::unique_ptr<Optimizer> makeOptimizer(const std::string& name, std::vector<Param*> params,
+                                         const OptimizerOptions& options) {
+    if (name == "sgd") return std::make_unique<Sgd>(std::move(params), options);
+    if (name == "momentum") return std::make_unique<Momentum>(std::move(params), options);
+    if (name == "momentum_form1") {
+        return std::make_unique<Momentum>(std::move(params), options, Momentum::Form::I);
+    }
+    if (name == "nesterov") return std::make_unique<Nesterov>(std::move(params), options);
+    if (name == "adam") return std::make_unique<Adam>(std::move(params), options);
+    throw UsageError(strCat("unknown optimizer '", name,
+                            "' (expected sgd, momentum, momentum_form1, nesterov or adam)"));
+}
+
+}  // namespace ll

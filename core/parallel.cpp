@@ -1,0 +1,23 @@
+#include "core/parallel.h"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+
+namespace ll {
+
+void setNumThreads(int n) {
+    if (n <= 0) n = omp_get_num_procs();
+    omp_set_num_threads(n);
+    Eigen::setNbThreads(n);
+}
+
+int numThreads() {
+    return omp_get_max_threads();
+}
+
+int threadIndex() {
+    return omp_get_thread_num();
+}
+
+}  // namespace ll

@@ -1,0 +1,131 @@
+#include "core/tensor.h"
+
+#include <cmath>
+#include <ostream>
+
+namespace ll {
+
+void Shape::validate() const {
+    for (int d : m_dims) {
+        if (d < 0) throw ShapeError(strCat("negative dimension in shape ", str()));
+    }
+}
+
+std::int64_t Shape::numel() const {
+    std::int64_t n = 1;
+    for (int d : m_dims)
+        n *= d;
+    return n;
+}
+
+Shape Shape::withBatch(int n) const {
+    LL_CHECK(rank() >= 1, "withBatch on a scalar shape");
+    std::vector<int> d = m_dims;
+    d[0] = n;
+    return Shape(d);
+}
+
+Shape Shape::sample() const {
+    LL_CHECK(rank() >= 1, "sample() of a scalar shape");
+    return Shape(std::vector<int>(m_dims.begin() + 1, m_dims.end()));
+}
+
+std::string Shape::str() const {
+    std::string s = "(";
+    for (std::size_t i = 0; i < m_dims.size(); ++i) {
+        if (i) s += ", ";
+        s += std::to_string(m_dims[i]);
+    }
+    return s + ")";
+}
+
+std::ostream& operator<<(std::ostream& os, const Shape& s) {
+    return os << s.str();
+}
+
+Tensor::Tensor(const Shape& shape)
+    : m_shape(shape), m_data(static_cast<std::size_t>(shape.numel())) {}
+
+Tensor::Tensor(const Shape& shape, float value)
+    : m_shape(shape), m_data(static_cast<std::size_t>(shape.numel()), value) {}
+
+Tensor::Tensor(const Shape& shape, std::vector<float> values)
+    : m_shape(shape), m_data(std::move(values)) {
+    if (static_cast<std::int64_t>(m_data.size()) != shape.numel()) {
+        throw ShapeError(strCat("tensor of shape ", shape, " needs ", shape.numel(),
+                                " values, got ", m_data.size()));
+    }
+}
+
+float& Tensor::at(int n, int c, int h, int w) {
+    LL_CHECK(rank() == 4, "at(n,c,h,w) on tensor of shape ", m_shape);
+    LL_CHECK(n >= 0 && n < dim(0) && c >= 0 && c < dim(1) && h >= 0 && h < dim(2) && w >= 0 &&
+                 w < dim(3),
+             "index (", n, ", ", c, ", ", h, ", ", w, ") out of range for ", m_shape);
+    return m_data[static_cast<std::size_t>(offset(n, c, h, w, dim(1), dim(2), dim(3)))];
+}
+
+float Tensor::at(int n, int c, int h, int w) const {
+    return const_cast<Tensor*>(this)->at(n, c, h, w);
+}
+
+void Tensor::resize(const Shape& shape) {
+    m_shape = shape;
+    m_data.resize(static_cast<std::size_t>(shape.numel()));
+}
+
+void Tensor::reshape(const Shape& shape) {
+    if (shape.numel() != numel()) {
+        throw ShapeError(strCat("cannot reshape ", m_shape, " (", numel(), " elements) to ", shape,
+                                " (", shape.numel(), " elements)"));
+    }
+    m_shape = shape;
+}
+
+void Tensor::fill(float v) {
+    std::fill(m_data.begin(), m_data.end(), v);
+}
+
+MatrixMap Tensor::matrix(int rows, int cols) {
+    LL_CHECK(static_cast<std::int64_t>(rows) * cols == numel(), "matrix(", rows, ", ", cols,
+             ") view of tensor ", m_shape);
+    return MatrixMap(m_data.data(), rows, cols);
+}
+
+ConstMatrixMap Tensor::matrix(int rows, int cols) const {
+    LL_CHECK(static_cast<std::int64_t>(rows) * cols == numel(), "matrix(", rows, ", ", cols,
+             ") view of tensor ", m_shape);
+    return ConstMatrixMap(m_data.data(), rows, cols);
+}
+
+MatrixMap Tensor::matrix2d() {
+    LL_CHECK(rank() >= 1, "matrix2d of a scalar");
+    const int rows = dim(0);
+    return matrix(rows, rows ? static_cast<int>(numel() / rows) : 0);
+}
+
+ConstMatrixMap Tensor::matrix2d() const {
+    LL_CHECK(rank() >= 1, "matrix2d of a scalar");
+    const int rows = dim(0);
+    return matrix(rows, rows ? static_cast<int>(numel() / rows) : 0);
+}
+
+bool Tensor::allFinite() const {
+    for (float v : m_data) {
+        if (!std::isfinite(v)) return false;
+    }
+    return true;
+}
+
+double Tensor::sumSquares() const {
+    double s = 0.0;
+    for (float v : m_data)
+        s += static_cast<double>(v) * v;
+    return s;
+}
+
+double Tensor::norm() const {
+    return std::sqrt(sumSquares());
+}
+
+}  // namespace ll

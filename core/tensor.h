@@ -1,0 +1,114 @@
+#pragma once
+// Tensor: one contiguous, owning, row-major float32 buffer plus its shape.
+//
+// Image batches use NCHW; the element (n, c, h, w) of an (N, C, H, W) tensor lives at
+// ((n*C + c)*H + h)*W + w — see Tensor::offset, the one place that formula is written.
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "core/error.h"
+
+namespace ll {
+
+/// Dimensions of a tensor, outermost first. A Shape with no dimensions describes a scalar.
+class Shape {
+public:
+    Shape() = default;
+    Shape(std::initializer_list<int> dims) : m_dims(dims) { validate(); }
+    explicit Shape(std::vector<int> dims) : m_dims(std::move(dims)) { validate(); }
+
+    int rank() const { return static_cast<int>(m_dims.size()); }
+    int operator[](int i) const { return m_dims.at(static_cast<std::size_t>(i)); }
+    /// Product of all dimensions (1 for a scalar shape).
+    std::int64_t numel() const;
+    const std::vector<int>& dims() const { return m_dims; }
+    /// The same shape with the outermost (batch) dimension replaced by n.
+    Shape withBatch(int n) const;
+    /// The shape without its outermost dimension: (N, C, H, W) -> (C, H, W).
+    Shape sample() const;
+    /// "(16, 1, 28, 28)".
+    std::string str() const;
+
+    bool operator==(const Shape& o) const { return m_dims == o.m_dims; }
+    bool operator!=(const Shape& o) const { return m_dims != o.m_dims; }
+
+private:
+    void validate() const;
+    std::vector<int> m_dims;
+};
+
+std::ostream& operator<<(std::ostream& os, const Shape& s);
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixMap = Eigen::Map<RowMatrix>;
+using ConstMatrixMap = Eigen::Map<const RowMatrix>;
+using VectorMap = Eigen::Map<Eigen::VectorXf>;
+using ConstVectorMap = Eigen::Map<const Eigen::VectorXf>;
+
+class Tensor {
+public:
+    Tensor() = default;
+    /// Zero-filled tensor of the given shape.
+    explicit Tensor(const Shape& shape);
+    Tensor(const Shape& shape, float value);
+    Tensor(const Shape& shape, std::vector<float> values);
+
+    const Shape& shape() const { return m_shape; }
+    int rank() const { return m_shape.rank(); }
+    int dim(int i) const { return m_shape[i]; }
+    std::int64_t numel() const { return static_cast<std::int64_t>(m_data.size()); }
+    bool empty() const { return m_data.empty(); }
+
+    float* data() { return m_data.data(); }
+    const float* data() const { return m_data.data(); }
+    std::vector<float>& vec() { return m_data; }
+    const std::vector<float>& vec() const { return m_data; }
+
+    float& operator[](std::int64_t i) { return m_data[static_cast<std::size_t>(i)]; }
+    float operator[](std::int64_t i) const { return m_data[static_cast<std::size_t>(i)]; }
+
+    /// Offset of element (n, c, h, w) in an (N, C, H, W) tensor.
+    static std::int64_t offset(int n, int c, int h, int w, int C, int H, int W) {
+        return ((static_cast<std::int64_t>(n) * C + c) * H + h) * W + w;
+    }
+    /// Checked 4-D access (tests, analysis; not for hot loops).
+    float& at(int n, int c, int h, int w);
+    float at(int n, int c, int h, int w) const;
+
+    /// Sets the shape, reusing the buffer's capacity; contents are unspecified afterwards
+    /// unless the shape did not change. Never shrinks the allocation (no allocation in hot loops).
+    void resize(const Shape& shape);
+    /// Changes the shape without touching the data; the element count must stay the same.
+    void reshape(const Shape& shape);
+    void fill(float v);
+    void setZero() { fill(0.0f); }
+
+    /// Views as a (rows, cols) row-major matrix; rows * cols must equal numel().
+    MatrixMap matrix(int rows, int cols);
+    ConstMatrixMap matrix(int rows, int cols) const;
+    /// Views a tensor of rank >= 1 as (dim 0, rest) matrix.
+    MatrixMap matrix2d();
+    ConstMatrixMap matrix2d() const;
+    VectorMap vector() { return VectorMap(m_data.data(), static_cast<Eigen::Index>(numel())); }
+    ConstVectorMap vector() const {
+        return ConstVectorMap(m_data.data(), static_cast<Eigen::Index>(numel()));
+    }
+
+    /// True when every element is finite.
+    bool allFinite() const;
+    double sumSquares() const;
+    double norm() const;
+
+private:
+    Shape m_shape;
+    std::vector<float> m_data;
+};
+
+}  // namespace ll
