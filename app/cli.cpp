@@ -14,6 +14,8 @@ With no command, opens the desktop window.
 
 Commands:
   demo      gradient-check every layer type and LeNet-5, then overfit one batch (prints numbers)
+  train     train a model on MNIST or CIFAR-10 headless (writes metrics.csv and a checkpoint)
+  bench     steady-state training and inference images/s of a model on random data
   models    list the built-in model presets with their parameter counts
   help      show this text
   version   show the version
@@ -26,8 +28,8 @@ Run 'layerlens COMMAND --help' for a command's options.
 bool isCliCommand(const std::vector<std::string>& args) {
     if (args.empty()) return false;
     const std::string& a = args[0];
-    return a == "demo" || a == "models" || a == "help" || a == "version" || a == "--help" ||
-           a == "-h" || a == "--version";
+    return a == "demo" || a == "models" || a == "train" || a == "bench" || a == "help" ||
+           a == "version" || a == "--help" || a == "-h" || a == "--version";
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -44,6 +46,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         }
         if (cmd == "demo") return demo(rest, out);
         if (cmd == "models") return models(rest, out);
+        if (cmd == "train") return train(rest, out);
+        if (cmd == "bench") return bench(rest, out);
         err << "layerlens: unknown command '" << cmd << "' (try 'layerlens help')\n";
         return 2;
     } catch (const UsageError& e) {

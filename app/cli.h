@@ -18,5 +18,7 @@ bool isCliCommand(const std::vector<std::string>& args);
 // Sub-commands. Each may throw ll::Error (turned into a one-line message by run()).
 int demo(const std::vector<std::string>& args, std::ostream& out);
 int models(const std::vector<std::string>& args, std::ostream& out);
+int train(const std::vector<std::string>& args, std::ostream& out);
+int bench(const std::vector<std::string>& args, std::ostream& out);
 
 }  // namespace ll::cli

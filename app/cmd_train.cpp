@@ -1,0 +1,179 @@
+// `layerlens train`: headless training with the same engine the desktop app drives.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <ostream>
+#include <sstream>
+
+#include "app/args.h"
+#include "app/cli.h"
+#include "app/data_options.h"
+#include "core/checkpoint.h"
+#include "core/model_file.h"
+#include "core/parallel.h"
+#include "core/trainer.h"
+
+namespace ll::cli {
+
+namespace {
+
+std::string timestamp() {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+    return buf;
+}
+
+// Prints a progress bar on a terminal and one line per epoch; appends metrics.csv as it goes,
+// so a crash loses at most the epoch in progress.
+class ConsoleObserver : public TrainObserver {
+public:
+    ConsoleObserver(std::ostream& out, const std::string& csvPath, int epochs, bool bar)
+        : m_out(out), m_csv(csvPath, std::ios::app), m_epochs(epochs), m_bar(bar) {
+        if (!m_csv) throw DataError(strCat("cannot write '", csvPath, "'"));
+        if (m_csv.tellp() == 0)
+            m_csv << "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s\n";
+    }
+    void onBatch(const BatchReport& r) override {
+        m_lastLoss = r.loss;
+        if (!m_bar) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (r.batch != r.batchesPerEpoch && now - m_lastDraw < std::chrono::milliseconds(100))
+            return;
+        m_lastDraw = now;
+        const int width = 30, filled = width * r.batch / r.batchesPerEpoch;
+        std::fprintf(stderr, "\r  epoch %d/%d [%s%s] %3d%%  loss %.4f  %6.0f img/s ", r.epoch,
+                     m_epochs, std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
+                     100 * r.batch / r.batchesPerEpoch, r.loss, r.imagesPerSecond);
+        std::fflush(stderr);
+    }
+    void onEpoch(const EpochReport& e) override {
+        if (m_bar) std::fprintf(stderr, "\r%90s\r", "");
+        char line[256];
+        if (std::isnan(e.testAccuracy)) {
+            std::snprintf(line, sizeof line,
+                          "epoch %2d/%d  train loss %.4f  acc %6.2f%%  %6.1f s  %7.0f img/s\n",
+                          e.epoch, m_epochs, e.trainLoss, 100 * e.trainAccuracy, e.seconds,
+                          e.imagesPerSecond);
+        } else {
+            std::snprintf(line, sizeof line,
+                          "epoch %2d/%d  train loss %.4f  acc %6.2f%%  test loss %.4f  acc %6.2f%% "
+                          " %6.1f s  %7.0f img/s\n",
+                          e.epoch, m_epochs, e.trainLoss, 100 * e.trainAccuracy, e.testLoss,
+                          100 * e.testAccuracy, e.seconds, e.imagesPerSecond);
+        }
+        m_out << line << std::flush;
+        m_csv << e.epoch << "," << e.trainLoss << "," << e.trainAccuracy << "," << e.testLoss << ","
+              << e.testAccuracy << "," << e.seconds << "," << e.imagesPerSecond << "\n"
+              << std::flush;
+        m_last = e;
+    }
+    const EpochReport& last() const { return m_last; }
+
+private:
+    std::ostream& m_out;
+    std::ofstream m_csv;
+    int m_epochs;
+    bool m_bar;
+    double m_lastLoss = 0;
+    EpochReport m_last;
+    std::chrono::steady_clock::time_point m_lastDraw{};
+};
+
+}  // namespace
+
+int train(const std::vector<std::string>& argv, std::ostream& out) {
+    Args args(argv, {"model",        "dataset",     "data",     "epochs",       "batch",
+                     "optimizer",    "lr",          "momentum", "weight-decay", "label-noise",
+                     "train-subset", "test-subset", "classes",  "threads",      "seed",
+                     "out",          "checkpoint",  "resume",   "eval-every",   "loss"},
+              {"decoupled", "no-normalize", "augment", "no-progress", "help"});
+    if (args.has("help")) {
+        out << "usage: layerlens train --model NAME|FILE [--dataset mnist|cifar10] --data DIR "
+               "[--epochs N] [--batch B]\n"
+               "  [--optimizer sgd|momentum|momentum_form1|nesterov|adam] [--lr X] [--momentum X]\n"
+               "  [--weight-decay X [--decoupled]] [--loss cross_entropy|mse|logistic|non_ce]\n"
+               "  [--label-noise P] [--train-subset N|FRACTION] [--test-subset N] [--classes A,B]\n"
+               "  [--augment] [--no-normalize] [--eval-every N] [--threads T] [--seed S]\n"
+               "  [--out DIR] [--checkpoint FILE] [--resume FILE] [--no-progress]\n"
+               "Defaults come from the model preset; --data defaults to $LAYERLENS_DATA.\n";
+        return 0;
+    }
+    if (!args.has("model"))
+        throw UsageError(
+            "--model is required (a preset name or a model file; see 'layerlens models')");
+    ModelSpec spec;
+    Net net = loadModel(args.str("model"), &spec);
+    const ModelDefaults& d = spec.defaults;
+
+    setNumThreads(args.integer("threads", 0, 0, 256));
+    TrainConfig cfg;
+    cfg.optimizer = args.str("optimizer", d.optimizer);
+    cfg.loss = args.str("loss", d.loss);
+    cfg.epochs = args.integer("epochs", d.epochs, 1, 100000);
+    cfg.batch = args.integer("batch", d.batch, 1, 1 << 20);
+    cfg.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
+    cfg.evalEvery = args.integer("eval-every", 0, 0, 1 << 30);
+    cfg.opt.lr = static_cast<float>(args.number("lr", d.lr, 0, 1e6));
+    cfg.opt.momentum = static_cast<float>(args.number("momentum", d.momentum, 0, 0.999999));
+    cfg.opt.weightDecay = static_cast<float>(args.number("weight-decay", d.weightDecay, 0, 1e6));
+    cfg.opt.decayMode = args.has("decoupled") ? WeightDecayMode::Decoupled : WeightDecayMode::L2;
+    cfg.batchOptions.normalize = !args.has("no-normalize");
+    cfg.batchOptions.augment = args.has("augment");
+
+    DataOptions dopt = dataOptionsFrom(args, d, cfg.seed);
+    DataPair data = loadData(dopt);
+    out << "model " << net.name() << " (" << net.numParams() << " parameters), " << data.train.name
+        << ": " << data.train.size() << " training / " << data.test.size() << " test images from "
+        << data.train.source << ", " << numThreads() << " threads\n";
+    if (dopt.labelNoise > 0)
+        out << "label noise " << dopt.labelNoise << ": " << data.noisyLabels << " labels changed\n";
+
+    net.resetParameters(cfg.seed);
+    Trainer trainer(net, data.train, data.test.size() ? &data.test : nullptr, cfg);
+    if (args.has("resume")) {
+        const CheckpointInfo info = loadCheckpoint(args.str("resume"), net, &trainer.optimizer());
+        trainer.setEpochsDone(info.epoch);
+        trainer.setSteps(info.step);
+        out << "resumed from " << args.str("resume") << " after epoch " << info.epoch
+            << (info.optimizerRestored ? " (optimizer state restored)"
+                                       : " (optimizer state not restored)")
+            << "\n";
+    }
+    const std::string outDir = args.str("out", "runs/" + net.name() + "-" + timestamp());
+    std::filesystem::create_directories(outDir);
+    const std::string ckpt = args.str("checkpoint", outDir + "/checkpoint.llck");
+
+    struct Saver : ConsoleObserver {
+        using ConsoleObserver::ConsoleObserver;
+        std::function<void()> save;
+        void onEpoch(const EpochReport& e) override {
+            ConsoleObserver::onEpoch(e);
+            save();
+        }
+    } observer(out, outDir + "/metrics.csv", cfg.epochs, !args.has("no-progress") && ::isatty(2));
+    observer.save = [&] {
+        saveCheckpoint(ckpt, net, &trainer.optimizer(), trainer.epochsDone(), trainer.steps(),
+                       spec.json);
+    };
+    trainer.run(nullptr, &observer);
+    const EpochReport& last = observer.last();
+    if (!std::isnan(last.testAccuracy)) {
+        char line[128];
+        std::snprintf(line, sizeof line, "test accuracy: %.2f%%\n", 100 * last.testAccuracy);
+        out << line;
+    }
+    out << "metrics: " << outDir << "/metrics.csv, checkpoint: " << ckpt << "\n";
+    return 0;
+}
+
+}  // namespace ll::cli

@@ -1,0 +1,202 @@
+#include "core/checkpoint.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data/file_io.h"
+
+namespace ll {
+
+namespace {
+
+using nlohmann::json;
+constexpr char kMagic[16] = {'L', 'A', 'Y', 'E', 'R', 'L', 'E',  'N',
+                             'S', '-', 'C', 'K', 'P', 'T', '\n', '\0'};
+
+struct Entry {
+    std::string name;
+    Tensor* tensor;
+};
+
+std::vector<Entry> netEntries(Net& net) {
+    std::vector<Entry> out;
+    for (auto& p : net.namedParams())
+        out.push_back({"param:" + p.name, &p.param->value});
+    for (auto& b : net.namedBuffers())
+        out.push_back({"buffer:" + b.name, b.tensor});
+    return out;
+}
+
+std::vector<Entry> optimizerEntries(Optimizer& opt) {
+    std::vector<Entry> out;
+    for (auto& s : opt.state())
+        out.push_back({"optim:" + s.name, s.tensor});
+    return out;
+}
+
+struct Parsed {
+    json header;
+    std::map<std::string, Tensor> tensors;
+};
+
+Parsed parse(const std::string& path) {
+    const std::vector<std::uint8_t> bytes = readMaybeGzip(path);
+    auto bad = [&](const std::string& what) {
+        return DataError(strCat("checkpoint '", path, "' ", what));
+    };
+    if (bytes.size() < 16 + 8 + 4 || std::memcmp(bytes.data(), kMagic, 16) != 0) {
+        throw bad("is not a LayerLens checkpoint (wrong magic bytes)");
+    }
+    const std::uint32_t storedCrc = static_cast<std::uint32_t>(bytes[bytes.size() - 4]) |
+                                    (static_cast<std::uint32_t>(bytes[bytes.size() - 3]) << 8) |
+                                    (static_cast<std::uint32_t>(bytes[bytes.size() - 2]) << 16) |
+                                    (static_cast<std::uint32_t>(bytes[bytes.size() - 1]) << 24);
+    const auto crc =
+        static_cast<std::uint32_t>(crc32(0L, bytes.data(), static_cast<uInt>(bytes.size() - 4)));
+    if (crc != storedCrc) throw bad("is damaged or truncated (checksum mismatch)");
+    std::uint64_t headerLen = 0;
+    for (int i = 0; i < 8; ++i)
+        headerLen |= static_cast<std::uint64_t>(bytes[16 + static_cast<std::size_t>(i)]) << (8 * i);
+    if (24 + headerLen + 4 > bytes.size()) throw bad("has a header longer than the file");
+    Parsed p;
+    try {
+        p.header = json::parse(bytes.begin() + 24,
+                               bytes.begin() + 24 + static_cast<std::ptrdiff_t>(headerLen));
+    } catch (const json::exception& e) {
+        throw bad(strCat("has an unreadable header: ", e.what()));
+    }
+    const int version = p.header.value("version", 0);
+    if (version != kCheckpointVersion) {
+        throw bad(strCat("has format version ", version, "; this LayerLens reads version ",
+                         kCheckpointVersion));
+    }
+    const std::size_t dataStart = 24 + headerLen, dataEnd = bytes.size() - 4;
+    try {
+        for (const json& t : p.header.at("tensors")) {
+            const std::string name = t.at("name");
+            const Shape shape(t.at("shape").get<std::vector<int>>());
+            const std::uint64_t offset = t.at("offset");
+            const std::uint64_t nbytes = static_cast<std::uint64_t>(shape.numel()) * 4;
+            if (dataStart + offset + nbytes > dataEnd)
+                throw bad(strCat("is truncated inside tensor ", name));
+            Tensor v(shape);
+            std::memcpy(v.data(), bytes.data() + dataStart + offset, nbytes);
+            p.tensors[name] = std::move(v);
+        }
+    } catch (const json::exception& e) {
+        throw bad(strCat("has a malformed tensor directory: ", e.what()));
+    }
+    return p;
+}
+
+CheckpointInfo infoOf(const json& h) {
+    CheckpointInfo info;
+    info.version = h.value("version", 0);
+    info.model = h.value("model", "");
+    info.modelJson = h.value("model_json", "");
+    info.epoch = h.value("epoch", 0);
+    info.step = h.value("step", std::int64_t{0});
+    if (h.contains("optimizer") && h["optimizer"].is_object())
+        info.optimizer = h["optimizer"].value("type", "");
+    return info;
+}
+
+}  // namespace
+
+void saveCheckpoint(const std::string& path, Net& net, Optimizer* optimizer, int epoch,
+                    std::int64_t step, const std::string& modelJson) {
+    std::vector<Entry> entries = netEntries(net);
+    json header;
+    header["version"] = kCheckpointVersion;
+    header["model"] = net.name();
+    header["model_json"] = modelJson;
+    header["epoch"] = epoch;
+    header["step"] = step;
+    if (optimizer) {
+        header["optimizer"] = {{"type", optimizer->type()},
+                               {"steps", optimizer->steps()},
+                               {"lr", optimizer->learningRate()}};
+        for (const Entry& e : optimizerEntries(*optimizer))
+            entries.push_back(e);
+    }
+    json dir = json::array();
+    std::uint64_t offset = 0;
+    for (const Entry& e : entries) {
+        dir.push_back({{"name", e.name}, {"shape", e.tensor->shape().dims()}, {"offset", offset}});
+        offset += static_cast<std::uint64_t>(e.tensor->numel()) * 4;
+    }
+    header["tensors"] = dir;
+    const std::string h = header.dump();
+    std::string out(kMagic, 16);
+    for (int i = 0; i < 8; ++i)
+        out.push_back(static_cast<char>((static_cast<std::uint64_t>(h.size()) >> (8 * i)) & 0xff));
+    out += h;
+    for (const Entry& e : entries)
+        out.append(reinterpret_cast<const char*>(e.tensor->data()),
+                   static_cast<std::size_t>(e.tensor->numel()) * 4);
+    const auto crc = static_cast<std::uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size())));
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+    writeFileAtomic(path, out);
+}
+
+CheckpointInfo readCheckpointInfo(const std::string& path) {
+    return infoOf(parse(path).header);
+}
+
+CheckpointInfo loadCheckpoint(const std::string& path, Net& net, Optimizer* optimizer) {
+    Parsed p = parse(path);
+    CheckpointInfo info = infoOf(p.header);
+    // Validate everything first; only then copy, so a mismatch leaves the model untouched.
+    std::vector<Entry> entries = netEntries(net);
+    std::string problems;
+    std::size_t netTensorsInFile = 0;
+    for (const auto& kv : p.tensors)
+        netTensorsInFile += kv.first.rfind("optim:", 0) != 0;
+    for (const Entry& e : entries) {
+        auto it = p.tensors.find(e.name);
+        if (it == p.tensors.end()) {
+            problems += strCat("\n  ", e.name.substr(e.name.find(':') + 1), " ", e.tensor->shape(),
+                               " is missing");
+        } else if (it->second.shape() != e.tensor->shape()) {
+            problems += strCat("\n  ", e.name.substr(e.name.find(':') + 1), ": the model has ",
+                               e.tensor->shape(), ", the checkpoint ", it->second.shape());
+        }
+    }
+    if (problems.empty() && netTensorsInFile != entries.size()) {
+        problems += strCat("\n  the checkpoint holds ", netTensorsInFile, " tensors, the model ",
+                           entries.size());
+    }
+    if (!problems.empty()) {
+        throw ModelError(strCat("checkpoint '", path, "' (model '", info.model,
+                                "') does not fit model '", net.name(), "':", problems,
+                                "\nThe model was left unchanged."));
+    }
+    std::vector<Entry> optEntries;
+    if (optimizer && info.optimizer == optimizer->type()) {
+        optEntries = optimizerEntries(*optimizer);
+        bool fits = true;
+        for (const Entry& e : optEntries) {
+            auto it = p.tensors.find(e.name);
+            fits = fits && it != p.tensors.end() && it->second.shape() == e.tensor->shape();
+        }
+        if (!fits) optEntries.clear();
+        info.optimizerRestored = fits;
+    }
+    for (const Entry& e : entries)
+        *e.tensor = p.tensors.at(e.name);
+    for (const Entry& e : optEntries)
+        *e.tensor = p.tensors.at(e.name);
+    if (info.optimizerRestored) {
+        optimizer->setSteps(p.header["optimizer"].value("steps", std::int64_t{0}));
+        optimizer->setLearningRate(p.header["optimizer"].value("lr", optimizer->learningRate()));
+    }
+    return info;
+}
+
+}  // namespace ll

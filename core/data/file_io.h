@@ -1,0 +1,18 @@
+#pragma once
+// Small file helpers for the loaders and checkpoints.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ll {
+
+bool fileExists(const std::string& path);
+/// Whole file, gunzipped when it is gzip-compressed (detected by content, not by name).
+/// Throws DataError naming the file when it cannot be opened or the compressed stream is damaged.
+std::vector<std::uint8_t> readMaybeGzip(const std::string& path);
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed and
+/// synced, then renamed over the target. A crash leaves either the old file or the new one.
+void writeFileAtomic(const std::string& path, const std::string& bytes);
+
+}  // namespace ll

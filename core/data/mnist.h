@@ -1,0 +1,23 @@
+#pragma once
+// MNIST from the official IDX files (LeCun et al.), gzipped or not.
+
+#include <string>
+#include <vector>
+
+#include "core/data/dataset.h"
+
+namespace ll {
+
+/// Directories searched for the IDX files, in order: dir, dir/MNIST/raw (torchvision),
+/// dir/mnist, dir/MNIST.
+std::vector<std::string> mnistSearchDirs(const std::string& dir);
+/// Loads the "train" (60,000) or "test" (10,000) split. Throws DataError saying which file was
+/// missing and where it looked, or what is wrong with a file (magic number, truncation, counts,
+/// image size, label range). Never returns a partial data set.
+Dataset loadMnist(const std::string& dir, const std::string& split);
+
+/// Parses IDX image and label files already in memory (exposed for tests).
+Dataset parseMnist(const std::vector<std::uint8_t>& images, const std::vector<std::uint8_t>& labels,
+                   const std::string& imagesName, const std::string& labelsName);
+
+}  // namespace ll
