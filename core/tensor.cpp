@@ -50,7 +50,7 @@ Tensor::Tensor(const Shape& shape, float value)
     : m_shape(shape), m_data(static_cast<std::size_t>(shape.numel()), value) {}
 
 Tensor::Tensor(const Shape& shape, std::vector<float> values)
-    : m_shape(shape), m_data(std::move(values)) {
+    : m_shape(shape), m_data(values.begin(), values.end()) {
     if (static_cast<std::int64_t>(m_data.size()) != shape.numel()) {
         throw ShapeError(strCat("tensor of shape ", shape, " needs ", shape.numel(),
                                 " values, got ", m_data.size()));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <Eigen/Core>
+#include <Eigen/StdVector>
 
 #include "core/error.h"
 
@@ -68,8 +69,8 @@ public:
 
     float* data() { return m_data.data(); }
     const float* data() const { return m_data.data(); }
-    std::vector<float>& vec() { return m_data; }
-    const std::vector<float>& vec() const { return m_data; }
+    /// A copy of the elements (tests, serialization).
+    std::vector<float> values() const { return std::vector<float>(m_data.begin(), m_data.end()); }
 
     float& operator[](std::int64_t i) { return m_data[static_cast<std::size_t>(i)]; }
     float operator[](std::int64_t i) const { return m_data[static_cast<std::size_t>(i)]; }
@@ -108,7 +109,10 @@ public:
 
 private:
     Shape m_shape;
-    std::vector<float> m_data;
+    // Aligned to Eigen's widest packet: Eigen's vectorized reductions peel until the first
+    // aligned element, so an arbitrary malloc alignment would change the summation order and
+    // make results differ in the last bits from one allocation to the next.
+    std::vector<float, Eigen::aligned_allocator<float>> m_data;
 };
 
 }  // namespace ll

@@ -50,3 +50,64 @@ TEST(Cli, ModelsListsPresetsWithCounts) {
 }
 
 }  // namespace ll
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/data_files.h"
+
+namespace ll {
+
+TEST(CliTrain, TrainsWritesMetricsAndCheckpointThenResumes) {
+    const std::string data = test::freshDir("cli_mnist");
+    test::writeMnist(data, 60, true);
+    const std::string out = test::freshDir("cli_run");
+    Result r = runCli({"train", "--model", "lenet5", "--data", data, "--epochs", "1", "--batch",
+                       "20", "--out", out, "--threads", "1"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("epoch  1/1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("test accuracy:"), std::string::npos) << r.out;
+    std::ifstream csv(out + "/metrics.csv");
+    std::string header, row, extra;
+    std::getline(csv, header);
+    std::getline(csv, row);
+    EXPECT_EQ(header, "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s");
+    EXPECT_EQ(row.rfind("1,", 0), 0u) << row;
+    EXPECT_FALSE(std::getline(csv, extra));
+    ASSERT_TRUE(std::filesystem::exists(out + "/checkpoint.llck"));
+    r = runCli({"train", "--model", "lenet5", "--data", data, "--epochs", "2", "--batch", "20",
+                "--out", out, "--resume", out + "/checkpoint.llck"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("resumed from"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("epoch  1/2"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("epoch  2/2"), std::string::npos) << r.out;
+}
+
+TEST(CliTrain, BadInputsAreOneLineErrors) {
+    Result r = runCli({"train", "--model", "lenet5", "--data", "/nonexistent"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+    r = runCli({"train", "--model", "lenet5", "--data", "/tmp", "--label-noise", "2"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--label-noise must be in [0, 1]"), std::string::npos) << r.err;
+    r = runCli({"train", "--model", "nosuch", "--data", "/tmp"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("not a preset"), std::string::npos) << r.err;
+    r = runCli({"train", "--data", "/tmp"});
+    EXPECT_EQ(r.code, 2);
+    r = runCli({"train", "--model", "logreg", "--data", "/tmp", "--classes", "4"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("exactly two classes"), std::string::npos) << r.err;
+}
+
+TEST(CliBench, JsonHasTheDocumentedKeys) {
+    const Result r = runCli({"bench", "--model", "logreg", "--batch", "8", "--threads", "1",
+                             "--format", "json", "--rounds", "1", "--seconds", "0.05"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* key : {"\"model\":\"logreg\"", "\"batch\":8", "\"threads\":1",
+                            "\"train_images_per_s\"", "\"infer_images_per_s\""}) {
+        EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
+    }
+}
+
+}  // namespace ll

@@ -8,10 +8,10 @@ TEST(AvgPool2d, GoldenForwardAndBackward) {
     AvgPool2d pool({2, 2, 2, 2, 0, 0});
     Tensor x({1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}), y;
     pool.forward(x, y, Mode::Train);
-    EXPECT_EQ(y.vec(), (std::vector<float>{3.5f, 5.5f}));
+    EXPECT_EQ(y.values(), (std::vector<float>{3.5f, 5.5f}));
     Tensor dy({1, 1, 1, 2}, {4, 8}), dx;
     pool.backward(x, y, dy, &dx);
-    EXPECT_EQ(dx.vec(), (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2}));
+    EXPECT_EQ(dx.values(), (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2}));
 }
 
 TEST(AvgPool2d, PaddingCountsAsZero) {

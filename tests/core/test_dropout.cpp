@@ -22,7 +22,7 @@ TEST(Dropout, TrainDropsAndRescalesEvalIsIdentity) {
     EXPECT_NEAR(zeros / 10000.0, 0.25, 0.02);
     EXPECT_NEAR(sum / 10000.0, 1.0, 0.03);  // expectation preserved
     d.forward(x, y, Mode::Eval);
-    EXPECT_EQ(y.vec(), x.vec());
+    EXPECT_EQ(y.values(), x.values());
 }
 
 TEST(Dropout, BackwardUsesTheSameMask) {

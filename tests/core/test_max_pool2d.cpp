@@ -10,10 +10,10 @@ TEST(MaxPool2d, GoldenForwardAndBackward) {
     Tensor y;
     pool.forward(x, y, Mode::Train);
     ASSERT_EQ(y.shape(), Shape({1, 1, 2, 2}));
-    EXPECT_EQ(y.vec(), (std::vector<float>{5, 8, 9, -1}));
+    EXPECT_EQ(y.values(), (std::vector<float>{5, 8, 9, -1}));
     Tensor dy({1, 1, 2, 2}, {1, 2, 3, 4}), dx;
     pool.backward(x, y, dy, &dx);
-    EXPECT_EQ(dx.vec(), (std::vector<float>{0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 3, 0, 0, 0}));
+    EXPECT_EQ(dx.values(), (std::vector<float>{0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 3, 0, 0, 0}));
 }
 
 TEST(MaxPool2d, PaddingNeverWins) {

@@ -211,9 +211,9 @@ TEST(Net, SeededInitializationIsDeterministic) {
     b.resetParameters(42);
     c.resetParameters(43);
     auto pa = a.params(), pb = b.params(), pc = c.params();
-    EXPECT_EQ(pa[0]->value.vec(), pb[0]->value.vec());
-    EXPECT_NE(pa[0]->value.vec(), pc[0]->value.vec());
-    EXPECT_EQ(pa.back()->value.vec(), pb.back()->value.vec());
+    EXPECT_EQ(pa[0]->value.values(), pb[0]->value.values());
+    EXPECT_NE(pa[0]->value.values(), pc[0]->value.values());
+    EXPECT_EQ(pa.back()->value.values(), pb.back()->value.values());
 }
 
 }  // namespace ll

@@ -30,7 +30,7 @@ std::vector<std::vector<float>> trajectory(const std::string& kind, OptimizerOpt
             p.grad[i] = scale * rng.normal() + (gradientDependsOnTheta ? 0.3f * p.value[i] : 0.0f);
         }
         opt->step();
-        out.push_back(p.value.vec());
+        out.push_back(p.value.values());
     }
     return out;
 }

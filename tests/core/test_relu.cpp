@@ -8,9 +8,9 @@ TEST(ReLU, GoldenForwardBackward) {
     ReLU r;
     Tensor x({1, 4}, {-2, 0, 0.5f, 3}), y, dx;
     r.forward(x, y, Mode::Train);
-    EXPECT_EQ(y.vec(), (std::vector<float>{0, 0, 0.5f, 3}));
+    EXPECT_EQ(y.values(), (std::vector<float>{0, 0, 0.5f, 3}));
     r.backward(x, y, Tensor({1, 4}, {1, 1, 1, 1}), &dx);
-    EXPECT_EQ(dx.vec(), (std::vector<float>{0, 0, 1, 1}));  // derivative at 0 taken as 0
+    EXPECT_EQ(dx.values(), (std::vector<float>{0, 0, 1, 1}));  // derivative at 0 taken as 0
 }
 
 TEST(ReLU, Gradients) {
