@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# README command 1: install what is missing, build, run the main job.
-# Until the desktop window exists, the main job is `layerlens demo`: every layer's hand-written
-# backward checked against numerical differentiation, LeNet-5's parameter counts, and one batch
-# overfitted.
+# README command 1: install what is missing, build, run the main job — for now, headless training
+# of LeNet-5 on MNIST for one epoch, printing the test accuracy. The data directory comes from
+# LAYERLENS_DATA, else ../shared/data beside the project; extra arguments go to `layerlens train`
+# (e.g. --epochs 10 or --data DIR).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" -DLAYERLENS_BUILD_TESTS=OFF
-exec "${LAYERLENS_BUILD_DIR:-$root/build}/app/layerlens" demo "$@"
+if [[ -z "${LAYERLENS_DATA:-}" && -d "$root/../shared/data" ]]; then
+  export LAYERLENS_DATA="$root/../shared/data"
+fi
+exec "${LAYERLENS_BUILD_DIR:-$root/build}/app/layerlens" train --model lenet5 --dataset mnist --epochs 1 "$@"
