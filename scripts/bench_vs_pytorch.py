@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Side-by-side training/inference throughput: `layerlens bench` against PyTorch on the same models.
+
+The PyTorch models are built from the same JSON presets (resources/models), with the same batch,
+thread count, optimizer and float32 data, timed the same way (median images/s over rounds of at
+least --seconds each), one after the other in one run. Needs Debian's python3-torch together with
+libopenblas0-pthread (`scripts/install-deps.sh --with-torch`).
+
+usage: scripts/bench_vs_pytorch.py [--threads 2] [--rounds 5] [--seconds 1] [model:batch ...]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT = ["lenet5:100", "mlp-cifar:300", "vgg-cifar:32", "alexnet-mnist:64"]
+
+
+def torch_model(doc, torch):
+    nn = torch.nn
+    shape = [1] + doc["input"]
+    layers = []
+
+    def pair(v):
+        return tuple(v) if isinstance(v, list) else (v, v)
+
+    for spec in doc["layers"]:
+        t = spec["type"]
+        x = torch.zeros(shape)
+        if t == "Conv2d":
+            k = pair(spec["kernel"])
+            pad = spec.get("padding", 0)
+            pad = (k[0] // 2, k[1] // 2) if pad == "same" else pair(pad)
+            m = nn.Conv2d(shape[1], spec["out"], k, pair(spec.get("stride", 1)), pad, bias=spec.get("bias", True))
+        elif t == "Linear":
+            m = nn.Linear(shape[1], spec["out"], bias=spec.get("bias", True))
+        elif t in ("MaxPool2d", "AvgPool2d"):
+            k = pair(spec["kernel"])
+            cls = nn.MaxPool2d if t == "MaxPool2d" else nn.AvgPool2d
+            m = cls(k, pair(spec.get("stride", spec["kernel"])), pair(spec.get("padding", 0)))
+        elif t == "BatchNorm2d":
+            m = nn.BatchNorm2d(shape[1])
+        elif t == "BatchNorm1d":
+            m = nn.BatchNorm1d(shape[1])
+        elif t in ("ReLU", "Sigmoid", "Tanh", "Flatten"):
+            m = getattr(nn, t)()
+        elif t == "Dropout":
+            m = nn.Dropout(spec.get("p", 0.5))
+        else:
+            raise SystemExit(f"{doc['name']}: layer type {t} has no PyTorch counterpart here")
+        layers.append(m)
+        with torch.no_grad():
+            m.eval()
+            shape = list(m(x).shape)
+            m.train()
+    return nn.Sequential(*layers)
+
+
+def median_rate(step, batch, rounds, seconds):
+    rates = []
+    for _ in range(rounds):
+        n, t0 = 0, time.perf_counter()
+        while True:
+            step()
+            n += 1
+            dt = time.perf_counter() - t0
+            if dt >= seconds:
+                break
+        rates.append(n * batch / dt)
+    return statistics.median(rates)
+
+
+def bench_torch(name, batch, threads, rounds, seconds):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    with open(os.path.join(ROOT, "resources", "models", name + ".json")) as f:
+        doc = json.load(f)
+    model = torch_model(doc, torch)
+    d = doc.get("defaults", {})
+    x = torch.randn([batch] + doc["input"])
+    binary = doc.get("loss") in ("logistic", "non_ce")
+    if binary:
+        y = torch.tensor([float(i % 2) for i in range(batch)]).unsqueeze(1)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+    else:
+        y = torch.tensor([i % 10 for i in range(batch)])
+        loss_fn = torch.nn.CrossEntropyLoss()
+    opt_name = d.get("optimizer", "sgd")
+    if opt_name == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9 if opt_name != "sgd" else 0,
+                              nesterov=opt_name == "nesterov")
+
+    def train_step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    model.train()
+    for _ in range(3):
+        train_step()
+    train = median_rate(train_step, batch, rounds, seconds)
+    model.eval()
+
+    def infer_step():
+        with torch.no_grad():
+            model(x)
+
+    infer_step()
+    infer = median_rate(infer_step, batch, rounds, seconds)
+    return train, infer
+
+
+def bench_layerlens(exe, name, batch, threads, rounds, seconds):
+    out = subprocess.run([exe, "bench", "--model", name, "--batch", str(batch), "--threads", str(threads),
+                          "--format", "json", "--rounds", str(rounds), "--seconds", str(seconds)],
+                         check=True, capture_output=True, text=True).stdout
+    j = json.loads(out)
+    return j["train_images_per_s"], j["infer_images_per_s"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("models", nargs="*", default=DEFAULT)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--exe", default=os.path.join(ROOT, "build", "app", "layerlens"))
+    a = ap.parse_args()
+    try:
+        import torch
+    except ImportError:
+        sys.exit("PyTorch is missing: run scripts/install-deps.sh --with-torch")
+    print(f"PyTorch {torch.__version__}, {a.threads} threads, median of {a.rounds} rounds of >= {a.seconds}s")
+    print(f"{'model (batch)':<22}{'torch train':>12}{'LL train':>12}{'ratio':>8}{'torch infer':>13}{'LL infer':>12}{'ratio':>8}")
+    for item in a.models:
+        name, batch = item.split(":")
+        batch = int(batch)
+        tt, ti = bench_torch(name, batch, a.threads, a.rounds, a.seconds)
+        lt, li = bench_layerlens(a.exe, name, batch, a.threads, a.rounds, a.seconds)
+        print(f"{name + ' (' + str(batch) + ')':<22}{tt:>12.1f}{lt:>12.1f}{lt / tt:>7.2f}x{ti:>13.1f}{li:>12.1f}{li / ti:>7.2f}x",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
