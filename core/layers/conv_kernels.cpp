@@ -81,24 +81,80 @@ void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx) {
     }
 }
 
+namespace {
+
+// Samples are processed in groups whose column matrices sit side by side, (R, g·P), so one GEMM
+// serves the whole group: for deep layers with small maps (P = 4 at VGG's 2×2 stage) a GEMM per
+// sample would re-read the weights for every sample. Groups are capped at ~4M floats of columns.
+struct Groups {
+    int size, count;
+};
+
+Groups makeGroups(const ConvGeometry& g, int N) {
+    const std::int64_t perSample = static_cast<std::int64_t>(g.colRows()) * g.colCols();
+    const int T = numThreads();
+    int size = static_cast<int>(
+        std::max<std::int64_t>(1, (std::int64_t{4} << 20) / std::max<std::int64_t>(perSample, 1)));
+    size = std::min(size, (N + T - 1) / T);  // keep every thread busy
+    if (g.colCols() >= 256) size = 1;        // large maps: a GEMM per sample is efficient already
+    size = std::max(size, 1);
+    return {size, (N + size - 1) / size};
+}
+
+// Columns of samples [n0, n0 + cnt) into col (R, cnt·P).
+void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float* col,
+                  float* scratch) {
+    const int R = g.colRows(), P = g.colCols();
+    const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
+    if (cnt == 1 && !g.isPointwise()) {  // the group's layout is that of one sample
+        im2col(x + n0 * xStride, g, col);
+        return;
+    }
+    for (int j = 0; j < cnt; ++j) {
+        const float* src = x + (n0 + j) * xStride;
+        if (!g.isPointwise()) {
+            im2col(src, g, scratch);
+            src = scratch;
+        }
+        for (int r = 0; r < R; ++r) {
+            std::memcpy(
+                col + static_cast<std::ptrdiff_t>(r) * cnt * P + static_cast<std::ptrdiff_t>(j) * P,
+                src + static_cast<std::ptrdiff_t>(r) * P,
+                sizeof(float) * static_cast<std::size_t>(P));
+        }
+    }
+}
+
+std::vector<float>& threadScratch(std::size_t n) {
+    static thread_local std::vector<float> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf;
+}
+
+}  // namespace
+
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                  float* y) {
     const int R = g.colRows(), P = g.colCols();
-    const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
     ConstMatrixMap Wm(W, g.K, R);
+    const Groups G = makeGroups(g, N);
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < N; ++n) {
-        const float* colPtr = x + n * xStride;
-        if (!g.isPointwise()) {
-            std::vector<float>& buf = threadColumns(static_cast<std::size_t>(R) * P);
-            im2col(x + n * xStride, g, buf.data());
-            colPtr = buf.data();
+    for (int gi = 0; gi < G.count; ++gi) {
+        const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
+        std::vector<float>& buf = threadColumns(static_cast<std::size_t>(R) * P * (cnt + 1) +
+                                                static_cast<std::size_t>(g.K) * P * cnt);
+        float* col = buf.data();
+        float* scratch = col + static_cast<std::size_t>(R) * P * cnt;
+        float* out = scratch + static_cast<std::size_t>(R) * P;
+        groupColumns(g, x, n0, cnt, col, scratch);
+        MatrixMap Yg(out, g.K, cnt * P);
+        Yg.noalias() = Wm * ConstMatrixMap(col, R, cnt * P);
+        for (int j = 0; j < cnt; ++j) {
+            MatrixMap Y(y + (n0 + j) * yStride, g.K, P);
+            Y = Yg.middleCols(static_cast<Eigen::Index>(j) * P, P);
+            if (b) Y.colwise() += ConstVectorMap(b, g.K);
         }
-        ConstMatrixMap col(colPtr, R, P);
-        MatrixMap Y(y + n * yStride, g.K, P);
-        Y.noalias() = Wm * col;
-        if (b) Y.colwise() += ConstVectorMap(b, g.K);
     }
 }
 
@@ -109,45 +165,60 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
     const int T = numThreads();
     const std::size_t wSize = static_cast<std::size_t>(g.K) * R;
-    // Each thread sums its own samples; partials are added in thread order afterwards, so the
+    // Each thread sums its own groups; partials are added in thread order afterwards, so the
     // result is deterministic for a given thread count.
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     ConstMatrixMap Wm(W, g.K, R);
+    const Groups G = makeGroups(g, N);
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < N; ++n) {
+    for (int gi = 0; gi < G.count; ++gi) {
         const int t = threadIndex();
-        const float* colPtr = x + n * xStride;
-        std::vector<float>& buf = threadColumns(static_cast<std::size_t>(R) * P * 2);
-        if (!g.isPointwise()) {
-            im2col(x + n * xStride, g, buf.data());
-            colPtr = buf.data();
-        }
-        ConstMatrixMap col(colPtr, R, P);
-        ConstMatrixMap dY(dy + n * yStride, g.K, P);
+        const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
+        const std::size_t colSize = static_cast<std::size_t>(R) * P * cnt;
+        std::vector<float>& buf = threadColumns(colSize + static_cast<std::size_t>(R) * P +
+                                                static_cast<std::size_t>(g.K) * P * cnt);
+        float* col = buf.data();
+        float* scratch = col + colSize;
+        float* dyg = scratch + static_cast<std::size_t>(R) * P;
+        groupColumns(g, x, n0, cnt, col, scratch);
+        MatrixMap dYg(dyg, g.K, cnt * P);
+        for (int j = 0; j < cnt; ++j)
+            dYg.middleCols(static_cast<Eigen::Index>(j) * P, P) =
+                ConstMatrixMap(dy + (n0 + j) * yStride, g.K, P);
         MatrixMap dWt(ws.dWPartials.data() + wSize * t, g.K, R);
-        dWt.noalias() += dY * col.transpose();
+        dWt.noalias() += dYg * ConstMatrixMap(col, R, cnt * P).transpose();
         if (db)
             VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K) +=
-                dY.rowwise().sum();
+                dYg.rowwise().sum();
         if (dx) {
-            float* dxn = dx + n * xStride;
-            if (g.isPointwise()) {
-                MatrixMap(dxn, R, P).noalias() = Wm.transpose() * dY;
-            } else {
-                MatrixMap dcol(buf.data() + static_cast<std::size_t>(R) * P, R, P);
-                dcol.noalias() = Wm.transpose() * dY;
-                std::fill(dxn, dxn + xStride, 0.0f);
-                col2imAdd(dcol.data(), g, dxn);
+            // dcol = Wᵀ dY for the whole group, reusing the column buffer.
+            MatrixMap dcol(col, R, cnt * P);
+            dcol.noalias() = Wm.transpose() * dYg;
+            std::vector<float>& one = threadScratch(static_cast<std::size_t>(R) * P);
+            for (int j = 0; j < cnt; ++j) {
+                float* dxn = dx + (n0 + j) * xStride;
+                float* dst = g.isPointwise() ? dxn : one.data();
+                for (int r = 0; r < R; ++r) {
+                    std::memcpy(dst + static_cast<std::ptrdiff_t>(r) * P,
+                                col + static_cast<std::ptrdiff_t>(r) * cnt * P +
+                                    static_cast<std::ptrdiff_t>(j) * P,
+                                sizeof(float) * static_cast<std::size_t>(P));
+                }
+                if (!g.isPointwise()) {
+                    std::fill(dxn, dxn + xStride, 0.0f);
+                    col2imAdd(one.data(), g, dxn);
+                }
             }
         }
     }
     VectorMap dWv(dW, static_cast<Eigen::Index>(wSize));
     for (int t = 0; t < T; ++t) {
         dWv += VectorMap(ws.dWPartials.data() + wSize * t, static_cast<Eigen::Index>(wSize));
-        if (db)
+        if (db) {
             VectorMap(db, g.K) +=
                 VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K);
+        }
     }
 }
 
