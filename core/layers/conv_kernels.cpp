@@ -101,12 +101,20 @@ Groups makeGroups(const ConvGeometry& g, int N) {
     return {size, (N + size - 1) / size};
 }
 
-// Columns of samples [n0, n0 + cnt) into col (R, cnt·P).
+// Sample j's (rows, P) block inside a group matrix (rows, cnt·P). With cnt == 1 the group matrix
+// is the sample matrix itself, so callers skip the copies then.
+using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+StridedMap groupBlock(float* group, int rows, int cnt, int P, int j) {
+    return StridedMap(group + static_cast<std::ptrdiff_t>(j) * P, rows, P,
+                      Eigen::OuterStride<>(static_cast<Eigen::Index>(cnt) * P));
+}
+
+// Columns of samples [n0, n0 + cnt) into col (R, cnt·P); `scratch` holds one sample's (R, P).
 void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float* col,
                   float* scratch) {
     const int R = g.colRows(), P = g.colCols();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
-    if (cnt == 1 && !g.isPointwise()) {  // the group's layout is that of one sample
+    if (cnt == 1 && !g.isPointwise()) {
         im2col(x + n0 * xStride, g, col);
         return;
     }
@@ -116,19 +124,8 @@ void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float*
             im2col(src, g, scratch);
             src = scratch;
         }
-        for (int r = 0; r < R; ++r) {
-            std::memcpy(
-                col + static_cast<std::ptrdiff_t>(r) * cnt * P + static_cast<std::ptrdiff_t>(j) * P,
-                src + static_cast<std::ptrdiff_t>(r) * P,
-                sizeof(float) * static_cast<std::size_t>(P));
-        }
+        groupBlock(col, R, cnt, P, j) = ConstMatrixMap(src, R, P);
     }
-}
-
-std::vector<float>& threadScratch(std::size_t n) {
-    static thread_local std::vector<float> buf;
-    if (buf.size() < n) buf.resize(n);
-    return buf;
 }
 
 }  // namespace
@@ -142,17 +139,20 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 #pragma omp parallel for schedule(static)
     for (int gi = 0; gi < G.count; ++gi) {
         const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
-        std::vector<float>& buf = threadColumns(static_cast<std::size_t>(R) * P * (cnt + 1) +
-                                                static_cast<std::size_t>(g.K) * P * cnt);
+        const std::size_t colSize = static_cast<std::size_t>(R) * P * cnt;
+        std::vector<float>& buf =
+            threadColumns(colSize + static_cast<std::size_t>(R) * P +
+                          (cnt > 1 ? static_cast<std::size_t>(g.K) * P * cnt : 0));
         float* col = buf.data();
-        float* scratch = col + static_cast<std::size_t>(R) * P * cnt;
-        float* out = scratch + static_cast<std::size_t>(R) * P;
+        float* scratch = col + colSize;
         groupColumns(g, x, n0, cnt, col, scratch);
-        MatrixMap Yg(out, g.K, cnt * P);
-        Yg.noalias() = Wm * ConstMatrixMap(col, R, cnt * P);
+        ConstMatrixMap cols(col, R, static_cast<Eigen::Index>(cnt) * P);
+        // One sample: the GEMM writes straight into y; a group goes through (K, cnt·P).
+        float* out = cnt == 1 ? y + n0 * yStride : scratch + static_cast<std::size_t>(R) * P;
+        MatrixMap(out, g.K, static_cast<Eigen::Index>(cnt) * P).noalias() = Wm * cols;
         for (int j = 0; j < cnt; ++j) {
             MatrixMap Y(y + (n0 + j) * yStride, g.K, P);
-            Y = Yg.middleCols(static_cast<Eigen::Index>(j) * P, P);
+            if (cnt > 1) Y = groupBlock(out, g.K, cnt, P, j);
             if (b) Y.colwise() += ConstVectorMap(b, g.K);
         }
     }
@@ -176,39 +176,46 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
         const int t = threadIndex();
         const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
         const std::size_t colSize = static_cast<std::size_t>(R) * P * cnt;
-        std::vector<float>& buf = threadColumns(colSize + static_cast<std::size_t>(R) * P +
-                                                static_cast<std::size_t>(g.K) * P * cnt);
+        std::vector<float>& buf =
+            threadColumns(colSize + static_cast<std::size_t>(R) * P +
+                          (cnt > 1 ? static_cast<std::size_t>(g.K) * P * cnt : 0));
         float* col = buf.data();
-        float* scratch = col + colSize;
-        float* dyg = scratch + static_cast<std::size_t>(R) * P;
+        float* scratch = col + colSize;  // one sample's (R, P), free again after groupColumns
         groupColumns(g, x, n0, cnt, col, scratch);
-        MatrixMap dYg(dyg, g.K, cnt * P);
-        for (int j = 0; j < cnt; ++j)
-            dYg.middleCols(static_cast<Eigen::Index>(j) * P, P) =
-                ConstMatrixMap(dy + (n0 + j) * yStride, g.K, P);
+        const float* dyg = dy + n0 * yStride;  // one sample: dy itself is the group matrix
+        if (cnt > 1) {
+            float* gathered = scratch + static_cast<std::size_t>(R) * P;
+            for (int j = 0; j < cnt; ++j) {
+                groupBlock(gathered, g.K, cnt, P, j) =
+                    ConstMatrixMap(dy + (n0 + j) * yStride, g.K, P);
+            }
+            dyg = gathered;
+        }
+        ConstMatrixMap dYg(dyg, g.K, static_cast<Eigen::Index>(cnt) * P);
         MatrixMap dWt(ws.dWPartials.data() + wSize * t, g.K, R);
-        dWt.noalias() += dYg * ConstMatrixMap(col, R, cnt * P).transpose();
+        dWt.noalias() +=
+            dYg * ConstMatrixMap(col, R, static_cast<Eigen::Index>(cnt) * P).transpose();
         if (db)
             VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K) +=
                 dYg.rowwise().sum();
         if (dx) {
-            // dcol = Wᵀ dY for the whole group, reusing the column buffer.
-            MatrixMap dcol(col, R, cnt * P);
+            // dcol = Wᵀ dY for the whole group, reusing the column buffer; then each sample's block
+            // is scattered back to its image (pointwise: the block is dx itself).
+            MatrixMap dcol(col, R, static_cast<Eigen::Index>(cnt) * P);
             dcol.noalias() = Wm.transpose() * dYg;
-            std::vector<float>& one = threadScratch(static_cast<std::size_t>(R) * P);
             for (int j = 0; j < cnt; ++j) {
                 float* dxn = dx + (n0 + j) * xStride;
-                float* dst = g.isPointwise() ? dxn : one.data();
-                for (int r = 0; r < R; ++r) {
-                    std::memcpy(dst + static_cast<std::ptrdiff_t>(r) * P,
-                                col + static_cast<std::ptrdiff_t>(r) * cnt * P +
-                                    static_cast<std::ptrdiff_t>(j) * P,
-                                sizeof(float) * static_cast<std::size_t>(P));
+                if (g.isPointwise()) {
+                    MatrixMap(dxn, R, P) = groupBlock(col, R, cnt, P, j);
+                    continue;
                 }
-                if (!g.isPointwise()) {
-                    std::fill(dxn, dxn + xStride, 0.0f);
-                    col2imAdd(one.data(), g, dxn);
+                const float* block = col;
+                if (cnt > 1) {
+                    MatrixMap(scratch, R, P) = groupBlock(col, R, cnt, P, j);
+                    block = scratch;
                 }
+                std::fill(dxn, dxn + xStride, 0.0f);
+                col2imAdd(block, g, dxn);
             }
         }
     }

@@ -48,6 +48,9 @@ TEST(Conv2d, GradientsAtSeveralShapes) {
         {2, 2, {5, 5, 3, 3, 2, 2}, {1, 2, 8, 8}, false},  // stride 3 leaves columns unused
         {4, 3, {1, 1, 1, 1, 0, 0}, {2, 4, 3, 3}, true},   // pointwise (no im2col path)
         {1, 1, {3, 3, 1, 1, 2, 2}, {1, 1, 2, 2}, true},   // padding larger than the image edge
+        // Batches larger than the thread count: samples share one GEMM per group (small maps).
+        {2, 3, {3, 3, 1, 1, 1, 1}, {5, 2, 4, 4}, true},
+        {3, 2, {1, 1, 1, 1, 0, 0}, {7, 3, 2, 2}, true},  // grouped pointwise
     };
     for (const C& c : cases) {
         Conv2d conv(c.cin, c.cout, c.w, c.bias);
