@@ -6,7 +6,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh" -DLAYERLENS_BUILD_TESTS=OFF
+# Only the executable is built; the build directory's options are left as they are, so running
+# this after the test command does not switch the tests off in the shared build directory.
+LAYERLENS_BUILD_TARGET=layerlens "$root/scripts/build.sh"
 if [[ -z "${LAYERLENS_DATA:-}" && -d "$root/../shared/data" ]]; then
   export LAYERLENS_DATA="$root/../shared/data"
 fi
