@@ -52,17 +52,13 @@ int bench(const std::vector<std::string>& argv, std::ostream& out) {
 
     net.resetParameters(1);
     Rng rng(2);
-    Tensor x(net.inputSample().withBatch(1)), y({batch}), dz;
-    std::vector<int> dims = net.inputSample().dims();
-    dims.insert(dims.begin(), batch);
-    x = Tensor(Shape(dims));
+    Tensor x(net.inputSample().batched(batch)), y({batch}), dz;
     for (std::int64_t i = 0; i < x.numel(); ++i)
         x[i] = rng.normal();
-    const bool binary = spec.defaults.loss == "logistic" || spec.defaults.loss == "non_ce";
+    auto loss = makeLoss(spec.defaults.loss);
     const int classes = net.outputSample()[1];
     for (int i = 0; i < batch; ++i)
-        y[i] = binary ? (i % 2 ? 1.0f : -1.0f) : static_cast<float>(i % classes);
-    auto loss = makeLoss(spec.defaults.loss);
+        y[i] = loss->signedLabels() ? (i % 2 ? 1.0f : -1.0f) : static_cast<float>(i % classes);
     OptimizerOptions oo;
     oo.lr = 1e-4f;  // small: keeps the weights sane over many steps on random data
     auto opt = makeOptimizer(spec.defaults.optimizer, net.params(), oo);

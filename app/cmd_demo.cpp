@@ -82,17 +82,16 @@ int demo(const std::vector<std::string>& argv, std::ostream& out) {
     for (auto& lossName : {"cross_entropy", "mse", "logistic", "non_ce"}) {
         auto loss = makeLoss(lossName);
         Rng rng(seed);
-        const bool binary =
-            std::string(lossName) == "logistic" || std::string(lossName) == "non_ce";
+        const bool binary = loss->signedLabels();
+        const bool regression = std::string(lossName) == "mse";
         Tensor z({5, binary ? 1 : 4});
         for (std::int64_t i = 0; i < z.numel(); ++i)
             z[i] = rng.normal() * 2.0f;
-        Tensor t({5});
-        if (std::string(lossName) == "mse") t = Tensor(z.shape());
+        Tensor t(regression ? z.shape() : Shape{5});
         for (std::int64_t i = 0; i < t.numel(); ++i) {
-            t[i] = binary ? (rng.uniform() < 0.5f ? -1.0f : 1.0f)
-                          : (std::string(lossName) == "mse" ? rng.normal()
-                                                            : static_cast<float>(rng.below(4)));
+            t[i] = binary       ? (rng.uniform() < 0.5f ? -1.0f : 1.0f)
+                   : regression ? rng.normal()
+                                : static_cast<float>(rng.below(4));
         }
         const GradCheckResult r = checkLossGradients(*loss, z, t, opt);
         const bool ok = r.passed(opt.tolerance);

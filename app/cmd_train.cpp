@@ -4,14 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
-#include <iostream>
+#include <functional>
 #include <ostream>
-#include <sstream>
 
 #include "app/args.h"
 #include "app/cli.h"
@@ -43,7 +40,6 @@ public:
             m_csv << "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s\n";
     }
     void onBatch(const BatchReport& r) override {
-        m_lastLoss = r.loss;
         if (!m_bar) return;
         const auto now = std::chrono::steady_clock::now();
         if (r.batch != r.batchesPerEpoch && now - m_lastDraw < std::chrono::milliseconds(100))
@@ -84,7 +80,6 @@ private:
     std::ofstream m_csv;
     int m_epochs;
     bool m_bar;
-    double m_lastLoss = 0;
     EpochReport m_last;
     std::chrono::steady_clock::time_point m_lastDraw{};
 };

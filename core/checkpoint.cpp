@@ -17,6 +17,19 @@ using nlohmann::json;
 constexpr char kMagic[16] = {'L', 'A', 'Y', 'E', 'R', 'L', 'E',  'N',
                              'S', '-', 'C', 'K', 'P', 'T', '\n', '\0'};
 
+// Fixed-width little-endian integers of the file layout.
+void appendLittleEndian(std::string& out, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::uint64_t readLittleEndian(const std::vector<std::uint8_t>& b, std::size_t at, int bytes) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i)
+        v |= static_cast<std::uint64_t>(b[at + static_cast<std::size_t>(i)]) << (8 * i);
+    return v;
+}
+
 struct Entry {
     std::string name;
     Tensor* tensor;
@@ -51,16 +64,11 @@ Parsed parse(const std::string& path) {
     if (bytes.size() < 16 + 8 + 4 || std::memcmp(bytes.data(), kMagic, 16) != 0) {
         throw bad("is not a LayerLens checkpoint (wrong magic bytes)");
     }
-    const std::uint32_t storedCrc = static_cast<std::uint32_t>(bytes[bytes.size() - 4]) |
-                                    (static_cast<std::uint32_t>(bytes[bytes.size() - 3]) << 8) |
-                                    (static_cast<std::uint32_t>(bytes[bytes.size() - 2]) << 16) |
-                                    (static_cast<std::uint32_t>(bytes[bytes.size() - 1]) << 24);
+    const auto storedCrc = static_cast<std::uint32_t>(readLittleEndian(bytes, bytes.size() - 4, 4));
     const auto crc =
         static_cast<std::uint32_t>(crc32(0L, bytes.data(), static_cast<uInt>(bytes.size() - 4)));
     if (crc != storedCrc) throw bad("is damaged or truncated (checksum mismatch)");
-    std::uint64_t headerLen = 0;
-    for (int i = 0; i < 8; ++i)
-        headerLen |= static_cast<std::uint64_t>(bytes[16 + static_cast<std::size_t>(i)]) << (8 * i);
+    const std::uint64_t headerLen = readLittleEndian(bytes, 16, 8);
     if (24 + headerLen + 4 > bytes.size()) throw bad("has a header longer than the file");
     Parsed p;
     try {
@@ -132,16 +140,14 @@ void saveCheckpoint(const std::string& path, Net& net, Optimizer* optimizer, int
     header["tensors"] = dir;
     const std::string h = header.dump();
     std::string out(kMagic, 16);
-    for (int i = 0; i < 8; ++i)
-        out.push_back(static_cast<char>((static_cast<std::uint64_t>(h.size()) >> (8 * i)) & 0xff));
+    appendLittleEndian(out, h.size(), 8);
     out += h;
     for (const Entry& e : entries)
         out.append(reinterpret_cast<const char*>(e.tensor->data()),
                    static_cast<std::size_t>(e.tensor->numel()) * 4);
     const auto crc = static_cast<std::uint32_t>(
         crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size())));
-    for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+    appendLittleEndian(out, crc, 4);
     writeFileAtomic(path, out);
 }
 

@@ -13,6 +13,8 @@ class Loss {
 public:
     virtual ~Loss() = default;
     virtual const char* type() const = 0;
+    /// True for losses of a one-output model with labels −1/+1 (logistic, non-CE).
+    virtual bool signedLabels() const { return false; }
     /// z: model output (N, K); target: see each loss. Throws ShapeError when they do not fit.
     double forward(const Tensor& z, const Tensor& target);
     void backward(const Tensor& z, const Tensor& target, Tensor& dz);
@@ -52,6 +54,7 @@ protected:
 class LogisticLoss : public Loss {
 public:
     const char* type() const override { return "logistic"; }
+    bool signedLabels() const override { return true; }
 
 protected:
     void checkShapes(const Tensor& z, const Tensor& target) const override;
@@ -65,6 +68,7 @@ protected:
 class NonCELoss : public Loss {
 public:
     const char* type() const override { return "non_ce"; }
+    bool signedLabels() const override { return true; }
 
 protected:
     void checkShapes(const Tensor& z, const Tensor& target) const override;

@@ -268,9 +268,7 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
     }
     const std::string name = getOr<std::string>(doc, "name", "model", source);
     Net net(name, Shape(dims));
-    std::vector<int> batched = {1};
-    batched.insert(batched.end(), dims.begin(), dims.end());
-    Shape shape(batched);
+    Shape shape = net.inputSample().batched(1);
     int index = 0;
     for (const json& lj : doc["layers"]) {
         LayerReader r(lj, index, source);

@@ -63,10 +63,7 @@ int Net::indexOf(const std::string& layerName) const {
 }
 
 Shape Net::batchOfOne() const {
-    std::vector<int> d = {1};
-    for (int v : m_inputSample.dims())
-        d.push_back(v);
-    return Shape(d);
+    return m_inputSample.batched(1);
 }
 
 std::vector<Shape> Net::outputShapes() const {

@@ -34,6 +34,14 @@ public:
             std::swap(v[i - 1], v[j]);
         }
     }
+    /// 0 .. n−1 in random order.
+    std::vector<int> permutation(int n) {
+        std::vector<int> v(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i)
+            v[static_cast<std::size_t>(i)] = i;
+        shuffle(v);
+        return v;
+    }
     /// A new generator whose stream is independent of this one (for per-layer or per-thread use).
     Rng split() { return Rng(next()); }
 

@@ -25,6 +25,12 @@ Shape Shape::withBatch(int n) const {
     return Shape(d);
 }
 
+Shape Shape::batched(int n) const {
+    std::vector<int> d = {n};
+    d.insert(d.end(), m_dims.begin(), m_dims.end());
+    return Shape(d);
+}
+
 Shape Shape::sample() const {
     LL_CHECK(rank() >= 1, "sample() of a scalar shape");
     return Shape(std::vector<int>(m_dims.begin() + 1, m_dims.end()));

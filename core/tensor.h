@@ -32,6 +32,8 @@ public:
     const std::vector<int>& dims() const { return m_dims; }
     /// The same shape with the outermost (batch) dimension replaced by n.
     Shape withBatch(int n) const;
+    /// This sample shape with a batch dimension n put in front: (C, H, W) -> (n, C, H, W).
+    Shape batched(int n) const;
     /// The shape without its outermost dimension: (N, C, H, W) -> (C, H, W).
     Shape sample() const;
     /// "(16, 1, 28, 28)".

@@ -118,8 +118,7 @@ Trainer::Trainer(Net& net, const Dataset& train, const Dataset* test, TrainConfi
     }
     const Shape out = net.outputSample();
     m_loss = makeLoss(m_config.loss);
-    const bool binaryLoss = m_config.loss == "logistic" || m_config.loss == "non_ce";
-    if (binaryLoss) {
+    if (m_loss->signedLabels()) {
         if (out[1] != 1)
             throw ShapeError(strCat("the ", m_config.loss, " loss needs a one-output model; '",
                                     net.name(), "' has ", out[1], " outputs"));

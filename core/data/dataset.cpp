@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace ll {
 
@@ -25,10 +24,7 @@ void takeSubset(Dataset& d, int count, std::uint64_t seed) {
     if (count <= 0)
         throw UsageError(strCat("a training subset needs at least one sample, got ", count));
     if (count >= d.size()) return;
-    std::vector<int> idx(static_cast<std::size_t>(d.size()));
-    std::iota(idx.begin(), idx.end(), 0);
-    Rng rng(seed);
-    rng.shuffle(idx);
+    std::vector<int> idx = Rng(seed).permutation(d.size());
     idx.resize(static_cast<std::size_t>(count));
     keep(d, idx);
 }
@@ -36,10 +32,8 @@ void takeSubset(Dataset& d, int count, std::uint64_t seed) {
 int applyLabelNoise(Dataset& d, double p, std::uint64_t seed) {
     if (!(p >= 0.0 && p <= 1.0)) throw UsageError(strCat("label noise must be in [0, 1], got ", p));
     const int n = static_cast<int>(std::lround(p * d.size()));
-    std::vector<int> idx(static_cast<std::size_t>(d.size()));
-    std::iota(idx.begin(), idx.end(), 0);
     Rng rng(seed ^ 0x1abe1);
-    rng.shuffle(idx);
+    const std::vector<int> idx = rng.permutation(d.size());
     int changed = 0;
     for (int k = 0; k < n; ++k) {
         auto& label = d.labels[static_cast<std::size_t>(idx[static_cast<std::size_t>(k)])];
@@ -80,7 +74,7 @@ void makeBatch(const Dataset& d, const std::vector<int>& order, int start, int c
     LL_CHECK(C <= 16, "makeBatch supports up to 16 channels, got ", C);
     // Per-channel affine map x·scale + shift folds /255, − mean and / std into one multiply-add.
     float scale[16], shift[16];
-    for (int c = 0; c < C && c < 16; ++c) {
+    for (int c = 0; c < C; ++c) {
         const float m = o.normalize && !d.mean.empty() ? d.mean[static_cast<std::size_t>(c)] : 0.0f;
         const float s =
             o.normalize && !d.stddev.empty() ? d.stddev[static_cast<std::size_t>(c)] : 1.0f;
