@@ -56,11 +56,11 @@ Dataset loadCifar10(const std::string& dir, const std::string& split) {
         files.push_back(root + "/test_batch.bin");
     }
     if (files.empty()) {
-        throw DataError(strCat(
-            "CIFAR-10 ", split, " data not found: no ",
-            split == "train" ? "data_batch_1..5.bin" : "test_batch.bin", " in ", root,
-            root == dir ? "" : "", " (also looked for ", dir, "/cifar-10-batches-bin).",
-            "\nGive the directory holding cifar-10-batches-bin with --data (or LAYERLENS_DATA)."));
+        throw DataError(strCat("CIFAR-10 ", split, " data not found: no ",
+                               split == "train" ? "data_batch_1..5.bin" : "test_batch.bin", " in ",
+                               root, " (also looked for ", dir,
+                               "/cifar-10-batches-bin). Give the directory holding "
+                               "cifar-10-batches-bin with --data (or LAYERLENS_DATA)."));
     }
     Dataset d;
     d.name = "cifar10";

@@ -15,14 +15,12 @@ std::uint32_t bigEndian32(const std::vector<std::uint8_t>& b, std::size_t at) {
            (static_cast<std::uint32_t>(b[at + 2]) << 8) | b[at + 3];
 }
 
-std::string findFile(const std::string& dir, const std::string& base,
-                     std::vector<std::string>& tried) {
+std::string findFile(const std::string& dir, const std::string& base) {
     for (const std::string& d : mnistSearchDirs(dir)) {
         for (const std::string& name : {base, base + ".gz"}) {
             const std::string p = d + "/" + name;
             if (fileExists(p)) return p;
         }
-        tried.push_back(d);
     }
     return {};
 }
@@ -95,18 +93,18 @@ Dataset loadMnist(const std::string& dir, const std::string& split) {
     if (split != "train" && split != "test")
         throw UsageError(strCat("MNIST split must be train or test, got ", split));
     const std::string prefix = split == "train" ? "train" : "t10k";
-    std::vector<std::string> tried;
-    const std::string imgPath = findFile(dir, prefix + "-images-idx3-ubyte", tried);
-    const std::string labPath = findFile(dir, prefix + "-labels-idx1-ubyte", tried);
+    const std::string imgPath = findFile(dir, prefix + "-images-idx3-ubyte");
+    const std::string labPath = findFile(dir, prefix + "-labels-idx1-ubyte");
     for (const auto& [path, base] : {std::pair{imgPath, prefix + "-images-idx3-ubyte"},
                                      std::pair{labPath, prefix + "-labels-idx1-ubyte"}}) {
         if (path.empty()) {
             std::string where;
             for (const std::string& d : mnistSearchDirs(dir))
-                where += "\n  " + d;
-            throw DataError(strCat(
-                "MNIST ", split, " file ", base, "[.gz] not found; looked in:", where,
-                "\nGive the directory holding the MNIST files with --data (or LAYERLENS_DATA)."));
+                where += (where.empty() ? "" : ", ") + d;
+            throw DataError(strCat("MNIST ", split, " file ", base, "[.gz] not found; looked in ",
+                                   where,
+                                   ". Give the directory holding the MNIST files with --data (or "
+                                   "LAYERLENS_DATA)."));
         }
     }
     Dataset d = parseMnist(readMaybeGzip(imgPath), readMaybeGzip(labPath), imgPath, labPath);
