@@ -91,14 +91,15 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
                      "optimizer",    "lr",          "momentum", "weight-decay", "label-noise",
                      "train-subset", "test-subset", "classes",  "threads",      "seed",
                      "out",          "checkpoint",  "resume",   "eval-every",   "loss"},
-              {"decoupled", "no-normalize", "augment", "no-progress", "help"});
+              {"decoupled", "no-normalize", "raw-pixels", "augment", "no-progress", "help"});
     if (args.has("help")) {
         out << "usage: layerlens train --model NAME|FILE [--dataset mnist|cifar10] --data DIR "
                "[--epochs N] [--batch B]\n"
                "  [--optimizer sgd|momentum|momentum_form1|nesterov|adam] [--lr X] [--momentum X]\n"
                "  [--weight-decay X [--decoupled]] [--loss cross_entropy|mse|logistic|non_ce]\n"
                "  [--label-noise P] [--train-subset N|FRACTION] [--test-subset N] [--classes A,B]\n"
-               "  [--augment] [--no-normalize] [--eval-every N] [--threads T] [--seed S]\n"
+               "  [--augment] [--no-normalize | --raw-pixels] [--eval-every N] [--threads T] "
+               "[--seed S]\n"
                "  [--out DIR] [--checkpoint FILE] [--resume FILE] [--no-progress]\n"
                "Defaults come from the model preset; --data defaults to $LAYERLENS_DATA.\n";
         return 0;
@@ -123,6 +124,8 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
     cfg.opt.weightDecay = static_cast<float>(args.number("weight-decay", d.weightDecay, 0, 1e6));
     cfg.opt.decayMode = args.has("decoupled") ? WeightDecayMode::Decoupled : WeightDecayMode::L2;
     cfg.batchOptions.normalize = !args.has("no-normalize");
+    cfg.batchOptions.rawPixels =
+        args.has("raw-pixels") || (d.rawPixels && !args.has("no-normalize"));
     cfg.batchOptions.augment = args.has("augment");
 
     DataOptions dopt = dataOptionsFrom(args, d, cfg.seed);

@@ -78,8 +78,8 @@ void makeBatch(const Dataset& d, const std::vector<int>& order, int start, int c
         const float m = o.normalize && !d.mean.empty() ? d.mean[static_cast<std::size_t>(c)] : 0.0f;
         const float s =
             o.normalize && !d.stddev.empty() ? d.stddev[static_cast<std::size_t>(c)] : 1.0f;
-        scale[c] = 1.0f / (255.0f * s);
-        shift[c] = -m / s;
+        scale[c] = o.rawPixels ? 1.0f : 1.0f / (255.0f * s);
+        shift[c] = o.rawPixels ? 0.0f : -m / s;
     }
     for (int k = 0; k < count; ++k) {
         const int i = order[static_cast<std::size_t>(start + k)];

@@ -41,6 +41,7 @@ void filterTwoClasses(Dataset& d, int a, int b);
 /// How a batch is turned into tensors.
 struct BatchOptions {
     bool normalize = true;      // (x/255 − mean) / std per channel; else x/255
+    bool rawPixels = false;     // x as stored, 0..255 (overrides normalize; course notebooks)
     bool augment = false;       // random 4-pixel-padded crop and horizontal flip (CIFAR)
     bool signedLabels = false;  // labels 0/1 → −1/+1 (one-output models)
 };

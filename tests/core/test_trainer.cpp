@@ -70,6 +70,28 @@ TEST(Trainer, LearnsAndReportsMetrics) {
                 1e-6);
 }
 
+TEST(Trainer, EvaluatesEveryNBatchesAndAtEpochEnds) {
+    Net net = buildNet(test::kBlobNet);
+    net.resetParameters(1);
+    const Dataset train = test::blobs(400, 1), testSet = test::blobs(200, 2);
+    TrainConfig c = blobConfig();
+    c.epochs = 2;
+    c.evalEvery = 10;  // 25 batches per epoch: after batches 10 and 20, then at the epoch end
+    struct Evals : TrainObserver {
+        std::vector<EvalReport> evals;
+        void onEval(const EvalReport& e) override { evals.push_back(e); }
+    } rec;
+    Trainer trainer(net, train, &testSet, c);
+    trainer.run(nullptr, &rec);
+    ASSERT_EQ(rec.evals.size(), 6u);
+    const std::vector<std::int64_t> steps{10, 20, 25, 35, 45, 50};
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        EXPECT_EQ(rec.evals[i].step, steps[i]) << i;
+        EXPECT_EQ(rec.evals[i].samples, 200);
+        EXPECT_EQ(rec.evals[i].epoch, i < 3 ? 1 : 2);
+    }
+}
+
 TEST(Trainer, SameSeedSameRun) {
     auto once = [] {
         Net net = buildNet(test::kBlobNet);
