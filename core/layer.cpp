@@ -25,6 +25,21 @@ void Layer::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor*
     backwardImpl(x, y, dy, dx);
 }
 
+std::vector<NamedParam> Layer::namedParams() {
+    std::vector<NamedParam> out;
+    for (Param* p : params())
+        out.push_back({p->name, p});
+    return out;
+}
+
+Net& Layer::branch(int i) {
+    throw CheckError(strCat(label(), " has no branch ", i));
+}
+
+const Net& Layer::branch(int i) const {
+    throw CheckError(strCat(label(), " has no branch ", i));
+}
+
 std::int64_t Layer::numParams() {
     std::int64_t n = 0;
     for (const Param* p : params())

@@ -41,6 +41,14 @@ struct Buffer {
     Tensor* tensor;
 };
 
+/// A parameter with its path inside a layer ("weight"; "b3x3.conv1.weight" inside a module).
+struct NamedParam {
+    std::string name;
+    Param* param;
+};
+
+class Net;
+
 class Layer {
 public:
     virtual ~Layer() = default;
@@ -67,7 +75,14 @@ public:
 
     /// Trainable parameters (stable order); empty for parameter-free layers.
     virtual std::vector<Param*> params() { return {}; }
+    /// params() with names unique within the layer (a module prefixes its branches' names).
+    virtual std::vector<NamedParam> namedParams();
     virtual std::vector<Buffer> buffers() { return {}; }
+    /// Modules (Concat) hold parallel branches, each a Net; leaf layers have none.
+    virtual int numBranches() const { return 0; }
+    virtual Net& branch(int i);
+    virtual const Net& branch(int i) const;
+    bool isModule() const { return numBranches() > 0; }
     /// Draws initial parameters (PyTorch defaults) and reseeds any internal randomness.
     virtual void resetParameters(Rng& rng) { (void)rng; }
     /// While frozen, a stochastic layer (Dropout) reuses its last random draw: gradient checks

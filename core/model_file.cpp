@@ -9,6 +9,7 @@
 
 #include "core/layers/avg_pool2d.h"
 #include "core/layers/batch_norm.h"
+#include "core/layers/concat.h"
 #include "core/layers/conv2d.h"
 #include "core/layers/dropout.h"
 #include "core/layers/flatten.h"
@@ -150,8 +151,51 @@ std::vector<std::vector<int>> readConnections(const LayerReader& r) {
     return table;
 }
 
-LayerPtr makeLayer(const LayerReader& r, const Shape& in) {
+void addLayers(Net& net, const json& list, const std::string& source);
+
+// {"type": "Concat", "branches": [{"name": "b1", "layers": [...]}, [...layers...], ...]}
+LayerPtr makeConcat(const LayerReader& r, const Shape& in, const std::string& source) {
+    r.allowOnly({"branches"});
+    if (!r.has("branches") || !r.raw("branches").is_array() || r.raw("branches").empty())
+        r.fail("needs \"branches\": a list of branches, each a list of layers");
+    std::vector<Net> branches;
+    int index = 0;
+    for (const json& bj : r.raw("branches")) {
+        ++index;
+        std::string name = strCat("b", index);
+        const json* layers = &bj;
+        if (bj.is_object()) {
+            for (auto it = bj.begin(); it != bj.end(); ++it) {
+                if (it.key() != "name" && it.key() != "layers" && it.key() != "comment")
+                    r.fail(strCat("branch ", index, ": unknown key \"", it.key(),
+                                  "\" (known: name, layers)"));
+            }
+            if (bj.contains("name")) {
+                if (!bj["name"].is_string())
+                    r.fail(strCat("branch ", index, ": \"name\" must be a string"));
+                name = bj["name"].get<std::string>();
+            }
+            if (!bj.contains("layers")) r.fail(strCat("branch '", name, "' needs \"layers\""));
+            layers = &bj["layers"];
+        }
+        if (!layers->is_array())
+            r.fail(strCat("branch '", name,
+                          "' must be a list of layers (an empty list passes the input through)"));
+        for (const Net& b : branches) {
+            if (b.name() == name) r.fail(strCat("two branches are named '", name, "'"));
+        }
+        Net branch(name, in.sample());
+        addLayers(branch, *layers,
+                  strCat(source, ": layer '", r.name().empty() ? "Concat" : r.name(), "' branch '",
+                         name, "'"));
+        branches.push_back(std::move(branch));
+    }
+    return std::make_unique<Concat>(std::move(branches));
+}
+
+LayerPtr makeLayer(const LayerReader& r, const Shape& in, const std::string& source) {
     const std::string& t = r.type();
+    if (t == "Concat") return makeConcat(r, in, source);
     auto channelsIn = [&](const char* what) {
         if (in.rank() != 4)
             r.fail(strCat(what, " needs an input (C, H, W); the previous output is ", in.sample()));
@@ -228,7 +272,7 @@ LayerPtr makeLayer(const LayerReader& r, const Shape& in) {
     }
     r.fail(
         "unknown layer type (known: Conv2d, SparseConv2d, Linear, MaxPool2d, AvgPool2d, "
-        "BatchNorm1d, BatchNorm2d, ReLU, Sigmoid, Tanh, Dropout, Flatten)");
+        "BatchNorm1d, BatchNorm2d, ReLU, Sigmoid, Tanh, Dropout, Flatten, Concat)");
 }
 
 template <typename T>
@@ -238,6 +282,28 @@ T getOr(const json& obj, const char* key, T fallback, const std::string& source)
         return obj[key].get<T>();
     } catch (const json::exception&) {
         throw ModelError(strCat(source, ": \"", key, "\" has the wrong type"));
+    }
+}
+
+void addLayers(Net& net, const json& list, const std::string& source) {
+    Shape shape = net.inputSample().batched(1);
+    int index = 0;
+    for (const json& lj : list) {
+        LayerReader r(lj, index, source);
+        LayerPtr layer;
+        try {
+            layer = makeLayer(r, shape, source);
+            if (!r.name().empty()) layer->setName(r.name());
+            Layer& added = net.add(std::move(layer));
+            shape = added.outputShape(shape);
+        } catch (const ModelError& e) {
+            const std::string msg = e.what();
+            if (msg.rfind(source, 0) == 0) throw;
+            r.fail(msg);
+        } catch (const ShapeError& e) {
+            r.fail(e.what());
+        }
+        ++index;
     }
 }
 
@@ -268,25 +334,7 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
     }
     const std::string name = getOr<std::string>(doc, "name", "model", source);
     Net net(name, Shape(dims));
-    Shape shape = net.inputSample().batched(1);
-    int index = 0;
-    for (const json& lj : doc["layers"]) {
-        LayerReader r(lj, index, source);
-        LayerPtr layer;
-        try {
-            layer = makeLayer(r, shape);
-            if (!r.name().empty()) layer->setName(r.name());
-            Layer& added = net.add(std::move(layer));
-            shape = added.outputShape(shape);
-        } catch (const ModelError& e) {
-            const std::string msg = e.what();
-            if (msg.rfind(source, 0) == 0) throw;
-            r.fail(msg);
-        } catch (const ShapeError& e) {
-            r.fail(e.what());
-        }
-        ++index;
-    }
+    addLayers(net, doc["layers"], source);
     if (spec) {
         spec->name = name;
         spec->description = getOr<std::string>(doc, "description", "", source);
@@ -306,6 +354,7 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
             d.batch = getOr<int>(dj, "batch", d.batch, source);
             d.epochs = getOr<int>(dj, "epochs", d.epochs, source);
             d.classes = getOr<std::vector<int>>(dj, "classes", d.classes, source);
+            d.rawPixels = getOr<bool>(dj, "raw_pixels", d.rawPixels, source);
         }
     }
     return net;

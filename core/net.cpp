@@ -13,7 +13,8 @@ std::string namePrefix(const std::string& type) {
         {"Conv2d", "conv"},    {"SparseConv2d", "conv"}, {"Linear", "fc"},
         {"MaxPool2d", "pool"}, {"AvgPool2d", "pool"},    {"BatchNorm1d", "bn"},
         {"BatchNorm2d", "bn"}, {"ReLU", "relu"},         {"Sigmoid", "sigmoid"},
-        {"Tanh", "tanh"},      {"Dropout", "dropout"},   {"Flatten", "flatten"}};
+        {"Tanh", "tanh"},      {"Dropout", "dropout"},   {"Flatten", "flatten"},
+        {"Concat", "concat"}};
     auto it = prefixes.find(type);
     if (it != prefixes.end()) return it->second;
     std::string s;
@@ -76,6 +77,13 @@ std::vector<Shape> Net::outputShapes() const {
     return out;
 }
 
+Shape Net::outputShape(const Shape& in) const {
+    Shape s = in;
+    for (const auto& l : m_layers)
+        s = l->outputShape(s);
+    return s;
+}
+
 Shape Net::outputSample() const {
     auto shapes = outputShapes();
     return shapes.empty() ? batchOfOne() : shapes.back();
@@ -83,6 +91,10 @@ Shape Net::outputSample() const {
 
 void Net::resetParameters(std::uint64_t seed) {
     Rng rng(seed);
+    resetParameters(rng);
+}
+
+void Net::resetParameters(Rng& rng) {
     for (auto& l : m_layers) {
         Rng layerRng = rng.split();
         l->resetParameters(layerRng);
@@ -136,8 +148,8 @@ std::vector<Param*> Net::params() {
 std::vector<NamedParam> Net::namedParams() {
     std::vector<NamedParam> out;
     for (auto& l : m_layers) {
-        for (Param* p : l->params())
-            out.push_back({l->name() + "." + p->name, p});
+        for (const NamedParam& p : l->namedParams())
+            out.push_back({l->name() + "." + p.name, p.param});
     }
     return out;
 }

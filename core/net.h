@@ -13,11 +13,6 @@
 
 namespace ll {
 
-struct NamedParam {
-    std::string name;  // "<layer>.<param>", e.g. "conv1.weight"
-    Param* param;
-};
-
 struct NamedBuffer {
     std::string name;  // "<layer>.<buffer>", e.g. "bn1.running_mean"
     Tensor* tensor;
@@ -50,9 +45,13 @@ public:
     std::vector<Shape> outputShapes() const;
     /// Output shape of the whole net for one sample (batch dimension 1).
     Shape outputSample() const;
+    /// Output shape for a batched input `in` (the input itself when the net has no layers).
+    /// Throws ShapeError naming the first layer that does not fit.
+    Shape outputShape(const Shape& in) const;
 
     /// Draws all parameters from `seed` (each layer gets its own split stream, in order).
     void resetParameters(std::uint64_t seed);
+    void resetParameters(Rng& rng);
 
     /// Runs every layer; returns the last activation (valid until the next forward).
     const Tensor& forward(const Tensor& x, Mode mode);
@@ -68,6 +67,7 @@ public:
     const Tensor& output() const;
 
     std::vector<Param*> params();
+    /// "<layer>.<param>", e.g. "conv1.weight" ("incep.b2.conv1.weight" inside a module).
     std::vector<NamedParam> namedParams();
     std::vector<NamedBuffer> namedBuffers();
     void zeroGrad();
