@@ -17,6 +17,8 @@ Commands:
   train     train a model on MNIST or CIFAR-10 headless (writes metrics.csv and a checkpoint)
   bench     steady-state training and inference images/s of a model on random data
   models    list the built-in model presets with their parameter counts
+  summary   per-layer cost table: parameters, FLOPs/MACs, activations, memory, receptive fields
+  rf        the input rectangle one unit of a layer depends on
   help      show this text
   version   show the version
 
@@ -28,8 +30,9 @@ Run 'layerlens COMMAND --help' for a command's options.
 bool isCliCommand(const std::vector<std::string>& args) {
     if (args.empty()) return false;
     const std::string& a = args[0];
-    return a == "demo" || a == "models" || a == "train" || a == "bench" || a == "help" ||
-           a == "version" || a == "--help" || a == "-h" || a == "--version";
+    return a == "demo" || a == "models" || a == "train" || a == "bench" || a == "summary" ||
+           a == "rf" || a == "help" || a == "version" || a == "--help" || a == "-h" ||
+           a == "--version";
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -48,6 +51,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         if (cmd == "models") return models(rest, out);
         if (cmd == "train") return train(rest, out);
         if (cmd == "bench") return bench(rest, out);
+        if (cmd == "summary") return summary(rest, out);
+        if (cmd == "rf") return rf(rest, out);
         err << "layerlens: unknown command '" << cmd << "' (try 'layerlens help')\n";
         return 2;
     } catch (const UsageError& e) {

@@ -20,5 +20,7 @@ int demo(const std::vector<std::string>& args, std::ostream& out);
 int models(const std::vector<std::string>& args, std::ostream& out);
 int train(const std::vector<std::string>& args, std::ostream& out);
 int bench(const std::vector<std::string>& args, std::ostream& out);
+int summary(const std::vector<std::string>& args, std::ostream& out);
+int rf(const std::vector<std::string>& args, std::ostream& out);
 
 }  // namespace ll::cli

@@ -335,6 +335,7 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
     const std::string name = getOr<std::string>(doc, "name", "model", source);
     Net net(name, Shape(dims));
     addLayers(net, doc["layers"], source);
+    net.setModelJson(jsonText);
     if (spec) {
         spec->name = name;
         spec->description = getOr<std::string>(doc, "description", "", source);

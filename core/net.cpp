@@ -117,18 +117,26 @@ const Tensor& Net::forward(const Tensor& x, Mode mode) {
 }
 
 void Net::backward(const Tensor& dOut, bool wantInputGrad) {
+    backwardFrom(size() - 1, dOut, wantInputGrad);
+}
+
+void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
     LL_CHECK(!m_layers.empty() && !m_acts.back().empty(), "backward before forward");
-    const Tensor* dy = &dOut;
-    for (int i = size() - 1; i >= 0; --i) {
+    LL_CHECK(last >= 0 && last < size(), "backwardFrom layer ", last, " of ", size());
+    const Tensor* dy = &dAct;
+    for (int i = last; i >= 0; --i) {
         const std::size_t u = static_cast<std::size_t>(i);
         const Tensor& x = i == 0 ? m_input : m_acts[u - 1];
         Tensor* dx = i == 0 ? (wantInputGrad ? &m_inputGrad : nullptr) : &m_grads[u - 1];
         m_layers[u]->backward(x, m_acts[u], *dy, dx);
         if (i > 0) dy = &m_grads[u - 1];
     }
-    // m_grads.back() mirrors the incoming gradient so every activation has its gradient.
-    m_grads.back().resize(dOut.shape());
-    m_grads.back().vector() = dOut.vector();
+    // m_grads[last] mirrors the incoming gradient so every activation has its gradient.
+    Tensor& g = m_grads[static_cast<std::size_t>(last)];
+    if (&g != &dAct) {
+        g.resize(dAct.shape());
+        g.vector() = dAct.vector();
+    }
 }
 
 const Tensor& Net::output() const {

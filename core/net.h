@@ -36,6 +36,10 @@ public:
     const std::string& name() const { return m_name; }
     void setName(std::string n) { m_name = std::move(n); }
     const Shape& inputSample() const { return m_inputSample; }
+    /// The model-file JSON the net was built from (empty for nets built in code); the model
+    /// transformations (clone, BN folding, FC→conv) rebuild from it.
+    const std::string& modelJson() const { return m_modelJson; }
+    void setModelJson(std::string j) { m_modelJson = std::move(j); }
     int size() const { return static_cast<int>(m_layers.size()); }
     Layer& layer(int i) { return *m_layers.at(static_cast<std::size_t>(i)); }
     const Layer& layer(int i) const { return *m_layers.at(static_cast<std::size_t>(i)); }
@@ -59,6 +63,9 @@ public:
     /// gradients accumulate; activation gradients are overwritten. The gradient with respect to
     /// the input is computed only when wantInputGrad (saliency, effective receptive fields).
     void backward(const Tensor& dOut, bool wantInputGrad = false);
+    /// Back-propagates dL/d(output of layer `last`) down from that layer (effective receptive
+    /// fields, saliency of inner units). Gradients of later layers are left as they were.
+    void backwardFrom(int last, const Tensor& dAct, bool wantInputGrad = false);
 
     const Tensor& input() const { return m_input; }
     const Tensor& activation(int i) const { return m_acts.at(static_cast<std::size_t>(i)); }
@@ -82,6 +89,7 @@ private:
 
     std::string m_name;
     Shape m_inputSample;
+    std::string m_modelJson;
     std::vector<LayerPtr> m_layers;
     Tensor m_input;               // copy of the last input, (N, ...)
     std::vector<Tensor> m_acts;   // m_acts[i]: output of layer i

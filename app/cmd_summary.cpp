@@ -1,0 +1,134 @@
+// layerlens summary: the per-layer cost table; layerlens rf: one unit's input rectangle.
+#include <cstdio>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/args.h"
+#include "app/cli.h"
+#include "core/analysis/cost.h"
+#include "core/model_file.h"
+
+namespace ll::cli {
+
+namespace {
+
+// "C,H,W" (or "F" for a flat input) → a sample shape.
+Shape parseInput(const std::string& text) {
+    std::vector<int> dims;
+    std::stringstream ss(text);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+        try {
+            std::size_t used = 0;
+            const int v = std::stoi(part, &used);
+            if (used != part.size() || v <= 0) throw std::invalid_argument(part);
+            dims.push_back(v);
+        } catch (const std::exception&) {
+            throw UsageError(strCat("--input '", text, "': expected positive integers C,H,W"));
+        }
+    }
+    if (dims.empty() || dims.size() > 3)
+        throw UsageError(strCat("--input '", text, "': expected C,H,W"));
+    return Shape(dims);
+}
+
+Shape inputOf(const Args& args) {
+    return args.has("input") ? parseInput(args.str("input")) : Shape{};
+}
+
+}  // namespace
+
+int summary(const std::vector<std::string>& argv, std::ostream& out) {
+    Args args(argv, {"model", "input", "convention", "format"}, {"help"});
+    if (args.has("help")) {
+        out << "usage: layerlens summary --model NAME|FILE [--input C,H,W]\n"
+               "  [--convention course|macs[-nobias][+pool][+bn][+act][+all]]\n"
+               "  [--format table|csv|json|markdown]\n"
+               "Per-layer parameters, multiplications, additions, FLOPs, MACs, pooling, "
+               "batch-norm\n"
+               "and activation operations, activation memory and receptive fields (one sample).\n";
+        return 0;
+    }
+    if (!args.has("model")) throw UsageError("--model is required (a preset name or a model file)");
+    const Net net = loadModel(args.str("model"));
+    const CostTable t =
+        computeCosts(net, CostConvention::parse(args.str("convention", "course")), inputOf(args));
+    const std::string format = args.str("format", "table");
+    if (format == "table") {
+        out << costTableText(t);
+    } else if (format == "csv") {
+        out << costTableCsv(t);
+    } else if (format == "json") {
+        out << costTableJson(t);
+    } else if (format == "markdown") {
+        out << costTableMarkdown(t);
+    } else {
+        throw UsageError(strCat("--format '", format, "': expected table, csv, json or markdown"));
+    }
+    return 0;
+}
+
+int rf(const std::vector<std::string>& argv, std::ostream& out) {
+    Args args(argv, {"model", "input", "layer", "unit", "format"}, {"help"});
+    if (args.has("help")) {
+        out << "usage: layerlens rf --model NAME|FILE --layer NAME|INDEX --unit I,J [--input "
+               "C,H,W]\n"
+               "  [--format text|json]\n"
+               "The input pixels unit (I, J) of a layer depends on: half-open row and column\n"
+               "ranges, unclipped (reaching into the padding) and clipped to the image.\n"
+               "--layer takes a layer name or its 0-based index in the leaf list (see summary).\n";
+        return 0;
+    }
+    for (const char* required : {"model", "layer", "unit"})
+        if (!args.has(required)) throw UsageError(strCat("--", required, " is required"));
+    const Net net = loadModel(args.str("model"));
+    const CostTable t = computeCosts(net, {}, inputOf(args));
+    const CostRow& row = t.findLeaf(args.str("layer"));
+    if (!row.rf.valid)
+        throw UsageError(strCat("layer '", row.name, "' has no receptive field: ", row.rf.note));
+    const std::string unitText = args.str("unit");
+    int ui = 0, uj = 0;
+    char tail = 0;
+    if (std::sscanf(unitText.c_str(), "%d,%d%c", &ui, &uj, &tail) != 2)
+        throw UsageError(strCat("--unit '", unitText, "': expected I,J (row and column)"));
+    const Shape& os = row.outputShape;
+    if (os.rank() == 3 && (ui < 0 || ui >= os[1] || uj < 0 || uj >= os[2])) {
+        throw UsageError(strCat("unit (", ui, ", ", uj, ") is outside '", row.name,
+                                "' whose output is ", os[1], "×", os[2]));
+    }
+    if (os.rank() != 3 && (ui != 0 || uj != 0))
+        throw UsageError(
+            strCat("'", row.name, "' has a flat output: the only unit position is 0,0"));
+    const int H = t.input.rank() == 3 ? t.input[1] : 1, W = t.input.rank() == 3 ? t.input[2] : 1;
+    const UnitRegion u = unitRegion(row.rf, ui, uj, H, W);
+    const std::string format = args.str("format", "text");
+    if (format == "json") {
+        nlohmann::ordered_json j;
+        j["layer"] = row.name;
+        j["unit"] = {ui, uj};
+        j["size"] = row.rf.size;
+        j["jump"] = row.rf.jump;
+        j["start"] = row.rf.start;
+        j["unclipped"] = {{"rows", {u.rows[0], u.rows[1]}}, {"cols", {u.cols[0], u.cols[1]}}};
+        j["clipped"] = {{"rows", {u.clippedRows[0], u.clippedRows[1]}},
+                        {"cols", {u.clippedCols[0], u.clippedCols[1]}}};
+        out << j.dump(2) << "\n";
+    } else if (format == "text") {
+        out << "layer " << row.name << " (" << row.type << "), unit (" << ui << ", " << uj
+            << "), input " << t.input << "\n"
+            << "receptive field " << row.rf.size[0] << "×" << row.rf.size[1] << ", jump "
+            << row.rf.jump[0] << "×" << row.rf.jump[1] << ", start " << row.rf.start[0] << ","
+            << row.rf.start[1] << "\n"
+            << "unclipped: rows [" << u.rows[0] << ", " << u.rows[1] << "), cols [" << u.cols[0]
+            << ", " << u.cols[1] << ")\n"
+            << "clipped:   rows [" << u.clippedRows[0] << ", " << u.clippedRows[1] << "), cols ["
+            << u.clippedCols[0] << ", " << u.clippedCols[1] << ")\n";
+    } else {
+        throw UsageError(strCat("--format '", format, "': expected text or json"));
+    }
+    return 0;
+}
+
+}  // namespace ll::cli
