@@ -27,8 +27,8 @@ std::vector<float>& threadColumns(std::size_t n) {
 
 }  // namespace
 
-void im2col(const float* x, const ConvGeometry& g, float* col) {
-    const int HoWo = g.colCols();
+void im2col(const float* x, const ConvGeometry& g, float* col, int ld) {
+    const int HoWo = ld > 0 ? ld : g.colCols();
     for (int c = 0; c < g.C; ++c) {
         const float* xc = x + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
         for (int ki = 0; ki < g.kh; ++ki) {
@@ -58,8 +58,8 @@ void im2col(const float* x, const ConvGeometry& g, float* col) {
     }
 }
 
-void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx) {
-    const int HoWo = g.colCols();
+void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld) {
+    const int HoWo = ld > 0 ? ld : g.colCols();
     for (int c = 0; c < g.C; ++c) {
         float* dxc = dx + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
         for (int ki = 0; ki < g.kh; ++ki) {
@@ -91,13 +91,17 @@ struct Groups {
 };
 
 Groups makeGroups(const ConvGeometry& g, int N) {
-    const std::int64_t perSample = static_cast<std::int64_t>(g.colRows()) * g.colCols();
+    if (g.colCols() >= 256) return {1, N};  // large maps: a GEMM per sample is efficient already
+    const std::int64_t perSample =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(g.colRows()) * g.colCols());
+    const std::int64_t cap = std::int64_t{8} << 20;  // floats of columns per group
     const int T = numThreads();
-    int size = static_cast<int>(
-        std::max<std::int64_t>(1, (std::int64_t{4} << 20) / std::max<std::int64_t>(perSample, 1)));
-    size = std::min(size, (N + T - 1) / T);  // keep every thread busy
-    if (g.colCols() >= 256) size = 1;        // large maps: a GEMM per sample is efficient already
-    size = std::max(size, 1);
+    // A multiple of T groups of (nearly) equal size, so no thread waits for a last lone group.
+    int count = T;
+    while (count < N && perSample * ((N + count - 1) / count) > cap)
+        count += T;
+    count = std::min(count, N);
+    const int size = (N + count - 1) / count;
     return {size, (N + size - 1) / size};
 }
 
@@ -109,22 +113,17 @@ StridedMap groupBlock(float* group, int rows, int cnt, int P, int j) {
                       Eigen::OuterStride<>(static_cast<Eigen::Index>(cnt) * P));
 }
 
-// Columns of samples [n0, n0 + cnt) into col (R, cnt·P); `scratch` holds one sample's (R, P).
-void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float* col,
-                  float* scratch) {
+// Columns of samples [n0, n0 + cnt) into col (R, cnt·P), each sample's block written in place.
+void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float* col) {
     const int R = g.colRows(), P = g.colCols();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
-    if (cnt == 1 && !g.isPointwise()) {
-        im2col(x + n0 * xStride, g, col);
-        return;
-    }
     for (int j = 0; j < cnt; ++j) {
         const float* src = x + (n0 + j) * xStride;
-        if (!g.isPointwise()) {
-            im2col(src, g, scratch);
-            src = scratch;
+        if (g.isPointwise()) {
+            groupBlock(col, R, cnt, P, j) = ConstMatrixMap(src, R, P);
+        } else {
+            im2col(src, g, col + static_cast<std::ptrdiff_t>(j) * P, cnt * P);
         }
-        groupBlock(col, R, cnt, P, j) = ConstMatrixMap(src, R, P);
     }
 }
 
@@ -139,21 +138,24 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 #pragma omp parallel for schedule(static)
     for (int gi = 0; gi < G.count; ++gi) {
         const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
-        const std::size_t colSize = static_cast<std::size_t>(R) * P * cnt;
+        const Eigen::Index cols = static_cast<Eigen::Index>(cnt) * P;
+        const std::size_t colSize = static_cast<std::size_t>(R) * cols;
         std::vector<float>& buf =
-            threadColumns(colSize + static_cast<std::size_t>(R) * P +
-                          (cnt > 1 ? static_cast<std::size_t>(g.K) * P * cnt : 0));
+            threadColumns(colSize + (cnt > 1 ? static_cast<std::size_t>(g.K) * cols : 0));
         float* col = buf.data();
-        float* scratch = col + colSize;
-        groupColumns(g, x, n0, cnt, col, scratch);
-        ConstMatrixMap cols(col, R, static_cast<Eigen::Index>(cnt) * P);
+        groupColumns(g, x, n0, cnt, col);
         // One sample: the GEMM writes straight into y; a group goes through (K, cnt·P).
-        float* out = cnt == 1 ? y + n0 * yStride : scratch + static_cast<std::size_t>(R) * P;
-        MatrixMap(out, g.K, static_cast<Eigen::Index>(cnt) * P).noalias() = Wm * cols;
+        float* out = cnt == 1 ? y + n0 * yStride : col + colSize;
+        MatrixMap(out, g.K, cols).noalias() = Wm * ConstMatrixMap(col, R, cols);
         for (int j = 0; j < cnt; ++j) {
             MatrixMap Y(y + (n0 + j) * yStride, g.K, P);
-            if (cnt > 1) Y = groupBlock(out, g.K, cnt, P, j);
-            if (b) Y.colwise() += ConstVectorMap(b, g.K);
+            if (cnt == 1) {
+                if (b) Y.colwise() += ConstVectorMap(b, g.K);
+            } else if (b) {
+                Y = groupBlock(out, g.K, cnt, P, j).colwise() + ConstVectorMap(b, g.K);
+            } else {
+                Y = groupBlock(out, g.K, cnt, P, j);
+            }
         }
     }
 }
@@ -175,33 +177,31 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
     for (int gi = 0; gi < G.count; ++gi) {
         const int t = threadIndex();
         const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
-        const std::size_t colSize = static_cast<std::size_t>(R) * P * cnt;
+        const Eigen::Index cols = static_cast<Eigen::Index>(cnt) * P;
+        const std::size_t colSize = static_cast<std::size_t>(R) * cols;
         std::vector<float>& buf =
-            threadColumns(colSize + static_cast<std::size_t>(R) * P +
-                          (cnt > 1 ? static_cast<std::size_t>(g.K) * P * cnt : 0));
+            threadColumns(colSize + (cnt > 1 ? static_cast<std::size_t>(g.K) * cols : 0));
         float* col = buf.data();
-        float* scratch = col + colSize;  // one sample's (R, P), free again after groupColumns
-        groupColumns(g, x, n0, cnt, col, scratch);
+        groupColumns(g, x, n0, cnt, col);
         const float* dyg = dy + n0 * yStride;  // one sample: dy itself is the group matrix
         if (cnt > 1) {
-            float* gathered = scratch + static_cast<std::size_t>(R) * P;
+            float* gathered = col + colSize;
             for (int j = 0; j < cnt; ++j) {
                 groupBlock(gathered, g.K, cnt, P, j) =
                     ConstMatrixMap(dy + (n0 + j) * yStride, g.K, P);
             }
             dyg = gathered;
         }
-        ConstMatrixMap dYg(dyg, g.K, static_cast<Eigen::Index>(cnt) * P);
+        ConstMatrixMap dYg(dyg, g.K, cols);
         MatrixMap dWt(ws.dWPartials.data() + wSize * t, g.K, R);
-        dWt.noalias() +=
-            dYg * ConstMatrixMap(col, R, static_cast<Eigen::Index>(cnt) * P).transpose();
+        dWt.noalias() += dYg * ConstMatrixMap(col, R, cols).transpose();
         if (db)
             VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K) +=
                 dYg.rowwise().sum();
         if (dx) {
-            // dcol = Wᵀ dY for the whole group, reusing the column buffer; then each sample's block
-            // is scattered back to its image (pointwise: the block is dx itself).
-            MatrixMap dcol(col, R, static_cast<Eigen::Index>(cnt) * P);
+            // dcol = Wᵀ dY for the whole group, reusing the column buffer; then each sample's
+            // block is scattered back to its image (pointwise: the block is dx itself).
+            MatrixMap dcol(col, R, cols);
             dcol.noalias() = Wm.transpose() * dYg;
             for (int j = 0; j < cnt; ++j) {
                 float* dxn = dx + (n0 + j) * xStride;
@@ -209,13 +209,8 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
                     MatrixMap(dxn, R, P) = groupBlock(col, R, cnt, P, j);
                     continue;
                 }
-                const float* block = col;
-                if (cnt > 1) {
-                    MatrixMap(scratch, R, P) = groupBlock(col, R, cnt, P, j);
-                    block = scratch;
-                }
                 std::fill(dxn, dxn + xStride, 0.0f);
-                col2imAdd(block, g, dxn);
+                col2imAdd(col + static_cast<std::ptrdiff_t>(j) * P, g, dxn, cnt * P);
             }
         }
     }

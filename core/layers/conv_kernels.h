@@ -34,9 +34,11 @@ struct ConvWorkspace {
 };
 
 /// col (C*kh*kw, Ho*Wo) from one sample x (C, H, W); zero where the window reads padding.
-void im2col(const float* x, const ConvGeometry& g, float* col);
-/// dx (C, H, W) += scatter of dcol (C*kh*kw, Ho*Wo); the inverse bookkeeping of im2col.
-void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx);
+/// Rows of col are `ld` floats apart (default Ho*Wo), so several samples' columns can sit side
+/// by side in one matrix.
+void im2col(const float* x, const ConvGeometry& g, float* col, int ld = 0);
+/// dx (C, H, W) += scatter of dcol (C*kh*kw, Ho*Wo), rows `ld` apart; the inverse of im2col.
+void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld = 0);
 
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C*kh*kw)) + b (K) (b may be null).
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,

@@ -1,5 +1,6 @@
 #include "core/layers/max_pool2d.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace ll {
@@ -26,18 +27,26 @@ void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
                 const int ws = std::max(w0, 0), we = std::min(w0 + m_win.kw, W);
                 float best = -std::numeric_limits<float>::infinity();
                 int bestAt = hs * W + ws;
+                bool nan = false;
+                // Branch-free scan (selects compile to blends); the first maximum wins.
                 for (int h = hs; h < he; ++h) {
                     for (int w = ws; w < we; ++w) {
                         const float v = in[h * W + w];
-                        // First maximum wins; NaN propagates like PyTorch.
-                        if (v > best || v != v) {
-                            best = v;
-                            bestAt = h * W + w;
-                            if (v != v) goto done;
-                        }
+                        const bool greater = v > best;
+                        best = greater ? v : best;
+                        bestAt = greater ? h * W + w : bestAt;
+                        nan |= v != v;
                     }
                 }
-            done:
+                if (nan) {  // NaN propagates like PyTorch: the first NaN is the result
+                    for (int h = hs; h < he && !(best != best); ++h)
+                        for (int w = ws; w < we; ++w)
+                            if (in[h * W + w] != in[h * W + w]) {
+                                best = in[h * W + w];
+                                bestAt = h * W + w;
+                                break;
+                            }
+                }
                 out[oh * Wo + ow] = best;
                 arg[oh * Wo + ow] = bestAt;
             }

@@ -1,5 +1,8 @@
 #include "support/check.h"
 
+#include <cmath>
+#include <limits>
+
 #include "core/layers/max_pool2d.h"
 
 namespace ll {
@@ -22,6 +25,22 @@ TEST(MaxPool2d, PaddingNeverWins) {
     pool.forward(x, y, Mode::Eval);
     ASSERT_EQ(y.shape(), Shape({1, 1, 1, 1}));
     EXPECT_EQ(y[0], -5.0f);  // not the zero padding
+}
+
+TEST(MaxPool2d, TiesGoToTheFirstAndNaNPropagates) {
+    MaxPool2d pool({2, 2, 2, 2, 0, 0});
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    // Window 0: a tie (7 at positions 1 and 4); window 1: a NaN after the maximum.
+    Tensor x({1, 1, 2, 4}, {1, 7, 9, 3, 7, 0, nan, 2}), y;
+    pool.forward(x, y, Mode::Train);
+    EXPECT_EQ(y[0], 7.0f);
+    EXPECT_TRUE(std::isnan(y[1]));
+    Tensor dy({1, 1, 1, 2}, {1, 1}), dx;
+    pool.backward(x, y, dy, &dx);
+    EXPECT_EQ(dx[1], 1.0f);  // the first of the tied maxima
+    EXPECT_EQ(dx[4], 0.0f);
+    EXPECT_EQ(dx[6], 1.0f);  // the NaN
+    EXPECT_EQ(dx[2], 0.0f);
 }
 
 TEST(MaxPool2d, Gradients) {
