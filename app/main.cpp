@@ -1,17 +1,162 @@
 // layerlens: parses the command line and wires objects together; the work lives in core/ and ui/.
+//
+//   layerlens [--model NAME|FILE] [--data DIR] [--dataset mnist|cifar10] [--epochs N] [--batch B]
+//             [--train] [--screenshots DIR] [--quit-when-done]      the desktop window
+//   layerlens export-plots --run DIR --out DIR [--format png|svg|pdf]
+//   layerlens COMMAND ...                                             headless commands (cli.h)
+#include <QApplication>
+#include <QDir>
+#include <QTabWidget>
+#include <QTimer>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "app/args.h"
 #include "app/cli.h"
+#include "core/error.h"
+#include "ui/layers_view.h"
+#include "ui/main_window.h"
+#include "ui/run_export.h"
+#include "ui/setup_panel.h"
+#include "ui/training_view.h"
+
+namespace {
+
+bool haveDisplay() {
+    const char* d = std::getenv("DISPLAY");
+    const char* w = std::getenv("WAYLAND_DISPLAY");
+    const char* p = std::getenv("QT_QPA_PLATFORM");
+    return (d && *d) || (w && *w) || (p && *p);
+}
+
+int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
+    if (!haveDisplay()) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    try {
+        ll::cli::Args a(std::vector<std::string>(args.begin() + 1, args.end()),
+                        {"run", "out", "format"}, {"help"});
+        if (a.has("help")) {
+            std::cout
+                << "usage: layerlens export-plots --run DIR --out DIR [--format png|svg|pdf]\n"
+                   "Renders loss and accuracy curves of a 'layerlens train' run without a "
+                   "window.\n";
+            return 0;
+        }
+        if (!a.has("run") || !a.has("out"))
+            throw ll::UsageError("--run DIR and --out DIR are required");
+        const QStringList files = ll::ui::exportRunPlots(
+            QString::fromStdString(a.str("run")), QString::fromStdString(a.str("out")),
+            QString::fromStdString(a.str("format", "png")));
+        for (const QString& f : files)
+            std::cout << f.toStdString() << "\n";
+        return 0;
+    } catch (const ll::UsageError& e) {
+        std::cerr << "layerlens export-plots: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "layerlens export-plots: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+// Grabs each tab of the window into dir (README screenshots, checked by eye).
+void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
+    QDir().mkpath(dir);
+    const char* names[] = {"training", "layers", "cost"};
+    for (int i = 0; i < 3; ++i) {
+        w.tabs()->setCurrentIndex(i);
+        QApplication::processEvents();
+        w.grab().save(QDir(dir).filePath(QString("layerlens-%1.png").arg(names[i])));
+    }
+    w.tabs()->setCurrentIndex(0);
+}
+
+int gui(int argc, char** argv, const std::vector<std::string>& args) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("LayerLens");
+    QApplication::setOrganizationName("LayerLens");
+    ll::cli::Args a(args,
+                    {"model", "data", "dataset", "epochs", "batch", "screenshots", "redraw-ms"},
+                    {"train", "quit-when-done", "help"});
+    if (a.has("help")) {
+        std::cout
+            << "usage: layerlens [--model NAME|FILE] [--data DIR] [--dataset mnist|cifar10] "
+               "[--epochs N]\n"
+               "                 [--batch B] [--train] [--screenshots DIR] [--quit-when-done]\n"
+               "Opens the desktop window; 'layerlens help' lists the headless commands.\n";
+        return 0;
+    }
+    ll::ui::MainWindow w;
+    ll::ui::SetupPanel* setup = w.setup();
+    if (a.has("model")) setup->setModel(QString::fromStdString(a.str("model")));
+    const char* env = std::getenv("LAYERLENS_DATA");
+    if (a.has("data")) {
+        setup->setDataDir(QString::fromStdString(a.str("data")));
+    } else if (env && *env && setup->dataDir().isEmpty()) {
+        setup->setDataDir(QString::fromLocal8Bit(env));
+    }
+    if (a.has("dataset")) {
+        const std::string ds = a.str("dataset");
+        if (ds != "mnist" && ds != "cifar10")
+            throw ll::UsageError("--dataset must be mnist or cifar10, got '" + ds + "'");
+        setup->setDataset(QString::fromStdString(ds));
+    }
+    if (a.has("epochs")) setup->setEpochs(a.integer("epochs", 1, 1, 100000));
+    if (a.has("batch")) setup->setBatch(a.integer("batch", 64, 1, 1 << 20));
+    if (a.has("redraw-ms"))
+        w.trainingView()->setRedrawInterval(a.integer("redraw-ms", 100, 10, 60000));
+    w.show();
+    w.loadSetup();
+    const bool train = a.has("train");
+    const QString shots = QString::fromStdString(a.str("screenshots"));
+    const bool quit = a.has("quit-when-done");
+    if (train) {
+        QObject::connect(&w, &ll::ui::MainWindow::modelLoaded, &w, [&w] {
+            static bool once = false;
+            if (once) return;
+            once = true;
+            w.startTraining();
+        });
+    }
+    QObject::connect(&w, &ll::ui::MainWindow::epochReported, &w,
+                     [](const QString& line) { std::cout << line.toStdString() << std::endl; });
+    QObject::connect(&w, &ll::ui::MainWindow::runFinished, &w,
+                     [&w, shots, quit](const QString& how) {
+                         std::cout << "run " << how.toStdString() << std::endl;
+                         if (!w.lastError().isEmpty())
+                             std::cerr << "layerlens: " << w.lastError().toStdString() << std::endl;
+                         auto finish = [&w, shots, quit] {
+                             if (!shots.isEmpty()) saveScreenshots(w, shots);
+                             if (quit) w.close();
+                         };
+                         if (!shots.isEmpty()) {
+                             // Show a unit's receptive field on the layers tab before grabbing it.
+                             w.tabs()->setCurrentIndex(1);
+                             w.layersView()->setCurrentLayer(2);
+                             w.layersView()->selectUnit(0, 5, 9);
+                             QTimer::singleShot(1500, &w, finish);
+                         } else {
+                             finish();
+                         }
+                     });
+    return app.exec();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) {
-        // The desktop window arrives with the desktop-app issue; until then, say what exists.
-        std::cout << "layerlens: the desktop window is not built yet; try 'layerlens demo' or "
-                     "'layerlens help'.\n";
-        return 0;
+    if (!args.empty() && args[0] == "export-plots") return exportPlots(argc, argv, args);
+    if (ll::cli::isCliCommand(args)) return ll::cli::run(args, std::cout, std::cerr);
+    try {
+        return gui(argc, argv, args);
+    } catch (const ll::UsageError& e) {
+        std::cerr << "layerlens: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "layerlens: " << e.what() << "\n";
+        return 1;
     }
-    return ll::cli::run(args, std::cout, std::cerr);
 }

@@ -48,9 +48,37 @@ bool TrainControl::paused() const {
     return m_paused;
 }
 
+void TrainControl::setIdleHook(std::function<void()> hook) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_idle = std::move(hook);
+}
+
+void TrainControl::reset() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stop = false;
+    m_paused = false;
+    m_steps = 0;
+    m_hasLr = false;
+}
+
+void TrainControl::poke() {
+    m_cv.notify_all();
+}
+
 bool TrainControl::waitForPermission() {
     std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [&] { return m_stop.load() || !m_paused || m_steps > 0; });
+    auto ready = [&] { return m_stop.load() || !m_paused || m_steps > 0; };
+    while (!ready()) {
+        if (!m_idle) {
+            m_cv.wait(lock, ready);
+            break;
+        }
+        const std::function<void()> idle = m_idle;
+        lock.unlock();
+        idle();
+        lock.lock();
+        m_cv.wait_for(lock, std::chrono::milliseconds(30));
+    }
     if (m_stop) return false;
     if (m_paused) --m_steps;
     return true;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -87,6 +88,13 @@ public:
     // Used by the trainer: blocks while paused (unless a step is granted or stop requested).
     // Returns false when training must stop.
     bool waitForPermission();
+    /// Called on the training thread about every 30 ms while training is paused (the desktop
+    /// app serves inspection requests from it: the net is only touched on that thread).
+    void setIdleHook(std::function<void()> hook);
+    /// Wakes a paused trainer so the idle hook runs now.
+    void poke();
+    /// Back to running, no stop, step or learning rate pending (before a new run).
+    void reset();
     /// Returns the pending learning rate, if any (consumes it).
     bool takeLearningRate(float& lr);
 
@@ -98,6 +106,7 @@ private:
     int m_steps = 0;
     bool m_hasLr = false;
     float m_lr = 0;
+    std::function<void()> m_idle;
 };
 
 enum class TrainStatus { Completed, Stopped };

@@ -1,0 +1,31 @@
+#pragma once
+// Loading a training/test pair with the course options (subset, label noise, two-class filter),
+// shared by the command line and the desktop app.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/data/dataset.h"
+
+namespace ll {
+
+struct DataOptions {
+    std::string dataset;  // mnist | cifar10
+    std::string dir;
+    double trainSubset = 0;  // 0: all; < 1: fraction; >= 1: count
+    int testSubset = 0;      // 0: all
+    double labelNoise = 0;
+    std::vector<int> classes;  // two classes, or empty
+    std::uint64_t seed = 1;
+};
+
+struct DataPair {
+    Dataset train, test;
+    int noisyLabels = 0;
+};
+
+/// Throws DataError (what is missing and where it looked) or UsageError (bad options).
+DataPair loadData(const DataOptions& options);
+
+}  // namespace ll

@@ -1,0 +1,319 @@
+// The desktop app, headless (QT_QPA_PLATFORM=offscreen): the window trains on generated data,
+// steps through layers, shows the clicked unit's receptive field, exports, and stops cleanly.
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextStream>
+
+#include "core/analysis/cost.h"
+#include "core/model_file.h"
+#include "support/blobs.h"
+#include "ui/cost_view.h"
+#include "ui/image_views.h"
+#include "ui/item_models.h"
+#include "ui/layers_view.h"
+#include "ui/main_window.h"
+#include "ui/plot.h"
+#include "ui/plot_export.h"
+#include "ui/run_export.h"
+#include "ui/setup_panel.h"
+#include "ui/training_view.h"
+
+using namespace ll;
+using namespace ll::ui;
+
+namespace {
+
+// A small conv net on 12×12 blobs: two conv layers so receptive fields grow.
+const char* kNet = R"({"name": "uinet", "input": [1, 12, 12],
+  "defaults": {"optimizer": "adam", "lr": 0.01, "batch": 16, "epochs": 2},
+  "layers": [
+    {"type": "Conv2d", "out": 4, "kernel": 3, "padding": 1}, {"type": "ReLU"},
+    {"type": "MaxPool2d", "kernel": 2},
+    {"type": "Conv2d", "out": 6, "kernel": 3}, {"type": "ReLU"},
+    {"type": "Flatten"}, {"type": "Linear", "out": 4}]})";
+
+Dataset blobs12(int n, std::uint64_t seed) {
+    Dataset small = test::blobs(n, seed);
+    Dataset d = small;
+    d.height = d.width = 12;
+    d.images.assign(static_cast<std::size_t>(n) * 144, 0);
+    for (int i = 0; i < n; ++i)
+        for (int r = 0; r < 8; ++r)
+            for (int c = 0; c < 8; ++c)
+                d.images[static_cast<std::size_t>(i) * 144 + (r + 2) * 12 + c + 2] =
+                    small.images[static_cast<std::size_t>(i) * 64 + r * 8 + c];
+    return d;
+}
+
+std::shared_ptr<const DataPair> blobData(int n = 320) {
+    auto p = std::make_shared<DataPair>();
+    p->train = blobs12(n, 1);
+    p->test = blobs12(96, 2);
+    p->test.split = "test";
+    return p;
+}
+
+QByteArray head(const QString& path, int n) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.read(n);
+}
+
+}  // namespace
+
+class UiTest : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    QString m_model;
+
+    void loadWindow(MainWindow& w, int epochs = 2) {
+        w.setConfirmStop(false);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.setPreloadedData(blobData());
+        w.setup()->setModel(m_model);  // loads it, with the data above
+        w.setup()->setEpochs(epochs);
+        QVERIFY(loaded.count() > 0 || loaded.wait(5000));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        m_model = m_dir.filePath("uinet.json");
+        QFile f(m_model);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kNet);
+    }
+
+    void trainsAndDrawsCurves() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        QCOMPARE(w.modelInfo().layerNames.size(), 7);
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QVERIFY(done.wait(20000));
+        QCOMPARE(done.first().first().toString(), QString("completed"));
+        // 320 images / batch 16 = 20 batches per epoch, 2 epochs.
+        Plot* loss = w.trainingView()->lossPlot();
+        QCOMPARE(loss->graph(0)->dataCount(), 40);
+        QCOMPARE(loss->graph(2)->dataCount(), 2);  // a test evaluation per epoch
+        Plot* acc = w.trainingView()->accuracyPlot();
+        QCOMPARE(acc->graph(1)->dataCount(), 2);
+        QVERIFY(acc->graph(1)->data()->at(1)->value > 60.0);          // blobs are easy
+        QCOMPARE(w.trainingView()->gradientPlot()->graphCount(), 3);  // conv1, conv2, fc1
+        QVERIFY(w.metricsCsv().count('\n') >= 41);
+        QVERIFY(loss->readout(10).contains("training loss (per batch)"));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
+    void nextAndPreviousLayerChangeTheGrid() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        LayersView* lv = w.layersView();
+        w.tabs()->setCurrentIndex(1);
+        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, 5000);
+        lv->setCurrentLayer(0);
+        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 4, 5000);  // conv1: 4 maps
+        lv->nextLayer();
+        lv->nextLayer();
+        QCOMPARE(lv->currentLayer(), 2);
+        lv->nextLayer();  // conv2: 6 maps
+        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, 5000);
+        lv->setFocus();
+        QTest::keyClick(lv, Qt::Key_PageUp);
+        QCOMPARE(lv->currentLayer(), 2);
+        QTest::keyClick(lv, Qt::Key_PageDown);
+        QCOMPARE(lv->currentLayer(), 3);
+        lv->previousLayer();
+        lv->previousLayer();
+        lv->previousLayer();
+        lv->previousLayer();  // clamps at 0
+        QCOMPARE(lv->currentLayer(), 0);
+        QVERIFY(lv->statsText().contains("zeros"));
+    }
+
+    void clickOnAUnitShowsItsReceptiveField() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        LayersView* lv = w.layersView();
+        w.tabs()->setCurrentIndex(1);
+        lv->setCurrentLayer(3);  // conv2: (6, 4, 4)
+        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, 5000);
+        const QRect r = lv->grid()->unitRect(2, 1, 3);
+        QVERIFY(r.isValid());
+        QTest::mouseClick(lv->grid(), Qt::LeftButton, {}, r.center());
+        QVERIFY(lv->inputView()->hasRegion());
+        // The analysis code's answer for the same unit.
+        Net net = loadModelFile(m_model.toStdString());
+        const CostTable t = computeCosts(net);
+        const UnitRegion want = unitRegion(t.findLeaf("conv2").rf, 1, 3, 12, 12);
+        const UnitRegion& got = lv->inputView()->region();
+        QCOMPARE(got.rows[0], want.rows[0]);
+        QCOMPARE(got.rows[1], want.rows[1]);
+        QCOMPARE(got.cols[0], want.cols[0]);
+        QCOMPARE(got.cols[1], want.cols[1]);
+        QCOMPARE(got.rows[1] - got.rows[0], 8);  // 3×3 conv, pool 2, 3×3 conv: 8 pixels
+        QCOMPARE(got.cols[0], -1 + 3 * 2);
+    }
+
+    void exportsPngSvgAndPdf() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        w.tabs()->setCurrentIndex(1);
+        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, 5000);
+        w.trainingView()->lossPlot()->graph(0)->addData(QVector<double>{1, 2, 3},
+                                                        QVector<double>{2, 1.5, 1.2});
+        for (const char* ext : {"png", "svg", "pdf"}) {
+            const QString plotFile = m_dir.filePath(QString("loss.%1").arg(ext));
+            QCOMPARE(exportPlot(w.trainingView()->lossPlot(), plotFile, 640, 400, 1.0), QString());
+            const QString mapFile = m_dir.filePath(QString("maps.%1").arg(ext));
+            QCOMPARE(exportWidget(w.layersView()->grid(), mapFile), QString());
+            for (const QString& f : {plotFile, mapFile}) {
+                const QByteArray h = head(f, 64);
+                if (QString(ext) == "png") QVERIFY2(h.startsWith("\x89PNG"), qPrintable(f));
+                if (QString(ext) == "pdf") QVERIFY2(h.startsWith("%PDF"), qPrintable(f));
+                if (QString(ext) == "svg") QVERIFY2(head(f, 4096).contains("<svg"), qPrintable(f));
+            }
+        }
+        QImage png(m_dir.filePath("loss.png"));
+        QCOMPARE(png.size(), QSize(640, 400));
+        QVERIFY(!exportPlot(w.trainingView()->lossPlot(), m_dir.filePath("x.bmp")).isEmpty());
+    }
+
+    void stopDuringTrainingEndsCleanly() {
+        MainWindow w;
+        w.show();
+        loadWindow(w, 500);
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 5, 10000);
+        w.pauseOrResume();
+        const int before = w.trainingView()->lossPlot()->graph(0)->dataCount();
+        w.stepOnce();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > before,
+                                 5000);
+        QElapsedTimer t;
+        t.start();
+        w.stopTraining();
+        QVERIFY(done.wait(5000));
+        QVERIFY(t.elapsed() < 2000);
+        QCOMPARE(done.first().first().toString(), QString("stopped"));
+        QVERIFY(w.metricsCsv().count('\n') > 5);  // the run's metrics are kept
+        QVERIFY(!w.isTraining());
+    }
+
+    void closingWhileTrainingDoesNotHang() {
+        auto* w = new MainWindow;
+        w->show();
+        loadWindow(*w, 500);
+        w->startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2, 10000);
+        QElapsedTimer t;
+        t.start();
+        w->close();
+        delete w;
+        QVERIFY(t.elapsed() < 3000);
+    }
+
+    void workerFailureBecomesAMessage() {
+        MainWindow w;
+        w.show();
+        w.setConfirmStop(false);
+        w.setup()->setModel("lenet5");
+        w.setup()->setDataDir(m_dir.filePath("no-such-folder"));
+        w.loadSetup();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.lastError().isEmpty(), 5000);
+        QVERIFY2(w.lastError().contains("no-such-folder"), qPrintable(w.lastError()));
+    }
+
+    void itemModelsPassTheTester() {
+        LayerListModel layers;
+        QAbstractItemModelTester t1(&layers,
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+        ModelInfo info;
+        info.layerNames = {"conv1", "relu1"};
+        info.layerTypes = {"Conv2d", "ReLU"};
+        info.layerShapes = {Shape({4, 12, 12}), Shape({4, 12, 12})};
+        layers.setModel(info);
+        QCOMPARE(layers.rowCount(), 2);
+        QCOMPARE(layers.data(layers.index(0, 2)).toString(), QString("4×12×12"));
+        CostTableModel costs;
+        QAbstractItemModelTester t2(&costs, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        costs.setTable(computeCosts(loadModel("inception-naive")));
+        QCOMPARE(costs.rowCount(), 13);  // module, 4 branches, 7 leaves, totals
+        QCOMPARE(costs.data(costs.index(12, CostTableModel::Params), Qt::UserRole).toLongLong(),
+                 1089952LL);
+        QCOMPARE(costs.data(costs.index(12, CostTableModel::Add)).toString(),
+                 QString("1,115,684,864"));
+    }
+
+    void costViewSwitchesConventionAndCopies() {
+        CostView v;
+        ModelInfo info;
+        info.model = "lenet5";
+        info.modelJson = presetJson("lenet5");
+        v.setModel(info);
+        const int last = v.tableModel()->rowCount() - 1;
+        QCOMPARE(v.tableModel()
+                     ->data(v.tableModel()->index(last, CostTableModel::Flops), Qt::UserRole)
+                     .toLongLong(),
+                 833040LL);
+        v.setConvention("macs");
+        QCOMPARE(v.tableModel()
+                     ->data(v.tableModel()->index(last, CostTableModel::Flops), Qt::UserRole)
+                     .toLongLong(),
+                 416520LL);
+        QVERIFY(v.csv().contains("# convention macs"));
+        QVERIFY(v.markdown().contains("| **total** |"));
+        // Sorting by parameters puts f5 (48,120) first when descending.
+        v.sortedModel()->sort(CostTableModel::Params, Qt::DescendingOrder);
+        QCOMPARE(v.sortedModel()
+                     ->data(v.sortedModel()->index(0, CostTableModel::Name))
+                     .toString()
+                     .trimmed(),
+                 QString("total"));
+        QCOMPARE(v.sortedModel()
+                     ->data(v.sortedModel()->index(1, CostTableModel::Name))
+                     .toString()
+                     .trimmed(),
+                 QString("f5"));
+    }
+
+    void exportPlotsOfAHeadlessRun() {
+        const QString run = m_dir.filePath("run");
+        QDir().mkpath(run);
+        QFile f(run + "/metrics.csv");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s\n"
+            "1,0.5,0.85,0.3,0.9,1.0,1000\n2,0.3,0.9,0.25,0.92,1.0,1000\n");
+        f.close();
+        for (const char* fmt : {"png", "svg", "pdf"}) {
+            const QStringList files = exportRunPlots(run, m_dir.filePath("plots"), fmt);
+            QCOMPARE(files.size(), 2);
+            for (const QString& file : files)
+                QVERIFY(QFileInfo(file).size() > 100);
+        }
+        QVERIFY_THROWS_EXCEPTION(ll::DataError, exportRunPlots(m_dir.filePath("nothing"),
+                                                               m_dir.filePath("plots"), "png"));
+        QVERIFY_THROWS_EXCEPTION(ll::UsageError,
+                                 exportRunPlots(run, m_dir.filePath("plots"), "gif"));
+    }
+
+    void viridisEnds() {
+        QCOMPARE(viridis(0.0), qRgb(68, 1, 84));
+        QCOMPARE(viridis(1.0), qRgb(253, 231, 37));
+        QCOMPARE(viridis(std::nan("")), qRgb(68, 1, 84));
+    }
+};
+
+QTEST_MAIN(UiTest)
+#include "test_ui.moc"

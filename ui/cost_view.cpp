@@ -1,0 +1,139 @@
+#include "ui/cost_view.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "core/model_file.h"
+#include "ui/item_models.h"
+#include "ui/plot.h"
+
+namespace ll::ui {
+
+CostView::CostView(QWidget* parent) : QWidget(parent) {
+    m_model = new CostTableModel(this);
+    m_sorted = new QSortFilterProxyModel(this);
+    m_sorted->setSourceModel(m_model);
+    m_sorted->setSortRole(Qt::UserRole);
+    m_table = new QTableView;
+    m_table->setModel(m_sorted);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(0, Qt::AscendingOrder);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_table->setAlternatingRowColors(true);
+    m_convention = new QComboBox;
+    for (const char* c : {"course", "macs", "course-nobias", "course+all", "macs+all"})
+        m_convention->addItem(c);
+    m_convention->setEditable(true);
+    m_convention->setToolTip(
+        "course: FLOPs = mult + add of conv/linear; macs: multiply-accumulates (PyTorch counters); "
+        "-nobias, +pool, +bn, +act, +all");
+    m_caption = new QLabel;
+    m_caption->setWordWrap(true);
+    auto* copyCsv = new QPushButton("Copy CSV");
+    auto* copyMd = new QPushButton("Copy Markdown");
+    m_chart = new Plot("Parameters and FLOPs per layer", "layer", "count (log)");
+    m_chart->yAxis->setScaleType(QCPAxis::stLogarithmic);
+    m_chart->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel("Convention:"));
+    top->addWidget(m_convention);
+    top->addWidget(m_caption, 1);
+    top->addWidget(copyCsv);
+    top->addWidget(copyMd);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_table);
+    split->addWidget(m_chart);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto* lay = new QVBoxLayout(this);
+    lay->setContentsMargins(2, 2, 2, 2);
+    lay->addLayout(top);
+    lay->addWidget(split, 1);
+
+    connect(m_convention, &QComboBox::currentTextChanged, this, [this] { recompute(); });
+    connect(copyCsv, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(csv()); });
+    connect(copyMd, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(markdown()); });
+}
+
+void CostView::setModel(const ModelInfo& info) {
+    m_net = std::make_unique<Net>(buildNet(info.modelJson, nullptr, info.model.toStdString()));
+    recompute();
+}
+
+void CostView::setConvention(const QString& name) {
+    m_convention->setCurrentText(name);
+    recompute();
+}
+
+QString CostView::csv() const {
+    return QString::fromStdString(costTableCsv(m_model->table()));
+}
+
+QString CostView::markdown() const {
+    return QString::fromStdString(costTableMarkdown(m_model->table()));
+}
+
+void CostView::recompute() {
+    if (!m_net) return;
+    CostConvention conv;
+    try {
+        conv = CostConvention::parse(m_convention->currentText().toStdString());
+    } catch (const std::exception& e) {
+        m_caption->setText("<span style='color:#b00'>" + QString(e.what()).toHtmlEscaped() +
+                           "</span>");
+        return;
+    }
+    const CostTable t = computeCosts(*m_net, conv);
+    m_model->setTable(t);
+    m_table->resizeColumnsToContents();
+    m_caption->setText(QString("<b>%1</b>, input %2, one sample. %3.")
+                           .arg(QString::fromStdString(t.model), shapeText(t.input),
+                                QString::fromStdString(conv.explain())));
+    // Bar chart: leaves with parameters or FLOPs.
+    m_chart->clearPlottables();
+    auto* params = new QCPBars(m_chart->xAxis, m_chart->yAxis);
+    auto* flops = new QCPBars(m_chart->xAxis, m_chart->yAxis);
+    params->setName("parameters");
+    flops->setName(QString("FLOPs (%1)").arg(QString::fromStdString(conv.name())));
+    params->setBrush(QColor(31, 119, 180));
+    flops->setBrush(QColor(255, 127, 14));
+    params->setPen(Qt::NoPen);
+    flops->setPen(Qt::NoPen);
+    params->setWidth(0.38);
+    flops->setWidth(0.38);
+    auto* group = new QCPBarsGroup(m_chart);
+    group->setSpacing(2);
+    params->setBarsGroup(group);
+    flops->setBarsGroup(group);
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    int k = 0;
+    for (const CostRow& r : t.rows) {
+        if (!r.leaf || (r.cost.params() == 0 && r.cost.flops == 0)) continue;
+        if (r.cost.params() > 0) params->addData(k, static_cast<double>(r.cost.params()));
+        if (r.cost.flops > 0) flops->addData(k, static_cast<double>(r.cost.flops));
+        ticker->addTick(k, QString::fromStdString(r.name).section('/', -1));
+        ++k;
+    }
+    m_chart->xAxis->setTicker(ticker);
+    m_chart->xAxis->setTickLabelRotation(k > 8 ? 45 : 0);
+    m_chart->xAxis->setRange(-0.7, std::max(k, 1) - 0.3);
+    m_chart->yAxis->rescale();
+    m_chart->yAxis->setRangeLower(0.5);
+    m_chart->yAxis->setRangeUpper(m_chart->yAxis->range().upper * 3);
+    m_chart->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace ll::ui

@@ -1,0 +1,424 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTextStream>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "ui/cost_view.h"
+#include "ui/image_views.h"
+#include "ui/layers_view.h"
+#include "ui/plot.h"
+#include "ui/plot_export.h"
+#include "ui/setup_panel.h"
+#include "ui/training_view.h"
+
+namespace ll::ui {
+
+namespace {
+void registerTypes() {
+    qRegisterMetaType<ll::ui::ModelInfo>();
+    qRegisterMetaType<ll::ui::BatchPoints>();
+    qRegisterMetaType<ll::ui::InspectRequest>();
+    qRegisterMetaType<ll::ui::InspectSnapshot>();
+    qRegisterMetaType<ll::ui::RunSettings>();
+    qRegisterMetaType<ll::EvalReport>();
+    qRegisterMetaType<ll::EpochReport>();
+}
+
+bool writeText(const QString& path, const QString& text) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
+    QTextStream(&f) << text;
+    return true;
+}
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    registerTypes();
+    setWindowTitle("LayerLens");
+    m_worker = new TrainingWorker;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.setObjectName("training");
+    m_thread.start();
+
+    m_setup = new SetupPanel;
+    auto* dock = new QDockWidget("Setup", this);
+    dock->setObjectName("setupDock");
+    dock->setWidget(m_setup);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+    m_training = new TrainingView;
+    m_layers = new LayersView;
+    m_cost = new CostView;
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(m_training, "Training");
+    m_tabs->addTab(m_layers, "Layers");
+    m_tabs->addTab(m_cost, "Cost");
+    m_banner = new QLabel;
+    m_banner->setWordWrap(true);
+    m_banner->setStyleSheet(
+        "QLabel { background: #fde2e1; color: #7a0000; padding: 6px; border: 1px solid #e0a0a0; }");
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->hide();
+    auto* central = new QWidget;
+    auto* cl = new QVBoxLayout(central);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->addWidget(m_banner);
+    cl->addWidget(m_tabs, 1);
+    setCentralWidget(central);
+    m_status = new QLabel("ready");
+    statusBar()->addPermanentWidget(m_status);
+
+    buildMenus();
+
+    // Worker → window (queued: the worker lives in another thread).
+    connect(m_worker, &TrainingWorker::modelReady, this, [this](const ModelInfo& info) {
+        m_info = info;
+        m_layers->setModel(info);
+        m_cost->setModel(info);
+        setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
+        showMessage(QString("%1: %2 training / %3 test images from %4")
+                        .arg(info.dataset)
+                        .arg(info.trainSize)
+                        .arg(info.testSize)
+                        .arg(info.dataSource));
+        emit modelLoaded();
+    });
+    connect(m_worker, &TrainingWorker::batches, this, [this](const BatchPoints& p) {
+        m_training->addBatches(p);
+        if (p.batches.isEmpty()) return;
+        m_lastBatch = p.batches.back();
+        m_progressDirty = true;
+    });
+    // Progress and status follow the last batch at 5 Hz: every repaint costs the training threads.
+    auto* progressTimer = new QTimer(this);
+    progressTimer->setInterval(200);
+    connect(progressTimer, &QTimer::timeout, this, [this] {
+        if (!m_progressDirty) return;
+        m_progressDirty = false;
+        const BatchReport& r = m_lastBatch;
+        m_lastImagesPerSecond = r.imagesPerSecond;
+        const int epochs = m_setup->settings().config.epochs;
+        const double done = ((r.epoch - 1) * static_cast<double>(r.batchesPerEpoch) + r.batch) /
+                            (static_cast<double>(r.batchesPerEpoch) * epochs);
+        const double elapsed = m_runClock.elapsed() / 1000.0;
+        m_setup->setProgress(r.batch, r.batchesPerEpoch, r.epoch, epochs,
+                             done > 0 ? elapsed * (1 - done) / done : -1);
+        m_status->setText(QString("epoch %1, batch %2/%3, loss %4, %5 images/s")
+                              .arg(r.epoch)
+                              .arg(r.batch)
+                              .arg(r.batchesPerEpoch)
+                              .arg(r.loss, 0, 'f', 4)
+                              .arg(r.imagesPerSecond, 0, 'f', 0));
+    });
+    progressTimer->start();
+    connect(m_worker, &TrainingWorker::evaluated, m_training, &TrainingView::addEval);
+    connect(m_worker, &TrainingWorker::epochDone, this, [this](const EpochReport& e) {
+        const QString line = QString(
+                                 "epoch %1: training loss %2, accuracy %3%, test loss %4, test "
+                                 "accuracy %5%, %6 images/s")
+                                 .arg(e.epoch)
+                                 .arg(e.trainLoss, 0, 'f', 4)
+                                 .arg(100 * e.trainAccuracy, 0, 'f', 2)
+                                 .arg(e.testLoss, 0, 'f', 4)
+                                 .arg(100 * e.testAccuracy, 0, 'f', 2)
+                                 .arg(e.imagesPerSecond, 0, 'f', 0);
+        showMessage(line);
+        emit epochReported(line);
+    });
+    connect(m_worker, &TrainingWorker::inspected, this, [this](const InspectSnapshot& s) {
+        ++m_snapshots;
+        m_layers->showSnapshot(s);
+    });
+    connect(m_worker, &TrainingWorker::started, this, [this] {
+        m_running = true;
+        m_paused = false;
+        m_setup->setRunning(true, false);
+    });
+    connect(m_worker, &TrainingWorker::finished, this, [this](const QString& how) {
+        m_running = false;
+        m_paused = false;
+        m_setup->setRunning(false, false);
+        m_continue = false;
+        m_lastImagesPerSecond = m_lastBatch.imagesPerSecond;
+        m_status->setText(
+            QString("run %1 (%2 images/s)").arg(how).arg(m_lastImagesPerSecond, 0, 'f', 0));
+        showMessage(QString("run %1").arg(how));
+        emit runFinished(how);
+    });
+    connect(m_worker, &TrainingWorker::failed, this, [this](const QString& msg) {
+        const bool wasRunning = m_running;
+        m_running = false;
+        m_paused = false;
+        m_setup->setRunning(false, false);
+        showError(msg);
+        if (wasRunning) emit runFinished("failed");
+    });
+    connect(m_worker, &TrainingWorker::message, this, &MainWindow::showMessage);
+    connect(m_layers, &LayersView::inspectionRequested, this,
+            [this](const InspectRequest& r) { m_worker->requestInspection(r); });
+
+    // Window → worker.
+    connect(m_setup->trainButton(), &QPushButton::clicked, this, &MainWindow::startTraining);
+    connect(m_setup->pauseButton(), &QPushButton::clicked, this, &MainWindow::pauseOrResume);
+    connect(m_setup->stepButton(), &QPushButton::clicked, this, &MainWindow::stepOnce);
+    connect(m_setup->stopButton(), &QPushButton::clicked, this, &MainWindow::stopTraining);
+    connect(m_setup, &SetupPanel::learningRateEdited, this, [this](double lr) {
+        if (m_running) m_worker->control().setLearningRate(static_cast<float>(lr));
+    });
+    connect(m_setup, &SetupPanel::modelOrDataChanged, this, [this](bool dataChanged) {
+        if (m_running && !confirmStopFor("Changing the model or data")) return;
+        if (m_running) stopTraining();
+        if (dataChanged) m_preloaded.reset();
+        QSettings().setValue("lastDataDir", m_setup->dataDir());
+        loadSetup();
+    });
+
+    QSettings settings;
+    resize(1360, 860);
+    restoreGeometry(settings.value("geometry").toByteArray());
+    restoreState(settings.value("windowState").toByteArray());
+    const QString dir = settings.value("lastDataDir").toString();
+    if (!dir.isEmpty()) m_setup->setDataDir(dir);
+}
+
+MainWindow::~MainWindow() {
+    shutdown();
+}
+
+RunSettings MainWindow::currentSettings() const {
+    RunSettings s = m_setup->settings();
+    s.preloaded = m_preloaded;
+    s.freshWeights = !m_continue;
+    return s;
+}
+
+void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
+    if (preloaded) m_preloaded = std::move(preloaded);
+    m_banner->hide();
+    m_continue = false;
+    const RunSettings s = currentSettings();
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, s] { w->setup(s); }, Qt::QueuedConnection);
+}
+
+void MainWindow::startTraining() {
+    if (m_running) return;
+    m_banner->hide();
+    m_training->reset();
+    m_runClock.start();
+    m_running = true;  // until started/failed arrives, so a second click does nothing
+    m_setup->setRunning(true, false);
+    const RunSettings s = currentSettings();
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, s] { w->train(s); }, Qt::QueuedConnection);
+}
+
+void MainWindow::pauseOrResume() {
+    if (!m_running) return;
+    m_paused = !m_paused;
+    if (m_paused) {
+        m_worker->control().pause();
+    } else {
+        m_worker->control().resume();
+    }
+    m_setup->setRunning(true, m_paused);
+    m_status->setText(m_paused ? "paused (Step trains one batch)" : "training");
+}
+
+void MainWindow::stepOnce() {
+    if (m_running && m_paused) m_worker->control().step(1);
+}
+
+void MainWindow::stopTraining() {
+    if (m_running) m_worker->control().requestStop();
+}
+
+void MainWindow::shutdown() {
+    if (m_shutDown) return;
+    m_shutDown = true;
+    m_worker->control().requestStop();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    QSettings settings;
+    settings.setValue("geometry", saveGeometry());
+    settings.setValue("windowState", saveState());
+    settings.setValue("lastDataDir", m_setup->dataDir());
+    settings.setValue("lastModel", m_setup->model());
+    shutdown();
+    e->accept();
+}
+
+bool MainWindow::confirmStopFor(const QString& what) {
+    if (!m_confirmStop) return true;
+    return QMessageBox::question(
+               this, "Stop training?",
+               what + " stops the current run. Its curves stay until the next run starts.") ==
+           QMessageBox::Yes;
+}
+
+void MainWindow::showError(const QString& message) {
+    m_lastError = message;
+    m_banner->setText("<b>Problem:</b> " + message.toHtmlEscaped());
+    m_banner->show();
+    m_status->setText("error");
+}
+
+void MainWindow::showMessage(const QString& message) {
+    statusBar()->showMessage(message, 8000);
+}
+
+QString MainWindow::metricsCsv() const {
+    return m_training->metricsCsv();
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QSettings s;
+    QStringList list = s.value("recentFiles").toStringList();
+    list.removeAll(path);
+    list.prepend(path);
+    while (list.size() > 8)
+        list.removeLast();
+    s.setValue("recentFiles", list);
+    refreshRecent();
+}
+
+void MainWindow::refreshRecent() {
+    if (!m_recent) return;
+    m_recent->clear();
+    const QStringList list = QSettings().value("recentFiles").toStringList();
+    for (const QString& path : list) {
+        m_recent->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (path.endsWith(".llck")) {
+                QMetaObject::invokeMethod(
+                    m_worker, [w = m_worker, path] { w->loadCheckpoint(path); },
+                    Qt::QueuedConnection);
+                m_continue = true;
+            } else {
+                m_setup->setModel(path);
+            }
+        });
+    }
+    m_recent->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu("&File");
+    file->addAction("&Open model file…", QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, "Open a model file", {}, "LayerLens models (*.json);;All files (*)");
+        if (path.isEmpty()) return;
+        if (m_running && !confirmStopFor("Opening another model")) return;
+        addRecent(path);
+        m_setup->setModel(path);
+    });
+    file->addAction("Open &checkpoint…", this, [this] {
+        if (m_running) return showError("stop training before opening a checkpoint");
+        const QString path = QFileDialog::getOpenFileName(this, "Open a checkpoint", {},
+                                                          "LayerLens checkpoints (*.llck)");
+        if (path.isEmpty()) return;
+        addRecent(path);
+        m_continue = true;
+        QMetaObject::invokeMethod(
+            m_worker, [w = m_worker, path] { w->loadCheckpoint(path); }, Qt::QueuedConnection);
+    });
+    file->addAction("&Save checkpoint…", QKeySequence::Save, this, [this] {
+        if (m_running) return showError("stop or finish training before saving a checkpoint");
+        const QString path = QFileDialog::getSaveFileName(
+            this, "Save checkpoint", m_info.model + ".llck", "LayerLens checkpoints (*.llck)");
+        if (path.isEmpty()) return;
+        addRecent(path);
+        QMetaObject::invokeMethod(
+            m_worker, [w = m_worker, path] { w->saveCheckpoint(path); }, Qt::QueuedConnection);
+    });
+    QMenu* exp = file->addMenu("&Export");
+    auto plotExport = [this](Plot* p, const QString& name) {
+        exportPlotInteractively(p, this, name);
+    };
+    exp->addAction("Loss plot…", this, [=] { plotExport(m_training->lossPlot(), "loss"); });
+    exp->addAction("Accuracy plot…", this,
+                   [=] { plotExport(m_training->accuracyPlot(), "accuracy"); });
+    exp->addAction("Gradient-norm plot…", this,
+                   [=] { plotExport(m_training->gradientPlot(), "gradient-norms"); });
+    exp->addAction("Feature maps…", this,
+                   [this] { exportWidgetInteractively(m_layers->grid(), this, "feature-maps"); });
+    exp->addAction("Input with receptive field…", this, [this] {
+        exportWidgetInteractively(m_layers->inputView(), this, "receptive-field");
+    });
+    exp->addAction("Cost chart…", this, [=] { plotExport(m_cost->chart(), "costs"); });
+    exp->addSeparator();
+    exp->addAction("Metrics as CSV…", this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, "Export metrics", "metrics.csv", "CSV (*.csv)");
+        if (!path.isEmpty() && !writeText(path, metricsCsv())) showError("could not write " + path);
+    });
+    exp->addAction("Cost table as CSV…", this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, "Export cost table", m_info.model + "-costs.csv", "CSV (*.csv)");
+        if (!path.isEmpty() && !writeText(path, m_cost->csv()))
+            showError("could not write " + path);
+    });
+    exp->addAction("Cost table as Markdown…", this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, "Export cost table", m_info.model + "-costs.md", "Markdown (*.md)");
+        if (!path.isEmpty() && !writeText(path, m_cost->markdown()))
+            showError("could not write " + path);
+    });
+    m_recent = file->addMenu("&Recent files");
+    refreshRecent();
+    file->addSeparator();
+    file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu("&Run");
+    run->addAction("&Train", QKeySequence("Ctrl+T"), this, &MainWindow::startTraining);
+    run->addAction("&Pause / resume", QKeySequence("Ctrl+P"), this, &MainWindow::pauseOrResume);
+    run->addAction("&Step one batch", QKeySequence("Ctrl+J"), this, &MainWindow::stepOnce);
+    run->addAction("Sto&p", QKeySequence("Ctrl+K"), this, &MainWindow::stopTraining);
+
+    QMenu* view = menuBar()->addMenu("&View");
+    for (int i = 0; i < 3; ++i) {
+        view->addAction(m_tabs->tabText(i), QKeySequence(QString("Ctrl+%1").arg(i + 1)), this,
+                        [this, i] { m_tabs->setCurrentIndex(i); });
+    }
+    view->addSeparator();
+    view->addAction(findChild<QDockWidget*>("setupDock")->toggleViewAction());
+    view->addAction("Next layer (PgDn)", this, [this] { m_layers->nextLayer(); });
+    view->addAction("Previous layer (PgUp)", this, [this] { m_layers->previousLayer(); });
+
+    QMenu* help = menuBar()->addMenu("&Help");
+    help->addAction("&Keyboard shortcuts", this, [this] {
+        QMessageBox::information(
+            this, "Keyboard shortcuts",
+            "Ctrl+T  train\nCtrl+P  pause / resume\nCtrl+J  one batch while paused\nCtrl+K  stop\n"
+            "Ctrl+1/2/3  Training / Layers / Cost\nPgUp/PgDn or ←/→  previous / next layer (Layers "
+            "tab)\n"
+            "Mouse wheel / drag  zoom / pan a plot; double-click  reset the view\nRight-click  "
+            "export a plot or image");
+    });
+    help->addAction("&About LayerLens", this, [this] {
+        QMessageBox::about(this, "About LayerLens",
+                           "<b>LayerLens</b><br>See inside a neural network while it trains.<br>"
+                           "C++17, Qt 6, QCustomPlot, OpenCV, Eigen; its own training core with "
+                           "hand-written backpropagation.");
+    });
+}
+
+}  // namespace ll::ui

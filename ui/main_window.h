@@ -1,0 +1,95 @@
+#pragma once
+// The main window: setup dock, Training / Layers / Cost tabs, menus, status bar. It owns the
+// worker thread; closing the window stops training within one batch, then quits and joins the
+// thread. Failures from the worker show in a banner, never as a crash.
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QThread>
+
+#include "ui/snapshots.h"
+#include "ui/training_worker.h"
+
+class QLabel;
+class QMenu;
+class QTabWidget;
+
+namespace ll::ui {
+
+class CostView;
+class LayersView;
+class SetupPanel;
+class TrainingView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Loads the setup's model and data (as the panel shows them), or uses `preloaded` data.
+    void loadSetup(std::shared_ptr<const DataPair> preloaded = nullptr);
+    /// Data in memory (tests, generated data) used instead of the data folder until the data
+    /// set or folder is changed in the setup panel.
+    void setPreloadedData(std::shared_ptr<const DataPair> pair) { m_preloaded = std::move(pair); }
+    void startTraining();
+    void pauseOrResume();
+    void stepOnce();
+    void stopTraining();
+    /// Stops the worker and joins its thread (closing does this too). Returns within ~1 batch.
+    void shutdown();
+    /// When false, changing model or data while training stops it without asking (tests).
+    void setConfirmStop(bool on) { m_confirmStop = on; }
+
+    bool isTraining() const { return m_running; }
+    SetupPanel* setup() const { return m_setup; }
+    TrainingView* trainingView() const { return m_training; }
+    LayersView* layersView() const { return m_layers; }
+    CostView* costView() const { return m_cost; }
+    QTabWidget* tabs() const { return m_tabs; }
+    const QString& lastError() const { return m_lastError; }
+    const ModelInfo& modelInfo() const { return m_info; }
+    int snapshotsReceived() const { return m_snapshots; }
+    QString metricsCsv() const;
+
+signals:
+    void runFinished(const QString& how);
+    /// One line per finished epoch ("epoch 1: training loss ..."), also shown in the status bar.
+    void epochReported(const QString& line);
+    void modelLoaded();
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+
+private:
+    void buildMenus();
+    void showError(const QString& message);
+    void showMessage(const QString& message);
+    void addRecent(const QString& path);
+    void refreshRecent();
+    bool confirmStopFor(const QString& what);
+    RunSettings currentSettings() const;
+
+    QThread m_thread;
+    TrainingWorker* m_worker;
+    SetupPanel* m_setup;
+    TrainingView* m_training;
+    LayersView* m_layers;
+    CostView* m_cost;
+    QTabWidget* m_tabs;
+    QLabel* m_banner;
+    QLabel* m_status;
+    QMenu* m_recent = nullptr;
+    ModelInfo m_info;
+    std::shared_ptr<const DataPair> m_preloaded;
+    bool m_running = false, m_paused = false, m_confirmStop = true, m_continue = false;
+    bool m_shutDown = false;
+    QString m_lastError;
+    int m_snapshots = 0;
+    QElapsedTimer m_runClock;
+    double m_lastImagesPerSecond = 0;
+    BatchReport m_lastBatch;
+    bool m_progressDirty = false;
+};
+
+}  // namespace ll::ui

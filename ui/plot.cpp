@@ -1,0 +1,98 @@
+#include "ui/plot.h"
+
+#include <QMenu>
+#include <cmath>
+
+#include "ui/plot_export.h"
+
+namespace ll::ui {
+
+Plot::Plot(const QString& title, const QString& xLabel, const QString& yLabel, QWidget* parent)
+    : QCustomPlot(parent), m_title(title) {
+    setObjectName(title);
+    plotLayout()->insertRow(0);
+    auto* t = new QCPTextElement(this, title, QFont(font().family(), 10, QFont::Bold));
+    plotLayout()->addElement(0, 0, t);
+    xAxis->setLabel(xLabel);
+    yAxis->setLabel(yLabel);
+    legend->setVisible(true);
+    legend->setFont(QFont(font().family(), 8));
+    legend->setBrush(QColor(255, 255, 255, 200));
+    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setMinimumSize(220, 160);
+    m_hover = new QCPItemText(this);
+    m_hover->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_hover->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_hover->position->setCoords(0.01, 0.01);
+    m_hover->setTextAlignment(Qt::AlignLeft);
+    m_hover->setFont(QFont(font().family(), 8));
+    m_hover->setBrush(QColor(255, 255, 240, 230));
+    m_hover->setPadding(QMargins(3, 2, 3, 2));
+    m_hover->setVisible(false);
+    connect(this, &QCustomPlot::mouseWheel, this, [this] { m_follow = false; });
+    connect(this, &QCustomPlot::mousePress, this, [this] { m_follow = false; });
+}
+
+void Plot::refresh() {
+    if (m_follow) {
+        rescaleAxes(true);
+        if (yAxis->scaleType() == QCPAxis::stLinear) {
+            const QCPRange r = yAxis->range();
+            const double pad = std::max(r.size() * 0.05, 1e-6);
+            yAxis->setRange(r.lower - pad, r.upper + pad);
+        }
+    }
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Plot::resetView() {
+    m_follow = true;
+    refresh();
+}
+
+QString Plot::readout(double x) const {
+    QStringList lines;
+    for (int g = 0; g < graphCount(); ++g) {
+        QCPGraph* gr = graph(g);
+        if (!gr->visible() || gr->data()->isEmpty()) continue;
+        auto it = gr->data()->findBegin(x, true);
+        if (it == gr->data()->constEnd()) --it;
+        auto next = it + 1;
+        if (next != gr->data()->constEnd() && std::abs(next->key - x) < std::abs(it->key - x))
+            it = next;
+        lines << QString("%1: %2 at %3").arg(gr->name()).arg(it->value, 0, 'g', 5).arg(it->key);
+    }
+    return lines.join('\n');
+}
+
+void Plot::mouseMoveEvent(QMouseEvent* event) {
+    QCustomPlot::mouseMoveEvent(event);
+    if (!axisRect()->rect().contains(event->pos())) {
+        if (m_hover->visible()) {
+            m_hover->setVisible(false);
+            replot(QCustomPlot::rpQueuedReplot);
+        }
+        return;
+    }
+    const QString text = readout(xAxis->pixelToCoord(event->pos().x()));
+    m_hover->setText(text);
+    m_hover->setVisible(!text.isEmpty());
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Plot::mouseDoubleClickEvent(QMouseEvent* event) {
+    QCustomPlot::mouseDoubleClickEvent(event);
+    resetView();
+}
+
+void Plot::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu menu(this);
+    menu.addAction("Export as PNG, SVG or PDF…", this, [this] {
+        exportPlotInteractively(this, this, m_title.toLower().replace(' ', '-'));
+    });
+    menu.addAction("Reset view (double-click)", this, [this] { resetView(); });
+    menu.exec(event->globalPos());
+}
+
+}  // namespace ll::ui

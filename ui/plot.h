@@ -1,0 +1,35 @@
+#pragma once
+// A QCustomPlot with the behaviour every LayerLens plot shares: title, legend, mouse zoom and
+// pan, a hover read-out of the nearest values, a context menu (export as PNG/SVG/PDF, reset
+// view), and "follow the data" until the user zooms or pans.
+
+#include <qcustomplot.h>
+
+namespace ll::ui {
+
+class Plot : public QCustomPlot {
+    Q_OBJECT
+public:
+    Plot(const QString& title, const QString& xLabel, const QString& yLabel,
+         QWidget* parent = nullptr);
+
+    /// Rescales to the data unless the user has zoomed or panned since the last resetView();
+    /// then queues a replot (cheap to call often).
+    void refresh();
+    void resetView();
+    const QString& title() const { return m_title; }
+    /// The text the hover read-out shows for plot coordinate x (for tests).
+    QString readout(double x) const;
+
+protected:
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+
+private:
+    QString m_title;
+    bool m_follow = true;
+    QCPItemText* m_hover = nullptr;
+};
+
+}  // namespace ll::ui

@@ -1,0 +1,227 @@
+#include "ui/setup_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "core/model_file.h"
+
+namespace ll::ui {
+
+namespace {
+QDoubleSpinBox* doubleBox(double lo, double hi, int decimals, double step) {
+    auto* b = new QDoubleSpinBox;
+    b->setRange(lo, hi);
+    b->setDecimals(decimals);
+    b->setSingleStep(step);
+    return b;
+}
+}  // namespace
+
+SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
+    m_model = new QComboBox;
+    for (const std::string& n : presetNames())
+        m_model->addItem(QString::fromStdString(n));
+    m_dataset = new QComboBox;
+    m_dataset->addItem("MNIST", "mnist");
+    m_dataset->addItem("CIFAR-10", "cifar10");
+    m_dataDir = new QLineEdit;
+    m_dataDir->setPlaceholderText("folder with MNIST or cifar-10-batches-bin");
+    auto* browse = new QToolButton;
+    browse->setText("…");
+    m_optimizer = new QComboBox;
+    for (const char* o : {"sgd", "momentum", "momentum_form1", "nesterov", "adam"})
+        m_optimizer->addItem(o);
+    m_lr = doubleBox(0, 10, 5, 0.001);
+    m_momentum = doubleBox(0, 0.999, 3, 0.01);
+    m_batch = new QSpinBox;
+    m_batch->setRange(1, 4096);
+    m_epochs = new QSpinBox;
+    m_epochs->setRange(1, 1000);
+    m_weightDecay = doubleBox(0, 1, 6, 0.0001);
+    m_labelNoise = doubleBox(0, 1, 2, 0.1);
+    m_labelNoise->setToolTip(
+        "Fraction of training labels replaced by uniformly random ones (Zhang et al. 2017)");
+    m_subset = new QSpinBox;
+    m_subset->setRange(0, 1000000);
+    m_subset->setSpecialValueText("all");
+    m_subset->setToolTip("Train on this many images (0: all)");
+    m_seed = new QSpinBox;
+    m_seed->setRange(0, 1000000);
+    m_seed->setValue(1);
+
+    auto* form = new QFormLayout;
+    form->addRow("Model", m_model);
+    form->addRow("Data set", m_dataset);
+    auto* dirRow = new QHBoxLayout;
+    dirRow->addWidget(m_dataDir, 1);
+    dirRow->addWidget(browse);
+    form->addRow("Data folder", dirRow);
+    form->addRow("Optimizer", m_optimizer);
+    form->addRow("Learning rate", m_lr);
+    form->addRow("Momentum", m_momentum);
+    form->addRow("Batch", m_batch);
+    form->addRow("Epochs", m_epochs);
+    form->addRow("Weight decay", m_weightDecay);
+    form->addRow("Label noise", m_labelNoise);
+    form->addRow("Training subset", m_subset);
+    form->addRow("Seed", m_seed);
+
+    m_train = new QPushButton("Train");
+    m_pause = new QPushButton("Pause");
+    m_step = new QPushButton("Step");
+    m_stop = new QPushButton("Stop");
+    m_train->setToolTip("Start a new run from fresh weights (Ctrl+T)");
+    m_pause->setToolTip("Pause or resume (Ctrl+P)");
+    m_step->setToolTip("While paused: train one batch (Ctrl+J)");
+    m_stop->setToolTip("Stop within one batch; the metrics so far are kept (Ctrl+K)");
+    auto* buttons = new QGridLayout;
+    buttons->addWidget(m_train, 0, 0);
+    buttons->addWidget(m_pause, 0, 1);
+    buttons->addWidget(m_step, 1, 0);
+    buttons->addWidget(m_stop, 1, 1);
+    m_epochBar = new QProgressBar;
+    m_epochBar->setFormat("epoch %p%");
+    m_runBar = new QProgressBar;
+    m_runBar->setFormat("run %p%");
+    m_eta = new QLabel;
+
+    auto* lay = new QVBoxLayout(this);
+    lay->addLayout(form);
+    lay->addLayout(buttons);
+    lay->addWidget(m_epochBar);
+    lay->addWidget(m_runBar);
+    lay->addWidget(m_eta);
+    lay->addStretch(1);
+
+    connect(m_model, &QComboBox::currentTextChanged, this, [this](const QString& m) {
+        applyModelDefaults(m);
+        emit modelOrDataChanged(false);
+    });
+    connect(m_dataset, qOverload<int>(&QComboBox::activated), this,
+            [this] { emit modelOrDataChanged(true); });
+    connect(m_dataDir, &QLineEdit::editingFinished, this,
+            [this] { emit modelOrDataChanged(true); });
+    connect(browse, &QToolButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, "Data folder", m_dataDir->text());
+        if (d.isEmpty()) return;
+        m_dataDir->setText(d);
+        emit modelOrDataChanged(true);
+    });
+    connect(m_lr, &QDoubleSpinBox::editingFinished, this,
+            [this] { emit learningRateEdited(m_lr->value()); });
+    applyModelDefaults(m_model->currentText());
+    setRunning(false, false);
+}
+
+void SetupPanel::applyModelDefaults(const QString& model) {
+    try {
+        ModelSpec spec;
+        loadModel(model.toStdString(), &spec);
+        const ModelDefaults& d = spec.defaults;
+        m_optimizer->setCurrentText(QString::fromStdString(d.optimizer));
+        m_lr->setValue(d.lr);
+        m_momentum->setValue(d.momentum);
+        m_batch->setValue(d.batch);
+        m_epochs->setValue(d.epochs);
+        m_weightDecay->setValue(d.weightDecay);
+        const int i = m_dataset->findData(QString::fromStdString(d.dataset));
+        if (i >= 0) m_dataset->setCurrentIndex(i);
+        m_lossName = QString::fromStdString(d.loss);
+        m_rawPixels = d.rawPixels;
+    } catch (const std::exception&) {
+        // The worker reports a bad model when it loads it.
+    }
+}
+
+void SetupPanel::setModel(const QString& model) {
+    if (m_model->findText(model) < 0) m_model->addItem(model);
+    m_model->setCurrentText(model);
+}
+
+QString SetupPanel::model() const {
+    return m_model->currentText();
+}
+
+void SetupPanel::setDataDir(const QString& dir) {
+    m_dataDir->setText(dir);
+}
+
+QString SetupPanel::dataDir() const {
+    return m_dataDir->text();
+}
+
+void SetupPanel::setDataset(const QString& dataset) {
+    const int i = m_dataset->findData(dataset);
+    if (i >= 0) m_dataset->setCurrentIndex(i);
+}
+
+void SetupPanel::setEpochs(int epochs) {
+    m_epochs->setValue(epochs);
+}
+
+void SetupPanel::setBatch(int batch) {
+    m_batch->setValue(batch);
+}
+
+RunSettings SetupPanel::settings() const {
+    RunSettings s;
+    s.model = m_model->currentText();
+    s.data.dataset = m_dataset->currentData().toString().toStdString();
+    s.data.dir = m_dataDir->text().toStdString();
+    s.data.labelNoise = m_labelNoise->value();
+    s.data.trainSubset = m_subset->value();
+    s.data.seed = static_cast<std::uint64_t>(m_seed->value());
+    TrainConfig& c = s.config;
+    c.optimizer = m_optimizer->currentText().toStdString();
+    c.opt.lr = static_cast<float>(m_lr->value());
+    c.opt.momentum = static_cast<float>(m_momentum->value());
+    c.opt.weightDecay = static_cast<float>(m_weightDecay->value());
+    c.batch = m_batch->value();
+    c.epochs = m_epochs->value();
+    c.seed = static_cast<std::uint64_t>(m_seed->value());
+    c.loss = m_lossName.toStdString();
+    c.batchOptions.rawPixels = m_rawPixels;
+    c.batchOptions.signedLabels = makeLoss(c.loss)->signedLabels();
+    return s;
+}
+
+void SetupPanel::setRunning(bool running, bool paused) {
+    m_train->setEnabled(!running);
+    m_pause->setEnabled(running);
+    m_pause->setText(paused ? "Resume" : "Pause");
+    m_step->setEnabled(running && paused);
+    m_stop->setEnabled(running);
+}
+
+void SetupPanel::setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,
+                             double eta) {
+    m_epochBar->setMaximum(std::max(1, batchesPerEpoch));
+    m_epochBar->setValue(batchInEpoch);
+    const int total = std::max(1, batchesPerEpoch * epochs);
+    m_runBar->setMaximum(total);
+    m_runBar->setValue(std::min(total, (epoch - 1) * batchesPerEpoch + batchInEpoch));
+    if (eta >= 0 && std::isfinite(eta)) {
+        const int s = static_cast<int>(eta);
+        m_eta->setText(QString("epoch %1/%2, about %3:%4 left")
+                           .arg(epoch)
+                           .arg(epochs)
+                           .arg(s / 60)
+                           .arg(s % 60, 2, 10, QChar('0')));
+    } else {
+        m_eta->setText(QString());
+    }
+}
+
+}  // namespace ll::ui

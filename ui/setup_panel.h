@@ -1,0 +1,74 @@
+#pragma once
+// The setup dock: model, data, optimizer and hyper-parameters, seed, the run buttons and the
+// progress of the epoch and of the whole run.
+
+#include <QWidget>
+
+#include "ui/training_worker.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace ll::ui {
+
+class SetupPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit SetupPanel(QWidget* parent = nullptr);
+
+    /// The settings as the controls show them (preloaded data is left to the caller).
+    RunSettings settings() const;
+    /// Fills the hyper-parameters from a model's defaults (on model change).
+    void applyModelDefaults(const QString& model);
+    void setModel(const QString& model);  // a preset name or a file path (added to the list)
+    QString model() const;
+    void setDataDir(const QString& dir);
+    QString dataDir() const;
+    void setDataset(const QString& dataset);  // mnist | cifar10
+    void setEpochs(int epochs);
+    void setBatch(int batch);
+
+    void setRunning(bool running, bool paused);
+    void setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,
+                     double etaSeconds);
+
+    QPushButton* trainButton() const { return m_train; }
+    QPushButton* pauseButton() const { return m_pause; }
+    QPushButton* stepButton() const { return m_step; }
+    QPushButton* stopButton() const { return m_stop; }
+
+signals:
+    /// dataChanged: the data set or folder changed (not only the model).
+    void modelOrDataChanged(bool dataChanged);
+    void learningRateEdited(double lr);
+
+private:
+    QComboBox* m_model;
+    QComboBox* m_dataset;
+    QLineEdit* m_dataDir;
+    QComboBox* m_optimizer;
+    QDoubleSpinBox* m_lr;
+    QDoubleSpinBox* m_momentum;
+    QSpinBox* m_batch;
+    QSpinBox* m_epochs;
+    QDoubleSpinBox* m_weightDecay;
+    QDoubleSpinBox* m_labelNoise;
+    QSpinBox* m_subset;
+    QSpinBox* m_seed;
+    QPushButton* m_train;
+    QPushButton* m_pause;
+    QPushButton* m_step;
+    QPushButton* m_stop;
+    QProgressBar* m_epochBar;
+    QProgressBar* m_runBar;
+    QLabel* m_eta;
+    QString m_lossName = "cross_entropy";
+    bool m_rawPixels = false;
+};
+
+}  // namespace ll::ui

@@ -1,0 +1,69 @@
+#pragma once
+// Immutable value types the training worker sends to the window through queued signals. They
+// own copies of everything (tensors, tables); nothing in them points into the worker's net.
+
+#include <QMetaType>
+#include <QString>
+#include <QVector>
+#include <vector>
+
+#include "core/analysis/cost.h"
+#include "core/tensor.h"
+#include "core/trainer.h"
+
+namespace ll::ui {
+
+/// What the worker has loaded: the model's structure and the data, sent once per setup.
+struct ModelInfo {
+    QString model, description;
+    std::string modelJson;  // to rebuild the structure (cost tables under other conventions)
+    Shape input;            // one sample
+    QVector<QString> layerNames, layerTypes;
+    QVector<Shape> layerShapes;   // output of each top-level layer, one sample
+    CostTable costs;              // under the course convention, receptive fields included
+    QVector<int> layerCostRow;    // index in costs.rows of each top-level layer
+    QString dataset, dataSource;  // "MNIST", "/data/mnist"
+    int trainSize = 0, testSize = 0, classes = 0;
+    QVector<QString> classNames;
+    std::vector<int> testLabels;  // for picking a test image by class
+};
+
+/// Per-batch points, batched by the worker (one signal every ≥ 50 ms).
+struct BatchPoints {
+    QVector<BatchReport> batches;
+};
+
+/// What to inspect: one input (a test image by index, or a user's image), one top-level layer,
+/// optionally one unit (channel, i, j) for the effective receptive field.
+struct InspectRequest {
+    int layer = 0;
+    int testIndex = 0;
+    /// A user's image (opened or dropped), already resized to the model's (C, H, W) as 0..255
+    /// pixels; empty for a test image. Normalized like the data set.
+    std::vector<std::uint8_t> customPixels;
+    QString customName;
+    bool wantUnit = false;
+    int channel = 0, i = 0, j = 0;
+    int serial = 0;  // echoed back, so the window can drop stale answers
+};
+
+/// The answer: the input and every top-level activation for that one sample.
+struct InspectSnapshot {
+    InspectRequest request;
+    QString source;  // "test image #17, label 3 (three)"
+    int label = -1;
+    Tensor input;                     // (C, H, W)
+    std::vector<Tensor> activations;  // per top-level layer, batch dimension dropped
+    std::vector<float> probabilities;
+    Tensor filters;  // weights of the requested layer when it is a convolution, else empty
+    Tensor erf;      // (H, W) effective receptive field of the requested unit, else empty
+};
+
+}  // namespace ll::ui
+
+Q_DECLARE_METATYPE(ll::ui::ModelInfo)
+Q_DECLARE_METATYPE(ll::ui::BatchPoints)
+Q_DECLARE_METATYPE(ll::ui::InspectRequest)
+Q_DECLARE_METATYPE(ll::ui::InspectSnapshot)
+Q_DECLARE_METATYPE(ll::EvalReport)
+Q_DECLARE_METATYPE(ll::EpochReport)

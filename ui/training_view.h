@@ -1,0 +1,50 @@
+#pragma once
+// Live training curves: loss (raw per batch, smoothed, test) with the learning rate on a second
+// axis; accuracy (training smoothed, test); per-layer gradient norms on a log scale (the
+// vanishing-gradient view). Points are appended with addData and replots are queued.
+
+#include <QStringList>
+#include <QTimer>
+#include <QWidget>
+
+#include "ui/snapshots.h"
+
+namespace ll::ui {
+
+class Plot;
+
+class TrainingView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainingView(QWidget* parent = nullptr);
+
+    /// Clears the curves for a new run of a model with these parameterized layers.
+    void reset();
+    void addBatches(const BatchPoints& points);
+    void addEval(const EvalReport& e);
+
+    Plot* lossPlot() const { return m_loss; }
+    Plot* accuracyPlot() const { return m_accuracy; }
+    Plot* gradientPlot() const { return m_grads; }
+    QList<Plot*> plots() const { return {m_loss, m_accuracy, m_grads}; }
+    /// Metrics so far as CSV (step,epoch,batch,loss,accuracy,lr, then test rows).
+    QString metricsCsv() const;
+    /// Minimum time between redraws of the live curves (default 100 ms: 10 redraws/s; the
+    /// training threads need the CPU more than the eye needs frames).
+    void setRedrawInterval(int ms);
+    int redraws() const { return m_redraws; }
+
+private:
+    Plot* m_loss;
+    Plot* m_accuracy;
+    Plot* m_grads;
+    double m_emaLoss = 0, m_emaAcc = 0, m_emaWeight = 0;
+    QStringList m_normLayers;
+    QStringList m_csv;
+    QStringList m_evalCsv;
+    QTimer* m_redraw;
+    bool m_dirty = false;
+    int m_redraws = 0;
+};
+
+}  // namespace ll::ui

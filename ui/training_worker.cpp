@@ -1,0 +1,284 @@
+#include "ui/training_worker.h"
+
+#include <QMetaObject>
+#include <algorithm>
+#include <cmath>
+
+#include "core/analysis/receptive_field.h"
+#include "core/checkpoint.h"
+#include "core/layers/conv2d.h"
+#include "core/model_file.h"
+
+namespace ll::ui {
+
+namespace {
+
+bool sameData(const DataOptions& a, const DataOptions& b) {
+    return a.dataset == b.dataset && a.dir == b.dir && a.trainSubset == b.trainSubset &&
+           a.testSubset == b.testSubset && a.labelNoise == b.labelNoise && a.classes == b.classes &&
+           a.seed == b.seed;
+}
+
+Tensor sampleOf(const Tensor& batch) {
+    Tensor t = batch;
+    t.reshape(batch.shape().sample());
+    return t;
+}
+
+}  // namespace
+
+// Runs on the worker thread, inside Trainer::run.
+class TrainingWorker::Observer : public TrainObserver {
+public:
+    explicit Observer(TrainingWorker& w) : m_w(w) { m_sinceEmit.start(); }
+    void onBatch(const BatchReport& r) override {
+        m_points.batches.push_back(r);
+        if (m_sinceEmit.elapsed() >= 50) flush();
+        m_w.serveInspection(false);
+    }
+    void onEval(const EvalReport& e) override {
+        flush();
+        emit m_w.evaluated(e);
+    }
+    void onEpoch(const EpochReport& e) override {
+        flush();
+        emit m_w.epochDone(e);
+    }
+    void flush() {
+        if (m_points.batches.isEmpty()) return;
+        emit m_w.batches(m_points);
+        m_points.batches.clear();
+        m_sinceEmit.restart();
+    }
+
+private:
+    TrainingWorker& m_w;
+    BatchPoints m_points;
+    QElapsedTimer m_sinceEmit;
+};
+
+TrainingWorker::TrainingWorker() : m_control(std::make_unique<TrainControl>()) {
+    m_sinceInspect.start();
+}
+
+TrainingWorker::~TrainingWorker() = default;
+
+void TrainingWorker::requestInspection(const InspectRequest& r) {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_pending = r;
+    }
+    m_control->poke();
+    // When no run is going, the worker's event loop is free: serve it there.
+    QMetaObject::invokeMethod(this, &TrainingWorker::inspectPending, Qt::QueuedConnection);
+}
+
+void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
+    DataOptions want = s.data;
+    ModelSpec spec;
+    Net net = loadModel(s.model.toStdString(), &spec);
+    keepWeights = keepWeights && m_net && s.model == m_loadedModel;
+    if (want.dataset.empty()) want.dataset = spec.defaults.dataset;
+    if (want.classes.empty()) want.classes = spec.defaults.classes;
+    std::shared_ptr<const DataPair> data = s.preloaded;
+    if (!data) {
+        if (m_data && !s.preloaded && sameData(want, m_loadedData) && !m_loadedData.dir.empty()) {
+            data = m_data;
+        } else {
+            if (want.dataset == "none") {
+                throw UsageError(strCat("model '", spec.name,
+                                        "' is for the analysis tables only: it names no data set"));
+            }
+            data = std::make_shared<DataPair>(loadData(want));
+        }
+    }
+    const Shape sample({data->train.channels, data->train.height, data->train.width});
+    if (sample != net.inputSample()) {
+        throw ShapeError(strCat("model '", spec.name, "' expects input ", net.inputSample(),
+                                " but ", data->train.name, " images are ", sample));
+    }
+    if (!keepWeights) {
+        m_net = std::make_unique<Net>(std::move(net));
+        m_net->resetParameters(s.config.seed);
+        m_epochsDone = 0;
+        m_steps = 0;
+    }
+    m_data = data;
+    m_loadedModel = s.model;
+    m_loadedData = want;
+
+    ModelInfo info;
+    info.model = QString::fromStdString(spec.name);
+    info.description = QString::fromStdString(spec.description);
+    info.modelJson = m_net->modelJson();
+    info.input = m_net->inputSample();
+    const auto shapes = m_net->outputShapes();
+    info.costs = computeCosts(*m_net);
+    int row = 0;
+    for (int i = 0; i < m_net->size(); ++i) {
+        info.layerNames.push_back(QString::fromStdString(m_net->layer(i).name()));
+        info.layerTypes.push_back(m_net->layer(i).type());
+        info.layerShapes.push_back(shapes[static_cast<std::size_t>(i)].sample());
+        while (row < static_cast<int>(info.costs.rows.size()) &&
+               info.costs.rows[static_cast<std::size_t>(row)].depth != 0)
+            ++row;
+        info.layerCostRow.push_back(row++);
+    }
+    info.dataset = QString::fromStdString(data->train.name);
+    info.dataSource = QString::fromStdString(data->train.source);
+    info.trainSize = data->train.size();
+    info.testSize = data->test.size();
+    info.classes = data->train.numClasses();
+    for (const std::string& c : data->train.classNames)
+        info.classNames.push_back(QString::fromStdString(c));
+    info.testLabels = std::vector<int>(data->test.labels.begin(), data->test.labels.end());
+    emit modelReady(info);
+}
+
+void TrainingWorker::setup(const RunSettings& s) {
+    try {
+        m_batchOptions = s.config.batchOptions;
+        ensureSetup(s, false);
+        serveInspection(true);
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::train(const RunSettings& s) {
+    m_running = true;
+    m_inspectEveryMs = s.inspectEveryMs;
+    Observer observer(*this);
+    try {
+        ensureSetup(s, !s.freshWeights);
+        m_control->reset();
+        m_batchOptions = s.config.batchOptions;
+        m_control->setIdleHook([this] { serveInspection(false); });
+        Trainer trainer(*m_net, m_data->train, m_data->test.size() ? &m_data->test : nullptr,
+                        s.config);
+        emit started();
+        if (!s.freshWeights) {
+            trainer.setEpochsDone(0);  // a new run of config.epochs epochs from these weights
+            trainer.setSteps(m_steps);
+        }
+        const TrainStatus st = trainer.run(m_control.get(), &observer);
+        m_epochsDone = trainer.epochsDone();
+        m_steps = trainer.steps();
+        observer.flush();
+        m_running = false;
+        serveInspection(true);
+        emit finished(st == TrainStatus::Completed ? "completed" : "stopped");
+    } catch (const std::exception& e) {
+        observer.flush();
+        m_running = false;
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::saveCheckpoint(const QString& path) {
+    try {
+        if (!m_net) throw UsageError("no model loaded");
+        ll::saveCheckpoint(path.toStdString(), *m_net, nullptr, m_epochsDone, m_steps,
+                           m_net->modelJson());
+        emit message(QString("checkpoint saved: %1").arg(path));
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::loadCheckpoint(const QString& path) {
+    try {
+        if (!m_net) throw UsageError("no model loaded: pick the checkpoint's model first");
+        const CheckpointInfo info = ll::loadCheckpoint(path.toStdString(), *m_net);
+        m_epochsDone = info.epoch;
+        m_steps = info.step;
+        emit message(QString("checkpoint loaded: %1 (epoch %2); Train continues from it")
+                         .arg(path)
+                         .arg(info.epoch));
+        serveInspection(true);
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::inspectPending() {
+    if (m_running) return;  // the trainer's hooks serve it
+    serveInspection(true);
+}
+
+void TrainingWorker::serveInspection(bool force) {
+    InspectRequest r;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_pending) {
+            r = *m_pending;
+            m_pending.reset();
+        } else if (m_haveLast && (force || m_sinceInspect.elapsed() >= m_inspectEveryMs)) {
+            r = m_last;  // live refresh of the current view
+        } else {
+            return;
+        }
+    }
+    if (!m_net || !m_data) return;
+    m_sinceInspect.restart();
+    m_last = r;
+    m_haveLast = true;
+    try {
+        InspectSnapshot s;
+        s.request = r;
+        const Dataset& test = m_data->test.size() ? m_data->test : m_data->train;
+        Tensor x;
+        Tensor y;
+        BatchOptions bo = m_batchOptions;
+        bo.augment = false;
+        if (!r.customPixels.empty()) {
+            Dataset one = test;  // metadata (shape, normalization); one image
+            one.images = r.customPixels;
+            one.labels = {0};
+            LL_CHECK(one.images.size() ==
+                         static_cast<std::size_t>(one.channels) * one.height * one.width,
+                     "custom image size");
+            makeBatch(one, {0}, 0, 1, x, y, bo);
+            s.source = r.customName;
+        } else {
+            const int idx = std::clamp(r.testIndex, 0, test.size() - 1);
+            makeBatch(test, {idx}, 0, 1, x, y, bo);
+            s.label = test.labels[static_cast<std::size_t>(idx)];
+            QString cls = s.label >= 0 && s.label < static_cast<int>(test.classNames.size())
+                              ? QString::fromStdString(test.classNames[s.label])
+                              : QString::number(s.label);
+            s.source = QString("%1 image #%2, label %3")
+                           .arg(m_data->test.size() ? "test" : "training")
+                           .arg(idx)
+                           .arg(cls);
+        }
+        const int layer = std::clamp(r.layer, 0, m_net->size() - 1);
+        if (r.wantUnit) {
+            s.erf = effectiveReceptiveField(*m_net, x, layer, r.channel, r.i, r.j);
+        } else {
+            m_net->forward(x, Mode::Eval);
+        }
+        s.input = sampleOf(m_net->input());
+        for (int i = 0; i < m_net->size(); ++i)
+            s.activations.push_back(sampleOf(m_net->activation(i)));
+        const Tensor& out = m_net->output();
+        if (out.numel() == 1) {
+            const float p = sigmoid(out[0]);
+            s.probabilities = {1 - p, p};
+        } else {
+            const float mx = *std::max_element(out.data(), out.data() + out.numel());
+            double sum = 0;
+            for (std::int64_t k = 0; k < out.numel(); ++k)
+                sum += std::exp(static_cast<double>(out[k] - mx));
+            for (std::int64_t k = 0; k < out.numel(); ++k)
+                s.probabilities.push_back(static_cast<float>(std::exp(out[k] - mx) / sum));
+        }
+        if (auto* conv = dynamic_cast<Conv2d*>(&m_net->layer(layer)))
+            s.filters = conv->weight().value;
+        emit inspected(s);
+    } catch (const std::exception& e) {
+        emit failed(QString("inspection: ") + e.what());
+    }
+}
+
+}  // namespace ll::ui

@@ -1,0 +1,92 @@
+#pragma once
+// TrainingWorker: owns the net, the data and the trainer, and lives in its own QThread. The
+// window talks to it only through queued slots, the thread-safe TrainControl and
+// requestInspection(); it answers with value snapshots (snapshots.h). No exception leaves it:
+// failures become failed(message).
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "core/data/load.h"
+#include "core/net.h"
+#include "core/trainer.h"
+#include "ui/snapshots.h"
+
+namespace ll::ui {
+
+struct RunSettings {
+    QString model = "lenet5";  // preset name or model file
+    DataOptions data;          // dataset empty: the model's default
+    /// Data already in memory (tests, synthetic data); used instead of data.dir when set.
+    std::shared_ptr<const DataPair> preloaded;
+    TrainConfig config;
+    int inspectEveryMs = 500;  // live feature-map refresh while training
+    /// false: continue from the current weights (after opening a checkpoint) when the model
+    /// and data are unchanged.
+    bool freshWeights = true;
+};
+
+class TrainingWorker : public QObject {
+    Q_OBJECT
+public:
+    TrainingWorker();
+    ~TrainingWorker() override;
+
+    /// Thread-safe: pause, resume, step, stop, learning rate.
+    TrainControl& control() { return *m_control; }
+    /// Thread-safe: the next inspection to serve (replaces any pending one). Served between
+    /// batches while training, from the pause loop while paused, or at once when idle.
+    void requestInspection(const InspectRequest& r);
+
+public slots:
+    /// Loads the model and the data; emits modelReady or failed.
+    void setup(const ll::ui::RunSettings& settings);
+    /// Trains from freshly initialized weights (settings.config.seed); emits batches, evaluated,
+    /// epochDone, then finished or failed.
+    void train(const ll::ui::RunSettings& settings);
+    /// Serves a pending inspection (queued by requestInspection when no run is going).
+    void inspectPending();
+    /// Between runs: weights, batch-norm statistics, epoch; emit message or failed.
+    void saveCheckpoint(const QString& path);
+    void loadCheckpoint(const QString& path);
+
+signals:
+    void modelReady(const ll::ui::ModelInfo& info);
+    void batches(const ll::ui::BatchPoints& points);
+    void evaluated(const ll::EvalReport& report);
+    void epochDone(const ll::EpochReport& report);
+    void inspected(const ll::ui::InspectSnapshot& snapshot);
+    void started();
+    /// "completed" or "stopped".
+    void finished(const QString& how);
+    void failed(const QString& message);
+    void message(const QString& text);
+
+private:
+    class Observer;
+    void ensureSetup(const RunSettings& s, bool keepWeights);
+    void serveInspection(bool force);
+
+    std::unique_ptr<TrainControl> m_control;
+    std::unique_ptr<Net> m_net;
+    std::shared_ptr<const DataPair> m_data;
+    QString m_loadedModel;
+    DataOptions m_loadedData;
+    bool m_running = false;
+    std::mutex m_mutex;
+    std::optional<InspectRequest> m_pending;
+    InspectRequest m_last;  // re-served live while training
+    bool m_haveLast = false;
+    QElapsedTimer m_sinceInspect;
+    int m_inspectEveryMs = 250;
+    BatchOptions m_batchOptions;
+    int m_epochsDone = 0;
+    std::int64_t m_steps = 0;
+};
+
+}  // namespace ll::ui
+
+Q_DECLARE_METATYPE(ll::ui::RunSettings)
