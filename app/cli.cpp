@@ -19,6 +19,7 @@ Commands:
   models    list the built-in model presets with their parameter counts
   summary   per-layer cost table: parameters, FLOPs/MACs, activations, memory, receptive fields
   rf        the input rectangle one unit of a layer depends on
+  export-plots  loss and accuracy curves of a 'train' run as PNG, SVG or PDF (no window)
   help      show this text
   version   show the version
 

@@ -134,8 +134,8 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
                          if (!shots.isEmpty()) {
                              // Show a unit's receptive field on the layers tab before grabbing it.
                              w.tabs()->setCurrentIndex(1);
-                             w.layersView()->setCurrentLayer(2);
-                             w.layersView()->selectUnit(0, 5, 9);
+                             w.layersView()->setCurrentLayer(3);
+                             w.layersView()->selectUnit(2, 4, 6);
                              QTimer::singleShot(1500, &w, finish);
                          } else {
                              finish();

@@ -142,6 +142,36 @@ TEST(Trainer, PauseStepLearningRateAndStopFromAnotherThread) {
     EXPECT_EQ(status, TrainStatus::Stopped);
 }
 
+TEST(Trainer, IdleHookRunsOnTheTrainingThreadWhilePaused) {
+    Net net = buildNet(test::kBlobNet);
+    net.resetParameters(1);
+    const Dataset train = test::blobs(400, 1);
+    TrainConfig c = blobConfig();
+    c.epochs = 50;
+    Trainer trainer(net, train, nullptr, c);
+    TrainControl control;
+    std::atomic<int> idleCalls{0};
+    std::thread::id hookThread;
+    control.setIdleHook([&] {
+        hookThread = std::this_thread::get_id();
+        ++idleCalls;
+    });
+    control.pause();
+    std::thread::id trainThread;
+    std::thread t([&] {
+        trainThread = std::this_thread::get_id();
+        trainer.run(&control, nullptr);
+    });
+    ASSERT_TRUE(waitFor([&] { return idleCalls.load() >= 3; }));  // about every 30 ms
+    const int before = idleCalls.load();
+    control.poke();
+    EXPECT_TRUE(waitFor([&] { return idleCalls.load() > before; }, 1000));
+    control.requestStop();
+    t.join();
+    EXPECT_EQ(hookThread, trainThread);
+    EXPECT_EQ(trainer.steps(), 0);  // paused from the start: no batch ran
+}
+
 TEST(Trainer, StopWhilePausedEndsPromptly) {
     Net net = buildNet(test::kBlobNet);
     const Dataset train = test::blobs(64, 1);
