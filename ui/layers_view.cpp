@@ -17,7 +17,6 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "ui/image_views.h"
@@ -308,11 +307,16 @@ void LayersView::request() {
 QString LayersView::openImage(const QString& path) {
     if (m_info.input.rank() != 3) return "the model's input is not an image";
     const int C = m_info.input[0], H = m_info.input[1], W = m_info.input[2];
-    cv::Mat img = cv::imread(path.toStdString(), C == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-    if (img.empty()) return QString("cannot read '%1' as an image").arg(path);
+    // Qt decodes the file (PNG, JPEG, BMP, PPM/PGM, GIF...); OpenCV resizes and converts.
+    // (OpenCV's own imgcodecs would pull ~140 shared libraries into the executable.)
+    QImage decoded(path);
+    if (decoded.isNull()) return QString("cannot read '%1' as an image").arg(path);
+    decoded = decoded.convertToFormat(C == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
+    const cv::Mat view(decoded.height(), decoded.width(), C == 1 ? CV_8UC1 : CV_8UC3,
+                       const_cast<uchar*>(decoded.constBits()),
+                       static_cast<std::size_t>(decoded.bytesPerLine()));
     cv::Mat resized;
-    cv::resize(img, resized, cv::Size(W, H), 0, 0, cv::INTER_AREA);
-    if (C == 3) cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
+    cv::resize(view, resized, cv::Size(W, H), 0, 0, cv::INTER_AREA);
     std::vector<std::uint8_t> pixels(static_cast<std::size_t>(C) * H * W);
     for (int c = 0; c < C; ++c)
         for (int h = 0; h < H; ++h)

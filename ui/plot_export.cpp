@@ -1,11 +1,16 @@
 #include "ui/plot_export.h"
 
 #include <qcustomplot.h>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QMessageBox>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSpinBox>
 #include <QSvgGenerator>
 
 namespace ll::ui {
@@ -92,12 +97,44 @@ QString askPath(QWidget* parent, const QString& suggestedName) {
     return QFileDialog::getSaveFileName(parent, "Export", suggestedName + ".png",
                                         "PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)");
 }
+
+// Width and height in points and the PNG scale; false when cancelled.
+bool askSize(QWidget* parent, QSize& size, double& scale) {
+    QDialog dlg(parent);
+    dlg.setWindowTitle("Export size");
+    auto* w = new QSpinBox;
+    auto* h = new QSpinBox;
+    auto* sc = new QDoubleSpinBox;
+    w->setRange(100, 10000);
+    h->setRange(100, 10000);
+    w->setValue(size.width());
+    h->setValue(size.height());
+    sc->setRange(0.5, 8);
+    sc->setSingleStep(0.5);
+    sc->setValue(scale);
+    sc->setToolTip("PNG pixels per point (2 for sharp images in documents)");
+    auto* form = new QFormLayout(&dlg);
+    form->addRow("Width", w);
+    form->addRow("Height", h);
+    form->addRow("PNG scale", sc);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
+    if (dlg.exec() != QDialog::Accepted) return false;
+    size = QSize(w->value(), h->value());
+    scale = sc->value();
+    return true;
+}
 }  // namespace
 
 void exportPlotInteractively(QCustomPlot* plot, QWidget* parent, const QString& suggestedName) {
     const QString path = askPath(parent, suggestedName);
     if (path.isEmpty()) return;
-    const QString err = exportPlot(plot, path, 0, 0, 2.0);
+    QSize size = plot->size();
+    double scale = 2.0;
+    if (!askSize(parent, size, scale)) return;
+    const QString err = exportPlot(plot, path, size.width(), size.height(), scale);
     if (!err.isEmpty()) QMessageBox::warning(parent, "Export failed", err);
 }
 

@@ -18,11 +18,33 @@ bool fileExists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+namespace {
+
+// Uncompressed size of a file: a gzip member's ISIZE trailer (size mod 2^32), or the file size.
+// Only a hint for reserve(); capped so a damaged trailer cannot ask for absurd memory.
+std::size_t expectedSize(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return 0;
+    unsigned char head[2] = {0, 0}, tail[4] = {0, 0, 0, 0};
+    std::size_t size = 0;
+    const bool gz = std::fread(head, 1, 2, f) == 2 && head[0] == 0x1f && head[1] == 0x8b;
+    if (std::fseek(f, 0, SEEK_END) == 0) size = static_cast<std::size_t>(std::ftell(f));
+    if (gz && size >= 4 && std::fseek(f, -4, SEEK_END) == 0 && std::fread(tail, 1, 4, f) == 4) {
+        size = static_cast<std::size_t>(tail[0]) | static_cast<std::size_t>(tail[1]) << 8 |
+               static_cast<std::size_t>(tail[2]) << 16 | static_cast<std::size_t>(tail[3]) << 24;
+    }
+    std::fclose(f);
+    return std::min<std::size_t>(size, std::size_t{1} << 30);
+}
+
+}  // namespace
+
 std::vector<std::uint8_t> readMaybeGzip(const std::string& path) {
     gzFile f = gzopen(path.c_str(), "rb");
     if (!f) throw DataError(strCat("cannot open '", path, "': ", std::strerror(errno)));
     gzbuffer(f, 1 << 17);
     std::vector<std::uint8_t> out;
+    out.reserve(expectedSize(path));  // one allocation: growth by doubling would peak at 2-3×
     std::uint8_t buf[1 << 16];
     for (;;) {
         const int n = gzread(f, buf, sizeof buf);

@@ -31,7 +31,7 @@ std::vector<std::string> mnistSearchDirs(const std::string& dir) {
     return {dir, dir + "/MNIST/raw", dir + "/mnist", dir + "/MNIST"};
 }
 
-Dataset parseMnist(const std::vector<std::uint8_t>& img, const std::vector<std::uint8_t>& lab,
+Dataset parseMnist(std::vector<std::uint8_t> img, const std::vector<std::uint8_t>& lab,
                    const std::string& imagesName, const std::string& labelsName) {
     if (img.size() < 16)
         throw DataError(
@@ -76,7 +76,10 @@ Dataset parseMnist(const std::vector<std::uint8_t>& img, const std::vector<std::
     d.channels = 1;
     d.height = 28;
     d.width = 28;
-    d.images.assign(img.begin() + 16, img.begin() + static_cast<std::ptrdiff_t>(need));
+    // The pixels are the file minus its header: shift them in place rather than copy 47 MB.
+    img.resize(static_cast<std::size_t>(need));
+    img.erase(img.begin(), img.begin() + 16);
+    d.images = std::move(img);
     d.labels.assign(lab.begin() + 8, lab.begin() + 8 + static_cast<std::ptrdiff_t>(n));
     for (std::uint32_t i = 0; i < n; ++i) {
         if (d.labels[i] > 9)

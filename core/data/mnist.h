@@ -17,7 +17,7 @@ std::vector<std::string> mnistSearchDirs(const std::string& dir);
 Dataset loadMnist(const std::string& dir, const std::string& split);
 
 /// Parses IDX image and label files already in memory (exposed for tests).
-Dataset parseMnist(const std::vector<std::uint8_t>& images, const std::vector<std::uint8_t>& labels,
+Dataset parseMnist(std::vector<std::uint8_t> images, const std::vector<std::uint8_t>& labels,
                    const std::string& imagesName, const std::string& labelsName);
 
 }  // namespace ll

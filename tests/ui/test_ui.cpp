@@ -163,6 +163,30 @@ private slots:
         QCOMPARE(got.cols[0], -1 + 3 * 2);
     }
 
+    void opensAnImageFileAsTheInput() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        LayersView* lv = w.layersView();
+        QImage img(40, 30, QImage::Format_RGB32);
+        img.fill(Qt::black);
+        for (int y = 10; y < 20; ++y)
+            for (int x = 5; x < 35; ++x)
+                img.setPixel(x, y, qRgb(255, 255, 255));
+        const QString path = m_dir.filePath("bar.png");
+        QVERIFY(img.save(path));
+        const int before = w.snapshotsReceived();
+        QCOMPARE(lv->openImage(path), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > before, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(lv->statsText().contains("activations"), 5000);
+        QVERIFY(!lv->openImage(m_dir.filePath("missing.png")).isEmpty());
+        QFile junk(m_dir.filePath("junk.png"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not an image");
+        junk.close();
+        QVERIFY(lv->openImage(junk.fileName()).contains("cannot read"));
+    }
+
     void exportsPngSvgAndPdf() {
         MainWindow w;
         w.show();
