@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "core/error.h"
+#include "core/gemm.h"
 
 namespace ll::cli {
 
@@ -45,7 +46,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
         if (cmd == "version" || cmd == "--version") {
-            out << "layerlens " << LAYERLENS_VERSION << "\n";
+            out << "layerlens " << LAYERLENS_VERSION << " (convolution GEMM: " << gemmBackend()
+                << ")\n";
             return 0;
         }
         if (cmd == "demo") return demo(rest, out);

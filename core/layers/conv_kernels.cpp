@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/gemm.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 
@@ -133,7 +134,6 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
                  float* y) {
     const int R = g.colRows(), P = g.colCols();
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
-    ConstMatrixMap Wm(W, g.K, R);
     const Groups G = makeGroups(g, N);
 #pragma omp parallel for schedule(static)
     for (int gi = 0; gi < G.count; ++gi) {
@@ -146,7 +146,8 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
         groupColumns(g, x, n0, cnt, col);
         // One sample: the GEMM writes straight into y; a group goes through (K, cnt·P).
         float* out = cnt == 1 ? y + n0 * yStride : col + colSize;
-        MatrixMap(out, g.K, cols).noalias() = Wm * ConstMatrixMap(col, R, cols);
+        sgemm(false, false, g.K, static_cast<int>(cols), R, 1.0f, W, R, col, static_cast<int>(cols),
+              0.0f, out, static_cast<int>(cols));
         for (int j = 0; j < cnt; ++j) {
             MatrixMap Y(y + (n0 + j) * yStride, g.K, P);
             if (cnt == 1) {
@@ -171,7 +172,6 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
     // result is deterministic for a given thread count.
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
-    ConstMatrixMap Wm(W, g.K, R);
     const Groups G = makeGroups(g, N);
 #pragma omp parallel for schedule(static)
     for (int gi = 0; gi < G.count; ++gi) {
@@ -194,7 +194,8 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
         }
         ConstMatrixMap dYg(dyg, g.K, cols);
         MatrixMap dWt(ws.dWPartials.data() + wSize * t, g.K, R);
-        dWt.noalias() += dYg * ConstMatrixMap(col, R, cols).transpose();
+        sgemm(false, true, g.K, R, static_cast<int>(cols), 1.0f, dyg, static_cast<int>(cols), col,
+              static_cast<int>(cols), 1.0f, dWt.data(), R);
         if (db)
             VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K) +=
                 dYg.rowwise().sum();
@@ -202,7 +203,8 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             // dcol = Wᵀ dY for the whole group, reusing the column buffer; then each sample's
             // block is scattered back to its image (pointwise: the block is dx itself).
             MatrixMap dcol(col, R, cols);
-            dcol.noalias() = Wm.transpose() * dYg;
+            sgemm(true, false, R, static_cast<int>(cols), g.K, 1.0f, W, R, dyg,
+                  static_cast<int>(cols), 0.0f, dcol.data(), static_cast<int>(cols));
             for (int j = 0; j < cnt; ++j) {
                 float* dxn = dx + (n0 + j) * xStride;
                 if (g.isPointwise()) {

@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/gemm.h"
+#include "core/random.h"
+
+namespace ll {
+
+// Every transpose combination, with strides larger than the matrices and beta 0, 1 and 0.5,
+// against a plain triple loop in double.
+TEST(Gemm, MatchesNaiveProductForEveryTransposeAndBeta) {
+    Rng rng(3);
+    const int M = 7, N = 9, K = 5, pad = 3;
+    for (int ta = 0; ta < 2; ++ta) {
+        for (int tb = 0; tb < 2; ++tb) {
+            for (float beta : {0.0f, 1.0f, 0.5f}) {
+                const int lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
+                std::vector<float> A(static_cast<std::size_t>((ta ? K : M) * lda)),
+                    B(static_cast<std::size_t>((tb ? N : K) * ldb)),
+                    C(static_cast<std::size_t>(M * ldc));
+                for (float& v : A)
+                    v = rng.uniform(-1, 1);
+                for (float& v : B)
+                    v = rng.uniform(-1, 1);
+                for (float& v : C)
+                    v = rng.uniform(-1, 1);
+                const std::vector<float> C0 = C;
+                sgemm(ta, tb, M, N, K, 2.0f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+                for (int i = 0; i < M; ++i) {
+                    for (int j = 0; j < N; ++j) {
+                        double s = 0;
+                        for (int k = 0; k < K; ++k) {
+                            const float a = ta ? A[static_cast<std::size_t>(k * lda + i)]
+                                               : A[static_cast<std::size_t>(i * lda + k)];
+                            const float b = tb ? B[static_cast<std::size_t>(j * ldb + k)]
+                                               : B[static_cast<std::size_t>(k * ldb + j)];
+                            s += static_cast<double>(a) * b;
+                        }
+                        const double want =
+                            2.0 * s + beta * C0[static_cast<std::size_t>(i * ldc + j)];
+                        EXPECT_NEAR(C[static_cast<std::size_t>(i * ldc + j)], want, 1e-5)
+                            << "transA " << ta << " transB " << tb << " beta " << beta;
+                    }
+                    // The padding beyond N columns is never written.
+                    for (int j = N; j < ldc; ++j)
+                        EXPECT_EQ(C[static_cast<std::size_t>(i * ldc + j)],
+                                  C0[static_cast<std::size_t>(i * ldc + j)]);
+                }
+            }
+        }
+    }
+    EXPECT_NE(std::string(gemmBackend()), "");
+}
+
+}  // namespace ll
