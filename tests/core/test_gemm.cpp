@@ -54,4 +54,26 @@ TEST(Gemm, MatchesNaiveProductForEveryTransposeAndBeta) {
     EXPECT_NE(std::string(gemmBackend()), "");
 }
 
+// Large enough for the BLIS path (when built with it): one transposed case against the loop.
+TEST(Gemm, LargeProductsTakeTheSameResults) {
+    Rng rng(4);
+    const int M = 64, N = 300, K = 250;  // 4.8M multiply-adds
+    std::vector<float> A(static_cast<std::size_t>(K * M)), B(static_cast<std::size_t>(K * N)),
+        C(static_cast<std::size_t>(M * N), 0.0f);
+    for (float& v : A)
+        v = rng.uniform(-1, 1);
+    for (float& v : B)
+        v = rng.uniform(-1, 1);
+    sgemm(true, false, M, N, K, 1.0f, A.data(), M, B.data(), N, 0.0f, C.data(), N);
+    for (int i = 0; i < M; i += 7) {
+        for (int j = 0; j < N; j += 13) {
+            double s = 0;
+            for (int k = 0; k < K; ++k)
+                s += static_cast<double>(A[static_cast<std::size_t>(k * M + i)]) *
+                     B[static_cast<std::size_t>(k * N + j)];
+            EXPECT_NEAR(C[static_cast<std::size_t>(i * N + j)], s, 1e-3);
+        }
+    }
+}
+
 }  // namespace ll
