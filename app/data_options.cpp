@@ -3,18 +3,22 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/data/synthetic.h"
+
 namespace ll::cli {
 
 DataOptions dataOptionsFrom(const Args& args, const ModelDefaults& d, std::uint64_t seed) {
     DataOptions o;
     o.seed = seed;
     o.dataset = args.str("dataset", d.dataset);
-    if (o.dataset != "mnist" && o.dataset != "cifar10") {
-        throw UsageError(strCat("--dataset must be mnist or cifar10, got '", o.dataset, "'"));
+    if (o.dataset != "mnist" && o.dataset != "cifar10" && !isSyntheticDataset(o.dataset)) {
+        throw UsageError(
+            strCat("--dataset must be mnist, cifar10, synthetic-digits or synthetic-shapes, got '",
+                   o.dataset, "'"));
     }
     const char* env = std::getenv("LAYERLENS_DATA");
     o.dir = args.str("data", env ? env : "");
-    if (o.dir.empty()) {
+    if (o.dir.empty() && !isSyntheticDataset(o.dataset)) {
         throw UsageError(
             "no data directory: pass --data DIR or set LAYERLENS_DATA (the folder holding the "
             "MNIST files or cifar-10-batches-bin)");

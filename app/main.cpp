@@ -15,6 +15,7 @@
 
 #include "app/args.h"
 #include "app/cli.h"
+#include "core/data/mnist.h"
 #include "core/error.h"
 #include "ui/layers_view.h"
 #include "ui/main_window.h"
@@ -103,11 +104,29 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
             throw ll::UsageError("--dataset must be mnist or cifar10, got '" + ds + "'");
         setup->setDataset(QString::fromStdString(ds));
     }
+    // A fresh install with no data: LeNet-5 on the built-in synthetic digits, and say how to get
+    // MNIST.
+    bool synthetic = false;
+    if (!a.has("dataset") && setup->dataset() == "mnist" &&
+        ll::findMnist(setup->dataDir().toStdString()).empty()) {
+        setup->setDataset("synthetic-digits");
+        synthetic = true;
+    }
     if (a.has("epochs")) setup->setEpochs(a.integer("epochs", 1, 1, 100000));
     if (a.has("batch")) setup->setBatch(a.integer("batch", 64, 1, 1 << 20));
     if (a.has("redraw-ms"))
         w.trainingView()->setRedrawInterval(a.integer("redraw-ms", 100, 10, 60000));
     w.show();
+    if (synthetic) {
+        const QString dir = setup->dataDir();
+        w.showNotice(QString("No MNIST files %1, so LayerLens is training on its built-in "
+                             "<b>synthetic digits</b>. To use MNIST, choose the folder holding "
+                             "the four IDX files (train-images-idx3-ubyte.gz ...) under "
+                             "<i>Data folder</i> and pick MNIST, or start with --data DIR or "
+                             "LAYERLENS_DATA.")
+                         .arg(dir.isEmpty() ? QString("(no data folder set)")
+                                            : QString("in %1").arg(dir.toHtmlEscaped())));
+    }
     w.loadSetup();
     const bool train = a.has("train");
     const QString shots = QString::fromStdString(a.str("screenshots"));
@@ -118,6 +137,14 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
             if (once) return;
             once = true;
             w.startTraining();
+        });
+    }
+    if (quit) {
+        // Headless use (run.sh without a display): a problem before or during the run ends it.
+        QObject::connect(&w, &ll::ui::MainWindow::problem, &w, [&w](const QString& message) {
+            if (w.isTraining()) return;  // runFinished follows
+            std::cerr << "layerlens: " << message.toStdString() << std::endl;
+            QApplication::exit(1);
         });
     }
     QObject::connect(&w, &ll::ui::MainWindow::epochReported, &w,

@@ -17,7 +17,9 @@
 #include <QTextStream>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 
+#include "core/model_file.h"
 #include "ui/cost_view.h"
 #include "ui/image_views.h"
 #include "ui/layers_view.h"
@@ -195,6 +197,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     restoreState(settings.value("windowState").toByteArray());
     const QString dir = settings.value("lastDataDir").toString();
     if (!dir.isEmpty()) m_setup->setDataDir(dir);
+    // The last model, if it is still there (a preset, or a file that was not deleted since).
+    const QString model = settings.value("lastModel").toString();
+    const auto presets = presetNames();
+    if (!model.isEmpty() &&
+        (std::find(presets.begin(), presets.end(), model.toStdString()) != presets.end() ||
+         QFileInfo::exists(model)))
+        m_setup->setModel(model);
 }
 
 MainWindow::~MainWindow() {
@@ -210,7 +219,8 @@ RunSettings MainWindow::currentSettings() const {
 
 void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
     if (preloaded) m_preloaded = std::move(preloaded);
-    m_banner->hide();
+    if (!m_lastError.isEmpty()) m_banner->hide();
+    m_lastError.clear();
     m_continue = false;
     const RunSettings s = currentSettings();
     QMetaObject::invokeMethod(
@@ -219,7 +229,8 @@ void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
 
 void MainWindow::startTraining() {
     if (m_running) return;
-    m_banner->hide();
+    if (!m_lastError.isEmpty()) m_banner->hide();
+    m_lastError.clear();
     m_training->reset();
     m_runClock.start();
     m_running = true;  // until started/failed arrives, so a second click does nothing
@@ -275,9 +286,19 @@ bool MainWindow::confirmStopFor(const QString& what) {
            QMessageBox::Yes;
 }
 
+void MainWindow::showNotice(const QString& text) {
+    m_banner->setStyleSheet(
+        "QLabel { background: #e3f0fb; color: #0b3a5e; padding: 6px; border: 1px solid #9cc3e6; }");
+    m_banner->setText(text);
+    m_banner->show();
+}
+
 void MainWindow::showError(const QString& message) {
     m_lastError = message;
+    m_banner->setStyleSheet(
+        "QLabel { background: #fde2e1; color: #7a0000; padding: 6px; border: 1px solid #e0a0a0; }");
     m_banner->setText("<b>Problem:</b> " + message.toHtmlEscaped());
+    emit problem(message);
     m_banner->show();
     m_status->setText("error");
 }

@@ -40,6 +40,8 @@ public:
     void shutdown();
     /// When false, changing model or data while training stops it without asking (tests).
     void setConfirmStop(bool on) { m_confirmStop = on; }
+    /// An informational banner (not an error), e.g. "training on synthetic digits because...".
+    void showNotice(const QString& text);
 
     bool isTraining() const { return m_running; }
     SetupPanel* setup() const { return m_setup; }
@@ -57,6 +59,8 @@ signals:
     /// One line per finished epoch ("epoch 1: training loss ..."), also shown in the status bar.
     void epochReported(const QString& line);
     void modelLoaded();
+    /// Every problem shown in the banner (worker failures included).
+    void problem(const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* e) override;

@@ -33,9 +33,13 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     m_model = new QComboBox;
     for (const std::string& n : presetNames())
         m_model->addItem(QString::fromStdString(n));
+    m_model->setCurrentText("lenet5");
     m_dataset = new QComboBox;
     m_dataset->addItem("MNIST", "mnist");
     m_dataset->addItem("CIFAR-10", "cifar10");
+    m_dataset->addItem("Synthetic digits (built in)", "synthetic-digits");
+    m_dataset->addItem("Synthetic shapes (built in)", "synthetic-shapes");
+    m_dataset->setToolTip("The synthetic sets are generated on the fly and need no download");
     m_dataDir = new QLineEdit;
     m_dataDir->setPlaceholderText("folder with MNIST or cifar-10-batches-bin");
     auto* browse = new QToolButton;
@@ -160,6 +164,10 @@ void SetupPanel::setDataDir(const QString& dir) {
 
 QString SetupPanel::dataDir() const {
     return m_dataDir->text();
+}
+
+QString SetupPanel::dataset() const {
+    return m_dataset->currentData().toString();
 }
 
 void SetupPanel::setDataset(const QString& dataset) {

@@ -29,7 +29,8 @@ public:
     QString model() const;
     void setDataDir(const QString& dir);
     QString dataDir() const;
-    void setDataset(const QString& dataset);  // mnist | cifar10
+    void setDataset(const QString& dataset);  // mnist | cifar10 | synthetic-digits | ...
+    QString dataset() const;
     void setEpochs(int epochs);
     void setBatch(int batch);
 

@@ -5,15 +5,27 @@
 
 #include "core/data/cifar10.h"
 #include "core/data/mnist.h"
+#include "core/data/synthetic.h"
 #include "core/error.h"
 
 namespace ll {
 
 DataPair loadData(const DataOptions& o) {
-    if (o.dataset != "mnist" && o.dataset != "cifar10")
-        throw UsageError(strCat("unknown data set '", o.dataset, "' (expected mnist or cifar10)"));
+    if (o.dataset != "mnist" && o.dataset != "cifar10" && !isSyntheticDataset(o.dataset)) {
+        throw UsageError(
+            strCat("unknown data set '", o.dataset,
+                   "' (expected mnist, cifar10, synthetic-digits or synthetic-shapes)"));
+    }
     DataPair p;
-    if (o.dataset == "mnist") {
+    if (isSyntheticDataset(o.dataset)) {
+        // A fixed generation seed: "the" synthetic set is the same in every run; --seed still
+        // drives subsets, label noise and training.
+        const int nTrain = o.trainSubset >= 1 ? static_cast<int>(o.trainSubset) : kSyntheticTrain;
+        const int nTest = o.testSubset > 0 ? o.testSubset : kSyntheticTest;
+        auto make = o.dataset == "synthetic-digits" ? makeSyntheticDigits : makeSyntheticShapes;
+        p.train = make(nTrain, 1, "train");
+        p.test = make(nTest, 1, "test");
+    } else if (o.dataset == "mnist") {
         p.train = loadMnist(o.dir, "train");
         p.test = loadMnist(o.dir, "test");
     } else {

@@ -10,9 +10,12 @@
 
 namespace ll {
 
+/// Size of the built-in synthetic sets unless --train-subset / --test-subset give counts.
+constexpr int kSyntheticTrain = 12000, kSyntheticTest = 2000;
+
 struct DataOptions {
-    std::string dataset;  // mnist | cifar10
-    std::string dir;
+    std::string dataset;     // mnist | cifar10 | synthetic-digits | synthetic-shapes
+    std::string dir;         // unused by the synthetic sets
     double trainSubset = 0;  // 0: all; < 1: fraction; >= 1: count
     int testSubset = 0;      // 0: all
     double labelNoise = 0;

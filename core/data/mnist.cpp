@@ -92,6 +92,16 @@ Dataset parseMnist(std::vector<std::uint8_t> img, const std::vector<std::uint8_t
     return d;
 }
 
+std::string findMnist(const std::string& dir) {
+    if (dir.empty()) return {};
+    for (const char* base : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
+        if (findFile(dir, base).empty()) return {};
+    }
+    const std::string img = findFile(dir, "train-images-idx3-ubyte");
+    return img.substr(0, img.find_last_of('/'));
+}
+
 Dataset loadMnist(const std::string& dir, const std::string& split) {
     if (split != "train" && split != "test")
         throw UsageError(strCat("MNIST split must be train or test, got ", split));

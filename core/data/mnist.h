@@ -15,6 +15,9 @@ std::vector<std::string> mnistSearchDirs(const std::string& dir);
 /// missing and where it looked, or what is wrong with a file (magic number, truncation, counts,
 /// image size, label range). Never returns a partial data set.
 Dataset loadMnist(const std::string& dir, const std::string& split);
+/// Where the four MNIST files are (one of mnistSearchDirs(dir)), or "" when any is missing.
+/// Cheap: looks at file names only.
+std::string findMnist(const std::string& dir);
 
 /// Parses IDX image and label files already in memory (exposed for tests).
 Dataset parseMnist(std::vector<std::uint8_t> images, const std::vector<std::uint8_t>& labels,

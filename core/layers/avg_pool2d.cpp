@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/parallel.h"
+
 namespace ll {
 
 AvgPool2d::AvgPool2d(Window2d window) : m_win(window) {
@@ -12,7 +14,8 @@ void AvgPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int H = x.dim(2), W = x.dim(3), Ho = y.dim(2), Wo = y.dim(3);
     const int planes = x.dim(0) * x.dim(1);
     const float scale = 1.0f / static_cast<float>(m_win.kh * m_win.kw);
-#pragma omp parallel for schedule(static)
+    const bool big = y.numel() * m_win.kh * m_win.kw >= kParallelMinWork;
+#pragma omp parallel for schedule(static) if (big)
     for (int p = 0; p < planes; ++p) {
         const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
         float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
@@ -39,7 +42,8 @@ void AvgPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
     const int planes = x.dim(0) * x.dim(1);
     const float scale = 1.0f / static_cast<float>(m_win.kh * m_win.kw);
     dx->setZero();
-#pragma omp parallel for schedule(static)
+    const bool big = x.numel() * m_win.kh * m_win.kw >= kParallelMinWork;
+#pragma omp parallel for schedule(static) if (big)
     for (int p = 0; p < planes; ++p) {
         float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
         const float* d = dy.data() + static_cast<std::int64_t>(p) * Ho * Wo;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/parallel.h"
+
 namespace ll {
 
 BatchNorm::BatchNorm(int channels, float eps, float momentum)
@@ -65,7 +67,7 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
         throw ShapeError(strCat(
             label(), ": needs more than one value per channel in training; got input ", x.shape()));
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelMinWork)
     for (int c = 0; c < C; ++c) {
         double mean, var;
         if (m_lastTrain) {
@@ -112,7 +114,7 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
 void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const double M = static_cast<double>(N) * S;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (x.numel() >= kParallelMinWork)
     for (int c = 0; c < C; ++c) {
         const float mean = m_mean[c], invStd = m_invStd[c];
         // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.

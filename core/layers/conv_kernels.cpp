@@ -135,7 +135,8 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
     const int R = g.colRows(), P = g.colCols();
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
     const Groups G = makeGroups(g, N);
-#pragma omp parallel for schedule(static)
+    const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
+#pragma omp parallel for schedule(static) if (big)
     for (int gi = 0; gi < G.count; ++gi) {
         const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
         const Eigen::Index cols = static_cast<Eigen::Index>(cnt) * P;
@@ -173,7 +174,8 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     const Groups G = makeGroups(g, N);
-#pragma omp parallel for schedule(static)
+    const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
+#pragma omp parallel for schedule(static) if (big)
     for (int gi = 0; gi < G.count; ++gi) {
         const int t = threadIndex();
         const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);

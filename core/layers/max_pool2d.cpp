@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/parallel.h"
+
 namespace ll {
 
 MaxPool2d::MaxPool2d(Window2d window) : m_win(window) {
@@ -14,7 +16,8 @@ void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int Ho = y.dim(2), Wo = y.dim(3);
     m_argmax.resize(static_cast<std::size_t>(y.numel()));
     const int planes = N * C;
-#pragma omp parallel for schedule(static)
+    const bool big = y.numel() * m_win.kh * m_win.kw >= kParallelMinWork;
+#pragma omp parallel for schedule(static) if (big)
     for (int p = 0; p < planes; ++p) {
         const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
         float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
@@ -60,7 +63,7 @@ void MaxPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
     const int HoWo = y.dim(2) * y.dim(3);
     const int planes = x.dim(0) * x.dim(1);
     dx->setZero();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (dy.numel() >= kParallelMinWork)
     for (int p = 0; p < planes; ++p) {
         float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
         const float* d = dy.data() + static_cast<std::int64_t>(p) * HoWo;

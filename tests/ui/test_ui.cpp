@@ -2,7 +2,9 @@
 // steps through layers, shows the clicked unit's receptive field, exports, and stops cleanly.
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextStream>
@@ -82,6 +84,8 @@ private:
 
 private slots:
     void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // settings of the tests, not the user's
+        QSettings().clear();
         QVERIFY(m_dir.isValid());
         m_model = m_dir.filePath("uinet.json");
         QFile f(m_model);
