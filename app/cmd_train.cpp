@@ -129,7 +129,17 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
     cfg.batchOptions.augment = args.has("augment");
 
     DataOptions dopt = dataOptionsFrom(args, d, cfg.seed);
+    if (net.inputSample().rank() == 3) {
+        dopt.channels = net.inputSample()[0];
+        dopt.height = net.inputSample()[1];
+        dopt.width = net.inputSample()[2];
+    }
     DataPair data = loadData(dopt);
+    for (const Dataset* ds : {&data.train, &data.test}) {
+        if (ds->warnings.empty()) continue;
+        out << ds->split << " images: " << ds->warnings.size() << " file(s) skipped, e.g. "
+            << ds->warnings.front() << "\n";
+    }
     out << "model " << net.name() << " (" << net.numParams() << " parameters), " << data.train.name
         << ": " << data.train.size() << " training / " << data.test.size() << " test images from "
         << data.train.source << ", " << numThreads() << " threads\n";

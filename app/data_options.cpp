@@ -11,9 +11,11 @@ DataOptions dataOptionsFrom(const Args& args, const ModelDefaults& d, std::uint6
     DataOptions o;
     o.seed = seed;
     o.dataset = args.str("dataset", d.dataset);
-    if (o.dataset != "mnist" && o.dataset != "cifar10" && !isSyntheticDataset(o.dataset)) {
+    if (o.dataset != "mnist" && o.dataset != "cifar10" && o.dataset != "images" &&
+        !isSyntheticDataset(o.dataset)) {
         throw UsageError(
-            strCat("--dataset must be mnist, cifar10, synthetic-digits or synthetic-shapes, got '",
+            strCat("--dataset must be mnist, cifar10, synthetic-digits, "
+                   "synthetic-shapes or images (a folder per class), got '",
                    o.dataset, "'"));
     }
     const char* env = std::getenv("LAYERLENS_DATA");

@@ -17,6 +17,7 @@
 #include "app/cli.h"
 #include "core/data/mnist.h"
 #include "core/error.h"
+#include "ui/image_decoder.h"
 #include "ui/layers_view.h"
 #include "ui/main_window.h"
 #include "ui/run_export.h"
@@ -174,6 +175,7 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    ll::ui::installQtImageDecoder();  // image folders and opened images, CLI and window alike
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && args[0] == "export-plots") return exportPlots(argc, argv, args);
     if (ll::cli::isCliCommand(args)) return ll::cli::run(args, std::cout, std::cerr);

@@ -17,8 +17,8 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <opencv2/imgproc.hpp>
 
+#include "core/data/image_folder.h"
 #include "ui/image_views.h"
 #include "ui/item_models.h"
 #include "ui/plot_export.h"
@@ -306,24 +306,13 @@ void LayersView::request() {
 
 QString LayersView::openImage(const QString& path) {
     if (m_info.input.rank() != 3) return "the model's input is not an image";
+    DecodedImage img;
+    std::string why;
+    if (!decodeImage(path.toStdString(), img, &why))
+        return QString("cannot read '%1' as an image: %2").arg(path, QString::fromStdString(why));
     const int C = m_info.input[0], H = m_info.input[1], W = m_info.input[2];
-    // Qt decodes the file (PNG, JPEG, BMP, PPM/PGM, GIF...); OpenCV resizes and converts.
-    // (OpenCV's own imgcodecs would pull ~140 shared libraries into the executable.)
-    QImage decoded(path);
-    if (decoded.isNull()) return QString("cannot read '%1' as an image").arg(path);
-    decoded = decoded.convertToFormat(C == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-    const cv::Mat view(decoded.height(), decoded.width(), C == 1 ? CV_8UC1 : CV_8UC3,
-                       const_cast<uchar*>(decoded.constBits()),
-                       static_cast<std::size_t>(decoded.bytesPerLine()));
-    cv::Mat resized;
-    cv::resize(view, resized, cv::Size(W, H), 0, 0, cv::INTER_AREA);
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(C) * H * W);
-    for (int c = 0; c < C; ++c)
-        for (int h = 0; h < H; ++h)
-            for (int w = 0; w < W; ++w)
-                pixels[(static_cast<std::size_t>(c) * H + h) * W + w] =
-                    C == 1 ? resized.at<std::uint8_t>(h, w) : resized.at<cv::Vec3b>(h, w)[c];
-    m_req.customPixels = std::move(pixels);
+    if (C != 1 && C != 3) return QString("the model's input has %1 channels, not 1 or 3").arg(C);
+    m_req.customPixels = toModelInput(img, C, H, W);
     m_req.customName = QFileInfo(path).fileName() + QString(" (resized to %1×%2)").arg(W).arg(H);
     m_haveUnit = false;
     request();

@@ -39,6 +39,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     m_dataset->addItem("CIFAR-10", "cifar10");
     m_dataset->addItem("Synthetic digits (built in)", "synthetic-digits");
     m_dataset->addItem("Synthetic shapes (built in)", "synthetic-shapes");
+    m_dataset->addItem("Image folder (a folder per class)", "images");
     m_dataset->setToolTip("The synthetic sets are generated on the fly and need no download");
     m_dataDir = new QLineEdit;
     m_dataDir->setPlaceholderText("folder with MNIST or cifar-10-batches-bin");

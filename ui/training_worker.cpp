@@ -14,7 +14,8 @@ namespace ll::ui {
 namespace {
 
 bool sameData(const DataOptions& a, const DataOptions& b) {
-    return a.dataset == b.dataset && a.dir == b.dir && a.trainSubset == b.trainSubset &&
+    return a.dataset == b.dataset && a.dir == b.dir && a.channels == b.channels &&
+           a.height == b.height && a.width == b.width && a.trainSubset == b.trainSubset &&
            a.testSubset == b.testSubset && a.labelNoise == b.labelNoise && a.classes == b.classes &&
            a.seed == b.seed;
 }
@@ -80,6 +81,11 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     keepWeights = keepWeights && m_net && s.model == m_loadedModel;
     if (want.dataset.empty()) want.dataset = spec.defaults.dataset;
     if (want.classes.empty()) want.classes = spec.defaults.classes;
+    if (net.inputSample().rank() == 3) {
+        want.channels = net.inputSample()[0];
+        want.height = net.inputSample()[1];
+        want.width = net.inputSample()[2];
+    }
     std::shared_ptr<const DataPair> data = s.preloaded;
     if (!data) {
         if (m_data && !s.preloaded && sameData(want, m_loadedData) && !m_loadedData.dir.empty()) {
@@ -133,6 +139,14 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
         info.classNames.push_back(QString::fromStdString(c));
     info.testLabels = std::vector<int>(data->test.labels.begin(), data->test.labels.end());
     emit modelReady(info);
+    for (const Dataset* ds : {&data->train, &data->test}) {
+        if (!ds->warnings.empty()) {
+            emit message(QString("%1 images: %2 file(s) skipped, e.g. %3")
+                             .arg(QString::fromStdString(ds->split))
+                             .arg(ds->warnings.size())
+                             .arg(QString::fromStdString(ds->warnings.front())));
+        }
+    }
 }
 
 void TrainingWorker::setup(const RunSettings& s) {

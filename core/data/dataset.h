@@ -21,6 +21,8 @@ struct Dataset {
     std::vector<std::string> classNames;
     /// Per-channel mean and standard deviation on the [0, 1] scale used by normalization.
     std::vector<float> mean, stddev;
+    /// Problems met while loading that did not stop it (an unreadable file that was skipped).
+    std::vector<std::string> warnings;
 
     int size() const { return static_cast<int>(labels.size()); }
     int numClasses() const { return static_cast<int>(classNames.size()); }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/data/cifar10.h"
+#include "core/data/image_folder.h"
 #include "core/data/mnist.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
@@ -11,13 +12,20 @@
 namespace ll {
 
 DataPair loadData(const DataOptions& o) {
-    if (o.dataset != "mnist" && o.dataset != "cifar10" && !isSyntheticDataset(o.dataset)) {
-        throw UsageError(
-            strCat("unknown data set '", o.dataset,
-                   "' (expected mnist, cifar10, synthetic-digits or synthetic-shapes)"));
+    if (o.dataset != "mnist" && o.dataset != "cifar10" && o.dataset != "images" &&
+        !isSyntheticDataset(o.dataset)) {
+        throw UsageError(strCat("unknown data set '", o.dataset,
+                                "' (expected mnist, cifar10, synthetic-digits, synthetic-shapes or "
+                                "images)"));
     }
     DataPair p;
-    if (isSyntheticDataset(o.dataset)) {
+    if (o.dataset == "images") {
+        if (o.channels <= 0 || o.height <= 0 || o.width <= 0)
+            throw UsageError("an image folder needs the model's input size (C, H, W)");
+        ImageFolderSplit f = loadImageFolder(o.dir, o.channels, o.height, o.width, o.seed);
+        p.train = std::move(f.train);
+        p.test = std::move(f.test);
+    } else if (isSyntheticDataset(o.dataset)) {
         // A fixed generation seed: "the" synthetic set is the same in every run; --seed still
         // drives subsets, label noise and training.
         const int nTrain = o.trainSubset >= 1 ? static_cast<int>(o.trainSubset) : kSyntheticTrain;

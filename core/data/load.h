@@ -14,8 +14,10 @@ namespace ll {
 constexpr int kSyntheticTrain = 12000, kSyntheticTest = 2000;
 
 struct DataOptions {
-    std::string dataset;     // mnist | cifar10 | synthetic-digits | synthetic-shapes
-    std::string dir;         // unused by the synthetic sets
+    std::string dataset;  // mnist | cifar10 | synthetic-digits | synthetic-shapes | images
+    std::string dir;      // unused by the synthetic sets
+    /// The model's input (C, H, W): user images ("images") are resized and converted to it.
+    int channels = 0, height = 0, width = 0;
     double trainSubset = 0;  // 0: all; < 1: fraction; >= 1: count
     int testSubset = 0;      // 0: all
     double labelNoise = 0;

@@ -111,3 +111,27 @@ TEST(CliBench, JsonHasTheDocumentedKeys) {
 }
 
 }  // namespace ll
+
+namespace ll {
+
+TEST(CliTrain, TrainsOnAnImageFolderAndReportsSkippedFiles) {
+    const std::string root = test::freshDir("cli_images");
+    for (int c = 0; c < 2; ++c) {
+        const std::string dir = root + "/class" + std::to_string(c);
+        std::filesystem::create_directories(dir);
+        for (int i = 0; i < 10; ++i)
+            test::writeNetpbm(dir + "/" + std::to_string(i) + ".pgm", 16, 16, false, 3 + 8 * c, i);
+    }
+    std::ofstream(root + "/class1/bad.pgm") << "P5 garbage";
+    std::ostringstream out, err;
+    const int code =
+        cli::run({"train", "--model", "lenet5", "--dataset", "images", "--data", root, "--epochs",
+                  "1", "--batch", "4", "--no-progress", "--out", root + "/run"},
+                 out, err);
+    EXPECT_EQ(code, 0) << err.str();
+    EXPECT_NE(out.str().find("1 file(s) skipped"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("bad.pgm"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("16 training / 4 test images"), std::string::npos) << out.str();
+}
+
+}  // namespace ll

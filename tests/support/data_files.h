@@ -87,6 +87,16 @@ inline void writeMnist(const std::string& dir, std::uint32_t n, bool gz) {
 }
 
 /// The real data folder beside the project (../shared/data), or "" when absent.
+/// A binary PGM (grey) or PPM (colour) of w × h: dim noise and one bright column `column`.
+inline void writeNetpbm(const std::string& path, int w, int h, bool colour, int column, int seed) {
+    std::ofstream f(path, std::ios::binary);
+    f << (colour ? "P6" : "P5") << "\n# made by the tests\n" << w << " " << h << "\n255\n";
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < (colour ? 3 : 1); ++c)
+                f.put(static_cast<char>(x == column ? 250 : (x * 7 + y * 3 + seed) % 40));
+}
+
 inline std::string realDataDir() {
     const char* env = std::getenv("LAYERLENS_TEST_DATA");
     const std::string d = env ? env : "";

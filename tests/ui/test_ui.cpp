@@ -13,6 +13,7 @@
 #include "core/model_file.h"
 #include "support/blobs.h"
 #include "ui/cost_view.h"
+#include "ui/image_decoder.h"
 #include "ui/image_views.h"
 #include "ui/item_models.h"
 #include "ui/layers_view.h"
@@ -85,6 +86,7 @@ private:
 private slots:
     void initTestCase() {
         QStandardPaths::setTestModeEnabled(true);  // settings of the tests, not the user's
+        installQtImageDecoder();
         QSettings().clear();
         QVERIFY(m_dir.isValid());
         m_model = m_dir.filePath("uinet.json");
