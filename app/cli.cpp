@@ -20,6 +20,7 @@ Commands:
   models    list the built-in model presets with their parameter counts
   summary   per-layer cost table: parameters, FLOPs/MACs, activations, memory, receptive fields
   rf        the input rectangle one unit of a layer depends on
+  data      which MNIST / CIFAR-10 copies are on this machine, and where
   export-plots  loss and accuracy curves of a 'train' run as PNG, SVG or PDF (no window)
   help      show this text
   version   show the version
@@ -33,8 +34,8 @@ bool isCliCommand(const std::vector<std::string>& args) {
     if (args.empty()) return false;
     const std::string& a = args[0];
     return a == "demo" || a == "models" || a == "train" || a == "bench" || a == "summary" ||
-           a == "rf" || a == "help" || a == "version" || a == "--help" || a == "-h" ||
-           a == "--version";
+           a == "rf" || a == "data" || a == "help" || a == "version" || a == "--help" ||
+           a == "-h" || a == "--version";
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -56,6 +57,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         if (cmd == "bench") return bench(rest, out);
         if (cmd == "summary") return summary(rest, out);
         if (cmd == "rf") return rf(rest, out);
+        if (cmd == "data") return data(rest, out);
         err << "layerlens: unknown command '" << cmd << "' (try 'layerlens help')\n";
         return 2;
     } catch (const UsageError& e) {

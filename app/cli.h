@@ -22,5 +22,6 @@ int train(const std::vector<std::string>& args, std::ostream& out);
 int bench(const std::vector<std::string>& args, std::ostream& out);
 int summary(const std::vector<std::string>& args, std::ostream& out);
 int rf(const std::vector<std::string>& args, std::ostream& out);
+int data(const std::vector<std::string>& args, std::ostream& out);
 
 }  // namespace ll::cli

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "core/data/discovery.h"
 #include "core/data/synthetic.h"
 
 namespace ll::cli {
@@ -20,11 +21,23 @@ DataOptions dataOptionsFrom(const Args& args, const ModelDefaults& d, std::uint6
     }
     const char* env = std::getenv("LAYERLENS_DATA");
     o.dir = args.str("data", env ? env : "");
-    if (o.dir.empty() && !isSyntheticDataset(o.dataset)) {
-        throw UsageError(
-            "no data directory: pass --data DIR or set LAYERLENS_DATA (the folder holding the "
-            "MNIST files or cifar-10-batches-bin)");
+    if (o.dir.empty() && !isSyntheticDataset(o.dataset) && o.dataset != "images") {
+        // Nothing given: look where copies usually are (the app's folder, ./data, ~/data...).
+        const auto roots = defaultDataRoots("");
+        const FoundData f = firstUsable(discoverData(roots), o.dataset);
+        if (f.path.empty()) {
+            std::string where;
+            for (const DataRoot& r : roots)
+                where += (where.empty() ? "" : ", ") + r.path;
+            throw UsageError(strCat("no data directory: pass --data DIR or set LAYERLENS_DATA (no ",
+                                    o.dataset, " found in ", where,
+                                    "; 'layerlens data' lists what is found, and the built-in "
+                                    "--dataset synthetic-digits needs no data)"));
+        }
+        o.dir = f.path;
     }
+    if (o.dir.empty() && o.dataset == "images")
+        throw UsageError("--dataset images needs --data DIR (a folder per class)");
     o.trainSubset = args.number("train-subset", 0, 0, 1e9);
     o.testSubset = args.integer("test-subset", 0, 0, 1 << 30);
     o.labelNoise = args.number("label-noise", 0, 0, 1);

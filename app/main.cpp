@@ -6,6 +6,7 @@
 //   layerlens COMMAND ...                                             headless commands (cli.h)
 #include <QApplication>
 #include <QDir>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 
 #include "app/args.h"
 #include "app/cli.h"
+#include "core/data/discovery.h"
 #include "core/data/mnist.h"
 #include "core/error.h"
 #include "ui/image_decoder.h"
@@ -108,10 +110,23 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     // A fresh install with no data: LeNet-5 on the built-in synthetic digits, and say how to get
     // MNIST.
     bool synthetic = false;
+    QString searched;
     if (!a.has("dataset") && setup->dataset() == "mnist" &&
         ll::findMnist(setup->dataDir().toStdString()).empty()) {
-        setup->setDataset("synthetic-digits");
-        synthetic = true;
+        // Look where copies usually are: the app's data folder, ./data, ~/data, Keras' cache.
+        const auto roots = ll::dataRoots(
+            setup->dataDir().toStdString(),
+            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString(),
+            QDir::homePath().toStdString());
+        const ll::FoundData f = ll::firstUsable(ll::discoverData(roots), "mnist");
+        if (!f.path.empty() && !a.has("data")) {
+            setup->setDataDir(QString::fromStdString(f.path));
+        } else {
+            setup->setDataset("synthetic-digits");
+            synthetic = true;
+            for (const ll::DataRoot& r : roots)
+                searched += (searched.isEmpty() ? "" : ", ") + QString::fromStdString(r.path);
+        }
     }
     if (a.has("epochs")) setup->setEpochs(a.integer("epochs", 1, 1, 100000));
     if (a.has("batch")) setup->setBatch(a.integer("batch", 64, 1, 1 << 20));
@@ -119,14 +134,12 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
         w.trainingView()->setRedrawInterval(a.integer("redraw-ms", 100, 10, 60000));
     w.show();
     if (synthetic) {
-        const QString dir = setup->dataDir();
-        w.showNotice(QString("No MNIST files %1, so LayerLens is training on its built-in "
-                             "<b>synthetic digits</b>. To use MNIST, choose the folder holding "
-                             "the four IDX files (train-images-idx3-ubyte.gz ...) under "
+        w.showNotice(QString("No MNIST found (looked in %1), so LayerLens is training on its "
+                             "built-in <b>synthetic digits</b>. To use MNIST, choose the folder "
+                             "holding the four IDX files (train-images-idx3-ubyte.gz ...) under "
                              "<i>Data folder</i> and pick MNIST, or start with --data DIR or "
                              "LAYERLENS_DATA.")
-                         .arg(dir.isEmpty() ? QString("(no data folder set)")
-                                            : QString("in %1").arg(dir.toHtmlEscaped())));
+                         .arg(searched.toHtmlEscaped()));
     }
     w.loadSetup();
     const bool train = a.has("train");

@@ -13,10 +13,9 @@ constexpr int kRecord = 1 + 3 * 32 * 32;
 
 std::string cifarDirectory(const std::string& dir) {
     const std::string sub = dir + "/cifar-10-batches-bin";
-    if (fileExists(sub + "/test_batch.bin") || fileExists(sub + "/data_batch_1.bin") ||
-        fileExists(sub + "/batches.meta.txt")) {
-        return sub;
-    }
+    if (fileExists(sub + "/test_batch.bin") || fileExists(sub + "/batches.meta.txt")) return sub;
+    for (int b = 1; b <= 5; ++b)
+        if (fileExists(strCat(sub, "/data_batch_", b, ".bin"))) return sub;
     return dir;
 }
 
