@@ -23,5 +23,6 @@ int bench(const std::vector<std::string>& args, std::ostream& out);
 int summary(const std::vector<std::string>& args, std::ostream& out);
 int rf(const std::vector<std::string>& args, std::ostream& out);
 int data(const std::vector<std::string>& args, std::ostream& out);
+int download(const std::vector<std::string>& args, std::ostream& out);
 
 }  // namespace ll::cli

@@ -11,7 +11,10 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
+#include <QProgressDialog>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTextStream>
@@ -19,6 +22,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "core/data/download.h"
 #include "core/model_file.h"
 #include "ui/cost_view.h"
 #include "ui/image_views.h"
@@ -260,9 +264,76 @@ void MainWindow::stopTraining() {
     if (m_running) m_worker->control().requestStop();
 }
 
+void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
+    if (m_download) return showError("a download is already running");
+    const QString to = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    DataSource src;
+    try {
+        src = officialSource(dataset.toStdString(), baseUrl.toStdString());
+    } catch (const std::exception& e) {
+        return showError(e.what());
+    }
+    auto* dlg = new QProgressDialog(QString("Downloading %1 into %2").arg(dataset, to), "Cancel", 0,
+                                    1000, this);
+    dlg->setObjectName("downloadDialog");
+    dlg->setWindowModality(Qt::WindowModal);
+    dlg->setMinimumDuration(0);
+    dlg->setAutoClose(false);
+    dlg->setAutoReset(false);
+    m_cancelDownload = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = m_cancelDownload;
+    connect(dlg, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
+    QPointer<QProgressDialog> guard(dlg);
+    m_download = QThread::create([this, src, to, cancel, guard] {
+        QString error;
+        try {
+            downloadDataset(
+                src, to.toStdString(),
+                [&](const std::string& file, std::int64_t done, std::int64_t total) {
+                    const QString label = QString("%1: %2 of %3 MB")
+                                              .arg(QString::fromStdString(file))
+                                              .arg(done / 1e6, 0, 'f', 1)
+                                              .arg(total > 0 ? total / 1e6 : 0.0, 0, 'f', 1);
+                    const int value = total > 0 ? static_cast<int>(1000 * done / total) : 0;
+                    QMetaObject::invokeMethod(this, [guard, label, value] {
+                        if (!guard) return;
+                        guard->setLabelText(label);
+                        guard->setValue(value);
+                    });
+                    return !cancel->load();
+                });
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        QMetaObject::invokeMethod(this, [this, guard, error, to,
+                                         ds = QString::fromStdString(src.dataset)] {
+            if (guard) guard->deleteLater();
+            m_download->wait();
+            m_download->deleteLater();
+            m_download = nullptr;
+            if (!error.isEmpty()) {
+                showError(error);
+                emit downloadFinished(false);
+                return;
+            }
+            showNotice(QString("%1 downloaded and verified in %2.").arg(ds, to.toHtmlEscaped()));
+            m_setup->setDataDir(to);
+            m_setup->setDataset(ds);
+            m_preloaded.reset();
+            loadSetup();
+            emit downloadFinished(true);
+        });
+    });
+    m_download->start();
+}
+
 void MainWindow::shutdown() {
     if (m_shutDown) return;
     m_shutDown = true;
+    if (m_download) {
+        *m_cancelDownload = true;
+        m_download->wait();
+    }
     m_worker->control().requestStop();
     m_thread.quit();
     m_thread.wait();
@@ -403,6 +474,8 @@ void MainWindow::buildMenus() {
         if (!path.isEmpty() && !writeText(path, m_cost->markdown()))
             showError("could not write " + path);
     });
+    file->addAction("Download &MNIST…", this, [this] { downloadData("mnist"); });
+    file->addAction("Download CIFAR-&10…", this, [this] { downloadData("cifar10"); });
     m_recent = file->addMenu("&Recent files");
     refreshRecent();
     file->addSeparator();

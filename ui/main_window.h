@@ -6,6 +6,8 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QThread>
+#include <atomic>
+#include <memory>
 
 #include "ui/snapshots.h"
 #include "ui/training_worker.h"
@@ -42,6 +44,9 @@ public:
     void setConfirmStop(bool on) { m_confirmStop = on; }
     /// An informational banner (not an error), e.g. "training on synthetic digits because...".
     void showNotice(const QString& text);
+    /// Downloads MNIST or CIFAR-10 into the app's data folder (or `baseUrl`'s mirror) with a
+    /// progress dialog and Cancel, then selects it. Emits downloadFinished(ok).
+    void downloadData(const QString& dataset, const QString& baseUrl = {});
 
     bool isTraining() const { return m_running; }
     SetupPanel* setup() const { return m_setup; }
@@ -61,6 +66,7 @@ signals:
     void modelLoaded();
     /// Every problem shown in the banner (worker failures included).
     void problem(const QString& message);
+    void downloadFinished(bool ok);
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -91,6 +97,8 @@ private:
     QString m_lastError;
     int m_snapshots = 0;
     QElapsedTimer m_runClock;
+    QThread* m_download = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_cancelDownload;
     double m_lastImagesPerSecond = 0;
     BatchReport m_lastBatch;
     bool m_progressDirty = false;

@@ -55,6 +55,7 @@ TEST(Cli, ModelsListsPresetsWithCounts) {
 #include <fstream>
 
 #include "support/data_files.h"
+#include "support/http_server.h"
 
 namespace ll {
 
@@ -132,6 +133,41 @@ TEST(CliTrain, TrainsOnAnImageFolderAndReportsSkippedFiles) {
     EXPECT_NE(out.str().find("1 file(s) skipped"), std::string::npos) << out.str();
     EXPECT_NE(out.str().find("bad.pgm"), std::string::npos) << out.str();
     EXPECT_NE(out.str().find("16 training / 4 test images"), std::string::npos) << out.str();
+}
+
+}  // namespace ll
+
+namespace ll {
+
+// End to end against a local server holding the real MNIST files (skipped without them):
+// download with the official checksums, then the files are found and load.
+TEST(CliDownload, MnistFromALocalMirrorThenFound) {
+    const std::string real = test::realDataDir();
+    if (real.empty()) GTEST_SKIP() << "../shared/data not found: real-data test skipped";
+    test::LocalHttpServer server;
+    for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+        std::ifstream in(real + "/mnist/" + f, std::ios::binary);
+        server.route(std::string("/mnist/") + f,
+                     {std::string(std::istreambuf_iterator<char>(in), {})});
+    }
+    const std::string to = test::freshDir("cli_download");
+    std::ostringstream out, err;
+    int code =
+        cli::run({"download", "mnist", "--url", server.url() + "/mnist", "--to", to}, out, err);
+    ASSERT_EQ(code, 0) << err.str();
+    EXPECT_NE(out.str().find("mnist is ready: --data " + to), std::string::npos) << out.str();
+    std::ostringstream listing, err2;
+    EXPECT_EQ(cli::run({"data", "--data", to}, listing, err2), 0);
+    EXPECT_NE(listing.str().find("mnist in " + to + "/mnist"), std::string::npos) << listing.str();
+    // A wrong mirror: checksums fail, a clear error, nothing kept.
+    const std::string to2 = test::freshDir("cli_download_bad");
+    server.route("/bad/train-images-idx3-ubyte.gz", {"not mnist"});
+    std::ostringstream out3, err3;
+    code = cli::run({"download", "mnist", "--url", server.url() + "/bad", "--to", to2}, out3, err3);
+    EXPECT_EQ(code, 1);
+    EXPECT_NE(err3.str().find("checksum mismatch"), std::string::npos) << err3.str();
+    EXPECT_FALSE(std::filesystem::exists(to2 + "/mnist/train-images-idx3-ubyte.gz"));
 }
 
 }  // namespace ll

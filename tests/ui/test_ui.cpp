@@ -12,6 +12,7 @@
 #include "core/analysis/cost.h"
 #include "core/model_file.h"
 #include "support/blobs.h"
+#include "support/http_server.h"
 #include "ui/cost_view.h"
 #include "ui/image_decoder.h"
 #include "ui/image_views.h"
@@ -336,6 +337,34 @@ private slots:
                                                                m_dir.filePath("plots"), "png"));
         QVERIFY_THROWS_EXCEPTION(ll::UsageError,
                                  exportRunPlots(run, m_dir.filePath("plots"), "gif"));
+    }
+
+    void downloadsWithProgressAndReportsFailures() {
+        MainWindow w;
+        w.show();
+        w.setConfirmStop(false);
+        test::LocalHttpServer server;
+        QSignalSpy done(&w, &MainWindow::downloadFinished);
+        w.downloadData(
+            "mnist", QString::fromStdString(server.url() + "/nothing"));  // every file answers 404
+        QVERIFY(done.wait(10000));
+        QCOMPARE(done.takeFirst().first().toBool(), false);
+        QVERIFY2(w.lastError().contains("HTTP 404"), qPrintable(w.lastError()));
+        const QByteArray real = qgetenv("LAYERLENS_TEST_DATA");
+        if (real.isEmpty() || !QFileInfo::exists(real + "/mnist")) return;
+        for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+            QFile in(real + "/mnist/" + f);
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            server.route(std::string("/mnist/") + f, {in.readAll().toStdString()});
+        }
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.downloadData("mnist", QString::fromStdString(server.url() + "/mnist"));
+        QVERIFY(done.wait(30000));
+        QCOMPARE(done.takeFirst().first().toBool(), true);
+        QCOMPARE(w.setup()->dataset(), QString("mnist"));
+        QVERIFY(loaded.count() > 0 || loaded.wait(20000));
+        QCOMPARE(w.modelInfo().trainSize, 60000);
     }
 
     void viridisEnds() {
