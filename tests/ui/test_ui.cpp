@@ -343,6 +343,8 @@ private slots:
         MainWindow w;
         w.show();
         w.setConfirmStop(false);
+        // Test mode: this is the tests' own app data folder; start from an empty one.
+        QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).removeRecursively();
         test::LocalHttpServer server;
         QSignalSpy done(&w, &MainWindow::downloadFinished);
         w.downloadData(
