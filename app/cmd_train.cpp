@@ -93,7 +93,7 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
                      "out",          "checkpoint",  "resume",   "eval-every",   "loss"},
               {"decoupled", "no-normalize", "raw-pixels", "augment", "no-progress", "help"});
     if (args.has("help")) {
-        out << "usage: layerlens train --model NAME|FILE [--dataset mnist|cifar10] --data DIR "
+        out << "usage: layerlens train --model NAME|FILE [--dataset mnist|cifar10|synthetic-digits|synthetic-shapes|images] [--data DIR] "
                "[--epochs N] [--batch B]\n"
                "  [--optimizer sgd|momentum|momentum_form1|nesterov|adam] [--lr X] [--momentum X]\n"
                "  [--weight-decay X [--decoupled]] [--loss cross_entropy|mse|logistic|non_ce]\n"
