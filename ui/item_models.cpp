@@ -148,23 +148,11 @@ QVariant CostTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant CostTableModel::headerData(int section, Qt::Orientation o, int role) const {
     if (o != Qt::Horizontal) return {};
-    static const char* names[] = {"layer",
-                                  "type",
-                                  "output",
-                                  "params",
-                                  "mult",
-                                  "add",
-                                  "FLOPs",
-                                  "MACs",
-                                  "pool ops",
-                                  "bn ops",
-                                  "act evals",
-                                  "act bytes",
-                                  "RF size / jump / start"};
+
     if (role == Qt::DisplayRole && section >= 0 && section < ColumnCount) {
         if (section == Flops)
             return QString("FLOPs (%1)").arg(QString::fromStdString(m_table.convention.name()));
-        return names[section];
+        return QString::fromStdString(costColumnTitles()[static_cast<std::size_t>(section)]);
     }
     if (role == Qt::ToolTipRole && section == Flops)
         return QString::fromStdString(m_table.convention.explain());

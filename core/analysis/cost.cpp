@@ -238,22 +238,6 @@ std::string pad(const std::string& s, int width, bool right) {
                  : s + std::string(static_cast<std::size_t>(fill), ' ');
 }
 
-std::vector<std::string> columnTitles() {
-    return {"layer",
-            "type",
-            "output",
-            "params",
-            "mult",
-            "add",
-            "FLOPs",
-            "MACs",
-            "pool ops",
-            "bn ops",
-            "act evals",
-            "act bytes",
-            "RF size / jump / start"};
-}
-
 std::vector<std::string> rowCells(const CostRow& r, bool commas) {
     auto num = [&](std::int64_t v) { return commas ? withCommas(v) : std::to_string(v); };
     const std::string indent(static_cast<std::size_t>(2 * r.depth), ' ');
@@ -286,6 +270,23 @@ CostRow totalsRow(const CostTable& t) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& costColumnTitles() {
+    static const std::vector<std::string> titles = {"layer",
+                                                    "type",
+                                                    "output",
+                                                    "params",
+                                                    "mult",
+                                                    "add",
+                                                    "FLOPs",
+                                                    "MACs",
+                                                    "pool ops",
+                                                    "bn ops",
+                                                    "act evals",
+                                                    "act bytes",
+                                                    "RF size / jump / start"};
+    return titles;
+}
 
 std::vector<const CostRow*> CostTable::leaves() const {
     std::vector<const CostRow*> out;
@@ -327,7 +328,7 @@ CostTable computeCosts(const Net& net, const CostConvention& convention, const S
 }
 
 std::string costTableText(const CostTable& t) {
-    std::vector<std::vector<std::string>> cells{columnTitles()};
+    std::vector<std::vector<std::string>> cells{costColumnTitles()};
     for (const CostRow& r : t.rows)
         cells.push_back(rowCells(r, true));
     cells.push_back(rowCells(totalsRow(t), true));
@@ -392,7 +393,7 @@ std::string costTableMarkdown(const CostTable& t) {
     std::ostringstream os;
     os << "Model `" << t.model << "`, input " << shapeText(t.input) << ", convention `"
        << t.convention.name() << "`: " << t.convention.explain() << ".\n\n";
-    const auto titles = columnTitles();
+    const auto titles = costColumnTitles();
     os << "|";
     for (const auto& h : titles)
         os << " " << h << " |";

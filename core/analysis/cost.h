@@ -85,6 +85,9 @@ struct CostTable {
 CostTable computeCosts(const Net& net, const CostConvention& convention = {},
                        const Shape& inputSample = {});
 
+/// Column titles of the renderings and the app's table, in order (13 columns).
+const std::vector<std::string>& costColumnTitles();
+
 /// Renderings for the command line and the app's "copy" actions.
 std::string costTableText(const CostTable& t);
 std::string costTableCsv(const CostTable& t);

@@ -141,7 +141,7 @@ void fetch(const std::string& url, const std::string& part, const std::string& n
         if (rc == CURLE_OPERATION_TIMEDOUT)
             throw DataError(strCat(name, ": the download stalled (no data for ", o.stallSeconds,
                                    " s); run again to resume"));
-        if (rc == CURLE_PARTIAL_FILE)
+        if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR)
             throw DataError(strCat(name,
                                    ": the connection closed before the end of the file; run "
                                    "again to resume"));
@@ -171,6 +171,21 @@ std::int64_t octal(const char* p, int n) {
     for (int i = 0; i < n && p[i]; ++i)
         if (p[i] >= '0' && p[i] <= '7') v = v * 8 + (p[i] - '0');
     return v;
+}
+
+// Reads n bytes of the archive into *out (or drops them); closes f and throws when it ends early.
+void readBytes(gzFile f, std::int64_t n, std::ostream* out, const std::string& archive) {
+    std::vector<char> buf(1 << 16);
+    while (n > 0) {
+        const int want =
+            static_cast<int>(std::min<std::int64_t>(n, static_cast<std::int64_t>(buf.size())));
+        if (gzread(f, buf.data(), static_cast<unsigned>(want)) != want) {
+            gzclose(f);
+            throw DataError(strCat(archive, " is truncated"));
+        }
+        if (out) out->write(buf.data(), want);
+        n -= want;
+    }
 }
 
 }  // namespace
@@ -217,37 +232,13 @@ void extractTarGz(const std::string& archive, const std::string& destDir) {
                 } else {
                     fs::create_directories(out.parent_path());
                     std::ofstream o(out, std::ios::binary);
-                    std::int64_t left = size;
-                    std::vector<char> buf(1 << 16);
-                    while (left > 0) {
-                        const int want = static_cast<int>(
-                            std::min<std::int64_t>(left, static_cast<std::int64_t>(buf.size())));
-                        if (gzread(f, buf.data(), static_cast<unsigned>(want)) != want) {
-                            gzclose(f);
-                            throw DataError(strCat(archive, " is truncated"));
-                        }
-                        o.write(buf.data(), want);
-                        left -= want;
-                    }
-                    if (padded > size) {
-                        std::vector<char> skip(static_cast<std::size_t>(padded - size));
-                        gzread(f, skip.data(), static_cast<unsigned>(skip.size()));
-                    }
+                    readBytes(f, size, &o, archive);
+                    readBytes(f, padded - size, nullptr, archive);
                     continue;
                 }
             }
             // Pass 0 (and directories): skip the data.
-            std::vector<char> skip(1 << 16);
-            std::int64_t left = padded;
-            while (left > 0) {
-                const int want = static_cast<int>(
-                    std::min<std::int64_t>(left, static_cast<std::int64_t>(skip.size())));
-                if (gzread(f, skip.data(), static_cast<unsigned>(want)) != want) {
-                    gzclose(f);
-                    throw DataError(strCat(archive, " is truncated"));
-                }
-                left -= want;
-            }
+            readBytes(f, padded, nullptr, archive);
         }
         gzclose(f);
         if (!ended) throw DataError(strCat(archive, " is truncated or not a tar.gz archive"));

@@ -6,20 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli.h"
+#include "support/run_cli.h"
 
 namespace ll {
 
-namespace {
-struct Result {
-    int code;
-    std::string out, err;
-};
-Result runCli(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = cli::run(args, out, err);
-    return {code, out.str(), err.str()};
-}
-}  // namespace
+using Result = test::CliResult;
+using test::runCli;
 
 TEST(CliSummary, JsonHasTheDocumentedKeysAndGoldenValues) {
     const Result r = runCli({"summary", "--model", "inception-naive", "--format", "json"});

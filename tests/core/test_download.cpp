@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +23,8 @@ namespace fs = std::filesystem;
 using Server = test::LocalHttpServer;
 
 std::string md5Of(const std::string& bytes) {
-    const std::string path = ::testing::TempDir() + "/ll_md5_probe";
+    // One probe file per process: ctest runs these tests as parallel processes.
+    const std::string path = ::testing::TempDir() + "/ll_md5_probe_" + std::to_string(::getpid());
     std::ofstream(path, std::ios::binary) << bytes;
     return md5File(path);
 }

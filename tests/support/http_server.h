@@ -69,7 +69,23 @@ private:
             m_workers.emplace_back([this, c] { serve(c); });
         }
     }
-    void send(int c, const std::string& s) { (void)!::write(c, s.data(), s.size()); }
+    void send(int c, const std::string& s) {
+        std::size_t done = 0;
+        while (done < s.size()) {
+            const ssize_t n = ::write(c, s.data() + done, s.size() - done);
+            if (n <= 0) return;
+            done += static_cast<std::size_t>(n);
+        }
+    }
+    // Half-closes and drains before closing, so the client gets every byte sent (a plain close
+    // with unread input can reset the connection and drop data in flight).
+    void finish(int c) {
+        ::shutdown(c, SHUT_WR);
+        char buf[512];
+        while (::read(c, buf, sizeof buf) > 0) {
+        }
+        ::close(c);
+    }
     void serve(int c) {
         std::string req;
         char buf[4096];
@@ -98,14 +114,14 @@ private:
             const int status = found ? route.status : 404;
             send(c, "HTTP/1.1 " + std::to_string(status) +
                         " Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            ::close(c);
+            finish(c);
             return;
         }
         if (from >= route.body.size() && from > 0) {
             send(c,
                  "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\nConnection: "
                  "close\r\n\r\n");
-            ::close(c);
+            finish(c);
             return;
         }
         const std::string body = route.body.substr(from);
@@ -124,7 +140,7 @@ private:
         } else {
             send(c, body);
         }
-        ::close(c);
+        finish(c);
     }
 
     int m_fd = -1;
