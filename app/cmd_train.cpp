@@ -6,16 +6,20 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "app/args.h"
 #include "app/cli.h"
 #include "app/data_options.h"
 #include "core/checkpoint.h"
+#include "core/data/file_io.h"
 #include "core/model_file.h"
 #include "core/parallel.h"
+#include "core/runs.h"
 #include "core/trainer.h"
 
 namespace ll::cli {
@@ -93,7 +97,8 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
                      "out",          "checkpoint",  "resume",   "eval-every",   "loss"},
               {"decoupled", "no-normalize", "raw-pixels", "augment", "no-progress", "help"});
     if (args.has("help")) {
-        out << "usage: layerlens train --model NAME|FILE [--dataset mnist|cifar10|synthetic-digits|synthetic-shapes|images] [--data DIR] "
+        out << "usage: layerlens train --model NAME|FILE [--dataset "
+               "mnist|cifar10|synthetic-digits|synthetic-shapes|images] [--data DIR] "
                "[--epochs N] [--batch B]\n"
                "  [--optimizer sgd|momentum|momentum_form1|nesterov|adam] [--lr X] [--momentum X]\n"
                "  [--weight-decay X [--decoupled]] [--loss cross_entropy|mse|logistic|non_ce]\n"
@@ -161,14 +166,43 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
     std::filesystem::create_directories(outDir);
     const std::string ckpt = args.str("checkpoint", outDir + "/checkpoint.llck");
 
+    // The output folder is a saved run: its configuration, and metrics appended as they come.
+    if (!std::filesystem::exists(outDir + "/config.json")) {
+        nlohmann::ordered_json c;
+        c["model"] = spec.name;
+        c["model_json"] = spec.json;
+        c["dataset"] = dopt.dataset;
+        c["data"] = dopt.dir;
+        c["optimizer"] = cfg.optimizer;
+        c["loss"] = cfg.loss;
+        c["lr"] = cfg.opt.lr;
+        c["momentum"] = cfg.opt.momentum;
+        c["weight_decay"] = cfg.opt.weightDecay;
+        c["batch"] = cfg.batch;
+        c["epochs"] = cfg.epochs;
+        c["seed"] = cfg.seed;
+        c["label_noise"] = dopt.labelNoise;
+        c["train_subset"] = dopt.trainSubset;
+        writeFileAtomic(outDir + "/config.json", c.dump(2) + "\n");
+    }
+    RunLog runLog(outDir);
+
     struct Saver : ConsoleObserver {
         using ConsoleObserver::ConsoleObserver;
         std::function<void()> save;
+        RunLog* log = nullptr;
+        void onBatch(const BatchReport& r) override {
+            ConsoleObserver::onBatch(r);
+            log->appendBatch(r);
+        }
+        void onEval(const EvalReport& e) override { log->appendEval(e); }
         void onEpoch(const EpochReport& e) override {
             ConsoleObserver::onEpoch(e);
+            log->appendEpoch(e);
             save();
         }
     } observer(out, outDir + "/metrics.csv", cfg.epochs, !args.has("no-progress") && ::isatty(2));
+    observer.log = &runLog;
     observer.save = [&] {
         saveCheckpoint(ckpt, net, &trainer.optimizer(), trainer.epochsDone(), trainer.steps(),
                        spec.json);

@@ -46,6 +46,7 @@ TEST(Cli, ModelsListsPresetsWithCounts) {
 #include <filesystem>
 #include <fstream>
 
+#include "core/runs.h"
 #include "support/data_files.h"
 #include "support/http_server.h"
 
@@ -160,6 +161,25 @@ TEST(CliDownload, MnistFromALocalMirrorThenFound) {
     EXPECT_EQ(code, 1);
     EXPECT_NE(err3.str().find("checksum mismatch"), std::string::npos) << err3.str();
     EXPECT_FALSE(std::filesystem::exists(to2 + "/mnist/train-images-idx3-ubyte.gz"));
+}
+
+}  // namespace ll
+
+namespace ll {
+
+TEST(CliTrain, TheOutputFolderIsASavedRun) {
+    const std::string out = test::freshDir("cli_run") + "/run";
+    const Result r = runCli({"train", "--model", "lenet5", "--dataset", "synthetic-digits",
+                             "--train-subset", "200", "--test-subset", "100", "--batch", "50",
+                             "--epochs", "2", "--no-progress", "--out", out});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const RunData run = loadRun(out);
+    EXPECT_EQ(run.batches.size(), 8u);  // 4 batches per epoch
+    EXPECT_EQ(run.evals.size(), 2u);
+    EXPECT_EQ(run.epochs.size(), 2u);
+    EXPECT_TRUE(run.warnings.empty());
+    EXPECT_NE(run.configJson.find("\"dataset\": \"synthetic-digits\""), std::string::npos);
+    EXPECT_NE(run.configJson.find("\"seed\": 1"), std::string::npos);
 }
 
 }  // namespace ll

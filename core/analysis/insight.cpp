@@ -1,0 +1,90 @@
+#include "core/analysis/insight.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace ll {
+
+std::int64_t ConfusionMatrix::total() const {
+    std::int64_t t = 0;
+    for (auto c : counts)
+        t += c;
+    return t;
+}
+
+double ConfusionMatrix::accuracy() const {
+    std::int64_t diag = 0;
+    for (int k = 0; k < classes; ++k)
+        diag += at(k, k);
+    const std::int64_t t = total();
+    return t ? static_cast<double>(diag) / static_cast<double>(t) : 0.0;
+}
+
+double ConfusionMatrix::rate(int truth, int predicted) const {
+    std::int64_t row = 0;
+    for (int k = 0; k < classes; ++k)
+        row += at(truth, k);
+    return row ? static_cast<double>(at(truth, predicted)) / static_cast<double>(row) : 0.0;
+}
+
+ConfusionMatrix confusionFromLabels(const std::vector<int>& truth,
+                                    const std::vector<int>& predicted, int classes) {
+    LL_CHECK(truth.size() == predicted.size(), "confusion matrix: ", truth.size(), " labels but ",
+             predicted.size(), " predictions");
+    ConfusionMatrix m;
+    m.classes = classes;
+    m.counts.assign(static_cast<std::size_t>(classes) * classes, 0);
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+        LL_CHECK(truth[i] >= 0 && truth[i] < classes && predicted[i] >= 0 && predicted[i] < classes,
+                 "confusion matrix: label ", truth[i], " or prediction ", predicted[i],
+                 " outside [0, ", classes, ")");
+        ++m.counts[static_cast<std::size_t>(truth[i] * classes + predicted[i])];
+    }
+    return m;
+}
+
+ConfusionMatrix confusionMatrix(Net& net, const Dataset& data, const BatchOptions& options,
+                                std::vector<int>* predicted, int batch) {
+    std::vector<int> order(static_cast<std::size_t>(data.size()));
+    for (int i = 0; i < data.size(); ++i)
+        order[static_cast<std::size_t>(i)] = i;
+    std::vector<int> truth, pred;
+    Tensor x, y;
+    BatchOptions bo = options;
+    bo.augment = false;
+    bo.signedLabels = false;
+    for (int start = 0; start < data.size(); start += batch) {
+        const int n = std::min(batch, data.size() - start);
+        makeBatch(data, order, start, n, x, y, bo);
+        const Tensor& z = net.forward(x, Mode::Eval);
+        const int K = z.dim(1);
+        for (int i = 0; i < n; ++i) {
+            const float* row = z.data() + static_cast<std::int64_t>(i) * K;
+            pred.push_back(K == 1 ? (row[0] >= 0 ? 1 : 0)
+                                  : static_cast<int>(std::max_element(row, row + K) - row));
+            truth.push_back(static_cast<int>(y[i]));
+        }
+    }
+    if (predicted) *predicted = pred;
+    return confusionFromLabels(truth, pred, std::max(2, data.numClasses()));
+}
+
+Tensor saliency(Net& net, const Tensor& x, int classIndex) {
+    Tensor input = x;
+    if (input.rank() == net.inputSample().rank()) input.reshape(input.shape().batched(1));
+    if (input.dim(0) != 1) throw ShapeError(strCat("saliency needs one input, got ", x.shape()));
+    const Tensor& z = net.forward(input, Mode::Eval);
+    if (classIndex < 0 || classIndex >= z.dim(1))
+        throw UsageError(
+            strCat("class ", classIndex, " is outside the net's ", z.dim(1), " outputs"));
+    Tensor seed(z.shape(), 0.0f);
+    seed[classIndex] = 1.0f;
+    net.backward(seed, true);
+    net.zeroGrad();
+    Tensor g = net.inputGrad();
+    g.reshape(g.shape().sample());
+    return g;
+}
+
+}  // namespace ll

@@ -1,0 +1,38 @@
+#pragma once
+// Insight into a trained net: the confusion matrix on a data set and saliency maps (the gradient
+// of a class score with respect to the input, Simonyan et al. 2014) through the engine's own
+// backward pass.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/net.h"
+
+namespace ll {
+
+struct ConfusionMatrix {
+    int classes = 0;
+    std::vector<std::int64_t> counts;  // row = true class, column = predicted, row-major
+    std::int64_t at(int truth, int predicted) const {
+        return counts[static_cast<std::size_t>(truth * classes + predicted)];
+    }
+    std::int64_t total() const;
+    double accuracy() const;
+    /// Fraction of row `truth` predicted as `predicted` (0 for an empty row).
+    double rate(int truth, int predicted) const;
+};
+
+/// Builds the matrix from predicted and true labels (both in [0, classes)).
+ConfusionMatrix confusionFromLabels(const std::vector<int>& truth,
+                                    const std::vector<int>& predicted, int classes);
+/// Predictions of `net` (Eval mode, argmax; sign for one-output nets) on every sample of `data`,
+/// in batches; `predicted` receives them when non-null.
+ConfusionMatrix confusionMatrix(Net& net, const Dataset& data, const BatchOptions& options,
+                                std::vector<int>* predicted = nullptr, int batch = 500);
+
+/// ∂(score of class k)/∂x for one input x (C, H, W) or (1, C, H, W), same shape as the sample;
+/// the score is the net's output before softmax. Parameter gradients are left zeroed.
+Tensor saliency(Net& net, const Tensor& x, int classIndex);
+
+}  // namespace ll

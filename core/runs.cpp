@@ -1,0 +1,187 @@
+#include "core/runs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "core/data/file_io.h"
+#include "core/error.h"
+
+namespace ll {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kBatchHeader = "step,epoch,batch,loss,accuracy,lr,images_per_s";
+const char* kEvalHeader = "step,epoch,loss,accuracy,samples";
+const char* kEpochHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s";
+
+std::ofstream openAppend(const fs::path& p, const char* header) {
+    const bool fresh = !fs::exists(p);
+    std::ofstream f(p, std::ios::app);
+    if (!f) throw DataError(strCat("cannot write '", p.string(), "'"));
+    if (fresh) f << header << "\n" << std::flush;
+    return f;
+}
+
+// Reads a CSV with the given header; every complete line is split into numbers. A last line
+// without its newline (a crash mid-write) is dropped with a warning.
+std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, std::size_t columns,
+                                         std::vector<std::string>& warnings) {
+    std::vector<std::vector<double>> rows;
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return rows;
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::size_t pos = 0;
+    int lineNo = 0;
+    while (pos < text.size()) {
+        const std::size_t end = text.find('\n', pos);
+        const bool complete = end != std::string::npos;
+        const std::string line = text.substr(pos, complete ? end - pos : std::string::npos);
+        pos = complete ? end + 1 : text.size();
+        ++lineNo;
+        if (lineNo == 1) {
+            if (line != header)
+                warnings.push_back(
+                    strCat(p.filename().string(), ": unexpected header '", line, "'"));
+            continue;
+        }
+        if (!complete) {
+            warnings.push_back(strCat(p.filename().string(),
+                                      ": last line cut short (the app stopped while "
+                                      "writing it), ignored"));
+            break;
+        }
+        std::vector<double> v;
+        std::stringstream ss(line);
+        std::string cell;
+        bool ok = true;
+        while (std::getline(ss, cell, ',')) {
+            try {
+                v.push_back(std::stod(cell));
+            } catch (const std::exception&) {
+                v.push_back(std::nan(""));  // "nan" from a run without test set parses above
+                ok = cell == "nan" || cell == "-nan";
+            }
+        }
+        if (!ok || v.size() != columns) {
+            warnings.push_back(
+                strCat(p.filename().string(), ": line ", lineNo, " is malformed, ignored"));
+            continue;
+        }
+        rows.push_back(v);
+    }
+    return rows;
+}
+
+}  // namespace
+
+RunLog RunLog::create(const std::string& root, const std::string& name,
+                      const std::string& configJson) {
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+        throw UsageError(strCat("invalid run name '", name, "'"));
+    fs::create_directories(root);
+    fs::path dir = fs::path(root) / name;
+    for (int k = 2; fs::exists(dir); ++k)
+        dir = fs::path(root) / strCat(name, "-", k);
+    fs::create_directories(dir);
+    writeFileAtomic((dir / "config.json").string(), configJson);
+    return RunLog(dir.string());
+}
+
+RunLog::RunLog(const std::string& dir) : m_dir(dir) {
+    m_batches = openAppend(fs::path(dir) / "batches.csv", kBatchHeader);
+    m_evals = openAppend(fs::path(dir) / "evals.csv", kEvalHeader);
+    m_epochs = openAppend(fs::path(dir) / "epochs.csv", kEpochHeader);
+}
+
+void RunLog::appendBatch(const BatchReport& r) {
+    m_batches << r.step << ',' << r.epoch << ',' << r.batch << ',' << r.loss << ',' << r.accuracy
+              << ',' << r.lr << ',' << r.imagesPerSecond << '\n'
+              << std::flush;
+}
+
+void RunLog::appendEval(const EvalReport& e) {
+    m_evals << e.step << ',' << e.epoch << ',' << e.loss << ',' << e.accuracy << ',' << e.samples
+            << '\n'
+            << std::flush;
+}
+
+void RunLog::appendEpoch(const EpochReport& e) {
+    m_epochs << e.epoch << ',' << e.trainLoss << ',' << e.trainAccuracy << ',' << e.testLoss << ','
+             << e.testAccuracy << ',' << e.seconds << ',' << e.imagesPerSecond << '\n'
+             << std::flush;
+}
+
+RunData loadRun(const std::string& dir) {
+    const fs::path d(dir);
+    if (!fs::exists(d / "config.json"))
+        throw DataError(strCat("'", dir, "' is not a LayerLens run (no config.json)"));
+    RunData r;
+    r.dir = dir;
+    r.name = d.filename().string();
+    std::ifstream cfg(d / "config.json");
+    r.configJson.assign(std::istreambuf_iterator<char>(cfg), {});
+    for (const auto& v : readCsv(d / "batches.csv", kBatchHeader, 7, r.warnings)) {
+        BatchReport b;
+        b.step = static_cast<std::int64_t>(v[0]);
+        b.epoch = static_cast<int>(v[1]);
+        b.batch = static_cast<int>(v[2]);
+        b.loss = v[3];
+        b.accuracy = v[4];
+        b.lr = static_cast<float>(v[5]);
+        b.imagesPerSecond = v[6];
+        r.batches.push_back(b);
+    }
+    for (const auto& v : readCsv(d / "evals.csv", kEvalHeader, 5, r.warnings)) {
+        EvalReport e;
+        e.step = static_cast<std::int64_t>(v[0]);
+        e.epoch = static_cast<int>(v[1]);
+        e.loss = v[2];
+        e.accuracy = v[3];
+        e.samples = static_cast<int>(v[4]);
+        r.evals.push_back(e);
+    }
+    for (const auto& v : readCsv(d / "epochs.csv", kEpochHeader, 7, r.warnings)) {
+        EpochReport e;
+        e.epoch = static_cast<int>(v[0]);
+        e.trainLoss = v[1];
+        e.trainAccuracy = v[2];
+        e.testLoss = v[3];
+        e.testAccuracy = v[4];
+        e.seconds = v[5];
+        e.imagesPerSecond = v[6];
+        r.epochs.push_back(e);
+    }
+    return r;
+}
+
+std::vector<std::string> listRuns(const std::string& root) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root, ec))
+        if (e.is_directory() && fs::exists(e.path() / "config.json"))
+            out.push_back(e.path().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string renameRun(const std::string& dir, const std::string& newName) {
+    if (newName.empty() || newName.find('/') != std::string::npos || newName == "." ||
+        newName == "..")
+        throw UsageError(strCat("invalid run name '", newName, "'"));
+    const fs::path target = fs::path(dir).parent_path() / newName;
+    if (fs::exists(target)) throw DataError(strCat("a run named '", newName, "' already exists"));
+    fs::rename(dir, target);
+    return target.string();
+}
+
+void deleteRun(const std::string& dir) {
+    if (!fs::exists(fs::path(dir) / "config.json"))
+        throw DataError(strCat("'", dir, "' is not a LayerLens run: not deleted"));
+    fs::remove_all(dir);
+}
+
+}  // namespace ll

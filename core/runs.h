@@ -1,0 +1,51 @@
+#pragma once
+// Saved training runs. A run is a folder holding its configuration (config.json, written
+// atomically) and its metrics, appended line by line as they come (batches.csv, evals.csv,
+// epochs.csv), so a crash of the app loses at most the line being written. Reading tolerates
+// exactly that: a truncated last line is ignored with a warning; nothing before it is lost.
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/trainer.h"
+
+namespace ll {
+
+class RunLog {
+public:
+    /// Creates root/<name> (root/<name>-2, -3 ... when taken) with config.json.
+    static RunLog create(const std::string& root, const std::string& name,
+                         const std::string& configJson);
+    /// Appends to an existing run folder (a resumed run).
+    explicit RunLog(const std::string& dir);
+
+    const std::string& dir() const { return m_dir; }
+    void appendBatch(const BatchReport& r);
+    void appendEval(const EvalReport& e);
+    void appendEpoch(const EpochReport& e);
+
+private:
+    std::string m_dir;
+    std::ofstream m_batches, m_evals, m_epochs;
+};
+
+struct RunData {
+    std::string dir, name, configJson;
+    std::vector<BatchReport> batches;  // norms are not saved
+    std::vector<EvalReport> evals;
+    std::vector<EpochReport> epochs;
+    std::vector<std::string> warnings;  // e.g. "batches.csv: last line cut short (crash?), ignored"
+};
+
+/// Reads a run folder. Throws DataError when it is not one (no config.json).
+RunData loadRun(const std::string& dir);
+/// Run folders under root (those holding config.json), sorted by name.
+std::vector<std::string> listRuns(const std::string& root);
+/// Renames a run folder within its parent; throws DataError if the new name is taken or invalid.
+std::string renameRun(const std::string& dir, const std::string& newName);
+/// Deletes a run folder (it must hold config.json: nothing else is ever deleted).
+void deleteRun(const std::string& dir);
+
+}  // namespace ll

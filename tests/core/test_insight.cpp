@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/analysis/insight.h"
+#include "core/model_file.h"
+#include "support/blobs.h"
+
+namespace ll {
+
+TEST(Confusion, HandMadeCase) {
+    // truth:     0 0 0 1 1 2 2 2 2
+    // predicted: 0 1 0 1 1 2 0 2 1
+    const ConfusionMatrix m =
+        confusionFromLabels({0, 0, 0, 1, 1, 2, 2, 2, 2}, {0, 1, 0, 1, 1, 2, 0, 2, 1}, 3);
+    EXPECT_EQ(m.at(0, 0), 2);
+    EXPECT_EQ(m.at(0, 1), 1);
+    EXPECT_EQ(m.at(1, 1), 2);
+    EXPECT_EQ(m.at(2, 0), 1);
+    EXPECT_EQ(m.at(2, 1), 1);
+    EXPECT_EQ(m.at(2, 2), 2);
+    EXPECT_EQ(m.total(), 9);
+    EXPECT_DOUBLE_EQ(m.accuracy(), 6.0 / 9.0);
+    EXPECT_DOUBLE_EQ(m.rate(2, 2), 0.5);
+    EXPECT_THROW(confusionFromLabels({0, 3}, {0, 1}, 3), CheckError);
+}
+
+TEST(Confusion, OfANetAgreesWithItsPredictions) {
+    Net net = buildNet(test::kBlobNet);
+    net.resetParameters(2);
+    const Dataset d = test::blobs(120, 4);
+    std::vector<int> pred;
+    const ConfusionMatrix m = confusionMatrix(net, d, {}, &pred, 50);
+    ASSERT_EQ(pred.size(), 120u);
+    EXPECT_EQ(m.total(), 120);
+    std::int64_t diag = 0;
+    for (int i = 0; i < 120; ++i)
+        diag += pred[static_cast<std::size_t>(i)] == d.labels[static_cast<std::size_t>(i)];
+    EXPECT_DOUBLE_EQ(m.accuracy(), static_cast<double>(diag) / 120.0);
+}
+
+TEST(Saliency, MatchesFiniteDifferences) {
+    Net net = buildNet(R"({"input": [1, 6, 6], "layers": [
+      {"type": "Conv2d", "out": 3, "kernel": 3}, {"type": "Tanh"}, {"type": "Flatten"},
+      {"type": "Linear", "out": 4}]})");
+    net.resetParameters(3);
+    Tensor x({1, 6, 6});
+    for (std::int64_t i = 0; i < x.numel(); ++i)
+        x[i] = std::sin(0.7f * static_cast<float>(i));
+    const int k = 2;
+    const Tensor g = saliency(net, x, k);
+    ASSERT_EQ(g.shape(), Shape({1, 6, 6}));
+    const double eps = 1e-2;
+    for (int p : {0, 7, 14, 21, 35}) {
+        Tensor a = x, b = x;
+        a[p] += static_cast<float>(eps);
+        b[p] -= static_cast<float>(eps);
+        a.reshape({1, 1, 6, 6});
+        b.reshape({1, 1, 6, 6});
+        const double fa = net.forward(a, Mode::Eval)[k], fb = net.forward(b, Mode::Eval)[k];
+        EXPECT_NEAR(g[p], (fa - fb) / (2 * eps), 2e-3) << p;
+    }
+    EXPECT_THROW(saliency(net, x, 4), UsageError);
+}
+
+}  // namespace ll
