@@ -22,6 +22,7 @@ Commands:
   rf        the input rectangle one unit of a layer depends on
   data      which MNIST / CIFAR-10 copies are on this machine, and where
   download  fetch MNIST or CIFAR-10 (checksums verified, resumable)
+  experiment  the course experiments headless (optimizers, loss-functions, random-labels, ...)
   export-plots  loss and accuracy curves of a 'train' run as PNG, SVG or PDF (no window)
   help      show this text
   version   show the version
@@ -35,8 +36,8 @@ bool isCliCommand(const std::vector<std::string>& args) {
     if (args.empty()) return false;
     const std::string& a = args[0];
     return a == "demo" || a == "models" || a == "train" || a == "bench" || a == "summary" ||
-           a == "rf" || a == "data" || a == "download" || a == "help" || a == "version" ||
-           a == "--help" || a == "-h" || a == "--version";
+           a == "rf" || a == "data" || a == "download" || a == "experiment" || a == "help" ||
+           a == "version" || a == "--help" || a == "-h" || a == "--version";
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -60,6 +61,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         if (cmd == "rf") return rf(rest, out);
         if (cmd == "data") return data(rest, out);
         if (cmd == "download") return download(rest, out);
+        if (cmd == "experiment") return experiment(rest, out);
         err << "layerlens: unknown command '" << cmd << "' (try 'layerlens help')\n";
         return 2;
     } catch (const UsageError& e) {

@@ -24,5 +24,6 @@ int summary(const std::vector<std::string>& args, std::ostream& out);
 int rf(const std::vector<std::string>& args, std::ostream& out);
 int data(const std::vector<std::string>& args, std::ostream& out);
 int download(const std::vector<std::string>& args, std::ostream& out);
+int experiment(const std::vector<std::string>& args, std::ostream& out);
 
 }  // namespace ll::cli

@@ -23,7 +23,7 @@ struct RunSettings {
     /// Data already in memory (tests, synthetic data); used instead of data.dir when set.
     std::shared_ptr<const DataPair> preloaded;
     TrainConfig config;
-    int inspectEveryMs = 500;  // live feature-map refresh while training
+    int inspectEveryMs = 1000;  // live feature-map refresh while training
     /// false: continue from the current weights (after opening a checkpoint) when the model
     /// and data are unchanged.
     bool freshWeights = true;

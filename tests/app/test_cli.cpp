@@ -183,3 +183,42 @@ TEST(CliTrain, TheOutputFolderIsASavedRun) {
 }
 
 }  // namespace ll
+
+namespace ll {
+
+// The course experiments run headless on the built-in data, each variant saved as a run from the
+// same start.
+TEST(CliExperiment, OptimizersFromTheSameStartWithASummary) {
+    const std::string out = test::freshDir("cli_experiment");
+    const Result r =
+        runCli({"experiment", "optimizers", "--dataset", "synthetic-digits", "--train-subset",
+                "400", "--test-subset", "100", "--epochs", "1", "--out", out});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(listRuns(out).size(), 5u);
+    EXPECT_NE(r.out.find("| momentum-form1 |"), std::string::npos) << r.out;
+    // Both momentum forms follow the same trajectory; SGD does not.
+    const RunData a = loadRun(out + "/momentum"), b = loadRun(out + "/momentum-form1"),
+                  s = loadRun(out + "/sgd");
+    ASSERT_EQ(a.batches.size(), b.batches.size());
+    for (std::size_t i = 0; i < a.batches.size(); ++i)
+        EXPECT_NEAR(a.batches[i].loss, b.batches[i].loss, 1e-4) << i;
+    // The same start: the first batch (before any update) has the same loss in every run.
+    EXPECT_DOUBLE_EQ(a.batches[0].loss, s.batches[0].loss);
+    EXPECT_NE(a.batches.back().loss, s.batches.back().loss);
+}
+
+TEST(CliExperiment, RandomLabelsAndUnknownNames) {
+    const std::string out = test::freshDir("cli_experiment_rl");
+    const Result r =
+        runCli({"experiment", "random-labels", "--dataset", "synthetic-digits", "--train-subset",
+                "200", "--test-subset", "100", "--epochs", "1", "--out", out});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(listRuns(out).size(), 6u);
+    EXPECT_NE(loadRun(out + "/noise-1.0").configJson.find("\"label_noise\": 1.0"),
+              std::string::npos);
+    const Result bad = runCli({"experiment", "dropout"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("unknown experiment 'dropout'"), std::string::npos) << bad.err;
+}
+
+}  // namespace ll

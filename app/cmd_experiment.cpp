@@ -1,0 +1,251 @@
+// layerlens experiment NAME: the course experiments, headless, each a set of saved runs from the
+// same start (same seed: the same initial weights and the same data order), with a summary.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/args.h"
+#include "app/cli.h"
+#include "app/data_options.h"
+#include "core/analysis/transforms.h"
+#include "core/data/file_io.h"
+#include "core/model_file.h"
+#include "core/parallel.h"
+#include "core/runs.h"
+#include "core/trainer.h"
+
+namespace ll::cli {
+
+namespace {
+
+struct Variant {
+    std::string name;       // run folder and table row
+    std::string model;      // preset name
+    std::string modelJson;  // used instead of the preset when not empty
+    std::function<void(TrainConfig&, DataOptions&)> adjust;
+};
+
+struct Outcome {
+    EpochReport last;
+    double seconds = 0;
+    std::vector<double> firstLosses;  // every batch loss (same-start comparisons)
+    std::vector<LayerNorms> norms;    // of the last batch
+};
+
+struct Recorder : TrainObserver {
+    RunLog* log;
+    Outcome* o;
+    void onBatch(const BatchReport& r) override {
+        log->appendBatch(r);
+        o->firstLosses.push_back(r.loss);
+        o->norms = r.norms;
+    }
+    void onEval(const EvalReport& e) override { log->appendEval(e); }
+    void onEpoch(const EpochReport& e) override {
+        log->appendEpoch(e);
+        o->last = e;
+    }
+};
+
+// The same depth as sigmoid-mlp with ReLU: the vanishing-gradient comparison.
+std::string reluTwin(const std::string& sigmoidJson) {
+    auto doc = nlohmann::json::parse(sigmoidJson);
+    doc["name"] = "relu-mlp";
+    for (auto& l : doc["layers"])
+        if (l["type"] == "Sigmoid") l["type"] = "ReLU";
+    return doc.dump();
+}
+
+// smallnet-bn without its batch-norm layers.
+std::string withoutBatchNorm(const std::string& json) {
+    auto doc = nlohmann::json::parse(json);
+    doc["name"] = "smallnet";
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& l : doc["layers"])
+        if (l["type"] != "BatchNorm1d" && l["type"] != "BatchNorm2d") kept.push_back(l);
+    doc["layers"] = kept;
+    return doc.dump();
+}
+
+std::vector<Variant> variantsOf(const std::string& name, std::string& explain) {
+    auto opt = [](const std::string& o, float lr) {
+        return [o, lr](TrainConfig& c, DataOptions&) {
+            c.optimizer = o;
+            c.opt.lr = lr;
+        };
+    };
+    if (name == "optimizers") {
+        explain =
+            "LeNet-5 from the same start with SGD, momentum (both textbook forms: the same "
+            "trajectory), Nesterov and Adam.";
+        return {{"sgd", "lenet5", "", opt("sgd", 0.05f)},
+                {"momentum", "lenet5", "", opt("momentum", 0.05f)},
+                {"momentum-form1", "lenet5", "", opt("momentum_form1", 0.05f)},
+                {"nesterov", "lenet5", "", opt("nesterov", 0.05f)},
+                {"adam", "lenet5", "", opt("adam", 0.001f)}};
+    }
+    if (name == "loss-functions") {
+        explain =
+            "Logistic regression on MNIST 4 vs 9 (raw pixels, plain SGD): cross-entropy "
+            "against the non-CE squared loss, whose gradient vanishes when the sigmoid "
+            "saturates on the wrong side.";
+        auto loss = [](const std::string& l) {
+            return [l](TrainConfig& c, DataOptions&) {
+                c.loss = l;
+                c.batchOptions.signedLabels = true;
+            };
+        };
+        return {{"cross-entropy", "logreg", "", loss("logistic")},
+                {"non-ce", "logreg", "", loss("non_ce")}};
+    }
+    if (name == "random-labels") {
+        explain =
+            "Zhang et al. 2017: mlp-mnist (784-512-512-10) on a 10% MNIST subset with a "
+            "growing fraction of random labels; it still fits the training set while test "
+            "accuracy falls to chance.";
+        std::vector<Variant> v;
+        for (double p : {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}) {
+            char n[32];
+            std::snprintf(n, sizeof n, "noise-%.1f", p);
+            v.push_back({n, "mlp-mnist", "", [p](TrainConfig& c, DataOptions& d) {
+                             d.labelNoise = p;
+                             if (d.trainSubset == 0) d.trainSubset = 0.1;
+                             c.epochs = std::max(c.epochs, 1);
+                         }});
+        }
+        return v;
+    }
+    if (name == "vanishing-gradients") {
+        explain =
+            "The deep sigmoid MLP against the same depth with ReLU: the ratio of the first "
+            "layer's gradient norm to the last layer's.";
+        return {{"sigmoid", "sigmoid-mlp", "", {}},
+                {"relu", "sigmoid-mlp", reluTwin(presetJson("sigmoid-mlp")), {}}};
+    }
+    if (name == "batchnorm") {
+        explain =
+            "smallnet-bn with and without batch normalization, same start and learning "
+            "rate.";
+        return {{"with-bn", "smallnet-bn", "", {}},
+                {"without-bn", "smallnet-bn", withoutBatchNorm(presetJson("smallnet-bn")), {}}};
+    }
+    throw UsageError(strCat("unknown experiment '", name,
+                            "' (optimizers, loss-functions, random-labels, vanishing-gradients, "
+                            "batchnorm)"));
+}
+
+}  // namespace
+
+int experiment(const std::vector<std::string>& argv, std::ostream& out) {
+    Args args(
+        argv,
+        {"dataset", "data", "out", "epochs", "train-subset", "test-subset", "seed", "threads"},
+        {"help"});
+    if (args.has("help") || args.positional().size() != 1) {
+        out << "usage: layerlens experiment optimizers|loss-functions|random-labels|"
+               "vanishing-gradients|batchnorm\n"
+               "  [--dataset D] [--data DIR] [--out DIR] [--epochs N] [--train-subset N|F]\n"
+               "  [--test-subset N] [--seed S] [--threads T]\n"
+               "Every variant starts from the same weights and data order (same seed) and is "
+               "saved as a run under --out.\n";
+        return args.has("help") ? 0 : 2;
+    }
+    const std::string name = args.positional()[0];
+    std::string explain;
+    const std::vector<Variant> variants = variantsOf(name, explain);
+    setNumThreads(args.integer("threads", 0, 0, 256));
+    const std::string root = args.str("out", "runs/experiment-" + name);
+    out << name << ": " << explain << "\n";
+    std::vector<std::pair<std::string, Outcome>> results;
+    for (const Variant& v : variants) {
+        ModelSpec spec;
+        Net net =
+            v.modelJson.empty() ? loadModel(v.model, &spec) : buildNet(v.modelJson, &spec, v.name);
+        const ModelDefaults& d = spec.defaults;
+        TrainConfig c;
+        c.optimizer = d.optimizer;
+        c.loss = d.loss;
+        c.opt.lr = d.lr;
+        c.opt.momentum = d.momentum;
+        c.batch = d.batch;
+        c.epochs = args.integer("epochs", d.epochs, 1, 100000);
+        c.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
+        c.batchOptions.rawPixels = d.rawPixels;
+        DataOptions dopt = dataOptionsFrom(args, d, c.seed);
+        if (v.adjust) v.adjust(c, dopt);
+        c.batchOptions.signedLabels = makeLoss(c.loss)->signedLabels();
+        const DataPair data = loadData(dopt);
+        net.resetParameters(c.seed);  // the same start for every variant of a model
+        nlohmann::ordered_json cfg;
+        cfg["experiment"] = name;
+        cfg["variant"] = v.name;
+        cfg["model"] = spec.name;
+        cfg["model_json"] = spec.json;
+        cfg["dataset"] = dopt.dataset;
+        cfg["optimizer"] = c.optimizer;
+        cfg["loss"] = c.loss;
+        cfg["lr"] = c.opt.lr;
+        cfg["batch"] = c.batch;
+        cfg["epochs"] = c.epochs;
+        cfg["seed"] = c.seed;
+        cfg["label_noise"] = dopt.labelNoise;
+        std::filesystem::remove_all(std::filesystem::path(root) / v.name);
+        RunLog log = RunLog::create(root, v.name, cfg.dump(2) + "\n");
+        Outcome o;
+        Recorder rec;
+        rec.log = &log;
+        rec.o = &o;
+        const auto t0 = std::chrono::steady_clock::now();
+        Trainer t(net, data.train, data.test.size() ? &data.test : nullptr, c);
+        t.run(nullptr, &rec);
+        o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "  %-16s train loss %.4f  acc %6.2f%%  test acc %6.2f%%  %6.1f s\n",
+                      v.name.c_str(), o.last.trainLoss, 100 * o.last.trainAccuracy,
+                      100 * o.last.testAccuracy, o.seconds);
+        out << line << std::flush;
+        results.emplace_back(v.name, o);
+    }
+    // Summary table (Markdown, so it pastes into a report).
+    out << "\n| variant | train loss | train acc | test acc | test error | seconds |";
+    const bool norms = name == "vanishing-gradients";
+    if (norms) out << " ‖g‖ first / last layer |";
+    out << "\n|---|---:|---:|---:|---:|---:|" << (norms ? "---:|" : "") << "\n";
+    for (const auto& [vname, o] : results) {
+        char row[200];
+        std::snprintf(row, sizeof row, "| %s | %.4f | %.2f%% | %.2f%% | %.2f%% | %.1f |",
+                      vname.c_str(), o.last.trainLoss, 100 * o.last.trainAccuracy,
+                      100 * o.last.testAccuracy, 100 * (1 - o.last.testAccuracy), o.seconds);
+        out << row;
+        if (norms && o.norms.size() >= 2) {
+            char r2[40];
+            std::snprintf(r2, sizeof r2, " %.3g |",
+                          o.norms.front().gradNorm / o.norms.back().gradNorm);
+            out << r2;
+        }
+        out << "\n";
+    }
+    if (name == "optimizers") {
+        const auto& a = results[1].second.firstLosses;
+        const auto& b = results[2].second.firstLosses;
+        double diff = 0;
+        for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+            diff = std::max(diff, std::fabs(a[i] - b[i]));
+        char l[120];
+        std::snprintf(
+            l, sizeof l,
+            "momentum form I vs form II: largest batch-loss difference %.2g over %zu batches\n",
+            diff, std::min(a.size(), b.size()));
+        out << l;
+    }
+    out << "runs saved in " << root << "\n";
+    return 0;
+}
+
+}  // namespace ll::cli
