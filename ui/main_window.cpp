@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -22,6 +23,8 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "core/data/download.h"
 #include "core/model_file.h"
 #include "ui/cost_view.h"
@@ -29,6 +32,7 @@
 #include "ui/layers_view.h"
 #include "ui/plot.h"
 #include "ui/plot_export.h"
+#include "ui/runs_panel.h"
 #include "ui/setup_panel.h"
 #include "ui/training_view.h"
 
@@ -68,6 +72,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     dock->setWidget(m_setup);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
 
+    m_runs = new RunsPanel;
+    auto* runsDock = new QDockWidget("Runs", this);
+    runsDock->setObjectName("runsDock");
+    runsDock->setWidget(m_runs);
+    addDockWidget(Qt::LeftDockWidgetArea, runsDock);
+    m_runs->setRoot(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/runs");
+
     m_training = new TrainingView;
     m_layers = new LayersView;
     m_cost = new CostView;
@@ -105,8 +116,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                         .arg(info.dataSource));
         emit modelLoaded();
     });
+    connect(m_runs, &RunsPanel::overlaysChanged, this,
+            [this] { m_training->setOverlays(m_runs->checkedRuns()); });
     connect(m_worker, &TrainingWorker::batches, this, [this](const BatchPoints& p) {
         m_training->addBatches(p);
+        if (m_runLog)
+            for (const BatchReport& r : p.batches)
+                m_runLog->appendBatch(r);
         if (p.batches.isEmpty()) return;
         m_lastBatch = p.batches.back();
         m_progressDirty = true;
@@ -133,7 +149,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                               .arg(r.imagesPerSecond, 0, 'f', 0));
     });
     progressTimer->start();
-    connect(m_worker, &TrainingWorker::evaluated, m_training, &TrainingView::addEval);
+    connect(m_worker, &TrainingWorker::evaluated, this, [this](const EvalReport& e) {
+        m_training->addEval(e);
+        if (m_runLog) m_runLog->appendEval(e);
+    });
     connect(m_worker, &TrainingWorker::epochDone, this, [this](const EpochReport& e) {
         const QString line = QString(
                                  "epoch %1: training loss %2, accuracy %3%, test loss %4, test "
@@ -145,6 +164,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                  .arg(100 * e.testAccuracy, 0, 'f', 2)
                                  .arg(e.imagesPerSecond, 0, 'f', 0);
         showMessage(line);
+        if (m_runLog) m_runLog->appendEpoch(e);
         emit epochReported(line);
     });
     connect(m_worker, &TrainingWorker::inspected, this, [this](const InspectSnapshot& s) {
@@ -162,6 +182,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_setup->setRunning(false, false);
         m_continue = false;
         m_lastImagesPerSecond = m_lastBatch.imagesPerSecond;
+        m_runs->refresh();
         m_status->setText(
             QString("run %1 (%2 images/s)").arg(how).arg(m_lastImagesPerSecond, 0, 'f', 0));
         showMessage(QString("run %1").arg(how));
@@ -236,7 +257,36 @@ void MainWindow::startTraining() {
     if (!m_lastError.isEmpty()) m_banner->hide();
     m_lastError.clear();
     m_training->reset();
+    m_training->setOverlays(m_runs->checkedRuns());
     m_runClock.start();
+    // Every run is saved as it goes: its settings now, its metrics line by line.
+    {
+        const RunSettings rs = currentSettings();
+        nlohmann::ordered_json c;
+        c["model"] = rs.model.toStdString();
+        c["dataset"] = rs.preloaded ? std::string("(in memory)") : rs.data.dataset;
+        c["data"] = rs.data.dir;
+        c["optimizer"] = rs.config.optimizer;
+        c["loss"] = rs.config.loss;
+        c["lr"] = rs.config.opt.lr;
+        c["momentum"] = rs.config.opt.momentum;
+        c["weight_decay"] = rs.config.opt.weightDecay;
+        c["batch"] = rs.config.batch;
+        c["epochs"] = rs.config.epochs;
+        c["seed"] = rs.config.seed;
+        c["label_noise"] = rs.data.labelNoise;
+        c["train_subset"] = rs.data.trainSubset;
+        const QString name =
+            QString("%1-%2").arg(QFileInfo(rs.model).completeBaseName(),
+                                 QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
+        try {
+            m_runLog = std::make_unique<RunLog>(
+                RunLog::create(m_runs->root().toStdString(), name.toStdString(), c.dump(2) + "\n"));
+        } catch (const std::exception& e) {
+            m_runLog.reset();
+            showError(QString("the run will not be saved: %1").arg(e.what()));
+        }
+    }
     m_running = true;  // until started/failed arrives, so a second click does nothing
     m_setup->setRunning(true, false);
     const RunSettings s = currentSettings();
@@ -376,6 +426,10 @@ void MainWindow::showError(const QString& message) {
 
 void MainWindow::showMessage(const QString& message) {
     statusBar()->showMessage(message, 8000);
+}
+
+QString MainWindow::currentRunDir() const {
+    return m_runLog ? QString::fromStdString(m_runLog->dir()) : QString();
 }
 
 QString MainWindow::metricsCsv() const {

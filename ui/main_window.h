@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 
+#include "core/runs.h"
 #include "ui/snapshots.h"
 #include "ui/training_worker.h"
 
@@ -19,6 +20,7 @@ class QTabWidget;
 namespace ll::ui {
 
 class CostView;
+class RunsPanel;
 class LayersView;
 class SetupPanel;
 class TrainingView;
@@ -53,6 +55,9 @@ public:
     TrainingView* trainingView() const { return m_training; }
     LayersView* layersView() const { return m_layers; }
     CostView* costView() const { return m_cost; }
+    RunsPanel* runsPanel() const { return m_runs; }
+    /// Folder of the run being (or last) trained; every run is saved as it goes.
+    QString currentRunDir() const;
     QTabWidget* tabs() const { return m_tabs; }
     const QString& lastError() const { return m_lastError; }
     const ModelInfo& modelInfo() const { return m_info; }
@@ -86,6 +91,8 @@ private:
     TrainingView* m_training;
     LayersView* m_layers;
     CostView* m_cost;
+    RunsPanel* m_runs;
+    std::unique_ptr<RunLog> m_runLog;
     QTabWidget* m_tabs;
     QLabel* m_banner;
     QLabel* m_status;

@@ -129,6 +129,30 @@ void TrainingView::addEval(const EvalReport& e) {
     m_dirty = true;
 }
 
+void TrainingView::setOverlays(const std::vector<RunData>& runs) {
+    for (QCPGraph* g : m_overlayGraphs)
+        g->parentPlot()->removeGraph(g);
+    m_overlayGraphs.clear();
+    int i = 2;
+    for (const RunData& r : runs) {
+        const QColor c = seriesColor(i++);
+        QCPGraph* loss = addGraph(m_loss, QString::fromStdString(r.name) + ": training loss", c);
+        QCPGraph* acc = addGraph(m_accuracy, QString::fromStdString(r.name) + ": test accuracy", c);
+        for (QCPGraph* g : {loss, acc}) {
+            QPen pen = g->pen();
+            pen.setStyle(Qt::DashLine);
+            g->setPen(pen);
+        }
+        acc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
+        for (const BatchReport& b : r.batches)
+            loss->addData(static_cast<double>(b.step), b.loss);
+        for (const EvalReport& e : r.evals)
+            acc->addData(static_cast<double>(e.step), 100.0 * e.accuracy);
+        m_overlayGraphs << loss << acc;
+    }
+    m_dirty = true;
+}
+
 void TrainingView::setRedrawInterval(int ms) {
     m_redraw->setInterval(ms);
 }

@@ -7,11 +7,15 @@
 #include <QTimer>
 #include <QWidget>
 
+#include "core/runs.h"
 #include "ui/snapshots.h"
 
 namespace ll::ui {
 
 class Plot;
+}  // namespace ll::ui
+class QCPGraph;
+namespace ll::ui {
 
 class TrainingView : public QWidget {
     Q_OBJECT
@@ -29,6 +33,9 @@ public:
     QList<Plot*> plots() const { return {m_loss, m_accuracy, m_grads}; }
     /// Metrics so far as CSV (step,epoch,batch,loss,accuracy,lr, then test rows).
     QString metricsCsv() const;
+    /// Saved runs drawn beside the live curves (dashed): training loss and test accuracy.
+    void setOverlays(const std::vector<RunData>& runs);
+    int overlayGraphs() const { return m_overlayGraphs.size(); }
     /// Minimum time between redraws of the live curves (default 100 ms: 10 redraws/s; the
     /// training threads need the CPU more than the eye needs frames).
     void setRedrawInterval(int ms);
@@ -43,6 +50,7 @@ private:
     QStringList m_csv;
     QStringList m_evalCsv;
     QTimer* m_redraw;
+    QList<QCPGraph*> m_overlayGraphs;
     bool m_dirty = false;
     int m_redraws = 0;
 };

@@ -2,6 +2,7 @@
 // steps through layers, shows the clicked unit's receptive field, exports, and stops cleanly.
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QListWidget>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -22,6 +23,7 @@
 #include "ui/plot.h"
 #include "ui/plot_export.h"
 #include "ui/run_export.h"
+#include "ui/runs_panel.h"
 #include "ui/setup_panel.h"
 #include "ui/training_view.h"
 
@@ -89,6 +91,8 @@ private slots:
         QStandardPaths::setTestModeEnabled(true);  // settings of the tests, not the user's
         installQtImageDecoder();
         QSettings().clear();
+        QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/runs")
+            .removeRecursively();
         QVERIFY(m_dir.isValid());
         m_model = m_dir.filePath("uinet.json");
         QFile f(m_model);
@@ -115,6 +119,35 @@ private slots:
         QCOMPARE(w.trainingView()->gradientPlot()->graphCount(), 3);  // conv1, conv2, fc1
         QVERIFY(w.metricsCsv().count('\n') >= 41);
         QVERIFY(loss->readout(10).contains("training loss (per batch)"));
+        // The run was saved as it went, and can be overlaid on the plots.
+        const RunData run = loadRun(w.currentRunDir().toStdString());
+        QCOMPARE(static_cast<int>(run.batches.size()), 40);
+        QCOMPARE(static_cast<int>(run.evals.size()), 2);
+        QVERIFY(run.configJson.find("\"seed\": 1") != std::string::npos);
+        RunsPanel* runs = w.runsPanel();
+        QListWidget* list = runs->list();
+        QVERIFY(list->count() >= 1);
+        QListWidgetItem* mine = nullptr;
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->data(Qt::UserRole).toString() == w.currentRunDir())
+                mine = list->item(i);
+        QVERIFY(mine);
+        mine->setCheckState(Qt::Checked);
+        QCOMPARE(w.trainingView()->overlayGraphs(), 2);
+        QCOMPARE(w.trainingView()
+                     ->lossPlot()
+                     ->graph(w.trainingView()->lossPlot()->graphCount() - 1)
+                     ->dataCount(),
+                 40);
+        mine->setCheckState(Qt::Unchecked);
+        QCOMPARE(w.trainingView()->overlayGraphs(), 0);
+        list->setCurrentItem(mine);
+        runs->setConfirm(false);
+        runs->renameSelected("renamed-run");
+        QVERIFY(QFileInfo::exists(runs->root() + "/renamed-run/config.json"));
+        list->setCurrentItem(list->findItems("renamed-run", Qt::MatchExactly).value(0));
+        runs->deleteSelected();
+        QVERIFY(!QFileInfo::exists(runs->root() + "/renamed-run"));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
     }
 

@@ -1,0 +1,105 @@
+#include "ui/runs_panel.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSet>
+#include <QVBoxLayout>
+
+namespace ll::ui {
+
+RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
+    m_list = new QListWidget;
+    m_list->setToolTip("Tick runs to overlay their curves on the training plots");
+    auto* refresh = new QPushButton("Refresh");
+    auto* rename = new QPushButton("Rename…");
+    auto* remove = new QPushButton("Delete…");
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(refresh);
+    buttons->addWidget(rename);
+    buttons->addWidget(remove);
+    auto* lay = new QVBoxLayout(this);
+    lay->setContentsMargins(2, 2, 2, 2);
+    lay->addWidget(m_list, 1);
+    lay->addLayout(buttons);
+    connect(refresh, &QPushButton::clicked, this, &RunsPanel::refresh);
+    connect(m_list, &QListWidget::itemChanged, this, [this] { emit overlaysChanged(); });
+    connect(remove, &QPushButton::clicked, this, &RunsPanel::deleteSelected);
+    connect(rename, &QPushButton::clicked, this, [this] {
+        QListWidgetItem* item = m_list->currentItem();
+        if (!item) return;
+        bool ok = false;
+        const QString name = QInputDialog::getText(
+            this, "Rename run", "New name:", QLineEdit::Normal, item->text(), &ok);
+        if (ok) renameSelected(name);
+    });
+}
+
+void RunsPanel::setRoot(const QString& root) {
+    m_root = root;
+    refresh();
+}
+
+void RunsPanel::refresh() {
+    QSet<QString> ticked;
+    for (int i = 0; i < m_list->count(); ++i)
+        if (m_list->item(i)->checkState() == Qt::Checked)
+            ticked.insert(m_list->item(i)->data(Qt::UserRole).toString());
+    m_list->blockSignals(true);
+    m_list->clear();
+    for (const std::string& dir : listRuns(m_root.toStdString())) {
+        const QString path = QString::fromStdString(dir);
+        auto* item = new QListWidgetItem(QFileInfo(path).fileName(), m_list);
+        item->setData(Qt::UserRole, path);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(ticked.contains(path) ? Qt::Checked : Qt::Unchecked);
+    }
+    m_list->blockSignals(false);
+    emit overlaysChanged();
+}
+
+std::vector<RunData> RunsPanel::checkedRuns() const {
+    std::vector<RunData> runs;
+    for (int i = 0; i < m_list->count(); ++i) {
+        if (m_list->item(i)->checkState() != Qt::Checked) continue;
+        try {
+            runs.push_back(loadRun(m_list->item(i)->data(Qt::UserRole).toString().toStdString()));
+        } catch (const std::exception&) {
+            // Deleted behind our back: the next refresh drops it.
+        }
+    }
+    return runs;
+}
+
+void RunsPanel::deleteSelected() {
+    QListWidgetItem* item = m_list->currentItem();
+    if (!item) return;
+    if (m_confirm &&
+        QMessageBox::question(this, "Delete run",
+                              QString("Delete the run '%1' and its files?").arg(item->text())) !=
+            QMessageBox::Yes)
+        return;
+    try {
+        deleteRun(item->data(Qt::UserRole).toString().toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, "Delete run", e.what());
+    }
+    refresh();
+}
+
+void RunsPanel::renameSelected(const QString& newName) {
+    QListWidgetItem* item = m_list->currentItem();
+    if (!item) return;
+    try {
+        renameRun(item->data(Qt::UserRole).toString().toStdString(), newName.toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, "Rename run", e.what());
+    }
+    refresh();
+}
+
+}  // namespace ll::ui

@@ -1,0 +1,39 @@
+#pragma once
+// The saved runs (a folder per run under the app's runs folder): tick runs to overlay their
+// curves on the training plots; rename and delete (with confirmation).
+
+#include <QWidget>
+#include <vector>
+
+#include "core/runs.h"
+
+class QListWidget;
+
+namespace ll::ui {
+
+class RunsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit RunsPanel(QWidget* parent = nullptr);
+    void setRoot(const QString& root);
+    const QString& root() const { return m_root; }
+    /// Re-reads the folder (keeps the ticks of runs that are still there).
+    void refresh();
+    QListWidget* list() const { return m_list; }
+    /// The ticked runs, read from disk.
+    std::vector<RunData> checkedRuns() const;
+    /// When false, Delete does not ask (tests).
+    void setConfirm(bool on) { m_confirm = on; }
+    void deleteSelected();
+    void renameSelected(const QString& newName);
+
+signals:
+    void overlaysChanged();
+
+private:
+    QString m_root;
+    QListWidget* m_list;
+    bool m_confirm = true;
+};
+
+}  // namespace ll::ui
