@@ -87,4 +87,27 @@ Tensor saliency(Net& net, const Tensor& x, int classIndex) {
     return g;
 }
 
+Tensor gradCam(Net& net, const Tensor& x, int layer, int classIndex) {
+    LL_CHECK(layer >= 0 && layer < net.size(), "Grad-CAM layer ", layer, " of ", net.size());
+    saliency(net, x, classIndex);  // forward and backward from the class score
+    const Tensor& a = net.activation(layer);
+    const Tensor& g = net.activationGrad(layer);
+    if (a.rank() != 4)
+        throw UsageError(strCat("Grad-CAM needs a layer with feature maps; ",
+                                net.layer(layer).label(), " outputs ", a.shape().sample()));
+    const int K = a.dim(1), h = a.dim(2), w = a.dim(3), hw = h * w;
+    Tensor cam({h, w}, 0.0f);
+    for (int k = 0; k < K; ++k) {
+        double alpha = 0;
+        for (int p = 0; p < hw; ++p)
+            alpha += g[static_cast<std::int64_t>(k) * hw + p];
+        alpha /= hw;
+        for (int p = 0; p < hw; ++p)
+            cam[p] += static_cast<float>(alpha * a[static_cast<std::int64_t>(k) * hw + p]);
+    }
+    for (std::int64_t p = 0; p < cam.numel(); ++p)
+        cam[p] = std::max(cam[p], 0.0f);
+    return cam;
+}
+
 }  // namespace ll

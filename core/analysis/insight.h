@@ -35,4 +35,9 @@ ConfusionMatrix confusionMatrix(Net& net, const Dataset& data, const BatchOption
 /// the score is the net's output before softmax. Parameter gradients are left zeroed.
 Tensor saliency(Net& net, const Tensor& x, int classIndex);
 
+/// Grad-CAM (Selvaraju et al. 2017) for top-level layer `layer` (an (K, h, w) output, usually the
+/// last convolution): ReLU(Σ_k α_k A_k) with α_k the spatial mean of ∂(score of class)/∂A_k.
+/// Returns the (h, w) map at the layer's resolution; parameter gradients are left zeroed.
+Tensor gradCam(Net& net, const Tensor& x, int layer, int classIndex);
+
 }  // namespace ll

@@ -63,4 +63,24 @@ TEST(Saliency, MatchesFiniteDifferences) {
     EXPECT_THROW(saliency(net, x, 4), UsageError);
 }
 
+TEST(GradCam, HandComputedCase) {
+    // One 1×1 convolution of weight 1 (the map is the input), then a linear layer whose class-0
+    // row weighs every position +1 and class-1 row alternates ±1.
+    Net net = buildNet(R"({"input": [1, 2, 2], "layers": [
+      {"type": "Conv2d", "out": 1, "kernel": 1}, {"type": "Flatten"}, {"type": "Linear", "out": 2}]})");
+    auto ps = net.params();
+    ps[0]->value[0] = 1.0f;  // conv weight
+    ps[1]->value[0] = 0.0f;  // conv bias
+    const float w[8] = {1, 1, 1, 1, 1, -1, 1, -1};
+    for (int i = 0; i < 8; ++i)
+        ps[2]->value[i] = w[i];
+    ps[3]->value.setZero();
+    const Tensor x({1, 2, 2}, {1, 2, 3, 4});
+    // Class 0: α = mean(1,1,1,1) = 1, so the map is ReLU(x).
+    EXPECT_EQ(gradCam(net, x, 0, 0).values(), (std::vector<float>{1, 2, 3, 4}));
+    // Class 1: α = mean(1,-1,1,-1) = 0, so nothing lights up.
+    EXPECT_EQ(gradCam(net, x, 0, 1).values(), (std::vector<float>{0, 0, 0, 0}));
+    EXPECT_THROW(gradCam(net, x, 2, 0), UsageError);  // the linear layer has no maps
+}
+
 }  // namespace ll
