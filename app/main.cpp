@@ -68,8 +68,8 @@ int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
 // Grabs each tab of the window into dir (README screenshots, checked by eye).
 void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
     QDir().mkpath(dir);
-    const char* names[] = {"training", "layers", "cost"};
-    for (int i = 0; i < 3; ++i) {
+    const char* names[] = {"training", "layers", "cost", "insight"};
+    for (int i = 0; i < 4; ++i) {
         w.tabs()->setCurrentIndex(i);
         QApplication::processEvents();
         w.grab().save(QDir(dir).filePath(QString("layerlens-%1.png").arg(names[i])));

@@ -29,6 +29,7 @@
 #include "core/model_file.h"
 #include "ui/cost_view.h"
 #include "ui/image_views.h"
+#include "ui/insight_view.h"
 #include "ui/layers_view.h"
 #include "ui/plot.h"
 #include "ui/plot_export.h"
@@ -44,6 +45,7 @@ void registerTypes() {
     qRegisterMetaType<ll::ui::BatchPoints>();
     qRegisterMetaType<ll::ui::InspectRequest>();
     qRegisterMetaType<ll::ui::InspectSnapshot>();
+    qRegisterMetaType<ll::ui::ConfusionSnapshot>();
     qRegisterMetaType<ll::ui::RunSettings>();
     qRegisterMetaType<ll::EvalReport>();
     qRegisterMetaType<ll::EpochReport>();
@@ -86,6 +88,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_training, "Training");
     m_tabs->addTab(m_layers, "Layers");
     m_tabs->addTab(m_cost, "Cost");
+    m_insight = new InsightView;
+    m_tabs->addTab(m_insight, "Insight");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -197,6 +201,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         if (wasRunning) emit runFinished("failed");
     });
     connect(m_worker, &TrainingWorker::message, this, &MainWindow::showMessage);
+    connect(m_worker, &TrainingWorker::confusion, m_insight, &InsightView::setConfusion);
     connect(m_layers, &LayersView::inspectionRequested, this,
             [this](const InspectRequest& r) { m_worker->requestInspection(r); });
 
@@ -542,7 +547,7 @@ void MainWindow::buildMenus() {
     run->addAction("Sto&p", QKeySequence("Ctrl+K"), this, &MainWindow::stopTraining);
 
     QMenu* view = menuBar()->addMenu("&View");
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < m_tabs->count(); ++i) {
         view->addAction(m_tabs->tabText(i), QKeySequence(QString("Ctrl+%1").arg(i + 1)), this,
                         [this, i] { m_tabs->setCurrentIndex(i); });
     }

@@ -20,6 +20,7 @@ class QTabWidget;
 namespace ll::ui {
 
 class CostView;
+class InsightView;
 class RunsPanel;
 class LayersView;
 class SetupPanel;
@@ -56,6 +57,7 @@ public:
     LayersView* layersView() const { return m_layers; }
     CostView* costView() const { return m_cost; }
     RunsPanel* runsPanel() const { return m_runs; }
+    InsightView* insightView() const { return m_insight; }
     /// Folder of the run being (or last) trained; every run is saved as it goes.
     QString currentRunDir() const;
     QTabWidget* tabs() const { return m_tabs; }
@@ -92,6 +94,7 @@ private:
     LayersView* m_layers;
     CostView* m_cost;
     RunsPanel* m_runs;
+    InsightView* m_insight;
     std::unique_ptr<RunLog> m_runLog;
     QTabWidget* m_tabs;
     QLabel* m_banner;

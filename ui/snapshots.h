@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/analysis/cost.h"
+#include "core/analysis/insight.h"
 #include "core/tensor.h"
 #include "core/trainer.h"
 
@@ -59,8 +60,24 @@ struct InspectSnapshot {
     Tensor erf;      // (H, W) effective receptive field of the requested unit, else empty
 };
 
+/// The confusion matrix on the test set after an epoch, and the misclassified images (at most
+/// 100) with their labels and probabilities, for the insight view.
+struct ConfusionSnapshot {
+    int epoch = 0;
+    ConfusionMatrix matrix;
+    QVector<QString> classNames;
+    struct Mistake {
+        int index = 0, truth = 0, predicted = 0;
+        float pPredicted = 0, pTruth = 0;
+        std::vector<std::uint8_t> pixels;  // (C, H, W) as stored
+    };
+    std::vector<Mistake> mistakes;
+    int channels = 0, height = 0, width = 0;
+};
+
 }  // namespace ll::ui
 
+Q_DECLARE_METATYPE(ll::ui::ConfusionSnapshot)
 Q_DECLARE_METATYPE(ll::ui::ModelInfo)
 Q_DECLARE_METATYPE(ll::ui::BatchPoints)
 Q_DECLARE_METATYPE(ll::ui::InspectRequest)

@@ -44,6 +44,7 @@ public:
     void onEpoch(const EpochReport& e) override {
         flush();
         emit m_w.epochDone(e);
+        m_w.computeConfusion(e.epoch);
     }
     void flush() {
         if (m_points.batches.isEmpty()) return;
@@ -167,7 +168,10 @@ void TrainingWorker::train(const RunSettings& s) {
         ensureSetup(s, !s.freshWeights);
         m_control->reset();
         m_batchOptions = s.config.batchOptions;
-        m_control->setIdleHook([this] { serveInspection(false); });
+        m_control->setIdleHook([this, &observer] {
+            observer.flush();  // a single step's point must not wait for the next batch
+            serveInspection(false);
+        });
         Trainer trainer(*m_net, m_data->train, m_data->test.size() ? &m_data->test : nullptr,
                         s.config);
         emit started();
@@ -212,6 +216,54 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
         serveInspection(true);
     } catch (const std::exception& e) {
         emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::computeConfusion(int epoch) {
+    if (!m_net || !m_data || m_data->test.size() == 0) return;
+    try {
+        const Dataset& test = m_data->test;
+        ConfusionSnapshot s;
+        s.epoch = epoch;
+        std::vector<int> predicted;
+        s.matrix = confusionMatrix(*m_net, test, m_batchOptions, &predicted);
+        for (const std::string& c : test.classNames)
+            s.classNames.push_back(QString::fromStdString(c));
+        s.channels = test.channels;
+        s.height = test.height;
+        s.width = test.width;
+        // The first 100 mistakes, with the probabilities of the predicted and the true class.
+        BatchOptions bo = m_batchOptions;
+        bo.augment = false;
+        bo.signedLabels = false;
+        Tensor x, y;
+        for (int i = 0; i < test.size() && s.mistakes.size() < 100; ++i) {
+            const int truth = test.labels[static_cast<std::size_t>(i)];
+            if (predicted[static_cast<std::size_t>(i)] == truth) continue;
+            ConfusionSnapshot::Mistake m;
+            m.index = i;
+            m.truth = truth;
+            m.predicted = predicted[static_cast<std::size_t>(i)];
+            makeBatch(test, {i}, 0, 1, x, y, bo);
+            const Tensor& z = m_net->forward(x, Mode::Eval);
+            if (z.numel() == 1) {
+                const float p1 = sigmoid(z[0]);
+                m.pPredicted = m.predicted == 1 ? p1 : 1 - p1;
+                m.pTruth = 1 - m.pPredicted;
+            } else {
+                const float mx = *std::max_element(z.data(), z.data() + z.numel());
+                double sum = 0;
+                for (std::int64_t k = 0; k < z.numel(); ++k)
+                    sum += std::exp(z[k] - mx);
+                m.pPredicted = static_cast<float>(std::exp(z[m.predicted] - mx) / sum);
+                m.pTruth = static_cast<float>(std::exp(z[truth] - mx) / sum);
+            }
+            m.pixels.assign(test.image(i), test.image(i) + test.imageSize());
+            s.mistakes.push_back(std::move(m));
+        }
+        emit confusion(s);
+    } catch (const std::exception& e) {
+        emit failed(QString("confusion matrix: ") + e.what());
     }
 }
 

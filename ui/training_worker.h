@@ -59,6 +59,7 @@ signals:
     void evaluated(const ll::EvalReport& report);
     void epochDone(const ll::EpochReport& report);
     void inspected(const ll::ui::InspectSnapshot& snapshot);
+    void confusion(const ll::ui::ConfusionSnapshot& snapshot);
     void started();
     /// "completed" or "stopped".
     void finished(const QString& how);
@@ -69,6 +70,7 @@ private:
     class Observer;
     void ensureSetup(const RunSettings& s, bool keepWeights);
     void serveInspection(bool force);
+    void computeConfusion(int epoch);
 
     std::unique_ptr<TrainControl> m_control;
     std::unique_ptr<Net> m_net;

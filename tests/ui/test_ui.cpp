@@ -17,6 +17,7 @@
 #include "ui/cost_view.h"
 #include "ui/image_decoder.h"
 #include "ui/image_views.h"
+#include "ui/insight_view.h"
 #include "ui/item_models.h"
 #include "ui/layers_view.h"
 #include "ui/main_window.h"
@@ -119,6 +120,21 @@ private slots:
         QCOMPARE(w.trainingView()->gradientPlot()->graphCount(), 3);  // conv1, conv2, fc1
         QVERIFY(w.metricsCsv().count('\n') >= 41);
         QVERIFY(loss->readout(10).contains("training loss (per batch)"));
+        // The confusion matrix after the last epoch, with its mistakes.
+        QTRY_COMPARE_WITH_TIMEOUT(w.insightView()->snapshot().epoch, 2, 5000);
+        const ConfusionSnapshot& cs = w.insightView()->snapshot();
+        QCOMPARE(cs.matrix.total(), 96LL);  // every test image
+        const std::int64_t wrong =
+            cs.matrix.total() - static_cast<std::int64_t>(std::llround(cs.matrix.accuracy() * 96));
+        QCOMPARE(static_cast<std::int64_t>(cs.mistakes.size()), wrong);
+        QCOMPARE(w.insightView()->gallery()->count(), static_cast<int>(cs.mistakes.size()));
+        for (int t = 0; t < cs.matrix.classes; ++t)
+            for (int p = 0; p < cs.matrix.classes; ++p) {
+                if (t == p || cs.matrix.at(t, p) == 0) continue;
+                w.insightView()->selectCell(t, p);
+                QCOMPARE(static_cast<std::int64_t>(w.insightView()->gallery()->count()),
+                         cs.matrix.at(t, p));
+            }
         // The run was saved as it went, and can be overlaid on the plots.
         const RunData run = loadRun(w.currentRunDir().toStdString());
         QCOMPARE(static_cast<int>(run.batches.size()), 40);

@@ -1,0 +1,131 @@
+#include "ui/insight_view.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include "ui/plot.h"
+
+namespace ll::ui {
+
+InsightView::InsightView(QWidget* parent) : QWidget(parent) {
+    m_plot = new Plot("Confusion matrix (test set)", "predicted class", "true class");
+    m_plot->legend->setVisible(false);
+    m_plot->setInteractions({});
+    m_gallery = new QListWidget;
+    m_gallery->setViewMode(QListView::IconMode);
+    m_gallery->setIconSize(QSize(84, 84));
+    m_gallery->setResizeMode(QListView::Adjust);
+    m_gallery->setMovement(QListView::Static);
+    m_gallery->setSpacing(4);
+    m_caption = new QLabel("The confusion matrix appears after the first epoch.");
+    m_caption->setWordWrap(true);
+    auto* right = new QWidget;
+    auto* rv = new QVBoxLayout(right);
+    rv->setContentsMargins(0, 0, 0, 0);
+    rv->addWidget(m_caption);
+    rv->addWidget(m_gallery, 1);
+    auto* split = new QSplitter;
+    split->addWidget(m_plot);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto* lay = new QHBoxLayout(this);
+    lay->setContentsMargins(2, 2, 2, 2);
+    lay->addWidget(split);
+    connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        const int K = m_snap.matrix.classes;
+        if (K == 0) return;
+        const int p = static_cast<int>(std::lround(m_plot->xAxis->pixelToCoord(e->pos().x())));
+        const int t = static_cast<int>(std::lround(m_plot->yAxis->pixelToCoord(e->pos().y())));
+        if (p >= 0 && p < K && t >= 0 && t < K) selectCell(t, p);
+    });
+}
+
+void InsightView::setConfusion(const ConfusionSnapshot& s) {
+    m_snap = s;
+    const int K = s.matrix.classes;
+    m_plot->clearPlottables();
+    m_plot->clearItems();
+    auto* map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+    map->data()->setSize(K, K);
+    map->data()->setRange(QCPRange(0, K - 1), QCPRange(0, K - 1));
+    for (int t = 0; t < K; ++t)
+        for (int p = 0; p < K; ++p)
+            map->data()->setCell(p, t, s.matrix.rate(t, p));
+    map->setGradient(QCPColorGradient::gpThermal);
+    map->setDataRange(QCPRange(0, 1));
+    map->setInterpolate(false);
+    for (int t = 0; t < K; ++t) {
+        for (int p = 0; p < K; ++p) {
+            auto* text = new QCPItemText(m_plot);
+            text->position->setCoords(p, t);
+            text->setText(QString::number(s.matrix.at(t, p)));
+            text->setFont(QFont(font().family(), K > 12 ? 6 : 8));
+            text->setColor(s.matrix.rate(t, p) > 0.5 ? Qt::black : Qt::white);
+        }
+    }
+    QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
+    for (int k = 0; k < K; ++k)
+        ticks->addTick(k, s.classNames.value(k, QString::number(k)).left(8));
+    m_plot->xAxis->setTicker(ticks);
+    m_plot->yAxis->setTicker(ticks);
+    m_plot->xAxis->setRange(-0.5, K - 0.5);
+    m_plot->yAxis->setRange(-0.5, K - 0.5);
+    m_plot->yAxis->setRangeReversed(true);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    selectCell(-1, -1);
+}
+
+void InsightView::selectCell(int truth, int predicted) {
+    m_gallery->clear();
+    const auto& s = m_snap;
+    auto name = [&](int k) { return s.classNames.value(k, QString::number(k)); };
+    int shown = 0;
+    for (const auto& m : s.mistakes) {
+        if (truth >= 0 && (m.truth != truth || m.predicted != predicted)) continue;
+        QImage img(s.width, s.height, QImage::Format_RGB32);
+        const int plane = s.width * s.height;
+        for (int y = 0; y < s.height; ++y)
+            for (int x = 0; x < s.width; ++x) {
+                const int k = y * s.width + x;
+                const int r = m.pixels[static_cast<std::size_t>(k)];
+                const int g = s.channels >= 3 ? m.pixels[static_cast<std::size_t>(plane + k)] : r;
+                const int b =
+                    s.channels >= 3 ? m.pixels[static_cast<std::size_t>(2 * plane + k)] : r;
+                img.setPixel(x, y, qRgb(r, g, b));
+            }
+        auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(img.scaled(
+                                             84, 84, Qt::KeepAspectRatio, Qt::FastTransformation))),
+                                         QString("#%1 %2→%3\np %4 (true %5)")
+                                             .arg(m.index)
+                                             .arg(name(m.truth), name(m.predicted))
+                                             .arg(m.pPredicted, 0, 'f', 2)
+                                             .arg(m.pTruth, 0, 'f', 2),
+                                         m_gallery);
+        item->setData(Qt::UserRole, m.index);
+        ++shown;
+    }
+    const std::int64_t cell = truth >= 0 ? s.matrix.at(truth, predicted) : s.matrix.total();
+    if (truth < 0) {
+        m_caption->setText(
+            QString("Epoch %1: accuracy %2% on %3 test images. The first %4 mistakes; "
+                    "click a cell to see only those.")
+                .arg(s.epoch)
+                .arg(100 * s.matrix.accuracy(), 0, 'f', 2)
+                .arg(s.matrix.total())
+                .arg(shown));
+    } else if (truth == predicted) {
+        m_caption->setText(
+            QString("%1 test images of class %2 predicted correctly.").arg(cell).arg(name(truth)));
+    } else {
+        m_caption->setText(QString("%1 test images of class %2 predicted as %3 (%4 shown).")
+                               .arg(cell)
+                               .arg(name(truth), name(predicted))
+                               .arg(shown));
+    }
+}
+
+}  // namespace ll::ui
