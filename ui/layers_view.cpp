@@ -92,9 +92,22 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     m_source->setWordWrap(true);
     m_input = new InputView;
     m_input->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_erf = new QCheckBox("effective receptive field");
+    m_erf = new QCheckBox("heatmap");
     m_erf->setChecked(true);
-    m_erf->setToolTip("|∂unit/∂input| through the backward pass (Luo et al. 2016), as a heatmap");
+    m_erf->setToolTip("Show the heatmap chosen beside it over the input");
+    m_overlay = new QComboBox;
+    m_overlay->addItem("effective receptive field of the clicked unit");
+    m_overlay->addItem("saliency |∂score/∂input|");
+    m_overlay->addItem("Grad-CAM of this layer");
+    m_overlay->setToolTip(
+        "Effective receptive field: Luo et al. 2016; saliency: Simonyan et al. 2014; "
+        "Grad-CAM: Selvaraju et al. 2017 (layers with feature maps)");
+    m_overlayClass = new QSpinBox;
+    m_overlayClass->setRange(-1, 999);
+    m_overlayClass->setSpecialValueText("predicted class");
+    m_overlayClass->setValue(-1);
+    m_overlayClass->setPrefix("class ");
+    m_overlayClass->setEnabled(false);
     m_unit = new QLabel("Click a feature-map pixel to see the input pixels it depends on.");
     m_unit->setWordWrap(true);
     m_probPlot = new QCustomPlot;
@@ -111,7 +124,11 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     rv->setContentsMargins(0, 0, 0, 0);
     rv->addWidget(m_source);
     rv->addWidget(m_input, 2);
-    rv->addWidget(m_erf);
+    auto* heat = new QHBoxLayout;
+    heat->addWidget(m_erf);
+    heat->addWidget(m_overlay, 1);
+    rv->addLayout(heat);
+    rv->addWidget(m_overlayClass);
     rv->addWidget(m_unit);
     rv->addWidget(m_probPlot, 1);
 
@@ -170,6 +187,10 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     connect(m_filters, &QCheckBox::toggled, this, [this] { showSnapshot(m_snap); });
     connect(m_shared, &QCheckBox::toggled, m_grid, &MapGrid::setSharedScale);
     connect(m_erf, &QCheckBox::toggled, m_input, &InputView::setHeatmapVisible);
+    connect(m_overlay, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this](int i) { setOverlay(i, m_overlayClass->value()); });
+    connect(m_overlayClass, qOverload<int>(&QSpinBox::valueChanged), this,
+            [this](int c) { setOverlay(m_overlay->currentIndex(), c); });
     connect(m_grid, &MapGrid::unitClicked, this, &LayersView::selectUnit);
     connect(m_grid, &QWidget::customContextMenuRequested, this, [this](const QPoint& p) {
         QMenu menu;
@@ -296,6 +317,20 @@ void LayersView::updateRegion() {
                         .arg(u.clippedCols[1]));
 }
 
+void LayersView::setOverlay(int overlay, int cls) {
+    m_overlay->blockSignals(true);
+    m_overlay->setCurrentIndex(overlay);
+    m_overlay->blockSignals(false);
+    m_overlayClass->blockSignals(true);
+    m_overlayClass->setValue(cls);
+    m_overlayClass->blockSignals(false);
+    m_overlayClass->setEnabled(overlay != 0);
+    m_req.overlay = overlay;
+    m_req.overlayClass = cls;
+    m_input->setHeatmap(Tensor());
+    request();
+}
+
 void LayersView::request() {
     if (m_info.layerNames.isEmpty()) return;
     m_req.layer = m_layer;
@@ -339,7 +374,11 @@ void LayersView::showSnapshot(const InspectSnapshot& s) {
     m_stats->setText(m_statsText);
     m_input->setImage(s.input);
     m_source->setText(s.source);
-    if (m_haveUnit && s.request.wantUnit && s.request.layer == m_layer) m_input->setHeatmap(s.erf);
+    if (s.request.overlay != 0 && s.request.overlay == m_req.overlay) {
+        m_input->setHeatmap(s.erf);
+    } else if (m_haveUnit && s.request.wantUnit && s.request.layer == m_layer) {
+        m_input->setHeatmap(s.erf);
+    }
     QVector<double> keys, values;
     for (std::size_t k = 0; k < s.probabilities.size(); ++k) {
         keys << static_cast<double>(k);

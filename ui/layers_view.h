@@ -44,6 +44,9 @@ public:
     QCustomPlot* probabilityPlot() const { return m_probPlot; }
     LayerListModel* layerModel() const { return m_layers; }
     const QString& statsText() const;
+    const InspectSnapshot& lastSnapshot() const { return m_snap; }
+    /// 0 effective receptive field, 1 saliency, 2 Grad-CAM; cls -1: the predicted class.
+    void setOverlay(int overlay, int cls = -1);
 
 signals:
     void inspectionRequested(const ll::ui::InspectRequest& r);
@@ -70,6 +73,8 @@ private:
     QCheckBox* m_filters;
     QCheckBox* m_shared;
     QCheckBox* m_erf;
+    QComboBox* m_overlay;
+    QSpinBox* m_overlayClass;
     QLabel* m_title;
     QLabel* m_stats;
     QLabel* m_unit;

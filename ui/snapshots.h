@@ -45,6 +45,10 @@ struct InspectRequest {
     QString customName;
     bool wantUnit = false;
     int channel = 0, i = 0, j = 0;
+    /// The heatmap over the input: 0 the effective receptive field of the unit, 1 saliency,
+    /// 2 Grad-CAM of this layer; for class overlayClass (-1: the predicted class).
+    int overlay = 0;
+    int overlayClass = -1;
     int serial = 0;  // echoed back, so the window can drop stale answers
 };
 
@@ -57,7 +61,9 @@ struct InspectSnapshot {
     std::vector<Tensor> activations;  // per top-level layer, batch dimension dropped
     std::vector<float> probabilities;
     Tensor filters;  // weights of the requested layer when it is a convolution, else empty
-    Tensor erf;      // (H, W) effective receptive field of the requested unit, else empty
+    Tensor erf;      // (H, W) heatmap over the input: the unit's effective receptive field, the
+                     // saliency or the Grad-CAM map (upsampled), as requested; else empty
+    int overlayClass = -1;  // the class the saliency / Grad-CAM map is for
 };
 
 /// The confusion matrix on the test set after an epoch, and the misclassified images (at most

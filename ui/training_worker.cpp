@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
 #include "core/checkpoint.h"
 #include "core/layers/conv2d.h"
@@ -323,6 +324,32 @@ void TrainingWorker::serveInspection(bool force) {
             s.erf = effectiveReceptiveField(*m_net, x, layer, r.channel, r.i, r.j);
         } else {
             m_net->forward(x, Mode::Eval);
+        }
+        if (r.overlay == 1 || r.overlay == 2) {
+            const Tensor& out = m_net->output();
+            int cls = r.overlayClass;
+            if (cls < 0 || cls >= out.dim(1))
+                cls =
+                    out.dim(1) == 1
+                        ? 0
+                        : static_cast<int>(std::max_element(out.data(), out.data() + out.numel()) -
+                                           out.data());
+            s.overlayClass = cls;
+            const int C = x.dim(1), H = x.dim(2), W = x.dim(3);
+            if (r.overlay == 1) {
+                const Tensor g = saliency(*m_net, x, cls);
+                s.erf = Tensor({H, W}, 0.0f);
+                for (int c = 0; c < C; ++c)
+                    for (int p = 0; p < H * W; ++p)
+                        s.erf[p] += std::fabs(g[static_cast<std::int64_t>(c) * H * W + p]);
+            } else if (m_net->activation(layer).rank() == 4) {
+                const Tensor cam = gradCam(*m_net, x, layer, cls);
+                const int h = cam.dim(0), w = cam.dim(1);
+                s.erf = Tensor({H, W}, 0.0f);  // nearest-neighbour upsampling to the input
+                for (int row = 0; row < H; ++row)
+                    for (int col = 0; col < W; ++col)
+                        s.erf[row * W + col] = cam[(row * h / H) * w + col * w / W];
+            }
         }
         s.input = sampleOf(m_net->input());
         for (int i = 0; i < m_net->size(); ++i)

@@ -219,6 +219,28 @@ private slots:
         QCOMPARE(got.cols[0], -1 + 3 * 2);
     }
 
+    void saliencyAndGradCamOverlays() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        LayersView* lv = w.layersView();
+        lv->setCurrentLayer(3);  // conv2: (6, 4, 4)
+        lv->setOverlay(1, 2);    // saliency of class 2
+        QTRY_VERIFY_WITH_TIMEOUT(
+            lv->lastSnapshot().request.overlay == 1 && !lv->lastSnapshot().erf.empty(), 5000);
+        QCOMPARE(lv->lastSnapshot().erf.shape(), Shape({12, 12}));
+        QCOMPARE(lv->lastSnapshot().overlayClass, 2);
+        QVERIFY(lv->lastSnapshot().erf.sumSquares() > 0);
+        lv->setOverlay(2);  // Grad-CAM of conv2 for the predicted class
+        QTRY_VERIFY_WITH_TIMEOUT(lv->lastSnapshot().request.overlay == 2, 5000);
+        QCOMPARE(lv->lastSnapshot().erf.shape(), Shape({12, 12}));
+        QVERIFY(lv->lastSnapshot().overlayClass >= 0);
+        lv->setCurrentLayer(5);  // flatten: no maps, no Grad-CAM, and no error
+        QTRY_VERIFY_WITH_TIMEOUT(lv->lastSnapshot().request.layer == 5, 5000);
+        QVERIFY(lv->lastSnapshot().erf.empty());
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
     void opensAnImageFileAsTheInput() {
         MainWindow w;
         w.show();
