@@ -1,5 +1,6 @@
 #include "ui/insight_view.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -32,9 +33,32 @@ InsightView::InsightView(QWidget* parent) : QWidget(parent) {
     split->addWidget(right);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    // Histograms of the selected layer's weights and gradients: the latest as bars, earlier
+    // snapshots as fading lines (how the distributions move over time).
+    m_layer = new QComboBox;
+    m_wPlot = new Plot("Weights", "value", "count");
+    m_gPlot = new Plot("Gradients", "value", "count");
+    auto* hist = new QWidget;
+    auto* hv = new QVBoxLayout(hist);
+    hv->setContentsMargins(0, 0, 0, 0);
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel("Histograms of layer"));
+    top->addWidget(m_layer, 1);
+    hv->addLayout(top);
+    auto* plots = new QHBoxLayout;
+    plots->addWidget(m_wPlot);
+    plots->addWidget(m_gPlot);
+    hv->addLayout(plots, 1);
+    auto* vsplit = new QSplitter(Qt::Vertical);
+    vsplit->addWidget(split);
+    vsplit->addWidget(hist);
+    vsplit->setStretchFactor(0, 3);
+    vsplit->setStretchFactor(1, 2);
     auto* lay = new QHBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
-    lay->addWidget(split);
+    lay->addWidget(vsplit);
+    connect(m_layer, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { drawHistograms(); });
     connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
         const int K = m_snap.matrix.classes;
         if (K == 0) return;
@@ -77,6 +101,75 @@ void InsightView::setConfusion(const ConfusionSnapshot& s) {
     m_plot->yAxis->setRangeReversed(true);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
     selectCell(-1, -1);
+}
+
+void InsightView::clearHistograms() {
+    m_history.clear();
+    m_layer->clear();
+    drawHistograms();
+}
+
+void InsightView::addHistograms(const HistogramSnapshot& s) {
+    m_history.push_back(s);
+    if (m_history.size() > 50) m_history.erase(m_history.begin());
+    if (m_layer->count() != static_cast<int>(s.layers.size())) {
+        m_layer->blockSignals(true);
+        m_layer->clear();
+        for (const auto& l : s.layers)
+            m_layer->addItem(l.name);
+        m_layer->blockSignals(false);
+    }
+    drawHistograms();
+}
+
+void InsightView::drawHistograms() {
+    for (Plot* p : {m_wPlot, m_gPlot}) {
+        p->clearPlottables();
+        p->legend->setVisible(false);
+    }
+    const int li = m_layer->currentIndex();
+    if (m_history.empty() || li < 0) {
+        for (Plot* p : {m_wPlot, m_gPlot})
+            p->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    const int n = static_cast<int>(m_history.size());
+    for (int h = std::max(0, n - 6); h < n; ++h) {
+        const auto& layers = m_history[static_cast<std::size_t>(h)].layers;
+        if (li >= static_cast<int>(layers.size())) continue;
+        const auto& l = layers[static_cast<std::size_t>(li)];
+        const bool latest = h == n - 1;
+        for (int which = 0; which < 2; ++which) {
+            Plot* p = which == 0 ? m_wPlot : m_gPlot;
+            const double lo = which == 0 ? l.wLo : l.gLo, hi = which == 0 ? l.wHi : l.gHi;
+            const auto& counts = which == 0 ? l.weights : l.grads;
+            const double width = (hi - lo) / kHistogramBins;
+            QVector<double> x, y;
+            for (int b = 0; b < kHistogramBins; ++b) {
+                x << lo + (b + 0.5) * width;
+                y << counts[static_cast<std::size_t>(b)];
+            }
+            if (latest) {
+                auto* bars = new QCPBars(p->xAxis, p->yAxis);
+                bars->setWidth(width);
+                bars->setData(x, y);
+                bars->setPen(Qt::NoPen);
+                bars->setBrush(QColor(31, 119, 180, 170));
+                bars->setName(QString("step %1").arg(m_history.back().step));
+            } else {
+                QCPGraph* g = p->addGraph();
+                QPen pen(QColor(127, 127, 127, 40 + 30 * (h - (n - 6))));
+                pen.setCosmetic(true);
+                g->setPen(pen);
+                g->setData(x, y);
+            }
+        }
+    }
+    for (Plot* p : {m_wPlot, m_gPlot}) {
+        p->rescaleAxes();
+        p->yAxis->setRangeLower(0);
+        p->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void InsightView::selectCell(int truth, int predicted) {

@@ -7,6 +7,7 @@
 
 #include "ui/snapshots.h"
 
+class QComboBox;
 class QLabel;
 class QListWidget;
 
@@ -19,6 +20,13 @@ class InsightView : public QWidget {
 public:
     explicit InsightView(QWidget* parent = nullptr);
     void setConfusion(const ConfusionSnapshot& s);
+    /// Adds a histogram snapshot (kept: the last 50) and redraws the selected layer's.
+    void addHistograms(const HistogramSnapshot& s);
+    void clearHistograms();
+    Plot* weightHistogram() const { return m_wPlot; }
+    Plot* gradientHistogram() const { return m_gPlot; }
+    int histogramSnapshots() const { return static_cast<int>(m_history.size()); }
+    const std::vector<HistogramSnapshot>& histogramHistory() const { return m_history; }
     /// Shows the mistakes with this true and predicted class (-1, -1: all of them).
     void selectCell(int truth, int predicted);
     Plot* heatmap() const { return m_plot; }
@@ -26,6 +34,12 @@ public:
     const ConfusionSnapshot& snapshot() const { return m_snap; }
 
 private:
+    void drawHistograms();
+
+    std::vector<HistogramSnapshot> m_history;
+    QComboBox* m_layer;
+    Plot* m_wPlot;
+    Plot* m_gPlot;
     ConfusionSnapshot m_snap;
     Plot* m_plot;
     QListWidget* m_gallery;

@@ -46,6 +46,7 @@ void registerTypes() {
     qRegisterMetaType<ll::ui::InspectRequest>();
     qRegisterMetaType<ll::ui::InspectSnapshot>();
     qRegisterMetaType<ll::ui::ConfusionSnapshot>();
+    qRegisterMetaType<ll::ui::HistogramSnapshot>();
     qRegisterMetaType<ll::ui::RunSettings>();
     qRegisterMetaType<ll::EvalReport>();
     qRegisterMetaType<ll::EpochReport>();
@@ -202,6 +203,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(m_worker, &TrainingWorker::message, this, &MainWindow::showMessage);
     connect(m_worker, &TrainingWorker::confusion, m_insight, &InsightView::setConfusion);
+    connect(m_worker, &TrainingWorker::histograms, m_insight, &InsightView::addHistograms);
     connect(m_layers, &LayersView::inspectionRequested, this,
             [this](const InspectRequest& r) { m_worker->requestInspection(r); });
 
@@ -262,6 +264,7 @@ void MainWindow::startTraining() {
     if (!m_lastError.isEmpty()) m_banner->hide();
     m_lastError.clear();
     m_training->reset();
+    m_insight->clearHistograms();
     m_training->setOverlays(m_runs->checkedRuns());
     m_runClock.start();
     // Every run is saved as it goes: its settings now, its metrics line by line.

@@ -81,8 +81,22 @@ struct ConfusionSnapshot {
     int channels = 0, height = 0, width = 0;
 };
 
+/// Histograms of every parameterized layer's weights and gradients (all its parameters), taken
+/// at most once a second while training.
+struct HistogramSnapshot {
+    std::int64_t step = 0;
+    struct Layer {
+        QString name;
+        double wLo = 0, wHi = 0, gLo = 0, gHi = 0;  // bin range: [-max|v|, +max|v|]
+        std::vector<int> weights, grads;            // kHistogramBins counts each
+    };
+    std::vector<Layer> layers;
+};
+constexpr int kHistogramBins = 41;
+
 }  // namespace ll::ui
 
+Q_DECLARE_METATYPE(ll::ui::HistogramSnapshot)
 Q_DECLARE_METATYPE(ll::ui::ConfusionSnapshot)
 Q_DECLARE_METATYPE(ll::ui::ModelInfo)
 Q_DECLARE_METATYPE(ll::ui::BatchPoints)

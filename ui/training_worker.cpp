@@ -37,6 +37,12 @@ public:
         m_points.batches.push_back(r);
         if (m_sinceEmit.elapsed() >= 50) flush();
         m_w.serveInspection(false);
+        // Gradients of this batch are still in the parameters here (zeroed at the next step).
+        if (!m_w.m_sinceHistograms.isValid() || m_w.m_sinceHistograms.elapsed() >= 1000 ||
+            r.batch == r.batchesPerEpoch) {
+            m_w.m_sinceHistograms.start();
+            m_w.computeHistograms(r.step);
+        }
     }
     void onEval(const EvalReport& e) override {
         flush();
@@ -218,6 +224,40 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
     } catch (const std::exception& e) {
         emit failed(QString::fromStdString(e.what()));
     }
+}
+
+void TrainingWorker::computeHistograms(std::int64_t step) {
+    HistogramSnapshot s;
+    s.step = step;
+    for (int i = 0; i < m_net->size(); ++i) {
+        Layer& l = m_net->layer(i);
+        const auto ps = l.params();
+        if (ps.empty()) continue;
+        HistogramSnapshot::Layer h;
+        h.name = QString::fromStdString(l.name());
+        auto fill = [&](bool grad, double& lo, double& hi, std::vector<int>& counts) {
+            double m = 0;
+            for (Param* p : ps) {
+                const Tensor& t = grad ? p->grad : p->value;
+                for (std::int64_t k = 0; k < t.numel(); ++k)
+                    m = std::max(m, static_cast<double>(std::fabs(t[k])));
+            }
+            lo = -m;
+            hi = m > 0 ? m : 1e-12;
+            counts.assign(kHistogramBins, 0);
+            for (Param* p : ps) {
+                const Tensor& t = grad ? p->grad : p->value;
+                for (std::int64_t k = 0; k < t.numel(); ++k) {
+                    const int b = static_cast<int>((t[k] - lo) / (hi - lo) * kHistogramBins);
+                    ++counts[static_cast<std::size_t>(std::clamp(b, 0, kHistogramBins - 1))];
+                }
+            }
+        };
+        fill(false, h.wLo, h.wHi, h.weights);
+        fill(true, h.gLo, h.gHi, h.grads);
+        s.layers.push_back(std::move(h));
+    }
+    emit histograms(s);
 }
 
 void TrainingWorker::computeConfusion(int epoch) {

@@ -60,6 +60,7 @@ signals:
     void epochDone(const ll::EpochReport& report);
     void inspected(const ll::ui::InspectSnapshot& snapshot);
     void confusion(const ll::ui::ConfusionSnapshot& snapshot);
+    void histograms(const ll::ui::HistogramSnapshot& snapshot);
     void started();
     /// "completed" or "stopped".
     void finished(const QString& how);
@@ -71,6 +72,7 @@ private:
     void ensureSetup(const RunSettings& s, bool keepWeights);
     void serveInspection(bool force);
     void computeConfusion(int epoch);
+    void computeHistograms(std::int64_t step);
 
     std::unique_ptr<TrainControl> m_control;
     std::unique_ptr<Net> m_net;
@@ -83,6 +85,7 @@ private:
     InspectRequest m_last;  // re-served live while training
     bool m_haveLast = false;
     QElapsedTimer m_sinceInspect;
+    QElapsedTimer m_sinceHistograms;
     int m_inspectEveryMs = 250;
     BatchOptions m_batchOptions;
     int m_epochsDone = 0;

@@ -135,6 +135,19 @@ private slots:
                 QCOMPARE(static_cast<std::int64_t>(w.insightView()->gallery()->count()),
                          cs.matrix.at(t, p));
             }
+        // Weight and gradient histograms of the three parameterized layers, at least one per epoch.
+        QVERIFY(w.insightView()->histogramSnapshots() >= 2);
+        QCOMPARE(w.insightView()->weightHistogram()->plottableCount() >= 1, true);
+        const HistogramSnapshot& hs = w.insightView()->histogramHistory().back();
+        QCOMPARE(static_cast<int>(hs.layers.size()), 3);
+        QCOMPARE(hs.layers[0].name, QString("conv1"));
+        int total = 0, gradTotal = 0;
+        for (int c : hs.layers[0].weights)
+            total += c;
+        for (int c : hs.layers[0].grads)
+            gradTotal += c;
+        QCOMPARE(total, 4 * 9 + 4);  // every weight and bias of conv1 falls in a bin
+        QCOMPARE(gradTotal, 4 * 9 + 4);
         // The run was saved as it went, and can be overlaid on the plots.
         const RunData run = loadRun(w.currentRunDir().toStdString());
         QCOMPARE(static_cast<int>(run.batches.size()), 40);
