@@ -78,6 +78,7 @@ private:
     QString m_model;
 
     void loadWindow(MainWindow& w, int epochs = 2) {
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.setConfirmStop(false);
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.setPreloadedData(blobData());
@@ -89,6 +90,10 @@ private:
 
 private slots:
     void initTestCase() {
+        // ctest runs the test functions as parallel processes: each gets its own home, so
+        // settings, saved runs and downloads of one never meet another's.
+        QVERIFY(m_dir.isValid());
+        qputenv("HOME", m_dir.filePath("home").toUtf8());
         QStandardPaths::setTestModeEnabled(true);  // settings of the tests, not the user's
         installQtImageDecoder();
         QSettings().clear();
@@ -215,6 +220,8 @@ private slots:
         w.tabs()->setCurrentIndex(1);
         lv->setCurrentLayer(3);  // conv2: (6, 4, 4)
         QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, 5000);
+        // Let pending snapshots and layouts settle so the rectangle is where the click lands.
+        QTest::qWait(200);
         const QRect r = lv->grid()->unitRect(2, 1, 3);
         QVERIFY(r.isValid());
         QTest::mouseClick(lv->grid(), Qt::LeftButton, {}, r.center());
