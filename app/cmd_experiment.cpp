@@ -14,6 +14,7 @@
 #include "app/data_options.h"
 #include "core/analysis/transforms.h"
 #include "core/data/file_io.h"
+#include "core/experiments.h"
 #include "core/model_file.h"
 #include "core/parallel.h"
 #include "core/runs.h"
@@ -22,13 +23,6 @@
 namespace ll::cli {
 
 namespace {
-
-struct Variant {
-    std::string name;       // run folder and table row
-    std::string model;      // preset name
-    std::string modelJson;  // used instead of the preset when not empty
-    std::function<void(TrainConfig&, DataOptions&)> adjust;
-};
 
 struct Outcome {
     EpochReport last;
@@ -52,93 +46,6 @@ struct Recorder : TrainObserver {
     }
 };
 
-// The same depth as sigmoid-mlp with ReLU: the vanishing-gradient comparison.
-std::string reluTwin(const std::string& sigmoidJson) {
-    auto doc = nlohmann::json::parse(sigmoidJson);
-    doc["name"] = "relu-mlp";
-    for (auto& l : doc["layers"])
-        if (l["type"] == "Sigmoid") l["type"] = "ReLU";
-    return doc.dump();
-}
-
-// smallnet-bn without its batch-norm layers.
-std::string withoutBatchNorm(const std::string& json) {
-    auto doc = nlohmann::json::parse(json);
-    doc["name"] = "smallnet";
-    nlohmann::json kept = nlohmann::json::array();
-    for (auto& l : doc["layers"])
-        if (l["type"] != "BatchNorm1d" && l["type"] != "BatchNorm2d") kept.push_back(l);
-    doc["layers"] = kept;
-    return doc.dump();
-}
-
-std::vector<Variant> variantsOf(const std::string& name, std::string& explain) {
-    auto opt = [](const std::string& o, float lr) {
-        return [o, lr](TrainConfig& c, DataOptions&) {
-            c.optimizer = o;
-            c.opt.lr = lr;
-        };
-    };
-    if (name == "optimizers") {
-        explain =
-            "LeNet-5 from the same start with SGD, momentum (both textbook forms: the same "
-            "trajectory), Nesterov and Adam.";
-        return {{"sgd", "lenet5", "", opt("sgd", 0.05f)},
-                {"momentum", "lenet5", "", opt("momentum", 0.05f)},
-                {"momentum-form1", "lenet5", "", opt("momentum_form1", 0.05f)},
-                {"nesterov", "lenet5", "", opt("nesterov", 0.05f)},
-                {"adam", "lenet5", "", opt("adam", 0.001f)}};
-    }
-    if (name == "loss-functions") {
-        explain =
-            "Logistic regression on MNIST 4 vs 9 (raw pixels, plain SGD): cross-entropy "
-            "against the non-CE squared loss, whose gradient vanishes when the sigmoid "
-            "saturates on the wrong side.";
-        auto loss = [](const std::string& l) {
-            return [l](TrainConfig& c, DataOptions&) {
-                c.loss = l;
-                c.batchOptions.signedLabels = true;
-            };
-        };
-        return {{"cross-entropy", "logreg", "", loss("logistic")},
-                {"non-ce", "logreg", "", loss("non_ce")}};
-    }
-    if (name == "random-labels") {
-        explain =
-            "Zhang et al. 2017: mlp-mnist (784-512-512-10) on a 10% MNIST subset with a "
-            "growing fraction of random labels; it still fits the training set while test "
-            "accuracy falls to chance.";
-        std::vector<Variant> v;
-        for (double p : {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}) {
-            char n[32];
-            std::snprintf(n, sizeof n, "noise-%.1f", p);
-            v.push_back({n, "mlp-mnist", "", [p](TrainConfig& c, DataOptions& d) {
-                             d.labelNoise = p;
-                             if (d.trainSubset == 0) d.trainSubset = 0.1;
-                             c.epochs = std::max(c.epochs, 1);
-                         }});
-        }
-        return v;
-    }
-    if (name == "vanishing-gradients") {
-        explain =
-            "The deep sigmoid MLP against the same depth with ReLU: the ratio of the first "
-            "layer's gradient norm to the last layer's.";
-        return {{"sigmoid", "sigmoid-mlp", "", {}},
-                {"relu", "sigmoid-mlp", reluTwin(presetJson("sigmoid-mlp")), {}}};
-    }
-    if (name == "batchnorm") {
-        explain =
-            "smallnet-bn with and without batch normalization, same start and learning "
-            "rate.";
-        return {{"with-bn", "smallnet-bn", "", {}},
-                {"without-bn", "smallnet-bn", withoutBatchNorm(presetJson("smallnet-bn")), {}}};
-    }
-    throw UsageError(strCat("unknown experiment '", name,
-                            "' (optimizers, loss-functions, random-labels, vanishing-gradients, "
-                            "batchnorm)"));
-}
-
 }  // namespace
 
 int experiment(const std::vector<std::string>& argv, std::ostream& out) {
@@ -157,12 +64,12 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
     }
     const std::string name = args.positional()[0];
     std::string explain;
-    const std::vector<Variant> variants = variantsOf(name, explain);
+    const std::vector<ExperimentVariant> variants = experimentVariants(name, explain);
     setNumThreads(args.integer("threads", 0, 0, 256));
     const std::string root = args.str("out", "runs/experiment-" + name);
     out << name << ": " << explain << "\n";
     std::vector<std::pair<std::string, Outcome>> results;
-    for (const Variant& v : variants) {
+    for (const ExperimentVariant& v : variants) {
         ModelSpec spec;
         Net net =
             v.modelJson.empty() ? loadModel(v.model, &spec) : buildNet(v.modelJson, &spec, v.name);

@@ -10,6 +10,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPointer>
@@ -26,6 +27,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data/download.h"
+#include "core/data/file_io.h"
+#include "core/data/synthetic.h"
+#include "core/experiments.h"
 #include "core/model_file.h"
 #include "ui/cost_view.h"
 #include "ui/image_views.h"
@@ -121,6 +125,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                         .arg(info.dataSource));
         emit modelLoaded();
     });
+    connect(m_runs, &RunsPanel::sameStartRequested, this, &MainWindow::sameStartAs);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
             [this] { m_training->setOverlays(m_runs->checkedRuns()); });
     connect(m_worker, &TrainingWorker::batches, this, [this](const BatchPoints& p) {
@@ -188,6 +193,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_continue = false;
         m_lastImagesPerSecond = m_lastBatch.imagesPerSecond;
         m_runs->refresh();
+        if (!m_experiment.isEmpty()) {
+            m_experimentRuns << currentRunDir();
+            if (how == "completed") {
+                QTimer::singleShot(0, this, [this] { startNextQueued(); });
+            } else {
+                m_queue.clear();
+                m_experiment.clear();
+            }
+        }
         m_status->setText(
             QString("run %1 (%2 images/s)").arg(how).arg(m_lastImagesPerSecond, 0, 'f', 0));
         showMessage(QString("run %1").arg(how));
@@ -195,6 +209,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(m_worker, &TrainingWorker::failed, this, [this](const QString& msg) {
         const bool wasRunning = m_running;
+        m_queue.clear();  // an experiment stops at its first failure
+        m_experiment.clear();
         m_running = false;
         m_paused = false;
         m_setup->setRunning(false, false);
@@ -260,6 +276,10 @@ void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
 }
 
 void MainWindow::startTraining() {
+    startRun(currentSettings(), QString());
+}
+
+void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
     if (m_running) return;
     if (!m_lastError.isEmpty()) m_banner->hide();
     m_lastError.clear();
@@ -269,7 +289,6 @@ void MainWindow::startTraining() {
     m_runClock.start();
     // Every run is saved as it goes: its settings now, its metrics line by line.
     {
-        const RunSettings rs = currentSettings();
         nlohmann::ordered_json c;
         c["model"] = rs.model.toStdString();
         c["dataset"] = rs.preloaded ? std::string("(in memory)") : rs.data.dataset;
@@ -285,8 +304,8 @@ void MainWindow::startTraining() {
         c["label_noise"] = rs.data.labelNoise;
         c["train_subset"] = rs.data.trainSubset;
         const QString name =
-            QString("%1-%2").arg(QFileInfo(rs.model).completeBaseName(),
-                                 QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
+            (runName.isEmpty() ? QFileInfo(rs.model).completeBaseName() : runName) + "-" +
+            QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
         try {
             m_runLog = std::make_unique<RunLog>(
                 RunLog::create(m_runs->root().toStdString(), name.toStdString(), c.dump(2) + "\n"));
@@ -297,9 +316,101 @@ void MainWindow::startTraining() {
     }
     m_running = true;  // until started/failed arrives, so a second click does nothing
     m_setup->setRunning(true, false);
-    const RunSettings s = currentSettings();
+    const RunSettings s = rs;
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, s] { w->train(s); }, Qt::QueuedConnection);
+}
+
+void MainWindow::sameStartAs(const QString& runDir) {
+    try {
+        const RunData run = loadRun(runDir.toStdString());
+        const auto c = nlohmann::json::parse(run.configJson);
+        const QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
+        if (model != m_setup->model()) m_setup->setModel(model);
+        m_setup->setSeed(static_cast<int>(c.value("seed", 1)));
+        const std::string ds = c.value("dataset", std::string());
+        if (!ds.empty() && ds != "(in memory)") m_setup->setDataset(QString::fromStdString(ds));
+        showNotice(
+            QString("Set up from run <b>%1</b>: model %2, seed %3 — the next run starts from "
+                    "the same weights and data order; change one thing and compare.")
+                .arg(QString::fromStdString(run.name).toHtmlEscaped(), model.toHtmlEscaped())
+                .arg(static_cast<int>(c.value("seed", 1))));
+    } catch (const std::exception& e) {
+        showError(QString("same start: %1").arg(e.what()));
+    }
+}
+
+void MainWindow::runExperiment(const QString& name) {
+    if (m_running) return showError("stop the current run before starting an experiment");
+    std::string explain;
+    std::vector<ExperimentVariant> variants;
+    try {
+        variants = experimentVariants(name.toStdString(), explain);
+    } catch (const std::exception& e) {
+        return showError(e.what());
+    }
+    const RunSettings panel = currentSettings();
+    const QString dir =
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/experiments";
+    QDir().mkpath(dir);
+    m_queue.clear();
+    m_experimentRuns.clear();
+    for (const ExperimentVariant& v : variants) {
+        // The variant's model with its own defaults; data folder, data set choice (when it is
+        // not a file-based one the model cannot read), epochs, subset and seed from the panel.
+        ModelSpec spec;
+        RunSettings r = panel;
+        if (v.modelJson.empty()) {
+            loadModel(v.model, &spec);
+            r.model = QString::fromStdString(v.model);
+        } else {
+            const QString file =
+                QString("%1/%2-%3.json").arg(dir, name, QString::fromStdString(v.name));
+            writeFileAtomic(file.toStdString(), v.modelJson);
+            buildNet(v.modelJson, &spec, file.toStdString());
+            r.model = file;
+        }
+        const ModelDefaults& d = spec.defaults;
+        r.config.optimizer = d.optimizer;
+        r.config.loss = d.loss;
+        r.config.opt.lr = d.lr;
+        r.config.opt.momentum = d.momentum;
+        r.config.opt.weightDecay = d.weightDecay;
+        r.config.batch = d.batch;
+        r.config.batchOptions = BatchOptions{};
+        r.config.batchOptions.rawPixels = d.rawPixels;
+        if (!isSyntheticDataset(r.data.dataset) && r.data.dataset != "images")
+            r.data.dataset = d.dataset;
+        r.data.classes = d.classes;
+        if (v.adjust) v.adjust(r.config, r.data);
+        r.config.batchOptions.signedLabels = makeLoss(r.config.loss)->signedLabels();
+        r.freshWeights = true;
+        m_queue.push_back({r, QString("%1-%2").arg(name, QString::fromStdString(v.name))});
+    }
+    m_experiment = name;
+    showNotice(QString("<b>Experiment %1</b>: %2 %3 runs from the same start (seed %4), each saved "
+                       "and overlaid when done.")
+                   .arg(name, QString::fromStdString(explain).toHtmlEscaped())
+                   .arg(m_queue.size())
+                   .arg(panel.config.seed));
+    startNextQueued();
+}
+
+void MainWindow::startNextQueued() {
+    if (m_queue.empty()) {
+        if (m_experiment.isEmpty()) return;
+        // Overlay every run of the experiment.
+        QListWidget* list = m_runs->list();
+        for (int i = 0; i < list->count(); ++i)
+            if (m_experimentRuns.contains(list->item(i)->data(Qt::UserRole).toString()))
+                list->item(i)->setCheckState(Qt::Checked);
+        emit experimentFinished(m_experiment);
+        m_experiment.clear();
+        return;
+    }
+    const auto [settings, runName] = m_queue.front();
+    m_queue.erase(m_queue.begin());
+    startRun(settings, runName);
 }
 
 void MainWindow::pauseOrResume() {
@@ -548,6 +659,17 @@ void MainWindow::buildMenus() {
     run->addAction("&Pause / resume", QKeySequence("Ctrl+P"), this, &MainWindow::pauseOrResume);
     run->addAction("&Step one batch", QKeySequence("Ctrl+J"), this, &MainWindow::stepOnce);
     run->addAction("Sto&p", QKeySequence("Ctrl+K"), this, &MainWindow::stopTraining);
+
+    QMenu* experiments = menuBar()->addMenu("&Experiments");
+    for (const std::string& e : experimentNames()) {
+        const QString name = QString::fromStdString(e);
+        std::string explain;
+        experimentVariants(e, explain);
+        QAction* a = experiments->addAction(name, this, [this, name] { runExperiment(name); });
+        a->setToolTip(QString::fromStdString(explain));
+        a->setStatusTip(QString::fromStdString(explain));
+    }
+    experiments->setToolTipsVisible(true);
 
     QMenu* view = menuBar()->addMenu("&View");
     for (int i = 0; i < m_tabs->count(); ++i) {

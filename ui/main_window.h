@@ -41,6 +41,12 @@ public:
     void pauseOrResume();
     void stepOnce();
     void stopTraining();
+    /// Runs the variants of a course experiment one after the other from the same start, each
+    /// saved as a run; when all are done they are overlaid and experimentFinished is emitted.
+    void runExperiment(const QString& name);
+    /// Sets the panel to the model, seed, data set and label noise of a saved run, so the next
+    /// run starts from the same initial weights and data order.
+    void sameStartAs(const QString& runDir);
     /// Stops the worker and joins its thread (closing does this too). Returns within ~1 batch.
     void shutdown();
     /// When false, changing model or data while training stops it without asking (tests).
@@ -74,12 +80,15 @@ signals:
     /// Every problem shown in the banner (worker failures included).
     void problem(const QString& message);
     void downloadFinished(bool ok);
+    void experimentFinished(const QString& name);
 
 protected:
     void closeEvent(QCloseEvent* e) override;
 
 private:
     void buildMenus();
+    void startRun(const RunSettings& settings, const QString& runName);
+    void startNextQueued();
     void showError(const QString& message);
     void showMessage(const QString& message);
     void addRecent(const QString& path);
@@ -109,6 +118,9 @@ private:
     QElapsedTimer m_runClock;
     QThread* m_download = nullptr;
     std::shared_ptr<std::atomic<bool>> m_cancelDownload;
+    std::vector<std::pair<RunSettings, QString>> m_queue;  // experiment runs still to train
+    QString m_experiment;
+    QStringList m_experimentRuns;
     double m_lastImagesPerSecond = 0;
     BatchReport m_lastBatch;
     bool m_progressDirty = false;

@@ -18,14 +18,25 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     auto* refresh = new QPushButton("Refresh");
     auto* rename = new QPushButton("Rename…");
     auto* remove = new QPushButton("Delete…");
+    auto* same = new QPushButton("Same start");
+    same->setToolTip(
+        "Set up the next run to start from this run's initial weights and data order "
+        "(its model and seed), so only what you change differs");
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(refresh);
     buttons->addWidget(rename);
     buttons->addWidget(remove);
+    auto* second = new QHBoxLayout;
+    second->addWidget(same);
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
     lay->addWidget(m_list, 1);
     lay->addLayout(buttons);
+    lay->addLayout(second);
+    connect(same, &QPushButton::clicked, this, [this] {
+        if (QListWidgetItem* item = m_list->currentItem())
+            emit sameStartRequested(item->data(Qt::UserRole).toString());
+    });
     connect(refresh, &QPushButton::clicked, this, &RunsPanel::refresh);
     connect(m_list, &QListWidget::itemChanged, this, [this] { emit overlaysChanged(); });
     connect(remove, &QPushButton::clicked, this, &RunsPanel::deleteSelected);

@@ -29,6 +29,8 @@ public:
 
 signals:
     void overlaysChanged();
+    /// "Same start" on a run: train the next run from its initial weights and data order.
+    void sameStartRequested(const QString& runDir);
 
 private:
     QString m_root;

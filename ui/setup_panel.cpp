@@ -180,6 +180,14 @@ void SetupPanel::setEpochs(int epochs) {
     m_epochs->setValue(epochs);
 }
 
+void SetupPanel::setSeed(int seed) {
+    m_seed->setValue(seed);
+}
+
+void SetupPanel::setTrainingSubset(int count) {
+    m_subset->setValue(count);
+}
+
 void SetupPanel::setBatch(int batch) {
     m_batch->setValue(batch);
 }

@@ -33,6 +33,8 @@ public:
     QString dataset() const;
     void setEpochs(int epochs);
     void setBatch(int batch);
+    void setTrainingSubset(int count);  // 0: all
+    void setSeed(int seed);
 
     void setRunning(bool running, bool paused);
     void setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,

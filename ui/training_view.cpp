@@ -63,6 +63,7 @@ TrainingView::TrainingView(QWidget* parent) : QWidget(parent) {
 void TrainingView::reset() {
     for (Plot* p : plots())
         p->clearGraphs();
+    m_overlayGraphs.clear();  // clearGraphs deleted them
     addGraph(m_loss, "training loss (per batch)", QColor(31, 119, 180, 70));
     addGraph(m_loss, "training loss (smoothed)", QColor(31, 119, 180));
     QCPGraph* test = addGraph(m_loss, "test loss", QColor(214, 39, 40));

@@ -261,6 +261,49 @@ private slots:
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
     }
 
+    void experimentPresetRunsFromTheSameStartAndOverlays() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setModel("lenet5");
+        w.setup()->setDataset("synthetic-digits");
+        w.setup()->setEpochs(1);
+        w.setup()->setTrainingSubset(200);
+        QSignalSpy done(&w, &MainWindow::experimentFinished);
+        w.runExperiment("optimizers");
+        QVERIFY(done.wait(60000));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        // Five runs saved and overlaid: a loss and an accuracy curve each.
+        QCOMPARE(w.trainingView()->overlayGraphs(), 10);
+        std::vector<RunData> runs = w.runsPanel()->checkedRuns();
+        QCOMPARE(static_cast<int>(runs.size()), 5);
+        // The same start: every run's first batch (before any update) has the same loss.
+        for (const RunData& r : runs) {
+            QVERIFY(!r.batches.empty());
+            QCOMPARE(r.batches.front().loss, runs.front().batches.front().loss);
+        }
+        // "Same start" from a saved run: another seed first, then the run's own seed back; the
+        // new run starts from the same weights on the same first batch (its learning rate
+        // differs: the panel's, not the experiment's).
+        w.setup()->setSeed(7);
+        w.sameStartAs(QString::fromStdString(runs.front().dir));
+        QCOMPARE(w.setup()->settings().config.seed, std::uint64_t{1});
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.setup()->setModel("lenet5");
+        w.setup()->setDataset("synthetic-digits");
+        w.setup()->setTrainingSubset(200);
+        w.setup()->setEpochs(1);
+        const RunData& sgd = *std::find_if(runs.begin(), runs.end(), [](const RunData& r) {
+            return r.name.find("optimizers-sgd") == 0;
+        });
+        QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+        QVERIFY(finished.wait(30000));
+        const RunData again = loadRun(w.currentRunDir().toStdString());
+        QCOMPARE(again.batches.size(), sgd.batches.size());
+        QCOMPARE(again.batches.front().loss, sgd.batches.front().loss);
+    }
+
     void opensAnImageFileAsTheInput() {
         MainWindow w;
         w.show();
