@@ -32,6 +32,7 @@
 #include "core/experiments.h"
 #include "core/model_file.h"
 #include "ui/cost_view.h"
+#include "ui/experiment_view.h"
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
 #include "ui/layers_view.h"
@@ -95,6 +96,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_cost, "Cost");
     m_insight = new InsightView;
     m_tabs->addTab(m_insight, "Insight");
+    m_experimentView = new ExperimentView;
+    m_tabs->addTab(m_experimentView, "Experiment");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -174,6 +177,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                  .arg(100 * e.testAccuracy, 0, 'f', 2)
                                  .arg(e.imagesPerSecond, 0, 'f', 0);
         showMessage(line);
+        m_lastEpoch = e;
         if (m_runLog) m_runLog->appendEpoch(e);
         emit epochReported(line);
     });
@@ -196,6 +200,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         if (!m_experiment.isEmpty()) {
             m_experimentRuns << currentRunDir();
             if (how == "completed") {
+                m_experimentView->addResult(m_currentVariant, m_lastEpoch,
+                                            m_runClock.elapsed() / 1000.0);
                 QTimer::singleShot(0, this, [this] { startNextQueued(); });
             } else {
                 m_queue.clear();
@@ -388,6 +394,7 @@ void MainWindow::runExperiment(const QString& name) {
         m_queue.push_back({r, QString("%1-%2").arg(name, QString::fromStdString(v.name))});
     }
     m_experiment = name;
+    m_experimentView->start(name, QString::fromStdString(explain));
     showNotice(QString("<b>Experiment %1</b>: %2 %3 runs from the same start (seed %4), each saved "
                        "and overlaid when done.")
                    .arg(name, QString::fromStdString(explain).toHtmlEscaped())
@@ -410,6 +417,7 @@ void MainWindow::startNextQueued() {
     }
     const auto [settings, runName] = m_queue.front();
     m_queue.erase(m_queue.begin());
+    m_currentVariant = runName.mid(m_experiment.size() + 1);  // "optimizers-adam" → "adam"
     startRun(settings, runName);
 }
 

@@ -21,6 +21,7 @@ namespace ll::ui {
 
 class CostView;
 class InsightView;
+class ExperimentView;
 class RunsPanel;
 class LayersView;
 class SetupPanel;
@@ -64,6 +65,7 @@ public:
     CostView* costView() const { return m_cost; }
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
+    ExperimentView* experimentView() const { return m_experimentView; }
     /// Folder of the run being (or last) trained; every run is saved as it goes.
     QString currentRunDir() const;
     QTabWidget* tabs() const { return m_tabs; }
@@ -104,6 +106,9 @@ private:
     CostView* m_cost;
     RunsPanel* m_runs;
     InsightView* m_insight;
+    ExperimentView* m_experimentView;
+    QString m_currentVariant;
+    EpochReport m_lastEpoch;
     std::unique_ptr<RunLog> m_runLog;
     QTabWidget* m_tabs;
     QLabel* m_banner;

@@ -6,6 +6,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextStream>
@@ -15,6 +16,7 @@
 #include "support/blobs.h"
 #include "support/http_server.h"
 #include "ui/cost_view.h"
+#include "ui/experiment_view.h"
 #include "ui/image_decoder.h"
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
@@ -274,6 +276,10 @@ private slots:
         w.runExperiment("optimizers");
         QVERIFY(done.wait(60000));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        // The summary: a row per variant, in order.
+        QCOMPARE(w.experimentView()->table()->rowCount(), 5);
+        QCOMPARE(w.experimentView()->table()->item(4, 0)->text(), QString("adam"));
+        QCOMPARE(w.experimentView()->table()->item(1, 0)->text(), QString("momentum"));
         // Five runs saved and overlaid: a loss and an accuracy curve each.
         QCOMPARE(w.trainingView()->overlayGraphs(), 10);
         std::vector<RunData> runs = w.runsPanel()->checkedRuns();
