@@ -7,8 +7,6 @@
 #include <functional>
 #include <ostream>
 
-#include <nlohmann/json.hpp>
-
 #include "app/args.h"
 #include "app/cli.h"
 #include "app/data_options.h"
@@ -74,35 +72,18 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
         Net net =
             v.modelJson.empty() ? loadModel(v.model, &spec) : buildNet(v.modelJson, &spec, v.name);
         const ModelDefaults& d = spec.defaults;
-        TrainConfig c;
-        c.optimizer = d.optimizer;
-        c.loss = d.loss;
-        c.opt.lr = d.lr;
-        c.opt.momentum = d.momentum;
-        c.batch = d.batch;
+        TrainConfig c = trainConfigFromDefaults(d);
         c.epochs = args.integer("epochs", d.epochs, 1, 100000);
         c.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
-        c.batchOptions.rawPixels = d.rawPixels;
         DataOptions dopt = dataOptionsFrom(args, d, c.seed);
         if (v.adjust) v.adjust(c, dopt);
         c.batchOptions.signedLabels = makeLoss(c.loss)->signedLabels();
         const DataPair data = loadData(dopt);
         net.resetParameters(c.seed);  // the same start for every variant of a model
-        nlohmann::ordered_json cfg;
-        cfg["experiment"] = name;
-        cfg["variant"] = v.name;
-        cfg["model"] = spec.name;
-        cfg["model_json"] = spec.json;
-        cfg["dataset"] = dopt.dataset;
-        cfg["optimizer"] = c.optimizer;
-        cfg["loss"] = c.loss;
-        cfg["lr"] = c.opt.lr;
-        cfg["batch"] = c.batch;
-        cfg["epochs"] = c.epochs;
-        cfg["seed"] = c.seed;
-        cfg["label_noise"] = dopt.labelNoise;
         std::filesystem::remove_all(std::filesystem::path(root) / v.name);
-        RunLog log = RunLog::create(root, v.name, cfg.dump(2) + "\n");
+        RunLog log = RunLog::create(root, v.name,
+                                    runConfigJson(spec.name, spec.json, dopt, c,
+                                                  {{"experiment", name}, {"variant", v.name}}));
         Outcome o;
         Recorder rec;
         rec.log = &log;

@@ -9,7 +9,6 @@
 
 #include <fstream>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "app/args.h"
@@ -168,22 +167,7 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
 
     // The output folder is a saved run: its configuration, and metrics appended as they come.
     if (!std::filesystem::exists(outDir + "/config.json")) {
-        nlohmann::ordered_json c;
-        c["model"] = spec.name;
-        c["model_json"] = spec.json;
-        c["dataset"] = dopt.dataset;
-        c["data"] = dopt.dir;
-        c["optimizer"] = cfg.optimizer;
-        c["loss"] = cfg.loss;
-        c["lr"] = cfg.opt.lr;
-        c["momentum"] = cfg.opt.momentum;
-        c["weight_decay"] = cfg.opt.weightDecay;
-        c["batch"] = cfg.batch;
-        c["epochs"] = cfg.epochs;
-        c["seed"] = cfg.seed;
-        c["label_noise"] = dopt.labelNoise;
-        c["train_subset"] = dopt.trainSubset;
-        writeFileAtomic(outDir + "/config.json", c.dump(2) + "\n");
+        writeFileAtomic(outDir + "/config.json", runConfigJson(spec.name, spec.json, dopt, cfg));
     }
     RunLog runLog(outDir);
 

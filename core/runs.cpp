@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/data/file_io.h"
 #include "core/error.h"
 
@@ -77,6 +79,29 @@ std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, 
 }
 
 }  // namespace
+
+std::string runConfigJson(const std::string& model, const std::string& modelJson,
+                          const DataOptions& data, const TrainConfig& config,
+                          const std::vector<std::pair<std::string, std::string>>& extra) {
+    nlohmann::ordered_json c;
+    for (const auto& [key, value] : extra)
+        c[key] = value;
+    c["model"] = model;
+    if (!modelJson.empty()) c["model_json"] = modelJson;
+    c["dataset"] = data.dataset;
+    c["data"] = data.dir;
+    c["optimizer"] = config.optimizer;
+    c["loss"] = config.loss;
+    c["lr"] = config.opt.lr;
+    c["momentum"] = config.opt.momentum;
+    c["weight_decay"] = config.opt.weightDecay;
+    c["batch"] = config.batch;
+    c["epochs"] = config.epochs;
+    c["seed"] = config.seed;
+    c["label_noise"] = data.labelNoise;
+    c["train_subset"] = data.trainSubset;
+    return c.dump(2) + "\n";
+}
 
 RunLog RunLog::create(const std::string& root, const std::string& name,
                       const std::string& configJson) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/load.h"
 #include "core/trainer.h"
 
 namespace ll {
@@ -38,6 +39,13 @@ struct RunData {
     std::vector<EpochReport> epochs;
     std::vector<std::string> warnings;  // e.g. "batches.csv: last line cut short (crash?), ignored"
 };
+
+/// The config.json of a run: `extra` (e.g. experiment and variant) first, then model, model
+/// JSON (when given), data and hyper-parameters. Used by `layerlens train`, `layerlens
+/// experiment` and the window, so every run folder records the same keys.
+std::string runConfigJson(const std::string& model, const std::string& modelJson,
+                          const DataOptions& data, const TrainConfig& config,
+                          const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 /// Reads a run folder. Throws DataError when it is not one (no config.json).
 RunData loadRun(const std::string& dir);

@@ -109,6 +109,20 @@ bool gradsFinite(Net& net) {
 }
 }  // namespace
 
+TrainConfig trainConfigFromDefaults(const ModelDefaults& d) {
+    TrainConfig c;
+    c.optimizer = d.optimizer;
+    c.loss = d.loss;
+    c.opt.lr = d.lr;
+    c.opt.momentum = d.momentum;
+    c.opt.weightDecay = d.weightDecay;
+    c.batch = d.batch;
+    c.epochs = d.epochs;
+    c.batchOptions.rawPixels = d.rawPixels;
+    c.batchOptions.signedLabels = makeLoss(d.loss)->signedLabels();
+    return c;
+}
+
 std::vector<LayerNorms> layerNorms(Net& net) {
     std::vector<LayerNorms> out;
     for (int i = 0; i < net.size(); ++i) {

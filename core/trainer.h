@@ -16,6 +16,7 @@
 
 #include "core/data/dataset.h"
 #include "core/loss.h"
+#include "core/model_file.h"
 #include "core/net.h"
 #include "core/optimizer.h"
 
@@ -148,6 +149,10 @@ private:
     Tensor m_x, m_y, m_dz;               // batch buffers, reused
     std::vector<Tensor> m_bufferBackup;  // batch-norm statistics before the current step
 };
+
+/// A model's training defaults as a TrainConfig: optimizer, loss, learning rate, momentum,
+/// weight decay, batch, epochs, raw pixels, and ±1 labels when the loss wants them.
+TrainConfig trainConfigFromDefaults(const ModelDefaults& defaults);
 
 /// Per-layer weight and gradient norms of the layers that have parameters.
 std::vector<LayerNorms> layerNorms(Net& net);

@@ -295,26 +295,15 @@ void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
     m_runClock.start();
     // Every run is saved as it goes: its settings now, its metrics line by line.
     {
-        nlohmann::ordered_json c;
-        c["model"] = rs.model.toStdString();
-        c["dataset"] = rs.preloaded ? std::string("(in memory)") : rs.data.dataset;
-        c["data"] = rs.data.dir;
-        c["optimizer"] = rs.config.optimizer;
-        c["loss"] = rs.config.loss;
-        c["lr"] = rs.config.opt.lr;
-        c["momentum"] = rs.config.opt.momentum;
-        c["weight_decay"] = rs.config.opt.weightDecay;
-        c["batch"] = rs.config.batch;
-        c["epochs"] = rs.config.epochs;
-        c["seed"] = rs.config.seed;
-        c["label_noise"] = rs.data.labelNoise;
-        c["train_subset"] = rs.data.trainSubset;
+        DataOptions record = rs.data;
+        if (rs.preloaded) record.dataset = "(in memory)";
         const QString name =
             (runName.isEmpty() ? QFileInfo(rs.model).completeBaseName() : runName) + "-" +
             QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
         try {
             m_runLog = std::make_unique<RunLog>(
-                RunLog::create(m_runs->root().toStdString(), name.toStdString(), c.dump(2) + "\n"));
+                RunLog::create(m_runs->root().toStdString(), name.toStdString(),
+                               runConfigJson(rs.model.toStdString(), "", record, rs.config)));
         } catch (const std::exception& e) {
             m_runLog.reset();
             showError(QString("the run will not be saved: %1").arg(e.what()));
@@ -377,14 +366,9 @@ void MainWindow::runExperiment(const QString& name) {
             r.model = file;
         }
         const ModelDefaults& d = spec.defaults;
-        r.config.optimizer = d.optimizer;
-        r.config.loss = d.loss;
-        r.config.opt.lr = d.lr;
-        r.config.opt.momentum = d.momentum;
-        r.config.opt.weightDecay = d.weightDecay;
-        r.config.batch = d.batch;
-        r.config.batchOptions = BatchOptions{};
-        r.config.batchOptions.rawPixels = d.rawPixels;
+        r.config = trainConfigFromDefaults(d);
+        r.config.epochs = panel.config.epochs;
+        r.config.seed = panel.config.seed;
         if (!isSyntheticDataset(r.data.dataset) && r.data.dataset != "images")
             r.data.dataset = d.dataset;
         r.data.classes = d.classes;

@@ -21,13 +21,9 @@ EpochReport trainPreset(const std::string& preset, const Dataset& train, const D
     ModelSpec spec;
     Net net = loadModel(preset, &spec);
     net.resetParameters(1);
-    TrainConfig c;
-    c.optimizer = spec.defaults.optimizer;
-    c.opt.lr = spec.defaults.lr;
-    c.batch = spec.defaults.batch;
-    c.epochs = epochs > 0 ? epochs : spec.defaults.epochs;
+    TrainConfig c = trainConfigFromDefaults(spec.defaults);
+    if (epochs > 0) c.epochs = epochs;
     c.loss = loss;
-    c.batchOptions.rawPixels = spec.defaults.rawPixels;
     c.batchOptions.signedLabels = makeLoss(loss)->signedLabels();
     c.layerNorms = false;
     Trainer t(net, train, &test, c);
