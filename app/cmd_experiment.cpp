@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "app/data_options.h"
 #include "core/analysis/transforms.h"
+#include "core/checkpoint.h"
 #include "core/data/file_io.h"
 #include "core/experiments.h"
 #include "core/model_file.h"
@@ -25,18 +26,12 @@ namespace {
 struct Outcome {
     EpochReport last;
     double seconds = 0;
-    std::vector<double> firstLosses;  // every batch loss (same-start comparisons)
-    std::vector<LayerNorms> norms;    // of the last batch
 };
 
 struct Recorder : TrainObserver {
     RunLog* log;
     Outcome* o;
-    void onBatch(const BatchReport& r) override {
-        log->appendBatch(r);
-        o->firstLosses.push_back(r.loss);
-        o->norms = r.norms;
-    }
+    void onBatch(const BatchReport& r) override { log->appendBatch(r); }
     void onEval(const EvalReport& e) override { log->appendEval(e); }
     void onEpoch(const EpochReport& e) override {
         log->appendEpoch(e);
@@ -67,6 +62,8 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
     const std::string root = args.str("out", "runs/experiment-" + name);
     out << name << ": " << explain << "\n";
     std::vector<std::pair<std::string, Outcome>> results;
+    std::vector<std::pair<std::string, RunData>> runs;
+    std::vector<std::string> foldLines;
     for (const ExperimentVariant& v : variants) {
         ModelSpec spec;
         Net net =
@@ -92,6 +89,17 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
         Trainer t(net, data.train, data.test.size() ? &data.test : nullptr, c);
         t.run(nullptr, &rec);
         o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        saveCheckpoint(runCheckpointPath(log.dir()), net, &t.optimizer(), t.epochsDone(), t.steps(),
+                       spec.json);
+        runs.emplace_back(v.name, loadRun(log.dir()));
+        if (name == "batchnorm" && data.test.size() > 0) {
+            try {  // the variant without batch norm has nothing to fold
+                for (const std::string& l :
+                     describe(checkBatchNormFold(net, data.test, c.batchOptions)))
+                    foldLines.push_back(strCat(v.name, ": ", l));
+            } catch (const UsageError&) {
+            }
+        }
         char line[160];
         std::snprintf(line, sizeof line,
                       "  %-16s train loss %.4f  acc %6.2f%%  test acc %6.2f%%  %6.1f s\n",
@@ -105,33 +113,25 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
     const bool norms = name == "vanishing-gradients";
     if (norms) out << " ‖g‖ first / last layer |";
     out << "\n|---|---:|---:|---:|---:|---:|" << (norms ? "---:|" : "") << "\n";
-    for (const auto& [vname, o] : results) {
+    for (std::size_t k = 0; k < results.size(); ++k) {
+        const auto& [vname, o] = results[k];
         char row[200];
         std::snprintf(row, sizeof row, "| %s | %.4f | %.2f%% | %.2f%% | %.2f%% | %.1f |",
                       vname.c_str(), o.last.trainLoss, 100 * o.last.trainAccuracy,
                       100 * o.last.testAccuracy, 100 * (1 - o.last.testAccuracy), o.seconds);
         out << row;
-        if (norms && o.norms.size() >= 2) {
+        const std::vector<LayerNorms> m = meanLayerNorms(runs[k].second);
+        if (norms && m.size() >= 2) {
             char r2[40];
-            std::snprintf(r2, sizeof r2, " %.3g |",
-                          o.norms.front().gradNorm / o.norms.back().gradNorm);
+            std::snprintf(r2, sizeof r2, " %.3g |", m.front().gradNorm / m.back().gradNorm);
             out << r2;
         }
         out << "\n";
     }
-    if (name == "optimizers") {
-        const auto& a = results[1].second.firstLosses;
-        const auto& b = results[2].second.firstLosses;
-        double diff = 0;
-        for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-            diff = std::max(diff, std::fabs(a[i] - b[i]));
-        char l[120];
-        std::snprintf(
-            l, sizeof l,
-            "momentum form I vs form II: largest batch-loss difference %.2g over %zu batches\n",
-            diff, std::min(a.size(), b.size()));
-        out << l;
-    }
+    for (const std::string& l : experimentFindings(name, runs))
+        out << l << "\n";
+    for (const std::string& l : foldLines)
+        out << l << "\n";
     out << "runs saved in " << root << "\n";
     return 0;
 }

@@ -163,7 +163,7 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
     }
     const std::string outDir = args.str("out", "runs/" + net.name() + "-" + timestamp());
     std::filesystem::create_directories(outDir);
-    const std::string ckpt = args.str("checkpoint", outDir + "/checkpoint.llck");
+    const std::string ckpt = args.str("checkpoint", runCheckpointPath(outDir));
 
     // The output folder is a saved run: its configuration, and metrics appended as they come.
     if (!std::filesystem::exists(outDir + "/config.json")) {

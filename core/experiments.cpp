@@ -1,7 +1,9 @@
 #include "core/experiments.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -99,6 +101,87 @@ std::vector<ExperimentVariant> experimentVariants(const std::string& name, std::
     throw UsageError(strCat("unknown experiment '", name,
                             "' (optimizers, loss-functions, random-labels, vanishing-gradients, "
                             "batchnorm)"));
+}
+
+std::vector<LayerNorms> meanLayerNorms(const RunData& run, int epoch) {
+    if (epoch == 0)
+        for (const BatchReport& b : run.batches)
+            if (!b.norms.empty()) epoch = std::max(epoch, b.epoch);
+    std::vector<LayerNorms> mean;
+    std::vector<int> count;
+    for (const BatchReport& b : run.batches) {
+        if (b.epoch != epoch || b.norms.empty()) continue;
+        if (mean.empty()) {
+            for (const LayerNorms& n : b.norms)
+                mean.push_back({n.layer, 0, 0});
+            count.assign(mean.size(), 0);
+        }
+        for (std::size_t i = 0; i < std::min(mean.size(), b.norms.size()); ++i) {
+            mean[i].weightNorm += b.norms[i].weightNorm;
+            mean[i].gradNorm += b.norms[i].gradNorm;
+            ++count[i];
+        }
+    }
+    for (std::size_t i = 0; i < mean.size(); ++i) {
+        mean[i].weightNorm /= std::max(count[i], 1);
+        mean[i].gradNorm /= std::max(count[i], 1);
+    }
+    return mean;
+}
+
+double maxBatchLossDifference(const RunData& a, const RunData& b, std::size_t* compared) {
+    std::map<std::int64_t, double> byStep;
+    for (const BatchReport& r : a.batches)
+        byStep[r.step] = r.loss;
+    double diff = 0;
+    std::size_t n = 0;
+    for (const BatchReport& r : b.batches) {
+        const auto it = byStep.find(r.step);
+        if (it == byStep.end()) continue;
+        diff = std::max(diff, std::fabs(it->second - r.loss));
+        ++n;
+    }
+    if (compared) *compared = n;
+    return diff;
+}
+
+std::vector<std::string> experimentFindings(
+    const std::string& name, const std::vector<std::pair<std::string, RunData>>& runs) {
+    auto find = [&](const std::string& variant) -> const RunData* {
+        for (const auto& [v, r] : runs)
+            if (v == variant) return &r;
+        return nullptr;
+    };
+    std::vector<std::string> out;
+    char line[256];
+    if (name == "optimizers") {
+        const RunData* a = find("momentum");
+        const RunData* b = find("momentum-form1");
+        if (a && b) {
+            std::size_t n = 0;
+            const double d = maxBatchLossDifference(*a, *b, &n);
+            std::snprintf(
+                line, sizeof line,
+                "momentum form I (θ⁺ = θ − αg + β(θ − θ⁻)) against form II (v⁺ = g + "
+                "βv, θ⁺ = θ − αv⁺): largest batch-loss difference %.2g over %zu batches — the "
+                "same trajectory up to rounding.",
+                d, n);
+            out.emplace_back(line);
+        }
+    }
+    if (name == "vanishing-gradients" || name == "batchnorm") {
+        for (const auto& [v, r] : runs) {
+            const std::vector<LayerNorms> m = meanLayerNorms(r);
+            if (m.size() < 2 || m.back().gradNorm <= 0) continue;
+            std::snprintf(line, sizeof line,
+                          "%s: gradient norm of the first layer (%s) / the last (%s), mean over "
+                          "the last epoch: %.3g.",
+                          v.c_str(), m.front().layer.c_str(), m.back().layer.c_str(),
+                          m.front().gradNorm / m.back().gradNorm);
+            out.emplace_back(line);
+        }
+    }
+    return out;
 }
 
 std::vector<std::string> experimentNames() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/data/load.h"
+#include "core/runs.h"
 #include "core/trainer.h"
 
 namespace ll {
@@ -24,5 +25,19 @@ std::vector<std::string> experimentNames();
 /// The variants of experiment `name` and, in `explain`, what it shows. Throws UsageError for an
 /// unknown name.
 std::vector<ExperimentVariant> experimentVariants(const std::string& name, std::string& explain);
+
+/// Per layer, the mean weight and gradient norm over the batches of `epoch` (0: the last epoch
+/// with norms) of a saved run; empty when the run has no norms.
+std::vector<LayerNorms> meanLayerNorms(const RunData& run, int epoch = 0);
+
+/// The largest |difference| between the batch losses of two runs at the same step, over the
+/// steps both logged (their count in `compared`).
+double maxBatchLossDifference(const RunData& a, const RunData& b, std::size_t* compared = nullptr);
+
+/// What experiment `name` shows beyond its table, computed from its saved runs (variant name,
+/// run), as sentences: momentum form I against form II for the optimizers, the first-to-last
+/// layer gradient-norm ratio for vanishing gradients. Variants that are missing are skipped.
+std::vector<std::string> experimentFindings(
+    const std::string& name, const std::vector<std::pair<std::string, RunData>>& runs);
 
 }  // namespace ll

@@ -19,19 +19,30 @@ namespace {
 const char* kBatchHeader = "step,epoch,batch,loss,accuracy,lr,images_per_s";
 const char* kEvalHeader = "step,epoch,loss,accuracy,samples";
 const char* kEpochHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s";
+const char* kNormsHeader = "step,layer,weight_norm,grad_norm";
+
+// A layer name as one CSV cell: names come from model files and may hold anything.
+std::string csvCell(std::string s) {
+    for (char& c : s)
+        if (c == ',' || c == '\n' || c == '\r') c = '_';
+    return s;
+}
 
 std::ofstream openAppend(const fs::path& p, const char* header) {
     const bool fresh = !fs::exists(p);
     std::ofstream f(p, std::ios::app);
     if (!f) throw DataError(strCat("cannot write '", p.string(), "'"));
     if (fresh) f << header << "\n" << std::flush;
+    f.precision(9);  // floats round-trip: same-start runs compare equal to the last bit
     return f;
 }
 
-// Reads a CSV with the given header; every complete line is split into numbers. A last line
+// Reads a CSV with the given header; every complete line is split into numbers, except column
+// `textColumn` (when >= 0), which goes to `texts` (one per row; NaN in the row). A last line
 // without its newline (a crash mid-write) is dropped with a warning.
 std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, std::size_t columns,
-                                         std::vector<std::string>& warnings) {
+                                         std::vector<std::string>& warnings, int textColumn = -1,
+                                         std::vector<std::string>* texts = nullptr) {
     std::vector<std::vector<double>> rows;
     std::ifstream in(p, std::ios::binary);
     if (!in) return rows;
@@ -60,12 +71,18 @@ std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, 
         std::stringstream ss(line);
         std::string cell;
         bool ok = true;
+        std::string label;
         while (std::getline(ss, cell, ',')) {
+            if (static_cast<int>(v.size()) == textColumn) {
+                label = cell;
+                v.push_back(std::nan(""));
+                continue;
+            }
             try {
                 v.push_back(std::stod(cell));
             } catch (const std::exception&) {
                 v.push_back(std::nan(""));  // "nan" from a run without test set parses above
-                ok = cell == "nan" || cell == "-nan";
+                ok = ok && (cell == "nan" || cell == "-nan");
             }
         }
         if (!ok || v.size() != columns) {
@@ -74,6 +91,7 @@ std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, 
             continue;
         }
         rows.push_back(v);
+        if (texts) texts->push_back(label);
     }
     return rows;
 }
@@ -120,12 +138,18 @@ RunLog::RunLog(const std::string& dir) : m_dir(dir) {
     m_batches = openAppend(fs::path(dir) / "batches.csv", kBatchHeader);
     m_evals = openAppend(fs::path(dir) / "evals.csv", kEvalHeader);
     m_epochs = openAppend(fs::path(dir) / "epochs.csv", kEpochHeader);
+    m_norms = openAppend(fs::path(dir) / "norms.csv", kNormsHeader);
 }
 
 void RunLog::appendBatch(const BatchReport& r) {
     m_batches << r.step << ',' << r.epoch << ',' << r.batch << ',' << r.loss << ',' << r.accuracy
               << ',' << r.lr << ',' << r.imagesPerSecond << '\n'
               << std::flush;
+    if (r.norms.empty()) return;
+    for (const LayerNorms& n : r.norms)
+        m_norms << r.step << ',' << csvCell(n.layer) << ',' << n.weightNorm << ',' << n.gradNorm
+                << '\n';
+    m_norms << std::flush;
 }
 
 void RunLog::appendEval(const EvalReport& e) {
@@ -138,6 +162,10 @@ void RunLog::appendEpoch(const EpochReport& e) {
     m_epochs << e.epoch << ',' << e.trainLoss << ',' << e.trainAccuracy << ',' << e.testLoss << ','
              << e.testAccuracy << ',' << e.seconds << ',' << e.imagesPerSecond << '\n'
              << std::flush;
+}
+
+std::string runCheckpointPath(const std::string& dir) {
+    return (fs::path(dir) / "checkpoint.llck").string();
 }
 
 RunData loadRun(const std::string& dir) {
@@ -179,6 +207,18 @@ RunData loadRun(const std::string& dir) {
         e.seconds = v[5];
         e.imagesPerSecond = v[6];
         r.epochs.push_back(e);
+    }
+    // Norms belong to the batch logged with the same step (rows of one step are consecutive).
+    std::vector<std::string> layers;
+    const auto norms = readCsv(d / "norms.csv", kNormsHeader, 4, r.warnings, 1, &layers);
+    std::size_t b = 0;
+    for (std::size_t k = 0; k < norms.size(); ++k) {
+        const auto step = static_cast<std::int64_t>(norms[k][0]);
+        while (b < r.batches.size() && r.batches[b].step < step)
+            ++b;
+        if (b == r.batches.size()) break;
+        if (r.batches[b].step != step) continue;  // its batch line was lost
+        r.batches[b].norms.push_back({layers[k], norms[k][2], norms[k][3]});
     }
     return r;
 }

@@ -1,8 +1,10 @@
 #pragma once
 // Saved training runs. A run is a folder holding its configuration (config.json, written
-// atomically) and its metrics, appended line by line as they come (batches.csv, evals.csv,
-// epochs.csv), so a crash of the app loses at most the line being written. Reading tolerates
-// exactly that: a truncated last line is ignored with a warning; nothing before it is lost.
+// atomically), its metrics, appended line by line as they come (batches.csv, evals.csv,
+// epochs.csv, and norms.csv: the per-layer weight and gradient norms of every batch), and its
+// final weights (checkpoint.llck, written atomically when the run ends), so a crash of the app
+// loses at most the line being written. Reading tolerates exactly that: a truncated last line is
+// ignored with a warning; nothing before it is lost.
 
 #include <cstdint>
 #include <fstream>
@@ -29,12 +31,12 @@ public:
 
 private:
     std::string m_dir;
-    std::ofstream m_batches, m_evals, m_epochs;
+    std::ofstream m_batches, m_evals, m_epochs, m_norms;
 };
 
 struct RunData {
     std::string dir, name, configJson;
-    std::vector<BatchReport> batches;  // norms are not saved
+    std::vector<BatchReport> batches;  // with their per-layer norms (norms.csv)
     std::vector<EvalReport> evals;
     std::vector<EpochReport> epochs;
     std::vector<std::string> warnings;  // e.g. "batches.csv: last line cut short (crash?), ignored"
@@ -46,6 +48,9 @@ struct RunData {
 std::string runConfigJson(const std::string& model, const std::string& modelJson,
                           const DataOptions& data, const TrainConfig& config,
                           const std::vector<std::pair<std::string, std::string>>& extra = {});
+
+/// The final checkpoint of a run folder.
+std::string runCheckpointPath(const std::string& dir);
 
 /// Reads a run folder. Throws DataError when it is not one (no config.json).
 RunData loadRun(const std::string& dir);

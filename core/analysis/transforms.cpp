@@ -1,6 +1,9 @@
 #include "core/analysis/transforms.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -171,6 +174,85 @@ Net foldBatchNorm(Net& net, std::vector<std::string>* folded) {
         if (folded) folded->push_back(f.layer + "+" + f.bn);
     }
     return out;
+}
+
+FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& options,
+                             int samples, int batch) {
+    FoldCheck c;
+    Net folded = foldBatchNorm(net, &c.folded);
+    if (c.folded.empty())
+        throw UsageError(strCat("nothing to fold in '", net.name(),
+                                "': no BatchNorm directly follows a Conv2d or Linear"));
+    if (data.size() == 0) throw UsageError("batch-norm folding check: the data set is empty");
+    c.layersBefore = net.size();
+    c.layersAfter = folded.size();
+    c.paramsBefore = net.numParams();
+    c.paramsAfter = folded.numParams();
+    c.samples = std::min(std::max(samples, 1), data.size());
+    std::vector<int> order(static_cast<std::size_t>(c.samples));
+    for (int i = 0; i < c.samples; ++i)
+        order[static_cast<std::size_t>(i)] = i;
+    BatchOptions bo = options;
+    bo.augment = false;
+    bo.signedLabels = false;
+    using Clock = std::chrono::steady_clock;
+    auto predict = [](const float* row, int k) {
+        return k == 1 ? (row[0] >= 0 ? 1 : 0)
+                      : static_cast<int>(std::max_element(row, row + k) - row);
+    };
+    Tensor x, y;
+    // Untimed first pass: both nets allocate their buffers.
+    makeBatch(data, order, 0, std::min(batch, c.samples), x, y, bo);
+    net.forward(x, Mode::Eval);
+    folded.forward(x, Mode::Eval);
+    int correctBefore = 0, correctAfter = 0;
+    for (int start = 0; start < c.samples; start += batch) {
+        const int n = std::min(batch, c.samples - start);
+        makeBatch(data, order, start, n, x, y, bo);
+        const auto t0 = Clock::now();
+        const Tensor a = net.forward(x, Mode::Eval);
+        const auto t1 = Clock::now();
+        const Tensor& b = folded.forward(x, Mode::Eval);
+        const auto t2 = Clock::now();
+        c.secondsBefore += std::chrono::duration<double>(t1 - t0).count();
+        c.secondsAfter += std::chrono::duration<double>(t2 - t1).count();
+        const int k = a.dim(1);
+        for (int i = 0; i < n; ++i) {
+            const float* ra = a.data() + static_cast<std::int64_t>(i) * k;
+            const float* rb = b.data() + static_cast<std::int64_t>(i) * k;
+            for (int j = 0; j < k; ++j) {
+                c.maxAbsDifference =
+                    std::max(c.maxAbsDifference, std::fabs(static_cast<double>(ra[j]) - rb[j]));
+                c.maxAbsOutput = std::max(c.maxAbsOutput, std::fabs(static_cast<double>(ra[j])));
+            }
+            const int pa = predict(ra, k), pb = predict(rb, k);
+            c.samePredictions += pa == pb;
+            correctBefore += pa == static_cast<int>(y[i]);
+            correctAfter += pb == static_cast<int>(y[i]);
+        }
+    }
+    c.accuracyBefore = static_cast<double>(correctBefore) / c.samples;
+    c.accuracyAfter = static_cast<double>(correctAfter) / c.samples;
+    return c;
+}
+
+std::vector<std::string> describe(const FoldCheck& c) {
+    std::string pairs;
+    for (const std::string& f : c.folded)
+        pairs += (pairs.empty() ? "" : ", ") + f;
+    char l[3][256];
+    std::snprintf(l[0], sizeof l[0],
+                  "Fewer layers: %d → %d top-level layers (%s folded), %lld → %lld parameters.",
+                  c.layersBefore, c.layersAfter, pairs.c_str(),
+                  static_cast<long long>(c.paramsBefore), static_cast<long long>(c.paramsAfter));
+    std::snprintf(l[1], sizeof l[1],
+                  "Same outputs: on %d test images the largest output difference is %.2g (outputs "
+                  "up to %.3g); the same prediction for %d of %d; accuracy %.2f%% → %.2f%%.",
+                  c.samples, c.maxAbsDifference, c.maxAbsOutput, c.samePredictions, c.samples,
+                  100 * c.accuracyBefore, 100 * c.accuracyAfter);
+    std::snprintf(l[2], sizeof l[2], "Forward time over those images: %.1f ms → %.1f ms.",
+                  1000 * c.secondsBefore, 1000 * c.secondsAfter);
+    return {l[0], l[1], l[2]};
 }
 
 Net fullyConvolutional(Net& net, const Shape& inputSample) {

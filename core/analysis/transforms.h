@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/dataset.h"
 #include "core/net.h"
 
 namespace ll {
@@ -22,6 +23,25 @@ Net cloneNet(Net& net);
 
 /// `folded` receives "conv1+bn1" for every fold made.
 Net foldBatchNorm(Net& net, std::vector<std::string>* folded = nullptr);
+
+/// "Same outputs, fewer layers": the net against its folded copy on the first `samples` samples
+/// of `data` (Eval mode).
+struct FoldCheck {
+    int layersBefore = 0, layersAfter = 0;  // top-level layers
+    std::int64_t paramsBefore = 0, paramsAfter = 0;
+    std::vector<std::string> folded;  // "conv1+bn1", ...
+    int samples = 0;
+    int samePredictions = 0;      // argmax (sign for one output) agrees
+    double maxAbsDifference = 0;  // over every output value
+    double maxAbsOutput = 0;      // for scale
+    double accuracyBefore = 0, accuracyAfter = 0;
+    double secondsBefore = 0, secondsAfter = 0;  // forward passes over the samples
+};
+/// Throws UsageError when no BatchNorm directly follows a Conv2d or Linear, or `data` is empty.
+FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& options,
+                             int samples = 1000, int batch = 250);
+/// The check in sentences, for the command line and the window.
+std::vector<std::string> describe(const FoldCheck& c);
 
 /// The converted net for input samples of shape `inputSample` (C, H, W), at least the original
 /// size. Throws ModelError when the net has no Flatten followed by a Linear, or has modules.

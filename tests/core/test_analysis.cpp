@@ -3,8 +3,10 @@
 #include <cmath>
 
 #include "core/analysis/cost.h"
+#include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
 #include "core/analysis/transforms.h"
+#include "core/data/synthetic.h"
 #include "core/layers/batch_norm.h"
 #include "core/model_file.h"
 #include "support/check.h"
@@ -247,6 +249,43 @@ TEST(Transforms, BatchNormFoldingKeepsOutputs) {
         maxSq = std::max(maxSq, std::pow(static_cast<double>(a[k]) - b[k], 2.0));
     EXPECT_LT(maxSq, 1e-8) << "max squared difference";
     EXPECT_GT(a.sumSquares(), 1.0);  // the outputs are not trivially zero
+}
+
+// The check the window and `layerlens experiment batchnorm` show: same outputs, fewer layers.
+TEST(Transforms, BatchNormFoldCheckOnImages) {
+    Net net = loadModel("smallnet-bn");
+    net.resetParameters(4);
+    Rng rng(11);
+    for (const NamedBuffer& b : net.namedBuffers()) {
+        const bool var = b.name.find("var") != std::string::npos;
+        for (std::int64_t k = 0; k < b.tensor->numel(); ++k)
+            (*b.tensor)[k] = var ? 0.5f + rng.uniform() : 0.2f * (rng.uniform() - 0.5f);
+    }
+    const Dataset shapes = makeSyntheticShapes(50, 3, "test");
+    // More samples asked than there are: all 50, in 4 batches, the last one short.
+    const FoldCheck c = checkBatchNormFold(net, shapes, {}, 80, 16);
+    EXPECT_EQ(c.folded, (std::vector<std::string>{"conv1+bn1", "conv2+bn2", "fc1+bn3"}));
+    EXPECT_EQ(c.layersBefore, 11);
+    EXPECT_EQ(c.layersAfter, 8);
+    EXPECT_EQ(c.paramsBefore - c.paramsAfter, 2 * (16 + 16 + 1024));
+    EXPECT_EQ(c.samples, 50);
+    EXPECT_EQ(c.samePredictions, 50);
+    EXPECT_GT(c.maxAbsOutput, 0.01);
+    EXPECT_LT(c.maxAbsDifference, 1e-4 * std::max(1.0, c.maxAbsOutput));
+    // The accuracy is the original net's on those images; the same predictions, the same accuracy.
+    EXPECT_DOUBLE_EQ(c.accuracyBefore, confusionMatrix(net, shapes, {}).accuracy());
+    EXPECT_DOUBLE_EQ(c.accuracyAfter, c.accuracyBefore);
+    EXPECT_GT(c.secondsBefore, 0.0);
+    const std::vector<std::string> text = describe(c);
+    ASSERT_EQ(text.size(), 3u);
+    EXPECT_NE(text[0].find("11 → 8 top-level layers (conv1+bn1, conv2+bn2, fc1+bn3 folded)"),
+              std::string::npos)
+        << text[0];
+    EXPECT_NE(text[1].find("the same prediction for 50 of 50"), std::string::npos) << text[1];
+    // Nothing to fold, no data: clear errors.
+    Net lenet = loadModel("lenet5");
+    EXPECT_THROW(checkBatchNormFold(lenet, shapes, {}), UsageError);
+    EXPECT_THROW(checkBatchNormFold(net, Dataset{}, {}), UsageError);
 }
 
 TEST(Transforms, FullyConvolutionalEqualsSlidingTheNet) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/experiments.h"
 #include "core/runs.h"
 #include "support/data_files.h"
 
@@ -59,6 +60,79 @@ TEST(Runs, AppendReloadAndCrashSafety) {
     const RunData r2 = loadRun(dir);
     EXPECT_EQ(r2.batches.back().step, 7);
     EXPECT_EQ(r2.warnings.size(), 1u);  // the closed cut line is now a malformed line, skipped
+}
+
+// Per-layer norms are saved with every batch and come back with it; a cut-off norms line loses
+// only itself.
+TEST(Runs, NormsPerBatchSavedAndReloaded) {
+    const std::string root = test::freshDir("runs_norms");
+    std::string dir;
+    {
+        RunLog log = RunLog::create(root, "sigmoid", "{}");
+        dir = log.dir();
+        for (int s = 1; s <= 4; ++s) {
+            BatchReport b;
+            b.step = s;
+            b.epoch = s <= 2 ? 1 : 2;
+            b.loss = 1.0 / 3.0 + s;  // needs 9 digits to come back exactly as a float would
+            b.norms = {{"fc1", 10.0 + s, 1e-5 * s}, {"odd,name", 5.0, 0.5 * s}};
+            log.appendBatch(b);
+        }
+    }
+    std::ofstream(dir + "/norms.csv", std::ios::app) << "5,fc1,1";  // crash mid-line
+    const RunData r = loadRun(dir);
+    ASSERT_EQ(r.batches.size(), 4u);
+    for (const BatchReport& b : r.batches)
+        ASSERT_EQ(b.norms.size(), 2u) << "step " << b.step;
+    EXPECT_EQ(r.batches[2].norms[0].layer, "fc1");
+    EXPECT_EQ(r.batches[2].norms[1].layer, "odd_name");  // a comma cannot break the file
+    EXPECT_DOUBLE_EQ(r.batches[2].norms[0].weightNorm, 13.0);
+    EXPECT_NEAR(r.batches[2].norms[0].gradNorm, 3e-5, 1e-13);
+    EXPECT_NEAR(r.batches[1].loss, 1.0 / 3.0 + 2, 1e-8);
+    ASSERT_EQ(r.warnings.size(), 1u);
+    EXPECT_NE(r.warnings[0].find("norms.csv"), std::string::npos) << r.warnings[0];
+    // Means over an epoch: epoch 2 holds steps 3 and 4; 0 picks the last epoch.
+    const std::vector<LayerNorms> m = meanLayerNorms(r);
+    ASSERT_EQ(m.size(), 2u);
+    EXPECT_EQ(m[0].layer, "fc1");
+    EXPECT_DOUBLE_EQ(m[0].weightNorm, 13.5);
+    EXPECT_NEAR(m[0].gradNorm, 3.5e-5, 1e-13);
+    EXPECT_NEAR(m[1].gradNorm, 1.75, 1e-12);
+    EXPECT_NEAR(meanLayerNorms(r, 1)[1].gradNorm, 0.75, 1e-12);
+    EXPECT_TRUE(meanLayerNorms(r, 3).empty());
+}
+
+// What the experiment summaries say, from saved runs.
+TEST(Runs, ExperimentFindings) {
+    auto run = [](std::vector<double> losses, double firstGrad) {
+        RunData r;
+        for (std::size_t i = 0; i < losses.size(); ++i) {
+            BatchReport b;
+            b.step = static_cast<std::int64_t>(i) + 1;
+            b.epoch = 1;
+            b.loss = losses[i];
+            b.norms = {{"fc1", 1, firstGrad}, {"fc2", 1, 2.0}};
+            r.batches.push_back(b);
+        }
+        return r;
+    };
+    const RunData a = run({2.0, 1.5, 1.0}, 1e-4), b = run({2.0, 1.25, 1.0, 0.5}, 4.0);
+    std::size_t n = 0;
+    EXPECT_DOUBLE_EQ(maxBatchLossDifference(a, b, &n), 0.25);
+    EXPECT_EQ(n, 3u);  // steps both logged
+    const auto opt =
+        experimentFindings("optimizers", {{"sgd", a}, {"momentum", a}, {"momentum-form1", b}});
+    ASSERT_EQ(opt.size(), 1u);
+    EXPECT_NE(opt[0].find("largest batch-loss difference 0.25 over 3 batches"), std::string::npos)
+        << opt[0];
+    const auto vg = experimentFindings("vanishing-gradients", {{"sigmoid", a}, {"relu", b}});
+    ASSERT_EQ(vg.size(), 2u);
+    EXPECT_NE(vg[0].find("sigmoid: gradient norm of the first layer (fc1) / the last (fc2)"),
+              std::string::npos)
+        << vg[0];
+    EXPECT_NE(vg[0].find(": 5e-05."), std::string::npos) << vg[0];
+    EXPECT_NE(vg[1].find(": 2."), std::string::npos) << vg[1];
+    EXPECT_TRUE(experimentFindings("optimizers", {{"sgd", a}}).empty());  // variants missing
 }
 
 TEST(Runs, ListRenameDelete) {
