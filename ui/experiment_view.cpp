@@ -6,6 +6,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "core/experiments.h"
 #include "ui/plot.h"
 
 namespace ll::ui {
@@ -13,6 +14,10 @@ namespace ll::ui {
 ExperimentView::ExperimentView(QWidget* parent) : QWidget(parent) {
     m_title = new QLabel("Run an experiment from the Experiments menu; its summary appears here.");
     m_title->setWordWrap(true);
+    m_findings = new QLabel;
+    m_findings->setWordWrap(true);
+    m_findings->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_findings->hide();
     m_table = new QTableWidget(0, 5);
     m_table->setHorizontalHeaderLabels(
         {"variant", "train acc", "test acc", "test error", "seconds"});
@@ -20,17 +25,29 @@ ExperimentView::ExperimentView(QWidget* parent) : QWidget(parent) {
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_chart = new Plot("Experiment summary", "variant", "test error (%)");
+    m_norms =
+        new Plot("Gradient norm per layer (mean over the last epoch)", "layer", "‖∂L/∂θ‖ (log)");
+    m_norms->yAxis->setScaleType(QCPAxis::stLogarithmic);
+    m_norms->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    auto* charts = new QSplitter(Qt::Horizontal);
+    charts->addWidget(m_chart);
+    charts->addWidget(m_norms);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(m_table);
-    split->addWidget(m_chart);
+    split->addWidget(charts);
     split->setStretchFactor(1, 2);
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
     lay->addWidget(m_title);
+    lay->addWidget(m_findings);
     lay->addWidget(split, 1);
 }
 
 void ExperimentView::start(const QString& name, const QString& explanation) {
+    m_name = name;
+    m_runs.clear();
+    m_foldLines.clear();
+    showFindings();
     m_title->setText(
         QString("<b>%1</b>: %2").arg(name.toHtmlEscaped(), explanation.toHtmlEscaped()));
     m_table->setRowCount(0);
@@ -40,7 +57,8 @@ void ExperimentView::start(const QString& name, const QString& explanation) {
     redraw();
 }
 
-void ExperimentView::addResult(const QString& variant, const EpochReport& last, double seconds) {
+void ExperimentView::addResult(const QString& variant, const EpochReport& last, double seconds,
+                               const RunData& run) {
     const int row = m_table->rowCount();
     m_table->insertRow(row);
     auto cell = [&](int col, const QString& text) {
@@ -54,7 +72,31 @@ void ExperimentView::addResult(const QString& variant, const EpochReport& last, 
     m_names << variant;
     m_error << 100 * (1 - last.testAccuracy);
     m_seconds << seconds;
+    m_runs.emplace_back(variant.toStdString(), run);
     redraw();
+    showFindings();
+}
+
+void ExperimentView::setFoldCheck(const QString& model, const QStringList& lines,
+                                  const QString& error) {
+    m_foldLines.clear();
+    m_foldLines << QString("Batch-norm folding of %1, same outputs with fewer layers:").arg(model);
+    if (!error.isEmpty()) m_foldLines << error;
+    m_foldLines << lines;
+    showFindings();
+}
+
+void ExperimentView::showFindings() {
+    QStringList all;
+    for (const std::string& f : experimentFindings(m_name.toStdString(), m_runs))
+        all << QString::fromStdString(f);
+    all << m_foldLines;
+    m_findings->setText(all.join('\n'));
+    m_findings->setVisible(!all.isEmpty());
+}
+
+QString ExperimentView::findingsText() const {
+    return m_findings->isHidden() ? QString() : m_findings->text();
 }
 
 void ExperimentView::redraw() {
@@ -86,6 +128,31 @@ void ExperimentView::redraw() {
         tmax = std::max(tmax, t);
     m_chart->yAxis2->setRange(0, tmax * 1.2);
     m_chart->replot(QCustomPlot::rpQueuedReplot);
+
+    // One line per variant over the layers of the first variant that has norms.
+    m_norms->clearGraphs();
+    QSharedPointer<QCPAxisTickerText> layers(new QCPAxisTickerText);
+    int width = 0;
+    for (std::size_t v = 0; v < m_runs.size(); ++v) {
+        const std::vector<LayerNorms> mean = meanLayerNorms(m_runs[v].second);
+        if (mean.empty()) continue;
+        QCPGraph* g = m_norms->addGraph();
+        g->setName(QString::fromStdString(m_runs[v].first));
+        g->setPen(QPen(plotColor(static_cast<int>(v)), 1));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+        for (std::size_t k = 0; k < mean.size(); ++k) {
+            if (mean[k].gradNorm > 0) g->addData(static_cast<double>(k), mean[k].gradNorm);
+            if (static_cast<int>(k) >= width) {
+                layers->addTick(static_cast<double>(k), QString::fromStdString(mean[k].layer));
+                width = static_cast<int>(k) + 1;
+            }
+        }
+    }
+    m_norms->xAxis->setTicker(layers);
+    m_norms->xAxis->setRange(-0.5, std::max(width, 1) - 0.5);
+    m_norms->rescaleAxes(true);
+    m_norms->xAxis->setRange(-0.5, std::max(width, 1) - 0.5);
+    m_norms->replot(QCustomPlot::rpQueuedReplot);
 }
 
 }  // namespace ll::ui

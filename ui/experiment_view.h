@@ -1,10 +1,17 @@
 #pragma once
 // The summary of an experiment run from the Experiments menu: per variant, the final training and
 // test accuracy, test error and training time, as a table and a chart (test error bars, time on a
-// second axis) — for random labels, test error against the noise ratio.
+// second axis) — for random labels, test error against the noise ratio; each variant's gradient
+// norm per layer (mean over its last epoch, log scale: the vanishing-gradient figure); what the
+// runs show beyond the table (momentum forms compared, gradient ratios); and the batch-norm
+// folding check (same outputs, fewer layers).
 
+#include <QStringList>
 #include <QWidget>
+#include <utility>
+#include <vector>
 
+#include "core/runs.h"
 #include "core/trainer.h"
 
 class QLabel;
@@ -19,18 +26,31 @@ class ExperimentView : public QWidget {
 public:
     explicit ExperimentView(QWidget* parent = nullptr);
     void start(const QString& name, const QString& explanation);
-    void addResult(const QString& variant, const EpochReport& last, double seconds);
+    /// A variant finished: its last epoch, its training time and its saved run (for the norms).
+    void addResult(const QString& variant, const EpochReport& last, double seconds,
+                   const RunData& run = {});
+    /// The batch-norm folding check of `model`: its sentences, or why it could not be made.
+    void setFoldCheck(const QString& model, const QStringList& lines, const QString& error);
     QTableWidget* table() const { return m_table; }
     Plot* chart() const { return m_chart; }
+    Plot* normsChart() const { return m_norms; }
+    /// Findings and fold check as shown (plain text).
+    QString findingsText() const;
 
 private:
     void redraw();
+    void showFindings();
 
+    QString m_name;
     QLabel* m_title;
+    QLabel* m_findings;
     QTableWidget* m_table;
     Plot* m_chart;
+    Plot* m_norms;
     QStringList m_names;
     QVector<double> m_error, m_seconds;
+    std::vector<std::pair<std::string, RunData>> m_runs;
+    QStringList m_foldLines;
 };
 
 }  // namespace ll::ui

@@ -129,6 +129,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         emit modelLoaded();
     });
     connect(m_runs, &RunsPanel::sameStartRequested, this, &MainWindow::sameStartAs);
+    connect(m_runs, &RunsPanel::openRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
             [this] { m_training->setOverlays(m_runs->checkedRuns()); });
     connect(m_worker, &TrainingWorker::batches, this, [this](const BatchPoints& p) {
@@ -196,12 +197,31 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_setup->setRunning(false, false);
         m_continue = false;
         m_lastImagesPerSecond = m_lastBatch.imagesPerSecond;
+        if (m_runLog) {
+            // The run's final weights, saved in its folder before anything else runs.
+            const QString ckpt = QString::fromStdString(runCheckpointPath(m_runLog->dir()));
+            QMetaObject::invokeMethod(
+                m_worker, [w = m_worker, ckpt] { w->saveCheckpoint(ckpt, true); },
+                Qt::QueuedConnection);
+        }
         m_runs->refresh();
         if (!m_experiment.isEmpty()) {
             m_experimentRuns << currentRunDir();
             if (how == "completed") {
+                RunData run;
+                try {
+                    run = loadRun(currentRunDir().toStdString());
+                } catch (const std::exception& e) {
+                    showMessage(QString("could not read the run back: %1").arg(e.what()));
+                }
                 m_experimentView->addResult(m_currentVariant, m_lastEpoch,
-                                            m_runClock.elapsed() / 1000.0);
+                                            m_runClock.elapsed() / 1000.0, run);
+                // Same outputs, fewer layers: the trained net with batch norm, before the next
+                // variant replaces it.
+                if (m_experiment == "batchnorm" && m_currentVariant == "with-bn")
+                    QMetaObject::invokeMethod(
+                        m_worker, [w = m_worker] { w->checkBatchNormFold(); },
+                        Qt::QueuedConnection);
                 QTimer::singleShot(0, this, [this] { startNextQueued(); });
             } else {
                 m_queue.clear();
@@ -213,17 +233,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         showMessage(QString("run %1").arg(how));
         emit runFinished(how);
     });
-    connect(m_worker, &TrainingWorker::failed, this, [this](const QString& msg) {
-        const bool wasRunning = m_running;
+    // A failure outside a run (a setup, a checkpoint, an inspection) is only shown: it may be a
+    // stale one from a setup the panel asked for before a run started.
+    connect(m_worker, &TrainingWorker::failed, this, &MainWindow::showError);
+    connect(m_worker, &TrainingWorker::runFailed, this, [this](const QString& msg) {
         m_queue.clear();  // an experiment stops at its first failure
         m_experiment.clear();
         m_running = false;
         m_paused = false;
         m_setup->setRunning(false, false);
         showError(msg);
-        if (wasRunning) emit runFinished("failed");
+        emit runFinished("failed");
     });
     connect(m_worker, &TrainingWorker::message, this, &MainWindow::showMessage);
+    connect(m_worker, &TrainingWorker::foldChecked, this,
+            [this](const QString& model, const QStringList& lines, const QString& error) {
+                m_experimentView->setFoldCheck(model, lines, error);
+                showMessage(error.isEmpty() ? "batch-norm folding checked: see the Experiment tab"
+                                            : "batch-norm folding: " + error);
+                emit foldChecked(error);
+            });
     connect(m_worker, &TrainingWorker::confusion, m_insight, &InsightView::setConfusion);
     connect(m_worker, &TrainingWorker::histograms, m_insight, &InsightView::addHistograms);
     connect(m_layers, &LayersView::inspectionRequested, this,
@@ -316,23 +345,77 @@ void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
         m_worker, [w = m_worker, s] { w->train(s); }, Qt::QueuedConnection);
 }
 
+QString MainWindow::applyRunSettings(const RunData& run) {
+    const auto c = nlohmann::json::parse(run.configJson);
+    const QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
+    const auto presets = presetNames();
+    if (std::find(presets.begin(), presets.end(), model.toStdString()) == presets.end() &&
+        !QFileInfo::exists(model))
+        throw DataError(strCat("the run's model '", model.toStdString(), "' is no longer there"));
+    if (model != m_setup->model()) m_setup->setModel(model);
+    const std::string ds = c.value("dataset", std::string());
+    if (!ds.empty() && ds != "(in memory)") m_setup->setDataset(QString::fromStdString(ds));
+    const int seed = c.value("seed", 1);
+    m_setup->setSeed(seed);
+    if (c.contains("batch")) m_setup->setBatch(c["batch"].get<int>());
+    if (c.contains("epochs")) m_setup->setEpochs(c["epochs"].get<int>());
+    if (c.contains("label_noise")) m_setup->setLabelNoise(c["label_noise"].get<double>());
+    const double subset = c.value("train_subset", 0.0);
+    if (subset == 0 || subset >= 1) m_setup->setTrainingSubset(static_cast<int>(subset));
+    return QString("model %1, seed %2").arg(model.toHtmlEscaped()).arg(seed);
+}
+
 void MainWindow::sameStartAs(const QString& runDir) {
     try {
         const RunData run = loadRun(runDir.toStdString());
-        const auto c = nlohmann::json::parse(run.configJson);
-        const QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
-        if (model != m_setup->model()) m_setup->setModel(model);
-        m_setup->setSeed(static_cast<int>(c.value("seed", 1)));
-        const std::string ds = c.value("dataset", std::string());
-        if (!ds.empty() && ds != "(in memory)") m_setup->setDataset(QString::fromStdString(ds));
-        showNotice(
-            QString("Set up from run <b>%1</b>: model %2, seed %3 — the next run starts from "
-                    "the same weights and data order; change one thing and compare.")
-                .arg(QString::fromStdString(run.name).toHtmlEscaped(), model.toHtmlEscaped())
-                .arg(static_cast<int>(c.value("seed", 1))));
+        const QString what = applyRunSettings(run);
+        showNotice(QString("Set up from run <b>%1</b>: %2 — the next run starts from the same "
+                           "weights and data order; change one thing and compare.")
+                       .arg(QString::fromStdString(run.name).toHtmlEscaped(), what));
     } catch (const std::exception& e) {
         showError(QString("same start: %1").arg(e.what()));
     }
+}
+
+void MainWindow::openRun(const QString& runDir) {
+    if (m_running) return showError("stop training before opening a run");
+    try {
+        const RunData run = loadRun(runDir.toStdString());
+        const QString what = applyRunSettings(run);
+        // Its curves beside the next run's.
+        QListWidget* list = m_runs->list();
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->data(Qt::UserRole).toString() == runDir)
+                list->item(i)->setCheckState(Qt::Checked);
+        QString text = QString("Opened run <b>%1</b> (%2): its curves are overlaid")
+                           .arg(QString::fromStdString(run.name).toHtmlEscaped(), what);
+        const QString ckpt = QString::fromStdString(runCheckpointPath(run.dir));
+        if (QFileInfo::exists(ckpt)) {
+            // Queued after the setup the panel change asked for: the weights land on its net.
+            QMetaObject::invokeMethod(
+                m_worker, [w = m_worker, ckpt] { w->loadCheckpoint(ckpt); }, Qt::QueuedConnection);
+            m_continue = true;
+            text +=
+                "; its final weights are loaded — Layers and Insight show the trained net, "
+                "Train continues from it.";
+        } else {
+            text +=
+                "; it has no final weights (it did not end: the app was closed or crashed "
+                "while it trained).";
+        }
+        for (const std::string& w : run.warnings)
+            text += "<br>" + QString::fromStdString(w).toHtmlEscaped();
+        showNotice(text);
+    } catch (const std::exception& e) {
+        showError(QString("open run: %1").arg(e.what()));
+    }
+}
+
+void MainWindow::checkBatchNormFolding() {
+    if (m_running) return showError("stop or finish training before checking batch-norm folding");
+    m_tabs->setCurrentWidget(m_experimentView);
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker] { w->checkBatchNormFold(); }, Qt::QueuedConnection);
 }
 
 void MainWindow::runExperiment(const QString& name) {
@@ -661,6 +744,12 @@ void MainWindow::buildMenus() {
         a->setToolTip(QString::fromStdString(explain));
         a->setStatusTip(QString::fromStdString(explain));
     }
+    experiments->addSeparator();
+    QAction* fold = experiments->addAction("Fold batch norm of the current model", this,
+                                           &MainWindow::checkBatchNormFolding);
+    fold->setToolTip(
+        "Folds every BatchNorm that follows a Conv2d or Linear into it and compares the outputs "
+        "on the test set: same outputs, fewer layers");
     experiments->setToolTipsVisible(true);
 
     QMenu* view = menuBar()->addMenu("&View");

@@ -45,9 +45,16 @@ public:
     /// Runs the variants of a course experiment one after the other from the same start, each
     /// saved as a run; when all are done they are overlaid and experimentFinished is emitted.
     void runExperiment(const QString& name);
-    /// Sets the panel to the model, seed, data set and label noise of a saved run, so the next
-    /// run starts from the same initial weights and data order.
+    /// Sets the panel to the model, data set, seed, batch size, epochs, training subset and
+    /// label noise of a saved run, so the next run starts from the same initial weights and data
+    /// order.
     void sameStartAs(const QString& runDir);
+    /// Opens a saved run: its settings into the panel (as sameStartAs), its final weights into
+    /// the worker (Layers and Insight show the trained net; Train continues from it) and its
+    /// curves overlaid.
+    void openRun(const QString& runDir);
+    /// The current model against its batch-norm-folded copy, shown in the Experiment tab.
+    void checkBatchNormFolding();
     /// Stops the worker and joins its thread (closing does this too). Returns within ~1 batch.
     void shutdown();
     /// When false, changing model or data while training stops it without asking (tests).
@@ -83,12 +90,16 @@ signals:
     void problem(const QString& message);
     void downloadFinished(bool ok);
     void experimentFinished(const QString& name);
+    /// The batch-norm folding check arrived (error empty when it could be made).
+    void foldChecked(const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* e) override;
 
 private:
     void buildMenus();
+    /// The panel set up as for run `run`; returns a description ("model lenet5, seed 3").
+    QString applyRunSettings(const RunData& run);
     void startRun(const RunSettings& settings, const QString& runName);
     void startNextQueued();
     void showError(const QString& message);

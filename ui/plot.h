@@ -7,6 +7,9 @@
 
 namespace ll::ui {
 
+/// The i-th colour of the series palette (matplotlib's tab10), shared by every plot.
+QColor plotColor(int i);
+
 class Plot : public QCustomPlot {
     Q_OBJECT
 public:

@@ -18,6 +18,10 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     auto* refresh = new QPushButton("Refresh");
     auto* rename = new QPushButton("Rename…");
     auto* remove = new QPushButton("Delete…");
+    auto* open = new QPushButton("Open");
+    open->setToolTip(
+        "Load this run's model and final weights into the window (Layers and Insight show the "
+        "trained net; Train continues from it) and overlay its curves");
     auto* same = new QPushButton("Same start");
     same->setToolTip(
         "Set up the next run to start from this run's initial weights and data order "
@@ -27,6 +31,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     buttons->addWidget(rename);
     buttons->addWidget(remove);
     auto* second = new QHBoxLayout;
+    second->addWidget(open);
     second->addWidget(same);
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
@@ -36,6 +41,13 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     connect(same, &QPushButton::clicked, this, [this] {
         if (QListWidgetItem* item = m_list->currentItem())
             emit sameStartRequested(item->data(Qt::UserRole).toString());
+    });
+    connect(open, &QPushButton::clicked, this, [this] {
+        if (QListWidgetItem* item = m_list->currentItem())
+            emit openRequested(item->data(Qt::UserRole).toString());
+    });
+    connect(m_list, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
+        emit openRequested(item->data(Qt::UserRole).toString());
     });
     connect(refresh, &QPushButton::clicked, this, &RunsPanel::refresh);
     connect(m_list, &QListWidget::itemChanged, this, [this] { emit overlaysChanged(); });

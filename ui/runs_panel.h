@@ -1,6 +1,7 @@
 #pragma once
 // The saved runs (a folder per run under the app's runs folder): tick runs to overlay their
-// curves on the training plots; rename and delete (with confirmation).
+// curves on the training plots; open one (its final weights into the window); rename and delete
+// (with confirmation).
 
 #include <QWidget>
 #include <vector>
@@ -31,6 +32,8 @@ signals:
     void overlaysChanged();
     /// "Same start" on a run: train the next run from its initial weights and data order.
     void sameStartRequested(const QString& runDir);
+    /// "Open" (or a double-click) on a run: its model and final weights into the window.
+    void openRequested(const QString& runDir);
 
 private:
     QString m_root;

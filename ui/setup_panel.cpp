@@ -184,6 +184,10 @@ void SetupPanel::setSeed(int seed) {
     m_seed->setValue(seed);
 }
 
+void SetupPanel::setLabelNoise(double p) {
+    m_labelNoise->setValue(p);
+}
+
 void SetupPanel::setTrainingSubset(int count) {
     m_subset->setValue(count);
 }

@@ -35,6 +35,7 @@ public:
     void setBatch(int batch);
     void setTrainingSubset(int count);  // 0: all
     void setSeed(int seed);
+    void setLabelNoise(double p);
 
     void setRunning(bool running, bool paused);
     void setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,

@@ -9,14 +9,6 @@ namespace ll::ui {
 
 namespace {
 
-QColor seriesColor(int i) {
-    static const QColor colors[] = {
-        QColor(31, 119, 180),  QColor(255, 127, 14), QColor(44, 160, 44),   QColor(214, 39, 40),
-        QColor(148, 103, 189), QColor(140, 86, 75),  QColor(227, 119, 194), QColor(127, 127, 127),
-        QColor(188, 189, 34),  QColor(23, 190, 207)};
-    return colors[i % 10];
-}
-
 QCPGraph* addGraph(Plot* p, const QString& name, const QColor& color,
                    QCPAxis* valueAxis = nullptr) {
     QCPGraph* g = valueAxis ? p->addGraph(p->xAxis, valueAxis) : p->addGraph();
@@ -77,6 +69,7 @@ void TrainingView::reset() {
     testAcc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     m_emaLoss = m_emaAcc = m_emaWeight = 0;
     m_normLayers.clear();
+    m_normGraphs.clear();
     m_csv = {"step,epoch,batch,loss,accuracy,lr,images_per_s"};
     m_evalCsv.clear();
     for (Plot* p : plots())
@@ -98,13 +91,13 @@ void TrainingView::addBatches(const BatchPoints& points) {
             int i = 0;
             for (const LayerNorms& n : r.norms) {
                 m_normLayers << QString::fromStdString(n.layer);
-                addGraph(m_grads, QString::fromStdString(n.layer), seriesColor(i++));
+                m_normGraphs << addGraph(m_grads, QString::fromStdString(n.layer), plotColor(i++));
             }
         }
-        for (std::size_t i = 0; i < r.norms.size() && static_cast<int>(i) < m_grads->graphCount();
+        for (std::size_t i = 0; i < r.norms.size() && static_cast<int>(i) < m_normGraphs.size();
              ++i) {
             const double g = r.norms[i].gradNorm;
-            if (g > 0 && std::isfinite(g)) m_grads->graph(static_cast<int>(i))->addData(x, g);
+            if (g > 0 && std::isfinite(g)) m_normGraphs[static_cast<int>(i)]->addData(x, g);
         }
         m_csv << QString("%1,%2,%3,%4,%5,%6,%7")
                      .arg(r.step)
@@ -134,14 +127,17 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
     for (QCPGraph* g : m_overlayGraphs)
         g->parentPlot()->removeGraph(g);
     m_overlayGraphs.clear();
+    static const Qt::PenStyle dashes[] = {Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                          Qt::DashDotDotLine};
     int i = 2;
     for (const RunData& r : runs) {
-        const QColor c = seriesColor(i++);
+        const Qt::PenStyle dash = dashes[(i - 2) % 4];
+        const QColor c = plotColor(i++);
         QCPGraph* loss = addGraph(m_loss, QString::fromStdString(r.name) + ": training loss", c);
         QCPGraph* acc = addGraph(m_accuracy, QString::fromStdString(r.name) + ": test accuracy", c);
         for (QCPGraph* g : {loss, acc}) {
             QPen pen = g->pen();
-            pen.setStyle(Qt::DashLine);
+            pen.setStyle(dash);
             g->setPen(pen);
         }
         acc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
@@ -150,6 +146,25 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
         for (const EvalReport& e : r.evals)
             acc->addData(static_cast<double>(e.step), 100.0 * e.accuracy);
         m_overlayGraphs << loss << acc;
+        // Gradient norms: layer k in the colour the live layer k has.
+        QList<QCPGraph*> norms;
+        for (const BatchReport& b : r.batches) {
+            for (std::size_t k = 0; k < b.norms.size(); ++k) {
+                if (static_cast<int>(k) == norms.size()) {
+                    QCPGraph* g =
+                        addGraph(m_grads, QString::fromStdString(r.name + ": " + b.norms[k].layer),
+                                 plotColor(static_cast<int>(k)));
+                    QPen pen = g->pen();
+                    pen.setStyle(dash);
+                    g->setPen(pen);
+                    norms << g;
+                }
+                const double v = b.norms[k].gradNorm;
+                if (v > 0 && std::isfinite(v))
+                    norms[static_cast<int>(k)]->addData(static_cast<double>(b.step), v);
+            }
+        }
+        m_overlayGraphs << norms;
     }
     m_dirty = true;
 }

@@ -33,7 +33,8 @@ public:
     QList<Plot*> plots() const { return {m_loss, m_accuracy, m_grads}; }
     /// Metrics so far as CSV (step,epoch,batch,loss,accuracy,lr, then test rows).
     QString metricsCsv() const;
-    /// Saved runs drawn beside the live curves (dashed): training loss and test accuracy.
+    /// Saved runs drawn beside the live curves (dashed): training loss, test accuracy and each
+    /// layer's gradient norm (in that layer's colour, one dash pattern per run).
     void setOverlays(const std::vector<RunData>& runs);
     int overlayGraphs() const { return m_overlayGraphs.size(); }
     /// Minimum time between redraws of the live curves (default 100 ms: 10 redraws/s; the
@@ -47,6 +48,7 @@ private:
     Plot* m_grads;
     double m_emaLoss = 0, m_emaAcc = 0, m_emaWeight = 0;
     QStringList m_normLayers;
+    QList<QCPGraph*> m_normGraphs;  // live, one per parameterized layer
     QStringList m_csv;
     QStringList m_evalCsv;
     QTimer* m_redraw;

@@ -6,6 +6,7 @@
 
 #include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
+#include "core/analysis/transforms.h"
 #include "core/checkpoint.h"
 #include "core/layers/conv2d.h"
 #include "core/model_file.h"
@@ -196,16 +197,16 @@ void TrainingWorker::train(const RunSettings& s) {
     } catch (const std::exception& e) {
         observer.flush();
         m_running = false;
-        emit failed(QString::fromStdString(e.what()));
+        emit runFailed(QString::fromStdString(e.what()));
     }
 }
 
-void TrainingWorker::saveCheckpoint(const QString& path) {
+void TrainingWorker::saveCheckpoint(const QString& path, bool quiet) {
     try {
         if (!m_net) throw UsageError("no model loaded");
         ll::saveCheckpoint(path.toStdString(), *m_net, nullptr, m_epochsDone, m_steps,
                            m_net->modelJson());
-        emit message(QString("checkpoint saved: %1").arg(path));
+        if (!quiet) emit message(QString("checkpoint saved: %1").arg(path));
     } catch (const std::exception& e) {
         emit failed(QString::fromStdString(e.what()));
     }
@@ -223,6 +224,21 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
         serveInspection(true);
     } catch (const std::exception& e) {
         emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::checkBatchNormFold() {
+    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    try {
+        if (!m_net || !m_data) throw UsageError("no model loaded");
+        if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
+        const FoldCheck c = ll::checkBatchNormFold(*m_net, m_data->test, m_batchOptions);
+        QStringList lines;
+        for (const std::string& l : describe(c))
+            lines << QString::fromStdString(l);
+        emit foldChecked(model, lines, {});
+    } catch (const std::exception& e) {
+        emit foldChecked(model, {}, QString::fromStdString(e.what()));
     }
 }
 

@@ -2,7 +2,7 @@
 // TrainingWorker: owns the net, the data and the trainer, and lives in its own QThread. The
 // window talks to it only through queued slots, the thread-safe TrainControl and
 // requestInspection(); it answers with value snapshots (snapshots.h). No exception leaves it:
-// failures become failed(message).
+// failures become failed(message), or runFailed(message) when a run ends on one.
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -45,13 +45,17 @@ public slots:
     /// Loads the model and the data; emits modelReady or failed.
     void setup(const ll::ui::RunSettings& settings);
     /// Trains from freshly initialized weights (settings.config.seed); emits batches, evaluated,
-    /// epochDone, then finished or failed.
+    /// epochDone, then finished or runFailed.
     void train(const ll::ui::RunSettings& settings);
     /// Serves a pending inspection (queued by requestInspection when no run is going).
     void inspectPending();
     /// Between runs: weights, batch-norm statistics, epoch; emit message or failed.
-    void saveCheckpoint(const QString& path);
+    /// quiet: no message when saved (a run's own final checkpoint).
+    void saveCheckpoint(const QString& path, bool quiet = false);
     void loadCheckpoint(const QString& path);
+    /// Between runs: the current net against its batch-norm-folded copy on the test set; emits
+    /// foldChecked (with an error text when there is nothing to fold or no test set).
+    void checkBatchNormFold();
 
 signals:
     void modelReady(const ll::ui::ModelInfo& info);
@@ -64,8 +68,12 @@ signals:
     void started();
     /// "completed" or "stopped".
     void finished(const QString& how);
+    /// A problem outside a run: setup, checkpoint, inspection.
     void failed(const QString& message);
+    /// The run that train() started (or was asked to start) ended on an error.
+    void runFailed(const QString& message);
     void message(const QString& text);
+    void foldChecked(const QString& model, const QStringList& lines, const QString& error);
 
 private:
     class Observer;

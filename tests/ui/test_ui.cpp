@@ -160,6 +160,12 @@ private slots:
         QCOMPARE(static_cast<int>(run.batches.size()), 40);
         QCOMPARE(static_cast<int>(run.evals.size()), 2);
         QVERIFY(run.configJson.find("\"seed\": 1") != std::string::npos);
+        QCOMPARE(static_cast<int>(run.batches.back().norms.size()), 3);
+        QCOMPARE(run.batches.back().norms[2].layer, std::string("fc1"));
+        QVERIFY(run.batches.back().norms[0].gradNorm > 0);
+        // Its final weights land in its folder once the run has ended.
+        const QString ckpt = QString::fromStdString(runCheckpointPath(run.dir));
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(ckpt), 5000);
         RunsPanel* runs = w.runsPanel();
         QListWidget* list = runs->list();
         QVERIFY(list->count() >= 1);
@@ -169,7 +175,12 @@ private slots:
                 mine = list->item(i);
         QVERIFY(mine);
         mine->setCheckState(Qt::Checked);
-        QCOMPARE(w.trainingView()->overlayGraphs(), 2);
+        QCOMPARE(w.trainingView()->overlayGraphs(), 2 + 3);  // loss, accuracy, 3 gradient norms
+        QCOMPARE(w.trainingView()
+                     ->gradientPlot()
+                     ->graph(w.trainingView()->gradientPlot()->graphCount() - 1)
+                     ->dataCount(),
+                 40);
         QCOMPARE(w.trainingView()
                      ->lossPlot()
                      ->graph(w.trainingView()->lossPlot()->graphCount() - 1)
@@ -177,6 +188,20 @@ private slots:
                  40);
         mine->setCheckState(Qt::Unchecked);
         QCOMPARE(w.trainingView()->overlayGraphs(), 0);
+        // Opening the run loads its final weights: training goes on from its step 40, and its
+        // curves are overlaid again.
+        QSignalSpy again(&w, &MainWindow::runFinished);
+        w.openRun(w.currentRunDir());
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        QCOMPARE(mine->checkState(), Qt::Checked);
+        w.setup()->setEpochs(3);
+        QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+        QVERIFY(again.wait(20000));
+        const RunData continued = loadRun(w.currentRunDir().toStdString());
+        QVERIFY(!continued.batches.empty());
+        QCOMPARE(continued.batches.front().step, std::int64_t{41});
+        QVERIFY(continued.batches.front().loss < run.batches.front().loss);
+        mine->setCheckState(Qt::Unchecked);
         list->setCurrentItem(mine);
         runs->setConfirm(false);
         runs->renameSelected("renamed-run");
@@ -280,8 +305,15 @@ private slots:
         QCOMPARE(w.experimentView()->table()->rowCount(), 5);
         QCOMPARE(w.experimentView()->table()->item(4, 0)->text(), QString("adam"));
         QCOMPARE(w.experimentView()->table()->item(1, 0)->text(), QString("momentum"));
-        // Five runs saved and overlaid: a loss and an accuracy curve each.
-        QCOMPARE(w.trainingView()->overlayGraphs(), 10);
+        // Five runs saved and overlaid: a loss and an accuracy curve each, and the gradient norm
+        // of LeNet-5's five parameterized layers.
+        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (2 + 5));
+        QCOMPARE(w.experimentView()->normsChart()->graphCount(), 5);
+        // Both momentum forms: the same curve, said in numbers (200 images, batches of 100).
+        QVERIFY2(w.experimentView()->findingsText().contains("momentum form I"),
+                 qPrintable(w.experimentView()->findingsText()));
+        QVERIFY2(w.experimentView()->findingsText().contains("over 2 batches"),
+                 qPrintable(w.experimentView()->findingsText()));
         std::vector<RunData> runs = w.runsPanel()->checkedRuns();
         QCOMPARE(static_cast<int>(runs.size()), 5);
         // The same start: every run's first batch (before any update) has the same loss.
@@ -308,6 +340,39 @@ private slots:
         const RunData again = loadRun(w.currentRunDir().toStdString());
         QCOMPARE(again.batches.size(), sgd.batches.size());
         QCOMPARE(again.batches.front().loss, sgd.batches.front().loss);
+    }
+
+    // BatchNorm: with and without, then the trained net with BN folded: same outputs, fewer
+    // layers; and the same check asked from the menu for a model without batch norm.
+    void batchNormExperimentShowsTheFolding() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setModel("smallnet-bn");
+        w.setup()->setDataset("synthetic-shapes");
+        w.setup()->setEpochs(1);
+        w.setup()->setTrainingSubset(128);
+        QSignalSpy folded(&w, &MainWindow::foldChecked);
+        QSignalSpy done(&w, &MainWindow::experimentFinished);
+        w.runExperiment("batchnorm");
+        QVERIFY2(done.wait(90000), qPrintable(w.lastError()));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        QCOMPARE(folded.count(), 1);
+        QCOMPARE(folded.first().first().toString(), QString());
+        const QString text = w.experimentView()->findingsText();
+        QVERIFY2(text.contains("11 → 8 top-level layers (conv1+bn1, conv2+bn2, fc1+bn3 folded)"),
+                 qPrintable(text));
+        QVERIFY2(text.contains("the same prediction for 1000 of 1000"), qPrintable(text));
+        QCOMPARE(w.experimentView()->table()->rowCount(), 2);
+        QCOMPARE(w.experimentView()->normsChart()->graphCount(), 2);
+        // Now the current net is the one without batch norm: nothing to fold, said plainly.
+        w.checkBatchNormFolding();
+        QVERIFY(folded.wait(10000));
+        QVERIFY2(folded.last().first().toString().contains("nothing to fold"),
+                 qPrintable(folded.last().first().toString()));
+        QVERIFY(w.experimentView()->findingsText().contains("nothing to fold"));
+        QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.experimentView()));
     }
 
     void opensAnImageFileAsTheInput() {
@@ -401,8 +466,8 @@ private slots:
         w.setup()->setModel("lenet5");
         w.setup()->setDataDir(m_dir.filePath("no-such-folder"));
         w.loadSetup();
-        QTRY_VERIFY_WITH_TIMEOUT(!w.lastError().isEmpty(), 5000);
-        QVERIFY2(w.lastError().contains("no-such-folder"), qPrintable(w.lastError()));
+        // The banner ends on this setup's error (an earlier setup may have failed first).
+        QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains("no-such-folder"), 5000);
     }
 
     void itemModelsPassTheTester() {
