@@ -1,7 +1,8 @@
 // layerlens: parses the command line and wires objects together; the work lives in core/ and ui/.
 //
-//   layerlens [--model NAME|FILE] [--data DIR] [--dataset mnist|cifar10] [--epochs N] [--batch B]
-//             [--train] [--screenshots DIR] [--quit-when-done]      the desktop window
+//   layerlens [--model NAME|FILE] [--data DIR] [--dataset D] [--epochs N] [--batch B]
+//             [--train | --experiment NAME] [--screenshots DIR] [--quit-when-done]
+//                                                                     the desktop window
 //   layerlens export-plots --run DIR --out DIR [--format png|svg|pdf]
 //   layerlens COMMAND ...                                             headless commands (cli.h)
 #include <QApplication>
@@ -9,6 +10,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -18,7 +20,10 @@
 #include "app/cli.h"
 #include "core/data/discovery.h"
 #include "core/data/mnist.h"
+#include "core/data/synthetic.h"
 #include "core/error.h"
+#include "core/experiments.h"
+#include "ui/experiment_view.h"
 #include "ui/image_decoder.h"
 #include "ui/layers_view.h"
 #include "ui/main_window.h"
@@ -68,8 +73,8 @@ int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
 // Grabs each tab of the window into dir (README screenshots, checked by eye).
 void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
     QDir().mkpath(dir);
-    const char* names[] = {"training", "layers", "cost", "insight"};
-    for (int i = 0; i < 4; ++i) {
+    const char* names[] = {"training", "layers", "cost", "insight", "experiment"};
+    for (int i = 0; i < 5; ++i) {
         w.tabs()->setCurrentIndex(i);
         QApplication::processEvents();
         w.grab().save(QDir(dir).filePath(QString("layerlens-%1.png").arg(names[i])));
@@ -82,29 +87,36 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     QApplication::setApplicationName("LayerLens");
     QApplication::setOrganizationName("LayerLens");
     ll::cli::Args a(args,
-                    {"model", "data", "dataset", "epochs", "batch", "screenshots", "redraw-ms"},
+                    {"model", "data", "dataset", "epochs", "batch", "screenshots", "redraw-ms",
+                     "experiment", "train-subset"},
                     {"train", "quit-when-done", "help"});
     if (a.has("help")) {
         std::cout
-            << "usage: layerlens [--model NAME|FILE] [--data DIR] [--dataset mnist|cifar10] "
-               "[--epochs N]\n"
-               "                 [--batch B] [--train] [--screenshots DIR] [--quit-when-done]\n"
-               "Opens the desktop window; 'layerlens help' lists the headless commands.\n";
+            << "usage: layerlens [--model NAME|FILE] [--data DIR] [--dataset D] [--epochs N]\n"
+               "                 [--batch B] [--train-subset N] [--train | --experiment NAME]\n"
+               "                 [--screenshots DIR] [--quit-when-done]\n"
+               "Opens the desktop window; 'layerlens help' lists the headless commands.\n"
+               "  D: mnist, cifar10, synthetic-digits or synthetic-shapes\n"
+               "  --experiment: one of the Experiments menu (optimizers, loss-functions,\n"
+               "                random-labels, vanishing-gradients, batchnorm), run at once\n";
         return 0;
     }
     ll::ui::MainWindow w;
     ll::ui::SetupPanel* setup = w.setup();
-    if (a.has("model")) setup->setModel(QString::fromStdString(a.str("model")));
+    // The data folder first: a model change loads the model with its data at once.
     const char* env = std::getenv("LAYERLENS_DATA");
     if (a.has("data")) {
         setup->setDataDir(QString::fromStdString(a.str("data")));
     } else if (env && *env && setup->dataDir().isEmpty()) {
         setup->setDataDir(QString::fromLocal8Bit(env));
     }
+    if (a.has("model")) setup->setModel(QString::fromStdString(a.str("model")));
     if (a.has("dataset")) {
         const std::string ds = a.str("dataset");
-        if (ds != "mnist" && ds != "cifar10")
-            throw ll::UsageError("--dataset must be mnist or cifar10, got '" + ds + "'");
+        if (ds != "mnist" && ds != "cifar10" && !ll::isSyntheticDataset(ds))
+            throw ll::UsageError(
+                "--dataset must be mnist, cifar10, synthetic-digits or synthetic-shapes, got '" +
+                ds + "'");
         setup->setDataset(QString::fromStdString(ds));
     }
     // A fresh install with no data: LeNet-5 on the built-in synthetic digits, and say how to get
@@ -130,6 +142,16 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     }
     if (a.has("epochs")) setup->setEpochs(a.integer("epochs", 1, 1, 100000));
     if (a.has("batch")) setup->setBatch(a.integer("batch", 64, 1, 1 << 20));
+    if (a.has("train-subset")) setup->setTrainingSubset(a.integer("train-subset", 0, 0, 1 << 30));
+    const QString experiment = QString::fromStdString(a.str("experiment"));
+    if (!experiment.isEmpty()) {
+        const auto names = ll::experimentNames();
+        if (std::find(names.begin(), names.end(), experiment.toStdString()) == names.end())
+            throw ll::UsageError("unknown experiment '" + experiment.toStdString() +
+                                 "' (optimizers, loss-functions, random-labels, "
+                                 "vanishing-gradients, batchnorm)");
+        if (a.has("train")) throw ll::UsageError("--train and --experiment: choose one");
+    }
     if (a.has("redraw-ms"))
         w.trainingView()->setRedrawInterval(a.integer("redraw-ms", 100, 10, 60000));
     w.show();
@@ -145,12 +167,16 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     const bool train = a.has("train");
     const QString shots = QString::fromStdString(a.str("screenshots"));
     const bool quit = a.has("quit-when-done");
-    if (train) {
-        QObject::connect(&w, &ll::ui::MainWindow::modelLoaded, &w, [&w] {
+    if (train || !experiment.isEmpty()) {
+        QObject::connect(&w, &ll::ui::MainWindow::modelLoaded, &w, [&w, experiment] {
             static bool once = false;
             if (once) return;
             once = true;
-            w.startTraining();
+            if (experiment.isEmpty()) {
+                w.startTraining();
+            } else {
+                w.runExperiment(experiment);
+            }
         });
     }
     if (quit) {
@@ -163,23 +189,30 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     }
     QObject::connect(&w, &ll::ui::MainWindow::epochReported, &w,
                      [](const QString& line) { std::cout << line.toStdString() << std::endl; });
+    auto grabAndQuit = [&w, shots, quit] {
+        if (!shots.isEmpty()) saveScreenshots(w, shots);
+        if (quit) w.close();
+    };
+    QObject::connect(&w, &ll::ui::MainWindow::experimentFinished, &w, [&w, grabAndQuit] {
+        std::cout << "experiment finished" << std::endl;
+        w.tabs()->setCurrentWidget(w.experimentView());
+        QTimer::singleShot(1500, &w, grabAndQuit);
+    });
     QObject::connect(&w, &ll::ui::MainWindow::runFinished, &w,
-                     [&w, shots, quit](const QString& how) {
+                     [&w, shots, experiment, grabAndQuit](const QString& how) {
                          std::cout << "run " << how.toStdString() << std::endl;
+                         // An experiment ends with experimentFinished, or with a failed run.
+                         if (!experiment.isEmpty() && how != "failed") return;
                          if (!w.lastError().isEmpty())
                              std::cerr << "layerlens: " << w.lastError().toStdString() << std::endl;
-                         auto finish = [&w, shots, quit] {
-                             if (!shots.isEmpty()) saveScreenshots(w, shots);
-                             if (quit) w.close();
-                         };
                          if (!shots.isEmpty()) {
                              // Show a unit's receptive field on the layers tab before grabbing it.
                              w.tabs()->setCurrentIndex(1);
                              w.layersView()->setCurrentLayer(3);
                              w.layersView()->selectUnit(2, 4, 6);
-                             QTimer::singleShot(1500, &w, finish);
+                             QTimer::singleShot(1500, &w, grabAndQuit);
                          } else {
-                             finish();
+                             grabAndQuit();
                          }
                      });
     return app.exec();

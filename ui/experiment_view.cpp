@@ -29,6 +29,7 @@ ExperimentView::ExperimentView(QWidget* parent) : QWidget(parent) {
         new Plot("Gradient norm per layer (mean over the last epoch)", "layer", "‖∂L/∂θ‖ (log)");
     m_norms->yAxis->setScaleType(QCPAxis::stLogarithmic);
     m_norms->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    m_norms->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     auto* charts = new QSplitter(Qt::Horizontal);
     charts->addWidget(m_chart);
     charts->addWidget(m_norms);
@@ -129,29 +130,41 @@ void ExperimentView::redraw() {
     m_chart->yAxis2->setRange(0, tmax * 1.2);
     m_chart->replot(QCustomPlot::rpQueuedReplot);
 
-    // One line per variant over the layers of the first variant that has norms.
+    // One line per variant; a layer has one place on the axis whatever the variant (without
+    // batch norm, conv2 stays above conv2), in the order of the variant with most layers.
     m_norms->clearGraphs();
-    QSharedPointer<QCPAxisTickerText> layers(new QCPAxisTickerText);
-    int width = 0;
-    for (std::size_t v = 0; v < m_runs.size(); ++v) {
-        const std::vector<LayerNorms> mean = meanLayerNorms(m_runs[v].second);
-        if (mean.empty()) continue;
+    std::vector<std::vector<LayerNorms>> means;
+    std::size_t widest = 0;
+    for (const auto& [variant, run] : m_runs) {
+        means.push_back(meanLayerNorms(run));
+        if (means.back().size() > means[widest].size()) widest = means.size() - 1;
+    }
+    QStringList names;
+    if (!means.empty())
+        for (const LayerNorms& n : means[widest])
+            names << QString::fromStdString(n.layer);
+    for (std::size_t v = 0; v < means.size(); ++v) {
+        if (means[v].empty()) continue;
         QCPGraph* g = m_norms->addGraph();
         g->setName(QString::fromStdString(m_runs[v].first));
         g->setPen(QPen(plotColor(static_cast<int>(v)), 1));
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
-        for (std::size_t k = 0; k < mean.size(); ++k) {
-            if (mean[k].gradNorm > 0) g->addData(static_cast<double>(k), mean[k].gradNorm);
-            if (static_cast<int>(k) >= width) {
-                layers->addTick(static_cast<double>(k), QString::fromStdString(mean[k].layer));
-                width = static_cast<int>(k) + 1;
-            }
+        for (const LayerNorms& n : means[v]) {
+            const QString name = QString::fromStdString(n.layer);
+            if (!names.contains(name)) names << name;
+            if (n.gradNorm > 0) g->addData(names.indexOf(name), n.gradNorm);
         }
     }
+    QSharedPointer<QCPAxisTickerText> layers(new QCPAxisTickerText);
+    for (int k = 0; k < names.size(); ++k)
+        layers->addTick(k, names[k]);
+    const int width = static_cast<int>(names.size());
     m_norms->xAxis->setTicker(layers);
     m_norms->xAxis->setRange(-0.5, std::max(width, 1) - 0.5);
     m_norms->rescaleAxes(true);
     m_norms->xAxis->setRange(-0.5, std::max(width, 1) - 0.5);
+    const QCPRange y = m_norms->yAxis->range();  // room around the extreme points (log scale)
+    if (y.lower > 0) m_norms->yAxis->setRange(y.lower / 2, y.upper * 2);
     m_norms->replot(QCustomPlot::rpQueuedReplot);
 }
 

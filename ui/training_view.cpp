@@ -146,8 +146,16 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
         for (const EvalReport& e : r.evals)
             acc->addData(static_cast<double>(e.step), 100.0 * e.accuracy);
         m_overlayGraphs << loss << acc;
-        // Gradient norms: layer k in the colour the live layer k has.
+        // Gradient norms: layer k in the colour the live layer k has, one legend entry per run
+        // for its dash pattern (an entry per layer and run would cover the plot).
         QList<QCPGraph*> norms;
+        QCPGraph* key =
+            addGraph(m_grads, QString::fromStdString(r.name) + ": each layer in its colour",
+                     QColor(90, 90, 90));
+        QPen keyPen = key->pen();
+        keyPen.setStyle(dash);
+        key->setPen(keyPen);
+        m_overlayGraphs << key;
         for (const BatchReport& b : r.batches) {
             for (std::size_t k = 0; k < b.norms.size(); ++k) {
                 if (static_cast<int>(k) == norms.size()) {
@@ -157,6 +165,7 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
                     QPen pen = g->pen();
                     pen.setStyle(dash);
                     g->setPen(pen);
+                    g->removeFromLegend();
                     norms << g;
                 }
                 const double v = b.norms[k].gradNorm;

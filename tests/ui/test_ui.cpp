@@ -175,7 +175,8 @@ private slots:
                 mine = list->item(i);
         QVERIFY(mine);
         mine->setCheckState(Qt::Checked);
-        QCOMPARE(w.trainingView()->overlayGraphs(), 2 + 3);  // loss, accuracy, 3 gradient norms
+        // Loss, accuracy, a legend key for the gradient norms and the 3 layers' norms.
+        QCOMPARE(w.trainingView()->overlayGraphs(), 2 + 1 + 3);
         QCOMPARE(w.trainingView()
                      ->gradientPlot()
                      ->graph(w.trainingView()->gradientPlot()->graphCount() - 1)
@@ -307,7 +308,7 @@ private slots:
         QCOMPARE(w.experimentView()->table()->item(1, 0)->text(), QString("momentum"));
         // Five runs saved and overlaid: a loss and an accuracy curve each, and the gradient norm
         // of LeNet-5's five parameterized layers.
-        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (2 + 5));
+        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (2 + 1 + 5));
         QCOMPARE(w.experimentView()->normsChart()->graphCount(), 5);
         // Both momentum forms: the same curve, said in numbers (200 images, batches of 100).
         QVERIFY2(w.experimentView()->findingsText().contains("momentum form I"),
@@ -365,7 +366,14 @@ private slots:
                  qPrintable(text));
         QVERIFY2(text.contains("the same prediction for 1000 of 1000"), qPrintable(text));
         QCOMPARE(w.experimentView()->table()->rowCount(), 2);
-        QCOMPARE(w.experimentView()->normsChart()->graphCount(), 2);
+        // A layer keeps its place on the per-layer chart: without batch norm, conv2 is still the
+        // third tick (conv1, bn1, conv2, ...).
+        Plot* norms = w.experimentView()->normsChart();
+        QCOMPARE(norms->graphCount(), 2);
+        QCOMPARE(norms->graph(0)->dataCount(), 7);  // conv1 bn1 conv2 bn2 fc1 bn3 fc2
+        QCOMPARE(norms->graph(1)->dataCount(), 4);  // conv1 conv2 fc1 fc2
+        QCOMPARE(norms->graph(1)->data()->at(1)->key, 2.0);
+        QCOMPARE(norms->graph(1)->data()->at(3)->key, 6.0);
         // Now the current net is the one without batch norm: nothing to fold, said plainly.
         w.checkBatchNormFolding();
         QVERIFY(folded.wait(10000));
