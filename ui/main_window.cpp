@@ -704,6 +704,20 @@ void MainWindow::buildMenus() {
         exportWidgetInteractively(m_layers->inputView(), this, "receptive-field");
     });
     exp->addAction("Cost chart…", this, [=] { plotExport(m_cost->chart(), "costs"); });
+    exp->addAction("Confusion matrix…", this,
+                   [=] { plotExport(m_insight->heatmap(), "confusion-matrix"); });
+    exp->addAction("Misclassified images…", this, [this] {
+        exportWidgetInteractively(m_insight->gallery(), this, "misclassified");
+    });
+    exp->addAction("Weight histogram…", this,
+                   [=] { plotExport(m_insight->weightHistogram(), "weight-histogram"); });
+    exp->addAction("Gradient histogram…", this,
+                   [=] { plotExport(m_insight->gradientHistogram(), "gradient-histogram"); });
+    exp->addAction("Experiment summary chart…", this,
+                   [=] { plotExport(m_experimentView->chart(), "experiment"); });
+    exp->addAction("Experiment gradient norms per layer…", this, [=] {
+        plotExport(m_experimentView->normsChart(), "experiment-gradient-norms");
+    });
     exp->addSeparator();
     exp->addAction("Metrics as CSV…", this, [this] {
         const QString path =

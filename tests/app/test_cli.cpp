@@ -205,6 +205,25 @@ TEST(CliExperiment, OptimizersFromTheSameStartWithASummary) {
     // The same start: the first batch (before any update) has the same loss in every run.
     EXPECT_DOUBLE_EQ(a.batches[0].loss, s.batches[0].loss);
     EXPECT_NE(a.batches.back().loss, s.batches.back().loss);
+    EXPECT_NE(r.out.find("largest batch-loss difference"), std::string::npos) << r.out;
+    // Every run keeps its per-layer norms and its final weights.
+    ASSERT_EQ(a.batches.back().norms.size(), 5u);  // LeNet-5: c1, c3, f5, f6, output
+    EXPECT_EQ(a.batches.back().norms[2].layer, "f5");
+    EXPECT_TRUE(std::filesystem::exists(runCheckpointPath(a.dir)));
+}
+
+// Batch norm: with and without, and the folding check printed after the summary.
+TEST(CliExperiment, BatchNormWithTheFoldingCheck) {
+    const std::string out = test::freshDir("cli_experiment_bn");
+    const Result r =
+        runCli({"experiment", "batchnorm", "--dataset", "synthetic-shapes", "--train-subset", "128",
+                "--test-subset", "64", "--epochs", "1", "--out", out});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(listRuns(out).size(), 2u);
+    EXPECT_NE(r.out.find("with-bn: Fewer layers: 11 → 8 top-level layers"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("the same prediction for 64 of 64"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("without-bn: Fewer layers"), std::string::npos) << r.out;
 }
 
 TEST(CliExperiment, RandomLabelsAndUnknownNames) {
