@@ -15,6 +15,17 @@ QColor plotColor(int i) {
     return colors[((i % 10) + 10) % 10];
 }
 
+QColor overlayColor(int k) {
+    static const int order[] = {2, 1, 4, 5, 6, 8, 9, 7};
+    return plotColor(order[((k % 8) + 8) % 8]);
+}
+
+Qt::PenStyle overlayDash(int k) {
+    static const Qt::PenStyle dashes[] = {Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                          Qt::DashDotDotLine};
+    return dashes[((k % 4) + 4) % 4];
+}
+
 Plot::Plot(const QString& title, const QString& xLabel, const QString& yLabel, QWidget* parent)
     : QCustomPlot(parent), m_title(title) {
     setObjectName(title);

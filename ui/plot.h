@@ -9,6 +9,10 @@ namespace ll::ui {
 
 /// The i-th colour of the series palette (matplotlib's tab10), shared by every plot.
 QColor plotColor(int i);
+/// Saved run k overlaid on the live plots: its colour (the palette without the live curves' blue
+/// and red) and its dash pattern; the Runs list shows both beside the run.
+QColor overlayColor(int k);
+Qt::PenStyle overlayDash(int k);
 
 class Plot : public QCustomPlot {
     Q_OBJECT

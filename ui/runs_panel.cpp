@@ -6,9 +6,12 @@
 #include <QInputDialog>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QPainter>
 #include <QPushButton>
 #include <QSet>
 #include <QVBoxLayout>
+
+#include "ui/plot.h"
 
 namespace ll::ui {
 
@@ -50,7 +53,10 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
         emit openRequested(item->data(Qt::UserRole).toString());
     });
     connect(refresh, &QPushButton::clicked, this, &RunsPanel::refresh);
-    connect(m_list, &QListWidget::itemChanged, this, [this] { emit overlaysChanged(); });
+    connect(m_list, &QListWidget::itemChanged, this, [this] {
+        updateOverlayKeys();
+        emit overlaysChanged();
+    });
     connect(remove, &QPushButton::clicked, this, &RunsPanel::deleteSelected);
     connect(rename, &QPushButton::clicked, this, [this] {
         QListWidgetItem* item = m_list->currentItem();
@@ -82,7 +88,33 @@ void RunsPanel::refresh() {
         item->setCheckState(ticked.contains(path) ? Qt::Checked : Qt::Unchecked);
     }
     m_list->blockSignals(false);
+    updateOverlayKeys();
     emit overlaysChanged();
+}
+
+void RunsPanel::updateOverlayKeys() {
+    // The k-th ticked run is drawn in overlayColor(k) and overlayDash(k): show them beside it.
+    m_list->blockSignals(true);
+    int k = 0;
+    for (int i = 0; i < m_list->count(); ++i) {
+        QListWidgetItem* item = m_list->item(i);
+        if (item->checkState() != Qt::Checked) {
+            item->setIcon(QIcon());
+            continue;
+        }
+        QPixmap key(28, 12);
+        key.fill(Qt::transparent);
+        QPainter p(&key);
+        QPen pen(overlayColor(k), 2);
+        pen.setStyle(overlayDash(k));
+        p.setPen(pen);
+        p.drawLine(1, 6, 27, 6);
+        p.end();
+        item->setIcon(QIcon(key));
+        ++k;
+    }
+    m_list->setIconSize(QSize(28, 12));
+    m_list->blockSignals(false);
 }
 
 std::vector<RunData> RunsPanel::checkedRuns() const {

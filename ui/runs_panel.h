@@ -36,6 +36,8 @@ signals:
     void openRequested(const QString& runDir);
 
 private:
+    void updateOverlayKeys();
+
     QString m_root;
     QListWidget* m_list;
     bool m_confirm = true;

@@ -67,7 +67,7 @@ void TrainingView::reset() {
     addGraph(m_accuracy, "training accuracy (smoothed)", QColor(31, 119, 180));
     QCPGraph* testAcc = addGraph(m_accuracy, "test accuracy", QColor(214, 39, 40));
     testAcc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-    m_emaLoss = m_emaAcc = m_emaWeight = 0;
+    m_emaLoss = m_emaAcc = Smoothed();
     m_normLayers.clear();
     m_normGraphs.clear();
     m_csv = {"step,epoch,batch,loss,accuracy,lr,images_per_s"};
@@ -76,17 +76,20 @@ void TrainingView::reset() {
         p->resetView();
 }
 
+double Smoothed::add(double x) {
+    constexpr double kAlpha = 0.05;
+    weight = (1 - kAlpha) * weight + kAlpha;
+    sum = (1 - kAlpha) * sum + kAlpha * x;
+    return sum / weight;
+}
+
 void TrainingView::addBatches(const BatchPoints& points) {
-    constexpr double kAlpha = 0.05;  // EMA; divided by (1 − (1−α)^n) so early points are unbiased
     for (const BatchReport& r : points.batches) {
         const double x = static_cast<double>(r.step);
-        m_emaWeight = (1 - kAlpha) * m_emaWeight + kAlpha;
-        m_emaLoss = (1 - kAlpha) * m_emaLoss + kAlpha * r.loss;
-        m_emaAcc = (1 - kAlpha) * m_emaAcc + kAlpha * r.accuracy;
         m_loss->graph(0)->addData(x, r.loss);
-        m_loss->graph(1)->addData(x, m_emaLoss / m_emaWeight);
+        m_loss->graph(1)->addData(x, m_emaLoss.add(r.loss));
         m_loss->graph(3)->addData(x, r.lr);
-        m_accuracy->graph(0)->addData(x, 100.0 * m_emaAcc / m_emaWeight);
+        m_accuracy->graph(0)->addData(x, 100.0 * m_emaAcc.add(r.accuracy));
         if (m_normLayers.isEmpty() && !r.norms.empty()) {
             int i = 0;
             for (const LayerNorms& n : r.norms) {
@@ -127,53 +130,67 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
     for (QCPGraph* g : m_overlayGraphs)
         g->parentPlot()->removeGraph(g);
     m_overlayGraphs.clear();
-    static const Qt::PenStyle dashes[] = {Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
-                                          Qt::DashDotDotLine};
-    int i = 2;
-    for (const RunData& r : runs) {
-        const Qt::PenStyle dash = dashes[(i - 2) % 4];
-        const QColor c = plotColor(i++);
-        QCPGraph* loss = addGraph(m_loss, QString::fromStdString(r.name) + ": training loss", c);
-        QCPGraph* acc = addGraph(m_accuracy, QString::fromStdString(r.name) + ": test accuracy", c);
-        for (QCPGraph* g : {loss, acc}) {
-            QPen pen = g->pen();
-            pen.setStyle(dash);
-            g->setPen(pen);
+    if (runs.empty()) {
+        m_dirty = true;
+        return;
+    }
+    // Run k has overlayColor(k) and overlayDash(k), shown beside it in the Runs list; the legends
+    // get one key each instead of an entry per run (six runs' entries covered the plots).
+    auto styled = [](QCPGraph* g, Qt::PenStyle dash) {
+        QPen pen = g->pen();
+        pen.setStyle(dash);
+        g->setPen(pen);
+        g->removeFromLegend();
+        return g;
+    };
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        const RunData& r = runs[k];
+        const QColor c = overlayColor(static_cast<int>(k));
+        const Qt::PenStyle dash = overlayDash(static_cast<int>(k));
+        const QString name = QString::fromStdString(r.name);
+        QCPGraph* loss = styled(addGraph(m_loss, name + ": training loss (smoothed)", c), dash);
+        QCPGraph* trainAcc =
+            styled(addGraph(m_accuracy, name + ": training accuracy (smoothed)", c), dash);
+        QCPGraph* acc = styled(addGraph(m_accuracy, name + ": test accuracy", c), dash);
+        acc->setLineStyle(QCPGraph::lsNone);
+        acc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+        Smoothed lossEma, accEma;
+        for (const BatchReport& b : r.batches) {
+            loss->addData(static_cast<double>(b.step), lossEma.add(b.loss));
+            trainAcc->addData(static_cast<double>(b.step), 100.0 * accEma.add(b.accuracy));
         }
-        acc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
-        for (const BatchReport& b : r.batches)
-            loss->addData(static_cast<double>(b.step), b.loss);
         for (const EvalReport& e : r.evals)
             acc->addData(static_cast<double>(e.step), 100.0 * e.accuracy);
-        m_overlayGraphs << loss << acc;
-        // Gradient norms: layer k in the colour the live layer k has, one legend entry per run
-        // for its dash pattern (an entry per layer and run would cover the plot).
+        m_overlayGraphs << loss << trainAcc << acc;
+        // Gradient norms: layer i in the colour the live layer i has, in the run's dash pattern.
         QList<QCPGraph*> norms;
-        QCPGraph* key =
-            addGraph(m_grads, QString::fromStdString(r.name) + ": each layer in its colour",
-                     QColor(90, 90, 90));
-        QPen keyPen = key->pen();
-        keyPen.setStyle(dash);
-        key->setPen(keyPen);
-        m_overlayGraphs << key;
         for (const BatchReport& b : r.batches) {
-            for (std::size_t k = 0; k < b.norms.size(); ++k) {
-                if (static_cast<int>(k) == norms.size()) {
-                    QCPGraph* g =
-                        addGraph(m_grads, QString::fromStdString(r.name + ": " + b.norms[k].layer),
-                                 plotColor(static_cast<int>(k)));
-                    QPen pen = g->pen();
-                    pen.setStyle(dash);
-                    g->setPen(pen);
-                    g->removeFromLegend();
-                    norms << g;
-                }
-                const double v = b.norms[k].gradNorm;
+            for (std::size_t i = 0; i < b.norms.size(); ++i) {
+                if (static_cast<int>(i) == norms.size())
+                    norms << styled(
+                        addGraph(m_grads, QString::fromStdString(r.name + ": " + b.norms[i].layer),
+                                 plotColor(static_cast<int>(i))),
+                        dash);
+                const double v = b.norms[i].gradNorm;
                 if (v > 0 && std::isfinite(v))
-                    norms[static_cast<int>(k)]->addData(static_cast<double>(b.step), v);
+                    norms[static_cast<int>(i)]->addData(static_cast<double>(b.step), v);
             }
         }
         m_overlayGraphs << norms;
+    }
+    // The keys: a grey dashed entry in each legend.
+    const QString runsKey = QString("saved runs (%1): colour and dash as in the Runs list")
+                                .arg(static_cast<int>(runs.size()));
+    for (auto [plot, text] : {std::pair<Plot*, QString>{m_loss, runsKey},
+                              {m_accuracy, runsKey + "; o test"},
+                              {m_grads, QString("saved runs (%1): each layer in its colour, dash "
+                                                "as in the Runs list")
+                                            .arg(static_cast<int>(runs.size()))}}) {
+        QCPGraph* key = addGraph(plot, text, QColor(110, 110, 110));
+        QPen pen = key->pen();
+        pen.setStyle(Qt::DashLine);
+        key->setPen(pen);
+        m_overlayGraphs << key;
     }
     m_dirty = true;
 }

@@ -17,6 +17,12 @@ class Plot;
 class QCPGraph;
 namespace ll::ui {
 
+/// Exponential moving average (α = 0.05) divided by 1 − (1−α)^n, so early points are unbiased.
+struct Smoothed {
+    double add(double x);
+    double sum = 0, weight = 0;
+};
+
 class TrainingView : public QWidget {
     Q_OBJECT
 public:
@@ -33,8 +39,9 @@ public:
     QList<Plot*> plots() const { return {m_loss, m_accuracy, m_grads}; }
     /// Metrics so far as CSV (step,epoch,batch,loss,accuracy,lr, then test rows).
     QString metricsCsv() const;
-    /// Saved runs drawn beside the live curves (dashed): training loss, test accuracy and each
-    /// layer's gradient norm (in that layer's colour, one dash pattern per run).
+    /// Saved runs drawn beside the live curves, one colour and dash pattern per run: training
+    /// loss and accuracy (smoothed like the live ones), test accuracy (markers) and each layer's
+    /// gradient norm (in that layer's live colour).
     void setOverlays(const std::vector<RunData>& runs);
     int overlayGraphs() const { return m_overlayGraphs.size(); }
     /// Minimum time between redraws of the live curves (default 100 ms: 10 redraws/s; the
@@ -46,7 +53,7 @@ private:
     Plot* m_loss;
     Plot* m_accuracy;
     Plot* m_grads;
-    double m_emaLoss = 0, m_emaAcc = 0, m_emaWeight = 0;
+    Smoothed m_emaLoss, m_emaAcc;
     QStringList m_normLayers;
     QList<QCPGraph*> m_normGraphs;  // live, one per parameterized layer
     QStringList m_csv;

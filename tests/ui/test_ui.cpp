@@ -175,16 +175,18 @@ private slots:
                 mine = list->item(i);
         QVERIFY(mine);
         mine->setCheckState(Qt::Checked);
-        // Loss, accuracy, a legend key for the gradient norms and the 3 layers' norms.
-        QCOMPARE(w.trainingView()->overlayGraphs(), 2 + 1 + 3);
+        // Loss, training and test accuracy, the 3 layers' gradient norms, and a legend key in each
+        // of the three plots; the run shows its colour and dash in the list.
+        QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 3 + 3);
+        QVERIFY(!mine->icon().isNull());
         QCOMPARE(w.trainingView()
                      ->gradientPlot()
-                     ->graph(w.trainingView()->gradientPlot()->graphCount() - 1)
+                     ->graph(w.trainingView()->gradientPlot()->graphCount() - 2)
                      ->dataCount(),
                  40);
         QCOMPARE(w.trainingView()
                      ->lossPlot()
-                     ->graph(w.trainingView()->lossPlot()->graphCount() - 1)
+                     ->graph(w.trainingView()->lossPlot()->graphCount() - 2)
                      ->dataCount(),
                  40);
         mine->setCheckState(Qt::Unchecked);
@@ -306,9 +308,9 @@ private slots:
         QCOMPARE(w.experimentView()->table()->rowCount(), 5);
         QCOMPARE(w.experimentView()->table()->item(4, 0)->text(), QString("adam"));
         QCOMPARE(w.experimentView()->table()->item(1, 0)->text(), QString("momentum"));
-        // Five runs saved and overlaid: a loss and an accuracy curve each, and the gradient norm
-        // of LeNet-5's five parameterized layers.
-        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (2 + 1 + 5));
+        // Five runs saved and overlaid: a loss, a training and a test accuracy curve each, and the
+        // gradient norm of LeNet-5's five parameterized layers.
+        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (3 + 5) + 3);
         QCOMPARE(w.experimentView()->normsChart()->graphCount(), 5);
         // Both momentum forms: the same curve, said in numbers (200 images, batches of 100).
         QVERIFY2(w.experimentView()->findingsText().contains("momentum form I"),
