@@ -85,7 +85,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     runsDock->setObjectName("runsDock");
     runsDock->setWidget(m_runs);
     addDockWidget(Qt::LeftDockWidgetArea, runsDock);
-    m_runs->setRoot(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/runs");
+    // The runs folder: the app's own unless the user chose another one (Folder… in the dock).
+    {
+        const QString chosen = QSettings().value("runsRoot").toString();
+        m_runs->setRoot(!chosen.isEmpty() && QFileInfo(chosen).isDir()
+                            ? chosen
+                            : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                                  "/runs");
+    }
+    connect(m_runs, &RunsPanel::rootChosen, this,
+            [](const QString& root) { QSettings().setValue("runsRoot", root); });
 
     m_training = new TrainingView;
     m_layers = new LayersView;
@@ -599,6 +608,10 @@ bool MainWindow::confirmStopFor(const QString& what) {
                this, "Stop training?",
                what + " stops the current run. Its curves stay until the next run starts.") ==
            QMessageBox::Yes;
+}
+
+QString MainWindow::bannerText() const {
+    return m_banner->isHidden() ? QString() : m_banner->text();
 }
 
 void MainWindow::showNotice(const QString& text) {

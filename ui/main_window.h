@@ -77,6 +77,8 @@ public:
     QString currentRunDir() const;
     QTabWidget* tabs() const { return m_tabs; }
     const QString& lastError() const { return m_lastError; }
+    /// The banner's text (notice or problem) as shown.
+    QString bannerText() const;
     const ModelInfo& modelInfo() const { return m_info; }
     int snapshotsReceived() const { return m_snapshots; }
     QString metricsCsv() const;

@@ -1,6 +1,7 @@
 #include "ui/runs_panel.h"
 
 #include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QInputDialog>
@@ -19,6 +20,10 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     m_list = new QListWidget;
     m_list->setToolTip("Tick runs to overlay their curves on the training plots");
     auto* refresh = new QPushButton("Refresh");
+    auto* folder = new QPushButton("Folder…");
+    folder->setToolTip(
+        "Choose the runs folder: the runs listed here, and where new runs are saved (for "
+        "example the --out folder of layerlens train or layerlens experiment)");
     auto* rename = new QPushButton("Rename…");
     auto* remove = new QPushButton("Delete…");
     auto* open = new QPushButton("Open");
@@ -34,6 +39,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     buttons->addWidget(rename);
     buttons->addWidget(remove);
     auto* second = new QHBoxLayout;
+    second->addWidget(folder);
     second->addWidget(open);
     second->addWidget(same);
     auto* lay = new QVBoxLayout(this);
@@ -53,6 +59,13 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
         emit openRequested(item->data(Qt::UserRole).toString());
     });
     connect(refresh, &QPushButton::clicked, this, &RunsPanel::refresh);
+    connect(folder, &QPushButton::clicked, this, [this] {
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, "Runs folder", m_root.isEmpty() ? "" : m_root);
+        if (dir.isEmpty()) return;
+        setRoot(dir);
+        emit rootChosen(dir);
+    });
     connect(m_list, &QListWidget::itemChanged, this, [this] {
         updateOverlayKeys();
         emit overlaysChanged();

@@ -1,5 +1,6 @@
 #pragma once
-// The saved runs (a folder per run under the app's runs folder): tick runs to overlay their
+// The saved runs (a folder per run under the runs folder: the app's own, or one the user
+// chose, e.g. where `layerlens train` wrote its runs): tick runs to overlay their
 // curves on the training plots; open one (its final weights into the window); rename and delete
 // (with confirmation).
 
@@ -34,6 +35,8 @@ signals:
     void sameStartRequested(const QString& runDir);
     /// "Open" (or a double-click) on a run: its model and final weights into the window.
     void openRequested(const QString& runDir);
+    /// The user chose another runs folder (Folder…).
+    void rootChosen(const QString& root);
 
 private:
     void updateOverlayKeys();

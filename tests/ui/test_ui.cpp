@@ -385,6 +385,43 @@ private slots:
         QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.experimentView()));
     }
 
+    // Runs written elsewhere (by `layerlens train --out DIR`) are listed once their folder is
+    // chosen; opening one without final weights says so, and a damaged one says what is wrong.
+    void runsOfAnotherFolder() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        const QString root = m_dir.filePath("cli-runs");
+        DataOptions d;
+        d.dataset = "synthetic-digits";
+        TrainConfig c;
+        c.seed = 5;
+        c.batch = 32;
+        {
+            RunLog log =
+                RunLog::create(root.toStdString(), "lenet5-cli", runConfigJson("lenet5", "", d, c));
+            BatchReport b;
+            b.step = 1;
+            b.epoch = 1;
+            b.loss = 2.3;
+            log.appendBatch(b);
+        }
+        RunLog::create(root.toStdString(), "gone-model",
+                       runConfigJson("/no/such/model.json", "", d, c));
+        w.runsPanel()->setRoot(root);
+        QCOMPARE(w.runsPanel()->list()->count(), 2);
+        w.openRun(root + "/lenet5-cli");
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        QVERIFY2(w.bannerText().contains("no final weights"), qPrintable(w.bannerText()));
+        QCOMPARE(w.setup()->settings().config.seed, std::uint64_t{5});
+        QCOMPARE(w.setup()->settings().config.batch, 32);
+        QCOMPARE(w.setup()->dataset(), QString("synthetic-digits"));
+        QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 3);  // no norms in that run: keys only
+        w.openRun(root + "/gone-model");
+        QVERIFY2(w.lastError().contains("is no longer there"), qPrintable(w.lastError()));
+    }
+
     void opensAnImageFileAsTheInput() {
         MainWindow w;
         w.show();
