@@ -128,6 +128,28 @@ void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float*
     }
 }
 
+// One group of samples being worked on: samples [n0, n0 + cnt), their columns (R, cols) at col
+// in the thread's buffer, followed by room for a (K, cols) matrix when cnt > 1.
+struct GroupWork {
+    int n0, cnt;
+    Eigen::Index cols;
+    std::size_t colSize;
+    float* col;
+};
+
+GroupWork startGroup(const ConvGeometry& g, const float* x, int N, const Groups& G, int gi) {
+    GroupWork w;
+    w.n0 = gi * G.size;
+    w.cnt = std::min(G.size, N - w.n0);
+    w.cols = static_cast<Eigen::Index>(w.cnt) * g.colCols();
+    w.colSize = static_cast<std::size_t>(g.colRows()) * w.cols;
+    std::vector<float>& buf =
+        threadColumns(w.colSize + (w.cnt > 1 ? static_cast<std::size_t>(g.K) * w.cols : 0));
+    w.col = buf.data();
+    groupColumns(g, x, w.n0, w.cnt, w.col);
+    return w;
+}
+
 }  // namespace
 
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
@@ -138,13 +160,7 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
     const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
 #pragma omp parallel for schedule(static) if (big)
     for (int gi = 0; gi < G.count; ++gi) {
-        const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
-        const Eigen::Index cols = static_cast<Eigen::Index>(cnt) * P;
-        const std::size_t colSize = static_cast<std::size_t>(R) * cols;
-        std::vector<float>& buf =
-            threadColumns(colSize + (cnt > 1 ? static_cast<std::size_t>(g.K) * cols : 0));
-        float* col = buf.data();
-        groupColumns(g, x, n0, cnt, col);
+        const auto [n0, cnt, cols, colSize, col] = startGroup(g, x, N, G, gi);
         // One sample: the GEMM writes straight into y; a group goes through (K, cnt·P).
         float* out = cnt == 1 ? y + n0 * yStride : col + colSize;
         sgemm(false, false, g.K, static_cast<int>(cols), R, 1.0f, W, R, col, static_cast<int>(cols),
@@ -178,13 +194,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
 #pragma omp parallel for schedule(static) if (big)
     for (int gi = 0; gi < G.count; ++gi) {
         const int t = threadIndex();
-        const int n0 = gi * G.size, cnt = std::min(G.size, N - n0);
-        const Eigen::Index cols = static_cast<Eigen::Index>(cnt) * P;
-        const std::size_t colSize = static_cast<std::size_t>(R) * cols;
-        std::vector<float>& buf =
-            threadColumns(colSize + (cnt > 1 ? static_cast<std::size_t>(g.K) * cols : 0));
-        float* col = buf.data();
-        groupColumns(g, x, n0, cnt, col);
+        const auto [n0, cnt, cols, colSize, col] = startGroup(g, x, N, G, gi);
         const float* dyg = dy + n0 * yStride;  // one sample: dy itself is the group matrix
         if (cnt > 1) {
             float* gathered = col + colSize;
