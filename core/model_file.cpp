@@ -309,7 +309,9 @@ void addLayers(Net& net, const json& list, const std::string& source) {
 
 }  // namespace
 
-Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& source) {
+namespace {
+
+json parseModelDoc(const std::string& jsonText, const std::string& source) {
     json doc;
     try {
         doc = json::parse(jsonText);
@@ -317,6 +319,36 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
         throw ModelError(strCat(source, ": not valid JSON: ", e.what()));
     }
     if (!doc.is_object()) throw ModelError(strCat(source, ": the model must be a JSON object"));
+    return doc;
+}
+
+void fillSpec(const json& doc, const std::string& jsonText, const std::string& source,
+              ModelSpec& spec) {
+    spec.name = getOr<std::string>(doc, "name", "model", source);
+    spec.description = getOr<std::string>(doc, "description", "", source);
+    spec.source = source;
+    spec.json = jsonText;
+    ModelDefaults& d = spec.defaults;
+    d.dataset = getOr<std::string>(doc, "dataset", d.dataset, source);
+    d.loss = getOr<std::string>(doc, "loss", d.loss, source);
+    if (doc.contains("defaults")) {
+        const json& dj = doc["defaults"];
+        if (!dj.is_object()) throw ModelError(strCat(source, ": \"defaults\" must be an object"));
+        d.optimizer = getOr<std::string>(dj, "optimizer", d.optimizer, source);
+        d.lr = getOr<float>(dj, "lr", d.lr, source);
+        d.momentum = getOr<float>(dj, "momentum", d.momentum, source);
+        d.weightDecay = getOr<float>(dj, "weight_decay", d.weightDecay, source);
+        d.batch = getOr<int>(dj, "batch", d.batch, source);
+        d.epochs = getOr<int>(dj, "epochs", d.epochs, source);
+        d.classes = getOr<std::vector<int>>(dj, "classes", d.classes, source);
+        d.rawPixels = getOr<bool>(dj, "raw_pixels", d.rawPixels, source);
+    }
+}
+
+}  // namespace
+
+Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& source) {
+    const json doc = parseModelDoc(jsonText, source);
     if (!doc.contains("input") || !doc["input"].is_array() || doc["input"].empty()) {
         throw ModelError(
             strCat(source, ": needs \"input\": the shape of one sample, e.g. [1, 28, 28]"));
@@ -336,28 +368,7 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
     Net net(name, Shape(dims));
     addLayers(net, doc["layers"], source);
     net.setModelJson(jsonText);
-    if (spec) {
-        spec->name = name;
-        spec->description = getOr<std::string>(doc, "description", "", source);
-        spec->source = source;
-        spec->json = jsonText;
-        ModelDefaults& d = spec->defaults;
-        d.dataset = getOr<std::string>(doc, "dataset", d.dataset, source);
-        d.loss = getOr<std::string>(doc, "loss", d.loss, source);
-        if (doc.contains("defaults")) {
-            const json& dj = doc["defaults"];
-            if (!dj.is_object())
-                throw ModelError(strCat(source, ": \"defaults\" must be an object"));
-            d.optimizer = getOr<std::string>(dj, "optimizer", d.optimizer, source);
-            d.lr = getOr<float>(dj, "lr", d.lr, source);
-            d.momentum = getOr<float>(dj, "momentum", d.momentum, source);
-            d.weightDecay = getOr<float>(dj, "weight_decay", d.weightDecay, source);
-            d.batch = getOr<int>(dj, "batch", d.batch, source);
-            d.epochs = getOr<int>(dj, "epochs", d.epochs, source);
-            d.classes = getOr<std::vector<int>>(dj, "classes", d.classes, source);
-            d.rawPixels = getOr<bool>(dj, "raw_pixels", d.rawPixels, source);
-        }
-    }
+    if (spec) fillSpec(doc, jsonText, source, *spec);
     return net;
 }
 
@@ -387,6 +398,28 @@ const std::string& presetJson(const std::string& name) {
             strCat("unknown model '", name, "': not a preset (", list, ") and not a model file"));
     }
     return it->second;
+}
+
+ModelSpec readModelSpec(const std::string& nameOrPath) {
+    const auto& presets = embeddedPresets();
+    std::string text, source;
+    if (presets.count(nameOrPath)) {
+        text = presets.at(nameOrPath);
+        source = "preset " + nameOrPath;
+    } else {
+        if (nameOrPath.find('/') == std::string::npos &&
+            nameOrPath.find(".json") == std::string::npos)
+            presetJson(nameOrPath);  // throws with the list of presets
+        std::ifstream in(nameOrPath, std::ios::binary);
+        if (!in) throw DataError(strCat("cannot open model file '", nameOrPath, "'"));
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        text = ss.str();
+        source = nameOrPath;
+    }
+    ModelSpec spec;
+    fillSpec(parseModelDoc(text, source), text, source, spec);
+    return spec;
 }
 
 Net loadModel(const std::string& nameOrPath, ModelSpec* spec) {

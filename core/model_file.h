@@ -51,5 +51,8 @@ std::vector<std::string> presetNames();
 const std::string& presetJson(const std::string& name);
 /// A preset by name, or a model file when `nameOrPath` is not a preset name.
 Net loadModel(const std::string& nameOrPath, ModelSpec* spec = nullptr);
+/// Only the spec (name, description, defaults, document) of a preset or model file, without
+/// building the net: cheap even for AlexNet. The layers are not checked; loadModel does that.
+ModelSpec readModelSpec(const std::string& nameOrPath);
 
 }  // namespace ll

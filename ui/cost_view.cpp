@@ -69,7 +69,10 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
 }
 
 void CostView::setModel(const ModelInfo& info) {
-    m_net = std::make_unique<Net>(buildNet(info.modelJson, nullptr, info.model.toStdString()));
+    m_net.reset();
+    m_json = info.modelJson;
+    m_name = info.model.toStdString();
+    m_default = info.costs;
     recompute();
 }
 
@@ -87,16 +90,22 @@ QString CostView::markdown() const {
 }
 
 void CostView::recompute() {
-    if (!m_net) return;
+    if (m_json.empty()) return;
     CostConvention conv;
+    CostTable t;
     try {
         conv = CostConvention::parse(m_convention->currentText().toStdString());
+        if (conv.name() == CostConvention().name() && !m_default.rows.empty()) {
+            t = m_default;
+        } else {
+            if (!m_net) m_net = std::make_unique<Net>(buildNet(m_json, nullptr, m_name));
+            t = computeCosts(*m_net, conv);
+        }
     } catch (const std::exception& e) {
         m_caption->setText("<span style='color:#b00'>" + QString(e.what()).toHtmlEscaped() +
                            "</span>");
         return;
     }
-    const CostTable t = computeCosts(*m_net, conv);
     m_model->setTable(t);
     m_table->resizeColumnsToContents();
     m_caption->setText(QString("<b>%1</b>, input %2, one sample. %3.")

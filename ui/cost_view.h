@@ -22,8 +22,12 @@ class CostView : public QWidget {
     Q_OBJECT
 public:
     explicit CostView(QWidget* parent = nullptr);
-    /// Builds its own copy of the model's structure (never the training net).
+    /// Shows the worker's table (course convention); builds its own copy of the model's
+    /// structure (never the training net) only when another convention is chosen, so a large
+    /// model (AlexNet: 61 M parameters) does not stall the window when it is loaded.
     void setModel(const ModelInfo& info);
+    /// Whether the copy of the structure exists (tests).
+    bool builtOwnCopy() const { return m_net != nullptr; }
     void setConvention(const QString& name);
     CostTableModel* tableModel() const { return m_model; }
     QSortFilterProxyModel* sortedModel() const { return m_sorted; }
@@ -35,6 +39,8 @@ private:
     void recompute();
 
     std::unique_ptr<Net> m_net;
+    std::string m_json, m_name;
+    CostTable m_default;  // the worker's, under the default convention
     CostTableModel* m_model;
     QSortFilterProxyModel* m_sorted;
     QTableView* m_table;

@@ -448,7 +448,7 @@ void MainWindow::runExperiment(const QString& name) {
         ModelSpec spec;
         RunSettings r = panel;
         if (v.modelJson.empty()) {
-            loadModel(v.model, &spec);
+            spec = readModelSpec(v.model);
             r.model = QString::fromStdString(v.model);
         } else {
             const QString file =

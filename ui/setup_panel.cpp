@@ -132,9 +132,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
 void SetupPanel::applyModelDefaults(const QString& model) {
     try {
-        ModelSpec spec;
-        loadModel(model.toStdString(), &spec);
-        const ModelDefaults& d = spec.defaults;
+        const ModelDefaults d = readModelSpec(model.toStdString()).defaults;
         m_optimizer->setCurrentText(QString::fromStdString(d.optimizer));
         m_lr->setValue(d.lr);
         m_momentum->setValue(d.momentum);

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "core/model_file.h"
+#include "support/data_files.h"
 
 namespace ll {
 
@@ -57,6 +58,30 @@ TEST(ModelFile, DefaultsAndInference) {
     EXPECT_EQ(spec.defaults.classes, (std::vector<int>{4, 9}));
     EXPECT_EQ(net.outputShapes()[0], Shape({1, 4, 8, 8}));  // "same" for a 3×1 kernel
     EXPECT_EQ(net.outputShapes()[1], Shape({1, 4, 4, 4}));  // pooling stride defaults to kernel
+}
+
+// The spec alone (the window reads defaults with it, never building AlexNet's 61 M weights for
+// that): the same as what loadModel fills in, for every preset.
+TEST(ModelFile, SpecWithoutBuilding) {
+    for (const std::string& name : presetNames()) {
+        ModelSpec built;
+        loadModel(name, &built);
+        const ModelSpec read = readModelSpec(name);
+        EXPECT_EQ(read.name, built.name) << name;
+        EXPECT_EQ(read.json, built.json) << name;
+        EXPECT_EQ(read.defaults.dataset, built.defaults.dataset) << name;
+        EXPECT_EQ(read.defaults.optimizer, built.defaults.optimizer) << name;
+        EXPECT_EQ(read.defaults.lr, built.defaults.lr) << name;
+        EXPECT_EQ(read.defaults.batch, built.defaults.batch) << name;
+        EXPECT_EQ(read.defaults.classes, built.defaults.classes) << name;
+        EXPECT_EQ(read.defaults.rawPixels, built.defaults.rawPixels) << name;
+    }
+    EXPECT_EQ(readModelSpec("logreg").defaults.classes, (std::vector<int>{4, 9}));
+    EXPECT_THROW(readModelSpec("lenet6"), UsageError);
+    EXPECT_THROW(readModelSpec("/no/such/model.json"), DataError);
+    const std::string bad = test::freshDir("spec") + "/bad.json";
+    std::ofstream(bad) << "{\"name\": \"x\", \"defaults\": 3}";
+    EXPECT_THROW(readModelSpec(bad), ModelError);
 }
 
 TEST(ModelFile, ErrorsPointToTheLayerAndShapes) {

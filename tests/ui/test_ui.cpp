@@ -543,13 +543,16 @@ private slots:
         ModelInfo info;
         info.model = "lenet5";
         info.modelJson = presetJson("lenet5");
+        info.costs = computeCosts(loadModel("lenet5"));  // the worker's table
         v.setModel(info);
+        QVERIFY(!v.builtOwnCopy());  // the default convention needs no copy of the net
         const int last = v.tableModel()->rowCount() - 1;
         QCOMPARE(v.tableModel()
                      ->data(v.tableModel()->index(last, CostTableModel::Flops), Qt::UserRole)
                      .toLongLong(),
                  833040LL);
         v.setConvention("macs");
+        QVERIFY(v.builtOwnCopy());
         QCOMPARE(v.tableModel()
                      ->data(v.tableModel()->index(last, CostTableModel::Flops), Qt::UserRole)
                      .toLongLong(),
