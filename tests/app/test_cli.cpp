@@ -168,7 +168,7 @@ TEST(CliDownload, MnistFromALocalMirrorThenFound) {
 namespace ll {
 
 TEST(CliTrain, TheOutputFolderIsASavedRun) {
-    const std::string out = test::freshDir("cli_run") + "/run";
+    const std::string out = test::freshDir("cli_saved_run") + "/run";
     const Result r = runCli({"train", "--model", "lenet5", "--dataset", "synthetic-digits",
                              "--train-subset", "200", "--test-subset", "100", "--batch", "50",
                              "--epochs", "2", "--no-progress", "--out", out});
