@@ -55,7 +55,7 @@ protected:
     std::int64_t m_steps = 0;
 
 private:
-    std::vector<float> m_scratch;  // gradient plus L2 term
+    AlignedFloats m_scratch;  // gradient plus L2 term
 };
 
 /// θ ← θ − α g.

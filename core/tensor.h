@@ -55,6 +55,12 @@ using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 using VectorMap = Eigen::Map<Eigen::VectorXf>;
 using ConstVectorMap = Eigen::Map<const Eigen::VectorXf>;
 
+/// Float storage aligned for the widest SIMD loads (64 bytes with AVX-512). Scratch buffers use it
+/// too: vectorized reductions start differently on a differently aligned buffer, so results would
+/// otherwise change in the last bit with the heap's layout (a run loading its data another way
+/// would not repeat another run exactly).
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
+
 class Tensor {
 public:
     Tensor() = default;
@@ -114,7 +120,7 @@ private:
     // Aligned to Eigen's widest packet: Eigen's vectorized reductions peel until the first
     // aligned element, so an arbitrary malloc alignment would change the summation order and
     // make results differ in the last bits from one allocation to the next.
-    std::vector<float, Eigen::aligned_allocator<float>> m_data;
+    AlignedFloats m_data;
 };
 
 }  // namespace ll

@@ -20,8 +20,8 @@ void validColumns(const ConvGeometry& g, int kj, int& lo, int& hi) {
     lo = std::min(lo, hi);
 }
 
-std::vector<float>& threadColumns(std::size_t n) {
-    static thread_local std::vector<float> buf;
+AlignedFloats& threadColumns(std::size_t n) {
+    static thread_local AlignedFloats buf;
     if (buf.size() < n) buf.resize(n);
     return buf;
 }
@@ -143,7 +143,7 @@ GroupWork startGroup(const ConvGeometry& g, const float* x, int N, const Groups&
     w.cnt = std::min(G.size, N - w.n0);
     w.cols = static_cast<Eigen::Index>(w.cnt) * g.colCols();
     w.colSize = static_cast<std::size_t>(g.colRows()) * w.cols;
-    std::vector<float>& buf =
+    AlignedFloats& buf =
         threadColumns(w.colSize + (w.cnt > 1 ? static_cast<std::size_t>(g.K) * w.cols : 0));
     w.col = buf.data();
     groupColumns(g, x, w.n0, w.cnt, w.col);

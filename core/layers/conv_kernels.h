@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/tensor.h"
+
 namespace ll {
 
 /// Sizes of one 2-D convolution (cross-correlation, as in every DL framework).
@@ -29,8 +31,8 @@ inline int slidingOutputSize(int in, int k, int stride, int pad) {
 
 /// Per-layer scratch space, sized on first use and reused afterwards.
 struct ConvWorkspace {
-    std::vector<float> dWPartials;  // (threads, K, C*kh*kw)
-    std::vector<float> dbPartials;  // (threads, K)
+    AlignedFloats dWPartials;  // (threads, K, C*kh*kw)
+    AlignedFloats dbPartials;  // (threads, K)
 };
 
 /// col (C*kh*kw, Ho*Wo) from one sample x (C, H, W); zero where the window reads padding.
