@@ -51,7 +51,13 @@ std::vector<FoundData> discoverData(const std::vector<DataRoot>& roots) {
         std::error_code ec;
         if (!fs::is_directory(r.path, ec)) continue;
         const std::string mnist = findMnist(r.path);
-        if (!mnist.empty()) found.push_back({"mnist", r.path, mnist, r.origin, true, "IDX files"});
+        if (!mnist.empty()) {
+            const bool npz = findMnistNpz(r.path) == mnist + "/mnist.npz" &&
+                             !fileExists(mnist + "/train-images-idx3-ubyte") &&
+                             !fileExists(mnist + "/train-images-idx3-ubyte.gz");
+            found.push_back(
+                {"mnist", r.path, mnist, r.origin, true, npz ? "mnist.npz (Keras)" : "IDX files"});
+        }
         const std::string cifar = cifarDirectory(r.path);
         int batches = 0;
         for (int b = 1; b <= 5; ++b)
@@ -62,10 +68,6 @@ std::vector<FoundData> discoverData(const std::vector<DataRoot>& roots) {
             f.note = f.usable ? strCat("binary version, ", batches, " of 5 training batches")
                               : (batches == 0 ? "no data_batch_N.bin" : "no test_batch.bin");
             found.push_back(f);
-        }
-        if (fileExists(r.path + "/mnist.npz")) {
-            found.push_back({"mnist", r.path, r.path, r.origin, false,
-                             "mnist.npz (Keras) is not read: use the four IDX files"});
         }
         if (fs::is_directory(r.path + "/cifar-10-batches-py", ec)) {
             found.push_back({"cifar10", r.path, r.path + "/cifar-10-batches-py", r.origin, false,

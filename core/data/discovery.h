@@ -2,9 +2,9 @@
 // Finding data that is already on the machine. Roots are searched in order: the folder the user
 // gave, $LAYERLENS_DATA, the app's own data folder (where downloads go), then the caches other
 // tools use: torchvision's usual roots (./data, ~/data) and Keras' ~/.keras/datasets. In each
-// root MNIST is looked for in the layouts loadMnist accepts (the root, MNIST/raw, mnist, MNIST)
-// and CIFAR-10 in cifar-10-batches-bin. Copies that exist in a format LayerLens cannot read
-// (Keras' mnist.npz, the Python pickles of cifar-10-batches-py) are listed with what to do.
+// root MNIST is looked for in the layouts loadMnist accepts (the root, MNIST/raw, mnist, MNIST;
+// or as Keras' mnist.npz) and CIFAR-10 in cifar-10-batches-bin. Copies that exist in a format
+// LayerLens cannot read (the Python pickles of cifar-10-batches-py) are listed with what to do.
 
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #include "core/data/mnist.h"
 
 #include "core/data/file_io.h"
+#include "core/data/npz.h"
 #include "core/error.h"
 
 namespace ll {
@@ -92,14 +93,22 @@ Dataset parseMnist(std::vector<std::uint8_t> img, const std::vector<std::uint8_t
     return d;
 }
 
+std::string findMnistNpz(const std::string& dir) {
+    if (dir.empty()) return {};
+    for (const std::string& d : mnistSearchDirs(dir))
+        if (fileExists(d + "/mnist.npz")) return d + "/mnist.npz";
+    return {};
+}
+
 std::string findMnist(const std::string& dir) {
     if (dir.empty()) return {};
+    bool idx = true;
     for (const char* base : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
-        if (findFile(dir, base).empty()) return {};
+        idx = idx && !findFile(dir, base).empty();
     }
-    const std::string img = findFile(dir, "train-images-idx3-ubyte");
-    return img.substr(0, img.find_last_of('/'));
+    const std::string file = idx ? findFile(dir, "train-images-idx3-ubyte") : findMnistNpz(dir);
+    return file.empty() ? std::string() : file.substr(0, file.find_last_of('/'));
 }
 
 Dataset loadMnist(const std::string& dir, const std::string& split) {
@@ -108,14 +117,16 @@ Dataset loadMnist(const std::string& dir, const std::string& split) {
     const std::string prefix = split == "train" ? "train" : "t10k";
     const std::string imgPath = findFile(dir, prefix + "-images-idx3-ubyte");
     const std::string labPath = findFile(dir, prefix + "-labels-idx1-ubyte");
+    const std::string npz = findMnistNpz(dir);
+    if ((imgPath.empty() || labPath.empty()) && !npz.empty()) return loadMnistNpz(npz, split);
     for (const auto& [path, base] : {std::pair{imgPath, prefix + "-images-idx3-ubyte"},
                                      std::pair{labPath, prefix + "-labels-idx1-ubyte"}}) {
         if (path.empty()) {
             std::string where;
             for (const std::string& d : mnistSearchDirs(dir))
                 where += (where.empty() ? "" : ", ") + d;
-            throw DataError(strCat("MNIST ", split, " file ", base, "[.gz] not found; looked in ",
-                                   where,
+            throw DataError(strCat("MNIST ", split, " file ", base,
+                                   "[.gz] not found (nor a mnist.npz); looked in ", where,
                                    ". Give the directory holding the MNIST files with --data (or "
                                    "LAYERLENS_DATA)."));
         }
