@@ -1,7 +1,11 @@
 #include "ui/experiment_view.h"
 
+#include <QApplication>
+#include <QClipboard>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -39,7 +43,14 @@ ExperimentView::ExperimentView(QWidget* parent) : QWidget(parent) {
     split->setStretchFactor(1, 2);
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
-    lay->addWidget(m_title);
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_title, 1);
+    auto* copy = new QPushButton("Copy Markdown");
+    copy->setToolTip("The table and what the runs show, as Markdown for a report");
+    top->addWidget(copy, 0, Qt::AlignTop);
+    connect(copy, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(markdown()); });
+    lay->addLayout(top);
     lay->addWidget(m_findings);
     lay->addWidget(split, 1);
 }
@@ -94,6 +105,31 @@ void ExperimentView::showFindings() {
     all << m_foldLines;
     m_findings->setText(all.join('\n'));
     m_findings->setVisible(!all.isEmpty());
+}
+
+QString ExperimentView::markdown() const {
+    QStringList md;
+    md << QString("## Experiment %1").arg(m_name) << "";
+    QStringList header, rule;
+    for (int c = 0; c < m_table->columnCount(); ++c) {
+        header << m_table->horizontalHeaderItem(c)->text();
+        rule << (c == 0 ? "---" : "---:");
+    }
+    md << "| " + header.join(" | ") + " |"
+       << "|" + rule.join("|") + "|";
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        QStringList cells;
+        for (int c = 0; c < m_table->columnCount(); ++c)
+            cells << (m_table->item(r, c) ? m_table->item(r, c)->text() : QString());
+        md << "| " + cells.join(" | ") + " |";
+    }
+    const QString f = findingsText();
+    if (!f.isEmpty()) {
+        md << "";
+        for (const QString& line : f.split('\n'))
+            md << "- " + line;
+    }
+    return md.join('\n') + '\n';
 }
 
 QString ExperimentView::findingsText() const {

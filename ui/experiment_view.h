@@ -36,6 +36,8 @@ public:
     Plot* normsChart() const { return m_norms; }
     /// Findings and fold check as shown (plain text).
     QString findingsText() const;
+    /// The summary for a report: title, table and findings as Markdown.
+    QString markdown() const;
 
 private:
     void redraw();

@@ -743,6 +743,12 @@ void MainWindow::buildMenus() {
         if (!path.isEmpty() && !writeText(path, m_cost->csv()))
             showError("could not write " + path);
     });
+    exp->addAction("Experiment summary as Markdown…", this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, "Export experiment summary",
+                                                          "experiment.md", "Markdown (*.md)");
+        if (!path.isEmpty() && !writeText(path, m_experimentView->markdown()))
+            showError("could not write " + path);
+    });
     exp->addAction("Cost table as Markdown…", this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, "Export cost table", m_info.model + "-costs.md", "Markdown (*.md)");

@@ -368,6 +368,12 @@ private slots:
                  qPrintable(text));
         QVERIFY2(text.contains("the same prediction for 1000 of 1000"), qPrintable(text));
         QCOMPARE(w.experimentView()->table()->rowCount(), 2);
+        const QString md = w.experimentView()->markdown();
+        QVERIFY2(md.contains("## Experiment batchnorm"), qPrintable(md));
+        QVERIFY2(md.contains("| variant | train acc | test acc | test error | seconds |"),
+                 qPrintable(md));
+        QVERIFY2(md.contains("\n| with-bn | "), qPrintable(md));
+        QVERIFY2(md.contains("- Same outputs: on 1000 test images"), qPrintable(md));
         // A layer keeps its place on the per-layer chart: without batch norm, conv2 is still the
         // third tick (conv1, bn1, conv2, ...).
         Plot* norms = w.experimentView()->normsChart();
