@@ -800,7 +800,8 @@ void MainWindow::buildMenus() {
         QMessageBox::information(
             this, "Keyboard shortcuts",
             "Ctrl+T  train\nCtrl+P  pause / resume\nCtrl+J  one batch while paused\nCtrl+K  stop\n"
-            "Ctrl+1/2/3  Training / Layers / Cost\nPgUp/PgDn or ←/→  previous / next layer (Layers "
+            "Ctrl+1…5  Training / Layers / Cost / Insight / Experiment\nPgUp/PgDn or ←/→  previous "
+            "/ next layer (Layers "
             "tab)\n"
             "Mouse wheel / drag  zoom / pan a plot; double-click  reset the view\nRight-click  "
             "export a plot or image");
