@@ -221,16 +221,26 @@ TEST(ReceptiveField, EffectiveFieldFillsTheRectangleWithPositiveWeights) {
     EXPECT_THROW(effectiveReceptiveField(net, x, 2, 2, 0, 0), UsageError);  // channel 2 of 2
 }
 
+namespace {
+
+// Random batch-norm statistics, as after training: variances in [0.5, 1.5), means in
+// [-meanSpread/2, meanSpread/2).
+void randomStatistics(Net& net, Rng& rng, float meanSpread) {
+    for (const NamedBuffer& b : net.namedBuffers()) {
+        const bool var = b.name.find("var") != std::string::npos;
+        for (std::int64_t k = 0; k < b.tensor->numel(); ++k)
+            (*b.tensor)[k] = var ? 0.5f + rng.uniform() : meanSpread * (rng.uniform() - 0.5f);
+    }
+}
+
+}  // namespace
+
 TEST(Transforms, BatchNormFoldingKeepsOutputs) {
     Net net = loadModel("smallnet-bn");
     net.resetParameters(2);
     // Random statistics and affine parameters, as after training.
     Rng rng(9);
-    for (const NamedBuffer& b : net.namedBuffers()) {
-        const bool var = b.name.find("var") != std::string::npos;
-        for (std::int64_t k = 0; k < b.tensor->numel(); ++k)
-            (*b.tensor)[k] = var ? 0.5f + rng.uniform() : rng.uniform() - 0.5f;
-    }
+    randomStatistics(net, rng, 1.0f);
     for (const NamedParam& p : net.namedParams())
         if (p.name.rfind("bn", 0) == 0)
             for (std::int64_t k = 0; k < p.param->value.numel(); ++k)
@@ -256,11 +266,7 @@ TEST(Transforms, BatchNormFoldCheckOnImages) {
     Net net = loadModel("smallnet-bn");
     net.resetParameters(4);
     Rng rng(11);
-    for (const NamedBuffer& b : net.namedBuffers()) {
-        const bool var = b.name.find("var") != std::string::npos;
-        for (std::int64_t k = 0; k < b.tensor->numel(); ++k)
-            (*b.tensor)[k] = var ? 0.5f + rng.uniform() : 0.2f * (rng.uniform() - 0.5f);
-    }
+    randomStatistics(net, rng, 0.2f);
     const Dataset shapes = makeSyntheticShapes(50, 3, "test");
     // More samples asked than there are: all 50, in 4 batches, the last one short.
     const FoldCheck c = checkBatchNormFold(net, shapes, {}, 80, 16);
