@@ -29,6 +29,8 @@ TrainingView::TrainingView(QWidget* parent) : QWidget(parent) {
     m_loss = new Plot("Loss", "step (batches)", "loss", this);
     m_accuracy = new Plot("Accuracy", "step (batches)", "accuracy (%)", this);
     m_grads = new Plot("Gradient norm per layer", "step (batches)", "‖∂L/∂θ‖ (log)", this);
+    // Accuracy rises to the top right: its legend goes bottom right, out of the curves' way.
+    m_accuracy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     m_grads->yAxis->setScaleType(QCPAxis::stLogarithmic);
     m_grads->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     auto* grid = new QGridLayout(this);
