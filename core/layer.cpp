@@ -22,6 +22,8 @@ void Layer::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor*
                                 " but the output has shape ", y.shape()));
     }
     if (dx) dx->resize(x.shape());
+    for (Param* p : params())
+        p->ensureGrad();
     backwardImpl(x, y, dy, dx);
 }
 

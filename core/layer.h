@@ -27,11 +27,18 @@ enum class Mode { Train, Eval };
 struct Param {
     std::string name;  // "weight", "bias", ...
     Tensor value;
-    Tensor grad;  // same shape as value
+    Tensor grad;  // same shape as value, once a backward pass or an optimizer needs it
 
+    /// The value only: the gradient comes with the first backward pass (Layer::backward) or the
+    /// optimizer, so nets built only to be looked at (cost tables, inference, the window's
+    /// previews) do not pay for it — 244 MB for AlexNet.
     void allocate(const Shape& shape) {
         value = Tensor(shape);
-        grad = Tensor(shape);
+        grad = Tensor();
+    }
+    /// A zero gradient of the value's shape unless there is one already.
+    void ensureGrad() {
+        if (grad.shape() != value.shape()) grad = Tensor(value.shape());
     }
 };
 

@@ -24,6 +24,8 @@ Optimizer::Optimizer(std::vector<Param*> params, const OptimizerOptions& options
     if (!(options.momentum >= 0.0f && options.momentum < 1.0f)) {
         throw UsageError(strCat("momentum must be in [0, 1), got ", options.momentum));
     }
+    for (Param* p : m_params)
+        p->ensureGrad();
 }
 
 void Optimizer::step() {

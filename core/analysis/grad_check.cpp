@@ -95,8 +95,10 @@ GradCheckResult checkLayerGradients(Layer& layer, const Shape& inShape, const Gr
     for (std::int64_t i = 0; i < g.numel(); ++i)
         g[i] = rng.normal();
 
-    for (Param* p : layer.params())
+    for (Param* p : layer.params()) {
+        p->ensureGrad();  // gradients are allocated lazily; the sentinel needs them now
         p->grad.fill(kSentinel);
+    }
     Tensor dx(x.shape(), std::numeric_limits<float>::quiet_NaN());
     layer.backward(x, y, g, &dx);
     if (!dx.allFinite())
@@ -146,8 +148,10 @@ GradCheckResult checkNetGradients(Net& net, Loss& loss, const Tensor& x0, const 
     const double f0 = f();
     Tensor dz;
     loss.backward(net.output(), target, dz);
-    for (Param* p : net.params())
+    for (Param* p : net.params()) {
+        p->ensureGrad();  // gradients are allocated lazily; the sentinel needs them now
         p->grad.fill(kSentinel);
+    }
     net.backward(dz, /*wantInputGrad=*/true);
     const Tensor dx = net.inputGrad();
     probe(

@@ -90,7 +90,8 @@ void SparseConv2d::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
 }
 
 void SparseConv2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
-    expand();  // the parameters may have changed since forward (a step between calls)
+    expand();               // the parameters may have changed since forward (a step between calls)
+    m_weight.ensureGrad();  // the dense kernel is not a parameter: Layer::backward skipped it
     m_weight.grad.setZero();
     Conv2d::backwardImpl(x, y, dy, dx);
     // Gather the connected kernels' gradients; the unconnected ones are not parameters.

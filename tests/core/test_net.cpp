@@ -30,6 +30,35 @@ TEST(Net, LeNet5ParameterCountsFromTheLiterature) {
     EXPECT_EQ(full.outputSample(), Shape({1, 10}));
 }
 
+// Gradients cost memory only once something needs them: a net built to be looked at (a cost
+// table, inference) has none; the first backward pass or an optimizer allocates them (zero).
+TEST(Net, GradientsAreAllocatedWhenNeeded) {
+    Net net = loadModel("lenet5");
+    net.resetParameters(1);
+    for (Param* p : net.params())
+        EXPECT_EQ(p->grad.numel(), 0) << p->name;
+    Tensor x({2, 1, 28, 28}, 0.5f);
+    net.forward(x, Mode::Eval);  // inference needs no gradients
+    for (Param* p : net.params())
+        EXPECT_EQ(p->grad.numel(), 0) << p->name;
+    Tensor dOut(net.output().shape(), 1.0f);
+    net.backward(dOut);
+    std::int64_t total = 0;
+    for (Param* p : net.params()) {
+        EXPECT_EQ(p->grad.shape(), p->value.shape()) << p->name;
+        total += p->grad.numel();
+    }
+    EXPECT_EQ(total, net.numParams());
+    EXPECT_GT(net.params().back()->grad.sumSquares(), 0.0);
+    Net other = loadModel("lenet5");
+    const std::vector<Param*> ps = other.params();
+    Sgd sgd(ps, OptimizerOptions{});
+    for (Param* p : ps) {
+        EXPECT_EQ(p->grad.shape(), p->value.shape()) << p->name;
+        EXPECT_EQ(p->grad.sumSquares(), 0.0) << p->name;
+    }
+}
+
 TEST(Net, KeepsEveryActivationForInspection) {
     Net net = loadModel("lenet5");
     net.resetParameters(1);
