@@ -70,7 +70,8 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
             v.modelJson.empty() ? loadModel(v.model, &spec) : buildNet(v.modelJson, &spec, v.name);
         const ModelDefaults& d = spec.defaults;
         TrainConfig c = trainConfigFromDefaults(d);
-        c.epochs = args.integer("epochs", d.epochs, 1, 100000);
+        const int recommended = experimentEpochs(name);
+        c.epochs = args.integer("epochs", recommended > 0 ? recommended : d.epochs, 1, 100000);
         c.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
         DataOptions dopt = dataOptionsFrom(args, d, c.seed);
         if (v.adjust) v.adjust(c, dopt);

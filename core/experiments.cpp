@@ -184,6 +184,10 @@ std::vector<std::string> experimentFindings(
     return out;
 }
 
+int experimentEpochs(const std::string& name) {
+    return name == "random-labels" ? 30 : 0;
+}
+
 std::vector<std::string> experimentNames() {
     return {"optimizers", "loss-functions", "random-labels", "vanishing-gradients", "batchnorm"};
 }

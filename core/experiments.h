@@ -22,6 +22,10 @@ struct ExperimentVariant {
 
 /// The names of the experiments, in menu order.
 std::vector<std::string> experimentNames();
+/// Epochs the experiment needs to show what it is about (random labels: 30, long enough for
+/// the net to memorize noise); 0 when the model's default will do. Used unless the user says
+/// otherwise (--epochs).
+int experimentEpochs(const std::string& name);
 /// The variants of experiment `name` and, in `explain`, what it shows. Throws UsageError for an
 /// unknown name.
 std::vector<ExperimentVariant> experimentVariants(const std::string& name, std::string& explain);

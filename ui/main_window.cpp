@@ -442,6 +442,8 @@ void MainWindow::runExperiment(const QString& name) {
     QDir().mkpath(dir);
     m_queue.clear();
     m_experimentRuns.clear();
+    // Random labels need 30 epochs to show memorization, whatever the panel says.
+    const int recommended = experimentEpochs(name.toStdString());
     for (const ExperimentVariant& v : variants) {
         // The variant's model with its own defaults; data folder, data set choice (when it is
         // not a file-based one the model cannot read), epochs, subset and seed from the panel.
@@ -459,7 +461,7 @@ void MainWindow::runExperiment(const QString& name) {
         }
         const ModelDefaults& d = spec.defaults;
         r.config = trainConfigFromDefaults(d);
-        r.config.epochs = panel.config.epochs;
+        r.config.epochs = recommended > 0 ? recommended : panel.config.epochs;
         r.config.seed = panel.config.seed;
         if (!isSyntheticDataset(r.data.dataset) && r.data.dataset != "images")
             r.data.dataset = d.dataset;
@@ -472,10 +474,14 @@ void MainWindow::runExperiment(const QString& name) {
     m_experiment = name;
     m_experimentView->start(name, QString::fromStdString(explain));
     showNotice(QString("<b>Experiment %1</b>: %2 %3 runs from the same start (seed %4), each saved "
-                       "and overlaid when done.")
+                       "and overlaid when done.%5")
                    .arg(name, QString::fromStdString(explain).toHtmlEscaped())
                    .arg(m_queue.size())
-                   .arg(panel.config.seed));
+                   .arg(panel.config.seed)
+                   .arg(recommended > 0 ? QString(" Each trains %1 epochs, what the effect needs "
+                                                  "(not the panel's epochs).")
+                                              .arg(recommended)
+                                        : QString()));
     startNextQueued();
 }
 
