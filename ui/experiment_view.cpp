@@ -149,12 +149,24 @@ void ExperimentView::redraw() {
     time->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
     m_chart->yAxis2->setVisible(true);
     m_chart->yAxis2->setLabel("seconds");
+    // Tick labels without the prefix all variants share ("noise-0.2" → "0.2", the axis then
+    // says "noise"), slanted when there are many.
+    QString prefix;
+    if (m_names.size() > 1) {
+        prefix = m_names[0];
+        for (const QString& n : m_names)
+            while (!n.startsWith(prefix))
+                prefix.chop(1);
+        prefix = prefix.left(prefix.lastIndexOf('-') + 1);
+    }
     QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
     QVector<double> x;
     for (int i = 0; i < m_names.size(); ++i) {
         x << i;
-        ticks->addTick(i, m_names[i]);
+        ticks->addTick(i, m_names[i].mid(prefix.size()));
     }
+    m_chart->xAxis->setLabel(prefix.isEmpty() ? QString("variant") : prefix.chopped(1));
+    m_chart->xAxis->setTickLabelRotation(m_names.size() > 4 ? 30 : 0);
     bars->setData(x, m_error);
     time->setData(x, m_seconds);
     m_chart->xAxis->setTicker(ticks);

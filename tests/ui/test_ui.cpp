@@ -389,6 +389,19 @@ private slots:
                  qPrintable(folded.last().first().toString()));
         QVERIFY(w.experimentView()->findingsText().contains("nothing to fold"));
         QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.experimentView()));
+        QCOMPARE(w.experimentView()->chart()->xAxis->label(), QString("variant"));
+        // Random labels: the axis is the noise ratio ("noise-0.2" → tick "0.2").
+        ExperimentView v;
+        v.start("random-labels", "noise");
+        EpochReport e;
+        e.testAccuracy = 0.9;
+        v.addResult("noise-0.0", e, 1.0);
+        e.testAccuracy = 0.1;
+        v.addResult("noise-1.0", e, 1.0);
+        QCOMPARE(v.chart()->xAxis->label(), QString("noise"));
+        auto* ticker = dynamic_cast<QCPAxisTickerText*>(v.chart()->xAxis->ticker().data());
+        QVERIFY(ticker);
+        QCOMPARE(ticker->ticks().value(1.0), QString("1.0"));
     }
 
     // Runs written elsewhere (by `layerlens train --out DIR`) are listed once their folder is
