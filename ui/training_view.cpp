@@ -1,6 +1,7 @@
 #include "ui/training_view.h"
 
 #include <QGridLayout>
+#include <QRegularExpression>
 #include <cmath>
 
 #include "ui/plot.h"
@@ -8,6 +9,26 @@
 namespace ll::ui {
 
 namespace {
+
+// Run names as a legend shows them: without the "-YYYYMMDD-HHMMSS" the window appends, and
+// without the prefix all of them share ("random-labels-noise-0.2-2026…" → "noise-0.2").
+QStringList shortRunNames(const std::vector<RunData>& runs) {
+    static const QRegularExpression stamp("-\\d{8}-\\d{6}(-\\d+)?$");
+    QStringList names;
+    for (const RunData& r : runs)
+        names << QString::fromStdString(r.name).remove(stamp);
+    if (names.size() < 2) return names;
+    QString prefix = names[0];
+    for (const QString& n : names)
+        while (!n.startsWith(prefix))
+            prefix.chop(1);
+    prefix = prefix.left(prefix.lastIndexOf('-') + 1);
+    for (const QString& n : names)
+        if (n.size() == prefix.size()) return names;  // one name is the prefix itself
+    for (QString& n : names)
+        n = n.mid(prefix.size());
+    return names;
+}
 
 QCPGraph* addGraph(Plot* p, const QString& name, const QColor& color,
                    QCPAxis* valueAxis = nullptr) {
@@ -136,8 +157,10 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
         m_dirty = true;
         return;
     }
-    // Run k has overlayColor(k) and overlayDash(k), shown beside it in the Runs list; the legends
-    // get one key each instead of an entry per run (six runs' entries covered the plots).
+    // Run k has overlayColor(k) and overlayDash(k), shown beside it in the Runs list. The loss
+    // legend names each run shortly; the other legends get one key (an entry per run and curve
+    // covered the plots).
+    const QStringList names = shortRunNames(runs);
     auto styled = [](QCPGraph* g, Qt::PenStyle dash) {
         QPen pen = g->pen();
         pen.setStyle(dash);
@@ -150,7 +173,9 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
         const QColor c = overlayColor(static_cast<int>(k));
         const Qt::PenStyle dash = overlayDash(static_cast<int>(k));
         const QString name = QString::fromStdString(r.name);
-        QCPGraph* loss = styled(addGraph(m_loss, name + ": training loss (smoothed)", c), dash);
+        QCPGraph* loss =
+            styled(addGraph(m_loss, names[static_cast<int>(k)] + " (saved run)", c), dash);
+        loss->addToLegend();
         QCPGraph* trainAcc =
             styled(addGraph(m_accuracy, name + ": training accuracy (smoothed)", c), dash);
         QCPGraph* acc = styled(addGraph(m_accuracy, name + ": test accuracy", c), dash);
@@ -183,8 +208,7 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
     // The keys: a grey dashed entry in each legend.
     const QString runsKey = QString("saved runs (%1): colour and dash as in the Runs list")
                                 .arg(static_cast<int>(runs.size()));
-    for (auto [plot, text] : {std::pair<Plot*, QString>{m_loss, runsKey},
-                              {m_accuracy, runsKey + "; o test"},
+    for (auto [plot, text] : {std::pair<Plot*, QString>{m_accuracy, runsKey + "; o test"},
                               {m_grads, QString("saved runs (%1): each layer in its colour, dash "
                                                 "as in the Runs list")
                                             .arg(static_cast<int>(runs.size()))}}) {

@@ -175,9 +175,10 @@ private slots:
                 mine = list->item(i);
         QVERIFY(mine);
         mine->setCheckState(Qt::Checked);
-        // Loss, training and test accuracy, the 3 layers' gradient norms, and a legend key in each
-        // of the three plots; the run shows its colour and dash in the list.
-        QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 3 + 3);
+        // Loss, training and test accuracy, the 3 layers' gradient norms, and a legend key in the
+        // accuracy and gradient plots (the loss legend names the run); the run shows its colour
+        // and dash in the list.
+        QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 3 + 2);
         QVERIFY(!mine->icon().isNull());
         QCOMPARE(w.trainingView()
                      ->gradientPlot()
@@ -186,7 +187,7 @@ private slots:
                  40);
         QCOMPARE(w.trainingView()
                      ->lossPlot()
-                     ->graph(w.trainingView()->lossPlot()->graphCount() - 2)
+                     ->graph(w.trainingView()->lossPlot()->graphCount() - 1)
                      ->dataCount(),
                  40);
         mine->setCheckState(Qt::Unchecked);
@@ -310,7 +311,15 @@ private slots:
         QCOMPARE(w.experimentView()->table()->item(1, 0)->text(), QString("momentum"));
         // Five runs saved and overlaid: a loss, a training and a test accuracy curve each, and the
         // gradient norm of LeNet-5's five parameterized layers.
-        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (3 + 5) + 3);
+        QCOMPARE(w.trainingView()->overlayGraphs(), 5 * (3 + 5) + 2);
+        // The loss legend names the runs without their shared prefix and time stamps.
+        QStringList legend;
+        Plot* lossPlot = w.trainingView()->lossPlot();
+        for (int i = 0; i < lossPlot->legend->itemCount(); ++i)
+            if (auto* it = dynamic_cast<QCPPlottableLegendItem*>(lossPlot->legend->item(i)))
+                legend << it->plottable()->name();
+        QVERIFY2(legend.contains("momentum-form1 (saved run)"), qPrintable(legend.join(" | ")));
+        QVERIFY2(legend.contains("adam (saved run)"), qPrintable(legend.join(" | ")));
         QCOMPARE(w.experimentView()->normsChart()->graphCount(), 5);
         // Both momentum forms: the same curve, said in numbers (200 images, batches of 100).
         QVERIFY2(w.experimentView()->findingsText().contains("momentum form I"),
@@ -436,7 +445,7 @@ private slots:
         QCOMPARE(w.setup()->settings().config.seed, std::uint64_t{5});
         QCOMPARE(w.setup()->settings().config.batch, 32);
         QCOMPARE(w.setup()->dataset(), QString("synthetic-digits"));
-        QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 3);  // no norms in that run: keys only
+        QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 2);  // no norms in that run: keys only
         w.openRun(root + "/gone-model");
         QVERIFY2(w.lastError().contains("is no longer there"), qPrintable(w.lastError()));
     }
