@@ -23,6 +23,9 @@ QStringList shortRunNames(const std::vector<RunData>& runs) {
         while (!n.startsWith(prefix))
             prefix.chop(1);
     prefix = prefix.left(prefix.lastIndexOf('-') + 1);
+    // Keep the word a number belongs to: "noise-0.2", not "0.2".
+    if (prefix.size() < names[0].size() && names[0][prefix.size()].isDigit())
+        prefix = prefix.left(prefix.lastIndexOf('-', -2) + 1);
     for (const QString& n : names)
         if (n.size() == prefix.size()) return names;  // one name is the prefix itself
     for (QString& n : names)
