@@ -41,21 +41,41 @@ Shape inputOf(const Args& args) {
 }  // namespace
 
 int summary(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"model", "input", "convention", "format"}, {"help"});
+    Args args(argv, {"model", "input", "convention", "format", "compare"}, {"help"});
     if (args.has("help")) {
         out << "usage: layerlens summary --model NAME|FILE [--input C,H,W]\n"
                "  [--convention course|macs[-nobias][+pool][+bn][+act][+all]]\n"
-               "  [--format table|csv|json|markdown]\n"
+               "  [--format table|csv|json|markdown] [--compare NAME|FILE[,NAME|FILE...]]\n"
                "Per-layer parameters, multiplications, additions, FLOPs, MACs, pooling, "
                "batch-norm\n"
-               "and activation operations, activation memory and receptive fields (one sample).\n";
+               "and activation operations, activation memory and receptive fields (one sample).\n"
+               "--compare: the designs side by side instead (totals, and multiples of the "
+               "first).\n";
         return 0;
     }
     if (!args.has("model")) throw UsageError("--model is required (a preset name or a model file)");
-    const Net net = loadModel(args.str("model"));
-    const CostTable t =
-        computeCosts(net, CostConvention::parse(args.str("convention", "course")), inputOf(args));
+    const CostConvention convention = CostConvention::parse(args.str("convention", "course"));
     const std::string format = args.str("format", "table");
+    if (args.has("compare")) {
+        std::vector<std::string> names{args.str("model")};
+        std::string rest = args.str("compare");
+        for (std::size_t start = 0; start <= rest.size();) {
+            const std::size_t comma = rest.find(',', start);
+            const std::string name =
+                rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (name.empty()) throw UsageError("--compare: an empty model name");
+            names.push_back(name);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        std::vector<CostTable> tables;
+        for (const std::string& n : names)  // each at its own input unless --input says otherwise
+            tables.push_back(computeCosts(loadModel(n), convention, inputOf(args)));
+        out << costComparison(tables, format == "table" ? "table" : format);
+        return 0;
+    }
+    const Net net = loadModel(args.str("model"));
+    const CostTable t = computeCosts(net, convention, inputOf(args));
     if (format == "table") {
         out << costTableText(t);
     } else if (format == "csv") {

@@ -3,13 +3,16 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
 
 #include "core/model_file.h"
@@ -51,7 +54,38 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
     top->addWidget(m_caption, 1);
     top->addWidget(copyCsv);
     top->addWidget(copyMd);
+    // Compare designs: the totals of other models beside this one's.
+    m_compareWith = new QComboBox;
+    for (const std::string& n : presetNames())
+        m_compareWith->addItem(QString::fromStdString(n));
+    m_compareWith->addItem("Model file…");
+    auto* addCompare = new QPushButton("Compare");
+    addCompare->setToolTip("Add this design's totals beside the current model's");
+    auto* clearCompare = new QPushButton("Clear");
+    m_compare = new QTableWidget;
+    m_compare->verticalHeader()->hide();
+    m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_compare->hide();
+    auto* compareRow = new QHBoxLayout;
+    compareRow->addWidget(new QLabel("Compare with:"));
+    compareRow->addWidget(m_compareWith);
+    compareRow->addWidget(addCompare);
+    compareRow->addWidget(clearCompare);
+    compareRow->addStretch(1);
+    connect(addCompare, &QPushButton::clicked, this, [this] {
+        QString model = m_compareWith->currentText();
+        if (model == "Model file…") {
+            model = QFileDialog::getOpenFileName(this, "Compare with a model file", {},
+                                                 "LayerLens models (*.json);;All files (*)");
+            if (model.isEmpty()) return;
+        }
+        const QString error = addComparison(model);
+        if (!error.isEmpty())
+            m_caption->setText("<span style='color:#b00'>" + error.toHtmlEscaped() + "</span>");
+    });
+    connect(clearCompare, &QPushButton::clicked, this, &CostView::clearComparison);
     auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_compare);
     split->addWidget(m_table);
     split->addWidget(m_chart);
     split->setStretchFactor(0, 3);
@@ -59,6 +93,7 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
     lay->addLayout(top);
+    lay->addLayout(compareRow);
     lay->addWidget(split, 1);
 
     connect(m_convention, &QComboBox::currentTextChanged, this, [this] { recompute(); });
@@ -74,6 +109,62 @@ void CostView::setModel(const ModelInfo& info) {
     m_name = info.model.toStdString();
     m_default = info.costs;
     recompute();
+}
+
+QString CostView::addComparison(const QString& model) {
+    if (m_json.empty()) return "load a model first";
+    try {
+        readModelSpec(model.toStdString());  // a clear error for a bad name or file, cheaply
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    if (!m_compared.contains(model)) m_compared << model;
+    recompute();
+    return {};
+}
+
+void CostView::clearComparison() {
+    m_compared.clear();
+    m_compare->hide();
+}
+
+void CostView::recomputeComparison(const CostTable& current, const CostConvention& convention) {
+    if (m_compared.isEmpty()) {
+        m_compare->hide();
+        return;
+    }
+    std::vector<CostTable> tables{current};
+    QStringList failed;
+    for (const QString& m : m_compared) {
+        try {
+            tables.push_back(computeCosts(loadModel(m.toStdString()), convention));
+        } catch (const std::exception& e) {
+            failed << QString("%1: %2").arg(m, e.what());
+        }
+    }
+    const auto cells = costComparisonCells(tables);
+    m_compare->clear();
+    m_compare->setColumnCount(static_cast<int>(cells[0].size()));
+    m_compare->setRowCount(static_cast<int>(cells.size()) - 1);
+    QStringList header;
+    for (const std::string& h : cells[0])
+        header << QString::fromStdString(h);
+    m_compare->setHorizontalHeaderLabels(header);
+    for (std::size_t r = 1; r < cells.size(); ++r)
+        for (std::size_t c = 0; c < cells[r].size(); ++c) {
+            auto* item = new QTableWidgetItem(QString::fromStdString(cells[r][c]));
+            if (c >= 2) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_compare->setItem(static_cast<int>(r) - 1, static_cast<int>(c), item);
+        }
+    m_compare->resizeColumnsToContents();
+    // As tall as its rows: the per-layer table below keeps the room.
+    int h = m_compare->horizontalHeader()->sizeHint().height() + 2 * m_compare->frameWidth() +
+            m_compare->horizontalScrollBar()->sizeHint().height();
+    for (int r = 0; r < m_compare->rowCount(); ++r)
+        h += m_compare->rowHeight(r);
+    m_compare->setMaximumHeight(h);
+    m_compare->setToolTip(failed.isEmpty() ? QString() : failed.join('\n'));
+    m_compare->show();
 }
 
 void CostView::setConvention(const QString& name) {
@@ -107,6 +198,7 @@ void CostView::recompute() {
         return;
     }
     m_model->setTable(t);
+    recomputeComparison(t, conv);
     m_table->resizeColumnsToContents();
     m_caption->setText(QString("<b>%1</b>, input %2, one sample. %3.")
                            .arg(QString::fromStdString(t.model), shapeText(t.input),

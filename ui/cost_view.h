@@ -10,6 +10,7 @@
 
 class QComboBox;
 class QLabel;
+class QTableWidget;
 class QTableView;
 class QSortFilterProxyModel;
 
@@ -34,9 +35,15 @@ public:
     Plot* chart() const { return m_chart; }
     QString csv() const;
     QString markdown() const;
+    /// Adds a design (preset name or model file) to the comparison below the caption: its totals
+    /// beside the current model's, under the same convention. Returns the error, or empty.
+    QString addComparison(const QString& model);
+    void clearComparison();
+    QTableWidget* comparisonTable() const { return m_compare; }
 
 private:
     void recompute();
+    void recomputeComparison(const CostTable& current, const CostConvention& convention);
 
     std::unique_ptr<Net> m_net;
     std::string m_json, m_name;
@@ -47,6 +54,9 @@ private:
     QComboBox* m_convention;
     QLabel* m_caption;
     Plot* m_chart;
+    QComboBox* m_compareWith;
+    QTableWidget* m_compare;
+    QStringList m_compared;
 };
 
 }  // namespace ll::ui

@@ -1,5 +1,6 @@
 #include "core/analysis/cost.h"
 
+#include <cstdio>
 #include <iomanip>
 #include <sstream>
 
@@ -359,6 +360,70 @@ std::string costTableText(const CostTable& t) {
             os << "receptive field: " << r.rf.note << "\n";
             break;
         }
+    return os.str();
+}
+
+std::vector<std::vector<std::string>> costComparisonCells(const std::vector<CostTable>& tables,
+                                                          bool csv) {
+    if (tables.empty()) throw UsageError("nothing to compare");
+    auto num = [&](std::int64_t v) { return csv ? std::to_string(v) : withCommas(v); };
+    auto ratio = [csv](std::int64_t v, std::int64_t base) {
+        if (base == 0) return std::string("-");
+        const double r = static_cast<double>(v) / static_cast<double>(base);
+        char s[32];
+        std::snprintf(s, sizeof s, csv ? "%.6g" : (r >= 100 ? "%.0f×" : "%.3g×"), r);
+        return std::string(s);
+    };
+    std::vector<std::vector<std::string>> cells{
+        {"model", "input", "layers with parameters", "parameters", "× params", "FLOPs", "× FLOPs",
+         "MACs", "training FLOPs", "activation memory (bytes)"}};
+    const CostCounts& base = tables.front().totals;
+    for (const CostTable& t : tables) {
+        int layers = 0;
+        for (const CostRow* r : t.leaves())
+            layers += r->cost.params() > 0;
+        const CostCounts& c = t.totals;
+        cells.push_back({t.model, csv ? csvShape(t.input) : shapeText(t.input),
+                         std::to_string(layers), num(c.params()), ratio(c.params(), base.params()),
+                         num(c.flops), ratio(c.flops, base.flops), num(c.macs),
+                         num(c.flops + c.backwardFlops), num(c.activationBytes)});
+    }
+    return cells;
+}
+
+std::string costComparison(const std::vector<CostTable>& tables, const std::string& format) {
+    if (format != "table" && format != "csv" && format != "markdown")
+        throw UsageError(strCat("--format '", format, "': expected table, csv or markdown"));
+    const bool csv = format == "csv";
+    const auto cells = costComparisonCells(tables, csv);
+    std::ostringstream os;
+    if (!csv)
+        os << "convention " << tables.front().convention.name() << ": "
+           << tables.front().convention.explain() << "; one sample each.\n";
+    if (format == "markdown") os << "\n";
+    std::vector<int> width(cells[0].size(), 0);
+    for (const auto& row : cells)
+        for (std::size_t c = 0; c < row.size(); ++c)
+            width[c] = std::max(width[c], displayWidth(row[c]));
+    for (std::size_t r = 0; r < cells.size(); ++r) {
+        for (std::size_t c = 0; c < cells[r].size(); ++c) {
+            const std::string& cell = cells[r][c];
+            if (csv) {
+                os << (c ? "," : "") << cell;
+            } else if (format == "markdown") {
+                os << (c ? " " : "| ") << cell << " |";
+            } else {
+                os << pad(cell, width[c], c >= 2) << (c + 1 < cells[r].size() ? "  " : "");
+            }
+        }
+        os << "\n";
+        if (r == 0 && format == "markdown") {
+            os << "|---|---|";
+            for (std::size_t c = 2; c < cells[r].size(); ++c)
+                os << "---:|";
+            os << "\n";
+        }
+    }
     return os.str();
 }
 

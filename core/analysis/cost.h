@@ -94,4 +94,14 @@ std::string costTableCsv(const CostTable& t);
 std::string costTableMarkdown(const CostTable& t);
 std::string costTableJson(const CostTable& t);
 
+/// Designs side by side, one row per table (its totals; the tables should share a convention):
+/// parameterized layers, parameters, FLOPs, MACs, training FLOPs (forward + backward) and
+/// activation memory, with each design's parameters and FLOPs as a multiple of the first's.
+/// format: table | csv | markdown. Throws UsageError for another format or no tables.
+std::string costComparison(const std::vector<CostTable>& tables, const std::string& format);
+/// The same as cells: a header row, then one row per table (numbers with thousands separators,
+/// or plain for CSV).
+std::vector<std::vector<std::string>> costComparisonCells(const std::vector<CostTable>& tables,
+                                                          bool plainNumbers = false);
+
 }  // namespace ll

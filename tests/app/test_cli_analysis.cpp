@@ -49,6 +49,30 @@ TEST(CliSummary, TableCsvMarkdownAndInputOverride) {
     EXPECT_NE(r.out.find("convention `macs`"), std::string::npos) << r.out;
 }
 
+// Two designs side by side: LeNet-5 with full c3 against LeCun's sparse c3 table (lenet5-c3):
+// 900 fewer weights in c3 (6·16 − 60 = 36 maps of 5×5), 180,000 fewer FLOPs (36·25·10·10·2).
+TEST(CliSummary, ComparesDesigns) {
+    Result r = runCli({"summary", "--model", "lenet5", "--compare", "lenet5-c3,mlp-mnist"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("lenet5-c3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("60,806"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("653,040"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("0.784×"), std::string::npos) << r.out;  // 653,040 / 833,040
+    EXPECT_NE(r.out.find("10.9×"), std::string::npos) << r.out;   // mlp-mnist's parameters
+    r = runCli({"summary", "--model", "lenet5", "--compare", "lenet5-c3", "--format", "csv"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("lenet5-c3,1x28x28,5,60806,0.985415,653040,0.783924,"), std::string::npos)
+        << r.out;
+    r = runCli({"summary", "--model", "lenet5", "--compare", "lenet5-c3", "--format", "markdown"});
+    EXPECT_NE(r.out.find("|---|---|---:|"), std::string::npos) << r.out;
+    r = runCli({"summary", "--model", "lenet5", "--compare", "lenet6"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("unknown model 'lenet6'"), std::string::npos) << r.err;
+    r = runCli({"summary", "--model", "lenet5", "--compare", "lenet5-c3", "--format", "json"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("expected table, csv or markdown"), std::string::npos) << r.err;
+}
+
 TEST(CliSummary, BadInputIsAOneLineError) {
     Result r = runCli({"summary", "--model", "lenet5", "--convention", "gflops"});
     EXPECT_EQ(r.code, 2);

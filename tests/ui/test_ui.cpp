@@ -586,6 +586,21 @@ private slots:
                      .toLongLong(),
                  416520LL);
         QVERIFY(v.csv().contains("# convention macs"));
+        // Another design beside this one, under the same convention, recomputed with it.
+        QVERIFY(v.comparisonTable()->isHidden());
+        QCOMPARE(v.addComparison("lenet5-c3"), QString());
+        QCOMPARE(v.comparisonTable()->rowCount(), 2);
+        QCOMPARE(v.comparisonTable()->item(1, 0)->text(), QString("lenet5-c3"));
+        QCOMPARE(v.comparisonTable()->item(1, 3)->text(), QString("60,806"));
+        QCOMPARE(v.comparisonTable()->item(0, 5)->text(), QString("416,520"));  // MAC convention
+        v.setConvention("course");
+        QCOMPARE(v.comparisonTable()->item(0, 5)->text(), QString("833,040"));
+        QCOMPARE(v.comparisonTable()->item(1, 6)->text(), QString("0.784×"));
+        QVERIFY(v.addComparison("no-such-model").contains("unknown model"));
+        QCOMPARE(v.comparisonTable()->rowCount(), 2);
+        v.clearComparison();
+        QVERIFY(v.comparisonTable()->isHidden());
+        v.setConvention("macs");
         QVERIFY(v.markdown().contains("| **total** |"));
         // Sorting by parameters puts f5 (48,120) first when descending.
         v.sortedModel()->sort(CostTableModel::Params, Qt::DescendingOrder);
