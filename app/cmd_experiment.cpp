@@ -79,9 +79,10 @@ int experiment(const std::vector<std::string>& argv, std::ostream& out) {
         const DataPair data = loadData(dopt);
         net.resetParameters(c.seed);  // the same start for every variant of a model
         std::filesystem::remove_all(std::filesystem::path(root) / v.name);
-        RunLog log = RunLog::create(root, v.name,
-                                    runConfigJson(spec.name, spec.json, dopt, c,
-                                                  {{"experiment", name}, {"variant", v.name}}));
+        RunLog log = RunLog::create(
+            root, v.name,
+            runConfigJson(spec.name, spec.json, dopt, c,
+                          {{"experiment", name}, {"variant", v.name}}, data.train.size()));
         Outcome o;
         Recorder rec;
         rec.log = &log;

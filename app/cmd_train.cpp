@@ -167,7 +167,8 @@ int train(const std::vector<std::string>& argv, std::ostream& out) {
 
     // The output folder is a saved run: its configuration, and metrics appended as they come.
     if (!std::filesystem::exists(outDir + "/config.json")) {
-        writeFileAtomic(outDir + "/config.json", runConfigJson(spec.name, spec.json, dopt, cfg));
+        writeFileAtomic(outDir + "/config.json",
+                        runConfigJson(spec.name, spec.json, dopt, cfg, {}, data.train.size()));
     }
     RunLog runLog(outDir);
 

@@ -100,7 +100,8 @@ std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, 
 
 std::string runConfigJson(const std::string& model, const std::string& modelJson,
                           const DataOptions& data, const TrainConfig& config,
-                          const std::vector<std::pair<std::string, std::string>>& extra) {
+                          const std::vector<std::pair<std::string, std::string>>& extra,
+                          std::int64_t trainImages) {
     nlohmann::ordered_json c;
     for (const auto& [key, value] : extra)
         c[key] = value;
@@ -118,6 +119,7 @@ std::string runConfigJson(const std::string& model, const std::string& modelJson
     c["seed"] = config.seed;
     c["label_noise"] = data.labelNoise;
     c["train_subset"] = data.trainSubset;
+    if (trainImages >= 0) c["train_images"] = trainImages;
     return c.dump(2) + "\n";
 }
 

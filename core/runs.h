@@ -45,9 +45,12 @@ struct RunData {
 /// The config.json of a run: `extra` (e.g. experiment and variant) first, then model, model
 /// JSON (when given), data and hyper-parameters. Used by `layerlens train`, `layerlens
 /// experiment` and the window, so every run folder records the same keys.
+/// `trainImages` (when >= 0): how many training images the run really has, so a subset given as a
+/// fraction can be asked for again as a count (Same start).
 std::string runConfigJson(const std::string& model, const std::string& modelJson,
                           const DataOptions& data, const TrainConfig& config,
-                          const std::vector<std::pair<std::string, std::string>>& extra = {});
+                          const std::vector<std::pair<std::string, std::string>>& extra = {},
+                          std::int64_t trainImages = -1);
 
 /// The final checkpoint of a run folder.
 std::string runCheckpointPath(const std::string& dir);

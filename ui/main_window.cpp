@@ -23,6 +23,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -199,6 +200,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_running = true;
         m_paused = false;
         m_setup->setRunning(true, false);
+        // The number of training images the run really has (a subset given as a fraction
+        // becomes a count here), so Same start can ask for exactly that subset again.
+        if (m_runLog) {
+            const std::string path = m_runLog->dir() + "/config.json";
+            try {
+                std::ifstream in(path);
+                auto c = nlohmann::ordered_json::parse(in);
+                c["train_images"] = m_info.trainSize;
+                writeFileAtomic(path, c.dump(2) + "\n");
+            } catch (const std::exception& e) {
+                showMessage(QString("could not complete the run's config.json: %1").arg(e.what()));
+            }
+        }
     });
     connect(m_worker, &TrainingWorker::finished, this, [this](const QString& how) {
         m_running = false;
@@ -356,11 +370,18 @@ void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
 
 QString MainWindow::applyRunSettings(const RunData& run) {
     const auto c = nlohmann::json::parse(run.configJson);
-    const QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
+    QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
     const auto presets = presetNames();
     if (std::find(presets.begin(), presets.end(), model.toStdString()) == presets.end() &&
-        !QFileInfo::exists(model))
-        throw DataError(strCat("the run's model '", model.toStdString(), "' is no longer there"));
+        !QFileInfo::exists(model)) {
+        // A model that was never a file (an experiment's variant): its document is in the run.
+        if (!c.contains("model_json"))
+            throw DataError(
+                strCat("the run's model '", model.toStdString(), "' is no longer there"));
+        const std::string file = run.dir + "/model.json";
+        writeFileAtomic(file, c["model_json"].get<std::string>());
+        model = QString::fromStdString(file);
+    }
     if (model != m_setup->model()) m_setup->setModel(model);
     const std::string ds = c.value("dataset", std::string());
     if (!ds.empty() && ds != "(in memory)") m_setup->setDataset(QString::fromStdString(ds));
@@ -369,8 +390,18 @@ QString MainWindow::applyRunSettings(const RunData& run) {
     if (c.contains("batch")) m_setup->setBatch(c["batch"].get<int>());
     if (c.contains("epochs")) m_setup->setEpochs(c["epochs"].get<int>());
     if (c.contains("label_noise")) m_setup->setLabelNoise(c["label_noise"].get<double>());
+    // A fraction (random labels: 10%) becomes the count it gave, recorded when the run started.
     const double subset = c.value("train_subset", 0.0);
-    if (subset == 0 || subset >= 1) m_setup->setTrainingSubset(static_cast<int>(subset));
+    if (subset == 0 || subset >= 1) {
+        m_setup->setTrainingSubset(static_cast<int>(subset));
+    } else if (c.contains("train_images")) {
+        m_setup->setTrainingSubset(c["train_images"].get<int>());
+    }
+    if (c.contains("optimizer") && c.contains("lr"))
+        m_setup->setTraining(QString::fromStdString(c["optimizer"].get<std::string>()),
+                             c["lr"].get<double>(), c.value("momentum", 0.9),
+                             c.value("weight_decay", 0.0),
+                             QString::fromStdString(c.value("loss", std::string())));
     return QString("model %1, seed %2").arg(model.toHtmlEscaped()).arg(seed);
 }
 

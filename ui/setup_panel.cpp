@@ -182,6 +182,15 @@ void SetupPanel::setSeed(int seed) {
     m_seed->setValue(seed);
 }
 
+void SetupPanel::setTraining(const QString& optimizer, double lr, double momentum,
+                             double weightDecay, const QString& loss) {
+    if (m_optimizer->findText(optimizer) >= 0) m_optimizer->setCurrentText(optimizer);
+    m_lr->setValue(lr);
+    m_momentum->setValue(momentum);
+    m_weightDecay->setValue(weightDecay);
+    if (!loss.isEmpty()) m_lossName = loss;
+}
+
 void SetupPanel::setLabelNoise(double p) {
     m_labelNoise->setValue(p);
 }

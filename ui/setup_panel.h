@@ -36,6 +36,10 @@ public:
     void setTrainingSubset(int count);  // 0: all
     void setSeed(int seed);
     void setLabelNoise(double p);
+    /// The training settings of a saved run (Same start): optimizer, learning rate, momentum,
+    /// weight decay and loss (the loss is not shown: it comes with the model).
+    void setTraining(const QString& optimizer, double lr, double momentum, double weightDecay,
+                     const QString& loss);
 
     void setRunning(bool running, bool paused);
     void setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,

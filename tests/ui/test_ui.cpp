@@ -333,25 +333,31 @@ private slots:
             QVERIFY(!r.batches.empty());
             QCOMPARE(r.batches.front().loss, runs.front().batches.front().loss);
         }
-        // "Same start" from a saved run: another seed first, then the run's own seed back; the
-        // new run starts from the same weights on the same first batch (its learning rate
-        // differs: the panel's, not the experiment's).
-        w.setup()->setSeed(7);
-        w.sameStartAs(QString::fromStdString(runs.front().dir));
-        QCOMPARE(w.setup()->settings().config.seed, std::uint64_t{1});
-        QSignalSpy finished(&w, &MainWindow::runFinished);
-        w.setup()->setModel("lenet5");
-        w.setup()->setDataset("synthetic-digits");
-        w.setup()->setTrainingSubset(200);
-        w.setup()->setEpochs(1);
+        // "Same start" from a saved run, after the panel was changed (another seed, optimizer,
+        // learning rate and batch): the run's settings come back, and the new run repeats it
+        // exactly — every batch loss of its first epoch is the same.
         const RunData& sgd = *std::find_if(runs.begin(), runs.end(), [](const RunData& r) {
             return r.name.find("optimizers-sgd") == 0;
         });
+        w.setup()->setSeed(7);
+        w.setup()->setBatch(32);
+        w.setup()->setTraining("adam", 0.5, 0.9, 0.0, "cross_entropy");
+        w.sameStartAs(QString::fromStdString(sgd.dir));
+        const RunSettings s = w.setup()->settings();
+        QCOMPARE(s.config.seed, std::uint64_t{1});
+        QCOMPARE(s.config.optimizer, std::string("sgd"));
+        QCOMPARE(s.config.opt.lr, 0.05f);
+        QCOMPARE(s.config.batch, 100);
+        QCOMPARE(s.data.trainSubset, 200.0);
+        QSignalSpy finished(&w, &MainWindow::runFinished);
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
         QVERIFY(finished.wait(30000));
         const RunData again = loadRun(w.currentRunDir().toStdString());
         QCOMPARE(again.batches.size(), sgd.batches.size());
-        QCOMPARE(again.batches.front().loss, sgd.batches.front().loss);
+        for (std::size_t i = 0; i < sgd.batches.size(); ++i)
+            QCOMPARE(again.batches[i].loss, sgd.batches[i].loss);
+        QCOMPARE(again.epochs.front().testAccuracy, sgd.epochs.front().testAccuracy);
+        QVERIFY(again.configJson.find("\"train_images\": 200") != std::string::npos);
     }
 
     // BatchNorm: with and without, then the trained net with BN folded: same outputs, fewer
@@ -448,6 +454,18 @@ private slots:
         QCOMPARE(w.trainingView()->overlayGraphs(), 3 + 2);  // no norms in that run: keys only
         w.openRun(root + "/gone-model");
         QVERIFY2(w.lastError().contains("is no longer there"), qPrintable(w.lastError()));
+        // An experiment variant's model exists only as the document in its run; a subset given as
+        // a fraction comes back as the count it gave.
+        DataOptions tenth = d;
+        tenth.trainSubset = 0.1;
+        const std::string relu =
+            RunLog::create(root.toStdString(), "relu",
+                           runConfigJson("relu-mlp", presetJson("mlp-mnist"), tenth, c, {}, 1200))
+                .dir();
+        w.openRun(QString::fromStdString(relu));
+        QVERIFY2(w.bannerText().contains("no final weights"), qPrintable(w.bannerText()));
+        QCOMPARE(w.setup()->model(), QString::fromStdString(relu + "/model.json"));
+        QCOMPARE(w.setup()->settings().data.trainSubset, 1200.0);
     }
 
     void opensAnImageFileAsTheInput() {
