@@ -100,6 +100,16 @@ void Plot::mouseMoveEvent(QMouseEvent* event) {
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+void Plot::setLegendShown(bool on) {
+    legend->setVisible(on);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Plot::setLegendCorner(Qt::Alignment corner) {
+    axisRect()->insetLayout()->setInsetAlignment(0, corner);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
 void Plot::mouseDoubleClickEvent(QMouseEvent* event) {
     QCustomPlot::mouseDoubleClickEvent(event);
     resetView();
@@ -111,6 +121,18 @@ void Plot::contextMenuEvent(QContextMenuEvent* event) {
         exportPlotInteractively(this, this, m_title.toLower().replace(' ', '-'));
     });
     menu.addAction("Reset view (double-click)", this, [this] { resetView(); });
+    QAction* legendShown =
+        menu.addAction("Show legend", this, [this](bool on) { setLegendShown(on); });
+    legendShown->setCheckable(true);
+    legendShown->setChecked(legend->visible());
+    QMenu* corner = menu.addMenu("Legend corner");
+    const std::pair<const char*, Qt::Alignment> corners[] = {
+        {"Top right", Qt::AlignTop | Qt::AlignRight},
+        {"Top left", Qt::AlignTop | Qt::AlignLeft},
+        {"Bottom right", Qt::AlignBottom | Qt::AlignRight},
+        {"Bottom left", Qt::AlignBottom | Qt::AlignLeft}};
+    for (const auto& [name, align] : corners)
+        corner->addAction(name, this, [this, align = align] { setLegendCorner(align); });
     menu.exec(event->globalPos());
 }
 

@@ -27,6 +27,10 @@ public:
     const QString& title() const { return m_title; }
     /// The text the hover read-out shows for plot coordinate x (for tests).
     QString readout(double x) const;
+    /// The legend on or off, and in which corner of the plot (also from the context menu), for
+    /// when it covers the curves.
+    void setLegendShown(bool on);
+    void setLegendCorner(Qt::Alignment corner);
 
 protected:
     void mouseMoveEvent(QMouseEvent* event) override;

@@ -500,6 +500,14 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, 5000);
         w.trainingView()->lossPlot()->graph(0)->addData(QVector<double>{1, 2, 3},
                                                         QVector<double>{2, 1.5, 1.2});
+        // A legend in the way can be moved or hidden.
+        Plot* loss = w.trainingView()->lossPlot();
+        loss->setLegendCorner(Qt::AlignBottom | Qt::AlignLeft);
+        QCOMPARE(loss->axisRect()->insetLayout()->insetAlignment(0),
+                 Qt::AlignBottom | Qt::AlignLeft);
+        loss->setLegendShown(false);
+        QVERIFY(!loss->legend->visible());
+        loss->setLegendShown(true);
         for (const char* ext : {"png", "svg", "pdf"}) {
             const QString plotFile = m_dir.filePath(QString("loss.%1").arg(ext));
             QCOMPARE(exportPlot(w.trainingView()->lossPlot(), plotFile, 640, 400, 1.0), QString());
