@@ -151,14 +151,7 @@ void ExperimentView::redraw() {
     m_chart->yAxis2->setLabel("seconds");
     // Tick labels without the prefix all variants share ("noise-0.2" → "0.2", the axis then
     // says "noise"), slanted when there are many.
-    QString prefix;
-    if (m_names.size() > 1) {
-        prefix = m_names[0];
-        for (const QString& n : m_names)
-            while (!n.startsWith(prefix))
-                prefix.chop(1);
-        prefix = prefix.left(prefix.lastIndexOf('-') + 1);
-    }
+    const QString prefix = sharedDashPrefix(m_names);
     QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
     QVector<double> x;
     for (int i = 0; i < m_names.size(); ++i) {

@@ -46,6 +46,13 @@
 namespace ll::ui {
 
 namespace {
+
+// A preset, or a model file that is (still) there.
+bool modelAvailable(const QString& model) {
+    const auto presets = presetNames();
+    return std::find(presets.begin(), presets.end(), model.toStdString()) != presets.end() ||
+           QFileInfo::exists(model);
+}
 void registerTypes() {
     qRegisterMetaType<ll::ui::ModelInfo>();
     qRegisterMetaType<ll::ui::BatchPoints>();
@@ -305,11 +312,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     if (!dir.isEmpty()) m_setup->setDataDir(dir);
     // The last model, if it is still there (a preset, or a file that was not deleted since).
     const QString model = settings.value("lastModel").toString();
-    const auto presets = presetNames();
-    if (!model.isEmpty() &&
-        (std::find(presets.begin(), presets.end(), model.toStdString()) != presets.end() ||
-         QFileInfo::exists(model)))
-        m_setup->setModel(model);
+    if (!model.isEmpty() && modelAvailable(model)) m_setup->setModel(model);
 }
 
 MainWindow::~MainWindow() {
@@ -371,9 +374,7 @@ void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
 QString MainWindow::applyRunSettings(const RunData& run) {
     const auto c = nlohmann::json::parse(run.configJson);
     QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
-    const auto presets = presetNames();
-    if (std::find(presets.begin(), presets.end(), model.toStdString()) == presets.end() &&
-        !QFileInfo::exists(model)) {
+    if (!modelAvailable(model)) {
         // A model that was never a file (an experiment's variant): its document is in the run.
         if (!c.contains("model_json"))
             throw DataError(
@@ -422,11 +423,7 @@ void MainWindow::openRun(const QString& runDir) {
     try {
         const RunData run = loadRun(runDir.toStdString());
         const QString what = applyRunSettings(run);
-        // Its curves beside the next run's.
-        QListWidget* list = m_runs->list();
-        for (int i = 0; i < list->count(); ++i)
-            if (list->item(i)->data(Qt::UserRole).toString() == runDir)
-                list->item(i)->setCheckState(Qt::Checked);
+        m_runs->checkRuns({runDir});  // its curves beside the next run's
         QString text = QString("Opened run <b>%1</b> (%2): its curves are overlaid")
                            .arg(QString::fromStdString(run.name).toHtmlEscaped(), what);
         const QString ckpt = QString::fromStdString(runCheckpointPath(run.dir));
@@ -519,11 +516,7 @@ void MainWindow::runExperiment(const QString& name) {
 void MainWindow::startNextQueued() {
     if (m_queue.empty()) {
         if (m_experiment.isEmpty()) return;
-        // Overlay every run of the experiment.
-        QListWidget* list = m_runs->list();
-        for (int i = 0; i < list->count(); ++i)
-            if (m_experimentRuns.contains(list->item(i)->data(Qt::UserRole).toString()))
-                list->item(i)->setCheckState(Qt::Checked);
+        m_runs->checkRuns(m_experimentRuns);  // overlay every run of the experiment
         emit experimentFinished(m_experiment);
         m_experiment.clear();
         return;

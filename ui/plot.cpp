@@ -26,6 +26,15 @@ Qt::PenStyle overlayDash(int k) {
     return dashes[((k % 4) + 4) % 4];
 }
 
+QString sharedDashPrefix(const QStringList& names) {
+    if (names.size() < 2) return {};
+    QString prefix = names[0];
+    for (const QString& n : names)
+        while (!n.startsWith(prefix))
+            prefix.chop(1);
+    return prefix.left(prefix.lastIndexOf('-') + 1);
+}
+
 Plot::Plot(const QString& title, const QString& xLabel, const QString& yLabel, QWidget* parent)
     : QCustomPlot(parent), m_title(title) {
     setObjectName(title);

@@ -13,6 +13,9 @@ QColor plotColor(int i);
 /// and red) and its dash pattern; the Runs list shows both beside the run.
 QColor overlayColor(int k);
 Qt::PenStyle overlayDash(int k);
+/// The prefix every name shares, cut after its last '-' ("noise-0.2", "noise-1.0" → "noise-"),
+/// so labels can drop it; empty for fewer than two names.
+QString sharedDashPrefix(const QStringList& names);
 
 class Plot : public QCustomPlot {
     Q_OBJECT

@@ -32,8 +32,8 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
         "trained net; Train continues from it) and overlay its curves");
     auto* same = new QPushButton("Same start");
     same->setToolTip(
-        "Set up the next run to start from this run's initial weights and data order "
-        "(its model and seed), so only what you change differs");
+        "Set up the next run as this run was set up (model, data, seed, hyper-parameters): "
+        "unchanged it repeats the run exactly, so only what you change differs");
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(refresh);
     buttons->addWidget(rename);
@@ -100,6 +100,16 @@ void RunsPanel::refresh() {
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(ticked.contains(path) ? Qt::Checked : Qt::Unchecked);
     }
+    m_list->blockSignals(false);
+    updateOverlayKeys();
+    emit overlaysChanged();
+}
+
+void RunsPanel::checkRuns(const QStringList& dirs) {
+    m_list->blockSignals(true);
+    for (int i = 0; i < m_list->count(); ++i)
+        if (dirs.contains(m_list->item(i)->data(Qt::UserRole).toString()))
+            m_list->item(i)->setCheckState(Qt::Checked);
     m_list->blockSignals(false);
     updateOverlayKeys();
     emit overlaysChanged();

@@ -24,6 +24,8 @@ public:
     QListWidget* list() const { return m_list; }
     /// The ticked runs, read from disk.
     std::vector<RunData> checkedRuns() const;
+    /// Ticks these run folders (others keep their state); overlaysChanged once.
+    void checkRuns(const QStringList& dirs);
     /// When false, Delete does not ask (tests).
     void setConfirm(bool on) { m_confirm = on; }
     void deleteSelected();

@@ -17,12 +17,8 @@ QStringList shortRunNames(const std::vector<RunData>& runs) {
     QStringList names;
     for (const RunData& r : runs)
         names << QString::fromStdString(r.name).remove(stamp);
-    if (names.size() < 2) return names;
-    QString prefix = names[0];
-    for (const QString& n : names)
-        while (!n.startsWith(prefix))
-            prefix.chop(1);
-    prefix = prefix.left(prefix.lastIndexOf('-') + 1);
+    QString prefix = sharedDashPrefix(names);
+    if (prefix.isEmpty()) return names;
     // Keep the word a number belongs to: "noise-0.2", not "0.2".
     if (prefix.size() < names[0].size() && names[0][prefix.size()].isDigit())
         prefix = prefix.left(prefix.lastIndexOf('-', -2) + 1);
@@ -94,7 +90,6 @@ void TrainingView::reset() {
     QCPGraph* testAcc = addGraph(m_accuracy, "test accuracy", QColor(214, 39, 40));
     testAcc->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     m_emaLoss = m_emaAcc = Smoothed();
-    m_normLayers.clear();
     m_normGraphs.clear();
     m_csv = {"step,epoch,batch,loss,accuracy,lr,images_per_s"};
     m_evalCsv.clear();
@@ -116,10 +111,9 @@ void TrainingView::addBatches(const BatchPoints& points) {
         m_loss->graph(1)->addData(x, m_emaLoss.add(r.loss));
         m_loss->graph(3)->addData(x, r.lr);
         m_accuracy->graph(0)->addData(x, 100.0 * m_emaAcc.add(r.accuracy));
-        if (m_normLayers.isEmpty() && !r.norms.empty()) {
+        if (m_normGraphs.isEmpty() && !r.norms.empty()) {
             int i = 0;
             for (const LayerNorms& n : r.norms) {
-                m_normLayers << QString::fromStdString(n.layer);
                 m_normGraphs << addGraph(m_grads, QString::fromStdString(n.layer), plotColor(i++));
             }
         }

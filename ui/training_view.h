@@ -54,7 +54,6 @@ private:
     Plot* m_accuracy;
     Plot* m_grads;
     Smoothed m_emaLoss, m_emaAcc;
-    QStringList m_normLayers;
     QList<QCPGraph*> m_normGraphs;  // live, one per parameterized layer
     QStringList m_csv;
     QStringList m_evalCsv;
