@@ -372,12 +372,30 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
     return net;
 }
 
-Net loadModelFile(const std::string& path, ModelSpec* spec) {
+namespace {
+
+std::string readModelFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw DataError(strCat("cannot open model file '", path, "'"));
     std::ostringstream ss;
     ss << in.rdbuf();
-    return buildNet(ss.str(), spec, path);
+    return ss.str();
+}
+
+// The document of a preset, or of a model file when the name is not a preset's, and the name
+// messages give it.
+std::pair<std::string, std::string> modelText(const std::string& nameOrPath) {
+    const auto& presets = embeddedPresets();
+    if (presets.count(nameOrPath)) return {presets.at(nameOrPath), "preset " + nameOrPath};
+    if (nameOrPath.find('/') == std::string::npos && nameOrPath.find(".json") == std::string::npos)
+        presetJson(nameOrPath);  // throws with the list of presets
+    return {readModelFile(nameOrPath), nameOrPath};
+}
+
+}  // namespace
+
+Net loadModelFile(const std::string& path, ModelSpec* spec) {
+    return buildNet(readModelFile(path), spec, path);
 }
 
 std::vector<std::string> presetNames() {
@@ -401,37 +419,15 @@ const std::string& presetJson(const std::string& name) {
 }
 
 ModelSpec readModelSpec(const std::string& nameOrPath) {
-    const auto& presets = embeddedPresets();
-    std::string text, source;
-    if (presets.count(nameOrPath)) {
-        text = presets.at(nameOrPath);
-        source = "preset " + nameOrPath;
-    } else {
-        if (nameOrPath.find('/') == std::string::npos &&
-            nameOrPath.find(".json") == std::string::npos)
-            presetJson(nameOrPath);  // throws with the list of presets
-        std::ifstream in(nameOrPath, std::ios::binary);
-        if (!in) throw DataError(strCat("cannot open model file '", nameOrPath, "'"));
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        text = ss.str();
-        source = nameOrPath;
-    }
+    const auto [text, source] = modelText(nameOrPath);
     ModelSpec spec;
     fillSpec(parseModelDoc(text, source), text, source, spec);
     return spec;
 }
 
 Net loadModel(const std::string& nameOrPath, ModelSpec* spec) {
-    const auto& presets = embeddedPresets();
-    if (presets.count(nameOrPath))
-        return buildNet(presets.at(nameOrPath), spec, "preset " + nameOrPath);
-    if (nameOrPath.find('/') != std::string::npos ||
-        nameOrPath.find(".json") != std::string::npos) {
-        return loadModelFile(nameOrPath, spec);
-    }
-    presetJson(nameOrPath);  // throws with the list of presets
-    return loadModelFile(nameOrPath, spec);
+    const auto [text, source] = modelText(nameOrPath);
+    return buildNet(text, spec, source);
 }
 
 }  // namespace ll

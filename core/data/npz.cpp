@@ -3,9 +3,9 @@
 #include <zlib.h>
 
 #include <cstring>
-#include <fstream>
 #include <limits>
 
+#include "core/data/file_io.h"
 #include "core/data/mnist.h"
 #include "core/error.h"
 
@@ -240,10 +240,7 @@ std::map<std::string, std::vector<std::uint8_t>> readZip(const std::vector<std::
 Dataset loadMnistNpz(const std::string& path, const std::string& split) {
     if (split != "train" && split != "test")
         throw UsageError(strCat("MNIST split must be train or test, got ", split));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw DataError(strCat("cannot open '", path, "'"));
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-    auto members = readZip(bytes, path);
+    auto members = readZip(readMaybeGzip(path), path);
     auto array = [&](const std::string& key) {
         const auto it = members.find(key + ".npy");
         if (it == members.end())
