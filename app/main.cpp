@@ -10,7 +10,6 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
-#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -110,7 +109,19 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     } else if (env && *env && setup->dataDir().isEmpty()) {
         setup->setDataDir(QString::fromLocal8Bit(env));
     }
-    if (a.has("model")) setup->setModel(QString::fromStdString(a.str("model")));
+    // An experiment opens on its own (first) model, so the data set given fits what is shown.
+    const QString experiment = QString::fromStdString(a.str("experiment"));
+    std::string experimentModel;
+    if (!experiment.isEmpty()) {
+        if (a.has("train")) throw ll::UsageError("--train and --experiment: choose one");
+        std::string explain;  // throws UsageError, listing the experiments, for an unknown name
+        experimentModel = ll::experimentVariants(experiment.toStdString(), explain).front().model;
+    }
+    if (a.has("model")) {
+        setup->setModel(QString::fromStdString(a.str("model")));
+    } else if (!experimentModel.empty()) {
+        setup->setModel(QString::fromStdString(experimentModel));
+    }
     if (a.has("dataset")) {
         const std::string ds = a.str("dataset");
         if (ds != "mnist" && ds != "cifar10" && !ll::isSyntheticDataset(ds))
@@ -143,15 +154,6 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
     if (a.has("epochs")) setup->setEpochs(a.integer("epochs", 1, 1, 100000));
     if (a.has("batch")) setup->setBatch(a.integer("batch", 64, 1, 1 << 20));
     if (a.has("train-subset")) setup->setTrainingSubset(a.integer("train-subset", 0, 0, 1 << 30));
-    const QString experiment = QString::fromStdString(a.str("experiment"));
-    if (!experiment.isEmpty()) {
-        const auto names = ll::experimentNames();
-        if (std::find(names.begin(), names.end(), experiment.toStdString()) == names.end())
-            throw ll::UsageError("unknown experiment '" + experiment.toStdString() +
-                                 "' (optimizers, loss-functions, random-labels, "
-                                 "vanishing-gradients, batchnorm)");
-        if (a.has("train")) throw ll::UsageError("--train and --experiment: choose one");
-    }
     if (a.has("redraw-ms"))
         w.trainingView()->setRedrawInterval(a.integer("redraw-ms", 100, 10, 60000));
     w.show();
