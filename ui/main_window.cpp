@@ -230,6 +230,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         if (m_runLog) {
             // The run's final weights, saved in its folder before anything else runs.
             const QString ckpt = QString::fromStdString(runCheckpointPath(m_runLog->dir()));
+            // Queued directly, ahead of any setup the panel scheduled: these are the weights of
+            // the run that just ended.
             QMetaObject::invokeMethod(
                 m_worker, [w = m_worker, ckpt] { w->saveCheckpoint(ckpt, true); },
                 Qt::QueuedConnection);
@@ -331,9 +333,26 @@ void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
     if (!m_lastError.isEmpty()) m_banner->hide();
     m_lastError.clear();
     m_continue = false;
+    // Several panel changes in a row (a model, then its data set) make one setup, with the
+    // panel as it ends up: loading each intermediate state could fail (a model with the
+    // previous model's data set) and report an error nobody asked for.
+    if (m_setupPending) return;
+    m_setupPending = true;
+    QTimer::singleShot(0, this, &MainWindow::flushPendingSetup);
+}
+
+void MainWindow::flushPendingSetup() {
+    if (!m_setupPending) return;  // done already, or a run started: it sets itself up
+    m_setupPending = false;
     const RunSettings s = currentSettings();
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, s] { w->setup(s); }, Qt::QueuedConnection);
+}
+
+void MainWindow::toWorker(std::function<void(TrainingWorker*)> work) {
+    flushPendingSetup();  // a checkpoint or a check is for the net the panel now shows
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, work = std::move(work)] { work(w); }, Qt::QueuedConnection);
 }
 
 void MainWindow::startTraining() {
@@ -342,6 +361,7 @@ void MainWindow::startTraining() {
 
 void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
     if (m_running) return;
+    m_setupPending = false;  // the run loads its own model and data
     if (!m_lastError.isEmpty()) m_banner->hide();
     m_lastError.clear();
     m_training->reset();
@@ -429,8 +449,7 @@ void MainWindow::openRun(const QString& runDir) {
         const QString ckpt = QString::fromStdString(runCheckpointPath(run.dir));
         if (QFileInfo::exists(ckpt)) {
             // Queued after the setup the panel change asked for: the weights land on its net.
-            QMetaObject::invokeMethod(
-                m_worker, [w = m_worker, ckpt] { w->loadCheckpoint(ckpt); }, Qt::QueuedConnection);
+            toWorker([ckpt](TrainingWorker* w) { w->loadCheckpoint(ckpt); });
             m_continue = true;
             text +=
                 "; its final weights are loaded — Layers and Insight show the trained net, "
@@ -451,8 +470,7 @@ void MainWindow::openRun(const QString& runDir) {
 void MainWindow::checkBatchNormFolding() {
     if (m_running) return showError("stop or finish training before checking batch-norm folding");
     m_tabs->setCurrentWidget(m_experimentView);
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker] { w->checkBatchNormFold(); }, Qt::QueuedConnection);
+    toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
 }
 
 void MainWindow::runExperiment(const QString& name) {
@@ -691,9 +709,7 @@ void MainWindow::refreshRecent() {
     for (const QString& path : list) {
         m_recent->addAction(QFileInfo(path).fileName(), this, [this, path] {
             if (path.endsWith(".llck")) {
-                QMetaObject::invokeMethod(
-                    m_worker, [w = m_worker, path] { w->loadCheckpoint(path); },
-                    Qt::QueuedConnection);
+                toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
                 m_continue = true;
             } else {
                 m_setup->setModel(path);
@@ -720,8 +736,7 @@ void MainWindow::buildMenus() {
         if (path.isEmpty()) return;
         addRecent(path);
         m_continue = true;
-        QMetaObject::invokeMethod(
-            m_worker, [w = m_worker, path] { w->loadCheckpoint(path); }, Qt::QueuedConnection);
+        toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
     });
     file->addAction("&Save checkpoint…", QKeySequence::Save, this, [this] {
         if (m_running) return showError("stop or finish training before saving a checkpoint");
@@ -729,8 +744,7 @@ void MainWindow::buildMenus() {
             this, "Save checkpoint", m_info.model + ".llck", "LayerLens checkpoints (*.llck)");
         if (path.isEmpty()) return;
         addRecent(path);
-        QMetaObject::invokeMethod(
-            m_worker, [w = m_worker, path] { w->saveCheckpoint(path); }, Qt::QueuedConnection);
+        toWorker([path](TrainingWorker* w) { w->saveCheckpoint(path); });
     });
     QMenu* exp = file->addMenu("&Export");
     auto plotExport = [this](Plot* p, const QString& name) {

@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QThread>
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "core/runs.h"
@@ -100,6 +101,10 @@ protected:
 
 private:
     void buildMenus();
+    /// Queues the setup loadSetup scheduled, if any, now.
+    void flushPendingSetup();
+    /// Queues `work` on the worker thread, after any pending setup.
+    void toWorker(std::function<void(TrainingWorker*)> work);
     /// The panel set up as for run `run`; returns a description ("model lenet5, seed 3").
     QString applyRunSettings(const RunData& run);
     void startRun(const RunSettings& settings, const QString& runName);
@@ -123,6 +128,7 @@ private:
     QString m_currentVariant;
     EpochReport m_lastEpoch;
     std::unique_ptr<RunLog> m_runLog;
+    bool m_setupPending = false;  // a setup is scheduled (loadSetup coalesces requests)
     QTabWidget* m_tabs;
     QLabel* m_banner;
     QLabel* m_status;

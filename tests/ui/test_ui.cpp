@@ -195,7 +195,11 @@ private slots:
         // Opening the run loads its final weights: training goes on from its step 40, and its
         // curves are overlaid again.
         QSignalSpy again(&w, &MainWindow::runFinished);
+        // Another model in the panel first: opening the run switches back, and its weights land
+        // on the net of that setup, not before it (the setup is queued ahead of the checkpoint).
+        w.setup()->setModel("lenet5");
         w.openRun(w.currentRunDir());
+        QTest::qWait(300);  // as a user would: the window settles before Train is pressed
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
         QCOMPARE(mine->checkState(), Qt::Checked);
         w.setup()->setEpochs(3);
@@ -205,6 +209,13 @@ private slots:
         QVERIFY(!continued.batches.empty());
         QCOMPARE(continued.batches.front().step, std::int64_t{41});
         QVERIFY(continued.batches.front().loss < run.batches.front().loss);
+        // The finished run refreshed the list: its items are new ones.
+        mine = nullptr;
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->data(Qt::UserRole).toString() == QString::fromStdString(run.dir))
+                mine = list->item(i);
+        QVERIFY(mine);
+        QCOMPARE(mine->checkState(), Qt::Checked);  // the refresh kept the tick
         mine->setCheckState(Qt::Unchecked);
         list->setCurrentItem(mine);
         runs->setConfirm(false);
@@ -569,6 +580,15 @@ private slots:
         w.loadSetup();
         // The banner ends on this setup's error (an earlier setup may have failed first).
         QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains("no-such-folder"), 5000);
+        // A model and a data set that fit, chosen one after the other, load as one setup: no
+        // error from the model with the previous data set in between.
+        QSignalSpy problems(&w, &MainWindow::problem);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.setup()->setModel("smallnet-bn");  // its default data set, CIFAR-10, is not there
+        w.setup()->setDataset("synthetic-shapes");
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(problems.count(), 0);
+        QCOMPARE(w.modelInfo().model, QString("smallnet-bn"));
     }
 
     void itemModelsPassTheTester() {
