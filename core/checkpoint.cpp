@@ -3,11 +3,13 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "core/data/file_io.h"
+#include "core/data/size_check.h"
 
 namespace ll {
 
@@ -69,7 +71,9 @@ Parsed parse(const std::string& path) {
         static_cast<std::uint32_t>(crc32(0L, bytes.data(), static_cast<uInt>(bytes.size() - 4)));
     if (crc != storedCrc) throw bad("is damaged or truncated (checksum mismatch)");
     const std::uint64_t headerLen = readLittleEndian(bytes, 16, 8);
-    if (24 + headerLen + 4 > bytes.size()) throw bad("has a header longer than the file");
+    const std::string where = strCat("checkpoint '", path, "'");
+    // Every declared size is checked without wrap-around against the bytes present.
+    requireInside(bytes.size() - 4, 24, headerLen, where + ": the header");
     Parsed p;
     try {
         p.header = json::parse(bytes.begin() + 24,
@@ -77,39 +81,73 @@ Parsed parse(const std::string& path) {
     } catch (const json::exception& e) {
         throw bad(strCat("has an unreadable header: ", e.what()));
     }
-    const int version = p.header.value("version", 0);
+    if (!p.header.is_object()) throw bad("has an unreadable header (not a JSON object)");
+    const json& v = p.header.contains("version") ? p.header["version"] : json();
+    const int version = v.is_number_integer() && v.get<std::int64_t>() == kCheckpointVersion
+                            ? kCheckpointVersion
+                            : 0;
     if (version != kCheckpointVersion) {
-        throw bad(strCat("has format version ", version, "; this LayerLens reads version ",
+        throw bad(strCat("has format version ", v.dump(), "; this LayerLens reads version ",
                          kCheckpointVersion));
     }
-    const std::size_t dataStart = 24 + headerLen, dataEnd = bytes.size() - 4;
+    const std::uint64_t dataStart = 24 + headerLen, dataSize = bytes.size() - 4 - dataStart;
+    std::uint64_t total = 0;
     try {
         for (const json& t : p.header.at("tensors")) {
             const std::string name = t.at("name");
-            const Shape shape(t.at("shape").get<std::vector<int>>());
-            const std::uint64_t offset = t.at("offset");
-            const std::uint64_t nbytes = static_cast<std::uint64_t>(shape.numel()) * 4;
-            if (dataStart + offset + nbytes > dataEnd)
-                throw bad(strCat("is truncated inside tensor ", name));
-            Tensor v(shape);
-            std::memcpy(v.data(), bytes.data() + dataStart + offset, nbytes);
-            p.tensors[name] = std::move(v);
+            const std::string what = strCat(where, ": tensor ", name);
+            const json& dims = t.at("shape");
+            if (!dims.is_array() || dims.size() > 8)
+                throw bad(strCat("has a bad shape for ", name));
+            std::vector<int> shape;
+            std::uint64_t count = 1;
+            for (const json& d : dims) {
+                if (!d.is_number_integer() || d.get<std::int64_t>() < 0 ||
+                    d.get<std::int64_t>() > std::numeric_limits<int>::max())
+                    throw bad(strCat("has a bad shape for ", name, ": ", dims.dump()));
+                shape.push_back(d.get<int>());
+                count = checkedMul(count, static_cast<std::uint64_t>(shape.back()), what);
+            }
+            const json& off = t.at("offset");
+            if (!off.is_number_unsigned() &&
+                !(off.is_number_integer() && off.get<std::int64_t>() >= 0))
+                throw bad(strCat("has a bad offset for ", name));
+            const std::uint64_t offset = off.get<std::uint64_t>();
+            const std::uint64_t nbytes = checkedMul(count, 4, what);
+            requireInside(dataSize, offset, nbytes, what);
+            // Tensors do not overlap in a saved file: their sum is bounded by the file too, so
+            // a directory naming the same bytes a million times cannot ask for terabytes.
+            total = checkedAdd(total, nbytes, what);
+            requireInside(dataSize, 0, total, where + ": the tensors together");
+            Tensor tensor{Shape(shape)};
+            if (nbytes > 0) std::memcpy(tensor.data(), bytes.data() + dataStart + offset, nbytes);
+            p.tensors[name] = std::move(tensor);
         }
     } catch (const json::exception& e) {
+        throw bad(strCat("has a malformed tensor directory: ", e.what()));
+    } catch (const ShapeError& e) {
         throw bad(strCat("has a malformed tensor directory: ", e.what()));
     }
     return p;
 }
 
-CheckpointInfo infoOf(const json& h) {
+CheckpointInfo infoOf(const json& h, const std::string& path) {
     CheckpointInfo info;
-    info.version = h.value("version", 0);
-    info.model = h.value("model", "");
-    info.modelJson = h.value("model_json", "");
-    info.epoch = h.value("epoch", 0);
-    info.step = h.value("step", std::int64_t{0});
-    if (h.contains("optimizer") && h["optimizer"].is_object())
-        info.optimizer = h["optimizer"].value("type", "");
+    try {
+        info.version = h.value("version", 0);
+        info.model = h.value("model", "");
+        info.modelJson = h.value("model_json", "");
+        info.epoch = h.value("epoch", 0);
+        info.step = h.value("step", std::int64_t{0});
+        if (h.contains("optimizer") && h["optimizer"].is_object()) {
+            const json& o = h["optimizer"];
+            info.optimizer = o.value("type", "");
+            (void)o.value("steps", std::int64_t{0});  // type-checked here, used by loadCheckpoint
+            (void)o.value("lr", 0.0f);
+        }
+    } catch (const json::exception& e) {
+        throw DataError(strCat("checkpoint '", path, "' has a malformed header: ", e.what()));
+    }
     return info;
 }
 
@@ -152,12 +190,12 @@ void saveCheckpoint(const std::string& path, Net& net, Optimizer* optimizer, int
 }
 
 CheckpointInfo readCheckpointInfo(const std::string& path) {
-    return infoOf(parse(path).header);
+    return infoOf(parse(path).header, path);
 }
 
 CheckpointInfo loadCheckpoint(const std::string& path, Net& net, Optimizer* optimizer) {
     Parsed p = parse(path);
-    CheckpointInfo info = infoOf(p.header);
+    CheckpointInfo info = infoOf(p.header, path);
     // Validate everything first; only then copy, so a mismatch leaves the model untouched.
     std::vector<Entry> entries = netEntries(net);
     std::string problems;

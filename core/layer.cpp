@@ -2,6 +2,27 @@
 
 namespace ll {
 
+namespace {
+thread_local bool t_shapesOnly = false;
+}  // namespace
+
+ShapesOnlyScope::ShapesOnlyScope() : m_previous(t_shapesOnly) {
+    t_shapesOnly = true;
+}
+
+ShapesOnlyScope::~ShapesOnlyScope() {
+    t_shapesOnly = m_previous;
+}
+
+bool buildingShapesOnly() {
+    return t_shapesOnly;
+}
+
+Tensor stateTensor(const Shape& shape, float value) {
+    if (t_shapesOnly) return Tensor();
+    return Tensor(shape, value);
+}
+
 std::string Layer::label() const {
     std::string s = "layer '" + m_name + "' (" + type();
     const std::string d = describe();
@@ -45,7 +66,7 @@ const Net& Layer::branch(int i) const {
 std::int64_t Layer::numParams() {
     std::int64_t n = 0;
     for (const Param* p : params())
-        n += p->value.numel();
+        n += p->numel();
     return n;
 }
 

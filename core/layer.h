@@ -23,19 +23,43 @@ namespace ll {
 
 enum class Mode { Train, Eval };
 
+/// While a ShapesOnlyScope lives on a thread, the layers built there declare their parameters
+/// and state tensors without allocating them. Such a net states shapes, parameter counts, costs
+/// and receptive fields in constant memory whatever its size (a model file of 10 billion
+/// parameters gets its cost table), but cannot run: Net::forward refuses it.
+class ShapesOnlyScope {
+public:
+    ShapesOnlyScope();
+    ~ShapesOnlyScope();
+    ShapesOnlyScope(const ShapesOnlyScope&) = delete;
+    ShapesOnlyScope& operator=(const ShapesOnlyScope&) = delete;
+
+private:
+    bool m_previous;
+};
+/// Whether a ShapesOnlyScope is alive on this thread.
+bool buildingShapesOnly();
+/// A tensor of `shape` filled with `value` — or, while building shapes only, an empty one. For a
+/// layer's state tensors (batch-norm running statistics).
+Tensor stateTensor(const Shape& shape, float value = 0.0f);
+
 /// A trainable tensor and its gradient.
 struct Param {
     std::string name;  // "weight", "bias", ...
-    Tensor value;
-    Tensor grad;  // same shape as value, once a backward pass or an optimizer needs it
+    Tensor value;      // of shape `declared`, unless the net was built shapes only
+    Tensor grad;       // same shape as value, once a backward pass or an optimizer needs it
+    Shape declared;    // the shape the layer gave allocate()
 
     /// The value only: the gradient comes with the first backward pass (Layer::backward) or the
     /// optimizer, so nets built only to be looked at (cost tables, inference, the window's
-    /// previews) do not pay for it — 244 MB for AlexNet.
+    /// previews) do not pay for it — 244 MB for AlexNet. Nothing while building shapes only.
     void allocate(const Shape& shape) {
-        value = Tensor(shape);
+        declared = shape;
+        value = stateTensor(shape);
         grad = Tensor();
     }
+    /// Elements of the parameter (its declared size when the value was not allocated).
+    std::int64_t numel() const { return value.empty() ? declared.numel() : value.numel(); }
     /// A zero gradient of the value's shape unless there is one already.
     void ensureGrad() {
         if (grad.shape() != value.shape()) grad = Tensor(value.shape());

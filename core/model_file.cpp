@@ -1,12 +1,18 @@
 #include "core/model_file.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <new>
 #include <sstream>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
+#include "core/data/size_check.h"
 #include "core/layers/avg_pool2d.h"
 #include "core/layers/batch_norm.h"
 #include "core/layers/concat.h"
@@ -28,6 +34,7 @@ extern const std::map<std::string, std::string>& embeddedPresets();
 namespace {
 
 using nlohmann::json;
+constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 
 class LayerReader {
 public:
@@ -58,15 +65,26 @@ public:
             if (required) fail(strCat("needs \"", key, "\""));
             return fallback;
         }
-        const json& v = m_j[key];
+        return toInt(m_j[key], key);
+    }
+
+    // A JSON integer that fits an int (a file may say 1e18 or -5000000000).
+    int toInt(const json& v, const char* key) const {
         if (!v.is_number_integer()) fail(strCat("\"", key, "\" must be an integer"));
+        if (v.is_number_unsigned() ? v.get<std::uint64_t>() > kMaxInt
+                                   : std::llabs(v.get<std::int64_t>()) > kMaxInt)
+            fail(strCat("\"", key, "\": ", v.dump(), " is out of range"));
         return v.get<int>();
     }
 
     double number(const char* key, double fallback) const {
         if (!m_j.contains(key)) return fallback;
         if (!m_j[key].is_number()) fail(strCat("\"", key, "\" must be a number"));
-        return m_j[key].get<double>();
+        const double d = m_j[key].get<double>();
+        // Layers keep floats: a larger value would be undefined behaviour to convert.
+        if (!std::isfinite(d) || std::fabs(d) > std::numeric_limits<float>::max())
+            fail(strCat("\"", key, "\": ", m_j[key].dump(), " is out of range"));
+        return d;
     }
 
     bool boolean(const char* key, bool fallback) const {
@@ -79,9 +97,9 @@ public:
     std::pair<int, int> pair(const char* key, std::pair<int, int> fallback) const {
         if (!m_j.contains(key)) return fallback;
         const json& v = m_j[key];
-        if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
+        if (v.is_number_integer()) return {toInt(v, key), toInt(v, key)};
         if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer()) {
-            return {v[0].get<int>(), v[1].get<int>()};
+            return {toInt(v[0], key), toInt(v[1], key)};
         }
         fail(strCat("\"", key, "\" must be an integer or a pair [h, w]"));
     }
@@ -143,8 +161,7 @@ std::vector<std::vector<int>> readConnections(const LayerReader& r) {
         if (!row.is_array()) r.fail("each row of \"connections\" must be a list of input maps");
         std::vector<int> ins;
         for (const json& v : row) {
-            if (!v.is_number_integer()) r.fail("connection entries must be integers");
-            ins.push_back(v.get<int>());
+            ins.push_back(r.toInt(v, "connections"));
         }
         table.push_back(ins);
     }
@@ -278,10 +295,41 @@ LayerPtr makeLayer(const LayerReader& r, const Shape& in, const std::string& sou
 template <typename T>
 T getOr(const json& obj, const char* key, T fallback, const std::string& source) {
     if (!obj.contains(key)) return fallback;
-    try {
-        return obj[key].get<T>();
-    } catch (const json::exception&) {
-        throw ModelError(strCat(source, ": \"", key, "\" has the wrong type"));
+    const json& v = obj[key];
+    auto wrong = [&](const char* what) {
+        return ModelError(strCat(source, ": \"", key, "\" ", what, " (got ", v.dump(), ")"));
+    };
+    // Numbers are range-checked before any conversion: casting 1e300 to int or float is
+    // undefined behaviour.
+    if constexpr (std::is_same_v<T, int>) {
+        if (!v.is_number_integer()) throw wrong("must be an integer");
+        if (v.is_number_unsigned() ? v.get<std::uint64_t>() > kMaxInt
+                                   : std::llabs(v.get<std::int64_t>()) > kMaxInt)
+            throw wrong("is out of range");
+        return v.get<int>();
+    } else if constexpr (std::is_same_v<T, float>) {
+        if (!v.is_number()) throw wrong("must be a number");
+        const double d = v.get<double>();
+        if (!std::isfinite(d) || std::fabs(d) > std::numeric_limits<float>::max())
+            throw wrong("is out of range");
+        return static_cast<float>(d);
+    } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+        if (!v.is_array()) throw wrong("must be a list of integers");
+        std::vector<int> out;
+        for (const json& e : v) {
+            if (!e.is_number_integer() ||
+                (e.is_number_unsigned() ? e.get<std::uint64_t>() > kMaxInt
+                                        : std::llabs(e.get<std::int64_t>()) > kMaxInt))
+                throw wrong("must be a list of integers");
+            out.push_back(e.get<int>());
+        }
+        return out;
+    } else {
+        try {
+            return v.get<T>();
+        } catch (const json::exception&) {
+            throw wrong("has the wrong type");
+        }
     }
 }
 
@@ -315,7 +363,7 @@ json parseModelDoc(const std::string& jsonText, const std::string& source) {
     json doc;
     try {
         doc = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
         throw ModelError(strCat(source, ": not valid JSON: ", e.what()));
     }
     if (!doc.is_object()) throw ModelError(strCat(source, ": the model must be a JSON object"));
@@ -347,17 +395,20 @@ void fillSpec(const json& doc, const std::string& jsonText, const std::string& s
 
 }  // namespace
 
-Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& source) {
-    const json doc = parseModelDoc(jsonText, source);
+namespace {
+
+Net buildFromDoc(const json& doc, const std::string& jsonText, const std::string& source) {
     if (!doc.contains("input") || !doc["input"].is_array() || doc["input"].empty()) {
         throw ModelError(
             strCat(source, ": needs \"input\": the shape of one sample, e.g. [1, 28, 28]"));
     }
     std::vector<int> dims;
     for (const json& v : doc["input"]) {
-        if (!v.is_number_integer() || v.get<int>() <= 0) {
-            throw ModelError(
-                strCat(source, ": \"input\" must list positive integers, e.g. [1, 28, 28]"));
+        if (!v.is_number_integer() || v.get<std::int64_t>() <= 0 ||
+            v.get<std::int64_t>() > (1 << 20)) {
+            throw ModelError(strCat(source,
+                                    ": \"input\" must list positive integers (at most 1048576), "
+                                    "e.g. [1, 28, 28]"));
         }
         dims.push_back(v.get<int>());
     }
@@ -365,11 +416,48 @@ Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& so
         throw ModelError(strCat(source, ": needs a non-empty \"layers\" list"));
     }
     const std::string name = getOr<std::string>(doc, "name", "model", source);
-    Net net(name, Shape(dims));
+    Shape input;
+    try {
+        input = Shape(dims);
+    } catch (const ShapeError& e) {
+        throw ModelError(strCat(source, ": \"input\": ", e.what()));
+    }
+    Net net(name, input);
     addLayers(net, doc["layers"], source);
     net.setModelJson(jsonText);
-    if (spec) fillSpec(doc, jsonText, source, *spec);
     return net;
+}
+
+}  // namespace
+
+Net buildNet(const std::string& jsonText, ModelSpec* spec, const std::string& source, Build build) {
+    // Only the project's errors leave: the JSON library's and the allocator's are translated.
+    try {
+        const json doc = parseModelDoc(jsonText, source);
+        // Shapes first: what the weights need is known, and checked, before it is allocated.
+        Net shapes = [&] {
+            ShapesOnlyScope scope;
+            return buildFromDoc(doc, jsonText, source);
+        }();
+        ModelSpec checked;  // the defaults are validated whether or not the caller wants them
+        fillSpec(doc, jsonText, source, spec ? *spec : checked);
+        if (build == Build::ShapesOnly) return shapes;
+        const std::uint64_t bytes = static_cast<std::uint64_t>(shapes.numParams()) * 4;
+        const std::uint64_t budget = memoryBudget();
+        if (bytes > budget)
+            throw ModelError(strCat(source, ": model '", shapes.name(), "' has ",
+                                    shapes.numParams(), " parameters; its weights need ",
+                                    formatBytes(bytes), ", more than the ", formatBytes(budget),
+                                    " of memory available. Its cost table and receptive fields "
+                                    "can still be shown (layerlens summary, layerlens rf)."));
+        return buildFromDoc(doc, jsonText, source);
+    } catch (const json::exception& e) {
+        throw ModelError(strCat(source, ": malformed model: ", e.what()));
+    } catch (const std::bad_alloc&) {
+        throw ModelError(strCat(source,
+                                ": not enough memory to build this model; see its size with "
+                                "layerlens summary"));
+    }
 }
 
 namespace {
@@ -394,8 +482,8 @@ std::pair<std::string, std::string> modelText(const std::string& nameOrPath) {
 
 }  // namespace
 
-Net loadModelFile(const std::string& path, ModelSpec* spec) {
-    return buildNet(readModelFile(path), spec, path);
+Net loadModelFile(const std::string& path, ModelSpec* spec, Build build) {
+    return buildNet(readModelFile(path), spec, path, build);
 }
 
 std::vector<std::string> presetNames() {
@@ -421,13 +509,17 @@ const std::string& presetJson(const std::string& name) {
 ModelSpec readModelSpec(const std::string& nameOrPath) {
     const auto [text, source] = modelText(nameOrPath);
     ModelSpec spec;
-    fillSpec(parseModelDoc(text, source), text, source, spec);
+    try {
+        fillSpec(parseModelDoc(text, source), text, source, spec);
+    } catch (const json::exception& e) {
+        throw ModelError(strCat(source, ": malformed model: ", e.what()));
+    }
     return spec;
 }
 
-Net loadModel(const std::string& nameOrPath, ModelSpec* spec) {
+Net loadModel(const std::string& nameOrPath, ModelSpec* spec, Build build) {
     const auto [text, source] = modelText(nameOrPath);
-    return buildNet(text, spec, source);
+    return buildNet(text, spec, source, build);
 }
 
 }  // namespace ll

@@ -39,18 +39,24 @@ struct ModelSpec {
     ModelDefaults defaults;
 };
 
+/// What building a net allocates: its weights (to train or run it), or only its shapes (cost
+/// tables, receptive fields, parameter counts: a few kB whatever the model's size).
+enum class Build { Weights, ShapesOnly };
+
 /// Builds a net from a model document. Throws ModelError naming the layer (index, name, type)
-/// and the shapes when the document is malformed or inconsistent.
+/// and the shapes when the document is malformed or inconsistent, and ModelError naming the size
+/// when its weights would not fit the memory available (memoryBudget()).
 Net buildNet(const std::string& jsonText, ModelSpec* spec = nullptr,
-             const std::string& source = "model");
+             const std::string& source = "model", Build build = Build::Weights);
 /// Reads and builds a model file. Throws DataError when the file cannot be read.
-Net loadModelFile(const std::string& path, ModelSpec* spec = nullptr);
+Net loadModelFile(const std::string& path, ModelSpec* spec = nullptr, Build build = Build::Weights);
 /// Names of the compiled-in presets, sorted.
 std::vector<std::string> presetNames();
 /// The JSON text of a preset; throws UsageError listing the presets for an unknown name.
 const std::string& presetJson(const std::string& name);
 /// A preset by name, or a model file when `nameOrPath` is not a preset name.
-Net loadModel(const std::string& nameOrPath, ModelSpec* spec = nullptr);
+Net loadModel(const std::string& nameOrPath, ModelSpec* spec = nullptr,
+              Build build = Build::Weights);
 /// Only the spec (name, description, defaults, document) of a preset or model file, without
 /// building the net: cheap even for AlexNet. The layers are not checked; loadModel does that.
 ModelSpec readModelSpec(const std::string& nameOrPath);

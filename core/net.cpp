@@ -25,7 +25,9 @@ std::string namePrefix(const std::string& type) {
 }  // namespace
 
 Net::Net(std::string name, Shape inputSample)
-    : m_name(std::move(name)), m_inputSample(std::move(inputSample)) {}
+    : m_name(std::move(name)),
+      m_inputSample(std::move(inputSample)),
+      m_shapesOnly(buildingShapesOnly()) {}
 
 Layer& Net::add(LayerPtr layer) {
     LL_CHECK(layer != nullptr, "Net::add(nullptr)");
@@ -95,6 +97,7 @@ void Net::resetParameters(std::uint64_t seed) {
 }
 
 void Net::resetParameters(Rng& rng) {
+    LL_CHECK(!m_shapesOnly, "model '", m_name, "' was built for its shapes only (no weights)");
     for (auto& l : m_layers) {
         Rng layerRng = rng.split();
         l->resetParameters(layerRng);
@@ -102,6 +105,7 @@ void Net::resetParameters(Rng& rng) {
 }
 
 const Tensor& Net::forward(const Tensor& x, Mode mode) {
+    LL_CHECK(!m_shapesOnly, "model '", m_name, "' was built for its shapes only (no weights)");
     if (m_layers.empty()) throw ModelError(strCat("model '", m_name, "' has no layers"));
     if (x.rank() == 0 || x.dim(0) == 0) {
         throw ShapeError(strCat("model '", m_name, "': empty batch, input shape ", x.shape()));
@@ -179,7 +183,7 @@ void Net::zeroGrad() {
 std::int64_t Net::numParams() {
     std::int64_t n = 0;
     for (Param* p : params())
-        n += p->value.numel();
+        n += p->numel();
     return n;
 }
 

@@ -36,6 +36,9 @@ public:
     const std::string& name() const { return m_name; }
     void setName(std::string n) { m_name = std::move(n); }
     const Shape& inputSample() const { return m_inputSample; }
+    /// True for a net built inside a ShapesOnlyScope: shapes, counts and costs, but no weights;
+    /// forward, backward and resetParameters throw CheckError.
+    bool shapesOnly() const { return m_shapesOnly; }
     /// The model-file JSON the net was built from (empty for nets built in code); the model
     /// transformations (clone, BN folding, FC→conv) rebuild from it.
     const std::string& modelJson() const { return m_modelJson; }
@@ -90,6 +93,7 @@ private:
     std::string m_name;
     Shape m_inputSample;
     std::string m_modelJson;
+    bool m_shapesOnly = false;
     std::vector<LayerPtr> m_layers;
     Tensor m_input;               // copy of the last input, (N, ...)
     std::vector<Tensor> m_acts;   // m_acts[i]: output of layer i

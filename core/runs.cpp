@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <new>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -37,11 +38,25 @@ std::ofstream openAppend(const fs::path& p, const char* header) {
     return f;
 }
 
+// Columns that hold counts (step, epoch, batch, samples): whole numbers from 0 to this, so that
+// converting them to the integer fields of the reports is defined (a damaged file may say 1e300
+// or nan there).
+constexpr double kMaxCount = 2147483647.0;
+constexpr double kMaxStep = 9007199254740992.0;  // 2^53: every integer below is a double
+
+// Whether v is a whole number in [0, max].
+bool isCount(double v, double max) {
+    return std::isfinite(v) && v >= 0 && v <= max && v == std::floor(v);
+}
+
 // Reads a CSV with the given header; every complete line is split into numbers, except column
-// `textColumn` (when >= 0), which goes to `texts` (one per row; NaN in the row). A last line
-// without its newline (a crash mid-write) is dropped with a warning.
+// `textColumn` (when >= 0), which goes to `texts` (one per row; NaN in the row). Columns listed
+// in `counts` (index, largest value) must hold whole numbers in range, else the line is
+// malformed. A last line without its newline (a crash mid-write) is dropped with a warning.
 std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, std::size_t columns,
-                                         std::vector<std::string>& warnings, int textColumn = -1,
+                                         std::vector<std::string>& warnings,
+                                         const std::vector<std::pair<std::size_t, double>>& counts,
+                                         int textColumn = -1,
                                          std::vector<std::string>* texts = nullptr) {
     std::vector<std::vector<double>> rows;
     std::ifstream in(p, std::ios::binary);
@@ -85,6 +100,8 @@ std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, 
                 ok = ok && (cell == "nan" || cell == "-nan");
             }
         }
+        for (const auto& [column, max] : counts)
+            ok = ok && column < v.size() && isCount(v[column], max);
         if (!ok || v.size() != columns) {
             warnings.push_back(
                 strCat(p.filename().string(), ": line ", lineNo, " is malformed, ignored"));
@@ -94,6 +111,19 @@ std::vector<std::vector<double>> readCsv(const fs::path& p, const char* header, 
         if (texts) texts->push_back(label);
     }
     return rows;
+}
+
+// Runs `f`, turning file-system errors (a name taken by a file, no permission, a full disk) into
+// the project's DataError: only typed errors leave this module.
+template <typename F>
+auto guardFs(const std::string& what, F f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const fs::filesystem_error& e) {
+        throw DataError(strCat(what, ": ", e.code().message(), " (", e.path1().string(), ")"));
+    } catch (const std::bad_alloc&) {
+        throw DataError(strCat(what, ": not enough memory"));
+    }
 }
 
 }  // namespace
@@ -127,16 +157,19 @@ RunLog RunLog::create(const std::string& root, const std::string& name,
                       const std::string& configJson) {
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
         throw UsageError(strCat("invalid run name '", name, "'"));
-    fs::create_directories(root);
-    fs::path dir = fs::path(root) / name;
-    for (int k = 2; fs::exists(dir); ++k)
-        dir = fs::path(root) / strCat(name, "-", k);
-    fs::create_directories(dir);
-    writeFileAtomic((dir / "config.json").string(), configJson);
-    return RunLog(dir.string());
+    return guardFs(strCat("cannot create run '", name, "' in '", root, "'"), [&] {
+        fs::create_directories(root);
+        fs::path dir = fs::path(root) / name;
+        for (int k = 2; fs::exists(dir); ++k)
+            dir = fs::path(root) / strCat(name, "-", k);
+        fs::create_directories(dir);
+        writeFileAtomic((dir / "config.json").string(), configJson);
+        return RunLog(dir.string());
+    });
 }
 
 RunLog::RunLog(const std::string& dir) : m_dir(dir) {
+    // Every file exists with its header from the start, so a run killed at any moment reads.
     m_batches = openAppend(fs::path(dir) / "batches.csv", kBatchHeader);
     m_evals = openAppend(fs::path(dir) / "evals.csv", kEvalHeader);
     m_epochs = openAppend(fs::path(dir) / "epochs.csv", kEpochHeader);
@@ -170,7 +203,7 @@ std::string runCheckpointPath(const std::string& dir) {
     return (fs::path(dir) / "checkpoint.llck").string();
 }
 
-RunData loadRun(const std::string& dir) {
+static RunData loadRunUnguarded(const std::string& dir) {
     const fs::path d(dir);
     if (!fs::exists(d / "config.json"))
         throw DataError(strCat("'", dir, "' is not a LayerLens run (no config.json)"));
@@ -179,18 +212,21 @@ RunData loadRun(const std::string& dir) {
     r.name = d.filename().string();
     std::ifstream cfg(d / "config.json");
     r.configJson.assign(std::istreambuf_iterator<char>(cfg), {});
-    for (const auto& v : readCsv(d / "batches.csv", kBatchHeader, 7, r.warnings)) {
+    for (const auto& v : readCsv(d / "batches.csv", kBatchHeader, 7, r.warnings,
+                                 {{0, kMaxStep}, {1, kMaxCount}, {2, kMaxCount}})) {
         BatchReport b;
         b.step = static_cast<std::int64_t>(v[0]);
         b.epoch = static_cast<int>(v[1]);
         b.batch = static_cast<int>(v[2]);
         b.loss = v[3];
         b.accuracy = v[4];
-        b.lr = static_cast<float>(v[5]);
+        b.lr = std::isfinite(v[5]) && std::fabs(v[5]) <= 3.4e38 ? static_cast<float>(v[5])
+                                                                : std::nanf("");
         b.imagesPerSecond = v[6];
         r.batches.push_back(b);
     }
-    for (const auto& v : readCsv(d / "evals.csv", kEvalHeader, 5, r.warnings)) {
+    for (const auto& v : readCsv(d / "evals.csv", kEvalHeader, 5, r.warnings,
+                                 {{0, kMaxStep}, {1, kMaxCount}, {4, kMaxCount}})) {
         EvalReport e;
         e.step = static_cast<std::int64_t>(v[0]);
         e.epoch = static_cast<int>(v[1]);
@@ -199,7 +235,7 @@ RunData loadRun(const std::string& dir) {
         e.samples = static_cast<int>(v[4]);
         r.evals.push_back(e);
     }
-    for (const auto& v : readCsv(d / "epochs.csv", kEpochHeader, 7, r.warnings)) {
+    for (const auto& v : readCsv(d / "epochs.csv", kEpochHeader, 7, r.warnings, {{0, kMaxCount}})) {
         EpochReport e;
         e.epoch = static_cast<int>(v[0]);
         e.trainLoss = v[1];
@@ -212,7 +248,8 @@ RunData loadRun(const std::string& dir) {
     }
     // Norms belong to the batch logged with the same step (rows of one step are consecutive).
     std::vector<std::string> layers;
-    const auto norms = readCsv(d / "norms.csv", kNormsHeader, 4, r.warnings, 1, &layers);
+    const auto norms =
+        readCsv(d / "norms.csv", kNormsHeader, 4, r.warnings, {{0, kMaxStep}}, 1, &layers);
     std::size_t b = 0;
     for (std::size_t k = 0; k < norms.size(); ++k) {
         const auto step = static_cast<std::int64_t>(norms[k][0]);
@@ -225,12 +262,20 @@ RunData loadRun(const std::string& dir) {
     return r;
 }
 
+RunData loadRun(const std::string& dir) {
+    return guardFs(strCat("cannot read run '", dir, "'"), [&] { return loadRunUnguarded(dir); });
+}
+
 std::vector<std::string> listRuns(const std::string& root) {
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(root, ec))
-        if (e.is_directory() && fs::exists(e.path() / "config.json"))
-            out.push_back(e.path().string());
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code e1, e2;
+        if (it->is_directory(e1) && fs::exists(it->path() / "config.json", e2)) {
+            out.push_back(it->path().string());
+            removeStaleTempFiles(out.back());  // what a killed run left (a checkpoint half-written)
+        }
+    }
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -239,16 +284,21 @@ std::string renameRun(const std::string& dir, const std::string& newName) {
     if (newName.empty() || newName.find('/') != std::string::npos || newName == "." ||
         newName == "..")
         throw UsageError(strCat("invalid run name '", newName, "'"));
-    const fs::path target = fs::path(dir).parent_path() / newName;
-    if (fs::exists(target)) throw DataError(strCat("a run named '", newName, "' already exists"));
-    fs::rename(dir, target);
-    return target.string();
+    return guardFs(strCat("cannot rename run '", dir, "'"), [&] {
+        const fs::path target = fs::path(dir).parent_path() / newName;
+        if (fs::exists(target))
+            throw DataError(strCat("a run named '", newName, "' already exists"));
+        fs::rename(dir, target);
+        return target.string();
+    });
 }
 
 void deleteRun(const std::string& dir) {
-    if (!fs::exists(fs::path(dir) / "config.json"))
-        throw DataError(strCat("'", dir, "' is not a LayerLens run: not deleted"));
-    fs::remove_all(dir);
+    guardFs(strCat("cannot delete run '", dir, "'"), [&] {
+        if (!fs::exists(fs::path(dir) / "config.json"))
+            throw DataError(strCat("'", dir, "' is not a LayerLens run: not deleted"));
+        fs::remove_all(dir);
+    });
 }
 
 }  // namespace ll

@@ -6,8 +6,13 @@
 namespace ll {
 
 void Shape::validate() const {
+    // numel() must not overflow: a shape declared by a file may be anything.
+    std::int64_t n = 1;
     for (int d : m_dims) {
         if (d < 0) throw ShapeError(strCat("negative dimension in shape ", str()));
+        if (d > 0 && n > (std::int64_t{1} << 62) / d)
+            throw ShapeError(strCat("shape ", str(), " has too many elements"));
+        n *= d == 0 ? 1 : d;
     }
 }
 

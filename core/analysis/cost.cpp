@@ -1,5 +1,7 @@
 #include "core/analysis/cost.h"
 
+#include "core/data/size_check.h"
+
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -530,6 +532,35 @@ std::string costTableJson(const CostTable& t) {
     counters(t.totals, tot);
     doc["totals"] = tot;
     return doc.dump(2) + "\n";
+}
+
+TrainingMemory estimateTrainingMemory(const CostTable& t, int batch, const std::string& optimizer) {
+    TrainingMemory m;
+    m.weights = 4 * t.totals.params();
+    m.gradients = m.weights;
+    const int copies = optimizer == "sgd" ? 0 : optimizer == "adam" ? 2 : 1;
+    m.optimizerState = copies * m.weights;
+    std::int64_t perSample = 0;
+    for (const CostRow* r : t.leaves())
+        perSample += r->cost.activationBytes;
+    perSample += 4 * t.input.numel();
+    m.activations = 3 * perSample * std::max(batch, 1);
+    return m;
+}
+
+void requireTrainingMemory(const Net& net, int batch, const std::string& optimizer) {
+    const TrainingMemory m = estimateTrainingMemory(computeCosts(net), batch, optimizer);
+    const std::uint64_t budget = memoryBudget();
+    if (static_cast<std::uint64_t>(m.total()) > budget) {
+        throw ModelError(strCat(
+            "training model '", net.name(), "' with batch ", batch, " and ", optimizer,
+            " needs about ", formatBytes(static_cast<std::uint64_t>(m.total())), " (weights ",
+            formatBytes(static_cast<std::uint64_t>(m.weights)), ", gradients and optimizer state ",
+            formatBytes(static_cast<std::uint64_t>(m.gradients + m.optimizerState)),
+            ", activations ", formatBytes(static_cast<std::uint64_t>(m.activations)),
+            "), more than the ", formatBytes(budget),
+            " of memory available; try a smaller batch or a smaller model"));
+    }
 }
 
 }  // namespace ll

@@ -85,6 +85,20 @@ struct CostTable {
 CostTable computeCosts(const Net& net, const CostConvention& convention = {},
                        const Shape& inputSample = {});
 
+/// Memory a training run needs, estimated from the cost table (bytes, float32): the weights, their
+/// gradients, the optimizer's state (none for SGD, one copy for momentum, two for Adam), and per
+/// sample of the batch three times the activation memory (each output, its gradient, and the
+/// layers' caches such as pooling indices and convolution columns, taken as one more copy).
+struct TrainingMemory {
+    std::int64_t weights = 0, gradients = 0, optimizerState = 0, activations = 0;
+    std::int64_t total() const { return weights + gradients + optimizerState + activations; }
+};
+TrainingMemory estimateTrainingMemory(const CostTable& t, int batch, const std::string& optimizer);
+/// Throws ModelError naming the estimate and what is available when training `net` with this
+/// batch and optimizer would need more memory than memoryBudget() (checked before a run starts,
+/// on a net built shapes only).
+void requireTrainingMemory(const Net& net, int batch, const std::string& optimizer);
+
 /// Column titles of the renderings and the app's table, in order (13 columns).
 const std::vector<std::string>& costColumnTitles();
 

@@ -1,15 +1,18 @@
 #include "core/data/download.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 
+#include "core/data/archive_message.h"
 #include "core/error.h"
 
 namespace ll {
@@ -153,12 +156,6 @@ void fetch(const std::string& url, const std::string& part, const std::string& n
 
 // --- tar ------------------------------------------------------------------------------------
 
-struct TarEntry {
-    std::string name;
-    char type;
-    std::int64_t size;
-};
-
 bool safeRelative(const std::string& name) {
     if (name.empty() || name[0] == '/') return false;
     for (const auto& part : fs::path(name))
@@ -166,89 +163,112 @@ bool safeRelative(const std::string& name) {
     return true;
 }
 
-std::int64_t octal(const char* p, int n) {
-    std::int64_t v = 0;
-    for (int i = 0; i < n && p[i]; ++i)
-        if (p[i] >= '0' && p[i] <= '7') v = v * 8 + (p[i] - '0');
-    return v;
+using ArchivePtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
+
+// A reader of a gzip-compressed tar archive (libarchive: ustar, pax and GNU headers).
+ArchivePtr openTarGz(const std::string& path) {
+    ArchivePtr ar(archive_read_new(), &archive_read_free);
+    if (!ar) throw DataError(strCat(path, ": out of memory"));
+    archive_read_support_filter_gzip(ar.get());
+    archive_read_support_format_tar(ar.get());
+    if (archive_read_open_filename(ar.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+        const std::string msg = archiveMessage(ar.get());
+        throw DataError(strCat("cannot read '", path, "' as a tar.gz archive",
+                               msg.empty() ? "" : " (" + msg + ")"));
+    }
+    return ar;
 }
 
-// Reads n bytes of the archive into *out (or drops them); closes f and throws when it ends early.
-void readBytes(gzFile f, std::int64_t n, std::ostream* out, const std::string& archive) {
-    std::vector<char> buf(1 << 16);
-    while (n > 0) {
-        const int want =
-            static_cast<int>(std::min<std::int64_t>(n, static_cast<std::int64_t>(buf.size())));
-        if (gzread(f, buf.data(), static_cast<unsigned>(want)) != want) {
-            gzclose(f);
-            throw DataError(strCat(archive, " is truncated"));
-        }
-        if (out) out->write(buf.data(), want);
-        n -= want;
-    }
+[[noreturn]] void archiveFailure(archive* ar, const std::string& path, const std::string& what) {
+    const std::string msg = archiveMessage(ar);
+    throw DataError(
+        strCat(path, ": ", what, msg.empty() ? "" : " (" + msg + ")", "; download it again"));
 }
+
+// Removes a folder when it goes out of scope (the staging folder of an extraction that failed).
+struct RemoveOnExit {
+    fs::path dir;
+    ~RemoveOnExit() {
+        std::error_code ec;
+        if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+};
 
 }  // namespace
 
-void extractTarGz(const std::string& archive, const std::string& destDir) {
+void extractTarGz(const std::string& archivePath, const std::string& destDir) {
     // Pass 1 checks every entry; pass 2 writes into a staging folder that is moved in at the end.
+    // Every file-system error becomes a DataError, and the staging folder never outlives a
+    // failure.
     for (int pass = 0; pass < 2; ++pass) {
-        gzFile f = gzopen(archive.c_str(), "rb");
-        if (!f) throw DataError(strCat("cannot open '", archive, "'"));
-        const fs::path staging = fs::path(destDir) / ".extracting";
-        std::error_code ec;
+        ArchivePtr ar = openTarGz(archivePath);
+        RemoveOnExit staging;
         if (pass == 1) {
-            fs::remove_all(staging, ec);
-            fs::create_directories(staging);
-        }
-        std::vector<std::string> tops;
-        char block[512];
-        bool ended = false;
-        while (gzread(f, block, 512) == 512) {
-            if (block[0] == 0) {
-                ended = true;
-                break;
-            }
-            std::string name(block, strnlen(block, 100));
-            const std::string prefix(block + 345, strnlen(block + 345, 155));
-            if (!prefix.empty()) name = prefix + "/" + name;
-            const char type = block[156];
-            const std::int64_t size = octal(block + 124, 12);
-            if (!safeRelative(name)) {
-                gzclose(f);
+            staging.dir = fs::path(destDir) / ".extracting";
+            std::error_code ec;
+            fs::remove_all(staging.dir, ec);
+            fs::create_directories(staging.dir, ec);
+            if (ec)
                 throw DataError(
-                    strCat(archive, ": refusing entry '", name, "' (outside the destination)"));
+                    strCat("cannot create '", staging.dir.string(), "': ", ec.message()));
+        }
+        for (;;) {
+            archive_entry* e = nullptr;
+            const int rc = archive_read_next_header(ar.get(), &e);
+            if (rc == ARCHIVE_EOF) break;
+            if (rc < ARCHIVE_WARN) archiveFailure(ar.get(), archivePath, "is truncated or damaged");
+            const char* p = archive_entry_pathname(e);
+            const std::string name = p ? p : "";
+            if (!safeRelative(name)) {
+                throw DataError(
+                    strCat(archivePath, ": refusing entry '", name, "' (outside the destination)"));
             }
-            if (type != '0' && type != '\0' && type != '5') {
-                gzclose(f);
-                throw DataError(strCat(archive, ": refusing entry '", name,
+            const auto type = archive_entry_filetype(e);
+            if (type != AE_IFREG && type != AE_IFDIR) {
+                throw DataError(strCat(archivePath, ": refusing entry '", name,
                                        "' (links and devices are not extracted)"));
             }
-            const std::int64_t padded = (size + 511) / 512 * 512;
-            if (pass == 1) {
-                const fs::path out = staging / name;
-                if (type == '5') {
-                    fs::create_directories(out);
-                } else {
-                    fs::create_directories(out.parent_path());
-                    std::ofstream o(out, std::ios::binary);
-                    readBytes(f, size, &o, archive);
-                    readBytes(f, padded - size, nullptr, archive);
-                    continue;
+            if (pass == 0 || type == AE_IFDIR) {
+                if (pass == 1) {
+                    std::error_code ec;
+                    fs::create_directories(staging.dir / name, ec);
+                    if (ec)
+                        throw DataError(strCat(archivePath, ": cannot create folder '", name,
+                                               "': ", ec.message()));
                 }
+                if (archive_read_data_skip(ar.get()) < ARCHIVE_WARN)
+                    archiveFailure(ar.get(), archivePath, "is truncated or damaged");
+                continue;
             }
-            // Pass 0 (and directories): skip the data.
-            readBytes(f, padded, nullptr, archive);
+            const fs::path out = staging.dir / name;
+            std::error_code ec;
+            fs::create_directories(out.parent_path(), ec);
+            if (ec)
+                throw DataError(
+                    strCat(archivePath, ": cannot create '", name, "' (", ec.message(), ")"));
+            std::ofstream o(out, std::ios::binary | std::ios::trunc);
+            if (!o)
+                throw DataError(strCat(archivePath, ": cannot write '", name,
+                                       "' (a file and a folder of the same name?)"));
+            char buf[1 << 16];
+            for (;;) {
+                const la_ssize_t n = archive_read_data(ar.get(), buf, sizeof buf);
+                if (n < 0) archiveFailure(ar.get(), archivePath, "is truncated or damaged");
+                if (n == 0) break;
+                o.write(buf, n);
+            }
+            if (!o.flush()) throw DataError(strCat(archivePath, ": cannot write '", name, "'"));
         }
-        gzclose(f);
-        if (!ended) throw DataError(strCat(archive, " is truncated or not a tar.gz archive"));
         if (pass == 1) {
-            for (const auto& e : fs::directory_iterator(staging)) {
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator(staging.dir, ec)) {
                 const fs::path target = fs::path(destDir) / e.path().filename();
                 fs::remove_all(target, ec);
-                fs::rename(e.path(), target);
+                fs::rename(e.path(), target, ec);
+                if (ec)
+                    throw DataError(strCat("cannot move '", e.path().string(), "' to '",
+                                           target.string(), "': ", ec.message()));
             }
-            fs::remove_all(staging, ec);
         }
     }
 }

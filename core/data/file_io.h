@@ -13,6 +13,12 @@ bool fileExists(const std::string& path);
 std::vector<std::uint8_t> readMaybeGzip(const std::string& path);
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed and
 /// synced, then renamed over the target. A crash leaves either the old file or the new one.
+/// Also removes what an earlier writer of `path` left when it was killed mid-write
+/// (removeStaleTempFiles).
 void writeFileAtomic(const std::string& path, const std::string& bytes);
+/// Removes the temporary files "<name>.tmp.<pid>" in `dir` whose writing process no longer runs
+/// (a kill during writeFileAtomic); those of live processes are kept. Returns how many were
+/// removed. Never throws.
+int removeStaleTempFiles(const std::string& dir);
 
 }  // namespace ll

@@ -1,12 +1,17 @@
 #include "core/data/npz.h"
 
-#include <zlib.h>
+#include <archive.h>
+#include <archive_entry.h>
 
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 
+#include "core/data/archive_message.h"
 #include "core/data/file_io.h"
 #include "core/data/mnist.h"
+#include "core/data/size_check.h"
 #include "core/error.h"
 
 namespace ll {
@@ -18,31 +23,6 @@ std::uint64_t le(const std::vector<std::uint8_t>& b, std::size_t at, int bytes) 
     for (int i = bytes - 1; i >= 0; --i)
         v = (v << 8) | b[at + static_cast<std::size_t>(i)];
     return v;
-}
-
-// Bytes [at, at + n) must lie inside the buffer.
-void need(const std::vector<std::uint8_t>& b, std::uint64_t at, std::uint64_t n,
-          const std::string& name, const char* what) {
-    if (at > b.size() || n > b.size() - at)
-        throw DataError(strCat(name, ": damaged zip archive (", what, " runs past the end)"));
-}
-
-std::vector<std::uint8_t> inflateRaw(const std::uint8_t* src, std::uint64_t size,
-                                     std::uint64_t outSize, const std::string& where) {
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(outSize));
-    z_stream s{};
-    if (inflateInit2(&s, -MAX_WBITS) != Z_OK) throw DataError(strCat(where, ": zlib init failed"));
-    s.next_in = const_cast<Bytef*>(src);
-    s.avail_in = static_cast<uInt>(size);
-    s.next_out = out.data();
-    s.avail_out = static_cast<uInt>(outSize);
-    const int rc = inflate(&s, Z_FINISH);
-    const std::uint64_t produced = s.total_out;
-    inflateEnd(&s);
-    if (rc != Z_STREAM_END || produced != outSize)
-        throw DataError(strCat(where, ": damaged compressed data (", produced, " of ", outSize,
-                               " bytes inflated)"));
-    return out;
 }
 
 // The value of 'key' in a .npy header dict: "'descr': '|u1', 'fortran_order': False, ...".
@@ -97,10 +77,14 @@ void putBig32(std::vector<std::uint8_t>& b, std::uint32_t v) {
 }  // namespace
 
 std::int64_t NpyArray::count() const {
-    std::int64_t n = 1;
-    for (std::int64_t d : shape)
-        n *= d;
-    return n;
+    std::uint64_t n = 1;
+    for (std::int64_t d : shape) {
+        if (d < 0 || __builtin_mul_overflow(n, static_cast<std::uint64_t>(d), &n) ||
+            n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            throw DataError(strCat(".npy shape with ", shape.size(),
+                                   " dimensions: element count too large to represent"));
+    }
+    return static_cast<std::int64_t>(n);
 }
 
 NpyArray parseNpy(const std::vector<std::uint8_t>& b, const std::string& name) {
@@ -111,10 +95,11 @@ NpyArray parseNpy(const std::vector<std::uint8_t>& b, const std::string& name) {
     if (major < 1 || major > 3)
         throw DataError(strCat(name, ": .npy format version ", major, " is not supported"));
     const int lenBytes = major == 1 ? 2 : 4;
-    need(b, 8, static_cast<std::uint64_t>(lenBytes), name, "the .npy header length");
+    requireInside(b.size(), 8, static_cast<std::uint64_t>(lenBytes),
+                  name + ": the .npy header length");
     const std::uint64_t hlen = le(b, 8, lenBytes);
     const std::uint64_t start = 8 + static_cast<std::uint64_t>(lenBytes);
-    need(b, start, hlen, name, "the .npy header");
+    requireInside(b.size(), start, hlen, name + ": the .npy header");
     const std::string h(b.begin() + static_cast<std::ptrdiff_t>(start),
                         b.begin() + static_cast<std::ptrdiff_t>(start + hlen));
     NpyArray a;
@@ -134,6 +119,7 @@ NpyArray parseNpy(const std::vector<std::uint8_t>& b, const std::string& name) {
         } catch (const std::exception&) {
         }
         if (d < 0 || used == 0) throw DataError(strCat(name, ": malformed shape ", shape));
+        if (a.shape.size() >= 32) throw DataError(strCat(name, ": more than 32 dimensions"));
         a.shape.push_back(d);
         p += used;
     }
@@ -147,8 +133,14 @@ NpyArray parseNpy(const std::vector<std::uint8_t>& b, const std::string& name) {
     if (itemSize <= 0) throw DataError(strCat(name, ": unsupported dtype '", a.descr, "'"));
     if (a.descr[0] == '>' && itemSize > 1)
         throw DataError(strCat(name, ": big-endian arrays are not supported"));
-    const std::uint64_t bytes = static_cast<std::uint64_t>(a.count()) * itemSize;
-    need(b, start + hlen, bytes, name, "the array data");
+    std::uint64_t count = 1;
+    for (std::int64_t d : a.shape)
+        count = checkedMul(count, static_cast<std::uint64_t>(d), name + ": the array shape");
+    if (count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw DataError(strCat(name, ": the array shape ", shape, " is too large"));
+    const std::uint64_t bytes =
+        checkedMul(count, static_cast<std::uint64_t>(itemSize), name + ": the array data");
+    requireInside(b.size(), start + hlen, bytes, name + ": the array data");
     a.data.assign(b.begin() + static_cast<std::ptrdiff_t>(start + hlen),
                   b.begin() + static_cast<std::ptrdiff_t>(start + hlen + bytes));
     return a;
@@ -156,83 +148,69 @@ NpyArray parseNpy(const std::vector<std::uint8_t>& b, const std::string& name) {
 
 std::map<std::string, std::vector<std::uint8_t>> readZip(const std::vector<std::uint8_t>& z,
                                                          const std::string& name) {
-    // The end-of-central-directory record: within the last 64 KiB + 22 bytes.
+    // libarchive reads the zip (stored or deflated, zip64, CRC-checked). What it inflates is
+    // bounded here: deflate expands at most about 1032:1, and the memory budget caps the rest,
+    // so a member that declares 2 GB in 100 bytes fails after reading what is really there.
     if (z.size() < 22) throw DataError(strCat(name, ": not a zip archive (too short)"));
-    std::size_t eocd = std::string::npos;
-    const std::size_t lowest = z.size() > 65557 ? z.size() - 65557 : 0;
-    for (std::size_t i = z.size() - 22 + 1; i-- > lowest;) {
-        if (le(z, i, 4) == 0x06054b50) {
-            eocd = i;
-            break;
-        }
+    std::unique_ptr<archive, decltype(&archive_read_free)> ar(archive_read_new(),
+                                                              &archive_read_free);
+    if (!ar) throw DataError(strCat(name, ": out of memory"));
+    archive_read_support_format_zip_seekable(ar.get());
+    auto fail = [&](const std::string& what) {
+        const std::string msg = archiveMessage(ar.get());
+        return DataError(strCat(name, ": ", what, msg.empty() ? "" : " (" + msg + ")"));
+    };
+    if (archive_read_open_memory(ar.get(), z.data(), z.size()) != ARCHIVE_OK) {
+        // A zip starts with a member header and ends with its directory: with the first and
+        // without the second, the file was cut short.
+        const bool startsLikeZip = z[0] == 'P' && z[1] == 'K' && z[2] == 3 && z[3] == 4;
+        throw fail(startsLikeZip ? "truncated or damaged zip archive (no end-of-directory record)"
+                                 : "not a zip archive");
     }
-    if (eocd == std::string::npos)
-        throw DataError(strCat(name, ": not a zip archive (no end-of-directory record)"));
-    std::uint64_t entries = le(z, eocd + 10, 2);
-    std::uint64_t dirOffset = le(z, eocd + 16, 4);
-    if (entries == 0xFFFF || dirOffset == 0xFFFFFFFF) {
-        // Zip64: the locator just before points at the zip64 end record.
-        if (eocd < 20 || le(z, eocd - 20, 4) != 0x07064b50)
-            throw DataError(strCat(name, ": damaged zip64 archive (no locator)"));
-        const std::uint64_t rec = le(z, eocd - 20 + 8, 8);
-        need(z, rec, 56, name, "the zip64 end record");
-        if (le(z, rec, 4) != 0x06064b50)
-            throw DataError(strCat(name, ": damaged zip64 archive (bad end record)"));
-        entries = le(z, rec + 32, 8);
-        dirOffset = le(z, rec + 48, 8);
-    }
+    const std::uint64_t limit = std::min(memoryBudget(), checkedMul(z.size(), 1032, name) + 1024);
+    std::uint64_t total = 0;
     std::map<std::string, std::vector<std::uint8_t>> out;
-    std::uint64_t at = dirOffset;
-    for (std::uint64_t e = 0; e < entries; ++e) {
-        const std::uint64_t entry = at;
-        need(z, at, 46, name, "a directory entry");
-        if (le(z, at, 4) != 0x02014b50)
-            throw DataError(strCat(name, ": damaged zip archive (bad directory entry ", e, ")"));
-        const int method = static_cast<int>(le(z, at + 10, 2));
-        std::uint64_t csize = le(z, at + 20, 4), usize = le(z, at + 24, 4);
-        const std::uint64_t nlen = le(z, at + 28, 2), xlen = le(z, at + 30, 2),
-                            clen = le(z, at + 32, 2);
-        std::uint64_t local = le(z, at + 42, 4);
-        need(z, at + 46, nlen + xlen + clen, name, "a directory entry");
-        const std::string member(z.begin() + static_cast<std::ptrdiff_t>(at + 46),
-                                 z.begin() + static_cast<std::ptrdiff_t>(at + 46 + nlen));
-        // Zip64 extra field: the sizes and offset that did not fit, in this order.
-        for (std::uint64_t x = at + 46 + nlen; x + 4 <= at + 46 + nlen + xlen;) {
-            const std::uint64_t id = le(z, x, 2), size = le(z, x + 2, 2);
-            std::uint64_t f = x + 4;
-            if (id == 0x0001) {
-                for (std::uint64_t* v : {&usize, &csize, &local}) {
-                    if (*v != 0xFFFFFFFF) continue;
-                    need(z, f, 8, name, "a zip64 field");
-                    *v = le(z, f, 8);
-                    f += 8;
-                }
-            }
-            x += 4 + size;
-        }
-        at += 46 + nlen + xlen + clen;
-        need(z, local, 30, name, "a member header");
-        if (le(z, local, 4) != 0x04034b50)
-            throw DataError(strCat(name, ": damaged zip archive (bad header of ", member, ")"));
-        const std::uint64_t data = local + 30 + le(z, local + 26, 2) + le(z, local + 28, 2);
-        need(z, data, csize, name, "member data");
+    for (;;) {
+        archive_entry* e = nullptr;
+        const int rc = archive_read_next_header(ar.get(), &e);
+        if (rc == ARCHIVE_EOF) break;
+        if (rc != ARCHIVE_OK) throw fail("damaged zip archive");
+        const char* path = archive_entry_pathname(e);
+        const std::string member = path ? path : "";
         const std::string where = strCat(name, ", member ", member);
-        if (usize > std::numeric_limits<std::uint32_t>::max() / 2)
-            throw DataError(strCat(where, ": too large (", usize, " bytes)"));
-        if (method == 0) {
-            if (csize != usize) throw DataError(strCat(where, ": sizes disagree"));
-            out[member].assign(z.begin() + static_cast<std::ptrdiff_t>(data),
-                               z.begin() + static_cast<std::ptrdiff_t>(data + csize));
-        } else if (method == 8) {
-            out[member] = inflateRaw(z.data() + data, csize, usize, where);
-        } else {
-            throw DataError(strCat(where, ": compression method ", method,
-                                   " is not supported (stored or deflate only)"));
+        if (archive_entry_filetype(e) != AE_IFREG) continue;
+        std::vector<std::uint8_t>& data = out[member];
+        data.clear();
+        std::uint8_t buf[1 << 16];
+        for (;;) {
+            const la_ssize_t n = archive_read_data(ar.get(), buf, sizeof buf);
+            if (n < 0) {
+                std::string m = archiveMessage(ar.get());
+                if (m.empty()) m = "unreadable data";
+                throw DataError(strCat(where, ": ",
+                                       m.find("CRC") != std::string::npos
+                                           ? "CRC mismatch (the archive is damaged)"
+                                           : "damaged compressed data",
+                                       " (", m, ")"));
+            }
+            if (n == 0) break;
+            total += static_cast<std::uint64_t>(n);
+            if (total > limit) {
+                requireBudget(total, where);
+                throw DataError(strCat(where, ": inflates to more than ", formatBytes(limit),
+                                       ", which an archive of ", formatBytes(z.size()),
+                                       " cannot hold: it is damaged"));
+            }
+            try {
+                data.insert(data.end(), buf, buf + n);
+            } catch (const std::bad_alloc&) {
+                throw DataError(strCat(where, ": not enough memory to read it"));
+            }
         }
-        const std::uint32_t crc = static_cast<std::uint32_t>(
-            crc32(0L, out[member].data(), static_cast<uInt>(out[member].size())));
-        if (crc != le(z, entry + 16, 4))
-            throw DataError(strCat(where, ": CRC mismatch (the archive is damaged)"));
+        if (archive_entry_size_is_set(e) &&
+            static_cast<std::uint64_t>(archive_entry_size(e)) != data.size())
+            throw DataError(strCat(where, ": damaged (it declares ", archive_entry_size(e),
+                                   " bytes and holds ", data.size(), ")"));
     }
     return out;
 }

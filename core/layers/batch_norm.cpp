@@ -18,8 +18,8 @@ BatchNorm::BatchNorm(int channels, float eps, float momentum)
     m_gamma.allocate({channels});
     m_beta.name = "bias";
     m_beta.allocate({channels});
-    m_runningMean = Tensor({channels});
-    m_runningVar = Tensor({channels}, 1.0f);
+    m_runningMean = stateTensor({channels});
+    m_runningVar = stateTensor({channels}, 1.0f);
     m_gamma.value.fill(1.0f);
 }
 

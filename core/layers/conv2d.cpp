@@ -1,5 +1,7 @@
 #include "core/layers/conv2d.h"
 
+#include <algorithm>
+
 #include "core/layers/init.h"
 
 namespace ll {
@@ -15,6 +17,10 @@ void validateWindow(const Window2d& w, const char* what) {
         throw ModelError(
             strCat(what, ": kernel and stride must be positive and padding >= 0, got ", w.str()));
     }
+    // Bounded so that no window arithmetic (H + 2p − k, ...) can overflow an int.
+    if (std::max({w.kh, w.kw, w.sh, w.sw, w.ph, w.pw}) > kMaxWindow)
+        throw ModelError(strCat(what, ": kernel, stride and padding must be at most ", kMaxWindow,
+                                ", got ", w.str()));
 }
 }  // namespace
 

@@ -6,6 +6,9 @@
 namespace ll {
 
 /// Hyper-parameters of a 2-D convolution or pooling window (non-square allowed).
+/// The largest kernel, stride or padding a layer accepts (window arithmetic stays within int).
+constexpr int kMaxWindow = 65535;
+
 struct Window2d {
     int kh = 1, kw = 1;       // kernel height, width
     int sh = 1, sw = 1;       // stride

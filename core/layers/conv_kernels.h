@@ -2,6 +2,8 @@
 // Convolution kernels shared by Conv2d and SparseConv2d: im2col + one GEMM per batch sample,
 // samples spread over threads (OpenMP). Eigen GEMMs run single-threaded inside the parallel loop.
 
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/tensor.h"
@@ -25,8 +27,12 @@ struct ConvGeometry {
 /// Output size of a sliding window: floor((in + 2 pad - k) / stride) + 1 (may be <= 0 when the
 /// window does not fit).
 inline int slidingOutputSize(int in, int k, int stride, int pad) {
-    const int span = in + 2 * pad - k;
-    return span < 0 ? 0 : span / stride + 1;
+    // In 64 bits: sizes declared by a model file must not overflow here.
+    const std::int64_t span = std::int64_t{in} + 2 * std::int64_t{pad} - k;
+    if (span < 0) return 0;
+    const std::int64_t out = span / stride + 1;
+    return out > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
+                                                 : static_cast<int>(out);
 }
 
 /// Per-layer scratch space, sized on first use and reused afterwards.

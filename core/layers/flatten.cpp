@@ -1,12 +1,16 @@
 #include "core/layers/flatten.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ll {
 
 Shape Flatten::outputShape(const Shape& in) const {
     if (in.rank() < 2) shapeError(in, "expects input (N, ...) of rank 2 or more");
-    return {in[0], static_cast<int>(in.numel() / std::max(in[0], 1))};
+    const std::int64_t features = in.numel() / std::max(in[0], 1);
+    if (features > std::numeric_limits<int>::max())
+        shapeError(in, strCat("cannot flatten ", features, " features (at most 2^31 - 1)"));
+    return {in[0], static_cast<int>(features)};
 }
 
 void Flatten::forwardImpl(const Tensor& x, Tensor& y, Mode) {

@@ -1,5 +1,9 @@
 #include "core/layers/pool_common.h"
 
+#include <algorithm>
+
+#include "core/layers/conv2d.h"
+
 namespace ll {
 
 void validatePoolWindow(const Window2d& w, const char* type) {
@@ -7,6 +11,9 @@ void validatePoolWindow(const Window2d& w, const char* type) {
         throw ModelError(
             strCat(type, ": kernel and stride must be positive and padding >= 0, got ", w.str()));
     }
+    if (std::max({w.kh, w.kw, w.sh, w.sw, w.ph, w.pw}) > kMaxWindow)
+        throw ModelError(strCat(type, ": kernel, stride and padding must be at most ", kMaxWindow,
+                                ", got ", w.str()));
     if (2 * w.ph > w.kh || 2 * w.pw > w.kw) {
         throw ModelError(strCat(type, ": padding must be at most half the kernel, got ", w.str()));
     }
