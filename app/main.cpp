@@ -40,20 +40,18 @@ bool haveDisplay() {
 }
 
 int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
-    if (!haveDisplay()) qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
     try {
-        ll::cli::Args a(std::vector<std::string>(args.begin() + 1, args.end()),
-                        {"run", "out", "format"}, {"help"});
-        if (a.has("help")) {
-            std::cout
-                << "usage: layerlens export-plots --run DIR --out DIR [--format png|svg|pdf]\n"
-                   "Renders loss and accuracy curves of a 'layerlens train' run without a "
-                   "window.\n";
+        const ll::cli::Command& command = ll::cli::exportPlotsCommand();
+        ll::cli::Args a(std::vector<std::string>(args.begin() + 1, args.end()), command);
+        if (a.help()) {
+            std::cout << command.usage();
             return 0;
         }
         if (!a.has("run") || !a.has("out"))
             throw ll::UsageError("--run DIR and --out DIR are required");
+        // Headless by design: no display needed.
+        if (!haveDisplay()) qputenv("QT_QPA_PLATFORM", "offscreen");
+        QApplication app(argc, argv);
         const QStringList files = ll::ui::exportRunPlots(
             QString::fromStdString(a.str("run")), QString::fromStdString(a.str("out")),
             QString::fromStdString(a.str("format", "png")));
@@ -82,24 +80,15 @@ void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
 }
 
 int gui(int argc, char** argv, const std::vector<std::string>& args) {
+    // Options first, so that help and mistakes are answered before Qt starts.
+    ll::cli::Args a(args, ll::cli::windowCommand());
+    if (a.help()) {
+        std::cout << ll::cli::windowCommand().usage();
+        return 0;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName("LayerLens");
     QApplication::setOrganizationName("LayerLens");
-    ll::cli::Args a(args,
-                    {"model", "data", "dataset", "epochs", "batch", "screenshots", "redraw-ms",
-                     "experiment", "train-subset"},
-                    {"train", "quit-when-done", "help"});
-    if (a.has("help")) {
-        std::cout
-            << "usage: layerlens [--model NAME|FILE] [--data DIR] [--dataset D] [--epochs N]\n"
-               "                 [--batch B] [--train-subset N] [--train | --experiment NAME]\n"
-               "                 [--screenshots DIR] [--quit-when-done]\n"
-               "Opens the desktop window; 'layerlens help' lists the headless commands.\n"
-               "  D: mnist, cifar10, synthetic-digits or synthetic-shapes\n"
-               "  --experiment: one of the Experiments menu (optimizers, loss-functions,\n"
-               "                random-labels, vanishing-gradients, batchnorm), run at once\n";
-        return 0;
-    }
     ll::ui::MainWindow w;
     ll::ui::SetupPanel* setup = w.setup();
     // The data folder first: a model change loads the model with its data at once.
@@ -226,7 +215,8 @@ int main(int argc, char** argv) {
     ll::ui::installQtImageDecoder();  // image folders and opened images, CLI and window alike
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && args[0] == "export-plots") return exportPlots(argc, argv, args);
-    if (ll::cli::isCliCommand(args)) return ll::cli::run(args, std::cout, std::cerr);
+    // A command word, help, version -- or a word no command has, which run() refuses.
+    if (!ll::cli::isWindowLaunch(args)) return ll::cli::run(args, std::cout, std::cerr);
     try {
         return gui(argc, argv, args);
     } catch (const ll::UsageError& e) {
