@@ -10,6 +10,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -32,12 +33,69 @@
 
 namespace {
 
-bool haveDisplay() {
-    const char* d = std::getenv("DISPLAY");
-    const char* w = std::getenv("WAYLAND_DISPLAY");
-    const char* p = std::getenv("QT_QPA_PLATFORM");
-    return (d && *d) || (w && *w) || (p && *p);
+// Whether Qt has a platform to open a window on: a display, or a platform chosen explicitly
+// (QT_QPA_PLATFORM, or Qt's own -platform option).
+bool haveDisplay(const std::vector<std::string>& args) {
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+        const char* v = std::getenv(name);
+        if (v && *v) return true;
+    }
+    return std::find(args.begin(), args.end(), "-platform") != args.end();
 }
+
+const char* kHeadlessHint =
+    "run it under a virtual display with 'xvfb-run -a layerlens ...', or use a headless command "
+    "(see 'layerlens help')";
+
+// Qt reports a platform it cannot start (DISPLAY names no reachable X server, a platform plugin
+// that is missing or fails) with qFatal, which aborts the process. While the QApplication is
+// constructed, this handler holds Qt's messages back; a fatal one becomes one line and exit 2
+// instead of SIGABRT. We chose this over probing the display ourselves (connecting to the X
+// socket, looking for the plugin): it covers every platform and reason Qt has, with Qt's own
+// words for what went wrong, and cannot refuse a display Qt would have opened.
+class PlatformStartGuard {
+public:
+    PlatformStartGuard() { s_previous = qInstallMessageHandler(&PlatformStartGuard::handle); }
+    /// Qt started: hands back the messages held, and the handler.
+    void started() {
+        if (m_done) return;
+        m_done = true;
+        qInstallMessageHandler(s_previous);
+        for (const Held& h : s_held) {
+            const QMessageLogContext context(nullptr, 0, nullptr,
+                                             h.category.empty() ? nullptr : h.category.c_str());
+            qt_message_output(h.type, context, h.message);
+        }
+        s_held.clear();
+    }
+    ~PlatformStartGuard() { started(); }
+
+private:
+    struct Held {
+        QtMsgType type;
+        std::string category;
+        QString message;
+    };
+    static void handle(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+        if (type != QtFatalMsg) {
+            s_held.push_back({type, context.category ? context.category : "", message});
+            return;
+        }
+        // The first thing Qt's platform code said says why ("could not connect to display
+        // :5"); the fatal message itself is several lines about plugins.
+        QString why = message;
+        for (auto it = s_held.rbegin(); it != s_held.rend(); ++it)
+            if (it->category.rfind("qt.qpa", 0) == 0) why = it->message;
+        why = why.section('\n', 0, 0).trimmed();
+        std::cout.flush();
+        std::cerr << "layerlens: cannot open the window: " << why.toStdString() << "; "
+                  << kHeadlessHint << std::endl;
+        std::_Exit(2);
+    }
+    bool m_done = false;
+    static inline QtMessageHandler s_previous = nullptr;
+    static inline std::vector<Held> s_held;
+};
 
 int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
     try {
@@ -50,8 +108,10 @@ int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
         if (!a.has("run") || !a.has("out"))
             throw ll::UsageError("--run DIR and --out DIR are required");
         // Headless by design: no display needed.
-        if (!haveDisplay()) qputenv("QT_QPA_PLATFORM", "offscreen");
+        if (!haveDisplay({})) qputenv("QT_QPA_PLATFORM", "offscreen");
+        PlatformStartGuard guard;
         QApplication app(argc, argv);
+        guard.started();
         const QStringList files = ll::ui::exportRunPlots(
             QString::fromStdString(a.str("run")), QString::fromStdString(a.str("out")),
             QString::fromStdString(a.str("format", "png")));
@@ -80,13 +140,21 @@ void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
 }
 
 int gui(int argc, char** argv, const std::vector<std::string>& args) {
-    // Options first, so that help and mistakes are answered before Qt starts.
+    // Options first, so that help and mistakes need no display.
     ll::cli::Args a(args, ll::cli::windowCommand());
     if (a.help()) {
         std::cout << ll::cli::windowCommand().usage();
         return 0;
     }
+    if (!haveDisplay(args)) {
+        std::cerr << "layerlens: no display to open the window on (DISPLAY, WAYLAND_DISPLAY and "
+                     "QT_QPA_PLATFORM are unset); "
+                  << kHeadlessHint << std::endl;
+        return 2;
+    }
+    PlatformStartGuard guard;
     QApplication app(argc, argv);
+    guard.started();
     QApplication::setApplicationName("LayerLens");
     QApplication::setOrganizationName("LayerLens");
     ll::ui::MainWindow w;

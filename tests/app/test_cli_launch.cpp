@@ -1,6 +1,6 @@
-// The real `layerlens` program started as a child process without a display: an unknown command
-// used to reach Qt and abort (SIGABRT, exit 134) and now exits 2 with one line, and every
-// command's --help works.
+// The real `layerlens` program started as a child process without a display: the cases that used
+// to reach Qt and abort (SIGABRT, exit 134) now exit 2 with one line, and every command's --help
+// works.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,6 +19,10 @@ using test::CliResult;
 CliResult layerlens(const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env = {}) {
     return test::runProgram(LAYERLENS_BIN, args, env);
+}
+
+std::size_t lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 }  // namespace
@@ -64,6 +68,55 @@ TEST(CliLaunch, EveryCommandTakesHelp) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, cli::windowCommand().usage());
 }
+
+#ifdef LAYERLENS_WINDOW
+TEST(CliLaunch, WindowWithoutADisplaySaysSoAndExits2) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{}, {"--model", "lenet5", "--epochs", "1"}}) {
+        const CliResult r = layerlens(args);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_EQ(lines(r.err), 1u) << r.err;
+        EXPECT_EQ(r.err.rfind("layerlens: no display to open the window on", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find("'xvfb-run -a layerlens ...'"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("'layerlens help'"), std::string::npos) << r.err;
+    }
+    // Options are checked before the display: a mistake is named as such.
+    const CliResult r = layerlens({"--bogus"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(r.err, "layerlens: unknown option --bogus; see 'layerlens --help'\n");
+}
+
+// A display variable that is set but unusable: Qt's fatal error becomes one line and exit 2.
+TEST(CliLaunch, UnusableDisplayIsOneLineNotAnAbort) {
+    int n = 900;  // an X display number nothing serves here
+    while (std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(n)) ||
+           std::filesystem::exists("/tmp/.X" + std::to_string(n) + "-lock"))
+        ++n;
+    for (const std::map<std::string, std::string>& env :
+         {std::map<std::string, std::string>{{"QT_QPA_PLATFORM", "no-such-platform"}},
+          {{"QT_QPA_PLATFORM", "xcb"}, {"DISPLAY", ":" + std::to_string(n)}}}) {
+        const CliResult r = layerlens({"--model", "lenet5"}, env);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_EQ(lines(r.err), 1u) << r.err;
+        EXPECT_EQ(r.err.rfind("layerlens: cannot open the window: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find("'xvfb-run -a layerlens ...'"), std::string::npos) << r.err;
+    }
+}
+
+// export-plots is headless: without a display it still runs (offscreen), and says what is wrong.
+TEST(CliLaunch, ExportPlotsNeedsNoDisplay) {
+    // Qt warns about a missing XDG_RUNTIME_DIR; give it one, so stderr is ours alone.
+    const std::string xdg = ::testing::TempDir() + "/ll_launch_xdg";
+    std::filesystem::create_directories(xdg);
+    std::filesystem::permissions(xdg, std::filesystem::perms::owner_all);
+    const CliResult r =
+        layerlens({"export-plots", "--run", ::testing::TempDir() + "/no-such-run", "--out", "/tmp"},
+                  {{"XDG_RUNTIME_DIR", xdg}});
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_EQ(r.err.rfind("layerlens export-plots: cannot read ", 0), 0u) << r.err;
+}
+#endif
 
 TEST(CliUsage, MistakesAreOneLineWithExit2) {
     struct Case {
