@@ -7,10 +7,64 @@
 
 namespace ll::cli {
 
-Args::Args(const std::vector<std::string>& args, std::vector<std::string> flags,
-           std::vector<std::string> switches) {
-    auto known = [](const std::vector<std::string>& list, const std::string& n) {
-        return std::find(list.begin(), list.end(), n) != list.end();
+namespace {
+
+// Where the help column starts; longer option names put their help on the next line.
+constexpr std::size_t kHelpColumn = 26;
+
+std::string seeHelp(const Command& c) {
+    return c.name.empty() ? "see 'layerlens --help'" : "see 'layerlens " + c.name + " --help'";
+}
+
+std::string programName(const Command& c) {
+    return c.name.empty() ? "layerlens" : "layerlens " + c.name;
+}
+
+// One option line (or more, for a help text with '\n'), indented two spaces.
+void appendOption(std::string& text, const std::string& left, const std::string& help) {
+    std::string line = "  " + left;
+    if (line.size() + 2 > kHelpColumn) {
+        text += line + "\n";
+        line.clear();
+    }
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t nl = help.find('\n', start);
+        line.resize(kHelpColumn, ' ');
+        text += line + help.substr(start, nl == std::string::npos ? nl : nl - start) + "\n";
+        if (nl == std::string::npos) break;
+        line.clear();
+        start = nl + 1;
+    }
+}
+
+}  // namespace
+
+std::string Command::usage() const {
+    std::string text = "usage: " + programName(*this);
+    if (!synopsis.empty()) text += " " + synopsis;
+    text += "\n" + description;
+    text += "\nOptions:\n";
+    for (const Option& o : options)
+        appendOption(text, "--" + o.name + (o.value.empty() ? "" : " " + o.value), o.help);
+    appendOption(text, "-h, --help", "show this text");
+    return text;
+}
+
+Args::Args(const std::vector<std::string>& args, const Command& command) {
+    // --help wins over everything else on the line, mistakes included: whoever asks for help
+    // gets it, not an error about the words next to it.
+    m_help = std::any_of(args.begin(), args.end(),
+                         [](const std::string& a) { return a == "--help" || a == "-h"; });
+    if (m_help) return;
+    parse(args, command);
+}
+
+void Args::parse(const std::vector<std::string>& args, const Command& command) {
+    auto find = [&](const std::string& n) -> const Option* {
+        for (const Option& o : command.options)
+            if (o.name == n) return &o;
+        return nullptr;
     };
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -25,24 +79,28 @@ Args::Args(const std::vector<std::string>& args, std::vector<std::string> flags,
             value = name.substr(eq + 1);
             name = name.substr(0, eq);
         }
-        if (known(switches, name)) {
+        const Option* o = find(name);
+        if (!o) throw UsageError(strCat("unknown option --", name, "; ", seeHelp(command)));
+        if (o->value.empty()) {
             if (inlineValue) throw UsageError(strCat("--", name, " takes no value"));
             m_values[name] = "1";
-        } else if (known(flags, name)) {
+        } else {
             if (!inlineValue) {
-                if (i + 1 >= args.size()) throw UsageError(strCat("--", name, " needs a value"));
+                if (i + 1 >= args.size())
+                    throw UsageError(strCat("--", name, " needs a value (", o->value, ")"));
                 value = args[++i];
             }
             m_values[name] = value;
-        } else {
-            std::string list;
-            for (const auto& f : flags)
-                list += " --" + f;
-            for (const auto& s : switches)
-                list += " --" + s;
-            throw UsageError(strCat("unknown option --", name, " (accepted:", list, ")"));
         }
     }
+    if (command.maxOperands < 0) return;
+    const auto n = static_cast<int>(m_positional.size());
+    if (n > command.maxOperands) {
+        const std::string& extra = m_positional[static_cast<std::size_t>(command.maxOperands)];
+        throw UsageError(strCat("unexpected argument '", extra, "'; ", seeHelp(command)));
+    }
+    if (n < command.minOperands)
+        throw UsageError(strCat("expected ", command.operands, "; ", seeHelp(command)));
 }
 
 bool Args::has(const std::string& name) const {

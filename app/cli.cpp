@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include <algorithm>
 #include <ostream>
 
 #include "core/error.h"
@@ -9,61 +10,177 @@ namespace ll::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: layerlens [COMMAND] [OPTIONS]
+struct Entry {
+    Command command;
+    int (*run)(const Args&, std::ostream&);  // nullptr: not run here (export-plots needs Qt)
+};
 
-With no command, opens the desktop window.
+int version(const Args&, std::ostream& out) {
+    out << "layerlens " << LAYERLENS_VERSION << " (convolution GEMM: " << gemmBackend() << ")\n";
+    return 0;
+}
 
-Commands:
-  demo      gradient-check every layer type and LeNet-5, then overfit one batch (prints numbers)
-  train     train a model on MNIST or CIFAR-10 headless (writes metrics.csv and a checkpoint)
-  bench     steady-state training and inference images/s of a model on random data
-  models    list the built-in model presets with their parameter counts
-  summary   per-layer cost table: parameters, FLOPs/MACs, activations, memory, receptive fields
-  rf        the input rectangle one unit of a layer depends on
-  data      which MNIST / CIFAR-10 copies are on this machine, and where
-  download  fetch MNIST or CIFAR-10 (checksums verified, resumable)
-  experiment  the course experiments headless (optimizers, loss-functions, random-labels, ...)
-  export-plots  loss and accuracy curves of a 'train' run as PNG, SVG or PDF (no window)
-  help      show this text
-  version   show the version
+const std::vector<Entry>& table();
 
-Run 'layerlens COMMAND --help' for a command's options.
-)";
+int help(const Args& args, std::ostream& out) {
+    if (args.positional().empty()) {
+        out << overview();
+        return 0;
+    }
+    const std::string& word = args.positional()[0];
+    for (const Entry& e : table()) {
+        if (e.command.name == word) {
+            out << e.command.usage();
+            return 0;
+        }
+    }
+    throw UsageError(strCat("unknown command '", word, "'; see layerlens help"));
+}
+
+Command helpCommand() {
+    Command c;
+    c.name = "help";
+    c.synopsis = "[COMMAND]";
+    c.summary = "list the commands (or show one command's options)";
+    c.description =
+        "Lists the commands and the window's options; with COMMAND, that command's "
+        "options\n(the same as 'layerlens COMMAND --help').\n";
+    c.maxOperands = 1;
+    return c;
+}
+
+Command versionCommand() {
+    Command c;
+    c.name = "version";
+    c.summary = "show the version";
+    c.description = "Shows the version and the GEMM backend convolutions use.\n";
+    return c;
+}
+
+const std::vector<Entry>& table() {
+    static const std::vector<Entry> t = {
+        {demoCommand(), demo},
+        {trainCommand(), train},
+        {benchCommand(), bench},
+        {modelsCommand(), models},
+        {summaryCommand(), summary},
+        {rfCommand(), rf},
+        {dataCommand(), data},
+        {downloadCommand(), download},
+        {experimentCommand(), experiment},
+        {exportPlotsCommand(), nullptr},
+        {helpCommand(), help},
+        {versionCommand(), version},
+    };
+    return t;
+}
 
 }  // namespace
 
-bool isCliCommand(const std::vector<std::string>& args) {
-    if (args.empty()) return false;
+const Command& windowCommand() {
+    static const Command c = [] {
+        Command w;
+        w.synopsis = "[OPTIONS]";
+        w.summary = "open the desktop window";
+        w.description =
+            "Opens the desktop window; 'layerlens help' lists the headless commands.\n"
+            "The window needs a display: without one (a server, CI), run it under a virtual one\n"
+            "with 'xvfb-run -a layerlens ...', or use the headless commands.\n";
+        w.options = {
+            {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+            {"data", "DIR", "the data folder (default: $LAYERLENS_DATA, else searched)"},
+            {"dataset", "D", "mnist, cifar10, synthetic-digits or synthetic-shapes"},
+            {"epochs", "N", "epochs to train"},
+            {"batch", "B", "batch size"},
+            {"train-subset", "N", "train on the first N training images only"},
+            {"train", "", "start training at once"},
+            {"experiment", "NAME",
+             "run one of the Experiments menu at once: optimizers,\nloss-functions, "
+             "random-labels, vanishing-gradients, batchnorm"},
+            {"screenshots", "DIR", "save a picture of every tab into DIR when the run ends"},
+            {"quit-when-done", "", "close the window when the run or experiment ends"},
+            {"redraw-ms", "MS", "redraw the curves at most every MS milliseconds (default 100)"},
+        };
+        w.maxOperands = -1;  // Qt's own options (-platform offscreen, -style ...) pass through
+        return w;
+    }();
+    return c;
+}
+
+const Command& exportPlotsCommand() {
+    static const Command c = [] {
+        Command e;
+        e.name = "export-plots";
+        e.synopsis = "--run DIR --out DIR [--format png|svg|pdf]";
+        e.summary = "loss and accuracy curves of a 'train' run as PNG, SVG or PDF (no window)";
+        e.description =
+            "Renders loss and accuracy curves of a 'layerlens train' run without a "
+            "window.\n";
+        e.options = {
+            {"run", "DIR", "the run folder (train's --out)"},
+            {"out", "DIR", "where to write the pictures"},
+            {"format", "png|svg|pdf", "the picture format (default png)"},
+        };
+        return e;
+    }();
+    return c;
+}
+
+std::vector<const Command*> commands() {
+    std::vector<const Command*> list;
+    for (const Entry& e : table())
+        list.push_back(&e.command);
+    return list;
+}
+
+std::string overview() {
+    std::string text =
+        "usage: layerlens [OPTIONS]            open the desktop window\n"
+        "       layerlens COMMAND [OPTIONS]    run a headless command\n"
+        "\nCommands:\n";
+    for (const Entry& e : table()) {
+        std::string line = "  " + e.command.name;
+        line.resize(std::max<std::size_t>(line.size() + 2, 16), ' ');
+        text += line + e.command.summary + "\n";
+    }
+    text += "\nRun 'layerlens COMMAND --help' for a command's options.\n\n";
+    // The window's text without its usage line and its first line, which points here.
+    const std::string window = windowCommand().usage();
+    text += "With no COMMAND, the desktop window opens.\n" +
+            window.substr(window.find('\n', window.find('\n') + 1) + 1);
+    return text;
+}
+
+bool isWindowLaunch(const std::vector<std::string>& args) {
+    if (args.empty()) return true;
     const std::string& a = args[0];
-    return a == "demo" || a == "models" || a == "train" || a == "bench" || a == "summary" ||
-           a == "rf" || a == "data" || a == "download" || a == "experiment" || a == "help" ||
-           a == "version" || a == "--help" || a == "-h" || a == "--version";
+    return a.rfind("-", 0) == 0 && a != "-h" && a != "--help" && a != "--version";
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-        out << kUsage;
-        return 0;
+    std::string cmd = args.empty() ? "help" : args[0];
+    if (cmd == "--help" || cmd == "-h") cmd = "help";
+    if (cmd == "--version") cmd = "version";
+    const auto& t = table();
+    const auto entry =
+        std::find_if(t.begin(), t.end(), [&](const Entry& e) { return e.command.name == cmd; });
+    if (entry == t.end()) {
+        err << "layerlens: unknown command '" << cmd << "'; see layerlens help\n";
+        return 2;
     }
-    const std::string cmd = args[0];
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
-        if (cmd == "version" || cmd == "--version") {
-            out << "layerlens " << LAYERLENS_VERSION << " (convolution GEMM: " << gemmBackend()
-                << ")\n";
+        const Args parsed(args.empty() ? std::vector<std::string>{}
+                                       : std::vector<std::string>(args.begin() + 1, args.end()),
+                          entry->command);
+        if (parsed.help()) {
+            out << entry->command.usage();
             return 0;
         }
-        if (cmd == "demo") return demo(rest, out);
-        if (cmd == "models") return models(rest, out);
-        if (cmd == "train") return train(rest, out);
-        if (cmd == "bench") return bench(rest, out);
-        if (cmd == "summary") return summary(rest, out);
-        if (cmd == "rf") return rf(rest, out);
-        if (cmd == "data") return data(rest, out);
-        if (cmd == "download") return download(rest, out);
-        if (cmd == "experiment") return experiment(rest, out);
-        err << "layerlens: unknown command '" << cmd << "' (try 'layerlens help')\n";
-        return 2;
+        if (!entry->run)
+            throw UsageError(
+                "this layerlens was built without the desktop window "
+                "(LAYERLENS_BUILD_UI=OFF), which draws the plots");
+        return entry->run(parsed, out);
     } catch (const UsageError& e) {
         err << "layerlens " << cmd << ": " << e.what() << "\n";
         return 2;

@@ -1,29 +1,59 @@
 #pragma once
 // The command-line front end. Sub-commands live in cmd_*.cpp; none of them needs Qt, so they are
-// built into layerlens_cli and tested without a display.
+// built into layerlens_cli and tested without a display. Every command states its options as a
+// Command (app/args.h): one parser, and the same --help for all.
 
 #include <iosfwd>
 #include <string>
 #include <vector>
 
+#include "app/args.h"
+
 namespace ll::cli {
 
-/// Runs `layerlens <args...>` (args excludes the program name). Returns the exit code; errors
-/// are one line on `err`. Never throws.
+/// Runs `layerlens <args...>` (args excludes the program name) for a command word: a headless
+/// command, help, version -- or an unknown word, refused with "unknown command". Returns the exit
+/// code: 0, 1 for a failure, 2 for a usage error; errors are one line on `err`, usage texts go to
+/// `out`. Never throws.
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-/// Whether args name a command-line sub-command (else the GUI is wanted).
-bool isCliCommand(const std::vector<std::string>& args);
+/// Whether args ask for the desktop window: no words at all, or options first (--model ..., or
+/// Qt's own single-dash ones such as -platform), except -h/--help/--version. Everything else is
+/// for run(), unknown words included.
+bool isWindowLaunch(const std::vector<std::string>& args);
 
-// Sub-commands. Each may throw ll::Error (turned into a one-line message by run()).
-int demo(const std::vector<std::string>& args, std::ostream& out);
-int models(const std::vector<std::string>& args, std::ostream& out);
-int train(const std::vector<std::string>& args, std::ostream& out);
-int bench(const std::vector<std::string>& args, std::ostream& out);
-int summary(const std::vector<std::string>& args, std::ostream& out);
-int rf(const std::vector<std::string>& args, std::ostream& out);
-int data(const std::vector<std::string>& args, std::ostream& out);
-int download(const std::vector<std::string>& args, std::ostream& out);
-int experiment(const std::vector<std::string>& args, std::ostream& out);
+/// The window's options (parsed in main.cpp, listed by 'layerlens help').
+const Command& windowCommand();
+
+/// export-plots' options: it needs Qt, so main.cpp runs it; run() only prints its help (and,
+/// in a build without Qt, says it is missing).
+const Command& exportPlotsCommand();
+
+/// Every command word with its options, in the order 'layerlens help' lists them.
+std::vector<const Command*> commands();
+
+/// The text of 'layerlens help': the commands, then the window's options.
+std::string overview();
+
+// Sub-commands, each with what it accepts. Each may throw ll::Error (turned into a one-line
+// message by run()); `args` was parsed against the command's own Command.
+Command demoCommand();
+Command modelsCommand();
+Command trainCommand();
+Command benchCommand();
+Command summaryCommand();
+Command rfCommand();
+Command dataCommand();
+Command downloadCommand();
+Command experimentCommand();
+int demo(const Args& args, std::ostream& out);
+int models(const Args& args, std::ostream& out);
+int train(const Args& args, std::ostream& out);
+int bench(const Args& args, std::ostream& out);
+int summary(const Args& args, std::ostream& out);
+int rf(const Args& args, std::ostream& out);
+int data(const Args& args, std::ostream& out);
+int download(const Args& args, std::ostream& out);
+int experiment(const Args& args, std::ostream& out);
 
 }  // namespace ll::cli

@@ -38,8 +38,26 @@ double medianThroughput(Step step, int batch, int rounds, double roundSeconds) {
 }
 }  // namespace
 
-int bench(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"model", "batch", "threads", "format", "rounds", "seconds"}, {});
+Command benchCommand() {
+    Command c;
+    c.name = "bench";
+    c.synopsis = "--model NAME|FILE [OPTIONS]";
+    c.summary = "steady-state training and inference images/s of a model on random data";
+    c.description =
+        "Times training steps and inference passes on random data after a warm-up;\n"
+        "prints the median images/s of the timing rounds.\n";
+    c.options = {
+        {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"batch", "B", "batch size (default: the model's)"},
+        {"threads", "T", "threads (default 0: all cores)"},
+        {"format", "text|json", "output format (default text)"},
+        {"rounds", "R", "timing rounds (default 5)"},
+        {"seconds", "S", "length of each round in seconds (default 1)"},
+    };
+    return c;
+}
+
+int bench(const Args& args, std::ostream& out) {
     if (!args.has("model")) throw UsageError("--model is required");
     ModelSpec spec;
     Net net = loadModel(args.str("model"), &spec);

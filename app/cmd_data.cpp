@@ -8,14 +8,19 @@
 
 namespace ll::cli {
 
-int data(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"data"}, {"help"});
-    if (args.has("help")) {
-        out << "usage: layerlens data [--data DIR]\n"
-               "Lists the MNIST and CIFAR-10 copies found, in search order: --data, "
-               "$LAYERLENS_DATA,\nthe app's data folder, ./data, ~/data, ~/.keras/datasets.\n";
-        return 0;
-    }
+Command dataCommand() {
+    Command c;
+    c.name = "data";
+    c.synopsis = "[--data DIR]";
+    c.summary = "which MNIST / CIFAR-10 copies are on this machine, and where";
+    c.description =
+        "Lists the MNIST and CIFAR-10 copies found, in search order: --data, "
+        "$LAYERLENS_DATA,\nthe app's data folder, ./data, ~/data, ~/.keras/datasets.\n";
+    c.options = {{"data", "DIR", "a folder to search first"}};
+    return c;
+}
+
+int data(const Args& args, std::ostream& out) {
     const auto roots = defaultDataRoots(args.str("data"));
     out << "searched, in order:\n";
     for (const DataRoot& r : roots)

@@ -51,8 +51,21 @@ std::vector<Case> demoCases() {
 
 }  // namespace
 
-int demo(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"seed"});
+Command demoCommand() {
+    Command c;
+    c.name = "demo";
+    c.synopsis = "[--seed S]";
+    c.summary =
+        "gradient-check every layer type and LeNet-5, then overfit one batch (prints numbers)";
+    c.description =
+        "Prints LeNet-5's parameter counts, the relative error of every layer's and loss's\n"
+        "backward pass against central differences, and LeNet-5 overfitting one batch with "
+        "Adam.\nExits 1 if a gradient check fails.\n";
+    c.options = {{"seed", "S", "seed of the random inputs and weights (default 1)"}};
+    return c;
+}
+
+int demo(const Args& args, std::ostream& out) {
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 1 << 30));
     char line[256];
 

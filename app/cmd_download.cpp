@@ -12,16 +12,27 @@
 
 namespace ll::cli {
 
-int download(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"to", "url", "stall-seconds"}, {"help", "no-progress"});
-    if (args.has("help") || args.positional().size() != 1) {
-        out << "usage: layerlens download mnist|cifar10 [--to DIR] [--url BASE_URL] "
-               "[--stall-seconds S] [--no-progress]\n"
-               "Downloads into DIR (default: the app's data folder, where the window and 'train' "
-               "look),\nverifies the published MD5 sums, resumes a partial download, and unpacks "
-               "CIFAR-10.\n";
-        return args.has("help") ? 0 : 2;
-    }
+Command downloadCommand() {
+    Command c;
+    c.name = "download";
+    c.synopsis = "mnist|cifar10 [OPTIONS]";
+    c.summary = "fetch MNIST or CIFAR-10 (checksums verified, resumable)";
+    c.description =
+        "Downloads into DIR (default: the app's data folder, where the window and 'train' "
+        "look),\nverifies the published MD5 sums, resumes a partial download, and unpacks "
+        "CIFAR-10.\n";
+    c.options = {
+        {"to", "DIR", "where to put the data (default: the app's data folder)"},
+        {"url", "BASE_URL", "a mirror to download from instead of the official site"},
+        {"stall-seconds", "S", "give up when no byte arrives for S seconds (default 30)"},
+        {"no-progress", "", "no progress bar"},
+    };
+    c.minOperands = c.maxOperands = 1;
+    c.operands = "the data set to download, mnist or cifar10";
+    return c;
+}
+
+int download(const Args& args, std::ostream& out) {
     const std::string dataset = args.positional()[0];
     const DataSource src = officialSource(dataset, args.str("url"));
     std::string to = args.str("to");

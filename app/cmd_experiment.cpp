@@ -41,20 +41,34 @@ struct Recorder : TrainObserver {
 
 }  // namespace
 
-int experiment(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(
-        argv,
-        {"dataset", "data", "out", "epochs", "train-subset", "test-subset", "seed", "threads"},
-        {"help"});
-    if (args.has("help") || args.positional().size() != 1) {
-        out << "usage: layerlens experiment optimizers|loss-functions|random-labels|"
-               "vanishing-gradients|batchnorm\n"
-               "  [--dataset D] [--data DIR] [--out DIR] [--epochs N] [--train-subset N|F]\n"
-               "  [--test-subset N] [--seed S] [--threads T]\n"
-               "Every variant starts from the same weights and data order (same seed) and is "
-               "saved as a run under --out.\n";
-        return args.has("help") ? 0 : 2;
-    }
+Command experimentCommand() {
+    Command c;
+    c.name = "experiment";
+    c.synopsis =
+        "optimizers|loss-functions|random-labels|vanishing-gradients|batchnorm "
+        "[OPTIONS]";
+    c.summary = "the course experiments headless (optimizers, loss-functions, random-labels, ...)";
+    c.description =
+        "Every variant starts from the same weights and data order (same seed) and is "
+        "saved as a run\nunder --out; a Markdown table sums them up.\n";
+    c.options = {
+        {"dataset", "D", "mnist, cifar10, synthetic-digits, synthetic-shapes or images"},
+        {"data", "DIR", "the data folder (default: $LAYERLENS_DATA, else searched)"},
+        {"out", "DIR", "where the runs go (default runs/experiment-NAME)"},
+        {"epochs", "N", "epochs per variant (default: the experiment's)"},
+        {"train-subset", "N|F", "the first N training images, or a fraction F of them"},
+        {"test-subset", "N", "the first N test images"},
+        {"seed", "S", "seed of the weights and the data order (default 1)"},
+        {"threads", "T", "threads (default 0: all cores)"},
+    };
+    c.minOperands = c.maxOperands = 1;
+    c.operands =
+        "an experiment: optimizers, loss-functions, random-labels, vanishing-gradients "
+        "or batchnorm";
+    return c;
+}
+
+int experiment(const Args& args, std::ostream& out) {
     const std::string name = args.positional()[0];
     std::string explain;
     const std::vector<ExperimentVariant> variants = experimentVariants(name, explain);

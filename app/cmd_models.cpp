@@ -7,8 +7,17 @@
 
 namespace ll::cli {
 
-int models(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {}, {"verbose"});
+Command modelsCommand() {
+    Command c;
+    c.name = "models";
+    c.synopsis = "[--verbose]";
+    c.summary = "list the built-in model presets with their parameter counts";
+    c.description = "One line per preset: parameters, input shape and its default data set.\n";
+    c.options = {{"verbose", "", "also each preset's description and layer table"}};
+    return c;
+}
+
+int models(const Args& args, std::ostream& out) {
     for (const std::string& name : presetNames()) {
         ModelSpec spec;
         Net net = loadModel(name, &spec);

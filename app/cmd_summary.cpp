@@ -40,19 +40,28 @@ Shape inputOf(const Args& args) {
 
 }  // namespace
 
-int summary(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"model", "input", "convention", "format", "compare"}, {"help"});
-    if (args.has("help")) {
-        out << "usage: layerlens summary --model NAME|FILE [--input C,H,W]\n"
-               "  [--convention course|macs[-nobias][+pool][+bn][+act][+all]]\n"
-               "  [--format table|csv|json|markdown] [--compare NAME|FILE[,NAME|FILE...]]\n"
-               "Per-layer parameters, multiplications, additions, FLOPs, MACs, pooling, "
-               "batch-norm\n"
-               "and activation operations, activation memory and receptive fields (one sample).\n"
-               "--compare: the designs side by side instead (totals, and multiples of the "
-               "first).\n";
-        return 0;
-    }
+Command summaryCommand() {
+    Command c;
+    c.name = "summary";
+    c.synopsis = "--model NAME|FILE [OPTIONS]";
+    c.summary =
+        "per-layer cost table: parameters, FLOPs/MACs, activations, memory, receptive fields";
+    c.description =
+        "Per-layer parameters, multiplications, additions, FLOPs, MACs, pooling, batch-norm\n"
+        "and activation operations, activation memory and receptive fields (one sample).\n";
+    c.options = {
+        {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input", "C,H,W", "the input shape of one sample (default: the model's)"},
+        {"convention", "CONV",
+         "how operations are counted: course (default), or\nmacs[-nobias][+pool][+bn][+act][+all]"},
+        {"format", "FORMAT", "table (default), csv, json or markdown"},
+        {"compare", "NAME|FILE[,...]",
+         "the designs side by side instead (totals, and\nmultiples of the first)"},
+    };
+    return c;
+}
+
+int summary(const Args& args, std::ostream& out) {
     if (!args.has("model")) throw UsageError("--model is required (a preset name or a model file)");
     const CostConvention convention = CostConvention::parse(args.str("convention", "course"));
     const std::string format = args.str("format", "table");
@@ -90,17 +99,25 @@ int summary(const std::vector<std::string>& argv, std::ostream& out) {
     return 0;
 }
 
-int rf(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"model", "input", "layer", "unit", "format"}, {"help"});
-    if (args.has("help")) {
-        out << "usage: layerlens rf --model NAME|FILE --layer NAME|INDEX --unit I,J [--input "
-               "C,H,W]\n"
-               "  [--format text|json]\n"
-               "The input pixels unit (I, J) of a layer depends on: half-open row and column\n"
-               "ranges, unclipped (reaching into the padding) and clipped to the image.\n"
-               "--layer takes a layer name or its 0-based index in the leaf list (see summary).\n";
-        return 0;
-    }
+Command rfCommand() {
+    Command c;
+    c.name = "rf";
+    c.synopsis = "--model NAME|FILE --layer NAME|INDEX --unit I,J [OPTIONS]";
+    c.summary = "the input rectangle one unit of a layer depends on";
+    c.description =
+        "The input pixels unit (I, J) of a layer depends on: half-open row and column\n"
+        "ranges, unclipped (reaching into the padding) and clipped to the image.\n";
+    c.options = {
+        {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"layer", "NAME|INDEX", "a layer name or its 0-based index in the leaf list (see summary)"},
+        {"unit", "I,J", "the unit's row and column in the layer's output"},
+        {"input", "C,H,W", "the input shape of one sample (default: the model's)"},
+        {"format", "text|json", "output format (default text)"},
+    };
+    return c;
+}
+
+int rf(const Args& args, std::ostream& out) {
     for (const char* required : {"model", "layer", "unit"})
         if (!args.has(required)) throw UsageError(strCat("--", required, " is required"));
     const Net net = loadModel(args.str("model"));

@@ -89,25 +89,46 @@ private:
 
 }  // namespace
 
-int train(const std::vector<std::string>& argv, std::ostream& out) {
-    Args args(argv, {"model",        "dataset",     "data",     "epochs",       "batch",
-                     "optimizer",    "lr",          "momentum", "weight-decay", "label-noise",
-                     "train-subset", "test-subset", "classes",  "threads",      "seed",
-                     "out",          "checkpoint",  "resume",   "eval-every",   "loss"},
-              {"decoupled", "no-normalize", "raw-pixels", "augment", "no-progress", "help"});
-    if (args.has("help")) {
-        out << "usage: layerlens train --model NAME|FILE [--dataset "
-               "mnist|cifar10|synthetic-digits|synthetic-shapes|images] [--data DIR] "
-               "[--epochs N] [--batch B]\n"
-               "  [--optimizer sgd|momentum|momentum_form1|nesterov|adam] [--lr X] [--momentum X]\n"
-               "  [--weight-decay X [--decoupled]] [--loss cross_entropy|mse|logistic|non_ce]\n"
-               "  [--label-noise P] [--train-subset N|FRACTION] [--test-subset N] [--classes A,B]\n"
-               "  [--augment] [--no-normalize | --raw-pixels] [--eval-every N] [--threads T] "
-               "[--seed S]\n"
-               "  [--out DIR] [--checkpoint FILE] [--resume FILE] [--no-progress]\n"
-               "Defaults come from the model preset; --data defaults to $LAYERLENS_DATA.\n";
-        return 0;
-    }
+Command trainCommand() {
+    Command c;
+    c.name = "train";
+    c.synopsis = "--model NAME|FILE [OPTIONS]";
+    c.summary = "train a model on MNIST or CIFAR-10 headless (writes metrics.csv and a checkpoint)";
+    c.description =
+        "Trains with the engine the window drives; the output folder is a saved run.\n"
+        "Defaults come from the model preset; --data defaults to $LAYERLENS_DATA.\n";
+    c.options = {
+        {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"dataset", "D",
+         "mnist, cifar10, synthetic-digits, synthetic-shapes or\nimages (a folder per class)"},
+        {"data", "DIR", "the data folder (default: $LAYERLENS_DATA, else searched)"},
+        {"epochs", "N", "epochs to train"},
+        {"batch", "B", "batch size"},
+        {"optimizer", "NAME", "sgd, momentum, momentum_form1, nesterov or adam"},
+        {"lr", "X", "learning rate"},
+        {"momentum", "X", "momentum"},
+        {"weight-decay", "X", "weight decay (L2 unless --decoupled)"},
+        {"decoupled", "", "shrink the weights before the update instead (AdamW)"},
+        {"loss", "NAME", "cross_entropy, mse, logistic or non_ce"},
+        {"label-noise", "P", "give a fraction P of the training labels a random class"},
+        {"train-subset", "N|FRACTION", "the first N training images, or a fraction of them"},
+        {"test-subset", "N", "the first N test images"},
+        {"classes", "A,B", "keep classes A and B only, relabelled 0 and 1"},
+        {"augment", "", "random 4-pixel-padded crops and horizontal flips"},
+        {"no-normalize", "", "pixels x/255 instead of normalized per channel"},
+        {"raw-pixels", "", "pixels as stored, 0..255"},
+        {"eval-every", "N", "evaluate on the test set every N batches too"},
+        {"threads", "T", "threads (default 0: all cores)"},
+        {"seed", "S", "seed of the weights and the data order (default 1)"},
+        {"out", "DIR", "the run folder (default runs/MODEL-TIME)"},
+        {"checkpoint", "FILE", "where to save the weights (default DIR/checkpoint.llck)"},
+        {"resume", "FILE", "continue from a checkpoint"},
+        {"no-progress", "", "no progress bar"},
+    };
+    return c;
+}
+
+int train(const Args& args, std::ostream& out) {
     if (!args.has("model"))
         throw UsageError(
             "--model is required (a preset name or a model file; see 'layerlens models')");

@@ -10,6 +10,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -32,28 +33,85 @@
 
 namespace {
 
-bool haveDisplay() {
-    const char* d = std::getenv("DISPLAY");
-    const char* w = std::getenv("WAYLAND_DISPLAY");
-    const char* p = std::getenv("QT_QPA_PLATFORM");
-    return (d && *d) || (w && *w) || (p && *p);
+// Whether Qt has a platform to open a window on: a display, or a platform chosen explicitly
+// (QT_QPA_PLATFORM, or Qt's own -platform option).
+bool haveDisplay(const std::vector<std::string>& args) {
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+        const char* v = std::getenv(name);
+        if (v && *v) return true;
+    }
+    return std::find(args.begin(), args.end(), "-platform") != args.end();
 }
 
+const char* kHeadlessHint =
+    "run it under a virtual display with 'xvfb-run -a layerlens ...', or use a headless command "
+    "(see 'layerlens help')";
+
+// Qt reports a platform it cannot start (DISPLAY names no reachable X server, a platform plugin
+// that is missing or fails) with qFatal, which aborts the process. While the QApplication is
+// constructed, this handler holds Qt's messages back; a fatal one becomes one line and exit 2
+// instead of SIGABRT. We chose this over probing the display ourselves (connecting to the X
+// socket, looking for the plugin): it covers every platform and reason Qt has, with Qt's own
+// words for what went wrong, and cannot refuse a display Qt would have opened.
+class PlatformStartGuard {
+public:
+    PlatformStartGuard() { s_previous = qInstallMessageHandler(&PlatformStartGuard::handle); }
+    /// Qt started: hands back the messages held, and the handler.
+    void started() {
+        if (m_done) return;
+        m_done = true;
+        qInstallMessageHandler(s_previous);
+        for (const Held& h : s_held) {
+            const QMessageLogContext context(nullptr, 0, nullptr,
+                                             h.category.empty() ? nullptr : h.category.c_str());
+            qt_message_output(h.type, context, h.message);
+        }
+        s_held.clear();
+    }
+    ~PlatformStartGuard() { started(); }
+
+private:
+    struct Held {
+        QtMsgType type;
+        std::string category;
+        QString message;
+    };
+    static void handle(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+        if (type != QtFatalMsg) {
+            s_held.push_back({type, context.category ? context.category : "", message});
+            return;
+        }
+        // The first thing Qt's platform code said says why ("could not connect to display
+        // :5"); the fatal message itself is several lines about plugins.
+        QString why = message;
+        for (auto it = s_held.rbegin(); it != s_held.rend(); ++it)
+            if (it->category.rfind("qt.qpa", 0) == 0) why = it->message;
+        why = why.section('\n', 0, 0).trimmed();
+        std::cout.flush();
+        std::cerr << "layerlens: cannot open the window: " << why.toStdString() << "; "
+                  << kHeadlessHint << std::endl;
+        std::_Exit(2);
+    }
+    bool m_done = false;
+    static inline QtMessageHandler s_previous = nullptr;
+    static inline std::vector<Held> s_held;
+};
+
 int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
-    if (!haveDisplay()) qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
     try {
-        ll::cli::Args a(std::vector<std::string>(args.begin() + 1, args.end()),
-                        {"run", "out", "format"}, {"help"});
-        if (a.has("help")) {
-            std::cout
-                << "usage: layerlens export-plots --run DIR --out DIR [--format png|svg|pdf]\n"
-                   "Renders loss and accuracy curves of a 'layerlens train' run without a "
-                   "window.\n";
+        const ll::cli::Command& command = ll::cli::exportPlotsCommand();
+        ll::cli::Args a(std::vector<std::string>(args.begin() + 1, args.end()), command);
+        if (a.help()) {
+            std::cout << command.usage();
             return 0;
         }
         if (!a.has("run") || !a.has("out"))
             throw ll::UsageError("--run DIR and --out DIR are required");
+        // Headless by design: no display needed.
+        if (!haveDisplay({})) qputenv("QT_QPA_PLATFORM", "offscreen");
+        PlatformStartGuard guard;
+        QApplication app(argc, argv);
+        guard.started();
         const QStringList files = ll::ui::exportRunPlots(
             QString::fromStdString(a.str("run")), QString::fromStdString(a.str("out")),
             QString::fromStdString(a.str("format", "png")));
@@ -82,24 +140,23 @@ void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
 }
 
 int gui(int argc, char** argv, const std::vector<std::string>& args) {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName("LayerLens");
-    QApplication::setOrganizationName("LayerLens");
-    ll::cli::Args a(args,
-                    {"model", "data", "dataset", "epochs", "batch", "screenshots", "redraw-ms",
-                     "experiment", "train-subset"},
-                    {"train", "quit-when-done", "help"});
-    if (a.has("help")) {
-        std::cout
-            << "usage: layerlens [--model NAME|FILE] [--data DIR] [--dataset D] [--epochs N]\n"
-               "                 [--batch B] [--train-subset N] [--train | --experiment NAME]\n"
-               "                 [--screenshots DIR] [--quit-when-done]\n"
-               "Opens the desktop window; 'layerlens help' lists the headless commands.\n"
-               "  D: mnist, cifar10, synthetic-digits or synthetic-shapes\n"
-               "  --experiment: one of the Experiments menu (optimizers, loss-functions,\n"
-               "                random-labels, vanishing-gradients, batchnorm), run at once\n";
+    // Options first, so that help and mistakes need no display.
+    ll::cli::Args a(args, ll::cli::windowCommand());
+    if (a.help()) {
+        std::cout << ll::cli::windowCommand().usage();
         return 0;
     }
+    if (!haveDisplay(args)) {
+        std::cerr << "layerlens: no display to open the window on (DISPLAY, WAYLAND_DISPLAY and "
+                     "QT_QPA_PLATFORM are unset); "
+                  << kHeadlessHint << std::endl;
+        return 2;
+    }
+    PlatformStartGuard guard;
+    QApplication app(argc, argv);
+    guard.started();
+    QApplication::setApplicationName("LayerLens");
+    QApplication::setOrganizationName("LayerLens");
     ll::ui::MainWindow w;
     ll::ui::SetupPanel* setup = w.setup();
     // The data folder first: a model change loads the model with its data at once.
@@ -226,7 +283,8 @@ int main(int argc, char** argv) {
     ll::ui::installQtImageDecoder();  // image folders and opened images, CLI and window alike
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && args[0] == "export-plots") return exportPlots(argc, argv, args);
-    if (ll::cli::isCliCommand(args)) return ll::cli::run(args, std::cout, std::cerr);
+    // A command word, help, version -- or a word no command has, which run() refuses.
+    if (!ll::cli::isWindowLaunch(args)) return ll::cli::run(args, std::cout, std::cerr);
     try {
         return gui(argc, argv, args);
     } catch (const ll::UsageError& e) {

@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) {
+    if (ll::cli::isWindowLaunch(args)) {
         std::cerr << "layerlens: built without the desktop window (LAYERLENS_BUILD_UI=OFF); try "
                      "'layerlens help'\n";
         return 2;
