@@ -1,17 +1,26 @@
 // The desktop app, headless (QT_QPA_PLATFORM=offscreen): the window trains on generated data,
 // steps through layers, shows the clicked unit's receptive field, exports, and stops cleanly.
 #include <QAbstractItemModelTester>
+#include <QAbstractSpinBox>
+#include <QApplication>
 #include <QFile>
+#include <QItemSelectionModel>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QMouseEvent>
+#include <QPushButton>
+#include <QRandomGenerator>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextStream>
 
 #include "core/analysis/cost.h"
+#include "core/checkpoint.h"
 #include "core/model_file.h"
 #include "support/blobs.h"
 #include "support/http_server.h"
@@ -25,6 +34,7 @@
 #include "ui/main_window.h"
 #include "ui/plot.h"
 #include "ui/plot_export.h"
+#include "ui/run_controller.h"
 #include "ui/run_export.h"
 #include "ui/runs_panel.h"
 #include "ui/setup_panel.h"
@@ -86,8 +96,26 @@ private:
         w.setPreloadedData(blobData());
         w.setup()->setModel(m_model);  // loads it, with the data above
         w.setup()->setEpochs(epochs);
-        QVERIFY(loaded.count() > 0 || loaded.wait(5000));
+        QVERIFY2(loaded.count() > 0 || loaded.wait(5000),
+                 qPrintable(w.lastError() + " | " + w.setup()->model() + " | " +
+                            RunController::stateName(w.runController()->state())));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
+    // Settings for a RunController: the test net on blobs, `epochs` epochs.
+    RunSettings controllerSettings(int epochs) {
+        RunSettings s;
+        s.model = m_model;
+        s.preloaded = blobData();
+        s.config = trainConfigFromDefaults(readModelSpec(m_model.toStdString()).defaults);
+        s.config.epochs = epochs;
+        return s;
+    }
+    static QList<RunController::State> states(const QSignalSpy& spy) {
+        QList<RunController::State> list;
+        for (const QList<QVariant>& args : spy)
+            list << args.first().value<RunController::State>();
+        return list;
     }
 
 private slots:
@@ -571,6 +599,306 @@ private slots:
         QVERIFY(t.elapsed() < 3000);
     }
 
+    // The run lifecycle without a window: every transition, with what each one leaves on disk.
+    void runControllerTransitions() {
+        using S = RunController::State;
+        RunController c;
+        c.setRunsRoot(m_dir.filePath("controller-runs"));
+        QSignalSpy changes(&c, &RunController::stateChanged);
+        QSignalSpy ready(&c, &RunController::modelReady);
+        QSignalSpy loadFailed(&c, &RunController::setupFailed);
+        QSignalSpy started(&c, &RunController::runStarted);
+        QSignalSpy finished(&c, &RunController::runFinished);
+        QCOMPARE(c.state(), S::Idle);
+        QVERIFY(!c.hasModel());
+        // A load that fails goes back to Idle: there is no model.
+        RunSettings bad = controllerSettings(1);
+        bad.model = "no-such-model";
+        bad.setupId = 1;
+        QVERIFY(c.load(bad));
+        QCOMPARE(c.state(), S::Loading);
+        QVERIFY(loadFailed.wait(5000));
+        QCOMPARE(loadFailed.first().first().toInt(), 1);
+        QCOMPARE(c.state(), S::Idle);
+        RunSettings s = controllerSettings(500);
+        s.setupId = 2;
+        QVERIFY(c.load(s));
+        QVERIFY(ready.wait(5000));
+        QCOMPARE(ready.first().first().value<ModelInfo>().setupId, 2);
+        QCOMPARE(c.state(), S::Ready);
+        // A failed load after a good one: back to Ready, the model kept.
+        bad.setupId = 3;
+        QVERIFY(c.load(bad));
+        QVERIFY(loadFailed.wait(5000));
+        QCOMPARE(c.state(), S::Ready);
+        QVERIFY(c.hasModel());
+        // Train, pause, step, resume, stop.
+        QVERIFY(c.train(s));
+        QCOMPARE(c.state(), S::Training);
+        QVERIFY(!c.train(s));  // one run at a time
+        QVERIFY(started.wait(5000));
+        const QString dir = started.first().first().toString();
+        QCOMPARE(dir, c.currentRunDir());
+        QSignalSpy batches(&c, &RunController::batches);
+        QVERIFY(batches.wait(5000));
+        c.pauseOrResume();
+        QCOMPARE(c.state(), S::Paused);
+        c.step();
+        c.pauseOrResume();
+        QCOMPARE(c.state(), S::Training);
+        c.stop();
+        QCOMPARE(c.state(), S::Stopping);
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.first().first().toString(), QString("stopped"));
+        QCOMPARE(c.state(), S::Ready);
+        const QList<S> expected = {S::Loading,  S::Idle,     S::Loading,  S::Ready,
+                                   S::Loading,  S::Ready,    S::Training, S::Paused,
+                                   S::Training, S::Stopping, S::Ready};
+        QCOMPARE(states(changes), expected);
+        // The stopped run: its log and its final weights, those of its last logged batch.
+        const RunData run = loadRun(dir.toStdString());
+        QVERIFY(!run.batches.empty());
+        Net net = loadModel(m_model.toStdString());
+        QCOMPARE(ll::loadCheckpoint(runCheckpointPath(run.dir), net).step, run.batches.back().step);
+        // A run whose model does not load: runFailed, no folder, still Ready with the old model.
+        QSignalSpy runFailed(&c, &RunController::runFailed);
+        finished.clear();
+        QVERIFY(c.train(bad));
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.first().first().toString(), QString("failed"));
+        QCOMPARE(runFailed.count(), 1);
+        QCOMPARE(c.state(), S::Ready);
+        QVERIFY(c.currentRunDir().isEmpty());
+        QCOMPARE(QDir(c.runsRoot()).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(), 1);
+        // A run that completes, then quit: Closed, and every request refused.
+        finished.clear();
+        QVERIFY(c.train(controllerSettings(1)));
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(finished.first().first().toString(), QString("completed"));
+        QVERIFY(QFileInfo::exists(
+            QString::fromStdString(runCheckpointPath(c.currentRunDir().toStdString()))));
+        c.quit(RunController::QuitMode::Save);
+        QCOMPARE(c.state(), S::Closed);
+        QVERIFY(!c.load(s));
+        QVERIFY(!c.train(s));
+        c.requestInspection(InspectRequest());  // dropped: the worker is gone
+        c.pauseOrResume();
+        QCOMPARE(c.state(), S::Closed);
+    }
+
+    // Quit in every state, Save and Discard: within 2 s, the thread joined, Closed; a run that
+    // was going is saved (log and final checkpoint, at the same step) or deleted.
+    void runControllerQuitsInEveryState() {
+        using S = RunController::State;
+        const QString root = m_dir.filePath("quit-runs");
+        for (const S at : {S::Idle, S::Loading, S::Ready, S::Training, S::Paused, S::Stopping}) {
+            for (const auto mode :
+                 {RunController::QuitMode::Save, RunController::QuitMode::Discard}) {
+                const bool save = mode == RunController::QuitMode::Save;
+                const QString what =
+                    RunController::stateName(at) + (save ? " (save)" : " (discard)");
+                QDir(root).removeRecursively();
+                RunController c;
+                c.setRunsRoot(root);
+                QSignalSpy finished(&c, &RunController::runFinished);
+                RunSettings s = controllerSettings(500);
+                s.setupId = 1;
+                if (at != S::Idle) {
+                    QSignalSpy ready(&c, &RunController::modelReady);
+                    QVERIFY(c.load(s));
+                    if (at != S::Loading) QVERIFY(ready.wait(5000));
+                }
+                if (at == S::Training || at == S::Paused || at == S::Stopping) {
+                    QSignalSpy batches(&c, &RunController::batches);
+                    QVERIFY(c.train(s));
+                    QVERIFY(batches.wait(5000));
+                    if (at == S::Paused) c.pauseOrResume();
+                    if (at == S::Stopping) c.stop();
+                }
+                QCOMPARE(c.state(), at);
+                const QString dir = c.currentRunDir();
+                QElapsedTimer t;
+                t.start();
+                c.quit(mode);
+                QVERIFY2(t.elapsed() < 2000, qPrintable(what));
+                QCOMPARE(c.state(), S::Closed);
+                if (dir.isEmpty()) {
+                    QCOMPARE(finished.count(), 0);
+                    continue;
+                }
+                QCOMPARE(finished.count(), 1);
+                QCOMPARE(finished.first().first().toString(), QString("stopped"));
+                if (!save) {
+                    QVERIFY2(!QFileInfo::exists(dir), qPrintable(what));
+                    continue;
+                }
+                const RunData run = loadRun(dir.toStdString());
+                QVERIFY2(!run.batches.empty(), qPrintable(what));
+                Net net = loadModel(m_model.toStdString());
+                QCOMPARE(ll::loadCheckpoint(runCheckpointPath(run.dir), net).step,
+                         run.batches.back().step);
+            }
+        }
+        // Quit during an experiment: its first run is saved, the next never starts.
+        QDir(root).removeRecursively();
+        RunController c;
+        c.setRunsRoot(root);
+        QSignalSpy done(&c, &RunController::experimentFinished);
+        QSignalSpy batches(&c, &RunController::batches);
+        QVERIFY(c.runExperiment(
+            "twice", {{controllerSettings(500), "twice-a"}, {controllerSettings(500), "twice-b"}}));
+        QVERIFY(batches.wait(5000));
+        c.quit(RunController::QuitMode::Save);
+        QTest::qWait(50);
+        QCOMPARE(done.count(), 0);
+        const QStringList runs = QDir(root).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(runs.size(), 1);
+        QVERIFY(runs.first().startsWith("twice-a"));
+        QVERIFY(QFileInfo::exists(
+            QString::fromStdString(runCheckpointPath((root + "/" + runs.first()).toStdString()))));
+    }
+
+    // Quit while a run trains or is paused: the window answers Save (no question in tests),
+    // stops within a batch, saves the final checkpoint and the log, joins the worker and keeps
+    // running its event loop (as the app does until it returns from exec) without touching the
+    // gone worker.
+    void quitWhileTrainingSavesTheRun() {
+        for (const bool paused : {false, true}) {
+            QSettings().remove("lastModel");  // the last window's: it would load without our data
+            auto* w = new MainWindow;
+            w->show();
+            loadWindow(*w, 500);
+            w->startTraining();
+            QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2,
+                                     10000);
+            if (paused) w->pauseOrResume();
+            const QString dir = w->currentRunDir();
+            QVERIFY(!dir.isEmpty());
+            QElapsedTimer t;
+            t.start();
+            QVERIFY(w->close());
+            QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+            QTest::qWait(300);  // what the worker sent before it stopped arrives now
+            QVERIFY(!w->isTraining());
+            const RunData run = loadRun(dir.toStdString());
+            QVERIFY(run.batches.size() >= 3);
+            // The final weights are those of the last batch the log holds.
+            const QString ckpt = QString::fromStdString(runCheckpointPath(run.dir));
+            QVERIFY2(QFileInfo::exists(ckpt), qPrintable(ckpt));
+            Net net = loadModel(m_model.toStdString());
+            const CheckpointInfo info = ll::loadCheckpoint(ckpt.toStdString(), net);
+            QCOMPARE(info.step, run.batches.back().step);
+            delete w;
+        }
+    }
+
+    // Quit at random moments of loading, training, pausing and stepping: no crash, no hang, every
+    // run folder readable afterwards.
+    void quitAtRandomMomentsLeavesReadableRuns() {
+        QRandomGenerator rng(19);
+        for (int i = 0; i < 12; ++i) {
+            QSettings().remove("lastModel");  // the last window's: it would load without our data
+            auto* w = new MainWindow;
+            w->show();
+            loadWindow(*w, 500);
+            w->startTraining();
+            QTest::qWait(static_cast<int>(rng.bounded(250)));
+            const int what = static_cast<int>(rng.bounded(3));
+            if (what >= 1) w->pauseOrResume();
+            if (what == 2) w->stepOnce();
+            QTest::qWait(static_cast<int>(rng.bounded(30)));
+            QElapsedTimer t;
+            t.start();
+            QVERIFY(w->close());
+            QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+            QTest::qWait(static_cast<int>(rng.bounded(100)));
+            QVERIFY(!w->isTraining());
+            const QString dir = w->currentRunDir();
+            if (!dir.isEmpty()) {  // empty when quit before the run started
+                const RunData run = loadRun(dir.toStdString());
+                QVERIFY(QFileInfo::exists(QString::fromStdString(runCheckpointPath(run.dir))));
+            }
+            delete w;
+        }
+    }
+
+    // A model or data folder that does not load changes nothing: the panel, the model list, the
+    // recent files, the loaded model, its curves and the remembered data folder are as before,
+    // and Train trains the model that is loaded.
+    void failedModelOpenChangesNothing() {
+        MainWindow w;
+        w.show();
+        loadWindow(w, 1);
+        QSettings().setValue("recentFiles", QStringList());
+        QSettings().setValue("lastDataDir", QString());
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QVERIFY(done.wait(20000));
+        const QString firstRun = w.currentRunDir();
+        const int points = w.trainingView()->lossPlot()->graph(0)->dataCount();
+        QCOMPARE(points, 20);
+        const QStringList models = w.setup()->modelChoices();
+        const RunSettings before = w.setup()->settings();
+        auto same = [&] {
+            const RunSettings now = w.setup()->settings();
+            QCOMPARE(now.model, before.model);
+            QCOMPARE(now.data.dir, before.data.dir);
+            QCOMPARE(now.data.dataset, before.data.dataset);
+            QCOMPARE(now.config.opt.lr, before.config.opt.lr);
+            QCOMPARE(now.config.batch, before.config.batch);
+            QCOMPARE(now.config.epochs, before.config.epochs);
+            QCOMPARE(now.config.optimizer, before.config.optimizer);
+            QCOMPARE(w.setup()->modelChoices(), models);
+            QCOMPARE(w.modelInfo().model, QString("uinet"));
+            QCOMPARE(w.trainingView()->lossPlot()->graph(0)->dataCount(), points);
+            QVERIFY(QSettings().value("recentFiles").toStringList().isEmpty());
+            QVERIFY(QSettings().value("lastDataDir").toString().isEmpty());
+            QVERIFY(w.setup()->trainButton()->isEnabled());
+        };
+        QSignalSpy problems(&w, &MainWindow::problem);
+        const QString malformed = m_dir.filePath("malformed.json");
+        {
+            QFile f(malformed);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(R"({"name": "malformed", "layers": [)");
+        }
+        w.openModelFile(malformed);
+        QVERIFY(problems.wait(5000));
+        QTest::qWait(100);
+        same();
+        if (QTest::currentTestFailed()) return;
+        const QString unknown = m_dir.filePath("unknown-layer.json");
+        {
+            QFile f(unknown);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(R"({"name": "odd", "input": [1, 12, 12],
+                "defaults": {"optimizer": "sgd", "lr": 0.5, "batch": 7, "epochs": 9},
+                "layers": [{"type": "Wobble"}]})");
+        }
+        w.openModelFile(unknown);
+        QVERIFY(problems.wait(5000));
+        QTest::qWait(100);
+        same();
+        if (QTest::currentTestFailed()) return;
+        // A data folder that does not load is not applied, and not remembered.
+        w.setup()->dataDirEdit()->setText(m_dir.filePath("no-such-data"));  // as typed
+        emit w.setup()->dataDirEdit()->editingFinished();
+        QVERIFY(problems.wait(5000));
+        QTest::qWait(100);
+        same();
+        if (QTest::currentTestFailed()) return;
+        // Train trains the model that is loaded, on its data, as a run named after it.
+        w.startTraining();
+        QVERIFY(done.wait(20000));
+        QCOMPARE(done.last().first().toString(), QString("completed"));
+        QVERIFY(w.currentRunDir() != firstRun);
+        QVERIFY2(QFileInfo(w.currentRunDir()).fileName().startsWith("uinet-"),
+                 qPrintable(w.currentRunDir()));
+        QCOMPARE(w.trainingView()->lossPlot()->graph(0)->dataCount(), 20);
+        w.close();
+        QVERIFY(QSettings().value("lastDataDir").toString().isEmpty());
+    }
+
     void workerFailureBecomesAMessage() {
         MainWindow w;
         w.show();
@@ -586,7 +914,7 @@ private slots:
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.setup()->setModel("smallnet-bn");  // its default data set, CIFAR-10, is not there
         w.setup()->setDataset("synthetic-shapes");
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(loaded.wait(30000));  // generating the shapes takes seconds on a busy machine
         QCOMPARE(problems.count(), 0);
         QCOMPARE(w.modelInfo().model, QString("smallnet-bn"));
     }
