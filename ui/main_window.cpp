@@ -1,15 +1,19 @@
 #include "ui/main_window.h"
 
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -117,6 +121,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(m_status);
 
     buildMenus();
+    qApp->installEventFilter(this);  // layer keys, see eventFilter
 
     // Controller → window (the controller lives in this thread: direct calls).
     connect(m_run, &RunController::stateChanged, this, &MainWindow::showState);
@@ -133,6 +138,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             }
         }
         m_info = info;
+        // Nothing of the last model stays: hover read-outs described its data.
+        for (Plot* p : findChildren<Plot*>())
+            p->hideReadout();
         m_layers->setModel(info);
         m_cost->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
@@ -287,6 +295,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
 MainWindow::~MainWindow() {
     shutdown();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() != QEvent::KeyPress || m_tabs->currentWidget() != m_layers)
+        return QMainWindow::eventFilter(watched, event);
+    auto* w = qobject_cast<QWidget*>(watched);
+    if (!w || w->window() != this) return QMainWindow::eventFilter(watched, event);
+    const auto* k = static_cast<QKeyEvent*>(event);
+    if (k->modifiers() != Qt::NoModifier && k->modifiers() != Qt::KeypadModifier)
+        return QMainWindow::eventFilter(watched, event);
+    const bool textField = qobject_cast<QLineEdit*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+                           qobject_cast<QComboBox*>(w);
+    const int key = k->key();
+    const bool next = key == Qt::Key_PageDown || (key == Qt::Key_Right && !textField);
+    const bool previous = key == Qt::Key_PageUp || (key == Qt::Key_Left && !textField);
+    if (next) m_layers->nextLayer();
+    if (previous) m_layers->previousLayer();
+    return next || previous || QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::showState() {

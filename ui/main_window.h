@@ -113,6 +113,9 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* e) override;
+    /// PgUp/PgDn (and ←/→ outside text fields) step layers whenever the Layers tab is shown,
+    /// wherever the focus is: a focused spin box must not change a setting instead.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildMenus();

@@ -76,7 +76,23 @@ void Plot::refresh() {
 
 void Plot::resetView() {
     m_follow = true;
+    hideReadout();  // it described data that is gone
     refresh();
+}
+
+bool Plot::readoutShown() const {
+    return m_hover->visible();
+}
+
+void Plot::hideReadout() {
+    if (!m_hover->visible()) return;
+    m_hover->setVisible(false);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Plot::leaveEvent(QEvent* event) {
+    QCustomPlot::leaveEvent(event);
+    hideReadout();
 }
 
 QString Plot::readout(double x) const {

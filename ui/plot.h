@@ -30,6 +30,10 @@ public:
     const QString& title() const { return m_title; }
     /// The text the hover read-out shows for plot coordinate x (for tests).
     QString readout(double x) const;
+    /// Whether the hover read-out is shown (the mouse is over the plot).
+    bool readoutShown() const;
+    /// Hides the hover read-out (the mouse left, the data changed, or for an export).
+    void hideReadout();
     /// The legend on or off, and in which corner of the plot (also from the context menu), for
     /// when it covers the curves.
     void setLegendShown(bool on);
@@ -39,6 +43,7 @@ protected:
     void mouseMoveEvent(QMouseEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void leaveEvent(QEvent* event) override;
 
 private:
     QString m_title;

@@ -899,6 +899,70 @@ private slots:
         QVERIFY(QSettings().value("lastDataDir").toString().isEmpty());
     }
 
+    // Nothing of one model or run stays on the next: hover read-outs (on screen and in exports),
+    // the time left after Stop; the layer keys step layers whatever has the focus, and the list
+    // highlight follows them.
+    void staleStateIsCleared() {
+        MainWindow w;
+        w.show();
+        loadWindow(w, 500);
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w.setup()->etaText().contains("left"), 10000);
+        w.stopTraining();
+        QVERIFY(done.wait(5000));
+        QTest::qWait(400);  // two ticks of the progress timer
+        QVERIFY2(w.setup()->etaText().isEmpty(), qPrintable(w.setup()->etaText()));
+        // The hover read-out: shown over the plot, gone when the mouse leaves, in an export, and
+        // when another model loads.
+        Plot* loss = w.trainingView()->lossPlot();
+        auto hover = [loss] {
+            const QPoint at = loss->axisRect()->rect().center();
+            QMouseEvent move(QEvent::MouseMove, QPointF(at), QPointF(loss->mapToGlobal(at)),
+                             Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+            QApplication::sendEvent(loss, &move);
+        };
+        hover();
+        QVERIFY(loss->readoutShown());
+        QEvent leave(QEvent::Leave);
+        QApplication::sendEvent(loss, &leave);
+        QVERIFY(!loss->readoutShown());
+        hover();
+        QVERIFY(loss->readoutShown());
+        QVERIFY(exportPlot(loss, m_dir.filePath("hover.png")).isEmpty());
+        QVERIFY(!loss->readoutShown());
+        hover();
+        const QString other = m_dir.filePath("uinet2.json");
+        {
+            QFile f(other);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(kNet).replace("\"uinet\"", "\"uinet2\""));
+        }
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.setup()->setModel(other);
+        QVERIFY(loaded.wait(5000));
+        QCOMPARE(w.modelInfo().model, QString("uinet2"));
+        QVERIFY(!loss->readoutShown());
+        // PgDn on the Layers tab steps the layer even with a spin box of the panel focused, and
+        // leaves the spin box's value alone; the list highlights the shown layer.
+        w.tabs()->setCurrentWidget(w.layersView());
+        QSignalSpy highlighted(w.layersView()->list()->selectionModel(),
+                               &QItemSelectionModel::currentRowChanged);
+        const int first = w.layersView()->currentLayer();
+        QAbstractSpinBox* box = w.setup()->findChildren<QAbstractSpinBox*>().value(0);
+        QVERIFY(box);
+        box->setFocus();
+        const QString value = box->text();
+        QTest::keyClick(box, Qt::Key_PageDown);
+        QTest::keyClick(box, Qt::Key_PageDown);
+        QCOMPARE(box->text(), value);
+        QCOMPARE(w.layersView()->currentLayer(), first + 2);
+        w.layersView()->nextLayer();
+        QCOMPARE(w.layersView()->currentLayer(), first + 3);
+        QCOMPARE(highlighted.count(), 3);
+        QCOMPARE(w.layersView()->list()->currentIndex().row(), first + 3);
+    }
+
     void workerFailureBecomesAMessage() {
         MainWindow w;
         w.show();
