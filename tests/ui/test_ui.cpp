@@ -2,6 +2,7 @@
 // steps through layers, shows the clicked unit's receptive field, exports, and stops cleanly.
 #include <QAbstractItemModelTester>
 #include <QAbstractSpinBox>
+#include <QAction>
 #include <QApplication>
 #include <QFile>
 #include <QItemSelectionModel>
@@ -820,6 +821,45 @@ private slots:
             }
             delete w;
         }
+    }
+
+    // The app's case: LeNet-5 on MNIST, File > Quit (Ctrl+Q) while it trains. Under 2 s, the run
+    // saved.
+    void quitLeNet5OnMnistFromTheMenu() {
+        const QString data = QString::fromLocal8Bit(qgetenv("LAYERLENS_TEST_DATA")) + "/mnist";
+        if (!QFileInfo::exists(data + "/train-images-idx3-ubyte.gz")) QSKIP("no MNIST here");
+        QSettings().remove("lastModel");
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.setup()->setModel("lenet5");
+        w.setup()->setDataset("mnist");
+        w.setup()->setDataDir(data);
+        w.loadSetup();
+        QVERIFY(loaded.wait(60000));
+        QCOMPARE(w.modelInfo().trainSize, 60000);
+        w.setup()->setEpochs(5);
+        w.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 20, 20000);
+        const QString dir = w.currentRunDir();
+        QElapsedTimer t;
+        t.start();
+        // File > Quit, the action Ctrl+Q triggers (offscreen windows are never active, so the
+        // key itself would not reach it).
+        QAction* quit = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "&Quit") quit = a;
+        QVERIFY(quit);
+        quit->trigger();
+        const qint64 ms = t.elapsed();
+        qInfo("LeNet-5 on MNIST: quit took %lld ms", ms);
+        QVERIFY(!w.isVisible());
+        QVERIFY2(ms < 2000, qPrintable(QString::number(ms)));
+        const RunData run = loadRun(dir.toStdString());
+        Net net = loadModel("lenet5");
+        QCOMPARE(ll::loadCheckpoint(runCheckpointPath(run.dir), net).step, run.batches.back().step);
     }
 
     // A model or data folder that does not load changes nothing: the panel, the model list, the
