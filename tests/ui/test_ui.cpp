@@ -793,6 +793,37 @@ private slots:
         }
     }
 
+    // The quit question's other answers: Cancel keeps the window and the run going; Discard
+    // stops it and deletes its folder. Idle, the window closes without a question.
+    void quitAnswersCancelAndDiscard() {
+        QSettings().remove("lastModel");
+        auto* w = new MainWindow;
+        w->show();
+        loadWindow(*w, 500);
+        w->setConfirmStop(true);
+        w->setQuitAnswer(MainWindow::QuitAnswer::Cancel);
+        w->startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2, 10000);
+        const QString dir = w->currentRunDir();
+        QVERIFY(!w->close());
+        QVERIFY(w->isVisible());
+        QVERIFY(w->isTraining());
+        const int before = w->trainingView()->lossPlot()->graph(0)->dataCount();
+        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > before,
+                                 5000);
+        w->setQuitAnswer(MainWindow::QuitAnswer::Discard);
+        QVERIFY(w->close());
+        QVERIFY(!w->isTraining());
+        QVERIFY2(!QFileInfo::exists(dir), qPrintable(dir));
+        delete w;
+        // Idle: Cancel is never asked.
+        MainWindow idle;
+        idle.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&idle));
+        idle.setQuitAnswer(MainWindow::QuitAnswer::Cancel);
+        QVERIFY(idle.close());
+    }
+
     // Quit at random moments of loading, training, pausing and stepping: no crash, no hang, every
     // run folder readable afterwards.
     void quitAtRandomMomentsLeavesReadableRuns() {
