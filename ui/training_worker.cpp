@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
@@ -57,8 +58,12 @@ public:
     }
     void flush() {
         if (m_points.batches.isEmpty()) return;
-        emit m_w.batches(m_points);
-        m_points.batches.clear();
+        // Hand the points over and start a fresh list: clearing the list the queued signal still
+        // shares would test its reference count with a relaxed load and could destroy the
+        // reports the window has just read without ordering (a ThreadSanitizer report).
+        BatchPoints out;
+        std::swap(out, m_points);
+        emit m_w.batches(out);
         m_sinceEmit.restart();
     }
 
