@@ -5,6 +5,8 @@
 
 #include <qcustomplot.h>
 
+#include <QPointer>
+
 namespace ll::ui {
 
 /// The i-th colour of the series palette (matplotlib's tab10), shared by every plot.
@@ -48,7 +50,8 @@ protected:
 private:
     QString m_title;
     bool m_follow = true;
-    QCPItemText* m_hover = nullptr;
+    QCPItemText* hover();
+    QPointer<QCPItemText> m_hover;  // null until the mouse first moves over the plot
 };
 
 }  // namespace ll::ui

@@ -1014,6 +1014,20 @@ private slots:
         QVERIFY(loaded.wait(5000));
         QCOMPARE(w.modelInfo().model, QString("uinet2"));
         QVERIFY(!loss->readoutShown());
+        // A plot whose items were cleared (the confusion matrix redraws its labels so) makes
+        // its read-out again: hiding it must not touch the deleted one.
+        Plot cleared("cleared", "x", "y");
+        cleared.resize(300, 200);
+        cleared.addGraph()->addData(1, 2);
+        cleared.replot();
+        cleared.clearItems();
+        cleared.hideReadout();
+        QVERIFY(!cleared.readoutShown());
+        const QPoint mid = cleared.axisRect()->rect().center();
+        QMouseEvent over(QEvent::MouseMove, QPointF(mid), QPointF(cleared.mapToGlobal(mid)),
+                         Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(&cleared, &over);
+        QVERIFY(cleared.readoutShown());
         // PgDn on the Layers tab steps the layer even with a spin box of the panel focused, and
         // leaves the spin box's value alone; the list highlights the shown layer.
         w.tabs()->setCurrentWidget(w.layersView());
