@@ -250,9 +250,9 @@ void LayersView::setCurrentLayer(int layer) {
     m_slider->blockSignals(true);
     m_slider->setValue(layer);
     m_slider->blockSignals(false);
-    m_list->selectionModel()->blockSignals(true);
+    // Not blocked: the list repaints its highlight from these signals (setCurrentLayer(row) that
+    // they call back returns at once, the layer being set).
     m_list->selectRow(layer);
-    m_list->selectionModel()->blockSignals(false);
     m_title->setText(QString("<b>%1</b> (%2) → %3")
                          .arg(m_info.layerNames[layer], m_info.layerTypes[layer],
                               shapeText(m_info.layerShapes[layer])));

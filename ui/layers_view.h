@@ -42,6 +42,7 @@ public:
     MapGrid* grid() const { return m_grid; }
     InputView* inputView() const { return m_input; }
     QCustomPlot* probabilityPlot() const { return m_probPlot; }
+    QTableView* list() const { return m_list; }
     LayerListModel* layerModel() const { return m_layers; }
     const QString& statsText() const;
     const InspectSnapshot& lastSnapshot() const { return m_snap; }

@@ -1,15 +1,19 @@
 #include "ui/main_window.h"
 
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -53,18 +57,6 @@ bool modelAvailable(const QString& model) {
     return std::find(presets.begin(), presets.end(), model.toStdString()) != presets.end() ||
            QFileInfo::exists(model);
 }
-void registerTypes() {
-    qRegisterMetaType<ll::ui::ModelInfo>();
-    qRegisterMetaType<ll::ui::BatchPoints>();
-    qRegisterMetaType<ll::ui::InspectRequest>();
-    qRegisterMetaType<ll::ui::InspectSnapshot>();
-    qRegisterMetaType<ll::ui::ConfusionSnapshot>();
-    qRegisterMetaType<ll::ui::HistogramSnapshot>();
-    qRegisterMetaType<ll::ui::RunSettings>();
-    qRegisterMetaType<ll::EvalReport>();
-    qRegisterMetaType<ll::EpochReport>();
-}
-
 bool writeText(const QString& path, const QString& text) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
@@ -74,13 +66,8 @@ bool writeText(const QString& path, const QString& text) {
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-    registerTypes();
     setWindowTitle("LayerLens");
-    m_worker = new TrainingWorker;
-    m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread.setObjectName("training");
-    m_thread.start();
+    m_run = new RunController(this);
 
     m_setup = new SetupPanel;
     auto* dock = new QDockWidget("Setup", this);
@@ -101,8 +88,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                             : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
                                   "/runs");
     }
-    connect(m_runs, &RunsPanel::rootChosen, this,
-            [](const QString& root) { QSettings().setValue("runsRoot", root); });
+    m_run->setRunsRoot(m_runs->root());
+    connect(m_runs, &RunsPanel::rootChosen, this, [this](const QString& root) {
+        QSettings().setValue("runsRoot", root);
+        m_run->setRunsRoot(root);
+    });
 
     m_training = new TrainingView;
     m_layers = new LayersView;
@@ -131,10 +121,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(m_status);
 
     buildMenus();
+    qApp->installEventFilter(this);  // layer keys, see eventFilter
 
-    // Worker → window (queued: the worker lives in another thread).
-    connect(m_worker, &TrainingWorker::modelReady, this, [this](const ModelInfo& info) {
+    // Controller → window (the controller lives in this thread: direct calls).
+    connect(m_run, &RunController::stateChanged, this, &MainWindow::showState);
+    connect(m_run, &RunController::modelReady, this, [this](const ModelInfo& info) {
+        if (info.setupId > 0) {
+            // This setup loaded: its panel is what the window now stands on.
+            const auto it = m_sent.find(info.setupId);
+            if (it != m_sent.end()) {
+                m_committed = it->second;
+                m_sent.erase(m_sent.begin(), std::next(it));
+                if (!m_committed->recent.isEmpty()) addRecent(m_committed->recent);
+                m_committed->recent.clear();
+                QSettings().setValue("lastDataDir", m_committed->panel.dataDir);
+            }
+        }
         m_info = info;
+        // Nothing of the last model stays: hover read-outs described its data.
+        for (Plot* p : findChildren<Plot*>())
+            p->hideReadout();
         m_layers->setModel(info);
         m_cost->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
@@ -149,11 +155,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_runs, &RunsPanel::openRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
             [this] { m_training->setOverlays(m_runs->checkedRuns()); });
-    connect(m_worker, &TrainingWorker::batches, this, [this](const BatchPoints& p) {
+    connect(m_run, &RunController::setupFailed, this, [this](int id, const QString& msg) {
+        // Nothing changed in the worker: the panel goes back to what it has loaded, unless
+        // another setup is on its way (it decides).
+        m_sent.erase(m_sent.begin(), m_sent.upper_bound(id));
+        showError(msg);
+        if (m_sent.empty() && !m_setupPending) restoreCommitted();
+    });
+    connect(m_run, &RunController::batches, this, [this](const BatchPoints& p) {
         m_training->addBatches(p);
-        if (m_runLog)
-            for (const BatchReport& r : p.batches)
-                m_runLog->appendBatch(r);
         if (p.batches.isEmpty()) return;
         m_lastBatch = p.batches.back();
         m_progressDirty = true;
@@ -164,12 +174,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(progressTimer, &QTimer::timeout, this, [this] {
         if (!m_progressDirty) return;
         m_progressDirty = false;
+        if (!m_run->isRunning()) return;  // a run's last points: no time left to show
         const BatchReport& r = m_lastBatch;
         m_lastImagesPerSecond = r.imagesPerSecond;
         const int epochs = m_setup->settings().config.epochs;
         const double done = ((r.epoch - 1) * static_cast<double>(r.batchesPerEpoch) + r.batch) /
                             (static_cast<double>(r.batchesPerEpoch) * epochs);
-        const double elapsed = m_runClock.elapsed() / 1000.0;
+        const double elapsed = m_run->runSeconds();
         m_setup->setProgress(r.batch, r.batchesPerEpoch, r.epoch, epochs,
                              done > 0 ? elapsed * (1 - done) / done : -1);
         m_status->setText(QString("epoch %1, batch %2/%3, loss %4, %5 images/s")
@@ -180,11 +191,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                               .arg(r.imagesPerSecond, 0, 'f', 0));
     });
     progressTimer->start();
-    connect(m_worker, &TrainingWorker::evaluated, this, [this](const EvalReport& e) {
-        m_training->addEval(e);
-        if (m_runLog) m_runLog->appendEval(e);
-    });
-    connect(m_worker, &TrainingWorker::epochDone, this, [this](const EpochReport& e) {
+    connect(m_run, &RunController::evaluated, m_training, &TrainingView::addEval);
+    connect(m_run, &RunController::epochDone, this, [this](const EpochReport& e) {
         const QString line = QString(
                                  "epoch %1: training loss %2, accuracy %3%, test loss %4, test "
                                  "accuracy %5%, %6 images/s")
@@ -195,116 +203,84 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                  .arg(100 * e.testAccuracy, 0, 'f', 2)
                                  .arg(e.imagesPerSecond, 0, 'f', 0);
         showMessage(line);
-        m_lastEpoch = e;
-        if (m_runLog) m_runLog->appendEpoch(e);
         emit epochReported(line);
     });
-    connect(m_worker, &TrainingWorker::inspected, this, [this](const InspectSnapshot& s) {
+    connect(m_run, &RunController::inspected, this, [this](const InspectSnapshot& s) {
         ++m_snapshots;
         m_layers->showSnapshot(s);
     });
-    connect(m_worker, &TrainingWorker::started, this, [this] {
-        m_running = true;
-        m_paused = false;
-        m_setup->setRunning(true, false);
-        // The number of training images the run really has (a subset given as a fraction
-        // becomes a count here), so Same start can ask for exactly that subset again.
-        if (m_runLog) {
-            const std::string path = m_runLog->dir() + "/config.json";
-            try {
-                std::ifstream in(path);
-                auto c = nlohmann::ordered_json::parse(in);
-                c["train_images"] = m_info.trainSize;
-                writeFileAtomic(path, c.dump(2) + "\n");
-            } catch (const std::exception& e) {
-                showMessage(QString("could not complete the run's config.json: %1").arg(e.what()));
-            }
-        }
+    connect(m_run, &RunController::runStarted, this, [this] {
+        // The run's model and data loaded: its curves replace the last run's now (not when
+        // Train was pressed: a run that does not start leaves them).
+        if (!m_lastError.isEmpty()) m_banner->hide();
+        m_lastError.clear();
+        m_training->reset();
+        m_insight->clearHistograms();
+        m_training->setOverlays(m_runs->checkedRuns());
     });
-    connect(m_worker, &TrainingWorker::finished, this, [this](const QString& how) {
-        m_running = false;
-        m_paused = false;
-        m_setup->setRunning(false, false);
+    connect(m_run, &RunController::runFinished, this, [this](const QString& how) {
         m_continue = false;
-        m_lastImagesPerSecond = m_lastBatch.imagesPerSecond;
-        if (m_runLog) {
-            // The run's final weights, saved in its folder before anything else runs.
-            const QString ckpt = QString::fromStdString(runCheckpointPath(m_runLog->dir()));
-            // Queued directly, ahead of any setup the panel scheduled: these are the weights of
-            // the run that just ended.
-            QMetaObject::invokeMethod(
-                m_worker, [w = m_worker, ckpt] { w->saveCheckpoint(ckpt, true); },
-                Qt::QueuedConnection);
+        if (how != "failed") {
+            m_lastImagesPerSecond = m_lastBatch.imagesPerSecond;
+            m_runs->refresh();
+            m_status->setText(
+                QString("run %1 (%2 images/s)").arg(how).arg(m_lastImagesPerSecond, 0, 'f', 0));
+            showMessage(QString("run %1").arg(how));
         }
-        m_runs->refresh();
-        if (!m_experiment.isEmpty()) {
-            m_experimentRuns << currentRunDir();
-            if (how == "completed") {
+        emit runFinished(how);
+    });
+    connect(m_run, &RunController::variantFinished, this,
+            [this](const QString& variant, const QString& runDir) {
                 RunData run;
                 try {
-                    run = loadRun(currentRunDir().toStdString());
+                    run = loadRun(runDir.toStdString());
                 } catch (const std::exception& e) {
                     showMessage(QString("could not read the run back: %1").arg(e.what()));
                 }
-                m_experimentView->addResult(m_currentVariant, m_lastEpoch,
-                                            m_runClock.elapsed() / 1000.0, run);
+                m_experimentView->addResult(variant, m_run->lastEpoch(), m_run->runSeconds(), run);
                 // Same outputs, fewer layers: the trained net with batch norm, before the next
                 // variant replaces it.
-                if (m_experiment == "batchnorm" && m_currentVariant == "with-bn")
-                    QMetaObject::invokeMethod(
-                        m_worker, [w = m_worker] { w->checkBatchNormFold(); },
-                        Qt::QueuedConnection);
-                QTimer::singleShot(0, this, [this] { startNextQueued(); });
-            } else {
-                m_queue.clear();
-                m_experiment.clear();
-            }
-        }
-        m_status->setText(
-            QString("run %1 (%2 images/s)").arg(how).arg(m_lastImagesPerSecond, 0, 'f', 0));
-        showMessage(QString("run %1").arg(how));
-        emit runFinished(how);
-    });
-    // A failure outside a run (a setup, a checkpoint, an inspection) is only shown: it may be a
-    // stale one from a setup the panel asked for before a run started.
-    connect(m_worker, &TrainingWorker::failed, this, &MainWindow::showError);
-    connect(m_worker, &TrainingWorker::runFailed, this, [this](const QString& msg) {
-        m_queue.clear();  // an experiment stops at its first failure
-        m_experiment.clear();
-        m_running = false;
-        m_paused = false;
-        m_setup->setRunning(false, false);
-        showError(msg);
-        emit runFinished("failed");
-    });
-    connect(m_worker, &TrainingWorker::message, this, &MainWindow::showMessage);
-    connect(m_worker, &TrainingWorker::foldChecked, this,
+                if (m_run->experiment() == "batchnorm" && variant == "with-bn")
+                    m_run->toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
+            });
+    connect(m_run, &RunController::experimentFinished, this,
+            [this](const QString& name, const QStringList& runDirs) {
+                m_runs->checkRuns(runDirs);  // overlay every run of the experiment
+                emit experimentFinished(name);
+            });
+    // A failure outside a run (a checkpoint, an inspection) is only shown.
+    connect(m_run, &RunController::failed, this, &MainWindow::showError);
+    connect(m_run, &RunController::runFailed, this, &MainWindow::showError);
+    connect(m_run, &RunController::message, this, &MainWindow::showMessage);
+    connect(m_run, &RunController::foldChecked, this,
             [this](const QString& model, const QStringList& lines, const QString& error) {
                 m_experimentView->setFoldCheck(model, lines, error);
                 showMessage(error.isEmpty() ? "batch-norm folding checked: see the Experiment tab"
                                             : "batch-norm folding: " + error);
                 emit foldChecked(error);
             });
-    connect(m_worker, &TrainingWorker::confusion, m_insight, &InsightView::setConfusion);
-    connect(m_worker, &TrainingWorker::histograms, m_insight, &InsightView::addHistograms);
-    connect(m_layers, &LayersView::inspectionRequested, this,
-            [this](const InspectRequest& r) { m_worker->requestInspection(r); });
+    connect(m_run, &RunController::confusion, m_insight, &InsightView::setConfusion);
+    connect(m_run, &RunController::histograms, m_insight, &InsightView::addHistograms);
+    connect(m_layers, &LayersView::inspectionRequested, m_run, &RunController::requestInspection);
 
     // Window → worker.
     connect(m_setup->trainButton(), &QPushButton::clicked, this, &MainWindow::startTraining);
     connect(m_setup->pauseButton(), &QPushButton::clicked, this, &MainWindow::pauseOrResume);
     connect(m_setup->stepButton(), &QPushButton::clicked, this, &MainWindow::stepOnce);
     connect(m_setup->stopButton(), &QPushButton::clicked, this, &MainWindow::stopTraining);
-    connect(m_setup, &SetupPanel::learningRateEdited, this, [this](double lr) {
-        if (m_running) m_worker->control().setLearningRate(static_cast<float>(lr));
-    });
+    connect(m_setup, &SetupPanel::learningRateEdited, this,
+            [this](double lr) { m_run->setLearningRate(static_cast<float>(lr)); });
     connect(m_setup, &SetupPanel::modelOrDataChanged, this, [this](bool dataChanged) {
-        if (m_running && !confirmStopFor("Changing the model or data")) return;
-        if (m_running) stopTraining();
+        if (isTraining() && !confirmStopFor("Changing the model or data")) {
+            // The run goes on with the model the panel showed: show it again.
+            m_pendingRecent.clear();
+            return restoreCommitted();
+        }
+        if (isTraining()) stopTraining();
         if (dataChanged) m_preloaded.reset();
-        QSettings().setValue("lastDataDir", m_setup->dataDir());
-        loadSetup();
+        loadSetup();  // remembered (lastDataDir) when it loads
     });
+    showState();
 
     QSettings settings;
     resize(1360, 860);
@@ -319,6 +295,49 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
 MainWindow::~MainWindow() {
     shutdown();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() != QEvent::KeyPress || m_tabs->currentWidget() != m_layers)
+        return QMainWindow::eventFilter(watched, event);
+    auto* w = qobject_cast<QWidget*>(watched);
+    if (!w || w->window() != this) return QMainWindow::eventFilter(watched, event);
+    const auto* k = static_cast<QKeyEvent*>(event);
+    if (k->modifiers() != Qt::NoModifier && k->modifiers() != Qt::KeypadModifier)
+        return QMainWindow::eventFilter(watched, event);
+    const bool textField = qobject_cast<QLineEdit*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+                           qobject_cast<QComboBox*>(w);
+    const int key = k->key();
+    const bool next = key == Qt::Key_PageDown || (key == Qt::Key_Right && !textField);
+    const bool previous = key == Qt::Key_PageUp || (key == Qt::Key_Left && !textField);
+    if (next) m_layers->nextLayer();
+    if (previous) m_layers->previousLayer();
+    return next || previous || QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::showState() {
+    const bool running = m_run->isRunning();
+    const bool paused = m_run->isPaused();
+    m_setup->setRunning(running, paused);
+    // Train needs a model that loaded, and none loading (it would train what the panel shows
+    // before it is known to load).
+    const RunController::State st = m_run->state();
+    m_setup->trainButton()->setEnabled(!running && st != RunController::State::Loading &&
+                                       st != RunController::State::Closed && m_run->hasModel());
+    if (paused) {
+        m_status->setText("paused (Step trains one batch)");
+    } else if (st == RunController::State::Training) {
+        m_status->setText("training");
+    } else if (st == RunController::State::Stopping) {
+        m_status->setText("stopping…");
+    }
+}
+
+void MainWindow::restoreCommitted() {
+    if (!m_committed) return;  // nothing loaded yet: nothing to go back to
+    m_setup->restoreState(m_committed->panel);
+    m_preloaded = m_committed->preloaded;
+    m_continue = m_committed->continueWeights;
 }
 
 RunSettings MainWindow::currentSettings() const {
@@ -344,51 +363,25 @@ void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
 void MainWindow::flushPendingSetup() {
     if (!m_setupPending) return;  // done already, or a run started: it sets itself up
     m_setupPending = false;
-    const RunSettings s = currentSettings();
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, s] { w->setup(s); }, Qt::QueuedConnection);
+    RunSettings s = currentSettings();
+    s.setupId = m_nextSetupId++;
+    m_sent[s.setupId] = Committed{m_setup->saveState(), m_preloaded, m_continue, m_pendingRecent};
+    m_pendingRecent.clear();
+    if (!m_run->load(s)) m_sent.erase(s.setupId);
 }
 
 void MainWindow::toWorker(std::function<void(TrainingWorker*)> work) {
     flushPendingSetup();  // a checkpoint or a check is for the net the panel now shows
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, work = std::move(work)] { work(w); }, Qt::QueuedConnection);
+    m_run->toWorker(std::move(work));
 }
 
 void MainWindow::startTraining() {
-    startRun(currentSettings(), QString());
-}
-
-void MainWindow::startRun(const RunSettings& rs, const QString& runName) {
-    if (m_running) return;
+    if (isTraining()) return;
     m_setupPending = false;  // the run loads its own model and data
     if (!m_lastError.isEmpty()) m_banner->hide();
     m_lastError.clear();
-    m_training->reset();
-    m_insight->clearHistograms();
-    m_training->setOverlays(m_runs->checkedRuns());
-    m_runClock.start();
-    // Every run is saved as it goes: its settings now, its metrics line by line.
-    {
-        DataOptions record = rs.data;
-        if (rs.preloaded) record.dataset = "(in memory)";
-        const QString name =
-            (runName.isEmpty() ? QFileInfo(rs.model).completeBaseName() : runName) + "-" +
-            QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
-        try {
-            m_runLog = std::make_unique<RunLog>(
-                RunLog::create(m_runs->root().toStdString(), name.toStdString(),
-                               runConfigJson(rs.model.toStdString(), "", record, rs.config)));
-        } catch (const std::exception& e) {
-            m_runLog.reset();
-            showError(QString("the run will not be saved: %1").arg(e.what()));
-        }
-    }
-    m_running = true;  // until started/failed arrives, so a second click does nothing
-    m_setup->setRunning(true, false);
-    const RunSettings s = rs;
-    QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, s] { w->train(s); }, Qt::QueuedConnection);
+    m_run->setRunsRoot(m_runs->root());
+    m_run->train(currentSettings());
 }
 
 QString MainWindow::applyRunSettings(const RunData& run) {
@@ -439,7 +432,7 @@ void MainWindow::sameStartAs(const QString& runDir) {
 }
 
 void MainWindow::openRun(const QString& runDir) {
-    if (m_running) return showError("stop training before opening a run");
+    if (isTraining()) return showError("stop training before opening a run");
     try {
         const RunData run = loadRun(runDir.toStdString());
         const QString what = applyRunSettings(run);
@@ -468,13 +461,14 @@ void MainWindow::openRun(const QString& runDir) {
 }
 
 void MainWindow::checkBatchNormFolding() {
-    if (m_running) return showError("stop or finish training before checking batch-norm folding");
+    if (isTraining())
+        return showError("stop or finish training before checking batch-norm folding");
     m_tabs->setCurrentWidget(m_experimentView);
     toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
 }
 
 void MainWindow::runExperiment(const QString& name) {
-    if (m_running) return showError("stop the current run before starting an experiment");
+    if (isTraining()) return showError("stop the current run before starting an experiment");
     std::string explain;
     std::vector<ExperimentVariant> variants;
     try {
@@ -486,8 +480,7 @@ void MainWindow::runExperiment(const QString& name) {
     const QString dir =
         QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/experiments";
     QDir().mkpath(dir);
-    m_queue.clear();
-    m_experimentRuns.clear();
+    std::vector<std::pair<RunSettings, QString>> queue;
     // Random labels need 30 epochs to show memorization, whatever the panel says.
     const int recommended = experimentEpochs(name.toStdString());
     for (const ExperimentVariant& v : variants) {
@@ -515,54 +508,33 @@ void MainWindow::runExperiment(const QString& name) {
         if (v.adjust) v.adjust(r.config, r.data);
         r.config.batchOptions.signedLabels = makeLoss(r.config.loss)->signedLabels();
         r.freshWeights = true;
-        m_queue.push_back({r, QString("%1-%2").arg(name, QString::fromStdString(v.name))});
+        queue.push_back({r, QString("%1-%2").arg(name, QString::fromStdString(v.name))});
     }
-    m_experiment = name;
     m_experimentView->start(name, QString::fromStdString(explain));
     showNotice(QString("<b>Experiment %1</b>: %2 %3 runs from the same start (seed %4), each saved "
                        "and overlaid when done.%5")
                    .arg(name, QString::fromStdString(explain).toHtmlEscaped())
-                   .arg(m_queue.size())
+                   .arg(queue.size())
                    .arg(panel.config.seed)
                    .arg(recommended > 0 ? QString(" Each trains %1 epochs, what the effect needs "
                                                   "(not the panel's epochs).")
                                               .arg(recommended)
                                         : QString()));
-    startNextQueued();
-}
-
-void MainWindow::startNextQueued() {
-    if (m_queue.empty()) {
-        if (m_experiment.isEmpty()) return;
-        m_runs->checkRuns(m_experimentRuns);  // overlay every run of the experiment
-        emit experimentFinished(m_experiment);
-        m_experiment.clear();
-        return;
-    }
-    const auto [settings, runName] = m_queue.front();
-    m_queue.erase(m_queue.begin());
-    m_currentVariant = runName.mid(m_experiment.size() + 1);  // "optimizers-adam" → "adam"
-    startRun(settings, runName);
+    m_setupPending = false;  // each run loads its own model and data
+    m_run->setRunsRoot(m_runs->root());
+    m_run->runExperiment(name, std::move(queue));
 }
 
 void MainWindow::pauseOrResume() {
-    if (!m_running) return;
-    m_paused = !m_paused;
-    if (m_paused) {
-        m_worker->control().pause();
-    } else {
-        m_worker->control().resume();
-    }
-    m_setup->setRunning(true, m_paused);
-    m_status->setText(m_paused ? "paused (Step trains one batch)" : "training");
+    m_run->pauseOrResume();
 }
 
 void MainWindow::stepOnce() {
-    if (m_running && m_paused) m_worker->control().step(1);
+    m_run->step();
 }
 
 void MainWindow::stopTraining() {
-    if (m_running) m_worker->control().requestStop();
+    m_run->stop();
 }
 
 void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
@@ -628,25 +600,53 @@ void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
     m_download->start();
 }
 
-void MainWindow::shutdown() {
+void MainWindow::openModelFile(const QString& path) {
+    if (m_committed && m_committed->panel.model == path && !m_setupPending && m_sent.empty()) {
+        addRecent(path);  // loaded already
+        return;
+    }
+    m_pendingRecent = path;   // joins Recent files when it loads
+    m_setup->setModel(path);  // asks to stop a run, then loads (or goes back)
+}
+
+void MainWindow::shutdown(RunController::QuitMode mode) {
     if (m_shutDown) return;
     m_shutDown = true;
     if (m_download) {
         *m_cancelDownload = true;
         m_download->wait();
     }
-    m_worker->control().requestStop();
-    m_thread.quit();
-    m_thread.wait();
+    m_run->quit(mode);
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
+    if (m_shutDown) return e->accept();
+    RunController::QuitMode mode = RunController::QuitMode::Save;
+    if (isTraining()) {
+        QuitAnswer answer = m_quitAnswer;
+        if (answer == QuitAnswer::Ask && !m_confirmStop) answer = QuitAnswer::Save;
+        if (answer == QuitAnswer::Ask) {
+            const auto b = QMessageBox::question(
+                this, "Quit LayerLens",
+                "Stop training and save the run?\n\nSave keeps the run with its final weights; "
+                "Discard deletes it.",
+                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+            answer = b == QMessageBox::Save      ? QuitAnswer::Save
+                     : b == QMessageBox::Discard ? QuitAnswer::Discard
+                                                 : QuitAnswer::Cancel;
+        }
+        if (answer == QuitAnswer::Cancel) return e->ignore();
+        if (answer == QuitAnswer::Discard) mode = RunController::QuitMode::Discard;
+    }
     QSettings settings;
     settings.setValue("geometry", saveGeometry());
     settings.setValue("windowState", saveState());
-    settings.setValue("lastDataDir", m_setup->dataDir());
-    settings.setValue("lastModel", m_setup->model());
-    shutdown();
+    // What loaded last, never a model or folder that failed.
+    if (m_committed) {
+        settings.setValue("lastDataDir", m_committed->panel.dataDir);
+        settings.setValue("lastModel", m_committed->panel.model);
+    }
+    shutdown(mode);
     e->accept();
 }
 
@@ -684,7 +684,7 @@ void MainWindow::showMessage(const QString& message) {
 }
 
 QString MainWindow::currentRunDir() const {
-    return m_runLog ? QString::fromStdString(m_runLog->dir()) : QString();
+    return m_run->currentRunDir();
 }
 
 QString MainWindow::metricsCsv() const {
@@ -709,10 +709,11 @@ void MainWindow::refreshRecent() {
     for (const QString& path : list) {
         m_recent->addAction(QFileInfo(path).fileName(), this, [this, path] {
             if (path.endsWith(".llck")) {
+                if (isTraining()) return showError("stop training before opening a checkpoint");
                 toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
                 m_continue = true;
             } else {
-                m_setup->setModel(path);
+                openModelFile(path);
             }
         });
     }
@@ -724,13 +725,10 @@ void MainWindow::buildMenus() {
     file->addAction("&Open model file…", QKeySequence::Open, this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, "Open a model file", {}, "LayerLens models (*.json);;All files (*)");
-        if (path.isEmpty()) return;
-        if (m_running && !confirmStopFor("Opening another model")) return;
-        addRecent(path);
-        m_setup->setModel(path);
+        if (!path.isEmpty()) openModelFile(path);
     });
     file->addAction("Open &checkpoint…", this, [this] {
-        if (m_running) return showError("stop training before opening a checkpoint");
+        if (isTraining()) return showError("stop training before opening a checkpoint");
         const QString path = QFileDialog::getOpenFileName(this, "Open a checkpoint", {},
                                                           "LayerLens checkpoints (*.llck)");
         if (path.isEmpty()) return;
@@ -739,7 +737,7 @@ void MainWindow::buildMenus() {
         toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
     });
     file->addAction("&Save checkpoint…", QKeySequence::Save, this, [this] {
-        if (m_running) return showError("stop or finish training before saving a checkpoint");
+        if (isTraining()) return showError("stop or finish training before saving a checkpoint");
         const QString path = QFileDialog::getSaveFileName(
             this, "Save checkpoint", m_info.model + ".llck", "LayerLens checkpoints (*.llck)");
         if (path.isEmpty()) return;

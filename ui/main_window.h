@@ -1,20 +1,27 @@
 #pragma once
-// The main window: setup dock, Training / Layers / Cost tabs, menus, status bar. It owns the
-// worker thread; closing the window stops training within one batch, then quits and joins the
-// thread. Failures from the worker show in a banner, never as a crash.
+// The main window: setup dock, Training / Layers / Cost tabs, menus, status bar. The run
+// lifecycle (worker thread, state, run folders, experiments) is its RunController's; the window
+// lays out, wires and shows. Closing it while a run is going asks "Stop training and save the
+// run?", then the controller stops within one batch, saves, and joins the thread. Panel changes
+// are transactions: applied when they load, undone when they fail. Failures from the worker
+// show in a banner, never as a crash.
 
 #include <QElapsedTimer>
 #include <QMainWindow>
-#include <QThread>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include "core/runs.h"
+#include "ui/run_controller.h"
+#include "ui/setup_panel.h"
 #include "ui/snapshots.h"
 #include "ui/training_worker.h"
 
 class QLabel;
+class QThread;
 class QMenu;
 class QTabWidget;
 
@@ -25,7 +32,6 @@ class InsightView;
 class ExperimentView;
 class RunsPanel;
 class LayersView;
-class SetupPanel;
 class TrainingView;
 
 class MainWindow : public QMainWindow {
@@ -56,17 +62,26 @@ public:
     void openRun(const QString& runDir);
     /// The current model against its batch-norm-folded copy, shown in the Experiment tab.
     void checkBatchNormFolding();
-    /// Stops the worker and joins its thread (closing does this too). Returns within ~1 batch.
-    void shutdown();
-    /// When false, changing model or data while training stops it without asking (tests).
+    /// Stops a run (saving it, or deleting it with Discard), joins the worker thread; closing
+    /// does this too. Returns within ~1 batch.
+    void shutdown(RunController::QuitMode mode = RunController::QuitMode::Save);
+    /// When false, changing model or data while training stops it without asking, and quitting
+    /// while training saves the run without asking (tests, --quit-when-done).
     void setConfirmStop(bool on) { m_confirmStop = on; }
+    /// What "Stop training and save the run?" answers when a run is going at quit, without
+    /// asking: Ask (the default) shows the question (unless setConfirmStop(false): Save).
+    enum class QuitAnswer { Ask, Save, Discard, Cancel };
+    void setQuitAnswer(QuitAnswer a) { m_quitAnswer = a; }
     /// An informational banner (not an error), e.g. "training on synthetic digits because...".
     void showNotice(const QString& text);
     /// Downloads MNIST or CIFAR-10 into the app's data folder (or `baseUrl`'s mirror) with a
     /// progress dialog and Cancel, then selects it. Emits downloadFinished(ok).
     void downloadData(const QString& dataset, const QString& baseUrl = {});
+    /// File > Open model file with `path` chosen: asks to stop a run, then loads the model.
+    void openModelFile(const QString& path);
 
-    bool isTraining() const { return m_running; }
+    bool isTraining() const { return m_run->isRunning(); }
+    RunController* runController() const { return m_run; }
     SetupPanel* setup() const { return m_setup; }
     TrainingView* trainingView() const { return m_training; }
     LayersView* layersView() const { return m_layers; }
@@ -98,6 +113,9 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* e) override;
+    /// PgUp/PgDn (and ←/→ outside text fields) step layers whenever the Layers tab is shown,
+    /// wherever the focus is: a focused spin box must not change a setting instead.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildMenus();
@@ -107,8 +125,11 @@ private:
     void toWorker(std::function<void(TrainingWorker*)> work);
     /// The panel set up as for run `run`; returns a description ("model lenet5, seed 3").
     QString applyRunSettings(const RunData& run);
-    void startRun(const RunSettings& settings, const QString& runName);
-    void startNextQueued();
+    /// Buttons and status follow the controller's state.
+    void showState();
+    /// Back to the panel of the last setup that loaded (a setup failed, or a change was not
+    /// confirmed).
+    void restoreCommitted();
     void showError(const QString& message);
     void showMessage(const QString& message);
     void addRecent(const QString& path);
@@ -116,8 +137,7 @@ private:
     bool confirmStopFor(const QString& what);
     RunSettings currentSettings() const;
 
-    QThread m_thread;
-    TrainingWorker* m_worker;
+    RunController* m_run;
     SetupPanel* m_setup;
     TrainingView* m_training;
     LayersView* m_layers;
@@ -125,9 +145,6 @@ private:
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;
-    QString m_currentVariant;
-    EpochReport m_lastEpoch;
-    std::unique_ptr<RunLog> m_runLog;
     bool m_setupPending = false;  // a setup is scheduled (loadSetup coalesces requests)
     QTabWidget* m_tabs;
     QLabel* m_banner;
@@ -135,16 +152,24 @@ private:
     QMenu* m_recent = nullptr;
     ModelInfo m_info;
     std::shared_ptr<const DataPair> m_preloaded;
-    bool m_running = false, m_paused = false, m_confirmStop = true, m_continue = false;
+    bool m_confirmStop = true, m_continue = false;
+    QuitAnswer m_quitAnswer = QuitAnswer::Ask;
     bool m_shutDown = false;
+    // Transactions: what a setup was sent with, and what the last one that loaded had.
+    struct Committed {
+        SetupPanel::State panel;
+        std::shared_ptr<const DataPair> preloaded;
+        bool continueWeights = false;
+        QString recent;  // a file opened with File > Open: joins Recent files when it loads
+    };
+    std::map<int, Committed> m_sent;  // by RunSettings::setupId
+    std::optional<Committed> m_committed;
+    int m_nextSetupId = 1;
+    QString m_pendingRecent;
     QString m_lastError;
     int m_snapshots = 0;
-    QElapsedTimer m_runClock;
     QThread* m_download = nullptr;
     std::shared_ptr<std::atomic<bool>> m_cancelDownload;
-    std::vector<std::pair<RunSettings, QString>> m_queue;  // experiment runs still to train
-    QString m_experiment;
-    QStringList m_experimentRuns;
     double m_lastImagesPerSecond = 0;
     BatchReport m_lastBatch;
     bool m_progressDirty = false;

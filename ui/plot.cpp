@@ -49,6 +49,14 @@ Plot::Plot(const QString& title, const QString& xLabel, const QString& yLabel, Q
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     setMinimumSize(220, 160);
+    connect(this, &QCustomPlot::mouseWheel, this, [this] { m_follow = false; });
+    connect(this, &QCustomPlot::mousePress, this, [this] { m_follow = false; });
+}
+
+QCPItemText* Plot::hover() {
+    if (m_hover) return m_hover;
+    // Made when first needed, and again after a user of the plot cleared its items
+    // (clearItems deletes it: the confusion matrix redraws its labels that way).
     m_hover = new QCPItemText(this);
     m_hover->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_hover->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -58,8 +66,7 @@ Plot::Plot(const QString& title, const QString& xLabel, const QString& yLabel, Q
     m_hover->setBrush(QColor(255, 255, 240, 230));
     m_hover->setPadding(QMargins(3, 2, 3, 2));
     m_hover->setVisible(false);
-    connect(this, &QCustomPlot::mouseWheel, this, [this] { m_follow = false; });
-    connect(this, &QCustomPlot::mousePress, this, [this] { m_follow = false; });
+    return m_hover;
 }
 
 void Plot::refresh() {
@@ -76,7 +83,23 @@ void Plot::refresh() {
 
 void Plot::resetView() {
     m_follow = true;
+    hideReadout();  // it described data that is gone
     refresh();
+}
+
+bool Plot::readoutShown() const {
+    return m_hover && m_hover->visible();
+}
+
+void Plot::hideReadout() {
+    if (!m_hover || !m_hover->visible()) return;
+    m_hover->setVisible(false);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Plot::leaveEvent(QEvent* event) {
+    QCustomPlot::leaveEvent(event);
+    hideReadout();
 }
 
 QString Plot::readout(double x) const {
@@ -96,15 +119,9 @@ QString Plot::readout(double x) const {
 
 void Plot::mouseMoveEvent(QMouseEvent* event) {
     QCustomPlot::mouseMoveEvent(event);
-    if (!axisRect()->rect().contains(event->pos())) {
-        if (m_hover->visible()) {
-            m_hover->setVisible(false);
-            replot(QCustomPlot::rpQueuedReplot);
-        }
-        return;
-    }
+    if (!axisRect()->rect().contains(event->pos())) return hideReadout();
     const QString text = readout(xAxis->pixelToCoord(event->pos().x()));
-    m_hover->setText(text);
+    hover()->setText(text);
     m_hover->setVisible(!text.isEmpty());
     replot(QCustomPlot::rpQueuedReplot);
 }

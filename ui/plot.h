@@ -5,6 +5,8 @@
 
 #include <qcustomplot.h>
 
+#include <QPointer>
+
 namespace ll::ui {
 
 /// The i-th colour of the series palette (matplotlib's tab10), shared by every plot.
@@ -30,6 +32,10 @@ public:
     const QString& title() const { return m_title; }
     /// The text the hover read-out shows for plot coordinate x (for tests).
     QString readout(double x) const;
+    /// Whether the hover read-out is shown (the mouse is over the plot).
+    bool readoutShown() const;
+    /// Hides the hover read-out (the mouse left, the data changed, or for an export).
+    void hideReadout();
     /// The legend on or off, and in which corner of the plot (also from the context menu), for
     /// when it covers the curves.
     void setLegendShown(bool on);
@@ -39,11 +45,13 @@ protected:
     void mouseMoveEvent(QMouseEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void leaveEvent(QEvent* event) override;
 
 private:
     QString m_title;
     bool m_follow = true;
-    QCPItemText* m_hover = nullptr;
+    QCPItemText* hover();
+    QPointer<QCPItemText> m_hover;  // null until the mouse first moves over the plot
 };
 
 }  // namespace ll::ui

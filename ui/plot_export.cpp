@@ -1,5 +1,7 @@
 #include "ui/plot_export.h"
 
+#include "ui/plot.h"
+
 #include <qcustomplot.h>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -30,6 +32,8 @@ QString checkWritten(const QString& path) {
 }  // namespace
 
 QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height, double scale) {
+    // The hover read-out is for the mouse, not for a figure.
+    if (auto* p = qobject_cast<Plot*>(plot)) p->hideReadout();
     const int w = width > 0 ? width : plot->width();
     const int h = height > 0 ? height : plot->height();
     const QString ext = suffixOf(path);

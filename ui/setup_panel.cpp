@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -116,12 +117,17 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     });
     connect(m_dataset, qOverload<int>(&QComboBox::activated), this,
             [this] { emit modelOrDataChanged(true); });
-    connect(m_dataDir, &QLineEdit::editingFinished, this,
-            [this] { emit modelOrDataChanged(true); });
+    // editingFinished also comes when the field merely loses focus: only a new folder counts.
+    connect(m_dataDir, &QLineEdit::editingFinished, this, [this] {
+        if (m_dataDir->text() == m_shownDir) return;
+        m_shownDir = m_dataDir->text();
+        emit modelOrDataChanged(true);
+    });
     connect(browse, &QToolButton::clicked, this, [this] {
         const QString d = QFileDialog::getExistingDirectory(this, "Data folder", m_dataDir->text());
         if (d.isEmpty()) return;
         m_dataDir->setText(d);
+        m_shownDir = d;
         emit modelOrDataChanged(true);
     });
     connect(m_lr, &QDoubleSpinBox::editingFinished, this,
@@ -157,8 +163,16 @@ QString SetupPanel::model() const {
     return m_model->currentText();
 }
 
+QStringList SetupPanel::modelChoices() const {
+    QStringList list;
+    for (int i = 0; i < m_model->count(); ++i)
+        list << m_model->itemText(i);
+    return list;
+}
+
 void SetupPanel::setDataDir(const QString& dir) {
     m_dataDir->setText(dir);
+    m_shownDir = dir;
 }
 
 QString SetupPanel::dataDir() const {
@@ -225,12 +239,62 @@ RunSettings SetupPanel::settings() const {
     return s;
 }
 
+SetupPanel::State SetupPanel::saveState() const {
+    State s;
+    s.models = modelChoices();
+    s.model = m_model->currentText();
+    s.dataset = dataset();
+    s.dataDir = m_dataDir->text();
+    s.optimizer = m_optimizer->currentText();
+    s.lossName = m_lossName;
+    s.lr = m_lr->value();
+    s.momentum = m_momentum->value();
+    s.weightDecay = m_weightDecay->value();
+    s.labelNoise = m_labelNoise->value();
+    s.batch = m_batch->value();
+    s.epochs = m_epochs->value();
+    s.subset = m_subset->value();
+    s.seed = m_seed->value();
+    s.rawPixels = m_rawPixels;
+    return s;
+}
+
+void SetupPanel::restoreState(const State& s) {
+    const QSignalBlocker b1(m_model), b2(m_dataset), b3(m_dataDir), b4(m_optimizer), b5(m_lr),
+        b6(m_momentum), b7(m_weightDecay), b8(m_labelNoise), b9(m_batch), b10(m_epochs),
+        b11(m_subset), b12(m_seed);
+    if (modelChoices() != s.models) {
+        m_model->clear();
+        m_model->addItems(s.models);
+    }
+    m_model->setCurrentText(s.model);
+    setDataset(s.dataset);
+    m_dataDir->setText(s.dataDir);
+    m_shownDir = s.dataDir;
+    m_optimizer->setCurrentText(s.optimizer);
+    m_lossName = s.lossName;
+    m_lr->setValue(s.lr);
+    m_momentum->setValue(s.momentum);
+    m_weightDecay->setValue(s.weightDecay);
+    m_labelNoise->setValue(s.labelNoise);
+    m_batch->setValue(s.batch);
+    m_epochs->setValue(s.epochs);
+    m_subset->setValue(s.subset);
+    m_seed->setValue(s.seed);
+    m_rawPixels = s.rawPixels;
+}
+
+QString SetupPanel::etaText() const {
+    return m_eta->text();
+}
+
 void SetupPanel::setRunning(bool running, bool paused) {
     m_train->setEnabled(!running);
     m_pause->setEnabled(running);
     m_pause->setText(paused ? "Resume" : "Pause");
     m_step->setEnabled(running && paused);
     m_stop->setEnabled(running);
+    if (!running) m_eta->clear();  // no time is left once a run has ended
 }
 
 void SetupPanel::setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,

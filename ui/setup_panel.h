@@ -2,6 +2,7 @@
 // The setup dock: model, data, optimizer and hyper-parameters, seed, the run buttons and the
 // progress of the epoch and of the whole run.
 
+#include <QStringList>
 #include <QWidget>
 
 #include "ui/training_worker.h"
@@ -23,10 +24,24 @@ public:
 
     /// The settings as the controls show them (preloaded data is left to the caller).
     RunSettings settings() const;
+    /// Everything the controls hold, the model list included: what a failed load goes back to.
+    struct State {
+        QStringList models;
+        QString model, dataset, dataDir, optimizer, lossName;
+        double lr = 0, momentum = 0, weightDecay = 0, labelNoise = 0;
+        int batch = 0, epochs = 0, subset = 0, seed = 0;
+        bool rawPixels = false;
+    };
+    State saveState() const;
+    /// Sets every control to `s` without emitting modelOrDataChanged (nothing is loaded).
+    void restoreState(const State& s);
     /// Fills the hyper-parameters from a model's defaults (on model change).
     void applyModelDefaults(const QString& model);
     void setModel(const QString& model);  // a preset name or a file path (added to the list)
     QString model() const;
+    /// The models the Model list offers (presets, then files opened), in order.
+    QStringList modelChoices() const;
+    QLineEdit* dataDirEdit() const { return m_dataDir; }
     void setDataDir(const QString& dir);
     QString dataDir() const;
     void setDataset(const QString& dataset);  // mnist | cifar10 | synthetic-digits | ...
@@ -49,6 +64,8 @@ public:
     QPushButton* pauseButton() const { return m_pause; }
     QPushButton* stepButton() const { return m_step; }
     QPushButton* stopButton() const { return m_stop; }
+    /// "epoch 2/5, about 0:47 left" while a run trains; empty otherwise.
+    QString etaText() const;
 
 signals:
     /// dataChanged: the data set or folder changed (not only the model).
@@ -59,6 +76,7 @@ private:
     QComboBox* m_model;
     QComboBox* m_dataset;
     QLineEdit* m_dataDir;
+    QString m_shownDir;  // the folder last set or entered (editingFinished also means focus out)
     QComboBox* m_optimizer;
     QDoubleSpinBox* m_lr;
     QDoubleSpinBox* m_momentum;

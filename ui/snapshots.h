@@ -27,6 +27,7 @@ struct ModelInfo {
     int trainSize = 0, testSize = 0, classes = 0;
     QVector<QString> classNames;
     std::vector<int> testLabels;  // for picking a test image by class
+    int setupId = 0;              // RunSettings::setupId of the setup that sent it
 };
 
 /// Per-batch points, batched by the worker (one signal every ≥ 50 ms).

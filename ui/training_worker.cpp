@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
@@ -52,12 +53,17 @@ public:
     void onEpoch(const EpochReport& e) override {
         flush();
         emit m_w.epochDone(e);
-        m_w.computeConfusion(e.epoch);
+        // A full pass over the test set: not when the run is stopping (quit waits for it).
+        if (!m_w.m_control->stopRequested()) m_w.computeConfusion(e.epoch);
     }
     void flush() {
         if (m_points.batches.isEmpty()) return;
-        emit m_w.batches(m_points);
-        m_points.batches.clear();
+        // Hand the points over and start a fresh list: clearing the list the queued signal still
+        // shares would test its reference count with a relaxed load and could destroy the
+        // reports the window has just read without ordering (a ThreadSanitizer report).
+        BatchPoints out;
+        std::swap(out, m_points);
+        emit m_w.batches(out);
         m_sinceEmit.restart();
     }
 
@@ -123,6 +129,7 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     m_loadedData = want;
 
     ModelInfo info;
+    info.setupId = s.setupId;
     info.model = QString::fromStdString(spec.name);
     info.description = QString::fromStdString(spec.description);
     info.modelJson = m_net->modelJson();
@@ -162,10 +169,11 @@ void TrainingWorker::setup(const RunSettings& s) {
     try {
         m_batchOptions = s.config.batchOptions;
         ensureSetup(s, false);
-        serveInspection(true);
     } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
+        emit setupFailed(s.setupId, QString::fromStdString(e.what()));
+        return;
     }
+    serveInspection(true);
 }
 
 void TrainingWorker::train(const RunSettings& s) {
@@ -174,7 +182,6 @@ void TrainingWorker::train(const RunSettings& s) {
     Observer observer(*this);
     try {
         ensureSetup(s, !s.freshWeights);
-        m_control->reset();
         m_batchOptions = s.config.batchOptions;
         m_control->setIdleHook([this, &observer] {
             observer.flush();  // a single step's point must not wait for the next batch
@@ -192,11 +199,14 @@ void TrainingWorker::train(const RunSettings& s) {
         m_steps = trainer.steps();
         observer.flush();
         m_running = false;
-        serveInspection(true);
+        m_control->setIdleHook({});  // it refers to this run's observer
+        if (!s.finalCheckpoint.isEmpty() && m_saveFinal) saveCheckpoint(s.finalCheckpoint, true);
+        if (!m_control->stopRequested()) serveInspection(true);
         emit finished(st == TrainStatus::Completed ? "completed" : "stopped");
     } catch (const std::exception& e) {
         observer.flush();
         m_running = false;
+        m_control->setIdleHook({});
         emit runFailed(QString::fromStdString(e.what()));
     }
 }

@@ -6,6 +6,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,12 @@ struct RunSettings {
     /// false: continue from the current weights (after opening a checkpoint) when the model
     /// and data are unchanged.
     bool freshWeights = true;
+    /// train(): where the run's final weights go when it ends (completed or stopped), before
+    /// finished is emitted; empty: not saved. Skipped after setSaveFinal(false).
+    QString finalCheckpoint;
+    /// setup(): echoed in ModelInfo::setupId or setupFailed, so the window knows which of its
+    /// requests loaded (0 for the setup a run makes itself).
+    int setupId = 0;
 };
 
 class TrainingWorker : public QObject {
@@ -40,12 +47,17 @@ public:
     /// Thread-safe: the next inspection to serve (replaces any pending one). Served between
     /// batches while training, from the pause loop while paused, or at once when idle.
     void requestInspection(const InspectRequest& r);
+    /// Thread-safe: whether the run going (or the next) saves its final checkpoint (quit with
+    /// Discard says no).
+    void setSaveFinal(bool on) { m_saveFinal = on; }
 
 public slots:
-    /// Loads the model and the data; emits modelReady or failed.
+    /// Loads the model and the data; emits modelReady, or setupFailed leaving the model, its
+    /// weights and data as they were.
     void setup(const ll::ui::RunSettings& settings);
     /// Trains from freshly initialized weights (settings.config.seed); emits batches, evaluated,
-    /// epochDone, then finished or runFailed.
+    /// epochDone, then finished or runFailed. The control is not reset here: the caller resets
+    /// it before queueing the run, so a stop asked for while the run loads its data stops it.
     void train(const ll::ui::RunSettings& settings);
     /// Serves a pending inspection (queued by requestInspection when no run is going).
     void inspectPending();
@@ -68,8 +80,10 @@ signals:
     void started();
     /// "completed" or "stopped".
     void finished(const QString& how);
-    /// A problem outside a run: setup, checkpoint, inspection.
+    /// A problem outside a run: checkpoint, inspection.
     void failed(const QString& message);
+    /// setup(settings) could not load; nothing changed.
+    void setupFailed(int setupId, const QString& message);
     /// The run that train() started (or was asked to start) ended on an error.
     void runFailed(const QString& message);
     void message(const QString& text);
@@ -88,6 +102,7 @@ private:
     QString m_loadedModel;
     DataOptions m_loadedData;
     bool m_running = false;
+    std::atomic<bool> m_saveFinal{true};
     std::mutex m_mutex;
     std::optional<InspectRequest> m_pending;
     InspectRequest m_last;  // re-served live while training
