@@ -111,7 +111,7 @@ void npzSeeds() {
 
 void modelSeeds() {
     for (const char* preset : {"logreg", "mlp-mnist", "lenet5", "lenet5-c3", "sigmoid-mlp",
-                               "rf-demo", "smallnet-bn", "inception-naive", "inception-bottleneck"})
+                               "rf-demo", "inception-naive", "inception-bottleneck"})
         for (std::uint8_t mode : {0x00, 0x03})
             seed("fuzz_model", mode, {ll::presetJson(preset)});
     seed("fuzz_model", 0x02, {kCheckpointModel});
