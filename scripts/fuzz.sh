@@ -69,10 +69,10 @@ for t in $targets; do
   rc=0
   nice -n 10 "$build/fuzz/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" "${limits[@]}" \
     "${keep_going[@]}" -print_final_stats=1 -artifact_prefix="$findings/$t/" >"$log" 2>&1 || rc=$?
-  execs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')"
+  execs="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)"
   # Fork mode prints no final stats: its last status line "#N: cov: ..." counts all executions.
-  [[ -n $execs ]] || execs="$(grep -oE '^#[0-9]+: cov:' "$log" | tail -1 | tr -dc 0-9)"
-  covft="$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)"
+  [[ -n $execs ]] || execs="$(grep -oE '^#[0-9]+: cov:' "$log" | tail -1 | tr -dc 0-9 || true)"
+  covft="$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)"
   cov="$(awk '{print $2}' <<<"$covft")"
   ft="$(awk '{print $4}' <<<"$covft")"
   shopt -s nullglob
