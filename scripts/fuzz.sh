@@ -53,7 +53,7 @@ fi
 # The most specific line of a log: our harness' own, a sanitizer's report, libFuzzer's verdict.
 finding_of() {
   local line
-  line="$(grep -m1 -E 'LLFUZZ FINDING|runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer|ERROR: libFuzzer|terminate called' "$1" || true)"
+  line="$(grep -a -m1 -E 'LLFUZZ FINDING|runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer|ERROR: libFuzzer|terminate called' "$1" || true)"
   line="$(sed -E -e 's/^==[0-9]+== ?(ERROR: )?//' -e 's/^LLFUZZ FINDING: //' \
     -e 's/0x[0-9a-f]+/0x…/g' -e 's|/[^ ]*/llfuzz-[^/]*/|…/|g' <<<"$line")"
   echo "${line:0:200}"
