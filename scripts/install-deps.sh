@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libarchive-dev
   libgtest-dev libbenchmark-dev
   xvfb xauth
+  clang libclang-rt-14-dev libomp-dev
 )
 # Optional extras: "--with-torch" adds Debian's PyTorch for the side-by-side speed comparison.
 if [[ "${1:-}" == "--with-torch" ]]; then

@@ -1,0 +1,246 @@
+// Writes the seed corpora of every fuzz target: small valid files of each format, in each
+// target's input layout (mode byte + parts, see fuzz_support.h), so the fuzzer starts past the
+// magic numbers. Usage: fuzz_make_corpus OUTDIR  (creates OUTDIR/<target>/seed-NN).
+#include <iostream>
+
+#include "core/checkpoint.h"
+#include "core/data/file_io.h"
+#include "core/model_file.h"
+#include "core/optimizer.h"
+#include "fuzz/fuzz_support.h"
+
+using namespace llfuzz;
+
+namespace {
+
+fs::path g_out;
+
+void seed(const std::string& target, std::uint8_t mode, const std::vector<std::string>& parts) {
+    const fs::path dir = g_out / target;
+    fs::create_directories(dir);
+    std::size_t n = 0;
+    while (fs::exists(dir / ("seed-" + std::to_string(n))))
+        ++n;
+    writeFile(dir / ("seed-" + std::to_string(n)), joinInput(mode, parts));
+}
+
+std::string pattern(std::size_t n, unsigned mul) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>((i * mul) & 0xff);
+    return s;
+}
+
+void idxSeeds() {
+    const std::uint32_t n = 3;
+    std::string images, labels;
+    putBig32(images, 2051);
+    putBig32(images, n);
+    putBig32(images, 28);
+    putBig32(images, 28);
+    images += pattern(n * 784, 7);
+    putBig32(labels, 2049);
+    putBig32(labels, n);
+    labels += std::string("\x01\x07\x09", 3);
+    for (std::uint8_t mode : {0x00, 0x01, 0x03, 0x09, 0x11, 0x13})
+        seed("fuzz_idx", mode, {images, labels});
+    seed("fuzz_idx", 0x21, {gzip(images), gzip(labels)});
+    std::string count;
+    putBig32(count, n);
+    for (std::uint8_t mode : {0x04, 0x05, 0x07})
+        seed("fuzz_idx", mode, {images.substr(16), labels.substr(8), count});
+}
+
+void cifarSeeds() {
+    std::string batch;
+    for (int r = 0; r < 2; ++r) {
+        batch.push_back(static_cast<char>(r * 7));
+        batch += pattern(3072, 3 + r);
+    }
+    const std::string meta =
+        "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n";
+    for (std::uint8_t mode : {0x00, 0x01, 0x03, 0x05, 0x0d, 0x11, 0x21})
+        seed("fuzz_cifar", mode, {batch, meta});
+    seed("fuzz_cifar", 0x01, {batch, meta, batch, batch.substr(0, 3073)});
+    seed("fuzz_cifar", 0x00, {batch, "", batch});
+}
+
+const std::string kU1 = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }";
+
+void npySeeds() {
+    seed("fuzz_npy", 0x00, {npy(kU1, "abcdef")});
+    seed("fuzz_npy", 0x00,
+         {npy("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", pattern(24, 1))});
+    seed("fuzz_npy", 0x00,
+         {npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", pattern(16, 5), 2)});
+    seed("fuzz_npy", 0x00,
+         {npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", "x", 3)});
+    seed("fuzz_npy", 0x01, {kU1 + "\nabcdef"});
+    seed("fuzz_npy", 0x03, {"{'descr': '<u2', 'fortran_order': False, 'shape': (1, 2), }\nabcd"});
+    seed("fuzz_npy", 0x05,
+         {"{\"descr\": \"<i4\", \"fortran_order\": False, \"shape\": (1,)}\nabcd"});
+}
+
+void npzSeeds() {
+    // Two 28x28 images and their labels per split, as Keras' mnist.npz holds them.
+    const std::string x =
+        "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 28, 28), }\n" + pattern(2 * 784, 11);
+    const std::string y8 = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }\n" +
+                           std::string("\x03\0\0\0\0\0\0\0\x05\0\0\0\0\0\0\0", 16);
+    const std::string y1 = "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }\n\x01\x02";
+    const std::vector<std::string> lines = {x, y8, x, y1};
+    for (bool deflate : {false, true})
+        for (bool zip64 : {false, true}) {
+            std::vector<ZipMember> members;
+            const char* names[] = {"x_train.npy", "y_train.npy", "x_test.npy", "y_test.npy"};
+            for (int i = 0; i < 4; ++i)
+                members.push_back(
+                    {names[i], npyFromLine(lines[static_cast<std::size_t>(i)]), deflate, zip64});
+            seed("fuzz_npz", 0x00, {zip(members)});
+            seed("fuzz_npz", 0x20 | 0x40, {zip(members)});
+        }
+    for (std::uint8_t mode : {0x11, 0x15, 0x19, 0x1d, 0x31, 0x51})
+        seed("fuzz_npz", mode, lines);
+    seed("fuzz_npz", 0x13, {"x_train.npy", x, "y_train.npy", y1, "other.npy", y8});
+    std::vector<std::string> files;
+    for (const auto& l : lines)
+        files.push_back(npyFromLine(l));
+    seed("fuzz_npz", 0x01, files);
+    seed("fuzz_npz", 0x05, files);
+}
+
+void modelSeeds() {
+    for (const char* preset : {"logreg", "mlp-mnist", "lenet5", "lenet5-c3", "sigmoid-mlp",
+                               "rf-demo", "inception-naive", "inception-bottleneck"})
+        for (std::uint8_t mode : {0x00, 0x03})
+            seed("fuzz_model", mode, {ll::presetJson(preset)});
+    seed("fuzz_model", 0x02, {kCheckpointModel});
+    seed("fuzz_model", 0x03, {R"({"name": "every", "description": "all layer types",
+  "input": [2, 8, 8], "dataset": "cifar10", "loss": "mse",
+  "defaults": {"optimizer": "adam", "lr": 0.001, "momentum": 0.5, "weight_decay": 0.0001,
+               "batch": 8, "epochs": 2, "classes": [4, 9], "raw_pixels": true},
+  "layers": [
+    {"type": "SparseConv2d", "out": 2, "kernel": 3, "padding": 1, "connections": [[0], [0, 1]]},
+    {"type": "Concat", "branches": [{"name": "a", "layers": [{"type": "MaxPool2d", "kernel": 2}]},
+                                    [{"type": "AvgPool2d", "kernel": 2, "stride": 2}]]},
+    {"type": "Sigmoid"}, {"type": "Tanh"}, {"type": "Dropout", "p": 0.25},
+    {"type": "Conv2d", "in": 4, "out": 3, "kernel": [2, 3], "stride": [1, 2], "bias": false},
+    {"type": "Flatten"}, {"type": "BatchNorm1d", "eps": 0.001, "momentum": 0.2},
+    {"type": "Linear", "out": 2, "comment": "x"}]})"});
+}
+
+void checkpointSeeds() {
+    const fs::path tmp = fresh("corpus-ckpt");
+    ll::Net net = ll::buildNet(kCheckpointModel);
+    net.resetParameters(1);
+    for (const bool withOptimizer : {false, true}) {
+        auto adam = ll::makeOptimizer("adam", net.params(), ll::OptimizerOptions{});
+        const std::string path = (tmp / "c.llck").string();
+        ll::saveCheckpoint(path, net, withOptimizer ? adam.get() : nullptr, 3, 42,
+                           kCheckpointModel);
+        const std::vector<std::uint8_t> b = ll::readMaybeGzip(path);
+        const std::string file(b.begin(), b.end());
+        std::uint64_t hlen = 0;
+        for (int i = 7; i >= 0; --i)
+            hlen = hlen << 8 | static_cast<std::uint8_t>(file[16 + static_cast<std::size_t>(i)]);
+        const std::string header = file.substr(24, hlen);
+        const std::string data = file.substr(24 + hlen, file.size() - 4 - 24 - hlen);
+        seed("fuzz_checkpoint", 0x00, {header, data});
+        seed("fuzz_checkpoint", 0x01, {header, data});
+        seed("fuzz_checkpoint", 0x02, {header, data, file.substr(16, 8)});
+        seed("fuzz_checkpoint", 0x04, {file});
+    }
+}
+
+void runSeeds() {
+    const std::string config = R"({"model": "logreg", "dataset": "mnist", "optimizer": "sgd",
+  "lr": 0.1, "batch": 64, "epochs": 2, "seed": 1})";
+    const std::string batches =
+        "1,0,0,2.30258512,0.125,0.100000001,1234.5\n2,0,1,2.1,0.25,0.1,1300\n"
+        "3,1,0,1.9,0.5,0.1,nan\n";
+    const std::string evals = "2,0,2.2,0.3,1000\n3,1,1.8,0.6,1000\n";
+    const std::string epochs = "0,2.2,0.2,2.1,0.3,1.5,1200\n1,1.9,0.5,nan,nan,1.4,1250\n";
+    const std::string norms = "1,fc1,1.5,0.25\n1,\"fc 2\",2,0.5\n2,fc1,1.6,0.2\n3,fc1,1.7,0.1\n";
+    const std::vector<std::string> rows = {config, batches, evals, epochs, norms};
+    seed("fuzz_runs", 0x20, rows);
+    seed("fuzz_runs", 0x30, rows);
+    seed("fuzz_runs", 0x21, rows);
+    seed("fuzz_runs", 0x20, {config, batches + "4,1,1,1.8", "", epochs.substr(0, 10), norms});
+    seed("fuzz_runs", 0x00,
+         {config, "step,epoch,batch,loss,accuracy,lr,images_per_s\n" + batches,
+          "step,epoch,loss,accuracy,samples\n" + evals,
+          "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s\n" + epochs,
+          "step,layer,weight_norm,grad_norm\n" + norms});
+}
+
+void tarSeeds() {
+    // Structured entries: "<type><name>\n<content>".
+    seed("fuzz_tar", 0x00,
+         {"5cifar-10-batches-bin/\n", "0cifar-10-batches-bin/batches.meta.txt\nairplane\n",
+          "0cifar-10-batches-bin/data_batch_1.bin\n" + pattern(700, 3)});
+    seed("fuzz_tar", 0x00, {"0a\nhello", "5d\n", "0d/e/f\n" + pattern(1500, 5)});
+    seed("fuzz_tar", 0x00, {"0" + std::string(120, 'n') + "/" + std::string(90, 'm') + "\nlong"});
+    seed("fuzz_tar", 0x00, {"\0plain\nold-style regular file"});
+    const std::string t = tar({{"dir", '5', ""}, {"dir/x.bin", '0', pattern(600, 7)}});
+    seed("fuzz_tar", 0x01, {t});
+    seed("fuzz_tar", 0x02, {gzip(t)});
+}
+
+std::string pgm(int w, int h, int maxval, bool color, unsigned mul) {
+    std::string s = std::string(color ? "P6" : "P5") + "\n# fuzz\n" + std::to_string(w) + " " +
+                    std::to_string(h) + "\n" + std::to_string(maxval) + "\n";
+    std::string px = pattern(static_cast<std::size_t>(w * h * (color ? 3 : 1)), mul);
+    if (maxval < 255)
+        for (char& c : px)
+            c = static_cast<char>(static_cast<unsigned char>(c) % (maxval + 1));
+    return s + px;
+}
+
+void imageSeeds() {
+    const std::vector<std::string> flat = {std::string(1, '\x00') + pgm(4, 3, 255, false, 3),
+                                           std::string(1, '\x01') + pgm(5, 5, 15, false, 5),
+                                           std::string(1, '\x09') + pgm(3, 2, 255, true, 7),
+                                           std::string(1, '\x0a') + pgm(30, 30, 255, true, 11),
+                                           std::string(1, '\x10') + "not an image"};
+    for (std::uint8_t mode : {0x00, 0x01, 0x04, 0x0d})
+        seed("fuzz_image_folder", mode, flat);
+    const std::vector<std::string> split = {std::string(1, '\x00') + pgm(4, 4, 255, false, 3),
+                                            std::string(1, '\x04') + pgm(4, 4, 255, false, 9),
+                                            std::string(1, '\x01') + pgm(2, 6, 100, false, 1),
+                                            std::string(1, '\x05') + pgm(6, 2, 255, false, 13)};
+    for (std::uint8_t mode : {0x02, 0x0b})
+        seed("fuzz_image_folder", mode, split);
+}
+
+void gzipSeeds() {
+    seed("fuzz_gzip", 0x00, {"hello, gzip"});
+    seed("fuzz_gzip", 0x00, {pattern(5000, 3), gzip("second member")});
+    seed("fuzz_gzip", 0x01, {gzip(pattern(3000, 7))});
+    seed("fuzz_gzip", 0x01, {"not compressed at all"});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: fuzz_make_corpus OUTDIR\n";
+        return 2;
+    }
+    g_out = argv[1];
+    try {
+        idxSeeds();
+        cifarSeeds();
+        npySeeds();
+        npzSeeds();
+        modelSeeds();
+        checkpointSeeds();
+        runSeeds();
+        tarSeeds();
+        imageSeeds();
+        gzipSeeds();
+    } catch (const std::exception& e) {
+        std::cerr << "fuzz_make_corpus: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
