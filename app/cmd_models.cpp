@@ -20,7 +20,7 @@ Command modelsCommand() {
 int models(const Args& args, std::ostream& out) {
     for (const std::string& name : presetNames()) {
         ModelSpec spec;
-        Net net = loadModel(name, &spec);
+        Net net = loadModel(name, &spec, Build::ShapesOnly);
         out << std::left << std::setw(16) << name << std::right << std::setw(12) << net.numParams()
             << " params  input " << net.inputSample() << "  " << spec.defaults.dataset << "\n";
         if (args.has("verbose")) out << "    " << spec.description << "\n" << net.summary();

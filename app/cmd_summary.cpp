@@ -79,11 +79,12 @@ int summary(const Args& args, std::ostream& out) {
         }
         std::vector<CostTable> tables;
         for (const std::string& n : names)  // each at its own input unless --input says otherwise
-            tables.push_back(computeCosts(loadModel(n), convention, inputOf(args)));
+            tables.push_back(
+                computeCosts(loadModel(n, nullptr, Build::ShapesOnly), convention, inputOf(args)));
         out << costComparison(tables, format == "table" ? "table" : format);
         return 0;
     }
-    const Net net = loadModel(args.str("model"));
+    const Net net = loadModel(args.str("model"), nullptr, Build::ShapesOnly);
     const CostTable t = computeCosts(net, convention, inputOf(args));
     if (format == "table") {
         out << costTableText(t);
@@ -120,7 +121,7 @@ Command rfCommand() {
 int rf(const Args& args, std::ostream& out) {
     for (const char* required : {"model", "layer", "unit"})
         if (!args.has(required)) throw UsageError(strCat("--", required, " is required"));
-    const Net net = loadModel(args.str("model"));
+    const Net net = loadModel(args.str("model"), nullptr, Build::ShapesOnly);
     const CostTable t = computeCosts(net, {}, inputOf(args));
     const CostRow& row = t.findLeaf(args.str("layer"));
     if (!row.rf.valid)

@@ -137,7 +137,8 @@ void CostView::recomputeComparison(const CostTable& current, const CostConventio
     QStringList failed;
     for (const QString& m : m_compared) {
         try {
-            tables.push_back(computeCosts(loadModel(m.toStdString()), convention));
+            tables.push_back(
+                computeCosts(loadModel(m.toStdString(), nullptr, Build::ShapesOnly), convention));
         } catch (const std::exception& e) {
             failed << QString("%1: %2").arg(m, e.what());
         }
@@ -189,7 +190,8 @@ void CostView::recompute() {
         if (conv.name() == CostConvention().name() && !m_default.rows.empty()) {
             t = m_default;
         } else {
-            if (!m_net) m_net = std::make_unique<Net>(buildNet(m_json, nullptr, m_name));
+            if (!m_net)
+                m_net = std::make_unique<Net>(buildNet(m_json, nullptr, m_name, Build::ShapesOnly));
             t = computeCosts(*m_net, conv);
         }
     } catch (const std::exception& e) {

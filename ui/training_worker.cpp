@@ -5,6 +5,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/analysis/cost.h"
 #include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
 #include "core/analysis/transforms.h"
@@ -182,6 +183,7 @@ void TrainingWorker::train(const RunSettings& s) {
     Observer observer(*this);
     try {
         ensureSetup(s, !s.freshWeights);
+        requireTrainingMemory(*m_net, s.config.batch, s.config.optimizer);
         m_batchOptions = s.config.batchOptions;
         m_control->setIdleHook([this, &observer] {
             observer.flush();  // a single step's point must not wait for the next batch

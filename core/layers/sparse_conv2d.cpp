@@ -45,7 +45,7 @@ std::vector<std::vector<int>> SparseConv2d::lenetC3Table() {
 
 std::string SparseConv2d::describe() const {
     return Conv2d::describe() +
-           strCat(", ", m_sparse.value.dim(0), " of ", m_cin * m_cout, " maps connected");
+           strCat(", ", m_sparse.declared[0], " of ", m_cin * m_cout, " maps connected");
 }
 
 std::vector<Param*> SparseConv2d::params() {
