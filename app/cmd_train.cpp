@@ -14,6 +14,7 @@
 #include "app/args.h"
 #include "app/cli.h"
 #include "app/data_options.h"
+#include "core/analysis/cost.h"
 #include "core/checkpoint.h"
 #include "core/data/file_io.h"
 #include "core/model_file.h"
@@ -40,7 +41,8 @@ public:
         : m_out(out), m_csv(csvPath, std::ios::app), m_epochs(epochs), m_bar(bar) {
         if (!m_csv) throw DataError(strCat("cannot write '", csvPath, "'"));
         if (m_csv.tellp() == 0)
-            m_csv << "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s\n";
+            m_csv << "epoch,train_loss,train_acc,test_loss,test_acc,seconds,images_per_s\n"
+                  << std::flush;  // a run killed in its first epoch still has a readable file
     }
     void onBatch(const BatchReport& r) override {
         if (!m_bar) return;
@@ -152,6 +154,7 @@ int train(const Args& args, std::ostream& out) {
     cfg.batchOptions.rawPixels =
         args.has("raw-pixels") || (d.rawPixels && !args.has("no-normalize"));
     cfg.batchOptions.augment = args.has("augment");
+    requireTrainingMemory(net, cfg.batch, cfg.optimizer);  // before any data is read
 
     DataOptions dopt = dataOptionsFrom(args, d, cfg.seed);
     if (net.inputSample().rank() == 3) {

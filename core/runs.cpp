@@ -30,7 +30,9 @@ std::string csvCell(std::string s) {
 }
 
 std::ofstream openAppend(const fs::path& p, const char* header) {
-    const bool fresh = !fs::exists(p);
+    std::error_code ec;
+    const auto size = fs::file_size(p, ec);
+    const bool fresh = ec || size == 0;  // also a file created by a run killed before its header
     std::ofstream f(p, std::ios::app);
     if (!f) throw DataError(strCat("cannot write '", p.string(), "'"));
     if (fresh) f << header << "\n" << std::flush;
@@ -271,10 +273,11 @@ std::vector<std::string> listRuns(const std::string& root) {
     std::error_code ec;
     for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
         std::error_code e1, e2;
-        if (it->is_directory(e1) && fs::exists(it->path() / "config.json", e2)) {
-            out.push_back(it->path().string());
-            removeStaleTempFiles(out.back());  // what a killed run left (a checkpoint half-written)
-        }
+        if (!it->is_directory(e1)) continue;
+        // What a killed run left: a checkpoint half-written, or the config of a run killed while
+        // it was being created.
+        removeStaleTempFiles(it->path().string());
+        if (fs::exists(it->path() / "config.json", e2)) out.push_back(it->path().string());
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -2,22 +2,32 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTextStream>
 #include <cmath>
 
 #include "core/error.h"
+#include "core/runs.h"
 #include "ui/plot.h"
 #include "ui/plot_export.h"
 
 namespace ll::ui {
 
-QStringList exportRunPlots(const QString& runDir, const QString& outDir, const QString& format) {
-    if (format != "png" && format != "svg" && format != "pdf")
-        throw UsageError(strCat("--format '", format.toStdString(), "': expected png, svg or pdf"));
+namespace {
+
+// The curves of a run: per epoch when it has finished one, else per step from its batch log (a
+// run killed during its first epoch), with the x-axis named accordingly.
+struct Curves {
+    QString xLabel = "epoch";
+    QVector<double> x, trainLoss, trainAcc, testX, testLoss, testAcc;
+};
+
+// Runs written before the run log existed hold only metrics.csv (one line per epoch).
+Curves legacyMetrics(const QString& runDir) {
     const QString path = QDir(runDir).filePath("metrics.csv");
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        throw DataError(strCat("cannot read '", path.toStdString(),
+        throw DataError(strCat("cannot read '", runDir.toStdString(),
                                "': is --run a folder written by 'layerlens train'?"));
     QTextStream in(&f);
     const QStringList header = in.readLine().trimmed().split(',');
@@ -26,7 +36,7 @@ QStringList exportRunPlots(const QString& runDir, const QString& outDir, const Q
         if (!header.contains(col))
             throw DataError(strCat("'", path.toStdString(), "' has no column '", col.toStdString(),
                                    "' (header: ", header.join(',').toStdString(), ")"));
-    QVector<double> epoch, trainLoss, trainAcc, testLoss, testAcc;
+    Curves c;
     int lineNo = 1;
     while (!in.atEnd()) {
         const QString line = in.readLine().trimmed();
@@ -39,21 +49,64 @@ QStringList exportRunPlots(const QString& runDir, const QString& outDir, const Q
                                    " fields, expected ", header.size()));
         }
         auto num = [&](const char* col) { return v[header.indexOf(col)].toDouble(); };
-        epoch << num("epoch");
-        trainLoss << num("train_loss");
-        trainAcc << 100 * num("train_acc");
-        testLoss << num("test_loss");
-        testAcc << 100 * num("test_acc");
+        c.x << num("epoch");
+        c.trainLoss << num("train_loss");
+        c.trainAcc << 100 * num("train_acc");
+        c.testLoss << num("test_loss");
+        c.testAcc << 100 * num("test_acc");
     }
-    if (epoch.isEmpty()) throw DataError(strCat("'", path.toStdString(), "' has no epochs yet"));
+    c.testX = c.x;
+    if (c.x.isEmpty()) throw DataError(strCat("'", path.toStdString(), "' has no epochs yet"));
+    return c;
+}
+
+Curves curvesOf(const QString& runDir) {
+    if (!QFileInfo::exists(QDir(runDir).filePath("config.json"))) return legacyMetrics(runDir);
+    const RunData run = loadRun(runDir.toStdString());  // the reader the window uses
+    Curves c;
+    if (!run.epochs.empty()) {
+        for (const EpochReport& e : run.epochs) {
+            c.x << e.epoch;
+            c.trainLoss << e.trainLoss;
+            c.trainAcc << 100 * e.trainAccuracy;
+            c.testLoss << e.testLoss;
+            c.testAcc << 100 * e.testAccuracy;
+        }
+        c.testX = c.x;
+        return c;
+    }
+    if (run.batches.empty())
+        throw DataError(strCat("run '", runDir.toStdString(),
+                               "' has no epochs and no batches yet: nothing to plot"));
+    // Killed before its first epoch ended: the batch log has the curve.
+    c.xLabel = "step (no epoch finished)";
+    for (const BatchReport& b : run.batches) {
+        c.x << static_cast<double>(b.step);
+        c.trainLoss << b.loss;
+        c.trainAcc << 100 * b.accuracy;
+    }
+    for (const EvalReport& e : run.evals) {
+        c.testX << static_cast<double>(e.step);
+        c.testLoss << e.loss;
+        c.testAcc << 100 * e.accuracy;
+    }
+    return c;
+}
+
+}  // namespace
+
+QStringList exportRunPlots(const QString& runDir, const QString& outDir, const QString& format) {
+    if (format != "png" && format != "svg" && format != "pdf")
+        throw UsageError(strCat("--format '", format.toStdString(), "': expected png, svg or pdf"));
+    const Curves c = curvesOf(runDir);
     if (!QDir().mkpath(outDir))
         throw DataError(strCat("cannot create '", outDir.toStdString(), "'"));
     QStringList written;
     auto series = [](Plot& p, const QString& name, const QVector<double>& x,
-                     const QVector<double>& y, const QColor& c) {
+                     const QVector<double>& y, const QColor& color) {
         QCPGraph* g = p.addGraph();
         g->setName(name);
-        g->setPen(QPen(c, 2));
+        g->setPen(QPen(color, 2));
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
         QVector<double> xs, ys;
         for (int i = 0; i < x.size(); ++i)
@@ -64,12 +117,12 @@ QStringList exportRunPlots(const QString& runDir, const QString& outDir, const Q
         g->setData(xs, ys);
     };
     const QString run = QDir(runDir).dirName();
-    Plot loss("Loss — " + run, "epoch", "loss");
-    series(loss, "training loss", epoch, trainLoss, QColor(31, 119, 180));
-    series(loss, "test loss", epoch, testLoss, QColor(214, 39, 40));
-    Plot acc("Accuracy — " + run, "epoch", "accuracy (%)");
-    series(acc, "training accuracy", epoch, trainAcc, QColor(31, 119, 180));
-    series(acc, "test accuracy", epoch, testAcc, QColor(214, 39, 40));
+    Plot loss("Loss — " + run, c.xLabel, "loss");
+    series(loss, "training loss", c.x, c.trainLoss, QColor(31, 119, 180));
+    series(loss, "test loss", c.testX, c.testLoss, QColor(214, 39, 40));
+    Plot acc("Accuracy — " + run, c.xLabel, "accuracy (%)");
+    series(acc, "training accuracy", c.x, c.trainAcc, QColor(31, 119, 180));
+    series(acc, "test accuracy", c.testX, c.testAcc, QColor(214, 39, 40));
     for (Plot* p : {&loss, &acc}) {
         p->resize(800, 500);
         p->rescaleAxes();

@@ -1,5 +1,7 @@
 #pragma once
-// Renders the training curves of a finished headless run (its metrics.csv) without a window:
+// Renders the training curves of a headless run without a window, read as the window reads runs
+// (epochs.csv, else batches.csv and evals.csv for a run killed in its first epoch; metrics.csv for
+// folders without config.json):
 // `layerlens export-plots --run DIR --out DIR [--format png|svg|pdf]`.
 
 #include <QString>
@@ -7,8 +9,8 @@
 
 namespace ll::ui {
 
-/// Writes loss.<format> and accuracy.<format> into outDir from runDir/metrics.csv. Returns the
-/// files written; throws ll::DataError (missing or malformed metrics) or ll::UsageError.
+/// Writes loss.<format> and accuracy.<format> into outDir. Returns the files written; throws
+/// ll::DataError (not a run, or nothing logged yet) or ll::UsageError.
 QStringList exportRunPlots(const QString& runDir, const QString& outDir, const QString& format);
 
 }  // namespace ll::ui

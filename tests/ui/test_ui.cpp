@@ -23,6 +23,7 @@
 #include "core/analysis/cost.h"
 #include "core/checkpoint.h"
 #include "core/model_file.h"
+#include "core/runs.h"
 #include "support/blobs.h"
 #include "support/http_server.h"
 #include "ui/cost_view.h"
@@ -1158,6 +1159,48 @@ private slots:
                                                                m_dir.filePath("plots"), "png"));
         QVERIFY_THROWS_EXCEPTION(ll::UsageError,
                                  exportRunPlots(run, m_dir.filePath("plots"), "gif"));
+    }
+
+    // A run killed during its first epoch has no epoch line; its batch log holds the curve
+    // (the reproducer cc-killed-in-epoch1-empty-metrics.rundir: 60 batch rows, empty metrics.csv).
+    void exportPlotsOfARunKilledInItsFirstEpoch() {
+        const QString run = m_dir.filePath("killed");
+        QDir().mkpath(run);
+        QFile cfg(run + "/config.json");
+        QVERIFY(cfg.open(QIODevice::WriteOnly));
+        cfg.write("{\"model\":\"lenet5\"}\n");
+        cfg.close();
+        QFile metrics(run + "/metrics.csv");  // created, then killed before anything was written
+        QVERIFY(metrics.open(QIODevice::WriteOnly));
+        metrics.close();
+        {
+            ll::RunLog log(run.toStdString());
+            for (int step = 1; step <= 60; ++step) {
+                ll::BatchReport b;
+                b.step = step;
+                b.epoch = 1;
+                b.batch = step;
+                b.batchesPerEpoch = 938;
+                b.loss = 2.3f / static_cast<float>(step);
+                b.accuracy = 0.1f + 0.01f * static_cast<float>(step);
+                log.appendBatch(b);
+            }
+        }
+        const QStringList files = exportRunPlots(run, m_dir.filePath("killed-plots"), "svg");
+        QCOMPARE(files.size(), 2);
+        QFile svg(files[0]);
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QVERIFY(svg.readAll().contains("no epoch finished"));  // the x-axis says what it shows
+        // A run with no line at all says so.
+        const QString empty = m_dir.filePath("empty-run");
+        QDir().mkpath(empty);
+        QVERIFY(QFile::copy(run + "/config.json", empty + "/config.json"));
+        try {
+            exportRunPlots(empty, m_dir.filePath("empty-plots"), "png");
+            QFAIL("no error for a run with nothing logged");
+        } catch (const ll::DataError& e) {
+            QVERIFY2(QString(e.what()).contains("no epochs and no batches"), e.what());
+        }
     }
 
     void downloadsWithProgressAndReportsFailures() {
