@@ -131,19 +131,41 @@ Parsed parse(const std::string& path) {
     return p;
 }
 
+// A count of the header (epoch, steps): a JSON integer in [0, hi]. A float there (1e300, say)
+// would be converted to an integer, which is undefined outside the integer's range.
+std::int64_t countField(const json& h, const char* key, std::int64_t hi, const std::string& path) {
+    if (!h.contains(key)) return 0;
+    const json& v = h[key];
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi))
+        return static_cast<std::int64_t>(v.get<std::uint64_t>());
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() <= hi)
+        return v.get<std::int64_t>();
+    throw DataError(strCat("checkpoint '", path, "' has a malformed header: '", key, "' is ",
+                           v.dump(), ", expected a whole number from 0 to ", hi));
+}
+
 CheckpointInfo infoOf(const json& h, const std::string& path) {
     CheckpointInfo info;
+    constexpr std::int64_t kMaxSteps = std::int64_t{1} << 53;
     try {
-        info.version = h.value("version", 0);
+        info.version = kCheckpointVersion;  // checked by the parser
         info.model = h.value("model", "");
         info.modelJson = h.value("model_json", "");
-        info.epoch = h.value("epoch", 0);
-        info.step = h.value("step", std::int64_t{0});
+        info.epoch = static_cast<int>(countField(h, "epoch", 2147483647, path));
+        info.step = countField(h, "step", kMaxSteps, path);
         if (h.contains("optimizer") && h["optimizer"].is_object()) {
             const json& o = h["optimizer"];
             info.optimizer = o.value("type", "");
-            (void)o.value("steps", std::int64_t{0});  // type-checked here, used by loadCheckpoint
-            (void)o.value("lr", 0.0f);
+            info.optimizerSteps = countField(o, "steps", kMaxSteps, path);
+            if (o.contains("lr")) {
+                const json& lr = o["lr"];
+                if (!lr.is_number() || !std::isfinite(lr.get<double>()) ||
+                    std::fabs(lr.get<double>()) > 3.4e38)
+                    throw DataError(strCat("checkpoint '", path,
+                                           "' has a malformed header: the optimizer's 'lr' is ",
+                                           lr.dump(), ", expected a finite number"));
+                info.optimizerLr = static_cast<float>(lr.get<double>());
+            }
         }
     } catch (const json::exception& e) {
         throw DataError(strCat("checkpoint '", path, "' has a malformed header: ", e.what()));
@@ -237,8 +259,8 @@ CheckpointInfo loadCheckpoint(const std::string& path, Net& net, Optimizer* opti
     for (const Entry& e : optEntries)
         *e.tensor = p.tensors.at(e.name);
     if (info.optimizerRestored) {
-        optimizer->setSteps(p.header["optimizer"].value("steps", std::int64_t{0}));
-        optimizer->setLearningRate(p.header["optimizer"].value("lr", optimizer->learningRate()));
+        optimizer->setSteps(info.optimizerSteps);
+        if (!std::isnan(info.optimizerLr)) optimizer->setLearningRate(info.optimizerLr);
     }
     return info;
 }

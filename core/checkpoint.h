@@ -6,6 +6,7 @@
 // header (format version, model name and document, epoch, step, optimizer, tensor directory),
 // the float32 tensor data, and a CRC-32 of everything before it.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -23,6 +24,8 @@ struct CheckpointInfo {
     int epoch = 0;
     std::int64_t step = 0;
     std::string optimizer;  // type of the saved optimizer ("" when none was saved)
+    std::int64_t optimizerSteps = 0;
+    float optimizerLr = std::nanf("");  // NaN: not saved
     bool optimizerRestored = false;
 };
 

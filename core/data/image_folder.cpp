@@ -39,10 +39,22 @@ bool decodeNetpbm(const std::string& path, DecodedImage& out, std::string* error
         return fail("damaged PGM/PPM header");
     if (maxval <= 0 || maxval > 255) return fail("16-bit PGM/PPM is not supported");
     in.get();  // the single whitespace before the pixels
+    const int channels = magic == "P5" ? 1 : 3;
+    const std::uint64_t need =
+        static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) * channels;
+    // The pixels the header declares must be in the file before they are allocated (a 20-byte
+    // header may declare 3 GiB).
+    const std::streamoff at = in.tellg();
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(at);
+    if (at < 0 || size < at || static_cast<std::uint64_t>(size - at) < need)
+        return fail(strCat("truncated: the header declares ", w, "×", h, "×", channels, " = ", need,
+                           " bytes of pixels, the file has ", size < at ? 0 : size - at));
     out.rows = h;
     out.cols = w;
-    out.channels = magic == "P5" ? 1 : 3;
-    out.pixels.resize(static_cast<std::size_t>(w) * h * out.channels);
+    out.channels = channels;
+    out.pixels.resize(need);
     in.read(reinterpret_cast<char*>(out.pixels.data()),
             static_cast<std::streamsize>(out.pixels.size()));
     if (in.gcount() != static_cast<std::streamsize>(out.pixels.size()))

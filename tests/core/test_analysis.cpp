@@ -163,7 +163,8 @@ TEST(ReceptiveField, AlignedBranchesCombineMisalignedAreSaid) {
       {"type": "Concat", "name": "m", "branches": [
         {"name": "pool", "layers": [{"type": "MaxPool2d", "kernel": 2}]},
         {"name": "strided", "layers": [{"type": "Conv2d", "out": 1, "kernel": 1, "stride": 2}]}]}]})");
-    const ReceptiveField& rf = computeCosts(bad).rows[0].rf;
+    const CostTable badTable = computeCosts(bad);  // kept: rf refers into it
+    const ReceptiveField& rf = badTable.rows[0].rf;
     EXPECT_FALSE(rf.valid);
     EXPECT_NE(rf.note.find("'pool' and 'strided' of 'm' are not aligned"), std::string::npos)
         << rf.note;

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <zlib.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +17,7 @@
 #include "core/checkpoint.h"
 #include "core/data/download.h"
 #include "core/data/file_io.h"
+#include "core/data/image_folder.h"
 #include "core/data/npz.h"
 #include "core/data/size_check.h"
 #include "core/error.h"
@@ -330,6 +334,68 @@ TEST(Reliability, StaleTemporaryFilesOfKilledWritersAreRemoved) {
     std::ofstream(dir + "/checkpoint.llck.tmp.99999998") << "half";
     writeFileAtomic(dir + "/checkpoint.llck", "new");
     EXPECT_FALSE(fs::exists(dir + "/checkpoint.llck.tmp.99999998"));
+}
+
+}  // namespace ll
+
+namespace ll {
+
+// Found by fuzz_checkpoint: counts in the header were converted from any JSON number, so
+// "epoch": 1e300 was a float-to-int conversion outside int's range (undefined behaviour).
+TEST(Reliability, CheckpointCountsThatAreNotWholeNumbersAreRefused) {
+    const std::string dir = test::freshDir("ll_repro_ckpt_counts");
+    const std::string good = dir + "/good.llck", bad = dir + "/bad.llck";
+    Net net = buildNet(R"({"name":"tiny","input":[4],"layers":[{"type":"Linear","out":2}]})");
+    saveCheckpoint(good, net, nullptr, 3, 42, "");
+    EXPECT_EQ(readCheckpointInfo(good).epoch, 3);
+    EXPECT_EQ(readCheckpointInfo(good).step, 42);
+    std::ifstream in(good, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::uint64_t len = 0;
+    std::memcpy(&len, bytes.data() + 16, 8);  // little endian, as on this machine
+    const std::string header = bytes.substr(24, len);
+    const std::string data = bytes.substr(24 + len, bytes.size() - 4 - 24 - len);
+    // The file with one header field replaced; length field and CRC-32 recomputed.
+    auto writeWith = [&](const std::string& from, const std::string& to) {
+        std::string h = header;
+        const auto at = h.find(from);
+        ASSERT_NE(at, std::string::npos) << h;
+        h.replace(at, from.size(), to);
+        const std::uint64_t n = h.size();
+        std::string out = bytes.substr(0, 16);
+        out.append(reinterpret_cast<const char*>(&n), 8);
+        out += h + data;
+        const auto crc = static_cast<std::uint32_t>(
+            crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size())));
+        out.append(reinterpret_cast<const char*>(&crc), 4);
+        std::ofstream(bad, std::ios::binary) << out;
+    };
+    writeWith("\"epoch\":3", "\"epoch\":3");
+    EXPECT_EQ(readCheckpointInfo(bad).epoch, 3) << "the rewriting itself keeps a valid file";
+    for (const char* epoch : {"1e300", "-1", "2.5", "\"3\"", "4294967296"}) {
+        writeWith("\"epoch\":3", std::string("\"epoch\":") + epoch);
+        expectError<DataError>([&] { readCheckpointInfo(bad); }, "malformed header");
+        expectError<DataError>([&] { loadCheckpoint(bad, net); }, "malformed header");
+    }
+    writeWith("\"step\":42", "\"step\":1e300");
+    expectError<DataError>([&] { readCheckpointInfo(bad); }, "'step' is");
+}
+
+// Found by fuzz_image_folder: a 20-byte P6 header declaring 32768×32768 pixels made the decoder
+// allocate 3 GiB before it noticed the file holds none.
+TEST(Reliability, NetpbmHeaderDeclaringGigabytesIsRefusedWithoutAllocatingThem) {
+    const std::string dir = test::freshDir("ll_repro_netpbm");
+    std::ofstream(dir + "/huge.ppm", std::ios::binary) << "P6\n32768 32768\n255\n\x01\x02";
+    const std::int64_t before = peakRss();
+    DecodedImage img;
+    std::string error;
+    EXPECT_FALSE(decodeImage(dir + "/huge.ppm", img, &error));
+    EXPECT_NE(error.find("truncated"), std::string::npos) << error;
+    EXPECT_LT(peakRss() - before, 64 << 20);
+    // A whole small image still decodes.
+    std::ofstream(dir + "/small.pgm", std::ios::binary) << "P5\n2 1\n255\n\x10\x20";
+    ASSERT_TRUE(decodeImage(dir + "/small.pgm", img, &error)) << error;
+    EXPECT_EQ(img.pixels, (std::vector<std::uint8_t>{0x10, 0x20}));
 }
 
 }  // namespace ll
