@@ -7,6 +7,8 @@
 #
 #   scripts/fuzz.sh [SECONDS]
 #   LAYERLENS_FUZZ_TARGETS="fuzz_npz fuzz_tar" scripts/fuzz.sh 30   # some targets only
+#   LAYERLENS_FUZZ_RUNS=1000000 scripts/fuzz.sh 3600  # a campaign: each target stops after a
+#                                                      # million executions or an hour
 #   LAYERLENS_FUZZ_KEEP_GOING=1 scripts/fuzz.sh 600   # go on after a finding (libFuzzer's fork
 #                                                      # mode, one worker) to collect them all
 #
@@ -47,6 +49,7 @@ fi
 
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=25)
 keep_going=()
+[[ -z "${LAYERLENS_FUZZ_RUNS:-}" ]] || limits+=(-runs="$LAYERLENS_FUZZ_RUNS")
 if [[ "${LAYERLENS_FUZZ_KEEP_GOING:-0}" == 1 ]]; then
   keep_going=(-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
 fi

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -64,7 +65,9 @@ std::vector<std::uint8_t> readMaybeGzip(const std::string& path) {
                   : memoryBudget();
     gzFile f = gzopen(path.c_str(), "rb");
     if (!f) throw DataError(strCat("cannot open '", path, "': ", std::strerror(errno)));
-    gzbuffer(f, 1 << 17);
+    // zlib allocates three times this: 128 kB for big files, less for small ones (checkpoints and
+    // test files are read often; the fuzzers read thousands a second).
+    gzbuffer(f, static_cast<unsigned>(std::clamp<std::uint64_t>(head.size, 1 << 12, 1 << 17)));
     std::vector<std::uint8_t> out;
     // One allocation when the trailer is plausible (growth by doubling would peak at 2-3x); the
     // trailer is only a hint (it is the size mod 2^32), so it never asks for more than the limit.
