@@ -39,13 +39,15 @@ public:
     void onBatch(const BatchReport& r) override {
         m_points.batches.push_back(r);
         if (m_sinceEmit.elapsed() >= 50) flush();
-        m_w.serveInspection(false);
-        // Gradients of this batch are still in the parameters here (zeroed at the next step).
+        // Gradients of this batch are still in the parameters here (zeroed at the next step), and
+        // until an inspection runs: saliency, Grad-CAM and receptive fields end with zeroGrad(), so
+        // the histograms are taken first (served after an inspection they were all zeros).
         if (!m_w.m_sinceHistograms.isValid() || m_w.m_sinceHistograms.elapsed() >= 1000 ||
             r.batch == r.batchesPerEpoch) {
             m_w.m_sinceHistograms.start();
             m_w.computeHistograms(r.step);
         }
+        m_w.serveInspection(false);
     }
     void onEval(const EvalReport& e) override {
         flush();

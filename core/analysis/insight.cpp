@@ -59,10 +59,14 @@ ConfusionMatrix confusionMatrix(Net& net, const Dataset& data, const BatchOption
         makeBatch(data, order, start, n, x, y, bo);
         const Tensor& z = net.forward(x, Mode::Eval);
         const int K = z.dim(1);
+        // A model with more outputs than the data set has classes (AlexNet's 1000 on a two-class
+        // folder) predicts among the data set's classes only.
+        const int candidates = std::min(K, std::max(2, data.numClasses()));
         for (int i = 0; i < n; ++i) {
             const float* row = z.data() + static_cast<std::int64_t>(i) * K;
-            pred.push_back(K == 1 ? (row[0] >= 0 ? 1 : 0)
-                                  : static_cast<int>(std::max_element(row, row + K) - row));
+            pred.push_back(K == 1
+                               ? (row[0] >= 0 ? 1 : 0)
+                               : static_cast<int>(std::max_element(row, row + candidates) - row));
             truth.push_back(static_cast<int>(y[i]));
         }
     }

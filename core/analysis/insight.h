@@ -27,7 +27,8 @@ struct ConfusionMatrix {
 ConfusionMatrix confusionFromLabels(const std::vector<int>& truth,
                                     const std::vector<int>& predicted, int classes);
 /// Predictions of `net` (Eval mode, argmax; sign for one-output nets) on every sample of `data`,
-/// in batches; `predicted` receives them when non-null.
+/// in batches; `predicted` receives them when non-null. A net with more outputs than `data` has
+/// classes predicts among the data set's classes (its first outputs) only.
 ConfusionMatrix confusionMatrix(Net& net, const Dataset& data, const BatchOptions& options,
                                 std::vector<int>* predicted = nullptr, int batch = 500);
 

@@ -39,6 +39,28 @@ TEST(Confusion, OfANetAgreesWithItsPredictions) {
     EXPECT_DOUBLE_EQ(m.accuracy(), static_cast<double>(diag) / 120.0);
 }
 
+// AlexNet (1000 outputs) trained on a two-class folder stopped every epoch with "internal check
+// failed at insight.cpp:39 … prediction 631 outside [0, 2)": more outputs than classes predict
+// among the data set's classes only.
+TEST(Confusion, MoreOutputsThanClassesPredictAmongTheClasses) {
+    Net net = buildNet(R"({"name": "wide", "input": [1, 8, 8], "layers": [
+      {"type": "Flatten"}, {"type": "Linear", "out": 50}]})");
+    net.resetParameters(5);
+    const Dataset d = test::blobs(200, 6, 2);
+    std::vector<int> pred;
+    const ConfusionMatrix m = confusionMatrix(net, d, {}, &pred, 64);
+    EXPECT_EQ(m.classes, 2);
+    EXPECT_EQ(m.total(), 200);
+    for (int p : pred)
+        EXPECT_TRUE(p == 0 || p == 1) << p;
+    // Each is the larger of the first two outputs.
+    Tensor x, y;
+    std::vector<int> order{0};
+    makeBatch(d, order, 0, 1, x, y, {});
+    const Tensor& z = net.forward(x, Mode::Eval);
+    EXPECT_EQ(pred[0], z[1] > z[0] ? 1 : 0);
+}
+
 TEST(Saliency, MatchesFiniteDifferences) {
     Net net = buildNet(R"({"input": [1, 6, 6], "layers": [
       {"type": "Conv2d", "out": 3, "kernel": 3}, {"type": "Tanh"}, {"type": "Flatten"},
