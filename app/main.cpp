@@ -215,7 +215,7 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
         w.trainingView()->setRedrawInterval(a.integer("redraw-ms", 100, 10, 60000));
     w.show();
     if (synthetic) {
-        w.showNotice(QString("No MNIST found (looked in %1), so LayerLens is training on its "
+        w.showNotice(QString("No MNIST found (looked in %1), so LayerLens uses its "
                              "built-in <b>synthetic digits</b>. To use MNIST, choose the folder "
                              "holding the four IDX files (train-images-idx3-ubyte.gz ...) under "
                              "<i>Data folder</i> and pick MNIST, or start with --data DIR or "

@@ -214,6 +214,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         // Train was pressed: a run that does not start leaves them).
         if (!m_lastError.isEmpty()) m_banner->hide();
         m_lastError.clear();
+        // An experiment's notice belongs to its runs: an ordinary run after it clears it.
+        if (m_experimentNotice && m_run->experiment().isEmpty()) {
+            m_banner->hide();
+            m_experimentNotice = false;
+        }
         m_training->reset();
         m_insight->clearHistograms();
         m_training->setOverlays(m_runs->checkedRuns());
@@ -520,6 +525,7 @@ void MainWindow::runExperiment(const QString& name) {
                                                   "(not the panel's epochs).")
                                               .arg(recommended)
                                         : QString()));
+    m_experimentNotice = true;
     m_setupPending = false;  // each run loads its own model and data
     m_run->setRunsRoot(m_runs->root());
     m_run->runExperiment(name, std::move(queue));
@@ -663,6 +669,7 @@ QString MainWindow::bannerText() const {
 }
 
 void MainWindow::showNotice(const QString& text) {
+    m_experimentNotice = false;  // replaced (the experiment's own sets it again after this)
     m_banner->setStyleSheet(
         "QLabel { background: #e3f0fb; color: #0b3a5e; padding: 6px; border: 1px solid #9cc3e6; }");
     m_banner->setText(text);

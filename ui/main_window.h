@@ -167,6 +167,7 @@ private:
     int m_nextSetupId = 1;
     QString m_pendingRecent;
     QString m_lastError;
+    bool m_experimentNotice = false;  // the banner shows an experiment's notice
     int m_snapshots = 0;
     QThread* m_download = nullptr;
     std::shared_ptr<std::atomic<bool>> m_cancelDownload;

@@ -369,6 +369,15 @@ private slots:
                  qPrintable(w.experimentView()->findingsText()));
         std::vector<RunData> runs = w.runsPanel()->checkedRuns();
         QCOMPARE(static_cast<int>(runs.size()), 5);
+        // The experiment's notice stays with its results, and goes when an ordinary run starts
+        // (it stayed during the next run).
+        QVERIFY2(w.bannerText().contains("Experiment optimizers"), qPrintable(w.bannerText()));
+        {
+            QSignalSpy plain(&w, &MainWindow::runFinished);
+            QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+            QVERIFY(plain.wait(30000));
+            QVERIFY2(!w.bannerText().contains("Experiment"), qPrintable(w.bannerText()));
+        }
         // The same start: every run's first batch (before any update) has the same loss.
         for (const RunData& r : runs) {
             QVERIFY(!r.batches.empty());
