@@ -288,6 +288,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     showState();
 
     QSettings settings;
+    m_defaultLayout = saveState();  // before the saved one: View → Reset layout goes back to it
     resize(1360, 860);
     restoreGeometry(settings.value("geometry").toByteArray());
     restoreState(settings.value("windowState").toByteArray());
@@ -656,6 +657,14 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     e->accept();
 }
 
+void MainWindow::resetLayout() {
+    restoreState(m_defaultLayout);
+    for (QDockWidget* d : findChildren<QDockWidget*>()) {
+        d->setFloating(false);
+        d->show();
+    }
+}
+
 bool MainWindow::confirmStopFor(const QString& what) {
     if (!m_confirmStop) return true;
     return QMessageBox::question(
@@ -841,6 +850,8 @@ void MainWindow::buildMenus() {
     }
     view->addSeparator();
     view->addAction(findChild<QDockWidget*>("setupDock")->toggleViewAction());
+    view->addAction(findChild<QDockWidget*>("runsDock")->toggleViewAction());
+    view->addAction("Reset layout", this, &MainWindow::resetLayout);
     view->addAction("Next layer (PgDn)", this, [this] { m_layers->nextLayer(); });
     view->addAction("Previous layer (PgUp)", this, [this] { m_layers->previousLayer(); });
 

@@ -49,6 +49,8 @@ public:
     void pauseOrResume();
     void stepOnce();
     void stopTraining();
+    /// View → Reset layout: the Setup and Runs docks back where they were built, shown.
+    void resetLayout();
     /// Runs the variants of a course experiment one after the other from the same start, each
     /// saved as a run; when all are done they are overlaid and experimentFinished is emitted.
     void runExperiment(const QString& name);
@@ -167,6 +169,7 @@ private:
     int m_nextSetupId = 1;
     QString m_pendingRecent;
     QString m_lastError;
+    QByteArray m_defaultLayout;       // docks as built, for View → Reset layout
     bool m_experimentNotice = false;  // the banner shows an experiment's notice
     int m_snapshots = 0;
     QThread* m_download = nullptr;

@@ -4,10 +4,12 @@
 #include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QFile>
 #include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenuBar>
 #include <QMouseEvent>
 #include <QPushButton>
 #include <QRandomGenerator>
@@ -983,6 +985,32 @@ private slots:
     // Nothing of one model or run stays on the next: hover read-outs (on screen and in exports),
     // the time left after Stop; the layer keys step layers whatever has the focus, and the list
     // highlight follows them.
+    // A closed Runs dock could not be reopened (View had no entry for it).
+    void docksReopenFromTheViewMenuAndTheLayoutResets() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto* runs = w.findChild<QDockWidget*>("runsDock");
+        auto* setup = w.findChild<QDockWidget*>("setupDock");
+        QVERIFY(runs && setup);
+        QAction* entry = nullptr;
+        for (QAction* menu : w.menuBar()->actions())
+            if (menu->text() == "&View")
+                for (QAction* a : menu->menu()->actions())
+                    if (a->text() == "Runs") entry = a;
+        QVERIFY(entry);
+        runs->close();
+        QVERIFY(!runs->isVisible());
+        entry->trigger();
+        QVERIFY(runs->isVisible());
+        runs->close();
+        setup->setFloating(true);
+        w.resetLayout();
+        QVERIFY(runs->isVisible());
+        QVERIFY(!setup->isFloating());
+        QVERIFY(setup->isVisible());
+    }
+
     void staleStateIsCleared() {
         MainWindow w;
         w.show();
