@@ -51,7 +51,7 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel("Convention:"));
     top->addWidget(m_convention);
-    top->addWidget(m_caption, 1);
+    top->addStretch(1);
     top->addWidget(copyCsv);
     top->addWidget(copyMd);
     // Compare designs: the totals of other models beside this one's.
@@ -93,6 +93,7 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(2, 2, 2, 2);
     lay->addLayout(top);
+    lay->addWidget(m_caption);  // its own row: a long caption wraps instead of widening the tab
     lay->addLayout(compareRow);
     lay->addWidget(split, 1);
 

@@ -35,7 +35,7 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     m_list->verticalHeader()->hide();
     m_list->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_list->horizontalHeader()->setStretchLastSection(true);
-    m_list->setMinimumWidth(230);
+    m_list->setMinimumWidth(170);
     auto* prev = new QPushButton("◀ Previous");
     auto* next = new QPushButton("Next ▶");
     prev->setToolTip("Previous layer (PgUp or ←)");
@@ -66,6 +66,7 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     lv->addWidget(open);
 
     m_title = new QLabel;
+    m_title->setWordWrap(true);
     m_filters = new QCheckBox("filters");
     m_filters->setToolTip(
         "Show the layer's convolution filters (mean over input channels) instead of its outputs");
@@ -76,6 +77,7 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     m_grid = new MapGrid;
     m_grid->setContextMenuPolicy(Qt::CustomContextMenu);
     m_stats = new QLabel;
+    m_stats->setWordWrap(true);  // long statistics wrap instead of widening the window
     m_stats->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* center = new QWidget;
     auto* cv = new QVBoxLayout(center);
@@ -99,6 +101,9 @@ LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     m_overlay->addItem("effective receptive field of the clicked unit");
     m_overlay->addItem("saliency |∂score/∂input|");
     m_overlay->addItem("Grad-CAM of this layer");
+    // As narrow as a short name: the window must fit a 1024-pixel screen beside the Setup dock.
+    m_overlay->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_overlay->setMinimumContentsLength(14);
     m_overlay->setToolTip(
         "Effective receptive field: Luo et al. 2016; saliency: Simonyan et al. 2014; "
         "Grad-CAM: Selvaraju et al. 2017 (layers with feature maps)");

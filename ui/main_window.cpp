@@ -19,6 +19,7 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QProgressDialog>
+#include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -289,7 +290,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     QSettings settings;
     m_defaultLayout = saveState();  // before the saved one: View → Reset layout goes back to it
-    resize(1360, 860);
+    // 1360×860, or the screen's available area when it is smaller (a 1024×768 laptop).
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1360, 860);
+    resize(std::min(1360, avail.width()), std::min(860, avail.height()));
     restoreGeometry(settings.value("geometry").toByteArray());
     restoreState(settings.value("windowState").toByteArray());
     const QString dir = settings.value("lastDataDir").toString();

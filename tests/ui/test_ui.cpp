@@ -1,5 +1,6 @@
 // The desktop app, headless (QT_QPA_PLATFORM=offscreen): the window trains on generated data,
 // steps through layers, shows the clicked unit's receptive field, exports, and stops cleanly.
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QAbstractSpinBox>
 #include <QAction>
@@ -16,6 +17,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -1009,6 +1011,57 @@ private slots:
         QVERIFY(runs->isVisible());
         QVERIFY(!setup->isFloating());
         QVERIFY(setup->isVisible());
+    }
+
+    // The window could not get narrower than 1157 px (1242 with Setup hidden): at 1024×768 parts
+    // of the Layers and Cost tabs were off-screen.
+    void fitsA1024By768Screen() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        // As the app starts: a model and its data loaded, every view filled.
+        w.setConfirmStop(false);
+        w.setup()->setModel("lenet5");
+        w.setup()->setDataset("synthetic-digits");
+        w.setup()->setTrainingSubset(300);
+        w.setup()->setEpochs(1);
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+        QVERIFY(finished.wait(30000));
+        w.resize(1024, 768);
+        QCoreApplication::processEvents();
+        auto* tabs = w.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        for (int i = 0; i < tabs->count(); ++i) {
+            tabs->setCurrentIndex(i);
+            QCoreApplication::processEvents();
+            if (w.minimumSizeHint().width() > 1024)  // what is too wide, for the failure below
+                for (QWidget* c : tabs->widget(i)->findChildren<QWidget*>())
+                    if (c->isVisible() && c->minimumSizeHint().width() > 300)
+                        qInfo() << c->metaObject()->className() << c->objectName()
+                                << c->minimumSizeHint();
+            QVERIFY2(w.minimumSizeHint().width() <= 1024 && w.minimumSizeHint().height() <= 740,
+                     qPrintable(QString("tab %1: the window needs at least %2×%3")
+                                    .arg(tabs->tabText(i))
+                                    .arg(w.minimumSizeHint().width())
+                                    .arg(w.minimumSizeHint().height())));
+            QVERIFY2(
+                w.width() <= 1024 && w.height() <= 768,
+                qPrintable(
+                    QString("tab %1: %2×%3").arg(tabs->tabText(i)).arg(w.width()).arg(w.height())));
+            // Every button of the tab lies inside the window.
+            for (QAbstractButton* b : tabs->widget(i)->findChildren<QAbstractButton*>()) {
+                if (!b->isVisible()) continue;
+                const QRect r(b->mapTo(&w, QPoint(0, 0)), b->size());
+                QVERIFY2(QRect(0, 0, w.width(), w.height()).contains(r),
+                         qPrintable(QString("tab %1: button '%2' at %3,%4 %5×%6 is outside")
+                                        .arg(tabs->tabText(i), b->text())
+                                        .arg(r.x())
+                                        .arg(r.y())
+                                        .arg(r.width())
+                                        .arg(r.height())));
+            }
+        }
     }
 
     void staleStateIsCleared() {
