@@ -145,6 +145,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_layers->setModel(info);
         m_cost->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
+        // A model the data does not fit is shown on random images, said in the banner until a
+        // model that fits loads.
+        if (!info.notice.isEmpty()) {
+            showNotice(info.notice.toHtmlEscaped(), "random-inputs");
+        } else if (m_noticeKind == "random-inputs") {
+            m_banner->hide();
+            m_noticeKind.clear();
+        }
         showMessage(QString("%1: %2 training / %3 test images from %4")
                         .arg(info.dataset)
                         .arg(info.trainSize)
@@ -216,9 +224,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         if (!m_lastError.isEmpty()) m_banner->hide();
         m_lastError.clear();
         // An experiment's notice belongs to its runs: an ordinary run after it clears it.
-        if (m_experimentNotice && m_run->experiment().isEmpty()) {
+        if (m_noticeKind == "experiment" && m_run->experiment().isEmpty()) {
             m_banner->hide();
-            m_experimentNotice = false;
+            m_noticeKind.clear();
         }
         m_training->reset();
         m_insight->clearHistograms();
@@ -529,7 +537,7 @@ void MainWindow::runExperiment(const QString& name) {
                                                   "(not the panel's epochs).")
                                               .arg(recommended)
                                         : QString()));
-    m_experimentNotice = true;
+    m_noticeKind = "experiment";
     m_setupPending = false;  // each run loads its own model and data
     m_run->setRunsRoot(m_runs->root());
     m_run->runExperiment(name, std::move(queue));
@@ -680,8 +688,8 @@ QString MainWindow::bannerText() const {
     return m_banner->isHidden() ? QString() : m_banner->text();
 }
 
-void MainWindow::showNotice(const QString& text) {
-    m_experimentNotice = false;  // replaced (the experiment's own sets it again after this)
+void MainWindow::showNotice(const QString& text, const QString& kind) {
+    m_noticeKind = kind;
     m_banner->setStyleSheet(
         "QLabel { background: #e3f0fb; color: #0b3a5e; padding: 6px; border: 1px solid #9cc3e6; }");
     m_banner->setText(text);
@@ -690,6 +698,7 @@ void MainWindow::showNotice(const QString& text) {
 
 void MainWindow::showError(const QString& message) {
     m_lastError = message;
+    m_noticeKind.clear();
     m_banner->setStyleSheet(
         "QLabel { background: #fde2e1; color: #7a0000; padding: 6px; border: 1px solid #e0a0a0; }");
     m_banner->setText("<b>Problem:</b> " + message.toHtmlEscaped());

@@ -75,7 +75,9 @@ public:
     enum class QuitAnswer { Ask, Save, Discard, Cancel };
     void setQuitAnswer(QuitAnswer a) { m_quitAnswer = a; }
     /// An informational banner (not an error), e.g. "training on synthetic digits because...".
-    void showNotice(const QString& text);
+    /// A blue banner; `kind` names notices that go away by themselves ("experiment": at the next
+    /// ordinary run; "random-inputs": when a model the data fits loads).
+    void showNotice(const QString& text, const QString& kind = {});
     /// Downloads MNIST or CIFAR-10 into the app's data folder (or `baseUrl`'s mirror) with a
     /// progress dialog and Cancel, then selects it. Emits downloadFinished(ok).
     void downloadData(const QString& dataset, const QString& baseUrl = {});
@@ -169,8 +171,8 @@ private:
     int m_nextSetupId = 1;
     QString m_pendingRecent;
     QString m_lastError;
-    QByteArray m_defaultLayout;       // docks as built, for View → Reset layout
-    bool m_experimentNotice = false;  // the banner shows an experiment's notice
+    QByteArray m_defaultLayout;  // docks as built, for View → Reset layout
+    QString m_noticeKind;        // of the notice the banner shows (showNotice)
     int m_snapshots = 0;
     QThread* m_download = nullptr;
     std::shared_ptr<std::atomic<bool>> m_cancelDownload;

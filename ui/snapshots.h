@@ -28,6 +28,7 @@ struct ModelInfo {
     QVector<QString> classNames;
     std::vector<int> testLabels;  // for picking a test image by class
     int setupId = 0;              // RunSettings::setupId of the setup that sent it
+    QString notice;  // non-empty: the data does not fit the model, which shows random images
 };
 
 /// Per-batch points, batched by the worker (one signal every ≥ 50 ms).

@@ -10,6 +10,7 @@
 #include "core/analysis/receptive_field.h"
 #include "core/analysis/transforms.h"
 #include "core/checkpoint.h"
+#include "core/data/synthetic.h"
 #include "core/layers/conv2d.h"
 #include "core/model_file.h"
 
@@ -104,22 +105,35 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
         want.height = net.inputSample()[1];
         want.width = net.inputSample()[2];
     }
+    // Why the data cannot feed this model (AlexNet names no data set; an ImageNet model on
+    // MNIST): it is then shown on random images, so Layers and Cost work, and Train says so.
+    std::string mismatch;
     std::shared_ptr<const DataPair> data = s.preloaded;
     if (!data) {
-        if (m_data && !s.preloaded && sameData(want, m_loadedData) && !m_loadedData.dir.empty()) {
+        if (m_data && m_inputsOnly.empty() && sameData(want, m_loadedData) &&
+            !m_loadedData.dir.empty()) {
             data = m_data;
+        } else if (want.dataset == "none") {
+            mismatch = "it names no data set";
         } else {
-            if (want.dataset == "none") {
-                throw UsageError(strCat("model '", spec.name,
-                                        "' is for the analysis tables only: it names no data set"));
-            }
             data = std::make_shared<DataPair>(loadData(want));
         }
     }
-    const Shape sample({data->train.channels, data->train.height, data->train.width});
-    if (sample != net.inputSample()) {
-        throw ShapeError(strCat("model '", spec.name, "' expects input ", net.inputSample(),
-                                " but ", data->train.name, " images are ", sample));
+    if (data) {
+        const Shape sample({data->train.channels, data->train.height, data->train.width});
+        if (sample != net.inputSample())
+            mismatch = strCat(data->train.name, " images are ", sample);
+    }
+    m_inputsOnly.clear();
+    if (!mismatch.empty()) {
+        const Shape out = net.outputSample();
+        data = std::make_shared<DataPair>(
+            randomImages(net.inputSample(), out.rank() == 2 ? out[1] : 1, s.config.seed));
+        m_inputsOnly =
+            strCat("model '", spec.name, "' expects input ", net.inputSample(), " but ", mismatch,
+                   ": Layers and Cost show it on random images. To train it, "
+                   "choose data of that shape (an image folder, one sub-folder per "
+                   "class, is converted to it)");
     }
     if (!keepWeights) {
         m_net = std::make_unique<Net>(std::move(net));
@@ -157,6 +171,7 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     for (const std::string& c : data->train.classNames)
         info.classNames.push_back(QString::fromStdString(c));
     info.testLabels = std::vector<int>(data->test.labels.begin(), data->test.labels.end());
+    info.notice = QString::fromStdString(m_inputsOnly);
     emit modelReady(info);
     for (const Dataset* ds : {&data->train, &data->test}) {
         if (!ds->warnings.empty()) {
@@ -185,6 +200,7 @@ void TrainingWorker::train(const RunSettings& s) {
     Observer observer(*this);
     try {
         ensureSetup(s, !s.freshWeights);
+        if (!m_inputsOnly.empty()) throw UsageError(m_inputsOnly);
         requireTrainingMemory(*m_net, s.config.batch, s.config.optimizer);
         m_batchOptions = s.config.batchOptions;
         m_control->setIdleHook([this, &observer] {

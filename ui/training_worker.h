@@ -101,6 +101,7 @@ private:
     std::shared_ptr<const DataPair> m_data;
     QString m_loadedModel;
     DataOptions m_loadedData;
+    std::string m_inputsOnly;  // why the loaded model is shown on random images (empty: it is not)
     bool m_running = false;
     std::atomic<bool> m_saveFinal{true};
     std::mutex m_mutex;

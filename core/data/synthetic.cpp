@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "core/data/load.h"
 #include "core/error.h"
 
 namespace ll {
@@ -201,6 +202,31 @@ Dataset makeSyntheticShapes(int count, std::uint64_t seed, const std::string& sp
     }
     statistics(d);
     return d;
+}
+
+DataPair randomImages(const Shape& sample, int classes, std::uint64_t seed, int count) {
+    LL_CHECK(sample.rank() == 3 && classes >= 1 && count >= 1, "randomImages: sample ", sample,
+             ", ", classes, " classes, ", count, " images");
+    DataPair p;
+    for (Dataset* d : {&p.train, &p.test}) {
+        d->name = "random images";
+        d->split = d == &p.train ? "train" : "test";
+        d->source = "generated (the model names no data set that fits it)";
+        d->channels = sample[0];
+        d->height = sample[1];
+        d->width = sample[2];
+        for (int c = 0; c < classes; ++c)
+            d->classNames.push_back(strCat("class ", c));
+        d->mean.assign(static_cast<std::size_t>(sample[0]), 0.5f);
+        d->stddev.assign(static_cast<std::size_t>(sample[0]), 0.2887f);  // uniform on [0, 1]
+    }
+    Rng rng(seed ^ 0x72616e646f6dULL);
+    p.test.images.resize(static_cast<std::size_t>(count * p.test.imageSize()));
+    for (auto& v : p.test.images)
+        v = static_cast<std::uint8_t>(rng.below(256));
+    for (int i = 0; i < count; ++i)
+        p.test.labels.push_back(static_cast<std::uint8_t>(i % std::min(classes, 256)));
+    return p;
 }
 
 bool isSyntheticDataset(const std::string& name) {

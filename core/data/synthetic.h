@@ -19,6 +19,12 @@ namespace ll {
 Dataset makeSyntheticDigits(int count, std::uint64_t seed, const std::string& split);
 Dataset makeSyntheticShapes(int count, std::uint64_t seed, const std::string& split);
 
+/// Inputs for a model no data set fits (AlexNet names none; an ImageNet model on MNIST): `count`
+/// test images of uniform noise of shape `sample` (C, H, W), labelled 0, 1, ... modulo `classes`
+/// ("class 0", ...); the training split is empty. For looking at the model, not for training.
+struct DataPair;
+DataPair randomImages(const Shape& sample, int classes, std::uint64_t seed, int count = 16);
+
 /// True for "synthetic-digits" and "synthetic-shapes".
 bool isSyntheticDataset(const std::string& name);
 

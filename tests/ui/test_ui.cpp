@@ -1064,6 +1064,41 @@ private slots:
         }
     }
 
+    // Choosing AlexNet (no data set fits it) showed an error while Layers and Cost still showed
+    // the previous model: it opens on random images, and Train says what data would fit.
+    void modelWithoutFittingDataOpensOnRandomImages() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setDataset("synthetic-digits");
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.setup()->setModel("alexnet");
+        QVERIFY(loaded.wait(30000));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        QVERIFY2(w.bannerText().contains("random images"), qPrintable(w.bannerText()));
+        QVERIFY2(w.bannerText().contains("(3, 224, 224)"), qPrintable(w.bannerText()));
+        QCOMPARE(w.layersView()->layerModel()->rowCount(), 21);  // AlexNet's, not LeNet-5's
+        QCOMPARE(QString::fromStdString(w.costView()->tableModel()->table().model),
+                 QString("alexnet"));
+        // The Layers view shows feature maps of a random image.
+        w.layersView()->setCurrentLayer(0);
+        QTRY_VERIFY_WITH_TIMEOUT(w.layersView()->lastSnapshot().activations.size() == 21, 20000);
+        QCOMPARE(w.layersView()->lastSnapshot().activations.at(0).shape(), Shape({64, 55, 55}));
+        // Train explains instead of training.
+        QSignalSpy failed(&w, &MainWindow::problem);
+        QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+        QVERIFY(failed.wait(30000));
+        QVERIFY2(w.lastError().contains("To train it, choose data of that shape"),
+                 qPrintable(w.lastError()));
+        // A model the data fits loads as usual, and the notice goes.
+        w.setup()->setModel("lenet5");  // its preset names MNIST: the built-in digits instead
+        w.setup()->setDataset("synthetic-digits");
+        QVERIFY(loaded.wait(30000));
+        QVERIFY2(!w.bannerText().contains("random images"), qPrintable(w.bannerText()));
+        QCOMPARE(w.layersView()->layerModel()->rowCount(), 12);
+    }
+
     void staleStateIsCleared() {
         MainWindow w;
         w.show();
