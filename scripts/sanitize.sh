@@ -38,6 +38,8 @@ nice -n 10 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebIn
   -DLAYERLENS_BUILD_TESTS=ON -DLAYERLENS_BUILD_BENCH=OFF ${LAYERLENS_SANITIZE_CMAKE_ARGS:-} >/dev/null
 nice -n 10 cmake --build "$build" --parallel "$(nproc)"
 
+# The UI tests' waits and time limits, scaled for the instrumented build.
+if [[ $mode == thread ]]; then export LAYERLENS_TEST_SLOWDOWN=10; else export LAYERLENS_TEST_SLOWDOWN=4; fi
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:report_error_type=1"
 export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
 # Qt, OpenCV and the other system libraries are not built with TSan. ignore_noninstrumented_modules

@@ -51,6 +51,13 @@ using namespace ll::ui;
 
 namespace {
 
+// Waits and time limits, multiplied by LAYERLENS_TEST_SLOWDOWN (default 1) for sanitizer builds,
+// where everything runs 5-15x slower: the limits stay real limits in the ordinary build.
+int slow(int ms) {
+    static const int factor = std::max(1, qEnvironmentVariableIntValue("LAYERLENS_TEST_SLOWDOWN"));
+    return ms * factor;
+}
+
 // A small conv net on 12×12 blobs: two conv layers so receptive fields grow.
 const char* kNet = R"({"name": "uinet", "input": [1, 12, 12],
   "defaults": {"optimizer": "adam", "lr": 0.01, "batch": 16, "epochs": 2},
@@ -102,7 +109,7 @@ private:
         w.setPreloadedData(blobData());
         w.setup()->setModel(m_model);  // loads it, with the data above
         w.setup()->setEpochs(epochs);
-        QVERIFY2(loaded.count() > 0 || loaded.wait(5000),
+        QVERIFY2(loaded.count() > 0 || loaded.wait(slow(5000)),
                  qPrintable(w.lastError() + " | " + w.setup()->model() + " | " +
                             RunController::stateName(w.runController()->state())));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
@@ -149,7 +156,7 @@ private slots:
         QCOMPARE(w.modelInfo().layerNames.size(), 7);
         QSignalSpy done(&w, &MainWindow::runFinished);
         w.startTraining();
-        QVERIFY(done.wait(20000));
+        QVERIFY(done.wait(slow(20000)));
         QCOMPARE(done.first().first().toString(), QString("completed"));
         // 320 images / batch 16 = 20 batches per epoch, 2 epochs.
         Plot* loss = w.trainingView()->lossPlot();
@@ -162,7 +169,7 @@ private slots:
         QVERIFY(w.metricsCsv().count('\n') >= 41);
         QVERIFY(loss->readout(10).contains("training loss (per batch)"));
         // The confusion matrix after the last epoch, with its mistakes.
-        QTRY_COMPARE_WITH_TIMEOUT(w.insightView()->snapshot().epoch, 2, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.insightView()->snapshot().epoch, 2, slow(5000));
         const ConfusionSnapshot& cs = w.insightView()->snapshot();
         QCOMPARE(cs.matrix.total(), 96LL);  // every test image
         const std::int64_t wrong =
@@ -199,7 +206,7 @@ private slots:
         QVERIFY(run.batches.back().norms[0].gradNorm > 0);
         // Its final weights land in its folder once the run has ended.
         const QString ckpt = QString::fromStdString(runCheckpointPath(run.dir));
-        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(ckpt), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(ckpt), slow(5000));
         RunsPanel* runs = w.runsPanel();
         QListWidget* list = runs->list();
         QVERIFY(list->count() >= 1);
@@ -238,7 +245,7 @@ private slots:
         QCOMPARE(mine->checkState(), Qt::Checked);
         w.setup()->setEpochs(3);
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
-        QVERIFY(again.wait(20000));
+        QVERIFY(again.wait(slow(20000)));
         const RunData continued = loadRun(w.currentRunDir().toStdString());
         QVERIFY(!continued.batches.empty());
         QCOMPARE(continued.batches.front().step, std::int64_t{41});
@@ -267,14 +274,14 @@ private slots:
         loadWindow(w);
         LayersView* lv = w.layersView();
         w.tabs()->setCurrentIndex(1);
-        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, slow(5000));
         lv->setCurrentLayer(0);
-        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 4, 5000);  // conv1: 4 maps
+        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 4, slow(5000));  // conv1: 4 maps
         lv->nextLayer();
         lv->nextLayer();
         QCOMPARE(lv->currentLayer(), 2);
         lv->nextLayer();  // conv2: 6 maps
-        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, slow(5000));
         lv->setFocus();
         QTest::keyClick(lv, Qt::Key_PageUp);
         QCOMPARE(lv->currentLayer(), 2);
@@ -295,7 +302,7 @@ private slots:
         LayersView* lv = w.layersView();
         w.tabs()->setCurrentIndex(1);
         lv->setCurrentLayer(3);  // conv2: (6, 4, 4)
-        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(lv->grid()->maps(), 6, slow(5000));
         // Let pending snapshots and layouts settle so the rectangle is where the click lands.
         QTest::qWait(200);
         const QRect r = lv->grid()->unitRect(2, 1, 3);
@@ -323,16 +330,16 @@ private slots:
         lv->setCurrentLayer(3);  // conv2: (6, 4, 4)
         lv->setOverlay(1, 2);    // saliency of class 2
         QTRY_VERIFY_WITH_TIMEOUT(
-            lv->lastSnapshot().request.overlay == 1 && !lv->lastSnapshot().erf.empty(), 5000);
+            lv->lastSnapshot().request.overlay == 1 && !lv->lastSnapshot().erf.empty(), slow(5000));
         QCOMPARE(lv->lastSnapshot().erf.shape(), Shape({12, 12}));
         QCOMPARE(lv->lastSnapshot().overlayClass, 2);
         QVERIFY(lv->lastSnapshot().erf.sumSquares() > 0);
         lv->setOverlay(2);  // Grad-CAM of conv2 for the predicted class
-        QTRY_VERIFY_WITH_TIMEOUT(lv->lastSnapshot().request.overlay == 2, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(lv->lastSnapshot().request.overlay == 2, slow(5000));
         QCOMPARE(lv->lastSnapshot().erf.shape(), Shape({12, 12}));
         QVERIFY(lv->lastSnapshot().overlayClass >= 0);
         lv->setCurrentLayer(5);  // flatten: no maps, no Grad-CAM, and no error
-        QTRY_VERIFY_WITH_TIMEOUT(lv->lastSnapshot().request.layer == 5, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(lv->lastSnapshot().request.layer == 5, slow(5000));
         QVERIFY(lv->lastSnapshot().erf.empty());
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
     }
@@ -348,7 +355,7 @@ private slots:
         w.setup()->setTrainingSubset(200);
         QSignalSpy done(&w, &MainWindow::experimentFinished);
         w.runExperiment("optimizers");
-        QVERIFY(done.wait(60000));
+        QVERIFY(done.wait(slow(60000)));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
         // The summary: a row per variant, in order.
         QCOMPARE(w.experimentView()->table()->rowCount(), 5);
@@ -379,7 +386,7 @@ private slots:
         {
             QSignalSpy plain(&w, &MainWindow::runFinished);
             QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
-            QVERIFY(plain.wait(30000));
+            QVERIFY(plain.wait(slow(30000)));
             QVERIFY2(!w.bannerText().contains("Experiment"), qPrintable(w.bannerText()));
         }
         // The same start: every run's first batch (before any update) has the same loss.
@@ -405,7 +412,7 @@ private slots:
         QCOMPARE(s.data.trainSubset, 200.0);
         QSignalSpy finished(&w, &MainWindow::runFinished);
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
-        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.wait(slow(30000)));
         const RunData again = loadRun(w.currentRunDir().toStdString());
         QCOMPARE(again.batches.size(), sgd.batches.size());
         for (std::size_t i = 0; i < sgd.batches.size(); ++i)
@@ -428,7 +435,7 @@ private slots:
         QSignalSpy folded(&w, &MainWindow::foldChecked);
         QSignalSpy done(&w, &MainWindow::experimentFinished);
         w.runExperiment("batchnorm");
-        QVERIFY2(done.wait(90000), qPrintable(w.lastError()));
+        QVERIFY2(done.wait(slow(90000)), qPrintable(w.lastError()));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
         QCOMPARE(folded.count(), 1);
         QCOMPARE(folded.first().first().toString(), QString());
@@ -453,7 +460,7 @@ private slots:
         QCOMPARE(norms->graph(1)->data()->at(3)->key, 6.0);
         // Now the current net is the one without batch norm: nothing to fold, said plainly.
         w.checkBatchNormFolding();
-        QVERIFY(folded.wait(10000));
+        QVERIFY(folded.wait(slow(10000)));
         QVERIFY2(folded.last().first().toString().contains("nothing to fold"),
                  qPrintable(folded.last().first().toString()));
         QVERIFY(w.experimentView()->findingsText().contains("nothing to fold"));
@@ -536,8 +543,8 @@ private slots:
         QVERIFY(img.save(path));
         const int before = w.snapshotsReceived();
         QCOMPARE(lv->openImage(path), QString());
-        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > before, 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(lv->statsText().contains("activations"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > before, slow(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(lv->statsText().contains("activations"), slow(5000));
         QVERIFY(!lv->openImage(m_dir.filePath("missing.png")).isEmpty());
         QFile junk(m_dir.filePath("junk.png"));
         QVERIFY(junk.open(QIODevice::WriteOnly));
@@ -551,7 +558,7 @@ private slots:
         w.show();
         loadWindow(w);
         w.tabs()->setCurrentIndex(1);
-        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.snapshotsReceived() > 0, slow(5000));
         w.trainingView()->lossPlot()->graph(0)->addData(QVector<double>{1, 2, 3},
                                                         QVector<double>{2, 1.5, 1.2});
         // A legend in the way can be moved or hidden.
@@ -585,17 +592,18 @@ private slots:
         loadWindow(w, 500);
         QSignalSpy done(&w, &MainWindow::runFinished);
         w.startTraining();
-        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 5, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 5,
+                                 slow(10000));
         w.pauseOrResume();
         const int before = w.trainingView()->lossPlot()->graph(0)->dataCount();
         w.stepOnce();
         QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > before,
-                                 5000);
+                                 slow(5000));
         QElapsedTimer t;
         t.start();
         w.stopTraining();
-        QVERIFY(done.wait(5000));
-        QVERIFY(t.elapsed() < 2000);
+        QVERIFY(done.wait(slow(5000)));
+        QVERIFY(t.elapsed() < slow(2000));
         QCOMPARE(done.first().first().toString(), QString("stopped"));
         QVERIFY(w.metricsCsv().count('\n') > 5);  // the run's metrics are kept
         QVERIFY(!w.isTraining());
@@ -606,12 +614,13 @@ private slots:
         w->show();
         loadWindow(*w, 500);
         w->startTraining();
-        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2,
+                                 slow(10000));
         QElapsedTimer t;
         t.start();
         w->close();
         delete w;
-        QVERIFY(t.elapsed() < 3000);
+        QVERIFY(t.elapsed() < slow(3000));
     }
 
     // The run lifecycle without a window: every transition, with what each one leaves on disk.
@@ -632,30 +641,30 @@ private slots:
         bad.setupId = 1;
         QVERIFY(c.load(bad));
         QCOMPARE(c.state(), S::Loading);
-        QVERIFY(loadFailed.wait(5000));
+        QVERIFY(loadFailed.wait(slow(5000)));
         QCOMPARE(loadFailed.first().first().toInt(), 1);
         QCOMPARE(c.state(), S::Idle);
         RunSettings s = controllerSettings(500);
         s.setupId = 2;
         QVERIFY(c.load(s));
-        QVERIFY(ready.wait(5000));
+        QVERIFY(ready.wait(slow(5000)));
         QCOMPARE(ready.first().first().value<ModelInfo>().setupId, 2);
         QCOMPARE(c.state(), S::Ready);
         // A failed load after a good one: back to Ready, the model kept.
         bad.setupId = 3;
         QVERIFY(c.load(bad));
-        QVERIFY(loadFailed.wait(5000));
+        QVERIFY(loadFailed.wait(slow(5000)));
         QCOMPARE(c.state(), S::Ready);
         QVERIFY(c.hasModel());
         // Train, pause, step, resume, stop.
         QVERIFY(c.train(s));
         QCOMPARE(c.state(), S::Training);
         QVERIFY(!c.train(s));  // one run at a time
-        QVERIFY(started.wait(5000));
+        QVERIFY(started.wait(slow(5000)));
         const QString dir = started.first().first().toString();
         QCOMPARE(dir, c.currentRunDir());
         QSignalSpy batches(&c, &RunController::batches);
-        QVERIFY(batches.wait(5000));
+        QVERIFY(batches.wait(slow(5000)));
         c.pauseOrResume();
         QCOMPARE(c.state(), S::Paused);
         c.step();
@@ -663,7 +672,7 @@ private slots:
         QCOMPARE(c.state(), S::Training);
         c.stop();
         QCOMPARE(c.state(), S::Stopping);
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.wait(slow(5000)));
         QCOMPARE(finished.first().first().toString(), QString("stopped"));
         QCOMPARE(c.state(), S::Ready);
         const QList<S> expected = {S::Loading,  S::Idle,     S::Loading,  S::Ready,
@@ -679,7 +688,7 @@ private slots:
         QSignalSpy runFailed(&c, &RunController::runFailed);
         finished.clear();
         QVERIFY(c.train(bad));
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.wait(slow(5000)));
         QCOMPARE(finished.first().first().toString(), QString("failed"));
         QCOMPARE(runFailed.count(), 1);
         QCOMPARE(c.state(), S::Ready);
@@ -688,7 +697,7 @@ private slots:
         // A run that completes, then quit: Closed, and every request refused.
         finished.clear();
         QVERIFY(c.train(controllerSettings(1)));
-        QVERIFY(finished.wait(10000));
+        QVERIFY(finished.wait(slow(10000)));
         QCOMPARE(finished.first().first().toString(), QString("completed"));
         QVERIFY(QFileInfo::exists(
             QString::fromStdString(runCheckpointPath(c.currentRunDir().toStdString()))));
@@ -721,12 +730,12 @@ private slots:
                 if (at != S::Idle) {
                     QSignalSpy ready(&c, &RunController::modelReady);
                     QVERIFY(c.load(s));
-                    if (at != S::Loading) QVERIFY(ready.wait(5000));
+                    if (at != S::Loading) QVERIFY(ready.wait(slow(5000)));
                 }
                 if (at == S::Training || at == S::Paused || at == S::Stopping) {
                     QSignalSpy batches(&c, &RunController::batches);
                     QVERIFY(c.train(s));
-                    QVERIFY(batches.wait(5000));
+                    QVERIFY(batches.wait(slow(5000)));
                     if (at == S::Paused) c.pauseOrResume();
                     if (at == S::Stopping) c.stop();
                 }
@@ -735,7 +744,7 @@ private slots:
                 QElapsedTimer t;
                 t.start();
                 c.quit(mode);
-                QVERIFY2(t.elapsed() < 2000, qPrintable(what));
+                QVERIFY2(t.elapsed() < slow(2000), qPrintable(what));
                 QCOMPARE(c.state(), S::Closed);
                 if (dir.isEmpty()) {
                     QCOMPARE(finished.count(), 0);
@@ -762,7 +771,7 @@ private slots:
         QSignalSpy batches(&c, &RunController::batches);
         QVERIFY(c.runExperiment(
             "twice", {{controllerSettings(500), "twice-a"}, {controllerSettings(500), "twice-b"}}));
-        QVERIFY(batches.wait(5000));
+        QVERIFY(batches.wait(slow(5000)));
         c.quit(RunController::QuitMode::Save);
         QTest::qWait(50);
         QCOMPARE(done.count(), 0);
@@ -785,14 +794,14 @@ private slots:
             loadWindow(*w, 500);
             w->startTraining();
             QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2,
-                                     10000);
+                                     slow(10000));
             if (paused) w->pauseOrResume();
             const QString dir = w->currentRunDir();
             QVERIFY(!dir.isEmpty());
             QElapsedTimer t;
             t.start();
             QVERIFY(w->close());
-            QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+            QVERIFY2(t.elapsed() < slow(2000), qPrintable(QString::number(t.elapsed())));
             QTest::qWait(300);  // what the worker sent before it stopped arrives now
             QVERIFY(!w->isTraining());
             const RunData run = loadRun(dir.toStdString());
@@ -817,14 +826,15 @@ private slots:
         w->setConfirmStop(true);
         w->setQuitAnswer(MainWindow::QuitAnswer::Cancel);
         w->startTraining();
-        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > 2,
+                                 slow(10000));
         const QString dir = w->currentRunDir();
         QVERIFY(!w->close());
         QVERIFY(w->isVisible());
         QVERIFY(w->isTraining());
         const int before = w->trainingView()->lossPlot()->graph(0)->dataCount();
         QTRY_VERIFY_WITH_TIMEOUT(w->trainingView()->lossPlot()->graph(0)->dataCount() > before,
-                                 5000);
+                                 slow(5000));
         w->setQuitAnswer(MainWindow::QuitAnswer::Discard);
         QVERIFY(w->close());
         QVERIFY(!w->isTraining());
@@ -856,7 +866,7 @@ private slots:
             QElapsedTimer t;
             t.start();
             QVERIFY(w->close());
-            QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+            QVERIFY2(t.elapsed() < slow(2000), qPrintable(QString::number(t.elapsed())));
             QTest::qWait(static_cast<int>(rng.bounded(100)));
             QVERIFY(!w->isTraining());
             const QString dir = w->currentRunDir();
@@ -883,11 +893,12 @@ private slots:
         w.setup()->setDataset("mnist");
         w.setup()->setDataDir(data);
         w.loadSetup();
-        QVERIFY(loaded.wait(60000));
+        QVERIFY(loaded.wait(slow(60000)));
         QCOMPARE(w.modelInfo().trainSize, 60000);
         w.setup()->setEpochs(5);
         w.startTraining();
-        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 20, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 20,
+                                 slow(20000));
         const QString dir = w.currentRunDir();
         QElapsedTimer t;
         t.start();
@@ -918,7 +929,7 @@ private slots:
         QSettings().setValue("lastDataDir", QString());
         QSignalSpy done(&w, &MainWindow::runFinished);
         w.startTraining();
-        QVERIFY(done.wait(20000));
+        QVERIFY(done.wait(slow(20000)));
         const QString firstRun = w.currentRunDir();
         const int points = w.trainingView()->lossPlot()->graph(0)->dataCount();
         QCOMPARE(points, 20);
@@ -948,7 +959,7 @@ private slots:
             f.write(R"({"name": "malformed", "layers": [)");
         }
         w.openModelFile(malformed);
-        QVERIFY(problems.wait(5000));
+        QVERIFY(problems.wait(slow(5000)));
         QTest::qWait(100);
         same();
         if (QTest::currentTestFailed()) return;
@@ -961,20 +972,20 @@ private slots:
                 "layers": [{"type": "Wobble"}]})");
         }
         w.openModelFile(unknown);
-        QVERIFY(problems.wait(5000));
+        QVERIFY(problems.wait(slow(5000)));
         QTest::qWait(100);
         same();
         if (QTest::currentTestFailed()) return;
         // A data folder that does not load is not applied, and not remembered.
         w.setup()->dataDirEdit()->setText(m_dir.filePath("no-such-data"));  // as typed
         emit w.setup()->dataDirEdit()->editingFinished();
-        QVERIFY(problems.wait(5000));
+        QVERIFY(problems.wait(slow(5000)));
         QTest::qWait(100);
         same();
         if (QTest::currentTestFailed()) return;
         // Train trains the model that is loaded, on its data, as a run named after it.
         w.startTraining();
-        QVERIFY(done.wait(20000));
+        QVERIFY(done.wait(slow(20000)));
         QCOMPARE(done.last().first().toString(), QString("completed"));
         QVERIFY(w.currentRunDir() != firstRun);
         QVERIFY2(QFileInfo(w.currentRunDir()).fileName().startsWith("uinet-"),
@@ -1027,7 +1038,7 @@ private slots:
         w.setup()->setEpochs(1);
         QSignalSpy finished(&w, &MainWindow::runFinished);
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
-        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.wait(slow(30000)));
         w.resize(1024, 768);
         QCoreApplication::processEvents();
         auto* tabs = w.findChild<QTabWidget*>();
@@ -1074,7 +1085,7 @@ private slots:
         w.setup()->setDataset("synthetic-digits");
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.setup()->setModel("alexnet");
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(loaded.wait(slow(30000)));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
         QVERIFY2(w.bannerText().contains("random images"), qPrintable(w.bannerText()));
         QVERIFY2(w.bannerText().contains("(3, 224, 224)"), qPrintable(w.bannerText()));
@@ -1083,18 +1094,19 @@ private slots:
                  QString("alexnet"));
         // The Layers view shows feature maps of a random image.
         w.layersView()->setCurrentLayer(0);
-        QTRY_VERIFY_WITH_TIMEOUT(w.layersView()->lastSnapshot().activations.size() == 21, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.layersView()->lastSnapshot().activations.size() == 21,
+                                 slow(20000));
         QCOMPARE(w.layersView()->lastSnapshot().activations.at(0).shape(), Shape({64, 55, 55}));
         // Train explains instead of training.
         QSignalSpy failed(&w, &MainWindow::problem);
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
-        QVERIFY(failed.wait(30000));
+        QVERIFY(failed.wait(slow(30000)));
         QVERIFY2(w.lastError().contains("To train it, choose data of that shape"),
                  qPrintable(w.lastError()));
         // A model the data fits loads as usual, and the notice goes.
         w.setup()->setModel("lenet5");  // its preset names MNIST: the built-in digits instead
         w.setup()->setDataset("synthetic-digits");
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(loaded.wait(slow(30000)));
         QVERIFY2(!w.bannerText().contains("random images"), qPrintable(w.bannerText()));
         QCOMPARE(w.layersView()->layerModel()->rowCount(), 12);
     }
@@ -1105,9 +1117,9 @@ private slots:
         loadWindow(w, 500);
         QSignalSpy done(&w, &MainWindow::runFinished);
         w.startTraining();
-        QTRY_VERIFY_WITH_TIMEOUT(w.setup()->etaText().contains("left"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.setup()->etaText().contains("left"), slow(10000));
         w.stopTraining();
-        QVERIFY(done.wait(5000));
+        QVERIFY(done.wait(slow(5000)));
         QTest::qWait(400);  // two ticks of the progress timer
         QVERIFY2(w.setup()->etaText().isEmpty(), qPrintable(w.setup()->etaText()));
         // The hover read-out: shown over the plot, gone when the mouse leaves, in an export, and
@@ -1137,7 +1149,7 @@ private slots:
         }
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.setup()->setModel(other);
-        QVERIFY(loaded.wait(5000));
+        QVERIFY(loaded.wait(slow(5000)));
         QCOMPARE(w.modelInfo().model, QString("uinet2"));
         QVERIFY(!loss->readoutShown());
         // A plot whose items were cleared (the confusion matrix redraws its labels so) makes
@@ -1182,14 +1194,14 @@ private slots:
         w.setup()->setDataDir(m_dir.filePath("no-such-folder"));
         w.loadSetup();
         // The banner ends on this setup's error (an earlier setup may have failed first).
-        QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains("no-such-folder"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains("no-such-folder"), slow(5000));
         // A model and a data set that fit, chosen one after the other, load as one setup: no
         // error from the model with the previous data set in between.
         QSignalSpy problems(&w, &MainWindow::problem);
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.setup()->setModel("smallnet-bn");  // its default data set, CIFAR-10, is not there
         w.setup()->setDataset("synthetic-shapes");
-        QVERIFY(loaded.wait(30000));  // generating the shapes takes seconds on a busy machine
+        QVERIFY(loaded.wait(slow(30000)));  // generating the shapes takes seconds on a busy machine
         QCOMPARE(problems.count(), 0);
         QCOMPARE(w.modelInfo().model, QString("smallnet-bn"));
     }
@@ -1338,7 +1350,7 @@ private slots:
         QSignalSpy done(&w, &MainWindow::downloadFinished);
         w.downloadData(
             "mnist", QString::fromStdString(server.url() + "/nothing"));  // every file answers 404
-        QVERIFY(done.wait(10000));
+        QVERIFY(done.wait(slow(10000)));
         QCOMPARE(done.takeFirst().first().toBool(), false);
         QVERIFY2(w.lastError().contains("HTTP 404"), qPrintable(w.lastError()));
         const QByteArray real = qgetenv("LAYERLENS_TEST_DATA");
@@ -1351,10 +1363,10 @@ private slots:
         }
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.downloadData("mnist", QString::fromStdString(server.url() + "/mnist"));
-        QVERIFY(done.wait(30000));
+        QVERIFY(done.wait(slow(30000)));
         QCOMPARE(done.takeFirst().first().toBool(), true);
         QCOMPARE(w.setup()->dataset(), QString("mnist"));
-        QVERIFY(loaded.count() > 0 || loaded.wait(20000));
+        QVERIFY(loaded.count() > 0 || loaded.wait(slow(20000)));
         QCOMPARE(w.modelInfo().trainSize, 60000);
     }
 
