@@ -130,11 +130,11 @@ int exportPlots(int argc, char** argv, const std::vector<std::string>& args) {
 // Grabs each tab of the window into dir (README screenshots, checked by eye).
 void saveScreenshots(ll::ui::MainWindow& w, const QString& dir) {
     QDir().mkpath(dir);
-    const char* names[] = {"training", "layers", "cost", "insight", "experiment"};
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < w.tabs()->count(); ++i) {
         w.tabs()->setCurrentIndex(i);
         QApplication::processEvents();
-        w.grab().save(QDir(dir).filePath(QString("layerlens-%1.png").arg(names[i])));
+        w.grab().save(
+            QDir(dir).filePath(QString("layerlens-%1.png").arg(w.tabs()->tabText(i).toLower())));
     }
     w.tabs()->setCurrentIndex(0);
 }

@@ -7,7 +7,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   qt6-base-dev qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev
   libopencv-dev libeigen3-dev nlohmann-json3-dev zlib1g-dev libblis4-serial
-  libcurl4-openssl-dev libssl-dev libarchive-dev
+  libcurl4-openssl-dev libssl-dev libarchive-dev libgraphviz-dev
   libgtest-dev libbenchmark-dev
   xvfb xauth
   clang libclang-rt-14-dev libomp-dev

@@ -174,6 +174,18 @@ void CostView::setConvention(const QString& name) {
     recompute();
 }
 
+void CostView::selectRow(int costRow) {
+    const QModelIndex proxy = m_sorted->mapFromSource(m_model->index(costRow, 0));
+    if (!proxy.isValid()) return;
+    m_table->selectRow(proxy.row());
+    m_table->scrollTo(proxy);
+}
+
+int CostView::selectedRow() const {
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    return rows.isEmpty() ? -1 : m_sorted->mapToSource(rows.first()).row();
+}
+
 QString CostView::csv() const {
     return QString::fromStdString(costTableCsv(m_model->table()));
 }

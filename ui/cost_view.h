@@ -31,6 +31,10 @@ public:
     bool builtOwnCopy() const { return m_net != nullptr; }
     void setConvention(const QString& name);
     CostTableModel* tableModel() const { return m_model; }
+    /// Selects (and scrolls to) row `costRow` of the cost table, whatever the sorting.
+    void selectRow(int costRow);
+    /// The row of the cost table selected now (-1: none).
+    int selectedRow() const;
     QSortFilterProxyModel* sortedModel() const { return m_sorted; }
     Plot* chart() const { return m_chart; }
     QString csv() const;

@@ -39,6 +39,7 @@
 #include "core/model_file.h"
 #include "ui/cost_view.h"
 #include "ui/experiment_view.h"
+#include "ui/graph_view.h"
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
 #include "ui/layers_view.h"
@@ -106,6 +107,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_insight, "Insight");
     m_experimentView = new ExperimentView;
     m_tabs->addTab(m_experimentView, "Experiment");
+    m_graph = new GraphView;
+    m_tabs->addTab(m_graph, "Graph");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -144,6 +147,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             p->hideReadout();
         m_layers->setModel(info);
         m_cost->setModel(info);
+        m_graph->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
         // A model the data does not fit is shown on random images, said in the banner until a
         // model that fits loads.
@@ -160,6 +164,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                         .arg(info.dataSource));
         emit modelLoaded();
     });
+    // The graph: a click selects the layer in Layers and Cost; the selection follows Layers.
+    connect(m_graph, &GraphView::layerClicked, this, [this](int layer, int costRow) {
+        m_layers->setCurrentLayer(layer);
+        m_cost->selectRow(costRow);
+    });
+    connect(m_layers, &LayersView::inspectionRequested, m_graph,
+            [this](const InspectRequest& r) { m_graph->setCurrentLayer(r.layer); });
     connect(m_runs, &RunsPanel::sameStartRequested, this, &MainWindow::sameStartAs);
     connect(m_runs, &RunsPanel::openRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
@@ -872,7 +883,8 @@ void MainWindow::buildMenus() {
         QMessageBox::information(
             this, "Keyboard shortcuts",
             "Ctrl+T  train\nCtrl+P  pause / resume\nCtrl+J  one batch while paused\nCtrl+K  stop\n"
-            "Ctrl+1…5  Training / Layers / Cost / Insight / Experiment\nPgUp/PgDn or ←/→  previous "
+            "Ctrl+1…6  Training / Layers / Cost / Insight / Experiment / Graph\nPgUp/PgDn or ←/→  "
+            "previous "
             "/ next layer (Layers "
             "tab)\n"
             "Mouse wheel / drag  zoom / pan a plot; double-click  reset the view\nRight-click  "

@@ -28,6 +28,7 @@ class QTabWidget;
 namespace ll::ui {
 
 class CostView;
+class GraphView;
 class InsightView;
 class ExperimentView;
 class RunsPanel;
@@ -90,6 +91,7 @@ public:
     TrainingView* trainingView() const { return m_training; }
     LayersView* layersView() const { return m_layers; }
     CostView* costView() const { return m_cost; }
+    GraphView* graphView() const { return m_graph; }
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
     ExperimentView* experimentView() const { return m_experimentView; }
@@ -146,6 +148,7 @@ private:
     TrainingView* m_training;
     LayersView* m_layers;
     CostView* m_cost;
+    GraphView* m_graph;
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;

@@ -32,6 +32,7 @@
 #include "support/http_server.h"
 #include "ui/cost_view.h"
 #include "ui/experiment_view.h"
+#include "ui/graph_view.h"
 #include "ui/image_decoder.h"
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
@@ -1109,6 +1110,79 @@ private slots:
         QVERIFY(loaded.wait(slow(30000)));
         QVERIFY2(!w.bannerText().contains("random images"), qPrintable(w.bannerText()));
         QCOMPARE(w.layersView()->layerModel()->rowCount(), 12);
+    }
+
+    // The architecture graph: one box per layer, Concat branches side by side, a click selects
+    // the layer in Layers and Cost, exports like every view, and hundreds of layers lay out fast.
+    void graphViewDrawsTheModelAndSelectsLayers() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setDataset("synthetic-digits");
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.setup()->setModel("lenet5");
+        w.loadSetup();
+        QVERIFY2(loaded.count() > 0 || loaded.wait(slow(30000)), qPrintable(w.lastError()));
+        GraphView* g = w.graphView();
+        QVERIFY2(g->error().isEmpty(), qPrintable(g->error()));
+        QCOMPARE(g->layout().nodes.size(), 13);  // the input and LeNet-5's 12 layers, a chain
+        QCOMPARE(g->layout().edges.size(), 12);
+        int c3 = -1;
+        for (int k = 0; k < g->layout().nodes.size(); ++k)
+            if (g->layout().nodes[k].lines.value(0).startsWith("c3 ")) c3 = k;
+        QVERIFY(c3 >= 0);
+        const GraphNode& node = g->layout().nodes[c3];
+        QCOMPARE(node.lines.value(1), QString("16×10×10"));
+        QVERIFY(node.tip.contains("receptive field 14×14"));
+        // Nodes lie top to bottom in layer order (dot's ranks), inside the drawing.
+        for (int k = 1; k < g->layout().nodes.size(); ++k)
+            QVERIFY(g->layout().nodes[k].rect.top() > g->layout().nodes[k - 1].rect.top());
+        QVERIFY(QRectF(QPointF(0, 0), g->layout().size).contains(node.rect));
+        // A click on c3 selects it in Layers and in Cost.
+        w.findChild<QTabWidget*>()->setCurrentWidget(g);
+        QCoreApplication::processEvents();
+        QTest::mouseClick(g->canvas(), Qt::LeftButton, {}, node.rect.center().toPoint());
+        QCOMPARE(w.layersView()->currentLayer(), 3);
+        QCOMPARE(w.costView()->selectedRow(), node.costRow);
+        QCOMPARE(
+            QString::fromStdString(w.costView()
+                                       ->tableModel()
+                                       ->table()
+                                       .rows[static_cast<std::size_t>(w.costView()->selectedRow())]
+                                       .name),
+            QString("c3"));
+        // Exported as every view is.
+        for (const char* ext : {"png", "svg", "pdf"}) {
+            const QString file = m_dir.filePath(QString("graph.%1").arg(ext));
+            QCOMPARE(exportWidget(g->canvas(), file), QString());
+            QVERIFY(QFileInfo(file).size() > 500);
+        }
+        // An Inception module: four branches between the input and the concatenation.
+        w.setup()->setModel("inception-naive");
+        QVERIFY(loaded.wait(slow(30000)));
+        QCOMPARE(g->layout().nodes.size(), 1 + 7 + 1);
+        QCOMPARE(g->layout().edges.size(), 4 + 3 + 4);
+        // Hundreds of layers in well under a second.
+        QString layers;
+        for (int i = 0; i < 200; ++i)
+            layers += QString("%1{\"type\": \"Linear\", \"out\": 16}, {\"type\": \"ReLU\"}")
+                          .arg(i ? ", " : "");
+        ModelInfo big;
+        big.modelJson =
+            QString(R"({"name": "deep", "input": [16], "layers": [%1]})").arg(layers).toStdString();
+        Net net = buildNet(big.modelJson);
+        big.input = net.inputSample();
+        big.costs = computeCosts(net);
+        for (int i = 0; i < net.size(); ++i) {
+            big.layerNames << QString::fromStdString(net.layer(i).name());
+            big.layerCostRow << i;
+        }
+        GraphView view;
+        view.setModel(big);
+        QCOMPARE(view.layout().nodes.size(), 401);
+        QVERIFY2(view.layoutMs() < slow(1000), qPrintable(QString::number(view.layoutMs())));
+        qInfo() << "401-node graph laid out in" << view.layoutMs() << "ms";
     }
 
     void staleStateIsCleared() {
