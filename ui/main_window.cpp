@@ -47,6 +47,7 @@
 #include "ui/plot_export.h"
 #include "ui/runs_panel.h"
 #include "ui/setup_panel.h"
+#include "ui/thread_handoff.h"
 #include "ui/training_view.h"
 
 namespace ll::ui {
@@ -326,6 +327,8 @@ MainWindow::~MainWindow() {
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    // The download thread's queued calls (thread_handoff.h).
+    if (watched == this && event->type() == QEvent::MetaCall) takeOver(Handoff::ToWindow);
     if (event->type() != QEvent::KeyPress || m_tabs->currentWidget() != m_layers)
         return QMainWindow::eventFilter(watched, event);
     auto* w = qobject_cast<QWidget*>(watched);
@@ -597,6 +600,7 @@ void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
                                               .arg(done / 1e6, 0, 'f', 1)
                                               .arg(total > 0 ? total / 1e6 : 0.0, 0, 'f', 1);
                     const int value = total > 0 ? static_cast<int>(1000 * done / total) : 0;
+                    handOver(Handoff::ToWindow);
                     QMetaObject::invokeMethod(this, [guard, label, value] {
                         if (!guard) return;
                         guard->setLabelText(label);
@@ -607,6 +611,7 @@ void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
         } catch (const std::exception& e) {
             error = e.what();
         }
+        handOver(Handoff::ToWindow);
         QMetaObject::invokeMethod(this, [this, guard, error, to,
                                          ds = QString::fromStdString(src.dataset)] {
             if (guard) guard->deleteLater();

@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QEvent>
 #include <QFileInfo>
 #include <QMetaObject>
 #include <QTimer>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data/file_io.h"
+#include "ui/thread_handoff.h"
 
 namespace ll::ui {
 
@@ -118,6 +120,7 @@ bool RunController::load(const RunSettings& settings) {
     // While a run stops, the worker loads after it: the state says Loading once it has ended.
     ++m_loadsInFlight;
     if (!isRunning()) setState(State::Loading);
+    handOver(Handoff::ToWorker);
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, settings] { w->setup(settings); }, Qt::QueuedConnection);
     return true;
@@ -153,6 +156,7 @@ bool RunController::train(const RunSettings& settings, const QString& runName) {
     m_worker->control().reset();
     m_worker->setSaveFinal(true);
     setState(State::Training);
+    handOver(Handoff::ToWorker);
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, s] { w->train(s); }, Qt::QueuedConnection);
     return true;
@@ -239,6 +243,7 @@ void RunController::requestInspection(const InspectRequest& r) {
 
 void RunController::toWorker(std::function<void(TrainingWorker*)> work) {
     if (!m_worker) return;
+    handOver(Handoff::ToWorker);
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, work = std::move(work)] { work(w); }, Qt::QueuedConnection);
 }
@@ -302,6 +307,15 @@ void RunController::quit(QuitMode mode) {
     }
     m_experiment.clear();
     setState(State::Closed);
+}
+
+}  // namespace ll::ui
+
+namespace ll::ui {
+
+bool RunController::event(QEvent* e) {
+    if (e->type() == QEvent::MetaCall) takeOver(Handoff::ToWindow);  // the worker's signals
+    return QObject::event(e);
 }
 
 }  // namespace ll::ui

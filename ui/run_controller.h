@@ -115,6 +115,11 @@ signals:
     void variantFinished(const QString& variant, const QString& runDir);
     void experimentFinished(const QString& name, const QStringList& runDirs);
 
+protected:
+    /// Takes over what the other thread handed over with a queued call or signal
+    /// (thread_handoff.h).
+    bool event(QEvent* e) override;
+
 private:
     void setState(State s);
     State idleState() const { return m_hasModel ? State::Ready : State::Idle; }

@@ -1,5 +1,6 @@
 #include "ui/training_worker.h"
 
+#include <QEvent>
 #include <QMetaObject>
 #include <algorithm>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "core/data/synthetic.h"
 #include "core/layers/conv2d.h"
 #include "core/model_file.h"
+#include "ui/thread_handoff.h"
 
 namespace ll::ui {
 
@@ -52,11 +54,11 @@ public:
     }
     void onEval(const EvalReport& e) override {
         flush();
-        emit m_w.evaluated(e);
+        handOver(Handoff::ToWindow), emit m_w.evaluated(e);
     }
     void onEpoch(const EpochReport& e) override {
         flush();
-        emit m_w.epochDone(e);
+        handOver(Handoff::ToWindow), emit m_w.epochDone(e);
         // A full pass over the test set: not when the run is stopping (quit waits for it).
         if (!m_w.m_control->stopRequested()) m_w.computeConfusion(e.epoch);
     }
@@ -67,7 +69,7 @@ public:
         // reports the window has just read without ordering (a ThreadSanitizer report).
         BatchPoints out;
         std::swap(out, m_points);
-        emit m_w.batches(out);
+        handOver(Handoff::ToWindow), emit m_w.batches(out);
         m_sinceEmit.restart();
     }
 
@@ -90,6 +92,7 @@ void TrainingWorker::requestInspection(const InspectRequest& r) {
     }
     m_control->poke();
     // When no run is going, the worker's event loop is free: serve it there.
+    handOver(Handoff::ToWorker);
     QMetaObject::invokeMethod(this, &TrainingWorker::inspectPending, Qt::QueuedConnection);
 }
 
@@ -172,13 +175,14 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
         info.classNames.push_back(QString::fromStdString(c));
     info.testLabels = std::vector<int>(data->test.labels.begin(), data->test.labels.end());
     info.notice = QString::fromStdString(m_inputsOnly);
-    emit modelReady(info);
+    handOver(Handoff::ToWindow), emit modelReady(info);
     for (const Dataset* ds : {&data->train, &data->test}) {
         if (!ds->warnings.empty()) {
-            emit message(QString("%1 images: %2 file(s) skipped, e.g. %3")
-                             .arg(QString::fromStdString(ds->split))
-                             .arg(ds->warnings.size())
-                             .arg(QString::fromStdString(ds->warnings.front())));
+            handOver(Handoff::ToWindow),
+                emit message(QString("%1 images: %2 file(s) skipped, e.g. %3")
+                                 .arg(QString::fromStdString(ds->split))
+                                 .arg(ds->warnings.size())
+                                 .arg(QString::fromStdString(ds->warnings.front())));
         }
     }
 }
@@ -188,7 +192,7 @@ void TrainingWorker::setup(const RunSettings& s) {
         m_batchOptions = s.config.batchOptions;
         ensureSetup(s, false);
     } catch (const std::exception& e) {
-        emit setupFailed(s.setupId, QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit setupFailed(s.setupId, QString::fromStdString(e.what()));
         return;
     }
     serveInspection(true);
@@ -209,7 +213,7 @@ void TrainingWorker::train(const RunSettings& s) {
         });
         Trainer trainer(*m_net, m_data->train, m_data->test.size() ? &m_data->test : nullptr,
                         s.config);
-        emit started();
+        handOver(Handoff::ToWindow), emit started();
         if (!s.freshWeights) {
             trainer.setEpochsDone(0);  // a new run of config.epochs epochs from these weights
             trainer.setSteps(m_steps);
@@ -222,12 +226,13 @@ void TrainingWorker::train(const RunSettings& s) {
         m_control->setIdleHook({});  // it refers to this run's observer
         if (!s.finalCheckpoint.isEmpty() && m_saveFinal) saveCheckpoint(s.finalCheckpoint, true);
         if (!m_control->stopRequested()) serveInspection(true);
-        emit finished(st == TrainStatus::Completed ? "completed" : "stopped");
+        handOver(Handoff::ToWindow),
+            emit finished(st == TrainStatus::Completed ? "completed" : "stopped");
     } catch (const std::exception& e) {
         observer.flush();
         m_running = false;
         m_control->setIdleHook({});
-        emit runFailed(QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit runFailed(QString::fromStdString(e.what()));
     }
 }
 
@@ -236,9 +241,10 @@ void TrainingWorker::saveCheckpoint(const QString& path, bool quiet) {
         if (!m_net) throw UsageError("no model loaded");
         ll::saveCheckpoint(path.toStdString(), *m_net, nullptr, m_epochsDone, m_steps,
                            m_net->modelJson());
-        if (!quiet) emit message(QString("checkpoint saved: %1").arg(path));
+        if (!quiet)
+            handOver(Handoff::ToWindow), emit message(QString("checkpoint saved: %1").arg(path));
     } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit failed(QString::fromStdString(e.what()));
     }
 }
 
@@ -248,12 +254,13 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
         const CheckpointInfo info = ll::loadCheckpoint(path.toStdString(), *m_net);
         m_epochsDone = info.epoch;
         m_steps = info.step;
-        emit message(QString("checkpoint loaded: %1 (epoch %2); Train continues from it")
-                         .arg(path)
-                         .arg(info.epoch));
+        handOver(Handoff::ToWindow),
+            emit message(QString("checkpoint loaded: %1 (epoch %2); Train continues from it")
+                             .arg(path)
+                             .arg(info.epoch));
         serveInspection(true);
     } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit failed(QString::fromStdString(e.what()));
     }
 }
 
@@ -266,9 +273,9 @@ void TrainingWorker::checkBatchNormFold() {
         QStringList lines;
         for (const std::string& l : describe(c))
             lines << QString::fromStdString(l);
-        emit foldChecked(model, lines, {});
+        handOver(Handoff::ToWindow), emit foldChecked(model, lines, {});
     } catch (const std::exception& e) {
-        emit foldChecked(model, {}, QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit foldChecked(model, {}, QString::fromStdString(e.what()));
     }
 }
 
@@ -303,7 +310,7 @@ void TrainingWorker::computeHistograms(std::int64_t step) {
         fill(true, h.gLo, h.gHi, h.grads);
         s.layers.push_back(std::move(h));
     }
-    emit histograms(s);
+    handOver(Handoff::ToWindow), emit histograms(s);
 }
 
 void TrainingWorker::computeConfusion(int epoch) {
@@ -348,9 +355,9 @@ void TrainingWorker::computeConfusion(int epoch) {
             m.pixels.assign(test.image(i), test.image(i) + test.imageSize());
             s.mistakes.push_back(std::move(m));
         }
-        emit confusion(s);
+        handOver(Handoff::ToWindow), emit confusion(s);
     } catch (const std::exception& e) {
-        emit failed(QString("confusion matrix: ") + e.what());
+        handOver(Handoff::ToWindow), emit failed(QString("confusion matrix: ") + e.what());
     }
 }
 
@@ -454,10 +461,19 @@ void TrainingWorker::serveInspection(bool force) {
         }
         if (auto* conv = dynamic_cast<Conv2d*>(&m_net->layer(layer)))
             s.filters = conv->weight().value;
-        emit inspected(s);
+        handOver(Handoff::ToWindow), emit inspected(s);
     } catch (const std::exception& e) {
-        emit failed(QString("inspection: ") + e.what());
+        handOver(Handoff::ToWindow), emit failed(QString("inspection: ") + e.what());
     }
+}
+
+}  // namespace ll::ui
+
+namespace ll::ui {
+
+bool TrainingWorker::event(QEvent* e) {
+    if (e->type() == QEvent::MetaCall) takeOver(Handoff::ToWorker);  // a queued call or signal
+    return QObject::event(e);
 }
 
 }  // namespace ll::ui

@@ -89,6 +89,11 @@ signals:
     void message(const QString& text);
     void foldChecked(const QString& model, const QStringList& lines, const QString& error);
 
+protected:
+    /// Takes over what the other thread handed over with a queued call or signal
+    /// (thread_handoff.h).
+    bool event(QEvent* e) override;
+
 private:
     class Observer;
     void ensureSetup(const RunSettings& s, bool keepWeights);
