@@ -134,22 +134,13 @@ GraphLayout layoutModelGraph(const ModelInfo& info, const QFont& font) {
         QVector<int> ends;
         QVector<int> chain = previous;
         bool inBranch = false;
-        std::size_t k = static_cast<std::size_t>(row) + 1;
-        for (; k < costs.rows.size() && costs.rows[k].depth > r.depth; ++k) {
+        for (std::size_t k = static_cast<std::size_t>(row) + 1;
+             k < costs.rows.size() && costs.rows[k].depth > r.depth; ++k) {
             const CostRow& b = costs.rows[k];
-            if (b.depth == r.depth + 1) {  // a new branch
+            if (b.depth == r.depth + 1) {  // a new branch (a single layer is also its leaf)
                 if (inBranch) ends += chain;
                 chain = previous;
                 inBranch = true;
-                if (b.leaf) {  // a branch that is a single layer
-                    QString name = QString::fromStdString(b.name);
-                    if (name.startsWith(prefix)) name = name.mid(prefix.size());
-                    const int n = addNode(rowLines(b, name), i, static_cast<int>(k));
-                    for (int p : chain)
-                        edges.push_back({p, n});
-                    chain = {n};
-                }
-                continue;
             }
             if (!b.leaf) continue;
             QString name = QString::fromStdString(b.name);
