@@ -849,19 +849,22 @@ private slots:
         QVERIFY(idle.close());
     }
 
-    // Quit at random moments of loading, training, pausing and stepping: no crash, no hang, every
-    // run folder readable afterwards.
+    // Quit at 20 random moments of loading, training, pausing, stepping and experiments: no
+    // crash, no hang, every run folder readable afterwards.
     void quitAtRandomMomentsLeavesReadableRuns() {
         QRandomGenerator rng(19);
-        for (int i = 0; i < 12; ++i) {
+        for (int i = 0; i < 20; ++i) {
             QSettings().remove("lastModel");  // the last window's: it would load without our data
             auto* w = new MainWindow;
             w->show();
             loadWindow(*w, 500);
-            w->startTraining();
+            const int what = static_cast<int>(rng.bounded(4));
+            if (what == 3)
+                w->runExperiment("optimizers");  // its variants one after the other
+            else
+                w->startTraining();
             QTest::qWait(static_cast<int>(rng.bounded(250)));
-            const int what = static_cast<int>(rng.bounded(3));
-            if (what >= 1) w->pauseOrResume();
+            if (what == 1 || what == 2) w->pauseOrResume();
             if (what == 2) w->stepOnce();
             QTest::qWait(static_cast<int>(rng.bounded(30)));
             QElapsedTimer t;
