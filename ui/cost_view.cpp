@@ -249,7 +249,7 @@ void CostView::recompute() {
     m_chart->yAxis->rescale();
     m_chart->yAxis->setRangeLower(0.5);
     m_chart->yAxis->setRangeUpper(m_chart->yAxis->range().upper * 3);
-    m_chart->replot(QCustomPlot::rpQueuedReplot);
+    replotWhenShown(m_chart);
 }
 
 }  // namespace ll::ui

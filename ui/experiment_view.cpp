@@ -169,7 +169,7 @@ void ExperimentView::redraw() {
     for (double t : m_seconds)
         tmax = std::max(tmax, t);
     m_chart->yAxis2->setRange(0, tmax * 1.2);
-    m_chart->replot(QCustomPlot::rpQueuedReplot);
+    replotWhenShown(m_chart);
 
     // One line per variant; a layer has one place on the axis whatever the variant (without
     // batch norm, conv2 stays above conv2), in the order of the variant with most layers.
@@ -206,7 +206,7 @@ void ExperimentView::redraw() {
     m_norms->xAxis->setRange(-0.5, std::max(width, 1) - 0.5);
     const QCPRange y = m_norms->yAxis->range();  // room around the extreme points (log scale)
     if (y.lower > 0) m_norms->yAxis->setRange(y.lower / 2, y.upper * 2);
-    m_norms->replot(QCustomPlot::rpQueuedReplot);
+    replotWhenShown(m_norms);
 }
 
 }  // namespace ll::ui

@@ -7,6 +7,46 @@
 
 namespace ll::ui {
 
+namespace {
+
+// Room at the right of a map grid or input view for its colour bar and labels.
+constexpr int kBarSpace = 64;
+
+// The receptive-field heat map's colours: hot, more opaque where the unit depends more on the
+// pixel (v in (0, 1]).
+QRgb heatColour(double v) {
+    return qRgba(255, static_cast<int>(220 * (1 - v)), 0, static_cast<int>(60 + 160 * v));
+}
+
+}  // namespace
+
+QString barLabel(double v) {
+    return QString::number(v, 'g', 3);
+}
+
+void paintColorBar(QPainter& p, const QRect& bar, const std::function<QRgb(double)>& colour,
+                   const QString& top, const QString& middle, const QString& bottom) {
+    if (bar.isEmpty()) return;
+    for (int y = 0; y < bar.height(); ++y) {
+        const double t = bar.height() > 1 ? 1.0 - y / static_cast<double>(bar.height() - 1) : 1.0;
+        p.fillRect(QRect(bar.left(), bar.top() + y, bar.width(), 1), QColor::fromRgba(colour(t)));
+    }
+    p.setPen(QPen(QColor(90, 90, 90), 1));
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(bar.adjusted(0, 0, -1, -1));
+    QFont f = p.font();
+    f.setPointSizeF(std::max(6.0, f.pointSizeF() - 1));
+    p.setFont(f);
+    const int x = bar.right() + 4, h = p.fontMetrics().height();
+    auto label = [&](int y, const QString& text) {
+        if (!text.isEmpty()) p.drawText(QRect(x, y - h / 2, 200, h), Qt::AlignLeft, text);
+    };
+    p.setPen(QColor(40, 40, 40));
+    label(bar.top(), top);
+    label(bar.center().y(), middle);
+    label(bar.bottom(), bottom);
+}
+
 QRgb viridis(double t) {
     // Control points of matplotlib's viridis at t = 0, 1/8, ..., 1.
     static const int k[9][3] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},
@@ -142,6 +182,8 @@ void MapGrid::rebuildImages() {
         ghi = first ? v : std::max(ghi, v);
         first = false;
     }
+    m_lo = glo;
+    m_hi = ghi;
     for (int c = 0; c < m_count; ++c) {
         const float* p = m_data.data() + static_cast<std::int64_t>(c) * plane;
         float lo = glo, hi = ghi;
@@ -159,13 +201,14 @@ void MapGrid::layoutCells() {
         update();
         return;
     }
-    // Pick the number of columns that makes the cells largest.
+    // Pick the number of columns that makes the cells largest, beside the colour bar.
     const int gap = 3;
+    const int width = std::max(1, this->width() - kBarSpace);
     int bestCols = 1;
     double bestScale = 0;
     for (int cols = 1; cols <= m_count; ++cols) {
         const int rows = (m_count + cols - 1) / cols;
-        const double sx = (width() - gap * (cols + 1)) / static_cast<double>(cols * m_w);
+        const double sx = (width - gap * (cols + 1)) / static_cast<double>(cols * m_w);
         const double sy = (height() - gap * (rows + 1)) / static_cast<double>(rows * m_h);
         const double s = std::min(sx, sy);
         if (s > bestScale) {
@@ -192,12 +235,31 @@ QRect MapGrid::unitRect(int c, int i, int j) const {
                  std::max(1, static_cast<int>(px)), std::max(1, static_cast<int>(py)));
 }
 
+QRect MapGrid::colorBarRect() const {
+    if (!m_count) return {};
+    const int h = std::min(height() - 16, 220);
+    return QRect(width() - kBarSpace + 6, 8, 12, std::max(h, 20));
+}
+
+QStringList MapGrid::colorBarLabels() const {
+    if (!m_shared) return {"max", "", "min"};
+    return {barLabel(m_hi), barLabel((m_lo + m_hi) / 2.0), barLabel(m_lo)};
+}
+
 void MapGrid::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.fillRect(rect(), palette().color(QPalette::Window));
     if (!m_count) {
         p.drawText(rect(), Qt::AlignCenter, "no maps");
         return;
+    }
+    const QStringList labels = colorBarLabels();
+    paintColorBar(p, colorBarRect(), viridis, labels[0], labels[1], labels[2]);
+    if (!m_shared) {
+        const QRect bar = colorBarRect();
+        p.setPen(palette().color(QPalette::WindowText));
+        p.drawText(QRect(bar.left() - 4, bar.bottom() + 2, kBarSpace, 28),
+                   Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, "of each\nmap");
     }
     for (int c = 0; c < m_count && c < m_images.size(); ++c)
         p.drawImage(m_cells[c], m_images[c]);
@@ -253,7 +315,8 @@ void InputView::setRegion(const UnitRegion* region) {
     update();
 }
 
-void InputView::setHeatmap(const Tensor& erf) {
+void InputView::setHeatmap(const Tensor& erf, const QString& quantity) {
+    m_heatQuantity = quantity;
     if (erf.rank() != 2 || erf.numel() == 0) {
         m_heat = QImage();
         update();
@@ -261,18 +324,23 @@ void InputView::setHeatmap(const Tensor& erf) {
     }
     const int H = erf.dim(0), W = erf.dim(1);
     const float hi = *std::max_element(erf.data(), erf.data() + erf.numel());
+    m_heatMax = hi;
     m_heat = QImage(W, H, QImage::Format_ARGB32);
     for (int h = 0; h < H; ++h) {
         QRgb* line = reinterpret_cast<QRgb*>(m_heat.scanLine(h));
         for (int w = 0; w < W; ++w) {
             const float v = hi > 0 ? erf[h * W + w] / hi : 0.0f;
             // Hot colours, transparent where the unit does not depend on the pixel.
-            line[w] = v > 0 ? qRgba(255, static_cast<int>(220 * (1 - v)), 0,
-                                    static_cast<int>(60 + 160 * v))
-                            : qRgba(0, 0, 0, 0);
+            line[w] = v > 0 ? heatColour(v) : qRgba(0, 0, 0, 0);
         }
     }
     update();
+}
+
+QRect InputView::heatBarRect() const {
+    if (!m_showHeat || m_heat.isNull() || m_image.isNull()) return {};
+    const int h = std::clamp(height() - 60, 20, 200);
+    return QRect(this->width() - kBarSpace + 6, 8, 12, h);
 }
 
 void InputView::setHeatmapVisible(bool on) {
@@ -295,9 +363,11 @@ void InputView::paintEvent(QPaintEvent*) {
         margin = std::min(margin, std::max(m_H, m_W));
     }
     const int spanH = m_H + 2 * margin, spanW = m_W + 2 * margin;
+    const QRect heatBar = heatBarRect();
+    const int width = heatBar.isEmpty() ? this->width() : std::max(1, this->width() - kBarSpace);
     const double s =
-        std::min(width() / static_cast<double>(spanW), height() / static_cast<double>(spanH));
-    const double ox = (width() - spanW * s) / 2 + margin * s,
+        std::min(width / static_cast<double>(spanW), height() / static_cast<double>(spanH));
+    const double ox = (width - spanW * s) / 2 + margin * s,
                  oy = (height() - spanH * s) / 2 + margin * s;
     const QRectF target(ox, oy, m_W * s, m_H * s);
     if (margin > 0) {
@@ -305,7 +375,16 @@ void InputView::paintEvent(QPaintEvent*) {
         p.drawRect(QRectF(ox - margin * s, oy - margin * s, spanW * s, spanH * s));
     }
     p.drawImage(target, m_image);
-    if (m_showHeat && !m_heat.isNull()) p.drawImage(target, m_heat);
+    if (!heatBar.isEmpty()) {
+        p.drawImage(target, m_heat);
+        // The bar over the window colour: the heat map's alpha is part of its meaning.
+        paintColorBar(
+            p, heatBar, [](double t) { return t > 0 ? heatColour(t) : qRgba(0, 0, 0, 0); },
+            heatBarTop(), "", "0");
+        p.setPen(palette().color(QPalette::WindowText));
+        p.drawText(QRect(heatBar.left() - 6, heatBar.bottom() + 4, kBarSpace, 40),
+                   Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, m_heatQuantity);
+    }
     if (m_hasRegion) {
         auto rectOf = [&](const int* r, const int* c) {
             return QRectF(ox + c[0] * s, oy + r[0] * s, (c[1] - c[0]) * s, (r[1] - r[0]) * s);

@@ -6,6 +6,9 @@
 #include <QImage>
 #include <QVector>
 #include <QWidget>
+#include <functional>
+
+class QPainter;
 
 #include "core/analysis/receptive_field.h"
 #include "core/tensor.h"
@@ -14,6 +17,12 @@ namespace ll::ui {
 
 /// Viridis, t in [0, 1].
 QRgb viridis(double t);
+/// A vertical colour bar in `bar`: colour(t) for t from 0 (bottom) to 1 (top), outlined, with
+/// `top` and `bottom` written to its right (and `middle` halfway, if not empty).
+void paintColorBar(QPainter& p, const QRect& bar, const std::function<QRgb(double)>& colour,
+                   const QString& top, const QString& middle, const QString& bottom);
+/// A value for a colour-bar label: 3 significant digits.
+QString barLabel(double v);
 /// One (H, W) plane of `t` starting at `offset`, scaled from [lo, hi] through viridis.
 QImage planeImage(const float* data, int H, int W, float lo, float hi);
 /// An input image (C, H, W): grey for one channel, RGB for three, each stretched to its range.
@@ -37,6 +46,10 @@ public:
     int maps() const { return m_count; }
     /// Widget rectangle of pixel (i, j) of map c (for tests that click units).
     QRect unitRect(int c, int i, int j) const;
+    /// The colour bar's rectangle and its labels (top, middle, bottom): the shared scale's
+    /// values, or "max"/"min" of each map (for tests and screenshots).
+    QRect colorBarRect() const;
+    QStringList colorBarLabels() const;
     QSize sizeHint() const override { return {480, 360}; }
 
 signals:
@@ -58,6 +71,7 @@ private:
     bool m_shared = true;
     QVector<QImage> m_images;
     QVector<QRect> m_cells;
+    float m_lo = 0, m_hi = 0;  // the shared scale
     int m_selC = -1, m_selI = 0, m_selJ = 0;
 };
 
@@ -70,9 +84,14 @@ public:
     explicit InputView(QWidget* parent = nullptr);
     void setImage(const Tensor& x);
     void setRegion(const UnitRegion* region);  // null: none
-    void setHeatmap(const Tensor& erf);        // (H, W); empty: none
+    /// (H, W); empty: none. `quantity` names what it shows, under its colour bar.
+    void setHeatmap(const Tensor& erf, const QString& quantity = "|∂unit/∂pixel|");
     void setHeatmapVisible(bool on);
     bool hasRegion() const { return m_hasRegion; }
+    /// The heat map's colour bar (empty when no heat map is shown) and its top label.
+    QRect heatBarRect() const;
+    QString heatBarTop() const { return barLabel(m_heatMax); }
+    const QString& heatQuantity() const { return m_heatQuantity; }
     const UnitRegion& region() const { return m_region; }
     QSize sizeHint() const override { return {240, 240}; }
     QSize minimumSizeHint() const override { return {140, 140}; }
@@ -82,6 +101,8 @@ protected:
 
 private:
     QImage m_image, m_heat;
+    float m_heatMax = 0;
+    QString m_heatQuantity;
     int m_H = 0, m_W = 0;
     bool m_hasRegion = false, m_showHeat = true;
     UnitRegion m_region;

@@ -99,7 +99,7 @@ void InsightView::setConfusion(const ConfusionSnapshot& s) {
     m_plot->xAxis->setRange(-0.5, K - 0.5);
     m_plot->yAxis->setRange(-0.5, K - 0.5);
     m_plot->yAxis->setRangeReversed(true);
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    replotWhenShown(m_plot);
     selectCell(-1, -1);
 }
 
@@ -130,7 +130,7 @@ void InsightView::drawHistograms() {
     const int li = m_layer->currentIndex();
     if (m_history.empty() || li < 0) {
         for (Plot* p : {m_wPlot, m_gPlot})
-            p->replot(QCustomPlot::rpQueuedReplot);
+            replotWhenShown(p);
         return;
     }
     const int n = static_cast<int>(m_history.size());
@@ -158,9 +158,7 @@ void InsightView::drawHistograms() {
                 bars->setName(QString("step %1").arg(m_history.back().step));
             } else {
                 QCPGraph* g = p->addGraph();
-                QPen pen(QColor(127, 127, 127, 40 + 30 * (h - (n - 6))));
-                pen.setCosmetic(true);
-                g->setPen(pen);
+                g->setPen(p->linePen(QColor(127, 127, 127, 40 + 30 * (h - (n - 6)))));
                 g->setData(x, y);
             }
         }
@@ -168,7 +166,7 @@ void InsightView::drawHistograms() {
     for (Plot* p : {m_wPlot, m_gPlot}) {
         p->rescaleAxes();
         p->yAxis->setRangeLower(0);
-        p->replot(QCustomPlot::rpQueuedReplot);
+        replotWhenShown(p);
     }
 }
 

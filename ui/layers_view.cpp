@@ -21,6 +21,7 @@
 #include "core/data/image_folder.h"
 #include "ui/image_views.h"
 #include "ui/item_models.h"
+#include "ui/plot.h"
 #include "ui/plot_export.h"
 
 namespace ll::ui {
@@ -380,7 +381,7 @@ void LayersView::showSnapshot(const InspectSnapshot& s) {
     m_input->setImage(s.input);
     m_source->setText(s.source);
     if (s.request.overlay != 0 && s.request.overlay == m_req.overlay) {
-        m_input->setHeatmap(s.erf);
+        m_input->setHeatmap(s.erf, s.request.overlay == 1 ? "|∂score/∂pixel|" : "Grad-CAM");
     } else if (m_haveUnit && s.request.wantUnit && s.request.layer == m_layer) {
         m_input->setHeatmap(s.erf);
     }
@@ -390,7 +391,7 @@ void LayersView::showSnapshot(const InspectSnapshot& s) {
         values << s.probabilities[k];
     }
     m_probBars->setData(keys, values);
-    m_probPlot->replot(QCustomPlot::rpQueuedReplot);
+    replotWhenShown(m_probPlot);
 }
 
 void LayersView::dragEnterEvent(QDragEnterEvent* e) {

@@ -8,13 +8,9 @@
 #include <QWidget>
 
 #include "core/runs.h"
+#include "ui/plot.h"
 #include "ui/snapshots.h"
 
-namespace ll::ui {
-
-class Plot;
-}  // namespace ll::ui
-class QCPGraph;
 namespace ll::ui {
 
 /// Exponential moving average (α = 0.05) divided by 1 − (1−α)^n, so early points are unbiased.
@@ -45,7 +41,9 @@ public:
     void setOverlays(const std::vector<RunData>& runs);
     int overlayGraphs() const { return m_overlayGraphs.size(); }
     /// Minimum time between redraws of the live curves (default 100 ms: 10 redraws/s; the
-    /// training threads need the CPU more than the eye needs frames).
+    /// training threads need the CPU more than the eye needs frames). A redraw's work is bounded
+    /// however long the run: curves keep at most a few thousand points (LiveSeries), the axes
+    /// follow running bounds, and a frame whose axes did not move redraws only the curves.
     void setRedrawInterval(int ms);
     int redraws() const { return m_redraws; }
 
@@ -54,7 +52,12 @@ private:
     Plot* m_accuracy;
     Plot* m_grads;
     Smoothed m_emaLoss, m_emaAcc;
-    QList<QCPGraph*> m_normGraphs;  // live, one per parameterized layer
+    LiveSeries m_lossRaw, m_lossSmoothed, m_lr, m_accSmoothed;
+    QList<LiveSeries> m_norms;       // live, one per parameterized layer
+    Bounds m_live[3], m_overlay[3];  // loss, accuracy, gradient plots
+    double m_lrMax = 0;
+    bool m_layoutChanged = true;  // graphs or legend entries added or removed
+    bool m_evalAdded = false;
     QStringList m_csv;
     QStringList m_evalCsv;
     QTimer* m_redraw;

@@ -24,6 +24,9 @@
 #include <QTest>
 #include <QTextStream>
 
+#include <cmath>
+#include <map>
+
 #include "core/analysis/cost.h"
 #include "core/checkpoint.h"
 #include "core/model_file.h"
@@ -1445,6 +1448,239 @@ private slots:
         QCOMPARE(w.setup()->dataset(), QString("mnist"));
         QVERIFY(loaded.count() > 0 || loaded.wait(slow(20000)));
         QCOMPARE(w.modelInfo().trainSize, 60000);
+    }
+
+    // A curve of 100,000 noisy points keeps at most a few hundred, each a real (step, value) pair,
+    // spread over the whole run, with the extremes of the run among them.
+    void liveSeriesKeepsTheEnvelopeInBoundedMemory() {
+        QCustomPlot plot;
+        LiveSeries series(plot.addGraph(), 512);
+        QRandomGenerator rng(7);
+        std::map<double, double> raw;
+        double lo = 1e9, hi = -1e9, loKey = 0, hiKey = 0;
+        for (int k = 1; k <= 100000; ++k) {
+            const double v = std::sin(k * 1e-3) + rng.generateDouble();
+            raw[k] = v;
+            if (v < lo) lo = v, loKey = k;
+            if (v > hi) hi = v, hiKey = k;
+            series.add(k, v);
+            QVERIFY(plot.graph(0)->dataCount() <= 512 + series.bucket());
+        }
+        auto data = plot.graph(0)->data();
+        QVERIFY(data->size() > 256);
+        QVERIFY(series.bucket() >= 256);
+        int firstQuarter = 0, thirdQuarter = 0;
+        double last = 0;
+        bool sawLo = false, sawHi = false;
+        for (auto it = data->constBegin(); it != data->constEnd(); ++it) {
+            QVERIFY(it->key > last);  // in step order, no duplicates
+            last = it->key;
+            QCOMPARE(raw.at(it->key), it->value);
+            sawLo |= it->key == loKey;
+            sawHi |= it->key == hiKey;
+            if (it->key <= 25000) ++firstQuarter;
+            if (it->key > 50000 && it->key <= 75000) ++thirdQuarter;
+        }
+        QVERIFY(sawLo && sawHi);
+        // The same resolution early and late in the run: as many points in the first quarter as
+        // in the third (the last bucket's raw points, at the very end, are not yet folded).
+        QVERIFY2(std::abs(firstQuarter - thirdQuarter) < firstQuarter / 5,
+                 qPrintable(QString("%1 points in the first quarter, %2 in the third")
+                                .arg(firstQuarter)
+                                .arg(thirdQuarter)));
+        QVERIFY(data->constBegin()->key <= series.bucket());              // from the start...
+        QVERIFY((data->constEnd() - 1)->key > 100000 - series.bucket());  // ...to the end
+    }
+
+    // While training, a frame redraws the new segments of the curves and recomposes only the
+    // columns they changed; the axes move once per epoch (and when values leave them), so full
+    // replots (axes, labels, legends) are rare. What is on screen equals a full redraw.
+    void liveCurvesRedrawOnlyTheNewColumns() {
+        TrainingView view;
+        view.resize(1200, 800);
+        view.setRedrawInterval(10);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.reset();
+        QRandomGenerator rng(3);
+        const int perEpoch = 400, frames = 100;
+        std::int64_t step = 0;
+        for (int f = 0; f < frames; ++f) {
+            BatchPoints points;
+            for (int b = 0; b < 4; ++b) {
+                BatchReport r;
+                ++step;
+                r.step = step;
+                r.epoch = static_cast<int>((step - 1) / perEpoch) + 1;
+                r.batch = static_cast<int>((step - 1) % perEpoch) + 1;
+                r.batchesPerEpoch = perEpoch;
+                r.loss = 2.0 * std::exp(-step / 100.0) + 0.2 * rng.generateDouble();
+                r.accuracy = 1.0 - r.loss / 3;
+                r.lr = 0.1f;
+                r.norms = {{"conv1", 1.0, 0.1 + 0.05 * rng.generateDouble()},
+                           {"fc1", 1.0, 0.5 + 0.1 * rng.generateDouble()}};
+                points.batches << r;
+            }
+            view.addBatches(points);
+            QTest::qWait(12);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(view.redraws() > frames / 2, slow(5000));
+        for (Plot* p : view.plots()) {
+            QVERIFY2(p->curveReplots() > frames / 3, qPrintable(p->title()));
+            QVERIFY2(
+                p->fullReplots() < 25,
+                qPrintable(QString("%1: %2 full replots").arg(p->title()).arg(p->fullReplots())));
+            // The last frame recomposed a narrow strip at the end of the curves, not the plot.
+            const QRect axes = p->axisRect()->rect();
+            QVERIFY2(p->lastCurveRect().width() < axes.width() / 5, qPrintable(p->title()));
+            QVERIFY(p->lastCurveRect().left() > axes.left() + axes.width() / 2);
+        }
+        // The incrementally drawn curves are the curves: the screen, then a full redraw.
+        Plot* loss = view.lossPlot();
+        const QImage drawn = loss->grab().toImage();
+        loss->replot(QCustomPlot::rpImmediateRefresh);
+        const QImage full = loss->grab().toImage();
+        QCOMPARE(drawn.size(), full.size());
+        // Joints blend a little differently when a curve is drawn in pieces (the translucent
+        // per-batch curve gets darker where two pieces meet), so the curves are compared as
+        // shapes: every curve pixel of the full redraw has one of the screen within one pixel,
+        // and few of the screen's are not near one of the full redraw's.
+        auto isCurve = [](const QImage& img, int x, int y) {
+            const QRgb c = img.pixel(x, y);
+            return qBlue(c) > qRed(c) + 40;  // the loss curves are blue
+        };
+        auto missing = [&](const QImage& from, const QImage& in, int& total) {
+            int miss = 0;
+            total = 0;
+            for (int y = 1; y + 1 < from.height(); ++y)
+                for (int x = 1; x + 1 < from.width(); ++x) {
+                    if (!isCurve(from, x, y)) continue;
+                    ++total;
+                    bool near = false;
+                    for (int dy = -1; dy <= 1 && !near; ++dy)
+                        for (int dx = -1; dx <= 1 && !near; ++dx)
+                            near = isCurve(in, x + dx, y + dy);
+                    miss += !near;
+                }
+            return miss;
+        };
+        int curveFull = 0, curveDrawn = 0;
+        const int lost = missing(full, drawn, curveFull);
+        const int extra = missing(drawn, full, curveDrawn);
+        QVERIFY(curveFull > 500);
+        QVERIFY2(lost < curveFull / 50 && extra < curveDrawn / 10,
+                 qPrintable(QString("%1 of %2 curve pixels not drawn, %3 of %4 drawn in excess")
+                                .arg(lost)
+                                .arg(curveFull)
+                                .arg(extra)
+                                .arg(curveDrawn)));
+    }
+
+    // The training plots' legends sit below the axes: no curve is ever under one, however many
+    // layers the gradient plot names.
+    void legendsStayOutOfTheCurves() {
+        TrainingView view;
+        view.resize(900, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        BatchPoints points;
+        for (int s = 1; s <= 20; ++s) {
+            BatchReport r;
+            r.step = s;
+            r.epoch = 1;
+            r.batch = s;
+            r.batchesPerEpoch = 20;
+            r.loss = 1.0 / s;
+            r.accuracy = 0.5;
+            r.lr = 0.1f;
+            for (int l = 0; l < 12; ++l)
+                r.norms.push_back({"layer" + std::to_string(l), 1.0, 0.1 * (l + 1)});
+            points.batches << r;
+        }
+        view.addBatches(points);
+        QTRY_VERIFY_WITH_TIMEOUT(view.redraws() > 0, slow(5000));
+        for (Plot* p : view.plots()) {
+            p->replot(QCustomPlot::rpImmediateRefresh);
+            QVERIFY(p->legendBelow());
+            QVERIFY2(!p->legend->outerRect().intersects(p->axisRect()->rect()),
+                     qPrintable(p->title()));
+            QVERIFY(p->rect().contains(p->legend->outerRect()));
+        }
+        QCOMPARE(view.gradientPlot()->legend->itemCount() >= 12, true);
+        QVERIFY(view.gradientPlot()->legend->wrap() > 1);  // entries side by side
+        // Moved inside from the context menu's choice, and back.
+        view.lossPlot()->setLegendCorner(Qt::AlignTop | Qt::AlignRight);
+        QVERIFY(!view.lossPlot()->legendBelow());
+        view.lossPlot()->setLegendBelow();
+        QVERIFY(view.lossPlot()->legendBelow());
+    }
+
+    // Feature maps and heat maps come with a colour bar that says what their colours are worth.
+    void colourBarsBesideMapsAndHeatMaps() {
+        MapGrid grid;
+        grid.resize(500, 300);
+        Tensor maps({4, 5, 5});
+        for (std::int64_t i = 0; i < maps.numel(); ++i)
+            maps[i] = static_cast<float>(i) * 0.5f - 10.0f;
+        grid.setMaps(maps);
+        grid.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&grid));
+        QCOMPARE(grid.colorBarLabels(), QStringList({"39.5", "14.8", "-10"}));
+        const QRect bar = grid.colorBarRect();
+        QVERIFY(!bar.isEmpty() && grid.rect().contains(bar));
+        for (int c = 0; c < grid.maps(); ++c)
+            QVERIFY(!grid.unitRect(c, 4, 4).intersects(bar.adjusted(0, 0, 40, 0)));
+        const QImage shown = grid.grab().toImage();
+        const qreal dpr = shown.devicePixelRatio();
+        auto at = [&](int x, int y) { return shown.pixel(qRound(x * dpr), qRound(y * dpr)); };
+        QCOMPARE(at(bar.center().x(), bar.top() + 2), viridis(1.0 - 2.0 / (bar.height() - 1)));
+        QCOMPARE(at(bar.center().x(), bar.bottom() - 2), viridis(2.0 / (bar.height() - 1)));
+        grid.setSharedScale(false);
+        QCOMPARE(grid.colorBarLabels(), QStringList({"max", "", "min"}));
+
+        InputView input;
+        input.resize(300, 240);
+        input.setImage(Tensor({1, 8, 8}, 0.5f));
+        input.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&input));
+        QVERIFY(input.heatBarRect().isEmpty());
+        Tensor heat({8, 8}, 0.0f);
+        heat[3 * 8 + 4] = 0.02f;
+        heat[3 * 8 + 5] = 0.01f;
+        input.setHeatmap(heat, "|∂score/∂pixel|");
+        QVERIFY(!input.heatBarRect().isEmpty());
+        QCOMPARE(input.heatBarTop(), QString("0.02"));
+        QCOMPARE(input.heatQuantity(), QString("|∂score/∂pixel|"));
+        input.setHeatmapVisible(false);
+        QVERIFY(input.heatBarRect().isEmpty());
+    }
+
+    // At a scale factor of 2 (ctest runs this with QT_SCALE_FACTOR=2) curves and axes are two
+    // device pixels wide, not hairlines.
+    void pensScaleWithTheDevicePixelRatio() {
+        TrainingView view;
+        view.resize(800, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const qreal dpr = view.devicePixelRatioF();
+        if (dpr < 2) QSKIP("needs QT_SCALE_FACTOR=2 (the ctest entry sets it)");
+        Plot* loss = view.lossPlot();
+        QCOMPARE(loss->graph(1)->pen().widthF(), dpr);
+        QCOMPARE(loss->xAxis->basePen().widthF(), dpr);
+        // The smoothed loss drawn flat: count its rows in device pixels.
+        for (double s = 1; s <= 50; ++s)
+            loss->graph(1)->addData(s, 1.0);
+        loss->xAxis->setRange(0, 51);
+        loss->yAxis->setRange(0, 2);
+        loss->replot(QCustomPlot::rpImmediateRefresh);
+        const QImage img = loss->grab().toImage();
+        const int x = qRound(loss->xAxis->coordToPixel(25) * img.devicePixelRatio());
+        int rows = 0;
+        for (int y = 0; y < img.height(); ++y) {
+            const QRgb c = img.pixel(x, y);
+            if (qBlue(c) > 150 && qRed(c) < 100) ++rows;
+        }
+        QVERIFY2(rows >= 2, qPrintable(QString("%1 device rows").arg(rows)));
     }
 
     void viridisEnds() {
