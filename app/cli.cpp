@@ -1,8 +1,10 @@
 #include "app/cli.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 
+#include "core/build_info.h"
 #include "core/error.h"
 #include "core/gemm.h"
 
@@ -10,19 +12,36 @@ namespace ll::cli {
 
 namespace {
 
+std::string& versionExtraText() {
+    static std::string text;
+    return text;
+}
+
+const std::string& versionExtra() {
+    return versionExtraText();
+}
+
 struct Entry {
     Command command;
     int (*run)(const Args&, std::ostream&);  // nullptr: not run here (export-plots needs Qt)
 };
 
 int version(const Args&, std::ostream& out) {
-    out << "layerlens " << LAYERLENS_VERSION << " (convolution GEMM: " << gemmBackend() << ")\n";
+    out << "layerlens " << buildVersion() << "\n" << buildInfo(versionExtra());
     return 0;
 }
 
 const std::vector<Entry>& table();
 
 int help(const Args& args, std::ostream& out) {
+    if (args.has("man")) {
+        out << manPage();
+        return 0;
+    }
+    if (args.has("bash-completion")) {
+        out << bashCompletion();
+        return 0;
+    }
     if (args.positional().empty()) {
         out << overview();
         return 0;
@@ -45,6 +64,8 @@ Command helpCommand() {
     c.description =
         "Lists the commands and the window's options; with COMMAND, that command's "
         "options\n(the same as 'layerlens COMMAND --help').\n";
+    c.options = {{"man", "", "print the manual page (roff; the build installs it as layerlens.1)"},
+                 {"bash-completion", "", "print the bash completion script"}};
     c.maxOperands = 1;
     return c;
 }
@@ -53,7 +74,9 @@ Command versionCommand() {
     Command c;
     c.name = "version";
     c.summary = "show the version";
-    c.description = "Shows the version and the GEMM backend convolutions use.\n";
+    c.description =
+        "Shows the version, git commit, build type, the CPU the kernels were compiled for, the\n"
+        "GEMM backend convolutions use and the versions of the libraries (OpenCV, Eigen, Qt).\n";
     return c;
 }
 
@@ -80,10 +103,12 @@ const std::vector<Entry>& table() {
 const Command& windowCommand() {
     static const Command c = [] {
         Command w;
-        w.synopsis = "[OPTIONS]";
+        w.synopsis = "[OPTIONS] [FILE]";
         w.summary = "open the desktop window";
         w.description =
             "Opens the desktop window; 'layerlens help' lists the headless commands.\n"
+            "FILE, a model file (.json), a checkpoint (.llck) or a saved run's folder, opens in "
+            "it.\n"
             "The window needs a display: without one (a server, CI), run it under a virtual one\n"
             "with 'xvfb-run -a layerlens ...', or use the headless commands.\n";
         w.options = {
@@ -135,7 +160,7 @@ std::vector<const Command*> commands() {
 
 std::string overview() {
     std::string text =
-        "usage: layerlens [OPTIONS]            open the desktop window\n"
+        "usage: layerlens [OPTIONS] [FILE]     open the desktop window\n"
         "       layerlens COMMAND [OPTIONS]    run a headless command\n"
         "\nCommands:\n";
     for (const Entry& e : table()) {
@@ -151,10 +176,18 @@ std::string overview() {
     return text;
 }
 
+void setVersionExtra(const std::string& lines) {
+    versionExtraText() = lines;
+}
+
 bool isWindowLaunch(const std::vector<std::string>& args) {
     if (args.empty()) return true;
     const std::string& a = args[0];
-    return a.rfind("-", 0) == 0 && a != "-h" && a != "--help" && a != "--version";
+    if (a.rfind("-", 0) == 0) return a != "-h" && a != "--help" && a != "--version";
+    for (const Entry& e : table())
+        if (e.command.name == a) return false;
+    std::error_code ec;
+    return std::filesystem::exists(a, ec);  // layerlens FILE
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -17,10 +17,20 @@ namespace ll::cli {
 /// `out`. Never throws.
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-/// Whether args ask for the desktop window: no words at all, or options first (--model ..., or
-/// Qt's own single-dash ones such as -platform), except -h/--help/--version. Everything else is
-/// for run(), unknown words included.
+/// Whether args ask for the desktop window: no words at all, options first (--model ..., or
+/// Qt's own single-dash ones such as -platform), except -h/--help/--version, or a first word that
+/// is no command but an existing file or folder (`layerlens FILE`, as a file manager runs it).
+/// Everything else is for run(), unknown words included.
 bool isWindowLaunch(const std::vector<std::string>& args);
+
+/// Lines `layerlens version` adds after the core's build facts (the window build: Qt's version).
+void setVersionExtra(const std::string& lines);
+
+/// The manual page (roff, section 1) and the bash completion script, generated from the same
+/// Command table as the help texts (`layerlens help --man`, `layerlens help --bash-completion`;
+/// the build installs both).
+std::string manPage();
+std::string bashCompletion();
 
 /// The window's options (parsed in main.cpp, listed by 'layerlens help').
 const Command& windowCommand();

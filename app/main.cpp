@@ -12,6 +12,7 @@
 #include <QTimer>
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -223,6 +224,12 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
                          .arg(searched.toHtmlEscaped()));
     }
     w.loadSetup();
+    // layerlens FILE (a file manager's "Open with"): the first operand that is a file or folder.
+    for (const std::string& word : a.positional()) {
+        if (word.rfind("-", 0) == 0 || !std::filesystem::exists(word)) continue;
+        w.openPath(QString::fromStdString(word));
+        break;
+    }
     const bool train = a.has("train");
     const QString shots = QString::fromStdString(a.str("screenshots"));
     const bool quit = a.has("quit-when-done");
@@ -280,6 +287,7 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    ll::cli::setVersionExtra(ll::ui::qtVersionLine());
     ll::ui::installQtImageDecoder();  // image folders and opened images, CLI and window alike
     std::vector<std::string> args(argv + 1, argv + argc);
     if (!args.empty() && args[0] == "export-plots") return exportPlots(argc, argv, args);

@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/build_info.h"
 #include "core/data/download.h"
 #include "core/data/file_io.h"
 #include "core/data/synthetic.h"
@@ -735,6 +736,27 @@ QString MainWindow::metricsCsv() const {
     return m_training->metricsCsv();
 }
 
+void MainWindow::openCheckpoint(const QString& path) {
+    if (isTraining()) return showError("stop training before opening a checkpoint");
+    m_continue = true;
+    toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
+}
+
+void MainWindow::openPath(const QString& path) {
+    const QFileInfo info(path);
+    if (!info.exists()) return showError(QString("cannot open %1: no such file").arg(path));
+    if (info.isDir()) {
+        if (QFileInfo::exists(QDir(path).filePath("config.json"))) return openRun(path);
+        m_setup->setDataDir(info.absoluteFilePath());
+        return;
+    }
+    if (path.endsWith(".llck", Qt::CaseInsensitive)) {
+        addRecent(info.absoluteFilePath());
+        return openCheckpoint(info.absoluteFilePath());
+    }
+    openModelFile(info.absoluteFilePath());
+}
+
 void MainWindow::addRecent(const QString& path) {
     QSettings s;
     QStringList list = s.value("recentFiles").toStringList();
@@ -753,15 +775,28 @@ void MainWindow::refreshRecent() {
     for (const QString& path : list) {
         m_recent->addAction(QFileInfo(path).fileName(), this, [this, path] {
             if (path.endsWith(".llck")) {
-                if (isTraining()) return showError("stop training before opening a checkpoint");
-                toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
-                m_continue = true;
+                openCheckpoint(path);
             } else {
                 openModelFile(path);
             }
         });
     }
     m_recent->setEnabled(!list.isEmpty());
+}
+
+QString MainWindow::aboutText() {
+    QString facts;
+    for (const QString& line : QString::fromStdString(buildInfo(qtVersionLine())).split('\n'))
+        if (!line.isEmpty()) facts += line.toHtmlEscaped() + "<br>";
+    return QString(
+               "<b>LayerLens %1</b><br>See inside a neural network while it trains.<br>"
+               "C++17, Qt 6, QCustomPlot, OpenCV, Eigen; its own training core with "
+               "hand-written backpropagation.<br><br>%2")
+        .arg(buildVersion(), facts);
+}
+
+std::string qtVersionLine() {
+    return std::string("Qt: ") + qVersion() + " (built with " QT_VERSION_STR ")\n";
 }
 
 void MainWindow::buildMenus() {
@@ -777,8 +812,7 @@ void MainWindow::buildMenus() {
                                                           "LayerLens checkpoints (*.llck)");
         if (path.isEmpty()) return;
         addRecent(path);
-        m_continue = true;
-        toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
+        openCheckpoint(path);
     });
     file->addAction("&Save checkpoint…", QKeySequence::Save, this, [this] {
         if (isTraining()) return showError("stop or finish training before saving a checkpoint");
@@ -895,12 +929,8 @@ void MainWindow::buildMenus() {
             "Mouse wheel / drag  zoom / pan a plot; double-click  reset the view\nRight-click  "
             "export a plot or image");
     });
-    help->addAction("&About LayerLens", this, [this] {
-        QMessageBox::about(this, "About LayerLens",
-                           "<b>LayerLens</b><br>See inside a neural network while it trains.<br>"
-                           "C++17, Qt 6, QCustomPlot, OpenCV, Eigen; its own training core with "
-                           "hand-written backpropagation.");
-    });
+    help->addAction("&About LayerLens", this,
+                    [this] { QMessageBox::about(this, "About LayerLens", aboutText()); });
 }
 
 }  // namespace ll::ui

@@ -6,6 +6,8 @@
 // are transactions: applied when they load, undone when they fail. Failures from the worker
 // show in a banner, never as a crash.
 
+#include <string>
+
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <atomic>
@@ -26,6 +28,9 @@ class QMenu;
 class QTabWidget;
 
 namespace ll::ui {
+
+/// "Qt: 6.4.2 (built with 6.4.2)\n", for the build facts (About, `layerlens version`).
+std::string qtVersionLine();
 
 class CostView;
 class GraphView;
@@ -84,8 +89,15 @@ public:
     void downloadData(const QString& dataset, const QString& baseUrl = {});
     /// File > Open model file with `path` chosen: asks to stop a run, then loads the model.
     void openModelFile(const QString& path);
+    /// A checkpoint's weights (and its model) into the worker; Train continues from them.
+    void openCheckpoint(const QString& path);
+    /// What `layerlens FILE` and the file manager open: a saved run's folder (openRun), another
+    /// folder as the data folder, a checkpoint (.llck), or a model file. Errors go to the banner.
+    void openPath(const QString& path);
 
     bool isTraining() const { return m_run->isRunning(); }
+    /// Help → About: version, commit, build type, code path, GEMM backend, library versions.
+    static QString aboutText();
     RunController* runController() const { return m_run; }
     SetupPanel* setup() const { return m_setup; }
     TrainingView* trainingView() const { return m_training; }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "app/cli.h"
@@ -149,6 +150,61 @@ TEST(CliUsage, MistakesAreOneLineWithExit2) {
         EXPECT_EQ(r.err, c.err);
         EXPECT_EQ(r.out, "");
     }
+}
+
+// `layerlens FILE` (what a file manager runs) is a window launch when FILE exists, and an unknown
+// command when it does not.
+TEST(CliLaunch, AnExistingFileOpensTheWindow) {
+    const std::string file =
+        (std::filesystem::temp_directory_path() / "layerlens-launch-test.llck").string();
+    { std::ofstream(file) << "x"; }
+    EXPECT_TRUE(cli::isWindowLaunch({file}));
+    EXPECT_FALSE(cli::isWindowLaunch({"summary"}));
+    EXPECT_FALSE(cli::isWindowLaunch({file + ".missing"}));
+#ifdef LAYERLENS_WINDOW
+    const CliResult r = layerlens({file});  // no display: the window's message
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(r.err.rfind("layerlens: no display to open the window on", 0), 0u) << r.err;
+#endif
+    const CliResult missing = layerlens({file + ".missing"});
+    EXPECT_EQ(missing.code, 2);
+    EXPECT_NE(missing.err.find("unknown command"), std::string::npos) << missing.err;
+    std::filesystem::remove(file);
+}
+
+// The manual page and the bash completion come from the same table as the help texts: every
+// command and every option of each is in both.
+TEST(CliUsage, ManPageAndCompletionNameEveryCommandAndOption) {
+    const std::string man = cli::manPage(), completion = cli::bashCompletion();
+    EXPECT_EQ(man.rfind(".TH LAYERLENS 1", 0), 0u);
+    EXPECT_NE(completion.find("complete -o filenames -F _layerlens layerlens"), std::string::npos);
+    auto roffed = [](std::string s) {
+        std::string out;
+        for (char c : s)
+            out += c == '-' ? std::string("\\-") : std::string(1, c);
+        return out;
+    };
+    for (const cli::Command* c : cli::commands()) {
+        EXPECT_NE(man.find(".SS " + roffed(c->name)), std::string::npos) << c->name;
+        EXPECT_NE(completion.find("        " + c->name + ") opts=\""), std::string::npos)
+            << c->name;
+        for (const cli::Option& o : c->options) {
+            EXPECT_NE(man.find(".B \\-\\-" + roffed(o.name)), std::string::npos) << o.name;
+            EXPECT_NE(completion.find("--" + o.name + " "), std::string::npos) << o.name;
+        }
+    }
+    for (const cli::Option& o : cli::windowCommand().options)
+        EXPECT_NE(man.find(".B \\-\\-" + roffed(o.name)), std::string::npos) << o.name;
+    // Through the program too, and the version's build facts.
+    EXPECT_EQ(test::runCli({"help", "--man"}).out, man);
+    const CliResult v = layerlens({"version"});
+    EXPECT_EQ(v.code, 0);
+    for (const char* fact : {"commit: ", "build type: ", "compiled for: ", "convolution GEMM: ",
+                             "OpenCV: ", "Eigen: "})
+        EXPECT_NE(v.out.find(fact), std::string::npos) << fact << " in " << v.out;
+#ifdef LAYERLENS_WINDOW
+    EXPECT_NE(v.out.find("Qt: 6."), std::string::npos) << v.out;
+#endif
 }
 
 TEST(CliUsage, HelpCommandShowsACommandsOptions) {

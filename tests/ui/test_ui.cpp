@@ -531,6 +531,18 @@ private slots:
         QVERIFY2(w.bannerText().contains("no final weights"), qPrintable(w.bannerText()));
         QCOMPARE(w.setup()->model(), QString::fromStdString(relu + "/model.json"));
         QCOMPARE(w.setup()->settings().data.trainSubset, 1200.0);
+        // `layerlens FILE` and the file manager go through openPath: a run's folder opens as a
+        // run, another folder becomes the data folder, a missing file is said so.
+        w.setup()->setSeed(9);
+        w.openPath(root + "/lenet5-cli");
+        QCOMPARE(w.setup()->settings().config.seed, std::uint64_t{5});
+        const QString dataDir = m_dir.filePath("some-data");
+        QVERIFY(QDir().mkpath(dataDir));
+        w.openPath(dataDir);
+        QCOMPARE(QFileInfo(w.setup()->dataDir()).canonicalFilePath(),
+                 QFileInfo(dataDir).canonicalFilePath());
+        w.openPath(m_dir.filePath("missing.llck"));
+        QVERIFY2(w.lastError().contains("no such file"), qPrintable(w.lastError()));
     }
 
     void opensAnImageFileAsTheInput() {

@@ -1,0 +1,45 @@
+#include "core/build_info.h"
+
+#include <Eigen/Core>
+#include <opencv2/core/version.hpp>
+
+#include "core/gemm.h"
+
+#ifndef LAYERLENS_VERSION
+#define LAYERLENS_VERSION "unknown"
+#endif
+#ifndef LAYERLENS_GIT_COMMIT
+#define LAYERLENS_GIT_COMMIT "unknown"
+#endif
+#ifndef LAYERLENS_BUILD_TYPE
+#define LAYERLENS_BUILD_TYPE "unknown"
+#endif
+#ifndef LAYERLENS_TARGET
+#define LAYERLENS_TARGET "unknown"
+#endif
+
+namespace ll {
+
+const char* buildVersion() {
+    return LAYERLENS_VERSION;
+}
+
+std::string buildInfo(const std::string& extra) {
+    std::string s;
+    auto line = [&s](const char* name, const std::string& value) {
+        s += name;
+        s += ": ";
+        s += value;
+        s += '\n';
+    };
+    line("commit", LAYERLENS_GIT_COMMIT);
+    line("build type", LAYERLENS_BUILD_TYPE);
+    line("compiled for", LAYERLENS_TARGET);
+    line("convolution GEMM", gemmBackend());
+    line("OpenCV", CV_VERSION);
+    line("Eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
+                      "." + std::to_string(EIGEN_MINOR_VERSION));
+    return s + extra;
+}
+
+}  // namespace ll
