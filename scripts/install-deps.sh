@@ -10,6 +10,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libarchive-dev libgraphviz-dev
   libgtest-dev libbenchmark-dev
   xvfb xauth
+  dpkg-dev desktop-file-utils appstream lintian
   clang libclang-rt-14-dev libomp-dev
 )
 # Optional extras: "--with-torch" adds Debian's PyTorch for the side-by-side speed comparison.
