@@ -47,6 +47,7 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
     m_chart = new Plot("Parameters and FLOPs per layer", "layer", "count (log)");
     m_chart->yAxis->setScaleType(QCPAxis::stLogarithmic);
     m_chart->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    m_chart->setLegendBelow();  // out of the bars' way
 
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel("Convention:"));

@@ -33,7 +33,9 @@ ExperimentView::ExperimentView(QWidget* parent) : QWidget(parent) {
         new Plot("Gradient norm per layer (mean over the last epoch)", "layer", "‖∂L/∂θ‖ (log)");
     m_norms->yAxis->setScaleType(QCPAxis::stLogarithmic);
     m_norms->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    m_norms->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    // Legends below the axes, out of the bars' and lines' way.
+    m_chart->setLegendBelow();
+    m_norms->setLegendBelow();
     auto* charts = new QSplitter(Qt::Horizontal);
     charts->addWidget(m_chart);
     charts->addWidget(m_norms);

@@ -254,6 +254,9 @@ Plot::Plot(const QString& title, const QString& xLabel, const QString& yLabel, Q
     layer("main")->setMode(QCPLayer::lmBuffered);
     setAttribute(Qt::WA_OpaquePaintEvent);  // QCustomPlot paints every pixel itself
     connect(this, &QCustomPlot::afterReplot, this, [this] { ++m_fullReplots; });
+    // A legend below the axes gets its entries with the data: refit its columns before every
+    // full replot.
+    connect(this, &QCustomPlot::beforeReplot, this, [this] { fitLegend(); });
     connect(this, &QCustomPlot::mouseWheel, this, [this] { m_follow = false; });
     connect(this, &QCustomPlot::mousePress, this, [this] { m_follow = false; });
 }
