@@ -273,6 +273,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_run, &RunController::experimentFinished, this,
             [this](const QString& name, const QStringList& runDirs) {
                 m_runs->checkRuns(runDirs);  // overlay every run of the experiment
+                // The worker holds the last variant's net, which the panel does not name: load
+                // the panel's model again, so Layers, Cost and Graph show what the panel says.
+                loadSetup();
+                showMessage(
+                    "experiment finished: Layers and Cost show the panel's model again; "
+                    "open a run (Runs dock) to look inside a variant's trained net");
                 emit experimentFinished(name);
             });
     // A failure outside a run (a checkpoint, an inspection) is only shown.

@@ -462,7 +462,18 @@ private slots:
         QCOMPARE(norms->graph(1)->dataCount(), 4);  // conv1 conv2 fc1 fc2
         QCOMPARE(norms->graph(1)->data()->at(1)->key, 2.0);
         QCOMPARE(norms->graph(1)->data()->at(3)->key, 6.0);
-        // Now the current net is the one without batch norm: nothing to fold, said plainly.
+        // After the experiment the views show the panel's model again (smallnet-bn): it folds.
+        QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().model, QString("smallnet-bn"), slow(10000));
+        w.checkBatchNormFolding();
+        QVERIFY(folded.wait(slow(10000)));
+        QCOMPARE(folded.last().first().toString(), QString());
+        // The variant without batch norm (its model file is in the experiments folder): nothing
+        // to fold, said plainly.
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelFile(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                        "/experiments/batchnorm-without-bn.json");
+        w.setup()->setDataset("synthetic-shapes");  // one setup with the change above
+        QVERIFY2(loaded.wait(slow(10000)), qPrintable(w.lastError()));
         w.checkBatchNormFolding();
         QVERIFY(folded.wait(slow(10000)));
         QVERIFY2(folded.last().first().toString().contains("nothing to fold"),
@@ -482,6 +493,27 @@ private slots:
         auto* ticker = dynamic_cast<QCPAxisTickerText*>(v.chart()->xAxis->ticker().data());
         QVERIFY(ticker);
         QCOMPARE(ticker->ticks().value(1.0), QString("1.0"));
+    }
+
+    // After an experiment whose variants are other models than the panel's, the views show the
+    // panel's model again, not the last variant's (they disagreed: panel lenet5, Cost relu-mlp).
+    void experimentLeavesThePanelsModelShown() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setModel("lenet5");
+        w.setup()->setDataset("synthetic-digits");
+        w.setup()->setEpochs(1);
+        w.setup()->setTrainingSubset(200);
+        w.loadSetup();
+        QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().model, QString("lenet5"), slow(10000));
+        QSignalSpy done(&w, &MainWindow::experimentFinished);
+        w.runExperiment("vanishing-gradients");
+        QVERIFY(done.wait(slow(60000)));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        QCOMPARE(w.setup()->model(), QString("lenet5"));
+        QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().model, QString("lenet5"), slow(10000));
     }
 
     // Runs written elsewhere (by `layerlens train --out DIR`) are listed once their folder is
