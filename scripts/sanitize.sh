@@ -42,6 +42,7 @@ nice -n 10 cmake --build "$build" --parallel "$(nproc)"
 if [[ $mode == thread ]]; then export LAYERLENS_TEST_SLOWDOWN=10; else export LAYERLENS_TEST_SLOWDOWN=4; fi
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:report_error_type=1"
 export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
+export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 # Qt, OpenCV and the other system libraries are not built with TSan. ignore_noninstrumented_modules
 # makes TSan ignore the memory accesses and synchronisation inside them that it cannot see
 # whole; what is left over from Qt is listed, with its reason, in scripts/tsan.supp. Our own frames

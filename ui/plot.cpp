@@ -66,8 +66,15 @@ void replotWhenShown(QCustomPlot* plot) {
         plot->replot(QCustomPlot::rpQueuedReplot);
         return;
     }
-    auto* deferred = plot->findChild<DeferredReplot*>(QString(), Qt::FindDirectChildrenOnly);
-    if (!deferred) deferred = new DeferredReplot(plot);
+    // By name and dynamic_cast: findChild<T*> needs Q_OBJECT in T (qobject_cast), and without it
+    // returned the plot's first child, a QCPLayer (UBSan found it).
+    static const QString kName = "ll-deferred-replot";
+    auto* deferred =
+        dynamic_cast<DeferredReplot*>(plot->findChild<QObject*>(kName, Qt::FindDirectChildrenOnly));
+    if (!deferred) {
+        deferred = new DeferredReplot(plot);
+        deferred->setObjectName(kName);
+    }
     deferred->pending = true;
 }
 
