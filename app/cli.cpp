@@ -12,13 +12,10 @@ namespace ll::cli {
 
 namespace {
 
-std::string& versionExtraText() {
+// Set by setVersionExtra (the window build adds Qt's version).
+std::string& versionExtra() {
     static std::string text;
     return text;
-}
-
-const std::string& versionExtra() {
-    return versionExtraText();
 }
 
 struct Entry {
@@ -177,7 +174,7 @@ std::string overview() {
 }
 
 void setVersionExtra(const std::string& lines) {
-    versionExtraText() = lines;
+    versionExtra() = lines;
 }
 
 bool isWindowLaunch(const std::vector<std::string>& args) {

@@ -103,6 +103,24 @@ void Bounds::add(const Bounds& other) {
     add(other.x.upper, other.y.upper);
 }
 
+namespace {
+
+// The minimum and maximum of [first, last) in step order: one point when they are the same.
+template <typename It>
+void appendExtremes(It first, It last, QVector<QCPGraphData>& out) {
+    auto lo = first, hi = first;
+    for (auto it = first; it != last; ++it) {
+        if (it->value < lo->value) lo = it;
+        if (it->value > hi->value) hi = it;
+    }
+    QCPGraphData a = *lo, b = *hi;
+    if (b.key < a.key) std::swap(a, b);
+    out << a;
+    if (b.key != a.key) out << b;
+}
+
+}  // namespace
+
 LiveSeries::LiveSeries(QCPGraph* graph, int maxPoints)
     : m_graph(graph), m_maxPoints(std::max(maxPoints, 16)) {}
 
@@ -149,21 +167,15 @@ void LiveSeries::foldTail() {
     auto data = m_graph->data();
     const int n = data->size();
     auto first = data->constBegin() + (n - m_tail);
-    auto lo = first, hi = first;
-    for (auto it = first; it != data->constEnd(); ++it) {
-        if (it->value < lo->value) lo = it;
-        if (it->value > hi->value) hi = it;
-    }
-    QCPGraphData a = *lo, b = *hi;
-    if (b.key < a.key) std::swap(a, b);
+    QVector<QCPGraphData> extremes;
+    appendExtremes(first, data->constEnd(), extremes);
     const double from = first->key, to = (data->constEnd() - 1)->key;
     m_changed.add(first == data->constBegin() ? from : (first - 1)->key, 0);
     if (to > from)
         data->remove(from, to);
     else
         data->remove(from);
-    data->add(a);
-    if (b.key != a.key) data->add(b);
+    data->add(extremes, true);
     m_tail = 0;
     if (data->size() > m_maxPoints) mergePairs();
 }
@@ -175,20 +187,9 @@ void LiveSeries::mergePairs() {
     const int settled = data->size() - m_tail;
     QVector<QCPGraphData> out;
     out.reserve(settled / 2 + m_tail + 2);
-    auto it = data->constBegin();
-    for (int i = 0; i < settled; i += 4) {
-        auto end = data->constBegin() + std::min(i + 4, settled);
-        auto lo = it, hi = it;
-        for (; it != end; ++it) {
-            if (it->value < lo->value) lo = it;
-            if (it->value > hi->value) hi = it;
-        }
-        QCPGraphData a = *lo, b = *hi;
-        if (b.key < a.key) std::swap(a, b);
-        out << a;
-        if (b.key != a.key) out << b;
-    }
-    for (; it != data->constEnd(); ++it)
+    for (int i = 0; i < settled; i += 4)
+        appendExtremes(data->constBegin() + i, data->constBegin() + std::min(i + 4, settled), out);
+    for (auto it = data->constBegin() + settled; it != data->constEnd(); ++it)
         out << *it;
     data->set(out, true);
     m_bucket *= 2;

@@ -106,6 +106,18 @@ private:
     QTemporaryDir m_dir;
     QString m_model;
 
+    // The window shown, no questions asked, with a small one-epoch setup on a built-in data set
+    // (the experiment tests).
+    void showSmallSetup(MainWindow& w, const QString& model, const QString& dataset, int subset) {
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setModel(model);
+        w.setup()->setDataset(dataset);
+        w.setup()->setEpochs(1);
+        w.setup()->setTrainingSubset(subset);
+    }
+
     void loadWindow(MainWindow& w, int epochs = 2) {
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.setConfirmStop(false);
@@ -350,13 +362,7 @@ private slots:
 
     void experimentPresetRunsFromTheSameStartAndOverlays() {
         MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.setConfirmStop(false);
-        w.setup()->setModel("lenet5");
-        w.setup()->setDataset("synthetic-digits");
-        w.setup()->setEpochs(1);
-        w.setup()->setTrainingSubset(200);
+        showSmallSetup(w, "lenet5", "synthetic-digits", 200);
         QSignalSpy done(&w, &MainWindow::experimentFinished);
         w.runExperiment("optimizers");
         QVERIFY(done.wait(slow(60000)));
@@ -429,13 +435,7 @@ private slots:
     // layers; and the same check asked from the menu for a model without batch norm.
     void batchNormExperimentShowsTheFolding() {
         MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.setConfirmStop(false);
-        w.setup()->setModel("smallnet-bn");
-        w.setup()->setDataset("synthetic-shapes");
-        w.setup()->setEpochs(1);
-        w.setup()->setTrainingSubset(128);
+        showSmallSetup(w, "smallnet-bn", "synthetic-shapes", 128);
         QSignalSpy folded(&w, &MainWindow::foldChecked);
         QSignalSpy done(&w, &MainWindow::experimentFinished);
         w.runExperiment("batchnorm");
@@ -499,13 +499,7 @@ private slots:
     // panel's model again, not the last variant's (they disagreed: panel lenet5, Cost relu-mlp).
     void experimentLeavesThePanelsModelShown() {
         MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.setConfirmStop(false);
-        w.setup()->setModel("lenet5");
-        w.setup()->setDataset("synthetic-digits");
-        w.setup()->setEpochs(1);
-        w.setup()->setTrainingSubset(200);
+        showSmallSetup(w, "lenet5", "synthetic-digits", 200);
         w.loadSetup();
         QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().model, QString("lenet5"), slow(10000));
         QSignalSpy done(&w, &MainWindow::experimentFinished);
