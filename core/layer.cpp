@@ -48,6 +48,43 @@ void Layer::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor*
     backwardImpl(x, y, dy, dx);
 }
 
+Shape Layer::outputShapeMulti(const std::vector<Shape>& in) const {
+    if (static_cast<int>(in.size()) < minInputs() || static_cast<int>(in.size()) > maxInputs()) {
+        throw ShapeError(strCat(label(), ": takes ",
+                                minInputs() == maxInputs()
+                                    ? strCat(minInputs())
+                                    : strCat(minInputs(), " to ", maxInputs()),
+                                " input", maxInputs() == 1 ? "" : "s", ", got ", in.size()));
+    }
+    return outputShape(in[0]);
+}
+
+void Layer::forwardMulti(const std::vector<const Tensor*>& xs, Tensor& y, Mode mode) {
+    std::vector<Shape> shapes;
+    for (const Tensor* x : xs) {
+        LL_CHECK(x != &y, label(), ": forward needs distinct input and output tensors");
+        if (x->rank() >= 1 && x->dim(0) == 0) shapeError(x->shape(), "empty batch");
+        shapes.push_back(x->shape());
+    }
+    y.resize(outputShapeMulti(shapes));
+    forwardMultiImpl(xs, y, mode);
+}
+
+void Layer::backwardMulti(const std::vector<const Tensor*>& xs, const Tensor& y, const Tensor& dy,
+                          const std::vector<Tensor*>& dxs) {
+    LL_CHECK(xs.size() == dxs.size(), label(), ": ", xs.size(), " inputs but ", dxs.size(),
+             " input gradients");
+    if (dy.shape() != y.shape()) {
+        throw ShapeError(strCat(label(), ": output gradient has shape ", dy.shape(),
+                                " but the output has shape ", y.shape()));
+    }
+    for (std::size_t k = 0; k < xs.size(); ++k)
+        if (dxs[k]) dxs[k]->resize(xs[k]->shape());
+    for (Param* p : params())
+        p->ensureGrad();
+    backwardMultiImpl(xs, y, dy, dxs);
+}
+
 std::vector<NamedParam> Layer::namedParams() {
     std::vector<NamedParam> out;
     for (Param* p : params())

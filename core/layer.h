@@ -11,10 +11,13 @@
 // Tensor::resize, which keeps capacity, so steady-state steps do not allocate.
 // Constructors hold hyper-parameters only; resetParameters() draws initial weights.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/random.h"
 #include "core/tensor.h"
@@ -80,6 +83,48 @@ struct NamedParam {
 
 class Net;
 
+/// What one sample costs through a layer, before a counting convention is applied
+/// (core/analysis/cost.h applies it). Every layer type states its own: a missing rule does not
+/// compile (Layer::cost is pure virtual).
+struct LayerCost {
+    std::int64_t weights = 0, biases = 0;  // trainable (batch norm: γ as weight, β as bias)
+    std::int64_t multiplications = 0;      // of weighted sums (convolutions, linear): one MAC each
+    std::int64_t sumOutputs = 0;           // outputs of those sums: one bias addition each
+    bool hasBias = false;
+    std::int64_t poolOps = 0;      // comparisons (max) or additions + divisions (average)
+    std::int64_t normOps = 0;      // batch-norm operations
+    std::int64_t activations = 0;  // activation-function evaluations
+    std::int64_t elementwise = 0;  // additions and products of Add and Mul nodes
+};
+
+/// How a layer maps the receptive field of its input (core/analysis/receptive_field.h; Araujo et
+/// al. 2019). Every layer type states its own (Layer::fieldRule is pure virtual).
+struct FieldRule {
+    enum class Kind {
+        Same,    // element-wise, normalization, dropout, identity: the field is unchanged
+        Window,  // a kernel: size += (k − 1)·d·jump, jump ·= s, start −= p·jump
+        Whole,   // every output sees the whole input (Flatten of a map, global pooling)
+        NotFlat  // needs a flat input (Linear after a map without Flatten): invalid
+    };
+    Kind kind = Kind::Same;
+    int kh = 1, kw = 1, sh = 1, sw = 1;
+    int ph = 0, pw = 0;  // padding at the top and the left
+    int dh = 1, dw = 1;  // dilation
+    static FieldRule same() { return {}; }
+    static FieldRule window(int kh, int kw, int sh, int sw, int ph, int pw, int dh = 1,
+                            int dw = 1) {
+        FieldRule r;
+        r.kind = Kind::Window;
+        r.kh = kh, r.kw = kw, r.sh = sh, r.sw = sw, r.ph = ph, r.pw = pw, r.dh = dh, r.dw = dw;
+        return r;
+    }
+    static FieldRule whole() {
+        FieldRule r;
+        r.kind = Kind::Whole;
+        return r;
+    }
+};
+
 class Layer {
 public:
     virtual ~Layer() = default;
@@ -97,6 +142,29 @@ public:
     /// Output shape (batch dimension included) for an input of shape `in`.
     /// Throws ShapeError naming this layer if `in` does not fit.
     virtual Shape outputShape(const Shape& in) const = 0;
+
+    /// How many inputs a node of this type reads: 1 for most layers; Add, Mul and Concat over
+    /// named inputs read several (core/layers/multi_input.h).
+    virtual int minInputs() const { return 1; }
+    virtual int maxInputs() const { return 1; }
+    /// Output shape for the shapes of all inputs (batched). The default takes exactly one.
+    virtual Shape outputShapeMulti(const std::vector<Shape>& in) const;
+    /// y = f(x1, ..., xn). The one-input forward() is this with one input.
+    void forwardMulti(const std::vector<const Tensor*>& xs, Tensor& y, Mode mode);
+    /// Overwrites *dxs[k] with dL/dx_k (skipped where dxs[k] is null), accumulates dL/dθ.
+    void backwardMulti(const std::vector<const Tensor*>& xs, const Tensor& y, const Tensor& dy,
+                       const std::vector<Tensor*>& dxs);
+
+    /// Cost of one sample for input shapes `in` (batched, N = 1) and output shape `out`.
+    virtual LayerCost cost(const std::vector<Shape>& in, const Shape& out) const = 0;
+    /// How the layer maps a receptive field, for an input of (batched) shape `in`.
+    virtual FieldRule fieldRule(const Shape& in) const = 0;
+    /// Writes the hyper-parameters into the layer's model-file object (type, name, inputs and
+    /// group are written by the net). Reading is the layer kind's (core/layers/registry.h).
+    virtual void write(nlohmann::json& j) const = 0;
+    /// The block the layer belongs to ("s1b1"), for cost subtotals; empty for none.
+    const std::string& group() const { return m_group; }
+    void setGroup(std::string g) { m_group = std::move(g); }
 
     /// y = f(x). Resizes y to outputShape(x.shape()). `x` and `y` must be distinct tensors.
     void forward(const Tensor& x, Tensor& y, Mode mode);
@@ -128,6 +196,14 @@ public:
 protected:
     virtual void forwardImpl(const Tensor& x, Tensor& y, Mode mode) = 0;
     virtual void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) = 0;
+    /// Several-input layers override these; the defaults call the one-input hooks.
+    virtual void forwardMultiImpl(const std::vector<const Tensor*>& xs, Tensor& y, Mode mode) {
+        forwardImpl(*xs[0], y, mode);
+    }
+    virtual void backwardMultiImpl(const std::vector<const Tensor*>& xs, const Tensor& y,
+                                   const Tensor& dy, const std::vector<Tensor*>& dxs) {
+        backwardImpl(*xs[0], y, dy, dxs[0]);
+    }
 
     /// Throws ShapeError: "layer 'fc1' (Linear 400→120): <what>; got input (16, 300)".
     [[noreturn]] void shapeError(const Shape& in, const std::string& what) const;
@@ -136,6 +212,7 @@ protected:
 
 private:
     std::string m_name;
+    std::string m_group;
 };
 
 using LayerPtr = std::unique_ptr<Layer>;

@@ -5,31 +5,16 @@
 #include <map>
 #include <sstream>
 
-namespace ll {
+#include "core/layers/registry.h"
 
-namespace {
-std::string namePrefix(const std::string& type) {
-    static const std::map<std::string, std::string> prefixes = {
-        {"Conv2d", "conv"},    {"SparseConv2d", "conv"}, {"Linear", "fc"},
-        {"MaxPool2d", "pool"}, {"AvgPool2d", "pool"},    {"BatchNorm1d", "bn"},
-        {"BatchNorm2d", "bn"}, {"ReLU", "relu"},         {"Sigmoid", "sigmoid"},
-        {"Tanh", "tanh"},      {"Dropout", "dropout"},   {"Flatten", "flatten"},
-        {"Concat", "concat"}};
-    auto it = prefixes.find(type);
-    if (it != prefixes.end()) return it->second;
-    std::string s;
-    for (char c : type)
-        s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-}  // namespace
+namespace ll {
 
 Net::Net(std::string name, Shape inputSample)
     : m_name(std::move(name)),
       m_inputSample(std::move(inputSample)),
       m_shapesOnly(buildingShapesOnly()) {}
 
-Layer& Net::add(LayerPtr layer) {
+Layer& Net::add(LayerPtr layer, const std::vector<std::string>& inputs) {
     LL_CHECK(layer != nullptr, "Net::add(nullptr)");
     if (layer->name().empty()) {
         const std::string prefix = namePrefix(layer->type());
@@ -41,18 +26,35 @@ Layer& Net::add(LayerPtr layer) {
         while (indexOf(candidate) >= 0)
             candidate = prefix + std::to_string(++count);
         layer->setName(candidate);
-    } else if (indexOf(layer->name()) >= 0) {
-        throw ModelError(
-            strCat("two layers are named '", layer->name(), "' in model '", m_name, "'"));
+    } else if (indexOf(layer->name()) >= 0 || layer->name() == kInputName) {
+        throw ModelError(strCat(
+            layer->name() == kInputName ? "the name '" : "two layers are named '", layer->name(),
+            "'", layer->name() == kInputName ? " is reserved for the net's input" : "",
+            " in model '", m_name, "'"));
+    }
+    std::vector<int> from;
+    if (inputs.empty()) {
+        from.push_back(size() - 1);
+    } else {
+        for (const std::string& in : inputs) {
+            const int j = in == kInputName ? -1 : indexOf(in);
+            if (j < 0 && in != kInputName)
+                throw ModelError(strCat(layer->label(), " reads '", in,
+                                        "', which is not a node before it (nodes are listed in "
+                                        "order; '",
+                                        kInputName, "' is the net's input)"));
+            from.push_back(j);
+        }
     }
     if (m_inputSample.rank() > 0) {
-        // Validate the chain now so a bad model fails when it is built, not in the first step.
-        Shape in = batchOfOne();
-        for (const auto& l : m_layers)
-            in = l->outputShape(in);
-        layer->outputShape(in);
+        // Validate the shapes now so a bad model fails when it is built, not in the first step.
+        std::vector<Shape> in;
+        for (int j : from)
+            in.push_back(j < 0 ? batchOfOne() : m_sampleShapes[static_cast<std::size_t>(j)]);
+        m_sampleShapes.push_back(layer->outputShapeMulti(in));
     }
     m_layers.push_back(std::move(layer));
+    m_inputs.push_back(std::move(from));
     m_acts.emplace_back();
     m_grads.emplace_back();
     return *m_layers.back();
@@ -65,25 +67,57 @@ int Net::indexOf(const std::string& layerName) const {
     return -1;
 }
 
+std::vector<int> Net::consumersOf(int i) const {
+    std::vector<int> out;
+    for (int c = 0; c < size(); ++c)
+        for (int j : m_inputs[static_cast<std::size_t>(c)])
+            if (j == i) {
+                out.push_back(c);
+                break;
+            }
+    return out;
+}
+
+bool Net::isChain() const {
+    for (int i = 0; i < size(); ++i) {
+        const auto& in = m_inputs[static_cast<std::size_t>(i)];
+        if (in.size() != 1 || in[0] != i - 1) return false;
+    }
+    return true;
+}
+
+void Net::checkSingleOutput() const {
+    for (int i = 0; i + 1 < size(); ++i) {
+        if (consumersOf(i).empty())
+            throw ModelError(strCat(layer(i).label(),
+                                    " feeds no other node and is not the last one: a model has "
+                                    "one output, its last node"));
+    }
+}
+
+const Tensor& Net::inputOf(int i, int k) const {
+    const int j = m_inputs.at(static_cast<std::size_t>(i)).at(static_cast<std::size_t>(k));
+    return j < 0 ? m_input : m_acts[static_cast<std::size_t>(j)];
+}
+
 Shape Net::batchOfOne() const {
     return m_inputSample.batched(1);
 }
 
 std::vector<Shape> Net::outputShapes() const {
-    Shape s = batchOfOne();
-    std::vector<Shape> out;
-    for (const auto& l : m_layers) {
-        s = l->outputShape(s);
-        out.push_back(s);
-    }
-    return out;
+    if (m_inputSample.rank() > 0) return m_sampleShapes;
+    return {};
 }
 
 Shape Net::outputShape(const Shape& in) const {
-    Shape s = in;
-    for (const auto& l : m_layers)
-        s = l->outputShape(s);
-    return s;
+    std::vector<Shape> shapes;
+    for (int i = 0; i < size(); ++i) {
+        std::vector<Shape> ins;
+        for (int j : m_inputs[static_cast<std::size_t>(i)])
+            ins.push_back(j < 0 ? in : shapes[static_cast<std::size_t>(j)]);
+        shapes.push_back(m_layers[static_cast<std::size_t>(i)]->outputShapeMulti(ins));
+    }
+    return shapes.empty() ? in : shapes.back();
 }
 
 Shape Net::outputSample() const {
@@ -112,12 +146,19 @@ const Tensor& Net::forward(const Tensor& x, Mode mode) {
     }
     m_input.resize(x.shape());
     m_input.vector() = x.vector();
-    const Tensor* in = &m_input;
+    std::vector<const Tensor*> xs;
     for (std::size_t i = 0; i < m_layers.size(); ++i) {
-        m_layers[i]->forward(*in, m_acts[i], mode);
-        in = &m_acts[i];
+        const auto& from = m_inputs[i];
+        if (from.size() == 1) {
+            m_layers[i]->forward(inputOf(static_cast<int>(i)), m_acts[i], mode);
+            continue;
+        }
+        xs.clear();
+        for (std::size_t k = 0; k < from.size(); ++k)
+            xs.push_back(&inputOf(static_cast<int>(i), static_cast<int>(k)));
+        m_layers[i]->forwardMulti(xs, m_acts[i], mode);
     }
-    return *in;
+    return m_acts.back();
 }
 
 void Net::backward(const Tensor& dOut, bool wantInputGrad) {
@@ -127,19 +168,59 @@ void Net::backward(const Tensor& dOut, bool wantInputGrad) {
 void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
     LL_CHECK(!m_layers.empty() && !m_acts.back().empty(), "backward before forward");
     LL_CHECK(last >= 0 && last < size(), "backwardFrom layer ", last, " of ", size());
-    const Tensor* dy = &dAct;
-    for (int i = last; i >= 0; --i) {
-        const std::size_t u = static_cast<std::size_t>(i);
-        const Tensor& x = i == 0 ? m_input : m_acts[u - 1];
-        Tensor* dx = i == 0 ? (wantInputGrad ? &m_inputGrad : nullptr) : &m_grads[u - 1];
-        m_layers[u]->backward(x, m_acts[u], *dy, dx);
-        if (i > 0) dy = &m_grads[u - 1];
-    }
-    // m_grads[last] mirrors the incoming gradient so every activation has its gradient.
+    // Every activation keeps its gradient: node `last`'s is the one given.
     Tensor& g = m_grads[static_cast<std::size_t>(last)];
     if (&g != &dAct) {
         g.resize(dAct.shape());
         g.vector() = dAct.vector();
+    }
+    // Nodes are visited in reverse topological order, so a node's gradient is complete when it is
+    // reached. Its first reader (the latest node) writes it; any other reader writes into a
+    // scratch tensor that is then added (Caffe's split layer).
+    m_reached.assign(m_layers.size(), 0);
+    m_reached[static_cast<std::size_t>(last)] = 1;
+    bool inputReached = false;
+    std::vector<const Tensor*> xs;
+    std::vector<Tensor*> dxs, targets;
+    for (int i = last; i >= 0; --i) {
+        const std::size_t u = static_cast<std::size_t>(i);
+        if (!m_reached[u]) continue;  // not on a path to `last`
+        const auto& from = m_inputs[u];
+        xs.clear();
+        dxs.clear();
+        targets.clear();
+        std::size_t scratch = 0;
+        for (std::size_t k = 0; k < from.size(); ++k) {
+            const int j = from[k];
+            xs.push_back(&inputOf(i, static_cast<int>(k)));
+            Tensor* target = nullptr;
+            bool first = false;
+            if (j < 0) {
+                if (wantInputGrad) {
+                    target = &m_inputGrad;
+                    first = !inputReached;
+                    inputReached = true;
+                }
+            } else {
+                target = &m_grads[static_cast<std::size_t>(j)];
+                first = !m_reached[static_cast<std::size_t>(j)];
+                m_reached[static_cast<std::size_t>(j)] = 1;
+            }
+            if (target && !first) {
+                if (m_split.size() <= scratch) m_split.resize(scratch + 1);
+                dxs.push_back(&m_split[scratch++]);
+                targets.push_back(target);
+            } else {
+                dxs.push_back(target);
+                targets.push_back(nullptr);
+            }
+        }
+        if (from.size() == 1)
+            m_layers[u]->backward(*xs[0], m_acts[u], m_grads[u], dxs[0]);
+        else
+            m_layers[u]->backwardMulti(xs, m_acts[u], m_grads[u], dxs);
+        for (std::size_t k = 0; k < from.size(); ++k)
+            if (targets[k]) targets[k]->vector() += dxs[k]->vector();
     }
 }
 
@@ -201,7 +282,15 @@ std::string Net::summary() {
         os << "  " << std::left << std::setw(10) << l.name() << std::setw(14) << l.type()
            << std::setw(34) << l.describe() << std::setw(18)
            << shapes[static_cast<std::size_t>(i)].sample().str() << std::right << std::setw(10)
-           << l.numParams() << "\n";
+           << l.numParams();
+        if (!isChain()) {
+            std::string from;
+            for (int j : inputsOf(i))
+                from += (from.empty() ? "" : ", ") +
+                        (j < 0 ? std::string(kInputName) : layer(j).name());
+            os << "  ← " << from;
+        }
+        os << "\n";
     }
     os << "  total parameters: " << numParams() << "\n";
     return os.str();

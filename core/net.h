@@ -1,6 +1,12 @@
 #pragma once
-// Net: a sequence of layers that keeps every layer's activation (and its gradient) for
-// inspection — the desktop app draws them — and back-propagates through them.
+// Net: a directed acyclic graph of layers (nodes) that keeps every node's activation (and its
+// gradient) for inspection — the desktop app draws them — and back-propagates through them.
+//
+// Nodes are stored in a topological order: a node reads the net's input or nodes before it
+// (by default the previous node, so a sequence is a chain graph), and the last node is the
+// output. A tensor read by several nodes receives the sum of their gradients (Caffe's split
+// layer), so every layer keeps the contract of layer.h: dx overwritten, parameter gradients
+// accumulated. Node i's activation is activation(i), whatever its inputs.
 //
 // Ownership is plain: the Net owns its layers and all activation tensors.
 
@@ -25,9 +31,13 @@ public:
     Net(Net&&) noexcept = default;
     Net& operator=(Net&&) noexcept = default;
 
-    /// Appends a layer. An unnamed layer gets a name like "conv2" or "fc1". Throws ModelError for
-    /// a duplicate name and ShapeError (naming the layer) if it does not fit the previous output.
-    Layer& add(LayerPtr layer);
+    /// The name by which nodes refer to the net's input.
+    static constexpr const char* kInputName = "input";
+
+    /// Appends a node reading the named nodes (kInputName: the net's input), by default the
+    /// previous node. An unnamed layer gets a name like "conv2" or "fc1". Throws ModelError for
+    /// a duplicate or unknown name and ShapeError (naming the layer) if the inputs do not fit.
+    Layer& add(LayerPtr layer, const std::vector<std::string>& inputs = {});
     template <typename L, typename... Args>
     L& emplace(Args&&... args) {
         return static_cast<L&>(add(std::make_unique<L>(std::forward<Args>(args)...)));
@@ -48,6 +58,19 @@ public:
     const Layer& layer(int i) const { return *m_layers.at(static_cast<std::size_t>(i)); }
     /// Index of the layer with that name, or -1.
     int indexOf(const std::string& layerName) const;
+    /// The nodes node i reads, in order; −1 is the net's input.
+    const std::vector<int>& inputsOf(int i) const {
+        return m_inputs.at(static_cast<std::size_t>(i));
+    }
+    /// The nodes that read node i (−1: the net's input), in order.
+    std::vector<int> consumersOf(int i) const;
+    /// True when every node reads the one before it (a sequence).
+    bool isChain() const;
+    /// Throws ModelError when a node other than the last feeds no other node: a graph has one
+    /// output, the last node.
+    void checkSingleOutput() const;
+    /// The k-th input tensor of node i in the last forward pass.
+    const Tensor& inputOf(int i, int k = 0) const;
     /// Output shape of each layer for one sample (batch dimension 1).
     std::vector<Shape> outputShapes() const;
     /// Output shape of the whole net for one sample (batch dimension 1).
@@ -95,10 +118,14 @@ private:
     std::string m_modelJson;
     bool m_shapesOnly = false;
     std::vector<LayerPtr> m_layers;
-    Tensor m_input;               // copy of the last input, (N, ...)
-    std::vector<Tensor> m_acts;   // m_acts[i]: output of layer i
-    std::vector<Tensor> m_grads;  // m_grads[i]: dL/d(output of layer i)
-    Tensor m_inputGrad;           // dL/d(input), when requested
+    std::vector<std::vector<int>> m_inputs;  // m_inputs[i]: nodes node i reads (−1: the input)
+    std::vector<Shape> m_sampleShapes;       // output of each node for a batch of one
+    std::vector<char> m_reached;             // backward: node's gradient written in this pass
+    std::vector<Tensor> m_split;             // backward: a second reader's gradient, summed in
+    Tensor m_input;                          // copy of the last input, (N, ...)
+    std::vector<Tensor> m_acts;              // m_acts[i]: output of layer i
+    std::vector<Tensor> m_grads;             // m_grads[i]: dL/d(output of layer i)
+    Tensor m_inputGrad;                      // dL/d(input), when requested
 };
 
 }  // namespace ll

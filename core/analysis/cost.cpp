@@ -8,13 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/layers/avg_pool2d.h"
-#include "core/layers/batch_norm.h"
-#include "core/layers/conv2d.h"
-#include "core/layers/linear.h"
-#include "core/layers/max_pool2d.h"
-#include "core/layers/sparse_conv2d.h"
-
 namespace ll {
 
 CostCounts& CostCounts::operator+=(const CostCounts& o) {
@@ -26,6 +19,7 @@ CostCounts& CostCounts::operator+=(const CostCounts& o) {
     poolOps += o.poolOps;
     normOps += o.normOps;
     activations += o.activations;
+    elementwise += o.elementwise;
     flops += o.flops;
     activationBytes += o.activationBytes;
     backwardFlops += o.backwardFlops;
@@ -90,46 +84,24 @@ std::string CostConvention::explain() const {
 
 namespace {
 
-CostCounts leafCost(const Layer& l, const Shape& out, const CostConvention& c) {
+// The layer's own counts (Layer::cost) under the table's convention.
+CostCounts leafCost(const Layer& l, const std::vector<Shape>& in, const Shape& out,
+                    const CostConvention& c) {
+    const LayerCost lc = l.cost(in, out);
     CostCounts k;
-    const std::int64_t outElems = out.sample().numel();
-    k.activationBytes = 4 * outElems;
-    std::int64_t linearOutputs = 0;  // outputs of a conv/linear (one bias addition each)
-    bool hasBias = false;
-    if (auto* sc = dynamic_cast<const SparseConv2d*>(&l)) {
-        const Window2d& w = sc->window();
-        const std::int64_t hw = static_cast<std::int64_t>(out[2]) * out[3];
-        for (const auto& ins : sc->connections())
-            k.weights += static_cast<std::int64_t>(ins.size()) * w.kh * w.kw;
-        k.multiplications = k.weights * hw;
-        hasBias = sc->hasBias();
-        linearOutputs = outElems;
-    } else if (auto* cv = dynamic_cast<const Conv2d*>(&l)) {
-        const Window2d& w = cv->window();
-        k.multiplications = static_cast<std::int64_t>(cv->inChannels()) * w.kh * w.kw * outElems;
-        k.weights = static_cast<std::int64_t>(cv->outChannels()) * cv->inChannels() * w.kh * w.kw;
-        hasBias = cv->hasBias();
-        linearOutputs = outElems;
-    } else if (auto* li = dynamic_cast<const Linear*>(&l)) {
-        k.multiplications = static_cast<std::int64_t>(li->inFeatures()) * outElems;
-        k.weights = static_cast<std::int64_t>(li->inFeatures()) * li->outFeatures();
-        hasBias = li->hasBias();
-        linearOutputs = outElems;
-    } else if (auto* mp = dynamic_cast<const MaxPool2d*>(&l)) {
-        k.poolOps = (static_cast<std::int64_t>(mp->window().kh) * mp->window().kw - 1) * outElems;
-    } else if (auto* ap = dynamic_cast<const AvgPool2d*>(&l)) {
-        // kh·kw − 1 additions and one division per output.
-        k.poolOps = static_cast<std::int64_t>(ap->window().kh) * ap->window().kw * outElems;
-    } else if (auto* bn = dynamic_cast<const BatchNorm*>(&l)) {
-        k.weights = k.biases = bn->channels();
-        k.normOps = 2 * outElems;
-    } else if (l.isActivation()) {
-        k.activations = outElems;
-    }
-    if (hasBias) k.biases = out[1];  // one per output channel or feature
+    k.activationBytes = 4 * out.sample().numel();
+    k.weights = lc.weights;
+    k.biases = lc.biases;
+    k.multiplications = lc.multiplications;
+    k.poolOps = lc.poolOps;
+    k.normOps = lc.normOps;
+    k.activations = lc.activations;
+    k.elementwise = lc.elementwise;
     k.macs = k.multiplications;
     k.additions = k.multiplications;
-    if (linearOutputs > 0 && !(c.bias && hasBias)) k.additions -= linearOutputs;
+    // Without a bias (or with the convention leaving it out) a sum of n products has n − 1
+    // additions.
+    if (lc.sumOutputs > 0 && !(c.bias && lc.hasBias)) k.additions -= lc.sumOutputs;
     k.flops = c.macs ? k.macs : k.multiplications + k.additions;
     k.backwardFlops = 2 * k.flops;
     if (c.foldPooling) k.flops += k.poolOps;
@@ -143,26 +115,59 @@ struct Walker {
     CostTable& table;
     int leafCount = 0;
 
-    // Appends rows for the layers of `net` fed with `in` (batched) and field `rf`;
-    // returns the subtotal.
-    CostCounts walk(const Net& net, Shape in, ReceptiveField rf, const std::string& prefix,
-                    int depth) {
+    // Appends rows for the nodes of `net` fed with `in` (batched) and field `rf`; returns the
+    // subtotal. Consecutive nodes of one group (a residual block) get a subtotal row above them.
+    CostCounts walk(const Net& net, const Shape& in, const ReceptiveField& rf,
+                    const std::string& prefix, int depth) {
         CostCounts sum;
+        const std::vector<ReceptiveField> fields = receptiveFields(net, rf, in);
+        std::vector<Shape> shapes;
+        std::string group;
+        std::size_t groupAt = 0;
+        int groupSize = 0;
+        auto closeGroup = [&] {
+            if (!group.empty()) sum += table.rows[groupAt].cost;
+            group.clear();
+        };
         for (int i = 0; i < net.size(); ++i) {
             const Layer& l = net.layer(i);
-            const Shape out = l.outputShape(in);
-            const ReceptiveField outRf = receptiveFieldThrough(l, rf, in);
+            std::vector<Shape> ins;
+            for (int j : net.inputsOf(i))
+                ins.push_back(j < 0 ? in : shapes[static_cast<std::size_t>(j)]);
+            const Shape out = l.outputShapeMulti(ins);
+            shapes.push_back(out);
+            const ReceptiveField& outRf = fields[static_cast<std::size_t>(i)];
+            if (l.group() != group) {
+                closeGroup();
+                if (!l.group().empty()) {
+                    group = l.group();
+                    groupAt = table.rows.size();
+                    groupSize = 0;
+                    CostRow g;
+                    g.name = prefix + group;
+                    g.type = "Block";
+                    g.leaf = false;
+                    g.depth = depth;
+                    table.rows.push_back(g);
+                }
+            }
+            const int rowDepth = group.empty() ? depth : depth + 1;
             CostRow row;
             row.name = prefix + l.name();
             row.type = l.type();
-            row.depth = depth;
+            row.depth = rowDepth;
             row.outputShape = out.sample();
             row.detail = l.describe();
             row.rf = outRf;
+            CostCounts cost;
             if (l.isModule()) {
                 row.leaf = false;
                 const std::size_t at = table.rows.size();
                 table.rows.push_back(row);
+                const Shape& min = ins[0];
+                const ReceptiveField& mrf =
+                    net.inputsOf(i)[0] < 0 ? rf
+                                           : fields[static_cast<std::size_t>(net.inputsOf(i)[0])];
                 CostCounts moduleSum;
                 for (int b = 0; b < l.numBranches(); ++b) {
                     const Net& branch = l.branch(b);
@@ -170,13 +175,13 @@ struct Walker {
                     br.name = row.name + "/" + branch.name();
                     br.type = "Branch";
                     br.leaf = false;
-                    br.depth = depth + 1;
-                    br.outputShape = branch.outputShape(in).sample();
-                    br.rf = receptiveFieldThrough(branch, rf, in);
+                    br.depth = rowDepth + 1;
+                    br.outputShape = branch.outputShape(min).sample();
+                    br.rf = receptiveFieldThrough(branch, mrf, min);
                     br.detail = strCat(branch.size(), branch.size() == 1 ? " layer" : " layers");
                     const std::size_t bAt = table.rows.size();
                     table.rows.push_back(br);
-                    CostCounts bs = walk(branch, in, rf, br.name + "/", depth + 2);
+                    CostCounts bs = walk(branch, min, mrf, br.name + "/", rowDepth + 2);
                     if (branch.size() == 0) bs.activationBytes = 4 * br.outputShape.numel();
                     table.rows[bAt].cost = bs;
                     moduleSum += bs;
@@ -184,16 +189,25 @@ struct Walker {
                 // The module's own output (the concatenation) is one more tensor in memory.
                 moduleSum.activationBytes += 4 * out.sample().numel();
                 table.rows[at].cost = moduleSum;
-                sum += moduleSum;
+                cost = moduleSum;
             } else {
                 row.leafIndex = leafCount++;
-                row.cost = leafCost(l, out, conv);
+                row.cost = leafCost(l, ins, out, conv);
                 table.rows.push_back(row);
-                sum += row.cost;
+                cost = row.cost;
             }
-            in = out;
-            rf = outRf;
+            if (group.empty()) {
+                sum += cost;
+            } else {
+                CostRow& g = table.rows[groupAt];
+                g.cost += cost;
+                g.outputShape = out.sample();
+                g.rf = outRf;
+                ++groupSize;
+                g.detail = strCat(groupSize, groupSize == 1 ? " layer" : " layers");
+            }
         }
+        closeGroup();
         return sum;
     }
 };
@@ -256,6 +270,7 @@ std::vector<std::string> rowCells(const CostRow& r, bool commas) {
             num(c.poolOps),
             num(c.normOps),
             num(c.activations),
+            num(c.elementwise),
             num(c.activationBytes),
             rfText(r.rf)};
 }
@@ -275,19 +290,13 @@ CostRow totalsRow(const CostTable& t) {
 }  // namespace
 
 const std::vector<std::string>& costColumnTitles() {
-    static const std::vector<std::string> titles = {"layer",
-                                                    "type",
-                                                    "output",
-                                                    "params",
-                                                    "mult",
-                                                    "add",
-                                                    "FLOPs",
-                                                    "MACs",
-                                                    "pool ops",
-                                                    "bn ops",
-                                                    "act evals",
-                                                    "act bytes",
-                                                    "RF size / jump / start"};
+    static const std::vector<std::string> titles = {"layer",     "type",
+                                                    "output",    "params",
+                                                    "mult",      "add",
+                                                    "FLOPs",     "MACs",
+                                                    "pool ops",  "bn ops",
+                                                    "act evals", "add/mul ops",
+                                                    "act bytes", "RF size / jump / start"};
     return titles;
 }
 
@@ -335,7 +344,7 @@ std::string costTableText(const CostTable& t) {
     for (const CostRow& r : t.rows)
         cells.push_back(rowCells(r, true));
     cells.push_back(rowCells(totalsRow(t), true));
-    cells.back()[12] = "";
+    cells.back()[13] = "";
     std::vector<int> width(cells[0].size(), 0);
     for (const auto& row : cells)
         for (std::size_t c = 0; c < row.size(); ++c)
@@ -433,15 +442,16 @@ std::string costTableCsv(const CostTable& t) {
     std::ostringstream os;
     os << "# convention " << t.convention.name() << ": " << t.convention.explain() << "\n";
     os << "name,type,leaf,depth,output_shape,weights,biases,params,multiplications,additions,"
-          "flops,macs,pool_ops,norm_ops,activations,activation_bytes,backward_flops,rf_size_h,"
+          "flops,macs,pool_ops,norm_ops,activations,elementwise,activation_bytes,backward_flops,rf_"
+          "size_h,"
           "rf_size_w,rf_jump_h,rf_jump_w,rf_start_h,rf_start_w\n";
     auto line = [&](const CostRow& r, bool leaf) {
         const CostCounts& c = r.cost;
         os << r.name << "," << r.type << "," << (leaf ? "true" : "false") << "," << r.depth << ","
            << csvShape(r.outputShape) << "," << c.weights << "," << c.biases << "," << c.params()
            << "," << c.multiplications << "," << c.additions << "," << c.flops << "," << c.macs
-           << "," << c.poolOps << "," << c.normOps << "," << c.activations << ","
-           << c.activationBytes << "," << c.backwardFlops;
+           << "," << c.poolOps << "," << c.normOps << "," << c.activations << "," << c.elementwise
+           << "," << c.activationBytes << "," << c.backwardFlops;
         if (r.rf.valid) {
             os << "," << r.rf.size[0] << "," << r.rf.size[1] << "," << r.rf.jump[0] << ","
                << r.rf.jump[1] << "," << r.rf.start[0] << "," << r.rf.start[1];
@@ -503,6 +513,7 @@ std::string costTableJson(const CostTable& t) {
         j["pool_ops"] = c.poolOps;
         j["norm_ops"] = c.normOps;
         j["activations"] = c.activations;
+        j["elementwise"] = c.elementwise;
         j["activation_bytes"] = c.activationBytes;
         j["backward_flops"] = c.backwardFlops;
     };

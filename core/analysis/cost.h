@@ -14,7 +14,8 @@
 //   pooling  comparisons (max: kh·kw − 1 per output) or additions and one division (average),
 //            batch norm (2 per element in eval mode: a multiply and an add after folding) and
 //            activation-function evaluations (one per element) are reported in their own
-//            columns and left out of FLOPs.
+//            columns and left out of FLOPs; so are the element-wise additions and products of
+//            Add and Mul nodes (residual joins, gates), under every convention.
 // Modifiers change it: "-nobias" (no bias additions), "+pool", "+bn", "+act" fold those
 // operations into FLOPs, "+all" folds all three. Base "macs" makes FLOPs = MACs.
 
@@ -47,6 +48,7 @@ struct CostCounts {
     std::int64_t poolOps = 0;          // comparisons (max) or additions + divisions (average)
     std::int64_t normOps = 0;          // batch-norm operations
     std::int64_t activations = 0;      // activation-function evaluations
+    std::int64_t elementwise = 0;      // additions and products of Add and Mul nodes (own column)
     std::int64_t flops = 0;            // under the table's convention
     std::int64_t activationBytes = 0;  // output elements · 4 (float32)
     std::int64_t params() const { return weights + biases; }
@@ -99,7 +101,7 @@ TrainingMemory estimateTrainingMemory(const CostTable& t, int batch, const std::
 /// on a net built shapes only).
 void requireTrainingMemory(const Net& net, int batch, const std::string& optimizer);
 
-/// Column titles of the renderings and the app's table, in order (13 columns).
+/// Column titles of the renderings and the app's table, in order (14 columns).
 const std::vector<std::string>& costColumnTitles();
 
 /// Renderings for the command line and the app's "copy" actions.

@@ -3,10 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/layers/avg_pool2d.h"
-#include "core/layers/conv2d.h"
-#include "core/layers/max_pool2d.h"
-
 namespace ll {
 
 namespace {
@@ -18,22 +14,46 @@ ReceptiveField invalid(std::string why) {
     return rf;
 }
 
-ReceptiveField windowStep(const ReceptiveField& in, const Window2d& w) {
+ReceptiveField windowStep(const ReceptiveField& in, const FieldRule& w) {
     ReceptiveField out = in;
-    const int k[2] = {w.kh, w.kw}, s[2] = {w.sh, w.sw}, p[2] = {w.ph, w.pw};
+    const int k[2] = {w.kh, w.kw}, s[2] = {w.sh, w.sw}, p[2] = {w.ph, w.pw}, d[2] = {w.dh, w.dw};
     for (int a = 0; a < 2; ++a) {
-        out.size[a] = in.size[a] + (k[a] - 1) * in.jump[a];
+        out.size[a] = in.size[a] + (k[a] - 1) * d[a] * in.jump[a];
         out.jump[a] = in.jump[a] * s[a];
         out.start[a] = in.start[a] - p[a] * in.jump[a];
     }
     return out;
 }
 
-const Window2d* windowOf(const Layer& l) {
-    if (auto* c = dynamic_cast<const Conv2d*>(&l)) return &c->window();  // also SparseConv2d
-    if (auto* m = dynamic_cast<const MaxPool2d*>(&l)) return &m->window();
-    if (auto* a = dynamic_cast<const AvgPool2d*>(&l)) return &a->window();
-    return nullptr;
+// 2·centre of unit 0 along each axis (kept in integers).
+std::array<long long, 2> centre2(const ReceptiveField& r) {
+    return {2LL * r.start[0] + r.size[0] - 1, 2LL * r.start[1] + r.size[1] - 1};
+}
+
+// Fields of parallel paths meeting at `where`: aligned paths (same jump and centre) give the
+// largest; others make the field invalid, saying which and why.
+ReceptiveField combineAligned(const std::vector<ReceptiveField>& fields,
+                              const std::vector<std::string>& names, const std::string& where,
+                              const char* what) {
+    ReceptiveField combined = fields[0];
+    for (std::size_t b = 1; b < fields.size(); ++b) {
+        const ReceptiveField& r = fields[b];
+        const auto c0 = centre2(combined), c1 = centre2(r);
+        if (r.jump != combined.jump || c0 != c1) {
+            return invalid(strCat("receptive fields of ", what, " '", names[0], "' and '", names[b],
+                                  "' of '", where, "' are not aligned (jump ", combined.jump[0],
+                                  "×", combined.jump[1], " vs ", r.jump[0], "×", r.jump[1],
+                                  ", centre of unit 0 at ", c0[0] / 2.0, ",", c0[1] / 2.0, " vs ",
+                                  c1[0] / 2.0, ",", c1[1] / 2.0, ")"));
+        }
+        for (int a = 0; a < 2; ++a) {
+            if (r.size[a] > combined.size[a]) {
+                combined.size[a] = r.size[a];
+                combined.start[a] = r.start[a];
+            }
+        }
+    }
+    return combined;
 }
 
 }  // namespace
@@ -48,64 +68,90 @@ ReceptiveField receptiveFieldThrough(const Layer& leaf, const ReceptiveField& in
                                      const Shape& inShape) {
     if (!in.valid) return in;
     if (leaf.isModule()) {
-        ReceptiveField combined;
-        std::string firstName;
-        long long centre2[2] = {0, 0};  // 2·centre = 2·start + size − 1, kept in integers
+        std::vector<ReceptiveField> fields;
+        std::vector<std::string> names;
         for (int b = 0; b < leaf.numBranches(); ++b) {
             const Net& branch = leaf.branch(b);
-            const ReceptiveField r = receptiveFieldThrough(branch, in, inShape);
-            if (!r.valid) return r;
-            const long long c2[2] = {2LL * r.start[0] + r.size[0] - 1,
-                                     2LL * r.start[1] + r.size[1] - 1};
-            if (b == 0) {
-                combined = r;
-                firstName = branch.name();
-                centre2[0] = c2[0];
-                centre2[1] = c2[1];
-                continue;
-            }
-            if (r.jump != combined.jump || c2[0] != centre2[0] || c2[1] != centre2[1]) {
-                return invalid(
-                    strCat("receptive fields of branches '", firstName, "' and '", branch.name(),
-                           "' of '", leaf.name(), "' are not aligned (jump ", combined.jump[0], "×",
-                           combined.jump[1], " vs ", r.jump[0], "×", r.jump[1],
-                           ", centre of unit 0 at ", centre2[0] / 2.0, ",", centre2[1] / 2.0,
-                           " vs ", c2[0] / 2.0, ",", c2[1] / 2.0, ")"));
-            }
-            for (int a = 0; a < 2; ++a) {
-                if (r.size[a] > combined.size[a]) {
-                    combined.size[a] = r.size[a];
-                    combined.start[a] = r.start[a];
+            fields.push_back(receptiveFieldThrough(branch, in, inShape));
+            if (!fields.back().valid) return fields.back();
+            names.push_back(branch.name());
+        }
+        return combineAligned(fields, names, leaf.name(), "branches");
+    }
+    const FieldRule rule = leaf.fieldRule(inShape);
+    switch (rule.kind) {
+        case FieldRule::Kind::Same:
+            return in;
+        case FieldRule::Kind::Window:
+            return windowStep(in, rule);
+        case FieldRule::Kind::Whole: {
+            ReceptiveField out = windowStep(in, rule);
+            out.note =
+                strCat("whole input: after ", leaf.type(), " every unit sees every position");
+            return out;
+        }
+        case FieldRule::Kind::NotFlat:
+            return invalid(strCat(leaf.type(), " on an input that is not flat"));
+    }
+    return in;
+}
+
+std::vector<ReceptiveField> receptiveFields(const Net& net, const ReceptiveField& in,
+                                            const Shape& inShape) {
+    std::vector<ReceptiveField> fields;
+    std::vector<Shape> shapes;
+    for (int i = 0; i < net.size(); ++i) {
+        const Layer& l = net.layer(i);
+        const std::vector<int>& from = net.inputsOf(i);
+        std::vector<ReceptiveField> ins;
+        std::vector<Shape> inShapes;
+        std::vector<std::string> names;
+        for (int j : from) {
+            ins.push_back(j < 0 ? in : fields[static_cast<std::size_t>(j)]);
+            inShapes.push_back(j < 0 ? inShape : shapes[static_cast<std::size_t>(j)]);
+            names.push_back(j < 0 ? std::string(Net::kInputName) : net.layer(j).name());
+        }
+        const Shape out = l.outputShapeMulti(inShapes);
+        ReceptiveField rf;
+        if (from.size() == 1) {
+            rf = receptiveFieldThrough(l, ins[0], inShapes[0]);
+        } else {
+            // A (C, 1, 1) input broadcast over a larger map (a gate) adds its whole field to
+            // every unit; the local field is the other paths'.
+            std::vector<ReceptiveField> local;
+            std::vector<std::string> localNames, gates;
+            for (std::size_t k = 0; k < ins.size(); ++k) {
+                const bool gate = inShapes[k].rank() == 4 && out.rank() == 4 &&
+                                  inShapes[k][2] * inShapes[k][3] == 1 && out[2] * out[3] > 1;
+                if (!ins[k].valid) {
+                    rf = ins[k];
+                    break;
+                }
+                if (gate) {
+                    gates.push_back(names[k]);
+                } else {
+                    local.push_back(ins[k]);
+                    localNames.push_back(names[k]);
                 }
             }
+            if (rf.valid) {
+                rf = local.empty() ? ins[0] : combineAligned(local, localNames, l.name(), "inputs");
+                if (rf.valid) rf = receptiveFieldThrough(l, rf, inShapes[0]);
+                if (rf.valid && !gates.empty())
+                    rf.note = strCat("every unit also sees the whole input through the gate '",
+                                     gates[0], "'");
+            }
         }
-        return combined;
+        fields.push_back(rf);
+        shapes.push_back(out);
     }
-    if (const Window2d* w = windowOf(leaf)) return windowStep(in, *w);
-    const std::string t = leaf.type();
-    if (t == "Flatten") {
-        if (inShape.rank() != 4) return in;  // already flat: nothing changes
-        Window2d whole;
-        whole.kh = inShape[2];
-        whole.kw = inShape[3];
-        ReceptiveField out = windowStep(in, whole);
-        out.note = "whole input: after Flatten every unit sees every position";
-        return out;
-    }
-    // Element-wise layers, batch norm, dropout, and Linear after a Flatten keep the field.
-    if (t == "Linear" && inShape.rank() != 2) return invalid("Linear on an input that is not flat");
-    return in;
+    return fields;
 }
 
 ReceptiveField receptiveFieldThrough(const Net& net, const ReceptiveField& in,
                                      const Shape& inShape) {
-    ReceptiveField rf = in;
-    Shape s = inShape;
-    for (int i = 0; i < net.size(); ++i) {
-        rf = receptiveFieldThrough(net.layer(i), rf, s);
-        s = net.layer(i).outputShape(s);
-    }
-    return rf;
+    if (net.size() == 0) return in;
+    return receptiveFields(net, in, inShape).back();
 }
 
 UnitRegion unitRegion(const ReceptiveField& rf, int i, int j, int H, int W) {

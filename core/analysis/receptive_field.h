@@ -12,6 +12,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "core/layer.h"
 #include "core/net.h"
@@ -29,6 +30,13 @@ struct ReceptiveField {
 /// The field after `leaf` (a leaf layer) given the field of its input and its batched input shape.
 ReceptiveField receptiveFieldThrough(const Layer& leaf, const ReceptiveField& in,
                                      const Shape& inShape);
+/// The field of every node of `net` (a graph) given its input's field and batched shape. A node
+/// with several inputs combines their fields first: paths that agree on jump and centre give the
+/// largest field (a shortcut and a 3×3 path meet with the 3×3 path's field); an input broadcast
+/// from (C, 1, 1) (a squeeze-and-excitation gate) adds the whole input to every unit, noted;
+/// paths that disagree make the field invalid, with a note naming the node, the inputs and why.
+std::vector<ReceptiveField> receptiveFields(const Net& net, const ReceptiveField& in,
+                                            const Shape& inShape);
 /// The field after a whole net (or a module's branch) given its input's field and shape.
 ReceptiveField receptiveFieldThrough(const Net& net, const ReceptiveField& in,
                                      const Shape& inShape);

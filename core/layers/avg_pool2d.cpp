@@ -1,5 +1,7 @@
 #include "core/layers/avg_pool2d.h"
 
+#include "core/layer_io.h"
+
 #include <algorithm>
 
 #include "core/parallel.h"
@@ -61,6 +63,32 @@ void AvgPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
             }
         }
     }
+}
+
+LayerCost AvgPool2d::cost(const std::vector<Shape>&, const Shape& out) const {
+    LayerCost c;
+    // kh·kw − 1 additions and one division per output.
+    c.poolOps = static_cast<std::int64_t>(m_win.kh) * m_win.kw * out.sample().numel();
+    return c;
+}
+
+FieldRule AvgPool2d::fieldRule(const Shape&) const {
+    return FieldRule::window(m_win.kh, m_win.kw, m_win.sh, m_win.sw, m_win.ph, m_win.pw);
+}
+
+void AvgPool2d::write(json& j) const {
+    writeWindow(j, m_win, true);
+}
+
+namespace {
+LayerPtr readAvgPool2d(const LayerReader& r) {
+    r.allowOnly({"kernel", "stride", "padding"});
+    return std::make_unique<AvgPool2d>(readWindow(r, true));
+}
+}  // namespace
+
+LayerKind AvgPool2d::kind() {
+    return {"AvgPool2d", "pool", &readAvgPool2d};
 }
 
 }  // namespace ll

@@ -1,5 +1,7 @@
 #include "core/layers/batch_norm.h"
 
+#include "core/layer_io.h"
+
 #include <cmath>
 
 #include "core/parallel.h"
@@ -154,6 +156,47 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
             }
         }
     }
+}
+
+LayerCost BatchNorm::cost(const std::vector<Shape>&, const Shape& out) const {
+    LayerCost c;
+    c.weights = c.biases = m_channels;
+    c.normOps = 2 * out.sample().numel();  // a multiply and an add per element, once folded
+    return c;
+}
+
+void BatchNorm::write(json& j) const {
+    if (m_eps != 1e-5f) j["eps"] = m_eps;
+    if (m_momentum != 0.1f) j["momentum"] = m_momentum;
+}
+
+namespace {
+LayerPtr readBatchNorm2d(const LayerReader& r) {
+    r.allowOnly({"in", "eps", "momentum"});
+    const int c = r.channelsIn();
+    return std::make_unique<BatchNorm2d>(c, static_cast<float>(r.number("eps", 1e-5)),
+                                         static_cast<float>(r.number("momentum", 0.1)));
+}
+
+LayerPtr readBatchNorm1d(const LayerReader& r) {
+    r.allowOnly({"in", "eps", "momentum"});
+    const Shape& in = r.input();
+    if (in.rank() != 2 && in.rank() != 3)
+        r.fail(strCat("needs an input (C) or (C, L); the previous output is ", in.sample()));
+    const int c = r.integer("in", in[1]);
+    if (c != in[1])
+        r.fail(strCat("\"in\": ", c, " but the previous output has ", in[1], " channels"));
+    return std::make_unique<BatchNorm1d>(c, static_cast<float>(r.number("eps", 1e-5)),
+                                         static_cast<float>(r.number("momentum", 0.1)));
+}
+}  // namespace
+
+LayerKind BatchNorm2d::kind() {
+    return {"BatchNorm2d", "bn", &readBatchNorm2d};
+}
+
+LayerKind BatchNorm1d::kind() {
+    return {"BatchNorm1d", "bn", &readBatchNorm1d};
 }
 
 }  // namespace ll

@@ -4,12 +4,16 @@
 // BatchNorm1d and BatchNorm2d share this code; they differ only in the layouts they accept.
 
 #include "core/layer.h"
+#include "core/layers/registry.h"
 
 namespace ll {
 
 class BatchNorm : public Layer {
 public:
     std::string describe() const override;
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape&) const override { return FieldRule::same(); }
+    void write(nlohmann::json& j) const override;
     std::vector<Param*> params() override { return {&m_gamma, &m_beta}; }
     std::vector<Buffer> buffers() override;
     void resetParameters(Rng& rng) override;
@@ -45,6 +49,7 @@ public:
     explicit BatchNorm1d(int channels, float eps = 1e-5f, float momentum = 0.1f)
         : BatchNorm(channels, eps, momentum) {}
     const char* type() const override { return "BatchNorm1d"; }
+    static LayerKind kind();
     Shape outputShape(const Shape& in) const override;
 };
 
@@ -54,6 +59,7 @@ public:
     explicit BatchNorm2d(int channels, float eps = 1e-5f, float momentum = 0.1f)
         : BatchNorm(channels, eps, momentum) {}
     const char* type() const override { return "BatchNorm2d"; }
+    static LayerKind kind();
     Shape outputShape(const Shape& in) const override;
 };
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/layer_io.h"
+#include "core/layers/concat_inputs.h"
+
 namespace ll {
 
 Concat::Concat(std::vector<Net> branches) : m_branches(std::move(branches)) {
@@ -117,6 +120,78 @@ void Concat::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Te
         net.backward(slice, dx != nullptr);
         if (dx) dx->vector() += net.inputGrad().vector();
     }
+}
+
+// A module: its cost and field are its branches', which the analysis walks.
+LayerCost Concat::cost(const std::vector<Shape>&, const Shape&) const {
+    return {};
+}
+
+FieldRule Concat::fieldRule(const Shape&) const {
+    return FieldRule::same();
+}
+
+void Concat::write(json& j) const {
+    json branches = json::array();
+    for (const Net& b : m_branches)
+        branches.push_back({{"name", b.name()}, {"layers", layersToJson(b)}});
+    j["branches"] = std::move(branches);
+}
+
+namespace {
+// {"type": "Concat", "branches": [{"name": "b1", "layers": [...]}, [...layers...], ...]}: a module;
+// {"type": "Concat", "inputs": ["a", "b", ...]}: a join of named inputs.
+LayerPtr readConcat(const LayerReader& r) {
+    if (!r.has("branches")) {
+        r.allowOnly({});
+        if (r.inputs().size() < 2)
+            r.fail(
+                "needs \"branches\" (a module of parallel branches) or two or more "
+                "\"inputs\" to join");
+        return std::make_unique<ConcatInputs>();
+    }
+    r.allowOnly({"branches"});
+    const Shape& in = r.input();
+    if (!r.raw("branches").is_array() || r.raw("branches").empty())
+        r.fail("needs \"branches\": a list of branches, each a list of layers");
+    std::vector<Net> branches;
+    int index = 0;
+    for (const json& bj : r.raw("branches")) {
+        ++index;
+        std::string name = strCat("b", index);
+        const json* layers = &bj;
+        if (bj.is_object()) {
+            for (auto it = bj.begin(); it != bj.end(); ++it) {
+                if (it.key() != "name" && it.key() != "layers" && it.key() != "comment")
+                    r.fail(strCat("branch ", index, ": unknown key \"", it.key(),
+                                  "\" (known: name, layers)"));
+            }
+            if (bj.contains("name")) {
+                if (!bj["name"].is_string())
+                    r.fail(strCat("branch ", index, ": \"name\" must be a string"));
+                name = bj["name"].get<std::string>();
+            }
+            if (!bj.contains("layers")) r.fail(strCat("branch '", name, "' needs \"layers\""));
+            layers = &bj["layers"];
+        }
+        if (!layers->is_array())
+            r.fail(strCat("branch '", name,
+                          "' must be a list of layers (an empty list passes the input through)"));
+        for (const Net& b : branches) {
+            if (b.name() == name) r.fail(strCat("two branches are named '", name, "'"));
+        }
+        Net branch(name, in.sample());
+        addLayersFromJson(branch, *layers,
+                          strCat(r.source(), ": layer '", r.name().empty() ? "Concat" : r.name(),
+                                 "' branch '", name, "'"));
+        branches.push_back(std::move(branch));
+    }
+    return std::make_unique<Concat>(std::move(branches));
+}
+}  // namespace
+
+LayerKind Concat::kind() {
+    return {"Concat", "concat", &readConcat};
 }
 
 }  // namespace ll

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/layer.h"
+#include "core/layers/registry.h"
 #include "core/net.h"
 
 namespace ll {
@@ -17,6 +18,10 @@ public:
     explicit Concat(std::vector<Net> branches);
 
     const char* type() const override { return "Concat"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape& in) const override;
+    void write(nlohmann::json& j) const override;
     std::string describe() const override;
     /// Throws ShapeError naming the branches that disagree.
     Shape outputShape(const Shape& in) const override;

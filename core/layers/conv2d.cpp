@@ -1,5 +1,7 @@
 #include "core/layers/conv2d.h"
 
+#include "core/layer_io.h"
+
 #include <algorithm>
 
 #include "core/layers/init.h"
@@ -91,6 +93,41 @@ void Conv2d::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tens
     convBackward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(), dy.data(),
                  m_weight.grad.data(), m_hasBias ? m_bias.grad.data() : nullptr,
                  dx ? dx->data() : nullptr, m_ws);
+}
+
+LayerCost Conv2d::cost(const std::vector<Shape>&, const Shape& out) const {
+    LayerCost c;
+    const std::int64_t outElems = out.sample().numel();
+    c.weights = static_cast<std::int64_t>(m_cout) * m_cin * m_win.kh * m_win.kw;
+    c.multiplications = static_cast<std::int64_t>(m_cin) * m_win.kh * m_win.kw * outElems;
+    c.sumOutputs = outElems;
+    c.hasBias = m_hasBias;
+    c.biases = m_hasBias ? m_cout : 0;
+    return c;
+}
+
+FieldRule Conv2d::fieldRule(const Shape&) const {
+    return FieldRule::window(m_win.kh, m_win.kw, m_win.sh, m_win.sw, m_win.ph, m_win.pw);
+}
+
+void Conv2d::write(json& j) const {
+    j["out"] = m_cout;
+    writeWindow(j, m_win, false);
+    if (!m_hasBias) j["bias"] = false;
+}
+
+namespace {
+LayerPtr readConv2d(const LayerReader& r) {
+    r.allowOnly({"in", "out", "kernel", "stride", "padding", "bias"});
+    const int cin = r.channelsIn();
+    const int cout = r.integer("out", 0, true);
+    const Window2d w = readWindow(r, false);
+    return std::make_unique<Conv2d>(cin, cout, w, r.boolean("bias", true));
+}
+}  // namespace
+
+LayerKind Conv2d::kind() {
+    return {"Conv2d", "conv", &readConv2d};
 }
 
 }  // namespace ll

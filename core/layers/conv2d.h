@@ -2,19 +2,10 @@
 
 #include "core/layer.h"
 #include "core/layers/conv_kernels.h"
+#include "core/layers/registry.h"
+#include "core/layers/window.h"
 
 namespace ll {
-
-/// Hyper-parameters of a 2-D convolution or pooling window (non-square allowed).
-/// The largest kernel, stride or padding a layer accepts (window arithmetic stays within int).
-constexpr int kMaxWindow = 65535;
-
-struct Window2d {
-    int kh = 1, kw = 1;       // kernel height, width
-    int sh = 1, sw = 1;       // stride
-    int ph = 0, pw = 0;       // zero padding on each side
-    std::string str() const;  // "k5×5, s1, p2"
-};
 
 /// 2-D convolution: x (N, Cin, H, W) → y (N, Cout, Ho, Wo), Ho = ⌊(H + 2ph − kh)/sh⌋ + 1.
 /// W (Cout, Cin, kh, kw), b (Cout). Computed as im2col + GEMM per sample.
@@ -23,6 +14,10 @@ public:
     Conv2d(int inChannels, int outChannels, Window2d window, bool bias = true);
 
     const char* type() const override { return "Conv2d"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape& in) const override;
+    void write(nlohmann::json& j) const override;
     std::string describe() const override;
     Shape outputShape(const Shape& in) const override;
     std::vector<Param*> params() override;

@@ -1,5 +1,7 @@
 #include "core/layers/dropout.h"
 
+#include "core/layer_io.h"
+
 namespace ll {
 
 Dropout::Dropout(float p) : m_p(p) {
@@ -35,6 +37,29 @@ void Dropout::backwardImpl(const Tensor&, const Tensor&, const Tensor& dy, Tenso
     } else {
         dx->vector() = dy.vector();
     }
+}
+
+LayerCost Dropout::cost(const std::vector<Shape>&, const Shape&) const {
+    return {};  // nothing in inference; training's mask is not counted
+}
+
+FieldRule Dropout::fieldRule(const Shape&) const {
+    return FieldRule::same();
+}
+
+void Dropout::write(json& j) const {
+    j["p"] = m_p;
+}
+
+namespace {
+LayerPtr readDropout(const LayerReader& r) {
+    r.allowOnly({"p"});
+    return std::make_unique<Dropout>(static_cast<float>(r.number("p", 0.5)));
+}
+}  // namespace
+
+LayerKind Dropout::kind() {
+    return {"Dropout", "dropout", &readDropout};
 }
 
 }  // namespace ll

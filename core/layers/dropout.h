@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/layer.h"
+#include "core/layers/registry.h"
 
 namespace ll {
 
@@ -11,6 +12,10 @@ public:
     explicit Dropout(float p = 0.5f);
 
     const char* type() const override { return "Dropout"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape& in) const override;
+    void write(nlohmann::json& j) const override;
     std::string describe() const override;
     Shape outputShape(const Shape& in) const override { return in; }
     void resetParameters(Rng& rng) override { m_rng = rng.split(); }

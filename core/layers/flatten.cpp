@@ -1,5 +1,8 @@
 #include "core/layers/flatten.h"
 
+#include "core/layer_io.h"
+#include "core/layers/activation.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -19,6 +22,24 @@ void Flatten::forwardImpl(const Tensor& x, Tensor& y, Mode) {
 
 void Flatten::backwardImpl(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
     if (dx) std::copy(dy.data(), dy.data() + dy.numel(), dx->data());
+}
+
+LayerCost Flatten::cost(const std::vector<Shape>&, const Shape&) const {
+    return {};  // a copy in another shape: no arithmetic
+}
+
+// A map flattened: every feature sees the whole input map (as a kernel the size of the map).
+FieldRule Flatten::fieldRule(const Shape& in) const {
+    if (in.rank() != 4) return FieldRule::same();  // already flat: nothing changes
+    FieldRule r = FieldRule::window(in[2], in[3], 1, 1, 0, 0);
+    r.kind = FieldRule::Kind::Whole;
+    return r;
+}
+
+void Flatten::write(json&) const {}
+
+LayerKind Flatten::kind() {
+    return {"Flatten", "flatten", &readParameterless<Flatten>};
 }
 
 }  // namespace ll

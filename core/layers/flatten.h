@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/layer.h"
+#include "core/layers/registry.h"
 
 namespace ll {
 
@@ -8,6 +9,10 @@ namespace ll {
 class Flatten : public Layer {
 public:
     const char* type() const override { return "Flatten"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape& in) const override;
+    void write(nlohmann::json& j) const override;
     Shape outputShape(const Shape& in) const override;
 
 protected:

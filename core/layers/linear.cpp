@@ -1,5 +1,7 @@
 #include "core/layers/linear.h"
 
+#include "core/layer_io.h"
+
 #include "core/layers/init.h"
 
 namespace ll {
@@ -56,6 +58,41 @@ void Linear::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tens
     m_weight.grad.matrix(m_out, m_in).noalias() += dY.transpose() * X;
     if (m_hasBias) m_bias.grad.vector() += dY.colwise().sum().transpose();
     if (dx) dx->matrix(N, m_in).noalias() = dY * m_weight.value.matrix(m_out, m_in);
+}
+
+LayerCost Linear::cost(const std::vector<Shape>&, const Shape& out) const {
+    LayerCost c;
+    const std::int64_t outElems = out.sample().numel();
+    c.weights = static_cast<std::int64_t>(m_in) * m_out;
+    c.multiplications = static_cast<std::int64_t>(m_in) * outElems;
+    c.sumOutputs = outElems;
+    c.hasBias = m_hasBias;
+    c.biases = m_hasBias ? m_out : 0;
+    return c;
+}
+
+// After a Flatten the input is flat and the field is the Flatten's; on a map it is invalid.
+FieldRule Linear::fieldRule(const Shape& in) const {
+    FieldRule r;
+    if (in.rank() != 2) r.kind = FieldRule::Kind::NotFlat;
+    return r;
+}
+
+void Linear::write(json& j) const {
+    j["out"] = m_out;
+    if (!m_hasBias) j["bias"] = false;
+}
+
+namespace {
+LayerPtr readLinear(const LayerReader& r) {
+    r.allowOnly({"in", "out", "bias"});
+    const int nin = r.featuresIn();
+    return std::make_unique<Linear>(nin, r.integer("out", 0, true), r.boolean("bias", true));
+}
+}  // namespace
+
+LayerKind Linear::kind() {
+    return {"Linear", "fc", &readLinear};
 }
 
 }  // namespace ll

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/layer.h"
+#include "core/layers/registry.h"
 
 namespace ll {
 
@@ -10,6 +11,10 @@ public:
     Linear(int in, int out, bool bias = true);
 
     const char* type() const override { return "Linear"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape& in) const override;
+    void write(nlohmann::json& j) const override;
     std::string describe() const override;
     Shape outputShape(const Shape& in) const override;
     std::vector<Param*> params() override;

@@ -1,5 +1,7 @@
 #include "core/layers/max_pool2d.h"
 
+#include "core/layer_io.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -71,6 +73,32 @@ void MaxPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
         for (int i = 0; i < HoWo; ++i)
             g[arg[i]] += d[i];
     }
+}
+
+LayerCost MaxPool2d::cost(const std::vector<Shape>&, const Shape& out) const {
+    LayerCost c;
+    // kh·kw − 1 comparisons per output.
+    c.poolOps = (static_cast<std::int64_t>(m_win.kh) * m_win.kw - 1) * out.sample().numel();
+    return c;
+}
+
+FieldRule MaxPool2d::fieldRule(const Shape&) const {
+    return FieldRule::window(m_win.kh, m_win.kw, m_win.sh, m_win.sw, m_win.ph, m_win.pw);
+}
+
+void MaxPool2d::write(json& j) const {
+    writeWindow(j, m_win, true);
+}
+
+namespace {
+LayerPtr readMaxPool2d(const LayerReader& r) {
+    r.allowOnly({"kernel", "stride", "padding"});
+    return std::make_unique<MaxPool2d>(readWindow(r, true));
+}
+}  // namespace
+
+LayerKind MaxPool2d::kind() {
+    return {"MaxPool2d", "pool", &readMaxPool2d};
 }
 
 }  // namespace ll

@@ -13,6 +13,10 @@ public:
     explicit MaxPool2d(Window2d window);
 
     const char* type() const override { return "MaxPool2d"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape& in) const override;
+    void write(nlohmann::json& j) const override;
     std::string describe() const override { return m_win.str(); }
     Shape outputShape(const Shape& in) const override { return poolOutputShape(*this, m_win, in); }
     const Window2d& window() const { return m_win; }

@@ -1,5 +1,7 @@
 #include "core/layers/relu.h"
 
+#include "core/layer_io.h"
+
 namespace ll {
 
 void ReLU::forwardImpl(const Tensor& x, Tensor& y, Mode) {
@@ -14,6 +16,10 @@ void ReLU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor
     float* out = dx->data();
     for (std::int64_t i = 0; i < n; ++i)
         out[i] = xp[i] > 0.0f ? g[i] : 0.0f;
+}
+
+LayerKind ReLU::kind() {
+    return {"ReLU", "relu", &readParameterless<ReLU>};
 }
 
 }  // namespace ll

@@ -1,15 +1,14 @@
 #pragma once
 
-#include "core/layer.h"
+#include "core/layers/activation.h"
 
 namespace ll {
 
 /// Element-wise max(0, x); the derivative at 0 is taken as 0 (PyTorch). Any shape.
-class ReLU : public Layer {
+class ReLU : public Activation {
 public:
     const char* type() const override { return "ReLU"; }
-    Shape outputShape(const Shape& in) const override { return in; }
-    bool isActivation() const override { return true; }
+    static LayerKind kind();
 
 protected:
     void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;

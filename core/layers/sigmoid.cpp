@@ -1,5 +1,7 @@
 #include "core/layers/sigmoid.h"
 
+#include "core/layer_io.h"
+
 #include <cmath>
 
 namespace ll {
@@ -20,6 +22,10 @@ void Sigmoid::backwardImpl(const Tensor&, const Tensor& y, const Tensor& dy, Ten
     if (dx)
         dx->vector() =
             dy.vector().cwiseProduct(y.vector().cwiseProduct((1.0f - y.vector().array()).matrix()));
+}
+
+LayerKind Sigmoid::kind() {
+    return {"Sigmoid", "sigmoid", &readParameterless<Sigmoid>};
 }
 
 }  // namespace ll

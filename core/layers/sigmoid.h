@@ -1,15 +1,14 @@
 #pragma once
 
-#include "core/layer.h"
+#include "core/layers/activation.h"
 
 namespace ll {
 
 /// Element-wise σ(x) = 1/(1+e^(−x)), computed without overflow for large |x|. Any shape.
-class Sigmoid : public Layer {
+class Sigmoid : public Activation {
 public:
     const char* type() const override { return "Sigmoid"; }
-    Shape outputShape(const Shape& in) const override { return in; }
-    bool isActivation() const override { return true; }
+    static LayerKind kind();
 
 protected:
     void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;

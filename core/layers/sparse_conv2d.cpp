@@ -1,5 +1,7 @@
 #include "core/layers/sparse_conv2d.h"
 
+#include "core/layer_io.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -106,6 +108,57 @@ void SparseConv2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& 
             dst += k2;
         }
     }
+}
+
+LayerCost SparseConv2d::cost(const std::vector<Shape>& in, const Shape& out) const {
+    LayerCost c = Conv2d::cost(in, out);
+    const std::int64_t hw = static_cast<std::int64_t>(out[2]) * out[3];
+    c.weights = 0;
+    for (const auto& ins : m_connections)
+        c.weights += static_cast<std::int64_t>(ins.size()) * m_win.kh * m_win.kw;
+    c.multiplications = c.weights * hw;
+    return c;
+}
+
+void SparseConv2d::write(json& j) const {
+    Conv2d::write(j);
+    j["connections"] = m_connections == lenetC3Table() ? json("lenet-c3") : json(m_connections);
+}
+
+namespace {
+// "connections": "lenet-c3" or a list of input lists, one per output map.
+std::vector<std::vector<int>> readConnections(const LayerReader& r) {
+    if (!r.has("connections"))
+        r.fail("needs \"connections\": \"lenet-c3\" or a list of input lists");
+    const json& c = r.raw("connections");
+    if (c.is_string()) {
+        if (c.get<std::string>() == "lenet-c3") return SparseConv2d::lenetC3Table();
+        r.fail("the only named connection table is \"lenet-c3\"");
+    }
+    std::vector<std::vector<int>> table;
+    if (!c.is_array()) r.fail("\"connections\" must be \"lenet-c3\" or a list of input lists");
+    for (const json& row : c) {
+        if (!row.is_array()) r.fail("each row of \"connections\" must be a list of input maps");
+        std::vector<int> ins;
+        for (const json& v : row)
+            ins.push_back(r.toInt(v, "connections"));
+        table.push_back(ins);
+    }
+    return table;
+}
+
+LayerPtr readSparseConv2d(const LayerReader& r) {
+    r.allowOnly({"in", "out", "kernel", "stride", "padding", "bias", "connections"});
+    const int cin = r.channelsIn();
+    const int cout = r.integer("out", 0, true);
+    const Window2d w = readWindow(r, false);
+    const bool bias = r.boolean("bias", true);
+    return std::make_unique<SparseConv2d>(cin, cout, w, readConnections(r), bias);
+}
+}  // namespace
+
+LayerKind SparseConv2d::kind() {
+    return {"SparseConv2d", "conv", &readSparseConv2d};
 }
 
 }  // namespace ll

@@ -21,6 +21,9 @@ public:
     static std::vector<std::vector<int>> lenetC3Table();
 
     const char* type() const override { return "SparseConv2d"; }
+    static LayerKind kind();
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    void write(nlohmann::json& j) const override;
     std::string describe() const override;
     std::vector<Param*> params() override;
     void resetParameters(Rng& rng) override;

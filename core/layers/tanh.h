@@ -1,15 +1,14 @@
 #pragma once
 
-#include "core/layer.h"
+#include "core/layers/activation.h"
 
 namespace ll {
 
 /// Element-wise tanh(x). Any shape.
-class Tanh : public Layer {
+class Tanh : public Activation {
 public:
     const char* type() const override { return "Tanh"; }
-    Shape outputShape(const Shape& in) const override { return in; }
-    bool isActivation() const override { return true; }
+    static LayerKind kind();
 
 protected:
     void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;

@@ -1,0 +1,27 @@
+#pragma once
+// Element-wise activation functions share their shape, cost and receptive-field rules: the
+// output has the input's shape, each output costs one evaluation, the field is unchanged.
+
+#include "core/layer.h"
+#include "core/layer_io.h"
+#include "core/layers/registry.h"
+
+namespace ll {
+
+class Activation : public Layer {
+public:
+    Shape outputShape(const Shape& in) const override { return in; }
+    bool isActivation() const override { return true; }
+    LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
+    FieldRule fieldRule(const Shape&) const override { return FieldRule::same(); }
+    void write(nlohmann::json&) const override {}
+};
+
+/// The reader of a layer type without hyper-parameters: refuses any key.
+template <typename L>
+LayerPtr readParameterless(const LayerReader& r) {
+    r.allowOnly({});
+    return std::make_unique<L>();
+}
+
+}  // namespace ll
