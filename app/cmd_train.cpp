@@ -117,6 +117,7 @@ Command trainCommand() {
         {"test-subset", "N", "the first N test images"},
         {"classes", "A,B", "keep classes A and B only, relabelled 0 and 1"},
         {"augment", "", "random 4-pixel-padded crops and horizontal flips"},
+        {"no-augment", "", "no augmentation even where the model's defaults ask for it"},
         {"no-normalize", "", "pixels x/255 instead of normalized per channel"},
         {"raw-pixels", "", "pixels as stored, 0..255"},
         {"eval-every", "N", "evaluate on the test set every N batches too"},
@@ -153,7 +154,7 @@ int train(const Args& args, std::ostream& out) {
     cfg.batchOptions.normalize = !args.has("no-normalize");
     cfg.batchOptions.rawPixels =
         args.has("raw-pixels") || (d.rawPixels && !args.has("no-normalize"));
-    cfg.batchOptions.augment = args.has("augment");
+    cfg.batchOptions.augment = args.has("augment") || (d.augment && !args.has("no-augment"));
     requireTrainingMemory(net, cfg.batch, cfg.optimizer);  // before any data is read
 
     DataOptions dopt = dataOptionsFrom(args, d, cfg.seed);

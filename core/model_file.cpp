@@ -182,6 +182,7 @@ void fillSpec(const json& doc, const std::string& jsonText, const std::string& s
         d.epochs = getOr<int>(dj, "epochs", d.epochs, source);
         d.classes = getOr<std::vector<int>>(dj, "classes", d.classes, source);
         d.rawPixels = getOr<bool>(dj, "raw_pixels", d.rawPixels, source);
+        d.augment = getOr<bool>(dj, "augment", d.augment, source);
     }
 }
 

@@ -29,6 +29,7 @@ struct ModelDefaults {
     int epochs = 1;
     std::vector<int> classes;  // a two-class task, e.g. {4, 9}; empty for all classes
     bool rawPixels = false;    // feed pixel values 0..255 as stored (no /255, no normalization)
+    bool augment = false;      // random 4-pixel-padded crops and horizontal flips (CIFAR recipes)
 };
 
 struct ModelSpec {

@@ -119,6 +119,7 @@ TrainConfig trainConfigFromDefaults(const ModelDefaults& d) {
     c.batch = d.batch;
     c.epochs = d.epochs;
     c.batchOptions.rawPixels = d.rawPixels;
+    c.batchOptions.augment = d.augment;
     c.batchOptions.signedLabels = makeLoss(d.loss)->signedLabels();
     return c;
 }

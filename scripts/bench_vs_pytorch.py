@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Side-by-side training/inference throughput: `layerlens bench` against PyTorch on the same models.
 
-The PyTorch models are built from the same JSON presets (resources/models), with the same batch,
-thread count, optimizer and float32 data, timed the same way (median images/s over rounds of at
-least --seconds each), one after the other in one run. Needs Debian's python3-torch together with
-libopenblas0-pthread (`scripts/install-deps.sh --with-torch`).
+The PyTorch models are built from the same JSON presets (resources/models, sequential or graph
+files) by scripts/llgraph.py, with the same batch, thread count, optimizer and float32 data, timed
+the same way (median images/s over rounds of at least --seconds each), one after the other in one
+run. A model one side cannot build or load shows "n/a" and the error's first line; the others still
+run. Needs Debian's python3-torch together with libopenblas0-pthread
+(`scripts/install-deps.sh --with-torch`).
 
 usage: scripts/bench_vs_pytorch.py [--threads 2] [--rounds 5] [--seconds 1] [model:batch ...]
 """
@@ -17,47 +19,15 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT = ["lenet5:100", "mlp-cifar:300", "vgg-cifar:32", "alexnet-mnist:64"]
+DEFAULT = ["lenet5:100", "mlp-cifar:300", "vgg-cifar:32", "alexnet-mnist:64", "resnet20-cifar:128",
+           "mobilenet-cifar:128"]
 
 
 def torch_model(doc, torch):
-    nn = torch.nn
-    shape = [1] + doc["input"]
-    layers = []
-
-    def pair(v):
-        return tuple(v) if isinstance(v, list) else (v, v)
-
-    for spec in doc["layers"]:
-        t = spec["type"]
-        x = torch.zeros(shape)
-        if t == "Conv2d":
-            k = pair(spec["kernel"])
-            pad = spec.get("padding", 0)
-            pad = (k[0] // 2, k[1] // 2) if pad == "same" else pair(pad)
-            m = nn.Conv2d(shape[1], spec["out"], k, pair(spec.get("stride", 1)), pad, bias=spec.get("bias", True))
-        elif t == "Linear":
-            m = nn.Linear(shape[1], spec["out"], bias=spec.get("bias", True))
-        elif t in ("MaxPool2d", "AvgPool2d"):
-            k = pair(spec["kernel"])
-            cls = nn.MaxPool2d if t == "MaxPool2d" else nn.AvgPool2d
-            m = cls(k, pair(spec.get("stride", spec["kernel"])), pair(spec.get("padding", 0)))
-        elif t == "BatchNorm2d":
-            m = nn.BatchNorm2d(shape[1])
-        elif t == "BatchNorm1d":
-            m = nn.BatchNorm1d(shape[1])
-        elif t in ("ReLU", "Sigmoid", "Tanh", "Flatten"):
-            m = getattr(nn, t)()
-        elif t == "Dropout":
-            m = nn.Dropout(spec.get("p", 0.5))
-        else:
-            raise SystemExit(f"{doc['name']}: layer type {t} has no PyTorch counterpart here")
-        layers.append(m)
-        with torch.no_grad():
-            m.eval()
-            shape = list(m(x).shape)
-            m.train()
-    return nn.Sequential(*layers)
+    """The PyTorch module of a parsed model file (graph or sequential), built by llgraph.py;
+    `torch` is the already imported module. Raises ValueError for layers PyTorch lacks here."""
+    import llgraph  # imports torch itself: only after main() has checked that it is installed
+    return llgraph.build(doc)
 
 
 def median_rate(step, batch, rounds, seconds):
@@ -118,11 +88,22 @@ def bench_torch(name, batch, threads, rounds, seconds):
 
 
 def bench_layerlens(exe, name, batch, threads, rounds, seconds):
-    out = subprocess.run([exe, "bench", "--model", name, "--batch", str(batch), "--threads", str(threads),
-                          "--format", "json", "--rounds", str(rounds), "--seconds", str(seconds)],
-                         check=True, capture_output=True, text=True).stdout
-    j = json.loads(out)
+    p = subprocess.run([exe, "bench", "--model", name, "--batch", str(batch), "--threads", str(threads),
+                        "--format", "json", "--rounds", str(rounds), "--seconds", str(seconds)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        lines = (p.stderr or p.stdout).strip().splitlines()
+        raise RuntimeError(lines[0] if lines else f"{exe} bench exited with {p.returncode}")
+    j = json.loads(p.stdout)
     return j["train_images_per_s"], j["infer_images_per_s"]
+
+
+def rate(v):
+    return "n/a" if v is None else f"{v:.1f}"
+
+
+def ratio(a, b):
+    return "n/a" if a is None or b is None else f"{a / b:.2f}x"
 
 
 def main():
@@ -142,10 +123,22 @@ def main():
     for item in a.models:
         name, batch = item.split(":")
         batch = int(batch)
-        tt, ti = bench_torch(name, batch, a.threads, a.rounds, a.seconds)
-        lt, li = bench_layerlens(a.exe, name, batch, a.threads, a.rounds, a.seconds)
-        print(f"{name + ' (' + str(batch) + ')':<22}{tt:>12.1f}{lt:>12.1f}{lt / tt:>7.2f}x{ti:>13.1f}{li:>12.1f}{li / ti:>7.2f}x",
-              flush=True)
+        # A model one side cannot build or load is "n/a" with the error's first line; the run goes on.
+        errors = []
+        try:
+            tt, ti = bench_torch(name, batch, a.threads, a.rounds, a.seconds)
+        except (ValueError, OSError) as e:
+            tt = ti = None
+            errors.append(f"PyTorch: {str(e).splitlines()[0]}")
+        try:
+            lt, li = bench_layerlens(a.exe, name, batch, a.threads, a.rounds, a.seconds)
+        except (RuntimeError, OSError) as e:
+            lt = li = None
+            errors.append(f"LayerLens: {str(e).splitlines()[0]}")
+        print(f"{name + ' (' + str(batch) + ')':<22}{rate(tt):>12}{rate(lt):>12}{ratio(lt, tt):>8}"
+              f"{rate(ti):>13}{rate(li):>12}{ratio(li, ti):>8}", flush=True)
+        for e in errors:
+            print(f"    {e}", flush=True)
 
 
 if __name__ == "__main__":

@@ -149,6 +149,7 @@ void SetupPanel::applyModelDefaults(const QString& model) {
         if (i >= 0) m_dataset->setCurrentIndex(i);
         m_lossName = QString::fromStdString(d.loss);
         m_rawPixels = d.rawPixels;
+        m_augment = d.augment;
     } catch (const std::exception&) {
         // The worker reports a bad model when it loads it.
     }
@@ -235,6 +236,7 @@ RunSettings SetupPanel::settings() const {
     c.seed = static_cast<std::uint64_t>(m_seed->value());
     c.loss = m_lossName.toStdString();
     c.batchOptions.rawPixels = m_rawPixels;
+    c.batchOptions.augment = m_augment;
     c.batchOptions.signedLabels = makeLoss(c.loss)->signedLabels();
     return s;
 }
@@ -256,6 +258,7 @@ SetupPanel::State SetupPanel::saveState() const {
     s.subset = m_subset->value();
     s.seed = m_seed->value();
     s.rawPixels = m_rawPixels;
+    s.augment = m_augment;
     return s;
 }
 
@@ -282,6 +285,7 @@ void SetupPanel::restoreState(const State& s) {
     m_subset->setValue(s.subset);
     m_seed->setValue(s.seed);
     m_rawPixels = s.rawPixels;
+    m_augment = s.augment;
 }
 
 QString SetupPanel::etaText() const {

@@ -31,6 +31,7 @@ public:
         double lr = 0, momentum = 0, weightDecay = 0, labelNoise = 0;
         int batch = 0, epochs = 0, subset = 0, seed = 0;
         bool rawPixels = false;
+        bool augment = false;
     };
     State saveState() const;
     /// Sets every control to `s` without emitting modelOrDataChanged (nothing is loaded).
@@ -95,6 +96,7 @@ private:
     QLabel* m_eta;
     QString m_lossName = "cross_entropy";
     bool m_rawPixels = false;
+    bool m_augment = false;  // the model's default: random crops and flips
 };
 
 }  // namespace ll::ui

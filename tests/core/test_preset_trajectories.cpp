@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 
@@ -148,16 +149,24 @@ TEST(PresetTrajectories, EveryPresetTrainsBitIdenticallyToTheRecording) {
     ASSERT_TRUE(f) << trajectoryFile();
     std::string header;
     std::getline(f, header);
-    std::vector<std::string> stored;
+    // Lines by preset: every recorded preset must train as recorded; presets added since are
+    // listed (record again to include them).
+    std::map<std::string, std::vector<std::string>> stored, current;
     for (std::string l; std::getline(f, l);)
-        stored.push_back(l);
+        stored[l.substr(0, l.find(' '))].push_back(l);
+    for (const std::string& l : now)
+        current[l.substr(0, l.find(' '))].push_back(l);
     if (header != machine) {
         GTEST_SKIP() << "recorded on '" << header << "', this build is '" << machine
                      << "': bits are not comparable";
     }
-    ASSERT_EQ(now.size(), stored.size());
-    for (std::size_t i = 0; i < now.size(); ++i)
-        EXPECT_EQ(now[i], stored[i]);
+    ASSERT_GE(stored.size(), 12u);
+    for (const auto& [preset, lines] : stored) {
+        ASSERT_TRUE(current.count(preset)) << "preset " << preset << " is gone";
+        EXPECT_EQ(current[preset], lines) << preset;
+    }
+    for (const auto& kv : current)
+        if (!stored.count(kv.first)) std::cout << "not recorded yet: " << kv.first << "\n";
 }
 
 }  // namespace

@@ -1,0 +1,272 @@
+// The graph engine: named inputs, the summed gradients of tensors read twice, the model-file
+// round trip, the layer registry, and ResNet-20's numbers from the literature.
+#include "support/check.h"
+#include "support/graph_check.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/analysis/cost.h"
+#include "core/analysis/receptive_field.h"
+#include "core/layer_io.h"
+#include "core/layers/registry.h"
+#include "core/model_file.h"
+#include "core/optimizer.h"
+
+namespace ll {
+
+namespace {
+
+// A ResNet basic block whose shortcut changes shape (option A: stride 2, zero channels), then
+// an identity block, on a small input; batch norm in training mode.
+const char* kResNetBlocks = R"({"input": [2, 6, 6], "layers": [
+    {"type": "Conv2d", "name": "stem", "out": 2, "kernel": 3, "padding": 1, "bias": false},
+    {"type": "Conv2d", "name": "b1.conv1", "group": "b1", "out": 4, "kernel": 3, "stride": 2, "padding": 1, "bias": false},
+    {"type": "BatchNorm2d", "name": "b1.bn1", "group": "b1"},
+    {"type": "Tanh", "name": "b1.act1", "group": "b1"},
+    {"type": "Conv2d", "name": "b1.conv2", "group": "b1", "out": 4, "kernel": 3, "padding": 1, "bias": false},
+    {"type": "ChannelPad", "name": "b1.short", "group": "b1", "inputs": ["stem"], "out": 4, "stride": 2},
+    {"type": "Add", "name": "b1.add", "group": "b1", "inputs": ["b1.conv2", "b1.short"]},
+    {"type": "Tanh", "name": "b1.act", "group": "b1"},
+    {"type": "Conv2d", "name": "b2.conv1", "group": "b2", "out": 4, "kernel": 3, "padding": 1},
+    {"type": "Tanh", "name": "b2.act1", "group": "b2"},
+    {"type": "Add", "name": "b2.add", "group": "b2", "inputs": ["b2.act1", "b1.act"]},
+    {"type": "GlobalAvgPool2d"}, {"type": "Flatten"}, {"type": "Linear", "out": 3}]})";
+
+// Copies every parameter and buffer of `from` into `to` (same names).
+void copyWeights(Net& from, Net& to) {
+    auto src = from.namedParams();
+    auto dst = to.namedParams();
+    ASSERT_EQ(src.size(), dst.size());
+    for (std::size_t i = 0; i < src.size(); ++i) {
+        ASSERT_EQ(src[i].name, dst[i].name);
+        dst[i].param->value = src[i].param->value;
+    }
+    auto sb = from.namedBuffers();
+    auto db = to.namedBuffers();
+    ASSERT_EQ(sb.size(), db.size());
+    for (std::size_t i = 0; i < sb.size(); ++i)
+        *db[i].tensor = *sb[i].tensor;
+}
+
+}  // namespace
+
+TEST(Graph, ResNetBlocksGradientsMatchFiniteDifferences) {
+    test::expectGraphGradientsMatch(kResNetBlocks);
+}
+
+TEST(Graph, NodesKnowTheirInputsAndReaders) {
+    Net net = buildNet(kResNetBlocks);
+    const int stem = net.indexOf("stem"), add = net.indexOf("b1.add");
+    EXPECT_EQ(net.inputsOf(stem), std::vector<int>{-1});
+    EXPECT_EQ(net.inputsOf(add),
+              (std::vector<int>{net.indexOf("b1.conv2"), net.indexOf("b1.short")}));
+    EXPECT_EQ(net.consumersOf(stem),
+              (std::vector<int>{net.indexOf("b1.conv1"), net.indexOf("b1.short")}));
+    EXPECT_FALSE(net.isChain());
+    EXPECT_TRUE(loadModel("lenet5").isChain());
+    EXPECT_EQ(net.layer(add).group(), "b1");
+    // The summary lists every node's inputs.
+    EXPECT_NE(net.summary().find("← b1.conv2, b1.short"), std::string::npos) << net.summary();
+}
+
+// Node i's gradient is the sum over its readers: checked against two separate backward passes.
+TEST(Graph, ATensorReadTwiceGetsTheSumOfBothGradients) {
+    Net net = buildNet(R"({"input": [3], "layers": [
+        {"type": "Linear", "name": "h", "out": 2},
+        {"type": "Linear", "name": "p", "out": 2},
+        {"type": "Linear", "name": "q", "inputs": ["h"], "out": 2},
+        {"type": "Add", "inputs": ["p", "q"]}]})");
+    net.resetParameters(4);
+    Tensor x({1, 3}, {0.3f, -1, 2});
+    net.forward(x, Mode::Train);
+    Tensor g({1, 2}, {1, -2});
+    net.backward(g, true);
+    const Tensor dh = net.activationGrad(net.indexOf("h"));
+    // By hand: dh = Wpᵀ g + Wqᵀ g.
+    Net& n = net;
+    const Tensor& wp = n.layer(n.indexOf("p")).params()[0]->value;
+    const Tensor& wq = n.layer(n.indexOf("q")).params()[0]->value;
+    for (int j = 0; j < 2; ++j) {
+        const float expect = wp[0 * 2 + j] * g[0] + wp[1 * 2 + j] * g[1] + wq[0 * 2 + j] * g[0] +
+                             wq[1 * 2 + j] * g[1];
+        EXPECT_NEAR(dh[j], expect, 1e-6f) << j;
+    }
+}
+
+TEST(Graph, BadGraphsAreModelErrorsNamingTheNode) {
+    auto fails = [](const char* doc, const char* what) {
+        try {
+            buildNet(doc);
+            ADD_FAILURE() << "accepted: " << doc;
+        } catch (const ModelError& e) {
+            EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        }
+    };
+    // A name that is not an earlier node (cycles cannot be written: inputs name earlier nodes).
+    fails(R"({"input": [3], "layers": [{"type": "Linear", "name": "a", "out": 2, "inputs": ["b"]},
+        {"type": "Linear", "name": "b", "out": 2}]})",
+          "reads 'b', which is not a node before it");
+    fails(R"({"input": [3], "layers": [{"type": "Linear", "name": "a", "out": 2},
+        {"type": "Linear", "name": "b", "out": 2, "inputs": ["input"]},
+        {"type": "Add", "inputs": ["a", "b"]}, {"type": "Linear", "name": "dead", "out": 2, "inputs": ["a"]}]})",
+          "feeds no other node");
+    fails(R"({"input": [3], "layers": [{"type": "Linear", "name": "a", "out": 2},
+        {"type": "Linear", "name": "b", "out": 4, "inputs": ["input"]},
+        {"type": "Add", "name": "join", "inputs": ["a", "b"]}]})",
+          "same shape");
+    fails(R"({"input": [3], "layers": [{"type": "Add"}]})", "takes 2");
+    fails(R"({"input": [3], "layers": [{"type": "Linear", "name": "input", "out": 2}]})",
+          "reserved");
+    fails(R"({"input": [3], "layers": [{"type": "Linear", "out": 2, "inputs": "x"}]})",
+          "\"inputs\" must be");
+    fails(R"({"input": [3], "layers": [{"type": "Linear", "out": 2, "group": 3}]})",
+          "\"group\" must be a string");
+    fails(R"({"input": [3], "layers": [{"type": "Bogus"}]})", "unknown layer type (known: Conv2d");
+}
+
+// load → write → load gives the same graph (same document again) and the same outputs.
+TEST(Graph, EveryPresetRoundTripsThroughItsModelFile) {
+    for (const std::string& p : presetNames()) {
+        if (p == "alexnet") continue;  // 61 M parameters: alexnet-mnist has the same layer types
+        Net a = loadModel(p);
+        a.resetParameters(2);
+        const json doc = {
+            {"name", a.name()}, {"input", a.inputSample().dims()}, {"layers", layersToJson(a)}};
+        Net b = buildNet(doc.dump(), nullptr, "round trip");
+        EXPECT_EQ(layersToJson(b), layersToJson(a)) << p;
+        EXPECT_EQ(b.summary(), a.summary()) << p;
+        copyWeights(a, b);
+        Rng rng(1);
+        Tensor x(a.inputSample().batched(2));
+        for (float& v : x.vector())
+            v = rng.uniform();
+        EXPECT_EQ(a.forward(x, Mode::Eval).values(), b.forward(x, Mode::Eval).values()) << p;
+    }
+    Net r = buildNet(kResNetBlocks);
+    const json doc = {{"input", r.inputSample().dims()}, {"layers", layersToJson(r)}};
+    EXPECT_EQ(layersToJson(buildNet(doc.dump())), layersToJson(r));
+    // Defaults are left out: the stem writes no stride and an input only where it is not the
+    // previous node.
+    const json stem = layersToJson(r)[0];
+    EXPECT_FALSE(stem.contains("stride"));
+    EXPECT_FALSE(stem.contains("inputs"));
+    EXPECT_EQ(layersToJson(r)[5]["inputs"], json::array({"stem"}));
+}
+
+// Every registered type reads, writes and states its cost and field (a missing rule is a
+// compile error: they are pure virtual; a missing registration fails here).
+TEST(Graph, RegistryHasOneEntryPerTypeAndNamesDefaults) {
+    const auto& kinds = layerKinds();
+    EXPECT_GE(kinds.size(), 17u);
+    EXPECT_EQ(namePrefix("Conv2d"), "conv");
+    EXPECT_EQ(namePrefix("Add"), "add");
+    EXPECT_EQ(findLayerKind("Bogus"), nullptr);
+    EXPECT_THROW(namePrefix("Bogus"), CheckError);
+    // Every layer type used in a preset or test graph is registered.
+    for (const std::string& p : presetNames()) {
+        Net n = loadModel(p, nullptr, Build::ShapesOnly);
+        for (int i = 0; i < n.size(); ++i)
+            EXPECT_NE(findLayerKind(n.layer(i).type()), nullptr) << n.layer(i).type();
+    }
+}
+
+// He et al. 2016, table 6: ResNet-20 has 0.27 M parameters. Counted by hand: conv1 432 + bn 32;
+// stage 1: 6 × (2,304 + 32); stage 2: 4,608 + 64 + 5 × (9,216 + 64); stage 3: 18,432 + 128 +
+// 5 × (36,864 + 128); fc 650 — 269,722. Option B adds two 1×1 projections with batch norm:
+// 512 + 64 and 2,048 + 128 — 272,474.
+TEST(Graph, ResNet20ParameterAndOperationCounts) {
+    Net a = loadModel("resnet20-cifar", nullptr, Build::ShapesOnly);
+    Net b = loadModel("resnet20-cifar-b", nullptr, Build::ShapesOnly);
+    Net plain = loadModel("plain20-cifar", nullptr, Build::ShapesOnly);
+    EXPECT_EQ(a.numParams(), 269722);
+    EXPECT_EQ(b.numParams(), 272474);
+    EXPECT_EQ(plain.numParams(), 269722);
+    const CostTable t = computeCosts(a);
+    // MACs: conv1 3·9·16·1024 = 442,368; stage 1: 6 × 16·9·16·1024; stages 2 and 3: 1,179,648 +
+    // 5 × 2,359,296 each; fc 640 — 40,551,040.
+    EXPECT_EQ(t.totals.macs, 40551040);
+    // Residual additions: 3 × 16·32·32 + 3 × 32·16·16 + 3 × 64·8·8.
+    EXPECT_EQ(t.totals.elementwise, 86016);
+    EXPECT_EQ(computeCosts(plain).totals.elementwise, 0);
+    // Each block is a subtotal row holding its nodes.
+    int blocks = 0;
+    for (const CostRow& r : t.rows) {
+        if (r.type != "Block") continue;
+        ++blocks;
+        EXPECT_EQ(r.depth, 0);
+        EXPECT_FALSE(r.leaf);
+    }
+    EXPECT_EQ(blocks, 9);
+    const CostRow& s2b1 = *std::find_if(t.rows.begin(), t.rows.end(),
+                                        [](const CostRow& r) { return r.name == "s2b1"; });
+    // 16→32 stride 2 then 32→32: 4,608 + 64 + 9,216 + 64 parameters; the shortcut has none.
+    EXPECT_EQ(s2b1.cost.params(), 13952);
+    EXPECT_EQ(s2b1.outputShape, Shape({32, 16, 16}));
+}
+
+// The receptive field of ResNet-20's last block by hand (Araujo et al. 2019): nineteen 3×3
+// convolutions on the longest path, two of stride 2: size 1 + 2·(1 + 6) + 2·2·(1 + 5) +
+// 4·2·(... ) — step by step: after the stem 3; stage 1: 15; stage 2: 17 (stride 2), then
+// 5 × 4 → 37; stage 3: 41, then 5 × 8 → 81. Jump 4; start −40 (centred on pixel 0). The
+// shortcuts meet the 3×3 paths aligned, so the field is the 3×3 paths'.
+TEST(Graph, ResNet20ReceptiveFieldOfTheLastBlock) {
+    Net net = loadModel("resnet20-cifar", nullptr, Build::ShapesOnly);
+    const auto fields =
+        receptiveFields(net, inputReceptiveField(net.inputSample()), net.inputSample().batched(1));
+    const ReceptiveField& rf = fields[static_cast<std::size_t>(net.indexOf("s3b3.relu"))];
+    ASSERT_TRUE(rf.valid) << rf.note;
+    EXPECT_EQ(rf.size, (std::array<int, 2>{81, 81}));
+    EXPECT_EQ(rf.jump, (std::array<int, 2>{4, 4}));
+    EXPECT_EQ(rf.start, (std::array<int, 2>{-40, -40}));
+    // The option-A shortcut of stage 3 alone: the stage-2 field subsampled (37, jump 4).
+    const ReceptiveField& sc = fields[static_cast<std::size_t>(net.indexOf("s3b1.short"))];
+    EXPECT_EQ(sc.size[0], 37);
+    EXPECT_EQ(sc.jump[0], 4);
+    // After global pooling every unit sees the whole input.
+    const ReceptiveField& pool = fields[static_cast<std::size_t>(net.indexOf("pool"))];
+    EXPECT_NE(pool.note.find("whole input"), std::string::npos);
+}
+
+// Paths that do not line up are refused with the node and the reason.
+TEST(Graph, MisalignedPathsMakeTheFieldInvalidWithAReason) {
+    // Both paths give 4×4 maps, but one steps 2 input pixels per unit and the other 1.
+    Net net = buildNet(R"({"input": [1, 8, 8], "layers": [
+        {"type": "Conv2d", "name": "a", "out": 1, "kernel": 1, "stride": 2},
+        {"type": "Conv2d", "name": "e", "inputs": ["input"], "out": 1, "kernel": 5},
+        {"type": "Add", "name": "join", "inputs": ["a", "e"]}]})");
+    const auto fields =
+        receptiveFields(net, inputReceptiveField(net.inputSample()), net.inputSample().batched(1));
+    const ReceptiveField& rf = fields.back();
+    EXPECT_FALSE(rf.valid);
+    EXPECT_NE(rf.note.find("'a' and 'e' of 'join' are not aligned"), std::string::npos) << rf.note;
+}
+
+// Training a graph changes every parameter of both paths (no node is skipped).
+TEST(Graph, ResNetBlocksOverfitOneBatch) {
+    Net net = buildNet(kResNetBlocks);
+    net.resetParameters(9);
+    Rng rng(3);
+    Tensor x({4, 2, 6, 6});
+    for (float& v : x.vector())
+        v = rng.normal();
+    Tensor t({4}, {0, 1, 2, 1});
+    SoftmaxCrossEntropy ce;
+    OptimizerOptions o;
+    o.lr = 0.05f;
+    auto opt = makeOptimizer("momentum", net.params(), o);
+    double first = 0, last = 0;
+    Tensor dz;
+    for (int s = 0; s < 60; ++s) {
+        net.zeroGrad();
+        const Tensor& z = net.forward(x, Mode::Train);
+        last = ce.forward(z, t);
+        if (s == 0) first = last;
+        ce.backward(z, t, dz);
+        net.backward(dz);
+        opt->step();
+    }
+    EXPECT_LT(last, 0.1 * first) << first << " → " << last;
+}
+
+}  // namespace ll
