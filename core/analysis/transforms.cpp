@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/layer_io.h"
 #include "core/layers/batch_norm.h"
 #include "core/layers/conv2d.h"
 #include "core/layers/linear.h"
@@ -19,32 +20,16 @@ namespace {
 
 using nlohmann::json;
 
-json modelDoc(const Net& net, const char* what) {
-    if (net.modelJson().empty()) {
-        throw UsageError(strCat(what, " needs a net built from a model file; '", net.name(),
-                                "' was built in code"));
-    }
-    return json::parse(net.modelJson());
-}
-
-// Gives every entry of a layer list (and of its branches) the name its layer has in `net`, so the
-// rebuilt net names its layers exactly as the original does whatever is removed or renamed.
-void pinNames(json& list, const Net& net) {
-    LL_CHECK(list.is_array() && static_cast<int>(list.size()) == net.size(),
-             "model JSON and net disagree for '", net.name(), "'");
-    for (int i = 0; i < net.size(); ++i) {
-        json& entry = list[static_cast<std::size_t>(i)];
-        const Layer& l = net.layer(i);
-        entry["name"] = l.name();
-        if (!l.isModule()) continue;
-        json& branches = entry["branches"];
-        for (int b = 0; b < l.numBranches(); ++b) {
-            json& bj = branches[static_cast<std::size_t>(b)];
-            if (!bj.is_object()) bj = json{{"layers", bj}};
-            bj["name"] = l.branch(b).name();
-            pinNames(bj["layers"], l.branch(b));
-        }
-    }
+// The net's model document: its own file's top-level keys (description, defaults) with the
+// nodes as the net writes them (names, inputs, groups and hyper-parameters), so nets built in
+// code or imported transform too.
+json modelDoc(const Net& net) {
+    json doc = json::object();
+    if (!net.modelJson().empty()) doc = json::parse(net.modelJson());
+    doc["name"] = net.name();
+    doc["input"] = net.inputSample().dims();
+    doc["layers"] = layersToJson(net);
+    return doc;
 }
 
 void copyState(Net& from, Net& to, const std::map<std::string, std::string>& skip = {}) {
@@ -79,39 +64,75 @@ struct Fold {
     std::string layer, bn;  // full paths, e.g. "conv1" / "bn1" or "m.b1.conv1" / "m.b1.bn1"
 };
 
-// Removes foldable BN entries from a (named) list, recording the pairs.
-void removeBatchNorms(json& list, const std::string& prefix, std::vector<Fold>& folds) {
+// Removes foldable BN entries from a list of nodes, recording the pairs. A BN folds into the
+// Conv2d or Linear it reads when nothing else reads that node's output (folding would change
+// what the other reader sees); such a BN stays, and the reason is recorded in `refused`.
+void removeBatchNorms(json& list, const std::string& prefix, std::vector<Fold>& folds,
+                      std::vector<std::string>& refused) {
+    // Every node names its inputs, so removing one leaves the others reading the same tensors.
+    std::vector<std::vector<std::string>> inputs;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        json& e = list[i];
+        if (!e.contains("inputs"))
+            e["inputs"] = json::array(
+                {i == 0 ? std::string(Net::kInputName) : list[i - 1]["name"].get<std::string>()});
+        inputs.push_back(e["inputs"].get<std::vector<std::string>>());
+    }
+    auto readers = [&](const std::string& name) {
+        int n = 0;
+        for (const auto& in : inputs)
+            n += static_cast<int>(std::count(in.begin(), in.end(), name));
+        return n;
+    };
+    std::map<std::string, std::string> renamed;  // removed BN → the node that now gives its output
+    std::map<std::string, const json*> byName;
     json out = json::array();
     for (std::size_t i = 0; i < list.size(); ++i) {
         json& e = list[i];
         const std::string type = e["type"].get<std::string>();
-        if (type == "Concat") {
+        const std::string name = e["name"].get<std::string>();
+        if (type == "Concat" && e.contains("branches")) {
             for (json& b : e["branches"])
                 removeBatchNorms(b["layers"],
-                                 prefix + e["name"].get<std::string>() + "." +
-                                     b["name"].get<std::string>() + ".",
-                                 folds);
+                                 prefix + name + "." + b["name"].get<std::string>() + ".", folds,
+                                 refused);
         }
-        if (isBatchNorm(type) && !out.empty() &&
-            isFoldTarget(out.back()["type"].get<std::string>())) {
-            out.back()["bias"] = true;
-            folds.push_back({prefix + out.back()["name"].get<std::string>(),
-                             prefix + e["name"].get<std::string>()});
-            continue;
+        if (isBatchNorm(type) && inputs[i].size() == 1) {
+            const std::string& src = inputs[i][0];
+            auto it = std::find_if(out.begin(), out.end(),
+                                   [&](const json& o) { return o["name"] == src; });
+            if (it != out.end() && isFoldTarget((*it)["type"].get<std::string>())) {
+                if (readers(src) == 1) {
+                    (*it)["bias"] = true;
+                    folds.push_back({prefix + src, prefix + name});
+                    renamed[name] = src;
+                    continue;
+                }
+                refused.push_back(strCat(prefix + name, ": its input '", prefix + src,
+                                         "' also feeds another node, so folding would change what "
+                                         "that node sees"));
+            }
         }
-        out.push_back(e);
+        json kept = e;
+        for (json& in : kept["inputs"]) {
+            auto r = renamed.find(in.get<std::string>());
+            if (r != renamed.end()) in = r->second;
+        }
+        out.push_back(kept);
     }
     list = out;
 }
 
 template <typename T>
 T* findLayer(Net& net, const std::string& path) {
-    // path "a.b.c": layer a, branch b, layer c ...
+    // path "a.b.c": layer a, branch b, layer c ... — unless the whole path names a node (node
+    // names may hold dots: "s1b1.conv1").
+    const int whole = net.indexOf(path);
+    if (whole >= 0) return dynamic_cast<T*>(&net.layer(whole));
     const std::size_t dot = path.find('.');
     const int idx = net.indexOf(path.substr(0, dot));
-    LL_CHECK(idx >= 0, "no layer '", path, "'");
+    LL_CHECK(idx >= 0 && dot != std::string::npos, "no layer '", path, "'");
     Layer& l = net.layer(idx);
-    if (dot == std::string::npos) return dynamic_cast<T*>(&l);
     const std::size_t dot2 = path.find('.', dot + 1);
     const std::string branch = path.substr(dot + 1, dot2 - dot - 1);
     for (int b = 0; b < l.numBranches(); ++b)
@@ -122,17 +143,17 @@ T* findLayer(Net& net, const std::string& path) {
 }  // namespace
 
 Net cloneNet(Net& net) {
-    modelDoc(net, "cloning");
-    Net copy = buildNet(net.modelJson(), nullptr, net.name());
+    Net copy = buildNet(modelDoc(net).dump(), nullptr, net.name());
     copyState(net, copy);
     return copy;
 }
 
-Net foldBatchNorm(Net& net, std::vector<std::string>* folded) {
-    json doc = modelDoc(net, "batch-norm folding");
-    pinNames(doc["layers"], net);
+Net foldBatchNorm(Net& net, std::vector<std::string>* folded, std::vector<std::string>* refused) {
+    json doc = modelDoc(net);
     std::vector<Fold> folds;
-    removeBatchNorms(doc["layers"], "", folds);
+    std::vector<std::string> notFolded;
+    removeBatchNorms(doc["layers"], "", folds, notFolded);
+    if (refused) *refused = notFolded;
     Net out = buildNet(doc.dump(), nullptr, net.name() + " (batch norm folded)");
     std::map<std::string, std::string> skip;
     for (const Fold& f : folds) {
@@ -179,10 +200,12 @@ Net foldBatchNorm(Net& net, std::vector<std::string>* folded) {
 FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& options,
                              int samples, int batch) {
     FoldCheck c;
-    Net folded = foldBatchNorm(net, &c.folded);
+    Net folded = foldBatchNorm(net, &c.folded, &c.refused);
     if (c.folded.empty())
-        throw UsageError(strCat("nothing to fold in '", net.name(),
-                                "': no BatchNorm directly follows a Conv2d or Linear"));
+        throw UsageError(
+            strCat("nothing to fold in '", net.name(),
+                   "': no BatchNorm directly follows a Conv2d or Linear",
+                   c.refused.empty() ? "" : " that feeds it alone (" + c.refused[0] + ")"));
     if (data.size() == 0) throw UsageError("batch-norm folding check: the data set is empty");
     c.layersBefore = net.size();
     c.layersAfter = folded.size();
@@ -252,23 +275,28 @@ std::vector<std::string> describe(const FoldCheck& c) {
                   100 * c.accuracyBefore, 100 * c.accuracyAfter);
     std::snprintf(l[2], sizeof l[2], "Forward time over those images: %.1f ms → %.1f ms.",
                   1000 * c.secondsBefore, 1000 * c.secondsAfter);
-    return {l[0], l[1], l[2]};
+    std::vector<std::string> lines = {l[0], l[1], l[2]};
+    for (const std::string& r : c.refused)
+        lines.push_back("Not folded: " + r + ".");
+    return lines;
 }
 
 Net fullyConvolutional(Net& net, const Shape& inputSample) {
-    json doc = modelDoc(net, "FC→conv conversion");
-    pinNames(doc["layers"], net);
+    json doc = modelDoc(net);
     if (inputSample.rank() != 3)
         throw UsageError(strCat("FC→conv needs an image input (C, H, W), got ", inputSample));
     json& list = doc["layers"];
     json out = json::array();
-    Shape in = net.inputSample().batched(1);
+    const std::vector<Shape> shapes = net.outputShapes();
     bool flattened = false, firstLinear = true;
     int mapH = 0, mapW = 0;
     for (int i = 0; i < net.size(); ++i) {
         json e = list[static_cast<std::size_t>(i)];
         const Layer& l = net.layer(i);
         const std::string type = l.type();
+        const int from = net.inputsOf(i)[0];
+        const Shape in =
+            from < 0 ? net.inputSample().batched(1) : shapes[static_cast<std::size_t>(from)];
         // Modules before the classifier stay as they are.
         if (l.isModule() && flattened)
             throw ModelError("FC→conv: a module after Flatten cannot be converted");
@@ -289,7 +317,6 @@ Net fullyConvolutional(Net& net, const Shape& inputSample) {
         } else {
             out.push_back(e);
         }
-        in = l.outputShape(in);
     }
     if (!flattened || firstLinear)
         throw ModelError(strCat("FC→conv: model '", net.name(),

@@ -1,8 +1,9 @@
 #pragma once
-// Model transformations of the course exercises, each rebuilt from the net's model JSON so the
+// Model transformations of the course exercises, each rebuilt from the net's model document so the
 // result is an ordinary Net (inspectable, trainable, saved like any other):
 //  - cloneNet: the same structure with the same weights and batch-norm statistics;
-//  - foldBatchNorm: every BatchNorm that directly follows a Conv2d or Linear is folded into it
+//  - foldBatchNorm: every BatchNorm that reads a Conv2d or Linear (which feeds nothing else) is
+//    folded into it
 //    (eval mode): W' = W·γ/√(σ²+ε) per output channel, b' = (b − μ)·γ/√(σ²+ε) + β;
 //  - fullyConvolutional: Flatten + the first Linear become one Conv2d whose kernel covers the
 //    whole map, later Linears become 1×1 convolutions and BatchNorm1d becomes BatchNorm2d, so a
@@ -18,18 +19,21 @@
 
 namespace ll {
 
-/// Throws UsageError when the net was built in code (no model JSON).
+/// The same graph, weights and statistics (the net writes its own model document).
 Net cloneNet(Net& net);
 
-/// `folded` receives "conv1+bn1" for every fold made.
-Net foldBatchNorm(Net& net, std::vector<std::string>* folded = nullptr);
+/// `folded` receives "conv1+bn1" for every fold made; `refused` a sentence for every BN that
+/// follows a Conv2d or Linear whose output another node reads too (left unfolded).
+Net foldBatchNorm(Net& net, std::vector<std::string>* folded = nullptr,
+                  std::vector<std::string>* refused = nullptr);
 
 /// "Same outputs, fewer layers": the net against its folded copy on the first `samples` samples
 /// of `data` (Eval mode).
 struct FoldCheck {
     int layersBefore = 0, layersAfter = 0;  // top-level layers
     std::int64_t paramsBefore = 0, paramsAfter = 0;
-    std::vector<std::string> folded;  // "conv1+bn1", ...
+    std::vector<std::string> folded;   // "conv1+bn1", ...
+    std::vector<std::string> refused;  // BNs left unfolded, and why
     int samples = 0;
     int samePredictions = 0;      // argmax (sign for one output) agrees
     double maxAbsDifference = 0;  // over every output value

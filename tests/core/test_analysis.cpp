@@ -8,6 +8,8 @@
 #include "core/analysis/transforms.h"
 #include "core/data/synthetic.h"
 #include "core/layers/batch_norm.h"
+#include "core/layers/linear.h"
+#include "core/layers/relu.h"
 #include "core/model_file.h"
 #include "support/check.h"
 
@@ -321,7 +323,7 @@ TEST(Transforms, FullyConvolutionalEqualsSlidingTheNet) {
     EXPECT_THROW(fullyConvolutional(noClassifier, Shape({3, 224, 224})), ModelError);
 }
 
-TEST(Transforms, CloneCopiesWeightsAndNeedsAModelFile) {
+TEST(Transforms, CloneCopiesWeightsOfFilesAndOfNetsBuiltInCode) {
     Net net = loadModel("lenet5");
     net.resetParameters(8);
     Net copy = cloneNet(net);
@@ -329,8 +331,51 @@ TEST(Transforms, CloneCopiesWeightsAndNeedsAModelFile) {
     fillInput(x, 5);
     const Tensor a = net.forward(x, Mode::Eval);
     EXPECT_EQ(a.values(), copy.forward(x, Mode::Eval).values());
+    // A net built in code writes its own model document.
     Net code("code", Shape({4}));
-    EXPECT_THROW(cloneNet(code), UsageError);
+    code.emplace<Linear>(4, 3);
+    code.emplace<ReLU>();
+    code.emplace<Linear>(3, 2);
+    code.resetParameters(2);
+    Net codeCopy = cloneNet(code);
+    const Tensor v({1, 4}, {1, -2, 3, 0.5f});
+    EXPECT_EQ(code.forward(v, Mode::Eval).values(), codeCopy.forward(v, Mode::Eval).values());
+    EXPECT_EQ(codeCopy.layer(1).name(), "relu1");
+}
+
+// In a graph, every Conv→BN pair folds — residual blocks included — and the outputs stay the
+// same; a BN whose convolution also feeds another node is left, with the reason.
+TEST(Transforms, BatchNormFoldsInsideResidualBlocks) {
+    for (const char* preset : {"resnet20-cifar", "resnet20-cifar-b"}) {
+        Net net = loadModel(preset);
+        net.resetParameters(3);
+        Rng rng(4);
+        for (const NamedBuffer& b : net.namedBuffers())
+            for (float& v : b.tensor->vector())
+                v = rng.uniform(0.5f, 1.5f);  // statistics as if trained
+        std::vector<std::string> folded, refused;
+        Net f = foldBatchNorm(net, &folded, &refused);
+        EXPECT_EQ(folded.size(), std::string(preset) == "resnet20-cifar" ? 19u : 21u) << preset;
+        EXPECT_TRUE(refused.empty());
+        EXPECT_EQ(f.size(), net.size() - static_cast<int>(folded.size()));
+        Tensor x({2, 3, 32, 32});
+        fillInput(x, 6);
+        const Tensor a = net.forward(x, Mode::Eval);
+        const Tensor& b = f.forward(x, Mode::Eval);
+        for (std::int64_t i = 0; i < a.numel(); ++i)
+            EXPECT_NEAR(a[i], b[i], 1e-3f * (1 + std::fabs(a[i]))) << preset << " " << i;
+    }
+    Net shared = buildNet(R"({"input": [2, 4, 4], "layers": [
+        {"type": "Conv2d", "name": "c", "out": 2, "kernel": 3, "padding": 1},
+        {"type": "BatchNorm2d", "name": "bn"},
+        {"type": "Add", "inputs": ["bn", "c"]}, {"type": "Flatten"}, {"type": "Linear", "out": 2}]})");
+    std::vector<std::string> folded, refused;
+    Net same = foldBatchNorm(shared, &folded, &refused);
+    EXPECT_TRUE(folded.empty());
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_NE(refused[0].find("bn: its input 'c' also feeds another node"), std::string::npos)
+        << refused[0];
+    EXPECT_EQ(same.size(), shared.size());
 }
 
 }  // namespace ll
