@@ -10,6 +10,7 @@
 #include "core/layers/conv2d.h"
 #include "core/layers/dropout.h"
 #include "core/layers/flatten.h"
+#include "core/layers/gelu.h"
 #include "core/layers/global_avg_pool2d.h"
 #include "core/layers/hard_sigmoid.h"
 #include "core/layers/hard_swish.h"
@@ -20,6 +21,7 @@
 #include "core/layers/relu.h"
 #include "core/layers/relu6.h"
 #include "core/layers/sigmoid.h"
+#include "core/layers/silu.h"
 #include "core/layers/sparse_conv2d.h"
 #include "core/layers/tanh.h"
 
@@ -36,7 +38,7 @@ std::vector<LayerKind> builtinKinds() {
             Sigmoid::kind(),         Tanh::kind(),         Flatten::kind(),     Dropout::kind(),
             Concat::kind(),          Add::kind(),          Mul::kind(),         ChannelPad::kind(),
             GlobalAvgPool2d::kind(), ReLU6::kind(),        LeakyReLU::kind(),   HardSigmoid::kind(),
-            HardSwish::kind()};
+            HardSwish::kind(),       SiLU::kind(),         GELU::kind()};
 }
 
 }  // namespace
