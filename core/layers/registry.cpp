@@ -14,6 +14,7 @@
 #include "core/layers/global_avg_pool2d.h"
 #include "core/layers/hard_sigmoid.h"
 #include "core/layers/hard_swish.h"
+#include "core/layers/identity.h"
 #include "core/layers/leaky_relu.h"
 #include "core/layers/linear.h"
 #include "core/layers/max_pool2d.h"
@@ -22,6 +23,7 @@
 #include "core/layers/relu6.h"
 #include "core/layers/sigmoid.h"
 #include "core/layers/silu.h"
+#include "core/layers/softmax.h"
 #include "core/layers/sparse_conv2d.h"
 #include "core/layers/tanh.h"
 
@@ -38,7 +40,8 @@ std::vector<LayerKind> builtinKinds() {
             Sigmoid::kind(),         Tanh::kind(),         Flatten::kind(),     Dropout::kind(),
             Concat::kind(),          Add::kind(),          Mul::kind(),         ChannelPad::kind(),
             GlobalAvgPool2d::kind(), ReLU6::kind(),        LeakyReLU::kind(),   HardSigmoid::kind(),
-            HardSwish::kind(),       SiLU::kind(),         GELU::kind()};
+            HardSwish::kind(),       SiLU::kind(),         GELU::kind(),        Identity::kind(),
+            Softmax::kind()};
 }
 
 }  // namespace
