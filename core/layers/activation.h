@@ -2,6 +2,8 @@
 // Element-wise activation functions share their shape, cost and receptive-field rules: the
 // output has the input's shape, each output costs one evaluation, the field is unchanged.
 
+#include <cmath>
+
 #include "core/layer.h"
 #include "core/layer_io.h"
 #include "core/layers/registry.h"
@@ -16,6 +18,12 @@ public:
     FieldRule fieldRule(const Shape&) const override { return FieldRule::same(); }
     void write(nlohmann::json&) const override {}
 };
+
+/// σ(x) = 1/(1+e^(−x)), evaluated through e^(−|x|) so neither branch overflows (Sigmoid, SiLU).
+inline float logistic(float x) {
+    const float e = std::exp(-std::fabs(x));
+    return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
 
 /// The reader of a layer type without hyper-parameters: refuses any key.
 template <typename L>

@@ -10,12 +10,20 @@
 #include "core/layers/conv2d.h"
 #include "core/layers/dropout.h"
 #include "core/layers/flatten.h"
+#include "core/layers/gelu.h"
 #include "core/layers/global_avg_pool2d.h"
+#include "core/layers/hard_sigmoid.h"
+#include "core/layers/hard_swish.h"
+#include "core/layers/identity.h"
+#include "core/layers/leaky_relu.h"
 #include "core/layers/linear.h"
 #include "core/layers/max_pool2d.h"
 #include "core/layers/mul.h"
 #include "core/layers/relu.h"
+#include "core/layers/relu6.h"
 #include "core/layers/sigmoid.h"
+#include "core/layers/silu.h"
+#include "core/layers/softmax.h"
 #include "core/layers/sparse_conv2d.h"
 #include "core/layers/tanh.h"
 
@@ -27,11 +35,13 @@ namespace {
 // sources) because the core is a static library: the linker drops an object file nobody
 // references, and its registrar with it.
 std::vector<LayerKind> builtinKinds() {
-    return {Conv2d::kind(),         SparseConv2d::kind(), Linear::kind(),      MaxPool2d::kind(),
-            AvgPool2d::kind(),      BatchNorm2d::kind(),  BatchNorm1d::kind(), ReLU::kind(),
-            Sigmoid::kind(),        Tanh::kind(),         Flatten::kind(),     Dropout::kind(),
-            Concat::kind(),         Add::kind(),          Mul::kind(),         ChannelPad::kind(),
-            GlobalAvgPool2d::kind()};
+    return {Conv2d::kind(),          SparseConv2d::kind(), Linear::kind(),      MaxPool2d::kind(),
+            AvgPool2d::kind(),       BatchNorm2d::kind(),  BatchNorm1d::kind(), ReLU::kind(),
+            Sigmoid::kind(),         Tanh::kind(),         Flatten::kind(),     Dropout::kind(),
+            Concat::kind(),          Add::kind(),          Mul::kind(),         ChannelPad::kind(),
+            GlobalAvgPool2d::kind(), ReLU6::kind(),        LeakyReLU::kind(),   HardSigmoid::kind(),
+            HardSwish::kind(),       SiLU::kind(),         GELU::kind(),        Identity::kind(),
+            Softmax::kind()};
 }
 
 }  // namespace
