@@ -117,15 +117,24 @@ GraphLayout layoutModelGraph(const ModelInfo& info, const QFont& font) {
     QVector<QPair<int, int>> edges;
     const int input = addNode({"input", shapeText(info.input)}, -1, -1);
     QVector<int> previous{input};
+    QVector<int> output(info.layerNames.size(), -1);  // each layer's graph node (its output)
     for (int i = 0; i < info.layerNames.size(); ++i) {
         const int row = info.layerCostRow.value(i, -1);
         if (row < 0 || row >= static_cast<int>(costs.rows.size())) continue;
         const CostRow& r = costs.rows[static_cast<std::size_t>(row)];
+        // A graph node reads the layers it names (a residual join reads two); a sequence's
+        // layer reads the previous one.
+        if (i < info.layerInputs.size()) {
+            previous.clear();
+            for (int j : info.layerInputs[i])
+                previous.push_back(j < 0 ? input : output.value(j, input));
+        }
         if (r.leaf) {
             const int n = addNode(rowLines(r, info.layerNames[i]), i, row);
             for (int p : previous)
                 edges.push_back({p, n});
             previous = {n};
+            output[i] = n;
             continue;
         }
         // A module (Concat): its branches side by side, each a chain of its leaves, joined by the
@@ -158,6 +167,7 @@ GraphLayout layoutModelGraph(const ModelInfo& info, const QFont& font) {
         for (int p : ends)
             edges.push_back({p, join});
         previous = {join};
+        output[i] = join;
     }
 
     // Graphviz lays it out: sizes in inches (72 points, our pixels, each).

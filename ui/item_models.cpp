@@ -24,7 +24,7 @@ int LayerListModel::rowCount(const QModelIndex& parent) const {
 }
 
 int LayerListModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : 3;
+    return parent.isValid() ? 0 : 4;
 }
 
 QVariant LayerListModel::data(const QModelIndex& index, int role) const {
@@ -38,6 +38,8 @@ QVariant LayerListModel::data(const QModelIndex& index, int role) const {
                 return m_info.layerTypes[r];
             case 2:
                 return shapeText(m_info.layerShapes[r]);
+            case 3:
+                return inputsText(r);
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -52,10 +54,20 @@ QVariant LayerListModel::data(const QModelIndex& index, int role) const {
     return {};
 }
 
+// The layers a node reads, when they are not just the previous one (graphs: "s1b1.bn2, relu1").
+QString LayerListModel::inputsText(int r) const {
+    const QVector<int> from = m_info.layerInputs.value(r);
+    if (from.size() == 1 && from[0] == r - 1) return {};
+    QStringList names;
+    for (int j : from)
+        names << (j < 0 ? QString("input") : m_info.layerNames.value(j));
+    return names.join(", ");
+}
+
 QVariant LayerListModel::headerData(int section, Qt::Orientation o, int role) const {
     if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"layer", "type", "output"};
-    return section >= 0 && section < 3 ? QVariant(names[section]) : QVariant();
+    static const char* names[] = {"layer", "type", "output", "inputs"};
+    return section >= 0 && section < 4 ? QVariant(names[section]) : QVariant();
 }
 
 void CostTableModel::setTable(const CostTable& t) {
@@ -118,6 +130,8 @@ QVariant CostTableModel::data(const QModelIndex& index, int role) const {
                 return number(c.normOps);
             case ActEvals:
                 return number(c.activations);
+            case AddMulOps:
+                return number(c.elementwise);
             case ActBytes:
                 return number(c.activationBytes);
             case Rf:

@@ -21,6 +21,8 @@ public:
     QVariant headerData(int section, Qt::Orientation o, int role = Qt::DisplayRole) const override;
 
 private:
+    QString inputsText(int row) const;
+
     ModelInfo m_info;
 };
 
@@ -39,6 +41,7 @@ public:
         PoolOps,
         NormOps,
         ActEvals,
+        AddMulOps,
         ActBytes,
         Rf,
         ColumnCount

@@ -20,10 +20,11 @@ struct ModelInfo {
     std::string modelJson;  // to rebuild the structure (cost tables under other conventions)
     Shape input;            // one sample
     QVector<QString> layerNames, layerTypes;
-    QVector<Shape> layerShapes;   // output of each top-level layer, one sample
-    CostTable costs;              // under the course convention, receptive fields included
-    QVector<int> layerCostRow;    // index in costs.rows of each top-level layer
-    QString dataset, dataSource;  // "MNIST", "/data/mnist"
+    QVector<Shape> layerShapes;         // output of each top-level layer, one sample
+    CostTable costs;                    // under the course convention, receptive fields included
+    QVector<int> layerCostRow;          // index in costs.rows of each top-level layer
+    QVector<QVector<int>> layerInputs;  // the top-level layers each reads (−1: the input)
+    QString dataset, dataSource;        // "MNIST", "/data/mnist"
     int trainSize = 0, testSize = 0, classes = 0;
     QVector<QString> classNames;
     std::vector<int> testLabels;  // for picking a test image by class

@@ -156,15 +156,16 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     info.input = m_net->inputSample();
     const auto shapes = m_net->outputShapes();
     info.costs = computeCosts(*m_net);
-    int row = 0;
+    info.layerCostRow.fill(-1, m_net->size());
+    for (std::size_t r = 0; r < info.costs.rows.size(); ++r)
+        if (info.costs.rows[r].node >= 0)
+            info.layerCostRow[info.costs.rows[r].node] = static_cast<int>(r);
     for (int i = 0; i < m_net->size(); ++i) {
         info.layerNames.push_back(QString::fromStdString(m_net->layer(i).name()));
         info.layerTypes.push_back(m_net->layer(i).type());
         info.layerShapes.push_back(shapes[static_cast<std::size_t>(i)].sample());
-        while (row < static_cast<int>(info.costs.rows.size()) &&
-               info.costs.rows[static_cast<std::size_t>(row)].depth != 0)
-            ++row;
-        info.layerCostRow.push_back(row++);
+        const std::vector<int>& from = m_net->inputsOf(i);
+        info.layerInputs.push_back(QVector<int>(from.begin(), from.end()));
     }
     info.dataset = QString::fromStdString(data->train.name);
     info.dataSource = QString::fromStdString(data->train.source);

@@ -159,6 +159,7 @@ struct Walker {
             row.outputShape = out.sample();
             row.detail = l.describe();
             row.rf = outRf;
+            if (prefix.empty()) row.node = i;
             CostCounts cost;
             if (l.isModule()) {
                 row.leaf = false;

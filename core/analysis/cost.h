@@ -63,6 +63,7 @@ struct CostRow {
     bool leaf = true;    // false for modules and branches (their counts are subtotals)
     int depth = 0;       // nesting level (0: top-level layer)
     int leafIndex = -1;  // position in the leaf list (leaves only)
+    int node = -1;  // the net's node this row is (top-level nodes only; −1 for blocks/branches)
     Shape outputShape;   // one sample, no batch dimension
     std::string detail;  // the layer's hyper-parameters, e.g. "1→6, k5×5, s1, p2"
     CostCounts cost;

@@ -1207,6 +1207,29 @@ private slots:
         QVERIFY(loaded.wait(slow(30000)));
         QCOMPARE(g->layout().nodes.size(), 1 + 7 + 1);
         QCOMPARE(g->layout().edges.size(), 4 + 3 + 4);
+        // ResNet-20: 71 layers, each residual join reads two (80 edges); the layer list names the
+        // inputs of the joins, the shortcut's node gives its receptive field, the cost table has
+        // a subtotal row per block.
+        w.setup()->setModel("resnet20-cifar");  // its defaults ask for CIFAR-10: drawn shapes here
+        w.setup()->setDataset("synthetic-shapes");
+        loaded.clear();
+        w.loadSetup();
+        QVERIFY2(loaded.count() > 0 || loaded.wait(slow(30000)), qPrintable(w.lastError()));
+        QCOMPARE(g->layout().nodes.size(), 1 + 71);
+        QCOMPARE(g->layout().edges.size(), 71 + 9);
+        LayerListModel* list = w.layersView()->layerModel();
+        QString addInputs, shortTip;
+        for (int r = 0; r < list->rowCount(); ++r)
+            if (list->index(r, 0).data().toString() == "s1b1.add")
+                addInputs = list->index(r, 3).data().toString();
+        QCOMPARE(addInputs, QString("s1b1.bn2, relu1"));
+        for (const GraphNode& n : g->layout().nodes)
+            if (n.lines.value(0).startsWith("s3b1.short ")) shortTip = n.tip;
+        QVERIFY2(shortTip.contains("receptive field 37×37, jump 4"), qPrintable(shortTip));
+        int blocks = 0;
+        for (const CostRow& r : w.costView()->tableModel()->table().rows)
+            blocks += r.type == "Block";
+        QCOMPARE(blocks, 9);
         // Hundreds of layers in well under a second.
         QString layers;
         for (int i = 0; i < 200; ++i)
