@@ -118,7 +118,7 @@ const Command& windowCommand() {
             {"train", "", "start training at once"},
             {"experiment", "NAME",
              "run one of the Experiments menu at once: optimizers,\nloss-functions, "
-             "random-labels, vanishing-gradients, batchnorm"},
+             "random-labels, vanishing-gradients, batchnorm, shortcuts"},
             {"screenshots", "DIR", "save a picture of every tab into DIR when the run ends"},
             {"quit-when-done", "", "close the window when the run or experiment ends"},
             {"redraw-ms", "MS", "redraw the curves at most every MS milliseconds (default 100)"},

@@ -45,7 +45,7 @@ Command experimentCommand() {
     Command c;
     c.name = "experiment";
     c.synopsis =
-        "optimizers|loss-functions|random-labels|vanishing-gradients|batchnorm "
+        "optimizers|loss-functions|random-labels|vanishing-gradients|batchnorm|shortcuts "
         "[OPTIONS]";
     c.summary = "the course experiments headless (optimizers, loss-functions, random-labels, ...)";
     c.description =
@@ -63,8 +63,8 @@ Command experimentCommand() {
     };
     c.minOperands = c.maxOperands = 1;
     c.operands =
-        "an experiment: optimizers, loss-functions, random-labels, vanishing-gradients "
-        "or batchnorm";
+        "an experiment: optimizers, loss-functions, random-labels, vanishing-gradients, batchnorm "
+        "or shortcuts";
     return c;
 }
 
@@ -126,7 +126,7 @@ int experiment(const Args& args, std::ostream& out) {
     }
     // Summary table (Markdown, so it pastes into a report).
     out << "\n| variant | train loss | train acc | test acc | test error | seconds |";
-    const bool norms = name == "vanishing-gradients";
+    const bool norms = name == "vanishing-gradients" || name == "shortcuts";
     if (norms) out << " ‖g‖ first / last layer |";
     out << "\n|---|---:|---:|---:|---:|---:|" << (norms ? "---:|" : "") << "\n";
     for (std::size_t k = 0; k < results.size(); ++k) {

@@ -98,9 +98,16 @@ std::vector<ExperimentVariant> experimentVariants(const std::string& name, std::
         return {{"with-bn", "smallnet-bn", "", {}},
                 {"without-bn", "smallnet-bn", withoutBatchNorm(presetJson("smallnet-bn")), {}}};
     }
+    if (name == "shortcuts") {
+        explain =
+            "He et al. 2016, figure 6: ResNet-20 against the same 20 layers without shortcuts "
+            "(plain-20), from the same weights and data order. The shortcuts carry the gradient "
+            "to the first layers: compare the training loss and the per-layer gradient norms.";
+        return {{"plain-20", "plain20-cifar", "", {}}, {"resnet-20", "resnet20-cifar", "", {}}};
+    }
     throw UsageError(strCat("unknown experiment '", name,
                             "' (optimizers, loss-functions, random-labels, vanishing-gradients, "
-                            "batchnorm)"));
+                            "batchnorm, shortcuts)"));
 }
 
 std::vector<LayerNorms> meanLayerNorms(const RunData& run, int epoch) {
@@ -169,7 +176,7 @@ std::vector<std::string> experimentFindings(
             out.emplace_back(line);
         }
     }
-    if (name == "vanishing-gradients" || name == "batchnorm") {
+    if (name == "vanishing-gradients" || name == "batchnorm" || name == "shortcuts") {
         for (const auto& [v, r] : runs) {
             const std::vector<LayerNorms> m = meanLayerNorms(r);
             if (m.size() < 2 || m.back().gradNorm <= 0) continue;
@@ -189,7 +196,8 @@ int experimentEpochs(const std::string& name) {
 }
 
 std::vector<std::string> experimentNames() {
-    return {"optimizers", "loss-functions", "random-labels", "vanishing-gradients", "batchnorm"};
+    return {"optimizers",          "loss-functions", "random-labels",
+            "vanishing-gradients", "batchnorm",      "shortcuts"};
 }
 
 }  // namespace ll

@@ -184,6 +184,12 @@ public:
     bool isModule() const { return numBranches() > 0; }
     /// Draws initial parameters (PyTorch defaults) and reseeds any internal randomness.
     virtual void resetParameters(Rng& rng) { (void)rng; }
+    /// Whether Net::resetParameters gives this layer its own random stream. The node types of
+    /// graphs that hold no parameters and no randomness (Add, Mul, ChannelPad, Concat over
+    /// inputs, GlobalAvgPool2d, Identity) take none, so a net and its twin with shortcuts draw
+    /// the same weights (the shortcuts experiment); the older layer types keep theirs, so every
+    /// older model draws the weights it always drew.
+    virtual bool takesSeed() const { return true; }
     /// While frozen, a stochastic layer (Dropout) reuses its last random draw: gradient checks
     /// need f to be a deterministic function between calls.
     virtual void freezeRandomness(bool frozen) { (void)frozen; }

@@ -133,6 +133,7 @@ void Net::resetParameters(std::uint64_t seed) {
 void Net::resetParameters(Rng& rng) {
     LL_CHECK(!m_shapesOnly, "model '", m_name, "' was built for its shapes only (no weights)");
     for (auto& l : m_layers) {
+        if (!l->takesSeed()) continue;
         Rng layerRng = rng.split();
         l->resetParameters(layerRng);
     }

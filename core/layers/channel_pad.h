@@ -20,6 +20,7 @@ public:
     LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
     FieldRule fieldRule(const Shape& in) const override;
     void write(nlohmann::json& j) const override;
+    bool takesSeed() const override { return false; }
     int before() const { return (m_cout - m_cin) / 2; }
 
 protected:

@@ -12,6 +12,7 @@ public:
     const char* type() const override { return "GlobalAvgPool2d"; }
     static LayerKind kind();
     Shape outputShape(const Shape& in) const override;
+    bool takesSeed() const override { return false; }
     LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override;
     FieldRule fieldRule(const Shape& in) const override;
     void write(nlohmann::json&) const override {}

@@ -15,6 +15,7 @@ public:
     FieldRule fieldRule(const Shape&) const override { return FieldRule::same(); }
     void write(nlohmann::json&) const override {}
     Shape outputShape(const Shape& in) const override { return in; }
+    bool takesSeed() const override { return false; }
 
 protected:
     void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;

@@ -10,6 +10,7 @@ class MultiInputLayer : public Layer {
 public:
     Shape outputShape(const Shape& in) const override { return outputShapeMulti({in}); }
     Shape outputShapeMulti(const std::vector<Shape>& in) const override;
+    bool takesSeed() const override { return false; }
 
 protected:
     /// The shape rule once the input count is checked.

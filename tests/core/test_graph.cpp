@@ -228,6 +228,22 @@ TEST(Graph, ResNet20ReceptiveFieldOfTheLastBlock) {
     EXPECT_NE(pool.note.find("whole input"), std::string::npos);
 }
 
+// The shortcuts experiment compares plain-20 and ResNet-20 from the same start: nodes without
+// parameters or randomness take no random stream, so both draw the same weights.
+TEST(Graph, PlainAndResidualTwinsStartFromTheSameWeights) {
+    Net plain = loadModel("plain20-cifar");
+    Net res = loadModel("resnet20-cifar");
+    plain.resetParameters(1);
+    res.resetParameters(1);
+    auto a = plain.namedParams();
+    auto b = res.namedParams();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].name, b[i].name);
+        EXPECT_EQ(a[i].param->value.values(), b[i].param->value.values()) << a[i].name;
+    }
+}
+
 // Paths that do not line up are refused with the node and the reason.
 TEST(Graph, MisalignedPathsMakeTheFieldInvalidWithAReason) {
     // Both paths give 4×4 maps, but one steps 2 input pixels per unit and the other 1.
