@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/analysis/cost.h"
+#include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
 #include "core/layer_io.h"
 #include "core/layers/registry.h"
@@ -242,6 +243,34 @@ TEST(Graph, PlainAndResidualTwinsStartFromTheSameWeights) {
         EXPECT_EQ(a[i].name, b[i].name);
         EXPECT_EQ(a[i].param->value.values(), b[i].param->value.values()) << a[i].name;
     }
+}
+
+// The views' analyses on a node inside a residual block: the effective receptive field of a unit
+// of s1b1.add stays inside its theoretical field (7×7 from row and column 10 − 3), reaching its
+// centre; Grad-CAM and saliency run on any node.
+TEST(Graph, EffectiveReceptiveFieldAndGradCamOnAResidualJoin) {
+    Net net = loadModel("resnet20-cifar");
+    net.resetParameters(5);
+    Tensor x({1, 3, 32, 32});
+    Rng rng(2);
+    for (float& v : x.vector())
+        v = rng.normal();
+    const int add = net.indexOf("s1b1.add");
+    const Tensor erf = effectiveReceptiveField(net, x, add, 3, 10, 10);
+    int inside = 0;
+    for (int r = 0; r < 32; ++r)
+        for (int c = 0; c < 32; ++c) {
+            const bool in = r >= 7 && r < 14 && c >= 7 && c < 14;
+            if (!in) EXPECT_EQ(erf[r * 32 + c], 0.0f) << r << "," << c;
+            inside += in && erf[r * 32 + c] > 0;
+        }
+    EXPECT_GT(inside, 20);
+    EXPECT_GT(erf[10 * 32 + 10], 0.0f);
+    const Tensor cam = gradCam(net, x, net.indexOf("s3b3.relu"), 4);
+    EXPECT_EQ(cam.shape(), Shape({8, 8}));
+    const Tensor sal = saliency(net, x, 4);
+    EXPECT_EQ(sal.shape(), Shape({3, 32, 32}));
+    EXPECT_GT(sal.vector().cwiseAbs().sum(), 0.0f);
 }
 
 // Paths that do not line up are refused with the node and the reason.
