@@ -150,10 +150,13 @@ private:
     std::string m_type, m_name;
 };
 
-/// "kernel", "stride" (PyTorch's defaults: 1 for convolutions, the kernel for pooling) and
-/// "padding" (an integer, [h, w] or "same").
+/// "kernel", "stride" (PyTorch's defaults: 1 for convolutions, the kernel for pooling),
+/// "dilation" (convolutions only; default 1) and "padding": an integer, [h, w],
+/// [top, left, bottom, right] or "same" (stride 1; an odd total goes to the bottom and right, as
+/// in PyTorch). The values are checked by the layer (validateWindow).
 Window2d readWindow(const LayerReader& r, bool pool);
-/// The same keys, written so that readWindow reads them back (defaults left out).
+/// The same keys, written so that readWindow reads them back (defaults left out; padding as
+/// [top, left, bottom, right] only when it is not symmetric).
 void writeWindow(json& j, const Window2d& w, bool pool);
 
 /// Builds the nodes of a model-file "layers" list into `net` (a whole model, or a Concat

@@ -4,8 +4,8 @@
 // under an explicit, named counting convention. All counts are for ONE sample.
 //
 // The default convention, "course" (the one of the course material):
-//   Conv2d   multiplications = Cin·kh·kw·Cout·Hout·Wout, additions the same (the bias supplies
-//            the extra addition; without a bias one addition per output less);
+//   Conv2d   multiplications = (Cin/groups)·kh·kw·Cout·Hout·Wout, additions the same (the bias
+//            supplies the extra addition; without a bias one addition per output less);
 //            a sparse convolution counts only its connected input maps;
 //   Linear   multiplications = nin·nout, additions the same (one less per output without bias);
 //   FLOPs    = multiplications + additions of Conv2d and Linear layers only;

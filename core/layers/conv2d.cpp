@@ -4,45 +4,67 @@
 
 #include <algorithm>
 
+#include "core/layers/depthwise_kernels.h"
 #include "core/layers/init.h"
 
 namespace ll {
 
 std::string Window2d::str() const {
     auto pair = [](int a, int b) { return a == b ? std::to_string(a) : strCat(a, "×", b); };
-    return strCat("k", kh, "×", kw, ", s", pair(sh, sw), ", p", pair(ph, pw));
+    std::string s = strCat("k", kh, "×", kw, ", s", pair(sh, sw), ", p");
+    s += symmetric() ? pair(ph, pw)
+                     : strCat("[", ph, ",", pw, ",", padBottom(), ",", padRight(), "]");
+    if (dh != 1 || dw != 1) s += ", d" + pair(dh, dw);
+    return s;
 }
 
-namespace {
-void validateWindow(const Window2d& w, const char* what) {
-    if (w.kh <= 0 || w.kw <= 0 || w.sh <= 0 || w.sw <= 0 || w.ph < 0 || w.pw < 0) {
+void validateWindow(const Window2d& w, const char* type) {
+    if (w.kh <= 0 || w.kw <= 0 || w.sh <= 0 || w.sw <= 0 || w.dh <= 0 || w.dw <= 0) {
         throw ModelError(
-            strCat(what, ": kernel and stride must be positive and padding >= 0, got ", w.str()));
+            strCat(type, ": kernel, stride and dilation must be positive, got ", w.str()));
     }
-    // Bounded so that no window arithmetic (H + 2p − k, ...) can overflow an int.
-    if (std::max({w.kh, w.kw, w.sh, w.sw, w.ph, w.pw}) > kMaxWindow)
-        throw ModelError(strCat(what, ": kernel, stride and padding must be at most ", kMaxWindow,
-                                ", got ", w.str()));
+    if (std::min({w.ph, w.pw, w.padBottom(), w.padRight()}) < 0)
+        throw ModelError(strCat(type, ": padding must be >= 0, got ", w.str()));
+    // Bounded so that no window arithmetic (H + p_top + p_bottom − span, ...) can overflow an int.
+    const std::int64_t spanH = std::int64_t{w.kh - 1} * w.dh + 1;
+    const std::int64_t spanW = std::int64_t{w.kw - 1} * w.dw + 1;
+    if (std::max({w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.padBottom(), w.padRight(), w.dh, w.dw}) >
+            kMaxWindow ||
+        std::max(spanH, spanW) > kMaxWindow) {
+        throw ModelError(strCat(type,
+                                ": kernel, stride, padding, dilation and the span of the dilated "
+                                "kernel must be at most ",
+                                kMaxWindow, ", got ", w.str()));
+    }
 }
-}  // namespace
 
-Conv2d::Conv2d(int inChannels, int outChannels, Window2d window, bool bias)
-    : m_cin(inChannels), m_cout(outChannels), m_win(window), m_hasBias(bias) {
+Conv2d::Conv2d(int inChannels, int outChannels, Window2d window, bool bias, int groups)
+    : m_cin(inChannels), m_cout(outChannels), m_win(window), m_hasBias(bias), m_groups(groups) {
     if (inChannels <= 0 || outChannels <= 0) {
         throw ModelError(
             strCat("Conv2d needs positive channel counts, got ", inChannels, "→", outChannels));
     }
+    if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
+        throw ModelError(strCat("Conv2d: groups (", groups,
+                                ") must be positive and divide both the input channels (",
+                                inChannels, ") and the output channels (", outChannels, ")"));
+    }
     validateWindow(window, "Conv2d");
     m_weight.name = "weight";
-    m_weight.allocate({m_cout, m_cin, m_win.kh, m_win.kw});
+    m_weight.allocate({m_cout, m_cin / m_groups, m_win.kh, m_win.kw});
     if (bias) {
         m_bias.name = "bias";
         m_bias.allocate({m_cout});
     }
 }
 
+bool Conv2d::isDepthwise() const {
+    return m_groups > 1 && m_groups == m_cin;
+}
+
 std::string Conv2d::describe() const {
-    return strCat(m_cin, "→", m_cout, ", ", m_win.str(), m_hasBias ? "" : ", no bias");
+    return strCat(m_cin, "→", m_cout, ", ", m_win.str(),
+                  m_groups > 1 ? strCat(", g", m_groups) : "", m_hasBias ? "" : ", no bias");
 }
 
 ConvGeometry Conv2d::geometry(const Shape& in) const {
@@ -57,8 +79,13 @@ ConvGeometry Conv2d::geometry(const Shape& in) const {
     g.sw = m_win.sw;
     g.ph = m_win.ph;
     g.pw = m_win.pw;
-    g.Ho = slidingOutputSize(g.H, g.kh, g.sh, g.ph);
-    g.Wo = slidingOutputSize(g.W, g.kw, g.sw, g.pw);
+    g.pb = m_win.padBottom();
+    g.pr = m_win.padRight();
+    g.dh = m_win.dh;
+    g.dw = m_win.dw;
+    g.groups = m_groups;
+    g.Ho = slidingOutputSize(g.H, g.kh, g.sh, g.ph, g.pb, g.dh);
+    g.Wo = slidingOutputSize(g.W, g.kw, g.sw, g.pw, g.pr, g.dw);
     return g;
 }
 
@@ -79,27 +106,41 @@ std::vector<Param*> Conv2d::params() {
 }
 
 void Conv2d::resetParameters(Rng& rng) {
-    const int fanIn = m_cin * m_win.kh * m_win.kw;
+    const int fanIn = m_cin / m_groups * m_win.kh * m_win.kw;  // PyTorch: weight[0].numel()
     kaimingUniformA5(m_weight.value, fanIn, rng);
     if (m_hasBias) fanInUniform(m_bias.value, fanIn, rng);
 }
 
 void Conv2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
-    convForward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(),
-                m_hasBias ? m_bias.value.data() : nullptr, y.data());
+    const float* b = m_hasBias ? m_bias.value.data() : nullptr;
+    if (isDepthwise()) {
+        depthwiseForward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(), b,
+                         y.data());
+    } else {
+        convForward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(), b, y.data());
+    }
 }
 
 void Conv2d::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-    convBackward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(), dy.data(),
-                 m_weight.grad.data(), m_hasBias ? m_bias.grad.data() : nullptr,
-                 dx ? dx->data() : nullptr, m_ws);
+    float* db = m_hasBias ? m_bias.grad.data() : nullptr;
+    float* dxp = dx ? dx->data() : nullptr;
+    if (isDepthwise()) {
+        depthwiseBackward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(), dy.data(),
+                          m_weight.grad.data(), db, dxp, m_ws);
+    } else {
+        convBackward(geometry(x.shape()), x.dim(0), x.data(), m_weight.value.data(), dy.data(),
+                     m_weight.grad.data(), db, dxp, m_ws);
+    }
 }
 
+// Each output sums (Cin/groups)·kh·kw products.
 LayerCost Conv2d::cost(const std::vector<Shape>&, const Shape& out) const {
     LayerCost c;
     const std::int64_t outElems = out.sample().numel();
-    c.weights = static_cast<std::int64_t>(m_cout) * m_cin * m_win.kh * m_win.kw;
-    c.multiplications = static_cast<std::int64_t>(m_cin) * m_win.kh * m_win.kw * outElems;
+    const std::int64_t perOutput =
+        static_cast<std::int64_t>(m_cin / m_groups) * m_win.kh * m_win.kw;
+    c.weights = m_cout * perOutput;
+    c.multiplications = perOutput * outElems;
     c.sumOutputs = outElems;
     c.hasBias = m_hasBias;
     c.biases = m_hasBias ? m_cout : 0;
@@ -107,22 +148,25 @@ LayerCost Conv2d::cost(const std::vector<Shape>&, const Shape& out) const {
 }
 
 FieldRule Conv2d::fieldRule(const Shape&) const {
-    return FieldRule::window(m_win.kh, m_win.kw, m_win.sh, m_win.sw, m_win.ph, m_win.pw);
+    // The bottom and right padding change how many windows there are, not where they start.
+    return FieldRule::window(m_win.kh, m_win.kw, m_win.sh, m_win.sw, m_win.ph, m_win.pw, m_win.dh,
+                             m_win.dw);
 }
 
 void Conv2d::write(json& j) const {
     j["out"] = m_cout;
     writeWindow(j, m_win, false);
+    if (m_groups != 1) j["groups"] = m_groups;
     if (!m_hasBias) j["bias"] = false;
 }
 
 namespace {
 LayerPtr readConv2d(const LayerReader& r) {
-    r.allowOnly({"in", "out", "kernel", "stride", "padding", "bias"});
+    r.allowOnly({"in", "out", "kernel", "stride", "padding", "dilation", "groups", "bias"});
     const int cin = r.channelsIn();
     const int cout = r.integer("out", 0, true);
     const Window2d w = readWindow(r, false);
-    return std::make_unique<Conv2d>(cin, cout, w, r.boolean("bias", true));
+    return std::make_unique<Conv2d>(cin, cout, w, r.boolean("bias", true), r.integer("groups", 1));
 }
 }  // namespace
 

@@ -7,11 +7,17 @@
 
 namespace ll {
 
-/// 2-D convolution: x (N, Cin, H, W) → y (N, Cout, Ho, Wo), Ho = ⌊(H + 2ph − kh)/sh⌋ + 1.
-/// W (Cout, Cin, kh, kw), b (Cout). Computed as im2col + GEMM per sample.
+/// 2-D convolution: x (N, Cin, H, W) → y (N, Cout, Ho, Wo),
+/// Ho = ⌊(H + p_top + p_bottom − (kh − 1)·dh − 1)/sh⌋ + 1 (likewise Wo).
+/// W (Cout, Cin/groups, kh, kw), b (Cout), as in PyTorch: with groups > 1 the channels split into
+/// groups and output channel o sees only the Cin/groups input channels of its group.
+/// Computed as im2col + GEMM per sample (and group); a depthwise convolution (groups = Cin, Cout
+/// a multiple of it) by its own direct kernels (depthwise_kernels.h).
 class Conv2d : public Layer {
 public:
-    Conv2d(int inChannels, int outChannels, Window2d window, bool bias = true);
+    /// Throws ModelError for non-positive channels, a bad window, or groups that do not divide
+    /// both channel counts.
+    Conv2d(int inChannels, int outChannels, Window2d window, bool bias = true, int groups = 1);
 
     const char* type() const override { return "Conv2d"; }
     static LayerKind kind();
@@ -25,6 +31,9 @@ public:
 
     int inChannels() const { return m_cin; }
     int outChannels() const { return m_cout; }
+    int groups() const { return m_groups; }
+    /// groups = Cin > 1: the direct depthwise kernels compute it.
+    bool isDepthwise() const;
     const Window2d& window() const { return m_win; }
     bool hasBias() const { return m_hasBias; }
     Param& weight() { return m_weight; }
@@ -38,7 +47,8 @@ protected:
     int m_cin, m_cout;
     Window2d m_win;
     bool m_hasBias;
-    Param m_weight;  // (Cout, Cin, kh, kw)
+    int m_groups;
+    Param m_weight;  // (Cout, Cin/groups, kh, kw)
     Param m_bias;    // (Cout)
     ConvWorkspace m_ws;
 };

@@ -11,11 +11,12 @@ namespace ll {
 
 namespace {
 
-// Valid output-column range [lo, hi) for kernel column kj: those ow with 0 <= ow*sw - pw + kj < W.
+// Valid output-column range [lo, hi) for kernel column kj: those ow with
+// 0 <= ow*sw - pw + kj*dw < W.
 void validColumns(const ConvGeometry& g, int kj, int& lo, int& hi) {
-    const int first = g.pw - kj;  // smallest ow*sw that lands inside
+    const int first = g.pw - kj * g.dw;  // smallest ow*sw that lands inside
     lo = first <= 0 ? 0 : (first + g.sw - 1) / g.sw;
-    const int last = g.W - 1 + g.pw - kj;  // largest ow*sw that lands inside
+    const int last = g.W - 1 + g.pw - kj * g.dw;  // largest ow*sw that lands inside
     hi = last < 0 ? 0 : std::min(g.Wo, last / g.sw + 1);
     lo = std::min(lo, hi);
 }
@@ -30,7 +31,7 @@ AlignedFloats& threadColumns(std::size_t n) {
 
 void im2col(const float* x, const ConvGeometry& g, float* col, int ld) {
     const int HoWo = ld > 0 ? ld : g.colCols();
-    for (int c = 0; c < g.C; ++c) {
+    for (int c = 0; c < g.groupChannels(); ++c) {
         const float* xc = x + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
         for (int ki = 0; ki < g.kh; ++ki) {
             for (int kj = 0; kj < g.kw; ++kj) {
@@ -39,13 +40,13 @@ void im2col(const float* x, const ConvGeometry& g, float* col, int ld) {
                 validColumns(g, kj, lo, hi);
                 for (int oh = 0; oh < g.Ho; ++oh) {
                     float* out = row + oh * g.Wo;
-                    const int ih = oh * g.sh - g.ph + ki;
+                    const int ih = oh * g.sh - g.ph + ki * g.dh;
                     if (ih < 0 || ih >= g.H) {
                         std::fill(out, out + g.Wo, 0.0f);
                         continue;
                     }
                     std::fill(out, out + lo, 0.0f);
-                    const float* in = xc + ih * g.W - g.pw + kj;
+                    const float* in = xc + ih * g.W - g.pw + kj * g.dw;
                     if (g.sw == 1) {
                         std::memcpy(out + lo, in + lo, sizeof(float) * (hi - lo));
                     } else {
@@ -61,7 +62,7 @@ void im2col(const float* x, const ConvGeometry& g, float* col, int ld) {
 
 void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld) {
     const int HoWo = ld > 0 ? ld : g.colCols();
-    for (int c = 0; c < g.C; ++c) {
+    for (int c = 0; c < g.groupChannels(); ++c) {
         float* dxc = dx + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
         for (int ki = 0; ki < g.kh; ++ki) {
             for (int kj = 0; kj < g.kw; ++kj) {
@@ -70,10 +71,10 @@ void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld) {
                 int lo, hi;
                 validColumns(g, kj, lo, hi);
                 for (int oh = 0; oh < g.Ho; ++oh) {
-                    const int ih = oh * g.sh - g.ph + ki;
+                    const int ih = oh * g.sh - g.ph + ki * g.dh;
                     if (ih < 0 || ih >= g.H) continue;
                     const float* src = row + oh * g.Wo;
-                    float* dst = dxc + ih * g.W - g.pw + kj;
+                    float* dst = dxc + ih * g.W - g.pw + kj * g.dw;
                     for (int ow = lo; ow < hi; ++ow)
                         dst[ow * g.sw] += src[ow];
                 }
@@ -84,20 +85,22 @@ void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld) {
 
 namespace {
 
-// Samples are processed in groups whose column matrices sit side by side, (R, g·P), so one GEMM
-// serves the whole group: for deep layers with small maps (P = 4 at VGG's 2×2 stage) a GEMM per
-// sample would re-read the weights for every sample. Groups are capped at ~4M floats of columns.
-struct Groups {
+// Samples are processed in blocks whose column matrices sit side by side, (R, b·P), so one GEMM
+// serves the whole block: for deep layers with small maps (P = 4 at VGG's 2×2 stage) a GEMM per
+// sample would re-read the weights for every sample. Blocks are capped at ~4M floats of columns.
+// (Blocks of samples, not to be confused with the groups of channels of a grouped convolution:
+// each block is worked on one group of channels after the other.)
+struct SampleBlocks {
     int size, count;
 };
 
-Groups makeGroups(const ConvGeometry& g, int N) {
+SampleBlocks makeSampleBlocks(const ConvGeometry& g, int N) {
     if (g.colCols() >= 256) return {1, N};  // large maps: a GEMM per sample is efficient already
     const std::int64_t perSample =
         std::max<std::int64_t>(1, static_cast<std::int64_t>(g.colRows()) * g.colCols());
-    const std::int64_t cap = std::int64_t{8} << 20;  // floats of columns per group
+    const std::int64_t cap = std::int64_t{8} << 20;  // floats of columns per block
     const int T = numThreads();
-    // A multiple of T groups of (nearly) equal size, so no thread waits for a last lone group.
+    // A multiple of T blocks of (nearly) equal size, so no thread waits for a last lone block.
     int count = T;
     while (count < N && perSample * ((N + count - 1) / count) > cap)
         count += T;
@@ -106,47 +109,53 @@ Groups makeGroups(const ConvGeometry& g, int N) {
     return {size, (N + size - 1) / size};
 }
 
-// Sample j's (rows, P) block inside a group matrix (rows, cnt·P). With cnt == 1 the group matrix
+// Sample j's (rows, P) block inside a block matrix (rows, cnt·P). With cnt == 1 the block matrix
 // is the sample matrix itself, so callers skip the copies then.
 using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
-StridedMap groupBlock(float* group, int rows, int cnt, int P, int j) {
-    return StridedMap(group + static_cast<std::ptrdiff_t>(j) * P, rows, P,
+StridedMap sampleBlock(float* block, int rows, int cnt, int P, int j) {
+    return StridedMap(block + static_cast<std::ptrdiff_t>(j) * P, rows, P,
                       Eigen::OuterStride<>(static_cast<Eigen::Index>(cnt) * P));
 }
 
-// Columns of samples [n0, n0 + cnt) into col (R, cnt·P), each sample's block written in place.
-void groupColumns(const ConvGeometry& g, const float* x, int n0, int cnt, float* col) {
+// Offset of channel group `grp` inside a sample of `channels`-sized groups of (H, W) maps.
+std::ptrdiff_t groupOffset(int grp, int channels, int H, int W) {
+    return static_cast<std::ptrdiff_t>(grp) * channels * H * W;
+}
+
+// Columns of group `grp` of samples [n0, n0 + cnt) into col (R, cnt·P), each sample's block
+// written in place.
+void blockColumns(const ConvGeometry& g, const float* x, int grp, int n0, int cnt, float* col) {
     const int R = g.colRows(), P = g.colCols();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
     for (int j = 0; j < cnt; ++j) {
-        const float* src = x + (n0 + j) * xStride;
+        const float* src = x + (n0 + j) * xStride + groupOffset(grp, g.groupChannels(), g.H, g.W);
         if (g.isPointwise()) {
-            groupBlock(col, R, cnt, P, j) = ConstMatrixMap(src, R, P);
+            sampleBlock(col, R, cnt, P, j) = ConstMatrixMap(src, R, P);
         } else {
             im2col(src, g, col + static_cast<std::ptrdiff_t>(j) * P, cnt * P);
         }
     }
 }
 
-// One group of samples being worked on: samples [n0, n0 + cnt), their columns (R, cols) at col
-// in the thread's buffer, followed by room for a (K, cols) matrix when cnt > 1.
-struct GroupWork {
+// One block of samples being worked on: samples [n0, n0 + cnt), room for one group's columns
+// (R, cols) at col in the thread's buffer, followed by room for a (K/groups, cols) matrix when
+// cnt > 1.
+struct BlockWork {
     int n0, cnt;
     Eigen::Index cols;
     std::size_t colSize;
     float* col;
 };
 
-GroupWork startGroup(const ConvGeometry& g, const float* x, int N, const Groups& G, int gi) {
-    GroupWork w;
-    w.n0 = gi * G.size;
-    w.cnt = std::min(G.size, N - w.n0);
+BlockWork startBlock(const ConvGeometry& g, int N, const SampleBlocks& B, int bi) {
+    BlockWork w;
+    w.n0 = bi * B.size;
+    w.cnt = std::min(B.size, N - w.n0);
     w.cols = static_cast<Eigen::Index>(w.cnt) * g.colCols();
     w.colSize = static_cast<std::size_t>(g.colRows()) * w.cols;
-    AlignedFloats& buf =
-        threadColumns(w.colSize + (w.cnt > 1 ? static_cast<std::size_t>(g.K) * w.cols : 0));
+    AlignedFloats& buf = threadColumns(
+        w.colSize + (w.cnt > 1 ? static_cast<std::size_t>(g.groupOutputs()) * w.cols : 0));
     w.col = buf.data();
-    groupColumns(g, x, w.n0, w.cnt, w.col);
     return w;
 }
 
@@ -154,25 +163,31 @@ GroupWork startGroup(const ConvGeometry& g, const float* x, int N, const Groups&
 
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                  float* y) {
-    const int R = g.colRows(), P = g.colCols();
+    const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
-    const Groups G = makeGroups(g, N);
+    const SampleBlocks B = makeSampleBlocks(g, N);
     const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
 #pragma omp parallel for schedule(static) if (big)
-    for (int gi = 0; gi < G.count; ++gi) {
-        const auto [n0, cnt, cols, colSize, col] = startGroup(g, x, N, G, gi);
-        // One sample: the GEMM writes straight into y; a group goes through (K, cnt·P).
-        float* out = cnt == 1 ? y + n0 * yStride : col + colSize;
-        sgemm(false, false, g.K, static_cast<int>(cols), R, 1.0f, W, R, col, static_cast<int>(cols),
-              0.0f, out, static_cast<int>(cols));
-        for (int j = 0; j < cnt; ++j) {
-            MatrixMap Y(y + (n0 + j) * yStride, g.K, P);
-            if (cnt == 1) {
-                if (b) Y.colwise() += ConstVectorMap(b, g.K);
-            } else if (b) {
-                Y = groupBlock(out, g.K, cnt, P, j).colwise() + ConstVectorMap(b, g.K);
-            } else {
-                Y = groupBlock(out, g.K, cnt, P, j);
+    for (int bi = 0; bi < B.count; ++bi) {
+        const auto [n0, cnt, cols, colSize, col] = startBlock(g, N, B, bi);
+        for (int grp = 0; grp < g.groups; ++grp) {
+            blockColumns(g, x, grp, n0, cnt, col);
+            const float* Wg = W + static_cast<std::ptrdiff_t>(grp) * Kg * R;
+            const float* bg = b ? b + static_cast<std::ptrdiff_t>(grp) * Kg : nullptr;
+            const std::ptrdiff_t yOffset = static_cast<std::ptrdiff_t>(grp) * Kg * P;
+            // One sample: the GEMM writes straight into y; a block goes through (Kg, cnt·P).
+            float* out = cnt == 1 ? y + n0 * yStride + yOffset : col + colSize;
+            sgemm(false, false, Kg, static_cast<int>(cols), R, 1.0f, Wg, R, col,
+                  static_cast<int>(cols), 0.0f, out, static_cast<int>(cols));
+            for (int j = 0; j < cnt; ++j) {
+                MatrixMap Y(y + (n0 + j) * yStride + yOffset, Kg, P);
+                if (cnt == 1) {
+                    if (bg) Y.colwise() += ConstVectorMap(bg, Kg);
+                } else if (bg) {
+                    Y = sampleBlock(out, Kg, cnt, P, j).colwise() + ConstVectorMap(bg, Kg);
+                } else {
+                    Y = sampleBlock(out, Kg, cnt, P, j);
+                }
             }
         }
     }
@@ -180,51 +195,59 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
-    const int R = g.colRows(), P = g.colCols();
+    const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
+    const std::ptrdiff_t xGroupSize = groupOffset(1, g.groupChannels(), g.H, g.W);
     const int T = numThreads();
     const std::size_t wSize = static_cast<std::size_t>(g.K) * R;
-    // Each thread sums its own groups; partials are added in thread order afterwards, so the
+    // Each thread sums its own blocks; partials are added in thread order afterwards, so the
     // result is deterministic for a given thread count.
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
-    const Groups G = makeGroups(g, N);
+    const SampleBlocks B = makeSampleBlocks(g, N);
     const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
 #pragma omp parallel for schedule(static) if (big)
-    for (int gi = 0; gi < G.count; ++gi) {
+    for (int bi = 0; bi < B.count; ++bi) {
         const int t = threadIndex();
-        const auto [n0, cnt, cols, colSize, col] = startGroup(g, x, N, G, gi);
-        const float* dyg = dy + n0 * yStride;  // one sample: dy itself is the group matrix
-        if (cnt > 1) {
-            float* gathered = col + colSize;
-            for (int j = 0; j < cnt; ++j) {
-                groupBlock(gathered, g.K, cnt, P, j) =
-                    ConstMatrixMap(dy + (n0 + j) * yStride, g.K, P);
-            }
-            dyg = gathered;
-        }
-        ConstMatrixMap dYg(dyg, g.K, cols);
-        MatrixMap dWt(ws.dWPartials.data() + wSize * t, g.K, R);
-        sgemm(false, true, g.K, R, static_cast<int>(cols), 1.0f, dyg, static_cast<int>(cols), col,
-              static_cast<int>(cols), 1.0f, dWt.data(), R);
-        if (db)
-            VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K) +=
-                dYg.rowwise().sum();
-        if (dx) {
-            // dcol = Wᵀ dY for the whole group, reusing the column buffer; then each sample's
-            // block is scattered back to its image (pointwise: the block is dx itself).
-            MatrixMap dcol(col, R, cols);
-            sgemm(true, false, R, static_cast<int>(cols), g.K, 1.0f, W, R, dyg,
-                  static_cast<int>(cols), 0.0f, dcol.data(), static_cast<int>(cols));
-            for (int j = 0; j < cnt; ++j) {
-                float* dxn = dx + (n0 + j) * xStride;
-                if (g.isPointwise()) {
-                    MatrixMap(dxn, R, P) = groupBlock(col, R, cnt, P, j);
-                    continue;
+        const auto [n0, cnt, cols, colSize, col] = startBlock(g, N, B, bi);
+        for (int grp = 0; grp < g.groups; ++grp) {
+            blockColumns(g, x, grp, n0, cnt, col);
+            const std::ptrdiff_t yOffset = static_cast<std::ptrdiff_t>(grp) * Kg * P;
+            // One sample: dy itself is the block matrix.
+            const float* dyg = dy + n0 * yStride + yOffset;
+            if (cnt > 1) {
+                float* gathered = col + colSize;
+                for (int j = 0; j < cnt; ++j) {
+                    sampleBlock(gathered, Kg, cnt, P, j) =
+                        ConstMatrixMap(dy + (n0 + j) * yStride + yOffset, Kg, P);
                 }
-                std::fill(dxn, dxn + xStride, 0.0f);
-                col2imAdd(col + static_cast<std::ptrdiff_t>(j) * P, g, dxn, cnt * P);
+                dyg = gathered;
+            }
+            ConstMatrixMap dYg(dyg, Kg, cols);
+            float* dWt = ws.dWPartials.data() + wSize * t + static_cast<std::size_t>(grp) * Kg * R;
+            sgemm(false, true, Kg, R, static_cast<int>(cols), 1.0f, dyg, static_cast<int>(cols),
+                  col, static_cast<int>(cols), 1.0f, dWt, R);
+            if (db) {
+                VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t +
+                              static_cast<std::size_t>(grp) * Kg,
+                          Kg) += dYg.rowwise().sum();
+            }
+            if (dx) {
+                // dcol = Wᵀ dY for the whole block, reusing the column buffer; then each sample's
+                // block is scattered back to its image (pointwise: the block is dx itself).
+                const float* Wg = W + static_cast<std::ptrdiff_t>(grp) * Kg * R;
+                sgemm(true, false, R, static_cast<int>(cols), Kg, 1.0f, Wg, R, dyg,
+                      static_cast<int>(cols), 0.0f, col, static_cast<int>(cols));
+                for (int j = 0; j < cnt; ++j) {
+                    float* dxn = dx + (n0 + j) * xStride + grp * xGroupSize;
+                    if (g.isPointwise()) {
+                        MatrixMap(dxn, R, P) = sampleBlock(col, R, cnt, P, j);
+                        continue;
+                    }
+                    std::fill(dxn, dxn + xGroupSize, 0.0f);
+                    col2imAdd(col + static_cast<std::ptrdiff_t>(j) * P, g, dxn, cnt * P);
+                }
             }
         }
     }

@@ -9,8 +9,12 @@
 
 namespace ll {
 
-MaxPool2d::MaxPool2d(Window2d window) : m_win(window) {
+MaxPool2d::MaxPool2d(Window2d window, bool ceilMode) : m_win(window), m_ceilMode(ceilMode) {
     validatePoolWindow(window, "MaxPool2d");
+}
+
+std::string MaxPool2d::describe() const {
+    return m_win.str() + (m_ceilMode ? ", ceil" : "");
 }
 
 void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
@@ -18,18 +22,17 @@ void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int Ho = y.dim(2), Wo = y.dim(3);
     m_argmax.resize(static_cast<std::size_t>(y.numel()));
     const int planes = N * C;
-    const bool big = y.numel() * m_win.kh * m_win.kw >= kParallelMinWork;
+    const Window2d& k = m_win;
+    const bool big = y.numel() * k.kh * k.kw >= kParallelMinWork;
 #pragma omp parallel for schedule(static) if (big)
     for (int p = 0; p < planes; ++p) {
         const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
         float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         std::int32_t* arg = m_argmax.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         for (int oh = 0; oh < Ho; ++oh) {
-            const int h0 = oh * m_win.sh - m_win.ph;
-            const int hs = std::max(h0, 0), he = std::min(h0 + m_win.kh, H);
+            const auto [hs, he, hPadded] = poolSpan(oh, k.kh, k.sh, k.ph, k.padBottom(), H);
             for (int ow = 0; ow < Wo; ++ow) {
-                const int w0 = ow * m_win.sw - m_win.pw;
-                const int ws = std::max(w0, 0), we = std::min(w0 + m_win.kw, W);
+                const auto [ws, we, wPadded] = poolSpan(ow, k.kw, k.sw, k.pw, k.padRight(), W);
                 float best = -std::numeric_limits<float>::infinity();
                 int bestAt = hs * W + ws;
                 bool nan = false;
@@ -88,12 +91,13 @@ FieldRule MaxPool2d::fieldRule(const Shape&) const {
 
 void MaxPool2d::write(json& j) const {
     writeWindow(j, m_win, true);
+    if (m_ceilMode) j["ceil_mode"] = true;
 }
 
 namespace {
 LayerPtr readMaxPool2d(const LayerReader& r) {
-    r.allowOnly({"kernel", "stride", "padding"});
-    return std::make_unique<MaxPool2d>(readWindow(r, true));
+    r.allowOnly({"kernel", "stride", "padding", "ceil_mode"});
+    return std::make_unique<MaxPool2d>(readWindow(r, true), r.boolean("ceil_mode", false));
 }
 }  // namespace
 

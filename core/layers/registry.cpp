@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/layers/adaptive_avg_pool2d.h"
 #include "core/layers/add.h"
 #include "core/layers/avg_pool2d.h"
 #include "core/layers/batch_norm.h"
@@ -35,13 +36,32 @@ namespace {
 // sources) because the core is a static library: the linker drops an object file nobody
 // references, and its registrar with it.
 std::vector<LayerKind> builtinKinds() {
-    return {Conv2d::kind(),          SparseConv2d::kind(), Linear::kind(),      MaxPool2d::kind(),
-            AvgPool2d::kind(),       BatchNorm2d::kind(),  BatchNorm1d::kind(), ReLU::kind(),
-            Sigmoid::kind(),         Tanh::kind(),         Flatten::kind(),     Dropout::kind(),
-            Concat::kind(),          Add::kind(),          Mul::kind(),         ChannelPad::kind(),
-            GlobalAvgPool2d::kind(), ReLU6::kind(),        LeakyReLU::kind(),   HardSigmoid::kind(),
-            HardSwish::kind(),       SiLU::kind(),         GELU::kind(),        Identity::kind(),
-            Softmax::kind()};
+    return {Conv2d::kind(),
+            SparseConv2d::kind(),
+            Linear::kind(),
+            MaxPool2d::kind(),
+            AvgPool2d::kind(),
+            BatchNorm2d::kind(),
+            BatchNorm1d::kind(),
+            ReLU::kind(),
+            Sigmoid::kind(),
+            Tanh::kind(),
+            Flatten::kind(),
+            Dropout::kind(),
+            Concat::kind(),
+            Add::kind(),
+            Mul::kind(),
+            ChannelPad::kind(),
+            GlobalAvgPool2d::kind(),
+            ReLU6::kind(),
+            LeakyReLU::kind(),
+            HardSigmoid::kind(),
+            HardSwish::kind(),
+            SiLU::kind(),
+            GELU::kind(),
+            Identity::kind(),
+            Softmax::kind(),
+            AdaptiveAvgPool2d::kind()};
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "support/check.h"
 
 #include "core/layers/avg_pool2d.h"
+#include "support/round_trip.h"
 
 namespace ll {
 
@@ -28,6 +29,114 @@ TEST(AvgPool2d, Gradients) {
     test::expectGradientsMatch(a, {2, 3, 4, 4});
     AvgPool2d b({3, 2, 2, 1, 1, 1});
     test::expectGradientsMatch(b, {1, 2, 5, 5});
+}
+
+}  // namespace ll
+
+namespace ll {
+
+namespace {
+// The 5×5 input of the PyTorch snippets: x = (7i mod 11) − 5.
+Tensor fiveByFive() {
+    Tensor x({1, 1, 5, 5});
+    for (int i = 0; i < 25; ++i)
+        x[i] = static_cast<float>(i * 7 % 11 - 5);
+    return x;
+}
+
+void expectNear(const Tensor& got, const std::vector<float>& want) {
+    ASSERT_EQ(got.numel(), static_cast<std::int64_t>(want.size()));
+    for (std::size_t i = 0; i < want.size(); ++i)
+        EXPECT_NEAR(got[static_cast<std::int64_t>(i)], want[i], 1e-6f) << "at " << i;
+}
+}  // namespace
+
+TEST(AvgPool2d, CeilModeAndCountIncludePadAgainstPyTorch) {
+    const Tensor x = fiveByFive();
+    Tensor y;
+    // F.avg_pool2d(x, 2, 2, ceil_mode=True): the windows hanging over the end divide by what
+    // they cover of the (unpadded) input: 2 or 1 positions.
+    AvgPool2d a({2, 2, 2, 2, 0, 0}, true);
+    a.forward(x, y, Mode::Eval);
+    ASSERT_EQ(y.shape(), Shape({1, 1, 3, 3}));
+    expectNear(y, {-0.5f, -0.25f, 2, -2, 1, 0.5f, 1, -1.5f, -2});
+    // By hand: y[2] = (x[0][4] + x[1][4]) / 2 = (1 + 3) / 2; y[8] = x[4][4] / 1 = −2.
+    EXPECT_EQ(y[2], 2.0f);
+    EXPECT_EQ(y[8], -2.0f);
+    // F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=True / False).
+    AvgPool2d incl({3, 3, 2, 2, 1, 1}, true, true);
+    incl.forward(x, y, Mode::Eval);
+    expectNear(y, {-0.2222222f, 0.5555556f, 0.5555556f, -0.7777778f, -0.4444444f, -0.2222222f, 0,
+                   -0.3333333f, -0.4444444f});
+    // By hand: the corner window covers x[0..1][0..1] = −5, 2, −3, 4 and 5 padding positions:
+    // −2/9 counting the padding, −2/4 without.
+    EXPECT_FLOAT_EQ(y[0], -2.0f / 9.0f);
+    AvgPool2d excl({3, 3, 2, 2, 1, 1}, true, false);
+    excl.forward(x, y, Mode::Eval);
+    expectNear(y, {-0.5f, 0.8333333f, 1.25f, -1.166667f, -0.4444444f, -0.3333333f, 0, -0.5f, -1});
+    EXPECT_EQ(y[0], -0.5f);
+    // F.avg_pool2d(x, 2, 2, padding=1, ceil_mode=True): ⌈(5 + 2 − 2)/2⌉ + 1 = 4 windows would
+    // start at −1, 1, 3, 5, but 5 lies in the right padding: 3 (PyTorch's rule). The corner
+    // window holds one pixel and three padding zeros: −5/4.
+    AvgPool2d over({2, 2, 2, 2, 1, 1}, true);
+    over.forward(x, y, Mode::Eval);
+    expectNear(y, {-1.25f, 0, 1.5f, -1, 0.25f, 0.5f, 1, -1.25f, -1});
+}
+
+TEST(AvgPool2d, CountExcludingPadGradientAgainstPyTorch) {
+    // torch 1.13: backward of F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True,
+    // count_include_pad=False) with dy = ones: each input gets Σ 1/count of its windows.
+    AvgPool2d pool({3, 3, 2, 2, 1, 1}, true, false);
+    const Tensor x = fiveByFive();
+    Tensor y, dx;
+    pool.forward(x, y, Mode::Train);
+    pool.backward(x, y, Tensor(y.shape(), 1.0f), &dx);
+    expectNear(dx,
+               {0.25f,      0.4166667f, 0.1666667f, 0.4166667f, 0.25f,      0.4166667f, 0.6944445f,
+                0.2777778f, 0.6944445f, 0.4166667f, 0.1666667f, 0.2777778f, 0.1111111f, 0.2777778f,
+                0.1666667f, 0.4166667f, 0.6944445f, 0.2777778f, 0.6944445f, 0.4166667f, 0.25f,
+                0.4166667f, 0.1666667f, 0.4166667f, 0.25f});
+    // x[0][0] is in one window of 4 input positions: 1/4.
+    EXPECT_FLOAT_EQ(dx[0], 0.25f);
+}
+
+TEST(AvgPool2d, GradientsOfTheOptions) {
+    AvgPool2d a({2, 2, 2, 2, 0, 0}, true);
+    test::expectGradientsMatch(a, {2, 2, 5, 5});
+    AvgPool2d b({3, 3, 2, 2, 1, 1}, true, false);
+    test::expectGradientsMatch(b, {1, 2, 6, 7});
+    AvgPool2d c({3, 2, 2, 1, 1, 1}, false, false);
+    test::expectGradientsMatch(c, {1, 2, 5, 5});
+    Window2d asym{2, 2, 1, 1, 0, 0};
+    asym.pb = 1, asym.pr = 1;
+    AvgPool2d d(asym, false, false);
+    test::expectGradientsMatch(d, {1, 2, 4, 4});
+}
+
+TEST(AvgPool2d, OptionsInModelFiles) {
+    const nlohmann::json w = test::expectRoundTrip(R"({"input": [2, 7, 7], "layers": [
+        {"type": "AvgPool2d", "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true,
+         "count_include_pad": false},
+        {"type": "AvgPool2d", "kernel": 2, "padding": "same", "stride": 1},
+        {"type": "AvgPool2d", "kernel": 2}]})");
+    EXPECT_EQ(w[0]["ceil_mode"], true);
+    EXPECT_EQ(w[0]["count_include_pad"], false);
+    EXPECT_EQ(w[1]["padding"], nlohmann::json::parse("[0, 0, 1, 1]"));
+    EXPECT_FALSE(w[2].contains("ceil_mode"));
+    EXPECT_FALSE(w[2].contains("count_include_pad"));
+    std::string e = test::modelErrorOf(R"({"input": [1, 5, 5], "layers": [
+        {"type": "AvgPool2d", "name": "ap", "kernel": 2, "count_include_pad": "no"}]})");
+    EXPECT_NE(e.find("layer 0 'ap' (AvgPool2d): \"count_include_pad\" must be true or false"),
+              std::string::npos)
+        << e;
+    e = test::modelErrorOf(R"({"input": [1, 5, 5], "layers": [
+        {"type": "AvgPool2d", "name": "ap", "kernel": 2, "padding": [0, 0, 2, 0]}]})");
+    EXPECT_NE(e.find("padding must be at most half the kernel"), std::string::npos) << e;
+    e = test::modelErrorOf(R"({"input": [1, 5, 5], "layers": [
+        {"type": "AvgPool2d", "name": "ap", "kernel": 2, "padding": -1}]})");
+    EXPECT_NE(e.find("layer 0 'ap' (AvgPool2d): AvgPool2d: padding must be >= 0"),
+              std::string::npos)
+        << e;
 }
 
 }  // namespace ll

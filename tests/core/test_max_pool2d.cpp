@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/layers/max_pool2d.h"
+#include "support/round_trip.h"
 
 namespace ll {
 
@@ -59,6 +60,91 @@ TEST(MaxPool2d, BadWindows) {
     MaxPool2d pool({5, 5, 1, 1, 0, 0});
     Tensor y;
     EXPECT_THROW(pool.forward(Tensor({1, 1, 3, 3}), y, Mode::Eval), ShapeError);
+}
+
+}  // namespace ll
+
+namespace ll {
+
+namespace {
+// x = (7i mod 11) − 5 on a 5×5 map: -5 2 -2 5 1 / -3 4 0 -4 3 / -1 -5 2 -2 5 / 1 -3 4 0 -4 /
+// 3 -1 -5 2 -2 (the same input as the PyTorch snippets below).
+Tensor fiveByFive() {
+    Tensor x({1, 1, 5, 5});
+    for (int i = 0; i < 25; ++i)
+        x[i] = static_cast<float>(i * 7 % 11 - 5);
+    return x;
+}
+}  // namespace
+
+TEST(MaxPool2d, CeilModeOutputSizesFollowPyTorch) {
+    // torch 1.13, F.max_pool2d(zeros(1,1,n,n), k, s, p, ceil_mode=True / False).shape[-1]. The
+    // rows marked "dropped" have a last window that would start in the right padding: PyTorch
+    // drops it (e.g. n 3, k 2, s 2, p 1: windows at −1, 1, 3; 3 ≥ n + p, so 2 outputs, not 3).
+    struct Case {
+        int n, k, s, p, ceil, floor;
+    };
+    for (const Case& c : std::vector<Case>{{5, 2, 2, 0, 3, 2},
+                                           {6, 2, 2, 0, 3, 3},
+                                           {5, 3, 2, 1, 3, 3},
+                                           {6, 3, 2, 1, 4, 3},
+                                           {1, 2, 2, 1, 1, 1},  // dropped
+                                           {2, 3, 3, 0, 1, 0},  // the window outgrows the input
+                                           {4, 3, 3, 1, 2, 2},
+                                           {7, 3, 3, 1, 3, 3},
+                                           {8, 4, 3, 2, 4, 3},
+                                           {10, 3, 4, 1, 3, 3},
+                                           {3, 2, 2, 1, 2, 2},     // dropped
+                                           {5, 2, 4, 1, 2, 2}}) {  // dropped
+        SCOPED_TRACE(strCat("n ", c.n, " k ", c.k, " s ", c.s, " p ", c.p));
+        EXPECT_EQ(slidingOutputSize(c.n, c.k, c.s, c.p, c.p, 1, true), c.ceil);
+        EXPECT_EQ(slidingOutputSize(c.n, c.k, c.s, c.p, c.p, 1, false), c.floor);
+        MaxPool2d pool({c.k, c.k, c.s, c.s, c.p, c.p}, true);
+        EXPECT_EQ(pool.outputShape({1, 1, c.n, c.n}), Shape({1, 1, c.ceil, c.ceil}));
+    }
+}
+
+TEST(MaxPool2d, CeilModeGoldenAgainstPyTorch) {
+    // torch 1.13: F.max_pool2d(x, 2, 2, ceil_mode=True) on fiveByFive(), then backward of
+    // dy = arange(1, 10): the last row and column of windows see one row/column of the input.
+    MaxPool2d pool({2, 2, 2, 2, 0, 0}, true);
+    const Tensor x = fiveByFive();
+    Tensor y, dx;
+    pool.forward(x, y, Mode::Train);
+    ASSERT_EQ(y.shape(), Shape({1, 1, 3, 3}));
+    EXPECT_EQ(y.values(), (std::vector<float>{4, 5, 3, 1, 4, 5, 3, 2, -2}));
+    pool.backward(x, y, Tensor({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}), &dx);
+    EXPECT_EQ(dx.values(), (std::vector<float>{0, 0, 0, 2, 0, 0, 1, 0, 0, 3, 0, 0, 0,
+                                               0, 6, 4, 0, 5, 0, 0, 7, 0, 0, 8, 9}));
+    MaxPool2d floor({2, 2, 2, 2, 0, 0});
+    floor.forward(x, y, Mode::Eval);
+    EXPECT_EQ(y.values(), (std::vector<float>{4, 5, 1, 4}));
+}
+
+TEST(MaxPool2d, CeilModeGradientsAndModelFile) {
+    GradCheckOptions o;
+    o.randomizeParams = false;
+    MaxPool2d a({2, 2, 2, 2, 0, 0}, true);
+    test::expectGradientsMatch(a, {2, 2, 5, 5}, o);
+    MaxPool2d b({3, 3, 2, 2, 1, 1}, true);
+    test::expectGradientsMatch(b, {1, 2, 6, 6}, o);
+    const nlohmann::json w = test::expectRoundTrip(R"({"input": [2, 7, 7], "layers": [
+        {"type": "MaxPool2d", "kernel": 2, "ceil_mode": true},
+        {"type": "MaxPool2d", "kernel": 3, "stride": 1, "padding": [0, 0, 1, 1]},
+        {"type": "MaxPool2d", "kernel": 2}]})");
+    EXPECT_EQ(w[0]["ceil_mode"], true);
+    EXPECT_EQ(w[1]["padding"], nlohmann::json::parse("[0, 0, 1, 1]"));
+    EXPECT_FALSE(w[2].contains("ceil_mode"));  // defaults are not written
+    EXPECT_EQ(buildNet(R"({"input": [1, 5, 5], "layers": [
+        {"type": "MaxPool2d", "kernel": 2, "ceil_mode": true}]})")
+                  .outputShapes()[0],
+              Shape({1, 1, 3, 3}));
+    const std::string e = test::modelErrorOf(R"({"input": [1, 5, 5], "layers": [
+        {"type": "MaxPool2d", "name": "mp", "kernel": 2, "ceil_mode": 1}]})");
+    EXPECT_NE(e.find("layer 0 'mp' (MaxPool2d): \"ceil_mode\" must be true or false"),
+              std::string::npos)
+        << e;
+    EXPECT_THROW(MaxPool2d(Window2d{2, 2, 2, 2, 0, 0, 2, 2}), ModelError);  // no dilation
 }
 
 }  // namespace ll
