@@ -25,6 +25,29 @@ inline float logistic(float x) {
     return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 
+/// y[i] = f(x[i]) over the whole tensor.
+template <typename F>
+void mapElements(const Tensor& x, Tensor& y, F f) {
+    const std::int64_t n = x.numel();
+    const float* xp = x.data();
+    float* yp = y.data();
+    for (std::int64_t i = 0; i < n; ++i)
+        yp[i] = f(xp[i]);
+}
+
+/// The chain rule of an element-wise function: dx[i] = dy[i] · f'(x[i]), where `derivative(v)`
+/// returns f'(v). Nothing when dx is null.
+template <typename D>
+void chainElements(const Tensor& x, const Tensor& dy, Tensor* dx, D derivative) {
+    if (!dx) return;
+    const std::int64_t n = x.numel();
+    const float* xp = x.data();
+    const float* g = dy.data();
+    float* out = dx->data();
+    for (std::int64_t i = 0; i < n; ++i)
+        out[i] = g[i] * derivative(xp[i]);
+}
+
 /// The reader of a layer type without hyper-parameters: refuses any key.
 template <typename L>
 LayerPtr readParameterless(const LayerReader& r) {

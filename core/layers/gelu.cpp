@@ -18,24 +18,13 @@ float normalCdf(float x) {
 }  // namespace
 
 void GELU::forwardImpl(const Tensor& x, Tensor& y, Mode) {
-    const std::int64_t n = x.numel();
-    const float* xp = x.data();
-    float* yp = y.data();
-    for (std::int64_t i = 0; i < n; ++i)
-        yp[i] = xp[i] * normalCdf(xp[i]);
+    mapElements(x, y, [](float v) { return v * normalCdf(v); });
 }
 
+// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the standard normal density.
 void GELU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-    if (!dx) return;
-    const std::int64_t n = x.numel();
-    const float* xp = x.data();
-    const float* g = dy.data();
-    float* out = dx->data();
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the standard normal density.
-    for (std::int64_t i = 0; i < n; ++i) {
-        const float v = xp[i];
-        out[i] = g[i] * (normalCdf(v) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v));
-    }
+    chainElements(x, dy, dx,
+                  [](float v) { return normalCdf(v) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v); });
 }
 
 LayerKind GELU::kind() {
