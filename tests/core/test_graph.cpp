@@ -183,6 +183,8 @@ TEST(Graph, ResNet20ParameterAndOperationCounts) {
     EXPECT_EQ(a.numParams(), 269722);
     EXPECT_EQ(b.numParams(), 272474);
     EXPECT_EQ(plain.numParams(), 269722);
+    // The MobileNetV2-style preset, counted by PyTorch from the same file (scripts/llgraph.py).
+    EXPECT_EQ(loadModel("mobilenet-cifar", nullptr, Build::ShapesOnly).numParams(), 140490);
     const CostTable t = computeCosts(a);
     // MACs: conv1 3·9·16·1024 = 442,368; stage 1: 6 × 16·9·16·1024; stages 2 and 3: 1,179,648 +
     // 5 × 2,359,296 each; fc 640 — 40,551,040.
