@@ -110,8 +110,9 @@ void npzSeeds() {
 }
 
 void modelSeeds() {
-    for (const char* preset : {"logreg", "mlp-mnist", "lenet5", "lenet5-c3", "sigmoid-mlp",
-                               "rf-demo", "inception-naive", "inception-bottleneck"})
+    for (const char* preset :
+         {"logreg", "mlp-mnist", "lenet5", "lenet5-c3", "sigmoid-mlp", "rf-demo", "inception-naive",
+          "inception-bottleneck", "resnet20-cifar", "mobilenet-cifar"})
         for (std::uint8_t mode : {0x00, 0x03})
             seed("fuzz_model", mode, {ll::presetJson(preset)});
     seed("fuzz_model", 0x02, {kCheckpointModel});
@@ -127,6 +128,17 @@ void modelSeeds() {
     {"type": "Conv2d", "in": 4, "out": 3, "kernel": [2, 3], "stride": [1, 2], "bias": false},
     {"type": "Flatten"}, {"type": "BatchNorm1d", "eps": 0.001, "momentum": 0.2},
     {"type": "Linear", "out": 2, "comment": "x"}]})"});
+    // A graph with every graph node type, a gate, a join of named inputs and groups.
+    seed("fuzz_model", 0x03, {R"({"name": "graph", "input": [4, 8, 8], "layers": [
+    {"type": "Conv2d", "name": "a", "group": "g1", "out": 4, "kernel": 3, "padding": [1, 1, 1, 1], "groups": 4},
+    {"type": "ChannelPad", "name": "p", "group": "g1", "inputs": ["input"], "out": 8, "stride": 2},
+    {"type": "Conv2d", "name": "b", "inputs": ["a"], "out": 8, "kernel": 3, "stride": 2, "padding": 1, "dilation": 1},
+    {"type": "Add", "name": "s", "inputs": ["b", "p"]},
+    {"type": "GlobalAvgPool2d", "name": "q"}, {"type": "HardSigmoid", "name": "gate"},
+    {"type": "Mul", "name": "m", "inputs": ["s", "gate"]},
+    {"type": "Concat", "name": "c", "inputs": ["m", "s"]},
+    {"type": "MaxPool2d", "kernel": 3, "stride": 2, "ceil_mode": true},
+    {"type": "AdaptiveAvgPool2d", "output": 1}, {"type": "Flatten"}, {"type": "Softmax"}]})"});
 }
 
 void checkpointSeeds() {
