@@ -161,6 +161,17 @@ BlockWork startBlock(const ConvGeometry& g, int N, const SampleBlocks& B, int bi
 
 }  // namespace
 
+void ConvWorkspace::addPartials(int threads, std::size_t wSize, int K, float* dW, float* db) const {
+    VectorMap dWv(dW, static_cast<Eigen::Index>(wSize));
+    for (int t = 0; t < threads; ++t) {
+        dWv += ConstVectorMap(dWPartials.data() + wSize * t, static_cast<Eigen::Index>(wSize));
+        if (db) {
+            VectorMap(db, K) +=
+                ConstVectorMap(dbPartials.data() + static_cast<std::size_t>(K) * t, K);
+        }
+    }
+}
+
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                  float* y) {
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
@@ -251,14 +262,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             }
         }
     }
-    VectorMap dWv(dW, static_cast<Eigen::Index>(wSize));
-    for (int t = 0; t < T; ++t) {
-        dWv += VectorMap(ws.dWPartials.data() + wSize * t, static_cast<Eigen::Index>(wSize));
-        if (db) {
-            VectorMap(db, g.K) +=
-                VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K);
-        }
-    }
+    ws.addPartials(T, wSize, g.K, dW, db);
 }
 
 }  // namespace ll

@@ -63,6 +63,9 @@ inline int slidingOutputSize(int in, int k, int stride, int pad) {
 struct ConvWorkspace {
     AlignedFloats dWPartials;  // (threads, K, C/groups*kh*kw)
     AlignedFloats dbPartials;  // (threads, K)
+
+    /// dW (wSize) += Σ_t dWPartials[t]; db (K) += Σ_t dbPartials[t] when db is non-null.
+    void addPartials(int threads, std::size_t wSize, int K, float* dW, float* db) const;
 };
 
 /// col (Cg*kh*kw, Ho*Wo) from the Cg = C/groups channels of one group of one sample at x

@@ -398,14 +398,7 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
             }
         }
     }
-    VectorMap dWv(dW, static_cast<Eigen::Index>(wSize));
-    for (int t = 0; t < T; ++t) {
-        dWv += VectorMap(ws.dWPartials.data() + wSize * t, static_cast<Eigen::Index>(wSize));
-        if (db) {
-            VectorMap(db, g.K) +=
-                VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t, g.K);
-        }
-    }
+    ws.addPartials(T, wSize, g.K, dW, db);
 }
 
 }  // namespace ll
