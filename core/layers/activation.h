@@ -35,17 +35,18 @@ void mapElements(const Tensor& x, Tensor& y, F f) {
         yp[i] = f(xp[i]);
 }
 
-/// The chain rule of an element-wise function: dx[i] = dy[i] · f'(x[i]), where `derivative(v)`
-/// returns f'(v). Nothing when dx is null.
-template <typename D>
-void chainElements(const Tensor& x, const Tensor& dy, Tensor* dx, D derivative) {
+/// The chain rule of an element-wise function: dx[i] = grad(x[i], dy[i]), which returns
+/// dy·f'(x) (written out by each layer, so a kink's convention is its own). Nothing when dx is
+/// null.
+template <typename G>
+void chainElements(const Tensor& x, const Tensor& dy, Tensor* dx, G grad) {
     if (!dx) return;
     const std::int64_t n = x.numel();
     const float* xp = x.data();
     const float* g = dy.data();
     float* out = dx->data();
     for (std::int64_t i = 0; i < n; ++i)
-        out[i] = g[i] * derivative(xp[i]);
+        out[i] = grad(xp[i], g[i]);
 }
 
 /// The reader of a layer type without hyper-parameters: refuses any key.

@@ -23,8 +23,9 @@ void GELU::forwardImpl(const Tensor& x, Tensor& y, Mode) {
 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) the standard normal density.
 void GELU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-    chainElements(x, dy, dx,
-                  [](float v) { return normalCdf(v) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v); });
+    chainElements(x, dy, dx, [](float v, float g) {
+        return g * (normalCdf(v) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v));
+    });
 }
 
 LayerKind GELU::kind() {

@@ -12,8 +12,8 @@ void HardSwish::forwardImpl(const Tensor& x, Tensor& y, Mode) {
 
 // d/dx x(x+3)/6 = x/3 + 1/2 on the closed interval [−3, 3]: PyTorch's convention at the kinks.
 void HardSwish::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-    chainElements(x, dy, dx, [](float v) {
-        return v < -3.0f ? 0.0f : v <= 3.0f ? v / 3.0f + 0.5f : 1.0f;
+    chainElements(x, dy, dx, [](float v, float g) {
+        return v < -3.0f ? 0.0f : v <= 3.0f ? g * (v / 3.0f + 0.5f) : g;
     });
 }
 

@@ -9,21 +9,13 @@ std::string LeakyReLU::describe() const {
 }
 
 void LeakyReLU::forwardImpl(const Tensor& x, Tensor& y, Mode) {
-    const std::int64_t n = x.numel();
-    const float* xp = x.data();
-    float* yp = y.data();
-    for (std::int64_t i = 0; i < n; ++i)
-        yp[i] = xp[i] > 0.0f ? xp[i] : m_slope * xp[i];
+    const float slope = m_slope;
+    mapElements(x, y, [slope](float v) { return v > 0.0f ? v : slope * v; });
 }
 
 void LeakyReLU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-    if (!dx) return;
-    const std::int64_t n = x.numel();
-    const float* xp = x.data();
-    const float* g = dy.data();
-    float* out = dx->data();
-    for (std::int64_t i = 0; i < n; ++i)
-        out[i] = xp[i] > 0.0f ? g[i] : m_slope * g[i];
+    const float slope = m_slope;
+    chainElements(x, dy, dx, [slope](float v, float g) { return v > 0.0f ? g : slope * g; });
 }
 
 void LeakyReLU::write(json& j) const {

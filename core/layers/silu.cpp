@@ -10,9 +10,9 @@ void SiLU::forwardImpl(const Tensor& x, Tensor& y, Mode) {
 
 // d/dx x·σ(x) = σ(x) + x·σ(x)(1 − σ(x)) = σ(x)(1 + x(1 − σ(x))).
 void SiLU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-    chainElements(x, dy, dx, [](float v) {
+    chainElements(x, dy, dx, [](float v, float g) {
         const float s = logistic(v);
-        return s * (1.0f + v * (1.0f - s));
+        return g * (s * (1.0f + v * (1.0f - s)));
     });
 }
 
