@@ -15,6 +15,7 @@
 #include "core/data/size_check.h"
 #include "core/layer_io.h"
 #include "core/layers/registry.h"
+#include "core/onnx/onnx_import.h"
 
 namespace ll {
 
@@ -268,14 +269,33 @@ std::string readModelFile(const std::string& path) {
 std::pair<std::string, std::string> modelText(const std::string& nameOrPath) {
     const auto& presets = embeddedPresets();
     if (presets.count(nameOrPath)) return {presets.at(nameOrPath), "preset " + nameOrPath};
-    if (nameOrPath.find('/') == std::string::npos && nameOrPath.find(".json") == std::string::npos)
+    if (nameOrPath.find('/') == std::string::npos &&
+        nameOrPath.find(".json") == std::string::npos && !isOnnxPath(nameOrPath))
         presetJson(nameOrPath);  // throws with the list of presets
+    if (isOnnxPath(nameOrPath)) return {importOnnx(nameOrPath).json(), nameOrPath};
     return {readModelFile(nameOrPath), nameOrPath};
 }
 
 }  // namespace
 
+namespace {
+
+// An ONNX file: converted, built, and given the weights it brought (core/onnx/onnx_import.h).
+Net loadOnnx(const std::string& path, ModelSpec* spec, Build build) {
+    const OnnxImport imported = importOnnx(path);
+    ModelSpec local;
+    ModelSpec& s = spec ? *spec : local;
+    Net net = buildNet(imported.json(), &s, path, build);
+    s.classNames = imported.classNames();
+    s.warnings = imported.warnings();
+    if (build == Build::Weights) imported.loadWeights(net);
+    return net;
+}
+
+}  // namespace
+
 Net loadModelFile(const std::string& path, ModelSpec* spec, Build build) {
+    if (isOnnxPath(path)) return loadOnnx(path, spec, build);
     return buildNet(readModelFile(path), spec, path, build);
 }
 
@@ -311,6 +331,8 @@ ModelSpec readModelSpec(const std::string& nameOrPath) {
 }
 
 Net loadModel(const std::string& nameOrPath, ModelSpec* spec, Build build) {
+    if (isOnnxPath(nameOrPath) && !embeddedPresets().count(nameOrPath))
+        return loadOnnx(nameOrPath, spec, build);
     const auto [text, source] = modelText(nameOrPath);
     return buildNet(text, spec, source, build);
 }

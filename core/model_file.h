@@ -38,6 +38,8 @@ struct ModelSpec {
     std::string source;  // "preset" or the file path
     std::string json;    // the document, for checkpoints and run records
     ModelDefaults defaults;
+    std::vector<std::string> classNames;  // an imported model's class names (else empty)
+    std::vector<std::string> warnings;    // what importing it dropped or guessed
 };
 
 /// What building a net allocates: its weights (to train or run it), or only its shapes (cost
@@ -55,7 +57,9 @@ Net loadModelFile(const std::string& path, ModelSpec* spec = nullptr, Build buil
 std::vector<std::string> presetNames();
 /// The JSON text of a preset; throws UsageError listing the presets for an unknown name.
 const std::string& presetJson(const std::string& name);
-/// A preset by name, or a model file when `nameOrPath` is not a preset name.
+/// A preset by name, or a model file when `nameOrPath` is not a preset name: a LayerLens JSON
+/// document, or an ONNX file (".onnx", core/onnx/onnx_import.h) whose net comes with its weights
+/// (Net::pretrained).
 Net loadModel(const std::string& nameOrPath, ModelSpec* spec = nullptr,
               Build build = Build::Weights);
 /// Only the spec (name, description, defaults, document) of a preset or model file, without

@@ -132,10 +132,26 @@ void Net::resetParameters(std::uint64_t seed) {
 
 void Net::resetParameters(Rng& rng) {
     LL_CHECK(!m_shapesOnly, "model '", m_name, "' was built for its shapes only (no weights)");
+    // A pretrained net's weights and statistics are put back after the layers have drawn theirs
+    // (and reseeded their randomness): the same random streams as a fresh net of that shape.
+    std::vector<Tensor> kept;
+    if (m_pretrained) {
+        for (Param* p : params())
+            kept.push_back(p->value);
+        for (const NamedBuffer& b : namedBuffers())
+            kept.push_back(*b.tensor);
+    }
     for (auto& l : m_layers) {
         if (!l->takesSeed()) continue;
         Rng layerRng = rng.split();
         l->resetParameters(layerRng);
+    }
+    if (m_pretrained) {
+        std::size_t k = 0;
+        for (Param* p : params())
+            p->value = std::move(kept[k++]);
+        for (const NamedBuffer& b : namedBuffers())
+            *b.tensor = std::move(kept[k++]);
     }
 }
 

@@ -49,6 +49,10 @@ public:
     /// True for a net built inside a ShapesOnlyScope: shapes, counts and costs, but no weights;
     /// forward, backward and resetParameters throw CheckError.
     bool shapesOnly() const { return m_shapesOnly; }
+    /// Whether the weights came with the model (an imported ONNX file) rather than from
+    /// resetParameters; see resetParameters.
+    bool pretrained() const { return m_pretrained; }
+    void setPretrained(bool p) { m_pretrained = p; }
     /// The model-file JSON the net was built from (empty for nets built in code); the model
     /// transformations (clone, BN folding, FC→conv) rebuild from it.
     const std::string& modelJson() const { return m_modelJson; }
@@ -80,6 +84,9 @@ public:
     Shape outputShape(const Shape& in) const;
 
     /// Draws all parameters from `seed` (each layer gets its own split stream, in order).
+    /// Draws initial weights and reseeds every layer's randomness (dropout masks). A pretrained
+    /// net (an imported model: setPretrained) keeps its weights and statistics and is only
+    /// reseeded, so "start training" fine-tunes what the user brought.
     void resetParameters(std::uint64_t seed);
     void resetParameters(Rng& rng);
 
@@ -117,6 +124,7 @@ private:
     Shape m_inputSample;
     std::string m_modelJson;
     bool m_shapesOnly = false;
+    bool m_pretrained = false;
     std::vector<LayerPtr> m_layers;
     std::vector<std::vector<int>> m_inputs;  // m_inputs[i]: nodes node i reads (−1: the input)
     std::vector<Shape> m_sampleShapes;       // output of each node for a batch of one

@@ -7,7 +7,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   qt6-base-dev qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev
   libopencv-dev libeigen3-dev nlohmann-json3-dev zlib1g-dev libblis4-serial
-  libcurl4-openssl-dev libssl-dev libarchive-dev libgraphviz-dev
+  libcurl4-openssl-dev libssl-dev libarchive-dev libgraphviz-dev libonnx-dev libprotobuf-dev
   libgtest-dev libbenchmark-dev
   xvfb xauth
   dpkg-dev desktop-file-utils appstream lintian
@@ -15,7 +15,7 @@ PACKAGES=(
 )
 # Optional extras: "--with-torch" adds Debian's PyTorch for the side-by-side speed comparison.
 if [[ "${1:-}" == "--with-torch" ]]; then
-  PACKAGES+=(python3-torch libopenblas0-pthread)
+  PACKAGES+=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread)
 fi
 
 missing=()
