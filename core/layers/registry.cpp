@@ -18,6 +18,7 @@
 #include "core/layers/identity.h"
 #include "core/layers/leaky_relu.h"
 #include "core/layers/linear.h"
+#include "core/layers/lrn.h"
 #include "core/layers/max_pool2d.h"
 #include "core/layers/mul.h"
 #include "core/layers/relu.h"
@@ -61,7 +62,8 @@ std::vector<LayerKind> builtinKinds() {
             GELU::kind(),
             Identity::kind(),
             Softmax::kind(),
-            AdaptiveAvgPool2d::kind()};
+            AdaptiveAvgPool2d::kind(),
+            LRN::kind()};
 }
 
 }  // namespace
