@@ -28,6 +28,7 @@
 #include "core/layers/softmax.h"
 #include "core/layers/sparse_conv2d.h"
 #include "core/layers/tanh.h"
+#include "core/layers/zero_pad2d.h"
 
 namespace ll {
 
@@ -63,7 +64,8 @@ std::vector<LayerKind> builtinKinds() {
             Identity::kind(),
             Softmax::kind(),
             AdaptiveAvgPool2d::kind(),
-            LRN::kind()};
+            LRN::kind(),
+            ZeroPad2d::kind()};
 }
 
 }  // namespace
