@@ -17,6 +17,29 @@ void samePadding(const LayerReader& r, Window2d& w) {
     if (tw % 2) w.pr = static_cast<int>(tw - w.pw);
 }
 
+// "padding" as an integer, [h, w] or [top, left, bottom, right] into `w`; false for any other
+// value (the caller names the forms it accepts).
+bool readPaddingNumbers(const LayerReader& r, Window2d& w) {
+    const json& p = r.raw("padding");
+    auto allIntegers = [&p] {
+        return std::all_of(p.begin(), p.end(), [](const json& v) { return v.is_number_integer(); });
+    };
+    if (p.is_number_integer()) {
+        w.ph = w.pw = r.toInt(p, "padding");
+    } else if (p.is_array() && p.size() == 2 && allIntegers()) {
+        w.ph = r.toInt(p[0], "padding");
+        w.pw = r.toInt(p[1], "padding");
+    } else if (p.is_array() && p.size() == 4 && allIntegers()) {
+        w.ph = r.toInt(p[0], "padding");
+        w.pw = r.toInt(p[1], "padding");
+        w.pb = r.toInt(p[2], "padding");
+        w.pr = r.toInt(p[3], "padding");
+    } else {
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Window2d readWindow(const LayerReader& r, bool pool) {
@@ -28,25 +51,26 @@ Window2d readWindow(const LayerReader& r, bool pool) {
     if (!pool) std::tie(w.dh, w.dw) = r.pair("dilation", {1, 1});
     if (!r.has("padding")) return w;
     const json& p = r.raw("padding");
-    auto allIntegers = [&p] {
-        return std::all_of(p.begin(), p.end(), [](const json& v) { return v.is_number_integer(); });
-    };
     if (p.is_string() && p.get<std::string>() == "same") {
         samePadding(r, w);
-    } else if (p.is_number_integer()) {
-        w.ph = w.pw = r.toInt(p, "padding");
-    } else if (p.is_array() && p.size() == 2 && allIntegers()) {
-        w.ph = r.toInt(p[0], "padding");
-        w.pw = r.toInt(p[1], "padding");
-    } else if (p.is_array() && p.size() == 4 && allIntegers()) {
-        w.ph = r.toInt(p[0], "padding");
-        w.pw = r.toInt(p[1], "padding");
-        w.pb = r.toInt(p[2], "padding");
-        w.pr = r.toInt(p[3], "padding");
-    } else {
+    } else if (!readPaddingNumbers(r, w)) {
         r.fail("\"padding\" must be an integer, [h, w], [top, left, bottom, right] or \"same\"");
     }
     return w;
+}
+
+void readPadding(const LayerReader& r, Window2d& w) {
+    if (!r.has("padding")) return;
+    if (!readPaddingNumbers(r, w))
+        r.fail("\"padding\" must be an integer, [h, w] or [top, left, bottom, right]");
+}
+
+void writePadding(json& j, const Window2d& w) {
+    if (!w.symmetric()) {
+        j["padding"] = json::array({w.ph, w.pw, w.padBottom(), w.padRight()});
+    } else if (w.ph != 0 || w.pw != 0) {
+        j["padding"] = w.ph == w.pw ? json(w.ph) : json::array({w.ph, w.pw});
+    }
 }
 
 void writeWindow(json& j, const Window2d& w, bool pool) {
@@ -56,11 +80,7 @@ void writeWindow(json& j, const Window2d& w, bool pool) {
     put("kernel", w.kh, w.kw);
     if (pool ? (w.sh != w.kh || w.sw != w.kw) : (w.sh != 1 || w.sw != 1)) put("stride", w.sh, w.sw);
     if (!pool && (w.dh != 1 || w.dw != 1)) put("dilation", w.dh, w.dw);
-    if (!w.symmetric()) {
-        j["padding"] = json::array({w.ph, w.pw, w.padBottom(), w.padRight()});
-    } else if (w.ph != 0 || w.pw != 0) {
-        put("padding", w.ph, w.pw);
-    }
+    writePadding(j, w);
 }
 
 }  // namespace ll

@@ -158,6 +158,13 @@ Window2d readWindow(const LayerReader& r, bool pool);
 /// The same keys, written so that readWindow reads them back (defaults left out; padding as
 /// [top, left, bottom, right] only when it is not symmetric).
 void writeWindow(json& j, const Window2d& w, bool pool);
+/// "padding" alone (ZeroPad2d): an integer, [h, w] or [top, left, bottom, right] into w.ph,
+/// w.pw and, for four values, w.pb, w.pr; `w` is left as it is when the key is absent. The values
+/// are checked by the layer.
+void readPadding(const LayerReader& r, Window2d& w);
+/// Writes w's padding as readPadding reads it: nothing when it is zero, an integer or [h, w] when
+/// it is symmetric, else [top, left, bottom, right]. writeWindow writes padding this way.
+void writePadding(json& j, const Window2d& w);
 
 /// Builds the nodes of a model-file "layers" list into `net` (a whole model, or a Concat
 /// module's branch). Throws ModelError naming the node.

@@ -18,6 +18,7 @@
 #include "core/layers/identity.h"
 #include "core/layers/leaky_relu.h"
 #include "core/layers/linear.h"
+#include "core/layers/lrn.h"
 #include "core/layers/max_pool2d.h"
 #include "core/layers/mul.h"
 #include "core/layers/relu.h"
@@ -27,6 +28,7 @@
 #include "core/layers/softmax.h"
 #include "core/layers/sparse_conv2d.h"
 #include "core/layers/tanh.h"
+#include "core/layers/zero_pad2d.h"
 
 namespace ll {
 
@@ -61,7 +63,9 @@ std::vector<LayerKind> builtinKinds() {
             GELU::kind(),
             Identity::kind(),
             Softmax::kind(),
-            AdaptiveAvgPool2d::kind()};
+            AdaptiveAvgPool2d::kind(),
+            LRN::kind(),
+            ZeroPad2d::kind()};
 }
 
 }  // namespace
