@@ -891,7 +891,8 @@ void Converter::convert(const NodeProto& n) {
               {"size", size},
               {"alpha", tidy(attrFloat(n, "alpha", 1e-4f))},
               {"beta", tidy(attrFloat(n, "beta", 0.75f))},
-              {"k", tidy(attrFloat(n, "bias", 1.0f))}},
+              {"k", tidy(attrFloat(n, "bias", 1.0f))},
+              {"window", "onnx"}},  // ONNX's window (it differs from PyTorch's for even sizes)
              {n.input(0)});
     } else if (op == "Pad") {
         if (in.rank() != 4) fail(n, strCat("needs an input (N, C, H, W), got ", in));

@@ -348,6 +348,29 @@ TEST(OnnxImport, SoftmaxDropoutAndIdentity) {
     EXPECT_STREQ(net.layer(0).type(), "Dropout");
 }
 
+TEST(OnnxImport, PadWithZerosAndLrnWithOnnxsWindow) {
+    {
+        OnnxBuilder b({1, 1, 2, 2});
+        b.initInts("pads", {0, 0, 1, 0, 0, 0, 0, 2});  // top 1, right 2
+        b.node("Pad", {"x", "pads"}, {"y"});
+        b.output("y");
+        EXPECT_EQ(run(b.save(), Tensor({1, 1, 2, 2}, {1, 2, 3, 4})),
+                  (std::vector<float>{0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0}));
+    }
+    {
+        OnnxBuilder b({1, 4, 1, 1});
+        auto& n = b.node("LRN", {"x"}, {"y"});
+        OnnxBuilder::i(n, "size", 2);
+        OnnxBuilder::f(n, "alpha", 2);  // alpha / size = 1
+        OnnxBuilder::f(n, "beta", 1);
+        OnnxBuilder::f(n, "bias", 1);
+        b.output("y");
+        // ONNX's window of an even size covers channels c and c + 1: d = 1 + x_c² + x_{c+1}².
+        expectNear(run(b.save(), Tensor({1, 4, 1, 1}, {1, 2, 3, 4})),
+                   {1.0f / 6, 2.0f / 14, 3.0f / 26, 4.0f / 17}, 1e-6f);
+    }
+}
+
 TEST(OnnxImport, OnlyTheNodesTheOutputNeedsAreKept) {
     OnnxBuilder b({1, 3});
     b.node("Sigmoid", {"x"}, {"unused"});
