@@ -77,7 +77,8 @@ CostView::CostView(QWidget* parent) : QWidget(parent) {
         QString model = m_compareWith->currentText();
         if (model == "Model file…") {
             model = QFileDialog::getOpenFileName(this, "Compare with a model file", {},
-                                                 "LayerLens models (*.json);;All files (*)");
+                                                 "Models (*.json *.onnx);;LayerLens models "
+                                                 "(*.json);;ONNX models (*.onnx);;All files (*)");
             if (model.isEmpty()) return;
         }
         const QString error = addComparison(model);

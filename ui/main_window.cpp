@@ -808,8 +808,10 @@ std::string qtVersionLine() {
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu("&File");
     file->addAction("&Open model file…", QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, "Open a model file", {}, "LayerLens models (*.json);;All files (*)");
+        const QString path =
+            QFileDialog::getOpenFileName(this, "Open a model file", {},
+                                         "Models (*.json *.onnx);;LayerLens models (*.json);;ONNX "
+                                         "models (*.onnx);;All files (*)");
         if (!path.isEmpty()) openModelFile(path);
     });
     file->addAction("Open &checkpoint…", this, [this] {

@@ -1,5 +1,7 @@
 #include "ui/setup_panel.h"
 
+#include "core/onnx/onnx_import.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -138,14 +140,19 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
 
 void SetupPanel::applyModelDefaults(const QString& model) {
     try {
-        const ModelDefaults d = readModelSpec(model.toStdString()).defaults;
+        // An ONNX file's defaults are fixed: reading them must not parse a 250 MB file here, on
+        // the GUI thread (the worker imports it).
+        const std::string name = model.toStdString();
+        const ModelDefaults d =
+            isOnnxPath(name) ? onnxFineTuneDefaults() : readModelSpec(name).defaults;
         m_optimizer->setCurrentText(QString::fromStdString(d.optimizer));
         m_lr->setValue(d.lr);
         m_momentum->setValue(d.momentum);
         m_batch->setValue(d.batch);
         m_epochs->setValue(d.epochs);
         m_weightDecay->setValue(d.weightDecay);
-        const int i = m_dataset->findData(QString::fromStdString(d.dataset));
+        const int i =
+            isOnnxPath(name) ? -1 : m_dataset->findData(QString::fromStdString(d.dataset));
         if (i >= 0) m_dataset->setCurrentIndex(i);
         m_lossName = QString::fromStdString(d.loss);
         m_rawPixels = d.rawPixels;

@@ -1075,6 +1075,16 @@ std::vector<std::string> readLabels(const onnx::ModelProto& model, const std::st
 
 }  // namespace
 
+ModelDefaults onnxFineTuneDefaults() {
+    ModelDefaults d;
+    d.optimizer = "sgd";
+    d.lr = 0.001f;
+    d.momentum = 0.9f;
+    d.batch = 64;
+    d.epochs = 1;
+    return d;
+}
+
 bool isOnnxPath(const std::string& path) {
     return lower(std::filesystem::path(path).extension().string()) == ".onnx";
 }

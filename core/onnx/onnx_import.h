@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model_file.h"
 #include "core/net.h"
 
 namespace ll {
@@ -24,6 +25,11 @@ bool isOnnxPath(const std::string& path);
 
 /// The operators (ai.onnx domain) the importer converts, sorted, for messages and the README.
 std::vector<std::string> onnxSupportedOps();
+
+/// The training defaults of an imported model: fine-tuning (SGD with momentum, a small step, so
+/// the weights it brought are not thrown away in the first steps). Its data set is guessed from
+/// its input: MNIST for (1, 28, 28), CIFAR-10 for (3, 32, 32), none otherwise.
+ModelDefaults onnxFineTuneDefaults();
 
 /// The ONNX opsets the importer reads.
 constexpr int kOnnxMinOpset = 9;

@@ -120,6 +120,9 @@ public:
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string path = ::testing::TempDir() + "/ll_onnx_" + info->test_suite_name() +
                                  "_" + info->name() + suffix + ".onnx";
+        return saveTo(path);
+    }
+    std::string saveTo(const std::string& path) const {
         std::ofstream out(path, std::ios::binary);
         m_model.SerializeToOstream(&out);
         return path;

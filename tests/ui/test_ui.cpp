@@ -33,6 +33,7 @@
 #include "core/runs.h"
 #include "support/blobs.h"
 #include "support/http_server.h"
+#include "support/onnx_builder.h"
 #include "ui/cost_view.h"
 #include "ui/experiment_view.h"
 #include "ui/graph_view.h"
@@ -1122,6 +1123,57 @@ private slots:
 
     // Choosing AlexNet (no data set fits it) showed an error while Layers and Cost still showed
     // the previous model: it opens on random images, and Train says what data would fit.
+    // A model trained elsewhere: an ONNX file opens like a model file, with its own weights, and
+    // trains (fine-tunes) on data of its input's shape.
+    void opensAnOnnxModelAndTrainsIt() {
+        ll::test::OnnxBuilder b({0, 1, 28, 28});
+        std::vector<float> cw(4 * 9), fc(10 * 4 * 14 * 14);
+        for (std::size_t i = 0; i < cw.size(); ++i)
+            cw[i] = 0.1f * static_cast<float>(static_cast<int>(i % 7) - 3);
+        for (std::size_t i = 0; i < fc.size(); ++i)
+            fc[i] = 0.01f * static_cast<float>(static_cast<int>(i % 5) - 2);
+        b.init("conv.w", {4, 1, 3, 3}, cw);
+        b.init("fc.w", {10, 4 * 14 * 14}, fc);
+        b.init("fc.b", {10}, std::vector<float>(10, 0.0f));
+        ll::test::OnnxBuilder::ints(b.node("Conv", {"x", "conv.w"}, {"c"}, "conv1"), "pads",
+                                    {1, 1, 1, 1});
+        b.node("Relu", {"c"}, {"r"}, "relu1");
+        auto& pool = b.node("MaxPool", {"r"}, {"p"}, "pool1");
+        ll::test::OnnxBuilder::ints(pool, "kernel_shape", {2, 2});
+        ll::test::OnnxBuilder::ints(pool, "strides", {2, 2});
+        b.node("Flatten", {"p"}, {"f"}, "flatten");
+        ll::test::OnnxBuilder::i(b.node("Gemm", {"f", "fc.w", "fc.b"}, {"y"}, "classifier"),
+                                 "transB", 1);
+        b.output("y");
+        const QString path = m_dir.filePath("small_cnn.onnx");
+        b.saveTo(path.toStdString());
+
+        MainWindow w;
+        showSmallSetup(w, "lenet5", "synthetic-digits", 200);
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelFile(path);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            w.layersView()->layerModel()->rowCount() == 5 && w.lastError().isEmpty(), slow(30000));
+        QCOMPARE(QString::fromStdString(w.costView()->tableModel()->table().model),
+                 QString("small_cnn"));
+        QCOMPARE(w.layersView()->layerModel()->index(0, 0).data().toString(), QString("conv1"));
+        QCOMPARE(w.setup()->saveState().lr, 0.001);  // fine-tuning defaults, not LeNet-5's
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+        QVERIFY(done.wait(slow(60000)));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        // A broken ONNX file is refused with its reason and the model stays.
+        QFile junk(m_dir.filePath("junk.onnx"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not protobuf \xff\xff\xff");
+        junk.close();
+        QSignalSpy failed(&w, &MainWindow::problem);
+        w.openModelFile(junk.fileName());
+        QVERIFY(failed.count() > 0 || failed.wait(slow(30000)));
+        QVERIFY2(w.lastError().contains("not an ONNX model"), qPrintable(w.lastError()));
+        QCOMPARE(w.layersView()->layerModel()->rowCount(), 5);
+    }
+
     void modelWithoutFittingDataOpensOnRandomImages() {
         MainWindow w;
         w.show();
