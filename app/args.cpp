@@ -91,6 +91,7 @@ void Args::parse(const std::vector<std::string>& args, const Command& command) {
                 value = args[++i];
             }
             m_values[name] = value;
+            m_all[name].push_back(value);
         }
     }
     if (command.maxOperands < 0) return;
@@ -110,6 +111,11 @@ bool Args::has(const std::string& name) const {
 std::string Args::str(const std::string& name, const std::string& fallback) const {
     auto it = m_values.find(name);
     return it == m_values.end() ? fallback : it->second;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+    auto it = m_all.find(name);
+    return it == m_all.end() ? std::vector<std::string>{} : it->second;
 }
 
 double Args::number(const std::string& name, double fallback, double lo, double hi) const {

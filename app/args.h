@@ -47,7 +47,10 @@ public:
     /// --help or -h was given: print command.usage() to stdout and exit 0.
     bool help() const { return m_help; }
     bool has(const std::string& name) const;
+    /// The option's value; the last one when it was given more than once.
     std::string str(const std::string& name, const std::string& fallback = "") const;
+    /// Every value of an option that may be repeated (--layer A --layer B), in order.
+    std::vector<std::string> all(const std::string& name) const;
     /// Throws UsageError when the value is missing or not a number in [lo, hi].
     int integer(const std::string& name, int fallback, int lo, int hi) const;
     double number(const std::string& name, double fallback, double lo, double hi) const;
@@ -57,7 +60,8 @@ private:
     void parse(const std::vector<std::string>& args, const Command& command);
 
     bool m_help = false;
-    std::map<std::string, std::string> m_values;
+    std::map<std::string, std::string> m_values;            // the last value of each option
+    std::map<std::string, std::vector<std::string>> m_all;  // every value, in order
     std::vector<std::string> m_positional;
 };
 

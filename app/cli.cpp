@@ -79,12 +79,13 @@ Command versionCommand() {
 
 const std::vector<Entry>& table() {
     static const std::vector<Entry> t = {
-        {demoCommand(), demo},
+        {demoCommand(), demo},  // in the order 'layerlens help' lists them
         {trainCommand(), train},
         {benchCommand(), bench},
         {modelsCommand(), models},
         {summaryCommand(), summary},
         {rfCommand(), rf},
+        {inferCommand(), infer},
         {dataCommand(), data},
         {downloadCommand(), download},
         {experimentCommand(), experiment},

@@ -56,6 +56,7 @@ Command rfCommand();
 Command dataCommand();
 Command downloadCommand();
 Command experimentCommand();
+Command inferCommand();
 int demo(const Args& args, std::ostream& out);
 int models(const Args& args, std::ostream& out);
 int train(const Args& args, std::ostream& out);
@@ -65,5 +66,6 @@ int rf(const Args& args, std::ostream& out);
 int data(const Args& args, std::ostream& out);
 int download(const Args& args, std::ostream& out);
 int experiment(const Args& args, std::ostream& out);
+int infer(const Args& args, std::ostream& out);
 
 }  // namespace ll::cli

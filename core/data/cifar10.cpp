@@ -1,6 +1,7 @@
 #include "core/data/cifar10.h"
 
 #include <fstream>
+#include <iterator>
 
 #include "core/data/file_io.h"
 #include "core/error.h"
@@ -80,8 +81,8 @@ Dataset loadCifar10(const std::string& dir, const std::string& split) {
         if (!line.empty()) names.push_back(line);
     }
     if (names.size() == 10) d.classNames = names;
-    d.mean = {0.4914f, 0.4822f, 0.4465f};  // the usual CIFAR-10 statistics (training set)
-    d.stddev = {0.2470f, 0.2435f, 0.2616f};
+    d.mean.assign(std::begin(kCifar10Mean), std::end(kCifar10Mean));
+    d.stddev.assign(std::begin(kCifar10Std), std::end(kCifar10Std));
     return d;
 }
 

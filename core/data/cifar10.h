@@ -9,6 +9,11 @@
 
 namespace ll {
 
+/// The usual CIFAR-10 statistics per channel (R, G, B; training set, [0, 1] scale): the mean and
+/// stddev of every CIFAR-10 Dataset, which normalization uses.
+inline constexpr float kCifar10Mean[3] = {0.4914f, 0.4822f, 0.4465f};
+inline constexpr float kCifar10Std[3] = {0.2470f, 0.2435f, 0.2616f};
+
 /// The directory holding the .bin files: dir/cifar-10-batches-bin if it exists, else dir.
 std::string cifarDirectory(const std::string& dir);
 /// "train": every data_batch_{1..5}.bin present (at least one); "test": test_batch.bin.

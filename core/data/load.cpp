@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "core/data/cifar10.h"
 #include "core/data/image_folder.h"
@@ -53,6 +54,15 @@ DataPair loadData(const DataOptions& o) {
     if (o.testSubset > 0) takeSubset(p.test, o.testSubset, o.seed + 1);
     if (o.labelNoise > 0) p.noisyLabels = applyLabelNoise(p.train, o.labelNoise, o.seed);
     return p;
+}
+
+ChannelStatistics trainingStatistics(const DataOptions& o) {
+    if (o.dataset == "mnist") return {{kMnistMean}, {kMnistStd}};
+    if (o.dataset == "cifar10")
+        return {{std::begin(kCifar10Mean), std::end(kCifar10Mean)},
+                {std::begin(kCifar10Std), std::end(kCifar10Std)}};
+    DataPair p = loadData(o);
+    return {std::move(p.train.mean), std::move(p.train.stddev)};
 }
 
 }  // namespace ll

@@ -33,4 +33,16 @@ struct DataPair {
 /// Throws DataError (what is missing and where it looked) or UsageError (bad options).
 DataPair loadData(const DataOptions& options);
 
+/// Per-channel mean and standard deviation of pixels on the [0, 1] scale.
+struct ChannelStatistics {
+    std::vector<float> mean, stddev;
+};
+
+/// The statistics training on `options` normalizes its inputs with (the training split's
+/// Dataset::mean and stddev), to feed another image the same way: MNIST's and CIFAR-10's usual
+/// constants without reading a file; the synthetic sets' and an image folder's from loading the
+/// data as loadData does (generated in about a second; the folder's images read). Throws as
+/// loadData does.
+ChannelStatistics trainingStatistics(const DataOptions& options);
+
 }  // namespace ll

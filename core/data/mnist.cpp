@@ -88,8 +88,8 @@ Dataset parseMnist(std::vector<std::uint8_t> img, const std::vector<std::uint8_t
                                    " is not a digit 0-9"));
     }
     d.classNames = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-    d.mean = {0.1307f};  // the usual MNIST statistics (training set)
-    d.stddev = {0.3081f};
+    d.mean = {kMnistMean};
+    d.stddev = {kMnistStd};
     return d;
 }
 

@@ -8,6 +8,10 @@
 
 namespace ll {
 
+/// The usual MNIST pixel statistics (training set, [0, 1] scale): the mean and stddev of every
+/// MNIST Dataset, which normalization uses.
+inline constexpr float kMnistMean = 0.1307f, kMnistStd = 0.3081f;
+
 /// Directories searched for the IDX files, in order: dir, dir/MNIST/raw (torchvision),
 /// dir/mnist, dir/MNIST.
 std::vector<std::string> mnistSearchDirs(const std::string& dir);

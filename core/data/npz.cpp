@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -144,6 +145,92 @@ NpyArray parseNpy(const std::vector<std::uint8_t>& b, const std::string& name) {
     a.data.assign(b.begin() + static_cast<std::ptrdiff_t>(start + hlen),
                   b.begin() + static_cast<std::ptrdiff_t>(start + hlen + bytes));
     return a;
+}
+
+Tensor npyToTensor(const NpyArray& a, const std::string& name) {
+    std::vector<int> dims;
+    for (std::int64_t d : a.shape) {
+        if (d > std::numeric_limits<int>::max())
+            throw DataError(strCat(name, ": dimension ", d, " is too large (at most ",
+                                   std::numeric_limits<int>::max(), ")"));
+        dims.push_back(static_cast<int>(d));
+    }
+    Tensor t;
+    try {
+        t = Tensor(Shape(dims));
+    } catch (const ShapeError& e) {  // a zero dimension next to huge ones
+        throw DataError(strCat(name, ": ", e.what()));
+    }
+    const std::size_t n = static_cast<std::size_t>(t.numel());
+    const std::string& d = a.descr;
+    std::size_t width = 0;
+    if (d == "<f4") width = 4;
+    if (d == "<f8") width = 8;
+    if (d == "|u1" || d == "<u1") width = 1;
+    if (width == 0)
+        throw DataError(strCat(name, ": arrays of type '", d,
+                               "' are not read (float32 '<f4', float64 '<f8' or uint8 '|u1' are)"));
+    LL_CHECK(a.data.size() == n * width, name, ": ", a.data.size(), " bytes for ", n, " elements");
+    float* out = t.data();
+    const std::uint8_t* in = a.data.data();
+    // Little-endian bytes, assembled value by value: right on any host, whatever the alignment.
+    for (std::size_t i = 0; i < n; ++i) {
+        if (width == 1) {
+            out[i] = in[i];
+        } else if (width == 4) {
+            const auto bits = static_cast<std::uint32_t>(le(a.data, i * 4, 4));
+            std::memcpy(&out[i], &bits, 4);
+        } else {
+            const std::uint64_t bits = le(a.data, i * 8, 8);
+            double v = 0;
+            std::memcpy(&v, &bits, 8);
+            // Beyond float's range is infinity, as numpy's astype(float32) gives (a plain cast
+            // of such a double is undefined behaviour).
+            constexpr double kMax = std::numeric_limits<float>::max();
+            out[i] = v > kMax    ? std::numeric_limits<float>::infinity()
+                     : v < -kMax ? -std::numeric_limits<float>::infinity()
+                                 : static_cast<float>(v);
+        }
+    }
+    return t;
+}
+
+std::string npyBytes(const Tensor& t) {
+    // The header numpy's format.py writes for a C-order array (write_array_header_1_0): the dict
+    // with its keys sorted, room for the first axis to grow to 21 digits in place, then spaces
+    // up to a 64-byte boundary and '\n' (a full 64 more when it is already aligned).
+    std::string shape = "(";
+    for (int i = 0; i < t.rank(); ++i)
+        shape += strCat(i ? ", " : "", t.dim(i));
+    shape += t.rank() == 1 ? ",)" : ")";
+    std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    if (t.rank() > 0)
+        h.append(21 - std::min<std::size_t>(21, std::to_string(t.dim(0)).size()), ' ');
+    constexpr std::size_t kPreamble = 10;  // magic, version, header length (uint16)
+    const std::size_t padding = 64 - (kPreamble + h.size() + 1) % 64;
+    h.append(padding, ' ');
+    h += '\n';
+    LL_CHECK(h.size() <= 0xFFFF, "a .npy 1.0 header of ", h.size(), " bytes for shape ", shape);
+    std::string b = "\x93NUMPY";
+    b += '\x01';
+    b += '\x00';
+    b += static_cast<char>(h.size() & 0xFF);
+    b += static_cast<char>(h.size() >> 8);
+    b += h;
+    const std::size_t at = b.size(), n = static_cast<std::size_t>(t.numel());
+    b.resize(at + 4 * n);
+    const float* v = t.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &v[i], 4);
+        for (std::size_t k = 0; k < 4; ++k)
+            b[at + 4 * i + k] = static_cast<char>((bits >> (8 * k)) & 0xFF);
+    }
+    return b;
+}
+
+void writeNpy(const std::string& path, const Tensor& t) {
+    writeFileAtomic(path, npyBytes(t));
 }
 
 std::map<std::string, std::vector<std::uint8_t>> readZip(const std::vector<std::uint8_t>& z,

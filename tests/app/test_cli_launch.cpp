@@ -36,10 +36,10 @@ TEST(CliLaunch, UnknownCommandIsRefusedWithoutOpeningTheWindow) {
         EXPECT_EQ(r.err, "layerlens: unknown command 'bogus'; see layerlens help\n");
         EXPECT_EQ(r.out, "");
     }
-    // There is no infer command (yet): asking for its help is the same unknown command.
-    const CliResult r = layerlens({"infer", "--help"});
+    // Asking for the help of a word that is no command is the same unknown command.
+    const CliResult r = layerlens({"predict", "--help"});
     EXPECT_EQ(r.code, 2) << r.err;
-    EXPECT_EQ(r.err, "layerlens: unknown command 'infer'; see layerlens help\n");
+    EXPECT_EQ(r.err, "layerlens: unknown command 'predict'; see layerlens help\n");
 }
 
 TEST(CliLaunch, EveryCommandTakesHelp) {

@@ -2,7 +2,13 @@
 // stored without), read through loadMnist; damaged or unexpected archives are clear errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+
 #include "core/data/discovery.h"
+#include "core/data/file_io.h"
 #include "core/data/mnist.h"
 #include "core/data/npz.h"
 #include "core/error.h"
@@ -119,6 +125,140 @@ TEST(Npz, DamagedOrUnexpectedArchivesAreClearErrors) {
     m = mnistMembers();
     m[0].second = std::vector<std::uint8_t>(m[0].second.begin(), m[0].second.begin() + 500);
     expectError(test::zip(m, false, false), "array data runs past the end");
+}
+
+// The .npy writer (`layerlens infer`'s output): what np.save writes for a float32 array.
+
+namespace {
+
+std::vector<std::uint8_t> asBytes(const std::string& s) {
+    return std::vector<std::uint8_t>(s.begin(), s.end());
+}
+
+std::uint32_t bitsOf(float v) {
+    std::uint32_t b = 0;
+    std::memcpy(&b, &v, 4);
+    return b;
+}
+
+}  // namespace
+
+// np.save(np.arange(6, dtype='<f4').reshape(2, 3)): numpy's header, byte for byte (the dict,
+// 20 spaces of room for the first axis to grow to 21 digits, padding to 128 bytes), then the
+// little-endian floats.
+TEST(NpyWrite, HeaderAndDataAsNumpyWritesThem) {
+    const Tensor t({2, 3}, {0.0f, 1.0f, 2.0f, 3.0f, -0.5f, 1e-42f});
+    const std::string b = npyBytes(t);
+    ASSERT_EQ(b.size(), 128u + 6 * 4);
+    EXPECT_EQ(b.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+    EXPECT_EQ(static_cast<unsigned char>(b[8]) | static_cast<unsigned char>(b[9]) << 8, 118);
+    const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+    EXPECT_EQ(b.substr(10, 118), dict + std::string(118 - dict.size() - 1, ' ') + "\n");
+    // 1.0f is 0x3f800000, stored least significant byte first.
+    EXPECT_EQ(b.substr(128 + 4, 4), std::string("\x00\x00\x80\x3f", 4));
+    EXPECT_EQ(b.substr(128 + 16, 4), std::string("\x00\x00\x00\xbf", 4));  // -0.5f
+    EXPECT_NE(npyBytes(Tensor(Shape{7})).find("'shape': (7,), }"), std::string::npos);
+    EXPECT_NE(npyBytes(Tensor(Shape{})).find("'shape': (), }"), std::string::npos);
+}
+
+// Through the existing reader: shape, dtype and every bit of every value come back, for every
+// rank and for the special values (signed zero, subnormals, infinities, NaN).
+TEST(NpyWrite, RoundTripsThroughTheReader) {
+    const float inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> special = {-0.0f,
+                                        0.0f,
+                                        std::numeric_limits<float>::denorm_min(),
+                                        std::numeric_limits<float>::min(),
+                                        std::numeric_limits<float>::max(),
+                                        -inf,
+                                        inf,
+                                        std::numeric_limits<float>::quiet_NaN(),
+                                        3.14159274f,
+                                        -1e-30f};
+    for (const Shape& shape : {Shape{10}, Shape{2, 5}, Shape{1, 2, 1, 5}, Shape{2, 1, 5, 1, 1}}) {
+        const Tensor t(shape, special);
+        const NpyArray a = parseNpy(asBytes(npyBytes(t)), "round trip");
+        EXPECT_EQ(a.descr, "<f4");
+        EXPECT_EQ(a.shape, std::vector<std::int64_t>(shape.dims().begin(), shape.dims().end()));
+        const Tensor back = npyToTensor(a, "round trip");
+        ASSERT_EQ(back.shape(), shape);
+        for (std::int64_t i = 0; i < t.numel(); ++i)
+            EXPECT_EQ(bitsOf(back[i]), bitsOf(t[i])) << shape << " element " << i;
+    }
+    const Tensor scalar(Shape{}, 2.5f);
+    const Tensor s = npyToTensor(parseNpy(asBytes(npyBytes(scalar)), "scalar"), "scalar");
+    EXPECT_EQ(s.rank(), 0);
+    EXPECT_EQ(s[0], 2.5f);
+    const Tensor empty({3, 0, 4});
+    const NpyArray e = parseNpy(asBytes(npyBytes(empty)), "empty");
+    EXPECT_EQ(e.shape, (std::vector<std::int64_t>{3, 0, 4}));
+    EXPECT_TRUE(e.data.empty());
+}
+
+// The data starts at a multiple of 64 bytes whatever the shape; the padding is 1 to 64 spaces
+// (a full 64 when the header is already aligned, numpy's rule), after the 20 spaces of growth
+// room a 1-digit first axis gets.
+TEST(NpyWrite, HeaderIsPaddedToAMultipleOf64) {
+    bool sawFullPadding = false;
+    for (int zeros = 0; zeros < 30; ++zeros) {
+        for (int last : {1, 10, 100, 1000, 10000, 100000}) {
+            std::vector<int> dims{1};
+            dims.insert(dims.end(), static_cast<std::size_t>(zeros), 0);
+            dims.push_back(last);
+            const std::string b = npyBytes(Tensor(Shape(dims)));
+            const std::size_t hlen =
+                static_cast<unsigned char>(b[8]) | static_cast<unsigned char>(b[9]) << 8;
+            ASSERT_EQ((10 + hlen) % 64, 0u) << Shape(dims);
+            ASSERT_EQ(b[10 + hlen - 1], '\n');
+            const std::size_t close = b.rfind('}', 10 + hlen);
+            const std::size_t spaces = 10 + hlen - 1 - close - 1;
+            ASSERT_EQ(b.find_first_not_of(' ', close + 1), 10 + hlen - 1) << Shape(dims);
+            ASSERT_GE(spaces, 20u + 1) << Shape(dims);
+            ASSERT_LE(spaces, 20u + 64) << Shape(dims);
+            sawFullPadding |= spaces == 20 + 64;
+        }
+    }
+    EXPECT_TRUE(sawFullPadding);
+}
+
+TEST(NpyWrite, WritesAtomicallyAndReadsBackFromTheFile) {
+    const std::string dir = test::freshDir("npy_write");
+    const Tensor t({2, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    writeNpy(dir + "/a.npy", t);
+    const std::vector<std::uint8_t> bytes = readMaybeGzip(dir + "/a.npy");
+    EXPECT_EQ(std::string(bytes.begin(), bytes.end()), npyBytes(t));
+    EXPECT_EQ(npyToTensor(parseNpy(bytes, "a.npy"), "a.npy").values(), t.values());
+    int files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir))
+        ++files;
+    EXPECT_EQ(files, 1);  // no temporary file left
+    EXPECT_THROW(writeNpy(dir + "/missing/a.npy", t), DataError);
+}
+
+// What infer is given: float64 and uint8 become float32 (values kept, not scaled); other dtypes
+// are named in the error.
+TEST(NpyWrite, ReaderConvertsFloat64AndUint8) {
+    std::vector<std::uint8_t> f8;
+    for (double v : {1.5, -2.25, 1e300, -1e300, 0.1}) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &v, 8);
+        test::putLe(f8, bits, 8);
+    }
+    const Tensor d = npyToTensor(parseNpy(test::npy("<f8", "(5,)", f8), "d"), "d");
+    EXPECT_EQ(d.values(), (std::vector<float>{1.5f, -2.25f, std::numeric_limits<float>::infinity(),
+                                              -std::numeric_limits<float>::infinity(), 0.1f}));
+    const Tensor u = npyToTensor(parseNpy(test::npy("|u1", "(1, 3)", {0, 7, 255}), "u"), "u");
+    EXPECT_EQ(u.shape(), (Shape{1, 3}));
+    EXPECT_EQ(u.values(), (std::vector<float>{0.0f, 7.0f, 255.0f}));
+    try {
+        npyToTensor(parseNpy(test::npy("<i8", "(1,)", std::vector<std::uint8_t>(8)), "x.npy"),
+                    "x.npy");
+        ADD_FAILURE() << "int64 accepted";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("x.npy: arrays of type '<i8' are not read"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace ll
