@@ -35,11 +35,10 @@ constexpr int kTopSamples = 16;   // samples whose top classes are printed
 constexpr int kNamesInError = 6;  // node names an unknown --layer lists
 constexpr std::size_t kMaxFileName = 200;
 
-// Whether the model brings trained weights of its own. Nothing does yet: every net loadModel
-// builds holds zeros until resetParameters. When a model file can carry its weights (an imported
-// ONNX model), this is where infer learns it, and runs them instead of drawing initial weights.
-bool carriesOwnWeights(const Net&) {
-    return false;
+// Whether the model brings trained weights of its own (an imported ONNX model): they are run
+// instead of initial weights drawn from --seed.
+bool carriesOwnWeights(const Net& net) {
+    return net.pretrained();  // an imported ONNX model
 }
 
 std::string lower(std::string s) {
@@ -376,7 +375,9 @@ int infer(const Args& args, std::ostream& out) {
         const CheckpointInfo info = loadCheckpoint(args.str("checkpoint"), net);
         weights = strCat("weights: ", args.str("checkpoint"), " (epoch ", info.epoch, ", step ",
                          info.step, ")");
-    } else if (!carriesOwnWeights(net)) {
+    } else if (carriesOwnWeights(net)) {
+        weights = strCat("weights: the model's own (", args.str("model"), ")");
+    } else {
         weights = strCat("warning: no --checkpoint: ", net.name(),
                          " runs with its untrained initial weights (seed ", seed, ")");
     }

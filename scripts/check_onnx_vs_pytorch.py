@@ -101,7 +101,8 @@ def calibrate(model, shape):
 
 
 def module_outputs(model, x):
-    """Every module's output for x (name → array), by forward hooks."""
+    """Every module's output for x (name → array), by forward hooks; a module called several
+    times (ResNet's relu) gives name#2, name#3..."""
     outs, hooks = {}, []
     for name, mod in model.named_modules():
         if not name:
@@ -109,7 +110,11 @@ def module_outputs(model, x):
 
         def hook(_m, _in, out, name=name):
             if isinstance(out, torch.Tensor):
-                outs[name] = out.detach().numpy().copy()
+                key, k = name, 1
+                while key in outs:
+                    k += 1
+                    key = f"{name}#{k}"
+                outs[key] = out.detach().numpy().copy()
         hooks.append(mod.register_forward_hook(hook))
     with torch.no_grad():
         y = model(x)

@@ -15,6 +15,7 @@
 #include "core/model_file.h"
 #include "support/data_files.h"
 #include "support/npz.h"
+#include "support/onnx_builder.h"
 #include "support/run_cli.h"
 
 namespace ll {
@@ -113,6 +114,26 @@ TEST(CliInfer, OutputAndLayersEqualTheNetRunDirectly) {
     EXPECT_EQ(readNpy(out + "/output.npy").values(), y1.values());
     EXPECT_EQ(readNpy(out + "/output.npy").shape(), (Shape{1, 10}));
     EXPECT_FALSE(has(one.out, "top ")) << one.out;
+}
+
+// An imported ONNX model runs with the weights it brought (no checkpoint, no warning): the
+// convolution of the import tests, values computed by hand.
+TEST(CliInfer, OnnxModelRunsItsOwnWeights) {
+    const std::string dir = test::freshDir("infer_onnx");
+    test::OnnxBuilder b({0, 1, 3, 3});
+    b.init("w", {1, 1, 2, 2}, {1, 2, 3, 4});
+    b.init("b", {1}, {0.5f});
+    b.node("Conv", {"x", "w", "b"}, {"y"}, "/conv1/Conv");
+    b.output("y");
+    b.saveTo(dir + "/conv.onnx");
+    writeF32(dir + "/x.npy", "(1, 1, 3, 3)", {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    const CliResult r = runCli({"infer", "--model", dir + "/conv.onnx", "--input", dir + "/x.npy",
+                                "--out", dir + "/out", "--layer", "all"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(readNpy(dir + "/out/output.npy").values(),
+              (std::vector<float>{37.5f, 47.5f, 67.5f, 77.5f}));
+    EXPECT_TRUE(has(r.out, "weights: the model's own")) << r.out;
+    EXPECT_FALSE(has(r.out, "warning")) << r.out;
 }
 
 // Trained weights from a checkpoint, which also names the model (no --model); --layer all dumps
