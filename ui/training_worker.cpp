@@ -172,7 +172,13 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     info.trainSize = data->train.size();
     info.testSize = data->test.size();
     info.classes = data->train.numClasses();
-    for (const std::string& c : data->train.classNames)
+    // An imported model's own class names (ONNX metadata or labels.txt) name its outputs when
+    // the data has none of its own or is only random images for it.
+    const std::vector<std::string>& names =
+        !spec.classNames.empty() && (data->train.classNames.empty() || !m_inputsOnly.empty())
+            ? spec.classNames
+            : data->train.classNames;
+    for (const std::string& c : names)
         info.classNames.push_back(QString::fromStdString(c));
     info.testLabels = std::vector<int>(data->test.labels.begin(), data->test.labels.end());
     info.notice = QString::fromStdString(m_inputsOnly);
