@@ -89,7 +89,7 @@ int bench(const Args& args, std::ostream& out) {
         net.backward(dz);
         opt->step();
     };
-    auto inferStep = [&] { net.forward(x, Mode::Eval); };
+    auto inferStep = [&] { net.infer(x); };
     for (int i = 0; i < 3; ++i)
         trainStep();  // warm-up: sizes buffers, faults pages in
     const double train = medianThroughput(trainStep, batch, rounds, roundSeconds);

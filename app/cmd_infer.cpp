@@ -383,7 +383,11 @@ int infer(const Args& args, std::ostream& out) {
     }
     requireBudget(forwardBytes(net, x.dim(0)),
                   strCat("a forward pass of ", net.name(), " on ", x.dim(0), " samples"));
-    const Tensor& y = net.forward(x, Mode::Eval);
+    // Only the nodes asked for keep their activations; the others' buffers are reused.
+    std::vector<int> keep;
+    for (const Dump& d : dumps)
+        if (d.node >= 0) keep.push_back(d.node);
+    const Tensor& y = net.infer(x, keep);
     out << "model " << net.name() << " (" << net.numParams() << " parameters), input "
         << net.inputSample() << " per sample\n"
         << input.text << "\n"

@@ -1,5 +1,6 @@
 #include "core/net.h"
 
+#include <algorithm>
 #include <cctype>
 #include <iomanip>
 #include <map>
@@ -155,7 +156,7 @@ void Net::resetParameters(Rng& rng) {
     }
 }
 
-const Tensor& Net::forward(const Tensor& x, Mode mode) {
+void Net::beginForward(const Tensor& x) {
     LL_CHECK(!m_shapesOnly, "model '", m_name, "' was built for its shapes only (no weights)");
     if (m_layers.empty()) throw ModelError(strCat("model '", m_name, "' has no layers"));
     if (x.rank() == 0 || x.dim(0) == 0) {
@@ -163,17 +164,71 @@ const Tensor& Net::forward(const Tensor& x, Mode mode) {
     }
     m_input.resize(x.shape());
     m_input.vector() = x.vector();
+}
+
+void Net::forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs) {
+    const auto& from = m_inputs[i];
+    if (from.size() == 1) {
+        m_layers[i]->forward(inputOf(static_cast<int>(i)), m_acts[i], mode);
+        return;
+    }
+    xs.clear();
+    for (std::size_t k = 0; k < from.size(); ++k)
+        xs.push_back(&inputOf(static_cast<int>(i), static_cast<int>(k)));
+    m_layers[i]->forwardMulti(xs, m_acts[i], mode);
+}
+
+const Tensor& Net::forward(const Tensor& x, Mode mode) {
+    beginForward(x);
+    m_lean = false;
     std::vector<const Tensor*> xs;
-    for (std::size_t i = 0; i < m_layers.size(); ++i) {
-        const auto& from = m_inputs[i];
-        if (from.size() == 1) {
-            m_layers[i]->forward(inputOf(static_cast<int>(i)), m_acts[i], mode);
-            continue;
+    for (std::size_t i = 0; i < m_layers.size(); ++i)
+        forwardNode(i, mode, xs);
+    return m_acts.back();
+}
+
+const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
+    beginForward(x);
+    const std::size_t n = m_layers.size();
+    std::vector<char> kept(n, 0);
+    kept[n - 1] = 1;
+    for (int k : keep) {
+        LL_CHECK(k >= 0 && k < size(), "infer: node ", k, " of ", size());
+        kept[static_cast<std::size_t>(k)] = 1;
+    }
+    std::vector<std::size_t> lastReader(n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+        for (int j : m_inputs[i])
+            if (j >= 0) lastReader[static_cast<std::size_t>(j)] = i;
+    // Buffers of the last pass are dropped (not pooled): the peak is this pass's alone.
+    for (std::size_t i = 0; i < n; ++i)
+        if (!kept[i]) m_acts[i] = Tensor();
+    m_lean = true;
+    std::vector<Tensor> pool;  // released buffers, reused by later nodes
+    m_inferPeak = 0;
+    std::vector<const Tensor*> xs;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!pool.empty()) {
+            // The roomiest buffer: a later, larger activation then rarely reallocates.
+            auto best = std::max_element(
+                pool.begin(), pool.end(),
+                [](const Tensor& a, const Tensor& b) { return a.capacity() < b.capacity(); });
+            m_acts[i] = std::move(*best);
+            pool.erase(best);
         }
-        xs.clear();
-        for (std::size_t k = 0; k < from.size(); ++k)
-            xs.push_back(&inputOf(static_cast<int>(i), static_cast<int>(k)));
-        m_layers[i]->forwardMulti(xs, m_acts[i], mode);
+        forwardNode(i, Mode::Eval, xs);
+        std::int64_t live = 0;  // what is held now: activations and released buffers
+        for (const Tensor& t : m_acts)
+            live += static_cast<std::int64_t>(t.capacity());
+        for (const Tensor& t : pool)
+            live += static_cast<std::int64_t>(t.capacity());
+        m_inferPeak = std::max(m_inferPeak, live * 4);
+        for (int j : m_inputs[i]) {
+            const std::size_t u = static_cast<std::size_t>(j);
+            if (j < 0 || kept[u] || lastReader[u] != i || m_acts[u].empty()) continue;
+            pool.push_back(std::move(m_acts[u]));
+            m_acts[u] = Tensor();
+        }
     }
     return m_acts.back();
 }
@@ -184,6 +239,7 @@ void Net::backward(const Tensor& dOut, bool wantInputGrad) {
 
 void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
     LL_CHECK(!m_layers.empty() && !m_acts.back().empty(), "backward before forward");
+    LL_CHECK(!m_lean, "backward after infer(), which released the activations: run forward");
     LL_CHECK(last >= 0 && last < size(), "backwardFrom layer ", last, " of ", size());
     // Every activation keeps its gradient: node `last`'s is the one given.
     Tensor& g = m_grads[static_cast<std::size_t>(last)];

@@ -92,6 +92,14 @@ public:
 
     /// Runs every layer; returns the last activation (valid until the next forward).
     const Tensor& forward(const Tensor& x, Mode mode);
+    /// Inference only (Mode::Eval): the same output as forward(x, Mode::Eval), bit for bit, but
+    /// a node's activation is released as soon as its last reader has run and its buffer is
+    /// reused by a later node, so the memory is that of the widest cut of the graph rather than
+    /// of every activation. The nodes in `keep` (indices) and the output keep theirs; the others'
+    /// activation(i) are empty afterwards, and backward refuses to run until the next forward.
+    const Tensor& infer(const Tensor& x, const std::vector<int>& keep = {});
+    /// The largest number of activation bytes the last infer() held at once.
+    std::int64_t inferPeakBytes() const { return m_inferPeak; }
     /// Back-propagates dL/d(output) through the activations of the last forward. Parameter
     /// gradients accumulate; activation gradients are overwritten. The gradient with respect to
     /// the input is computed only when wantInputGrad (saliency, effective receptive fields).
@@ -118,13 +126,17 @@ public:
     std::string summary();
 
 private:
-    Shape batchOfOne() const;  // (1, input sample...)
+    Shape batchOfOne() const;            // (1, input sample...)
+    void beginForward(const Tensor& x);  // checks x and copies it into m_input
+    void forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs);
 
     std::string m_name;
     Shape m_inputSample;
     std::string m_modelJson;
     bool m_shapesOnly = false;
     bool m_pretrained = false;
+    bool m_lean = false;  // the last pass was infer(): activations were released
+    std::int64_t m_inferPeak = 0;
     std::vector<LayerPtr> m_layers;
     std::vector<std::vector<int>> m_inputs;  // m_inputs[i]: nodes node i reads (−1: the input)
     std::vector<Shape> m_sampleShapes;       // output of each node for a batch of one

@@ -94,6 +94,8 @@ public:
     /// Sets the shape, reusing the buffer's capacity; contents are unspecified afterwards
     /// unless the shape did not change. Never shrinks the allocation (no allocation in hot loops).
     void resize(const Shape& shape);
+    /// Elements the buffer holds room for (resize up to this many does not allocate).
+    std::size_t capacity() const { return m_data.capacity(); }
     /// Changes the shape without touching the data; the element count must stay the same.
     void reshape(const Shape& shape);
     void fill(float v);
