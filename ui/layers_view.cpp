@@ -17,6 +17,8 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <numeric>
 
 #include "core/data/image_folder.h"
 #include "ui/image_views.h"
@@ -25,6 +27,11 @@
 #include "ui/plot_export.h"
 
 namespace ll::ui {
+
+namespace {
+// Up to this many classes, every class has its bar; more show the top five.
+constexpr std::size_t kAllClassBars = 20;
+}  // namespace
 
 LayersView::LayersView(QWidget* parent) : QWidget(parent) {
     setAcceptDrops(true);
@@ -243,6 +250,8 @@ void LayersView::setModel(const ModelInfo& info) {
         ticker->addTick(c, info.classNames.value(c, QString::number(c)).left(6));
     m_probPlot->xAxis->setTicker(ticker);
     m_probPlot->xAxis->setRange(-0.6, std::max(info.classes, 2) - 0.4);
+    m_probPlot->xAxis->setLabel("");
+    m_classNames = info.classNames;
     m_haveUnit = false;
     m_layer = -1;
     setCurrentLayer(std::min(1, std::max(0, static_cast<int>(info.layerNames.size()) - 1)));
@@ -386,9 +395,29 @@ void LayersView::showSnapshot(const InspectSnapshot& s) {
         m_input->setHeatmap(s.erf);
     }
     QVector<double> keys, values;
-    for (std::size_t k = 0; k < s.probabilities.size(); ++k) {
-        keys << static_cast<double>(k);
-        values << s.probabilities[k];
+    if (s.probabilities.size() > kAllClassBars) {
+        // Many classes (ImageNet's 1000): the five most probable, named, largest first.
+        std::vector<int> order(s.probabilities.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + 5, order.end(), [&](int a, int b) {
+            return s.probabilities[static_cast<std::size_t>(a)] >
+                   s.probabilities[static_cast<std::size_t>(b)];
+        });
+        QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+        for (int k = 0; k < 5; ++k) {
+            const int c = order[static_cast<std::size_t>(k)];
+            keys << k;
+            values << s.probabilities[static_cast<std::size_t>(c)];
+            ticker->addTick(k, m_classNames.value(c, QString::number(c)).left(12));
+        }
+        m_probPlot->xAxis->setTicker(ticker);
+        m_probPlot->xAxis->setRange(-0.6, 4.6);
+        m_probPlot->xAxis->setLabel("top 5 of " + QString::number(s.probabilities.size()));
+    } else {
+        for (std::size_t k = 0; k < s.probabilities.size(); ++k) {
+            keys << static_cast<double>(k);
+            values << s.probabilities[k];
+        }
     }
     m_probBars->setData(keys, values);
     replotWhenShown(m_probPlot);

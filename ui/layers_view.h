@@ -84,6 +84,7 @@ private:
     InputView* m_input;
     QCustomPlot* m_probPlot;
     QCPBars* m_probBars;
+    QVector<QString> m_classNames;  // for the top-5 bars of a many-class model
     QString m_statsText;
 };
 

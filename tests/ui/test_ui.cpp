@@ -1194,6 +1194,9 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(w.layersView()->lastSnapshot().activations.size() == 21,
                                  slow(20000));
         QCOMPARE(w.layersView()->lastSnapshot().activations.at(0).shape(), Shape({64, 55, 55}));
+        // 1000 classes: the probability panel shows the five most probable.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            w.layersView()->probabilityPlot()->xAxis->label() == "top 5 of 1000", slow(5000));
         // Train explains instead of training.
         QSignalSpy failed(&w, &MainWindow::problem);
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
