@@ -1,5 +1,7 @@
 #include "app/cli.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <filesystem>
 #include <ostream>
@@ -7,6 +9,7 @@
 #include "core/build_info.h"
 #include "core/error.h"
 #include "core/gemm.h"
+#include "core/onnx/onnx_import.h"
 
 namespace ll::cli {
 
@@ -206,6 +209,20 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         if (parsed.help()) {
             out << entry->command.usage();
             return 0;
+        }
+        // An ONNX model with a dynamic height and width takes --input-size for this command.
+        struct OnnxSize {
+            ~OnnxSize() { setOnnxInputSize(0, 0); }
+        } resetAfterwards;
+        if (parsed.has("input-size")) {
+            const std::string v = parsed.str("input-size");
+            int h = 0, w = 0;
+            char sep = 0, extra = 0;
+            if (std::sscanf(v.c_str(), "%d%c%d%c", &h, &sep, &w, &extra) != 3 ||
+                (sep != 'x' && sep != ',') || h < 1 || w < 1 || h > (1 << 16) || w > (1 << 16))
+                throw UsageError(
+                    strCat("--input-size '", v, "': give the height and width, e.g. 224x224"));
+            setOnnxInputSize(h, w);
         }
         if (!entry->run)
             throw UsageError(

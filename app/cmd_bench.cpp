@@ -48,6 +48,7 @@ Command benchCommand() {
         "prints the median images/s of the timing rounds.\n";
     c.options = {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"batch", "B", "batch size (default: the model's)"},
         {"threads", "T", "threads (default 0: all cores)"},
         {"format", "text|json", "output format (default text)"},

@@ -328,6 +328,7 @@ Command inferCommand() {
         "the softmax of the output, or the output itself when its rows are probabilities.\n";
     c.options = {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"checkpoint", "FILE", "the weights (a .llck of 'layerlens train')"},
         {"input", "X.npy|IMAGE", "the input: a .npy array or an image file"},
         {"out", "DIR", "where to write the .npy files (created when missing)"},

@@ -51,6 +51,7 @@ Command summaryCommand() {
         "and activation operations, activation memory and receptive fields (one sample).\n";
     c.options = {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"input", "C,H,W", "the input shape of one sample (default: the model's)"},
         {"convention", "CONV",
          "how operations are counted: course (default), or\nmacs[-nobias][+pool][+bn][+act][+all]"},
@@ -110,6 +111,7 @@ Command rfCommand() {
         "ranges, unclipped (reaching into the padding) and clipped to the image.\n";
     c.options = {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"layer", "NAME|INDEX", "a layer name or its 0-based index in the leaf list (see summary)"},
         {"unit", "I,J", "the unit's row and column in the layer's output"},
         {"input", "C,H,W", "the input shape of one sample (default: the model's)"},

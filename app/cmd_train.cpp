@@ -101,6 +101,7 @@ Command trainCommand() {
         "Defaults come from the model preset; --data defaults to $LAYERLENS_DATA.\n";
     c.options = {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"dataset", "D",
          "mnist, cifar10, synthetic-digits, synthetic-shapes or\nimages (a folder per class)"},
         {"data", "DIR", "the data folder (default: $LAYERLENS_DATA, else searched)"},

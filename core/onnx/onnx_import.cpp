@@ -1,6 +1,7 @@
 #include "core/onnx/onnx_import.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,8 @@ using nlohmann::json;
 using onnx::AttributeProto;
 using onnx::NodeProto;
 using onnx::TensorProto;
+
+std::atomic<int> g_inputHeight{0}, g_inputWidth{0};  // setOnnxInputSize
 
 constexpr std::uint64_t kProtobufLimit = std::uint64_t{2} << 30;  // protobuf's 2 GB message limit
 
@@ -954,12 +957,18 @@ void Converter::run() {
     std::vector<int> sample{1};
     for (int i = 1; i < dims.size(); ++i) {
         const auto& d = dims[i];
+        const int given = i == 2 ? g_inputHeight.load() : i == 3 ? g_inputWidth.load() : 0;
+        if (dims.size() == 4 && given > 0 && !(d.has_dim_value() && d.dim_value() > 0)) {
+            m_inputDims.push_back(given);  // a dynamic height or width: --input-size
+            sample.push_back(given);
+            continue;
+        }
         if (!d.has_dim_value() || d.dim_value() <= 0 || d.dim_value() > (1 << 20))
             throw ModelError(strCat(
                 src, ": input '", input->name(), "' has a dynamic or invalid dimension ", i,
                 d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string(),
                 "; export it with a fixed channel count, height and width (only the batch may "
-                "be dynamic)"));
+                "be dynamic), or give the height and width with --input-size HxW"));
         m_inputDims.push_back(static_cast<int>(d.dim_value()));
         sample.push_back(static_cast<int>(d.dim_value()));
     }
@@ -1074,6 +1083,11 @@ std::vector<std::string> readLabels(const onnx::ModelProto& model, const std::st
 }
 
 }  // namespace
+
+void setOnnxInputSize(int height, int width) {
+    g_inputHeight = std::max(0, height);
+    g_inputWidth = std::max(0, width);
+}
 
 ModelDefaults onnxFineTuneDefaults() {
     ModelDefaults d;

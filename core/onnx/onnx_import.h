@@ -31,6 +31,10 @@ std::vector<std::string> onnxSupportedOps();
 /// its input: MNIST for (1, 28, 28), CIFAR-10 for (3, 32, 32), none otherwise.
 ModelDefaults onnxFineTuneDefaults();
 
+/// The height and width given to ONNX models whose input leaves them dynamic ("H", "W"): the
+/// command line's --input-size. 0, 0 (the default): such a model is refused, naming the option.
+void setOnnxInputSize(int height, int width);
+
 /// The ONNX opsets the importer reads.
 constexpr int kOnnxMinOpset = 9;
 constexpr int kOnnxMaxOpset = 17;

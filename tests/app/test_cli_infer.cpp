@@ -134,6 +134,27 @@ TEST(CliInfer, OnnxModelRunsItsOwnWeights) {
               (std::vector<float>{37.5f, 47.5f, 67.5f, 77.5f}));
     EXPECT_TRUE(has(r.out, "weights: the model's own")) << r.out;
     EXPECT_FALSE(has(r.out, "warning")) << r.out;
+
+    // A dynamic height and width: refused without --input-size, run with it.
+    test::OnnxBuilder d({0, 1, 0, 0});
+    d.init("w", {1, 1, 2, 2}, {1, 2, 3, 4});
+    d.node("Conv", {"x", "w"}, {"y"});
+    d.output("y");
+    d.saveTo(dir + "/dynamic.onnx");
+    const std::vector<std::string> cmd = {"infer",      "--model",      dir + "/dynamic.onnx",
+                                          "--input",    dir + "/x.npy", "--out",
+                                          dir + "/out2"};
+    const CliResult refused = runCli(cmd);
+    EXPECT_EQ(refused.code, 1);
+    EXPECT_TRUE(has(refused.err, "--input-size")) << refused.err;
+    auto sized = cmd;
+    sized.insert(sized.end(), {"--input-size", "3x3"});
+    const CliResult ok = runCli(sized);
+    ASSERT_EQ(ok.code, 0) << ok.err;
+    EXPECT_EQ(readNpy(dir + "/out2/output.npy").values(), (std::vector<float>{37, 47, 67, 77}));
+    sized.back() = "3";
+    EXPECT_EQ(runCli(sized).code, 2);
+    EXPECT_EQ(runCli(cmd).code, 1);  // the size does not stick to the next command
 }
 
 // Trained weights from a checkpoint, which also names the model (no --model); --layer all dumps

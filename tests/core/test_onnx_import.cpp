@@ -586,7 +586,12 @@ TEST(OnnxImport, RefusesBadFilesWithOneLine) {
         OnnxBuilder b({0, 3, 0, 0});
         b.node("Relu", {"x"}, {"y"});
         b.output("y");
-        expectRefused<ModelError>(b.save(), {"dynamic", "'H'"});
+        const std::string path = b.save();
+        expectRefused<ModelError>(path, {"dynamic", "'H'", "--input-size"});
+        setOnnxInputSize(5, 7);  // what --input-size 5x7 does
+        EXPECT_EQ(loadModel(path).inputSample(), Shape({3, 5, 7}));
+        setOnnxInputSize(0, 0);
+        expectRefused<ModelError>(path, {"dynamic"});
     }
     {
         OnnxBuilder b({1, 3});
