@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -491,6 +492,9 @@ void Converter::evalConstant(const NodeProto& n) {
             } catch (const Error& e) {
                 fail(n, e.what());
             }
+            for (std::int64_t d : c.dims)
+                if (d > std::numeric_limits<std::int32_t>::max())
+                    fail(n, strCat("its value has a dimension of ", d));
         } else if (a->name() == "value_int" && a->type() == AttributeProto::INT) {
             c.ints = {a->i()};
         } else if (a->name() == "value_ints" && a->type() == AttributeProto::INTS) {
@@ -563,14 +567,23 @@ void Converter::evalConstant(const NodeProto& n) {
             const auto& b = vals[1];
             if (a.size() != b.size() && a.size() != 1 && b.size() != 1)
                 fail(n, "the two constants must have the same size or one value");
+            if (a.empty() || b.empty()) fail(n, "an operand is empty");
             const std::size_t len = std::max(a.size(), b.size());
             for (std::size_t i = 0; i < len; ++i) {
                 const std::int64_t x = a[a.size() == 1 ? 0 : i], y = b[b.size() == 1 ? 0 : i];
-                if (op == "Div" && y == 0) fail(n, "division by zero");
-                c.ints.push_back(op == "Mul"   ? x * y
-                                 : op == "Div" ? x / y
-                                 : op == "Add" ? x + y
-                                               : x - y);
+                std::int64_t r = 0;
+                bool overflow = false;
+                if (op == "Div") {
+                    if (y == 0 || (x == std::numeric_limits<std::int64_t>::min() && y == -1))
+                        fail(n, "division by zero");
+                    r = x / y;
+                } else {
+                    overflow = op == "Mul"   ? __builtin_mul_overflow(x, y, &r)
+                               : op == "Add" ? __builtin_add_overflow(x, y, &r)
+                                             : __builtin_sub_overflow(x, y, &r);
+                }
+                if (overflow) fail(n, "integer overflow in shape arithmetic");
+                c.ints.push_back(r);
             }
             c.dims = a.size() >= b.size() ? dims[0] : dims[1];
         }
@@ -935,6 +948,9 @@ void Converter::run() {
         c.proto = &t;
         c.dims.assign(t.dims().begin(), t.dims().end());
         elementCount(t, src);  // a negative or overflowing shape is refused here
+        for (std::int64_t d : c.dims)
+            if (d > std::numeric_limits<std::int32_t>::max())
+                throw ModelError(strCat(src, ": tensor '", t.name(), "' has a dimension of ", d));
         m_consts[t.name()] = std::move(c);
     }
     // The input: the one graph input that is not an initializer (IR < 4 lists both).
