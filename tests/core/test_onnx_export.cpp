@@ -102,7 +102,12 @@ void expectValid(const onnx::ModelProto& exported, const Net& net) {
     ASSERT_EQ(m.opset_import_size(), 1);
     EXPECT_EQ(m.opset_import(0).version(), kOnnxExportOpset);
     EXPECT_EQ(m.producer_name(), "LayerLens");
-    ASSERT_NO_THROW(onnx::shape_inference::InferShapes(m));
+    // Strict: a node whose shapes or types do not infer, or an inferred output shape that
+    // disagrees with the declared one, throws.
+    ASSERT_NO_THROW(onnx::shape_inference::InferShapes(
+        m, onnx::OpSchemaRegistry::Instance(),
+        onnx::ShapeInferenceOptions(/*check_type=*/true, /*error_mode=*/1,
+                                    /*enable_data_propagation=*/true)));
     const auto& g = m.graph();
     ASSERT_EQ(g.input_size(), 1);
     EXPECT_EQ(g.input(0).name(), "input");
