@@ -45,9 +45,14 @@ Command exportCommand() {
         "Every exact rewrite that changes how the file imports back (a SparseConv2d written\n"
         "dense, SiLU as Sigmoid and Mul...) is printed as a warning; a layer ONNX cannot express\n"
         "exactly (LRN of an even size with PyTorch's window, adaptive pooling with overlapping\n"
-        "bins) is refused and nothing is written.\n";
+        "bins) is refused and nothing is written.\n"
+        "An ONNX model whose height and width are dynamic takes --input-size; the file written\n"
+        "has them fixed, so the window opens it.\n";
     c.options = {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
+        {"input-size", "HxW",
+         "height and width of an ONNX model whose input size is dynamic\n(the file written has "
+         "them fixed)"},
         {"checkpoint", "FILE", "the weights (a .llck of 'layerlens train')"},
         {"out", "FILE", "the ONNX file to write (replaced when it exists)"},
         {"seed", "S", "seed of the initial weights without --checkpoint (default 1)"},

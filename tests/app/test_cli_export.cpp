@@ -99,6 +99,31 @@ TEST(CliExport, OnnxModelKeepsItsOwnWeights) {
               (std::vector<float>{37.5f, 47.5f, 67.5f, 77.5f, 9, 10.5f, 13.5f, 15}));
 }
 
+// A dynamic height and width: refused without --input-size; with it, the file written has them
+// fixed (the batch stays dynamic) and imports without the option.
+TEST(CliExport, InputSizeFixesADynamicModel) {
+    const std::string dir = test::freshDir("export_dynamic");
+    test::OnnxBuilder d({0, 1, 0, 0});
+    d.init("w", {1, 1, 2, 2}, {1, 2, 3, 4});
+    d.node("Conv", {"x", "w"}, {"y"}, "conv");
+    d.output("y");
+    d.saveTo(dir + "/dynamic.onnx");
+    const std::vector<std::string> cmd = {"export", "--model", dir + "/dynamic.onnx", "--out",
+                                          dir + "/fixed.onnx"};
+    const CliResult refused = runCli(cmd);
+    EXPECT_EQ(refused.code, 1);
+    EXPECT_TRUE(has(refused.err, "--input-size")) << refused.err;
+    EXPECT_FALSE(fs::exists(dir + "/fixed.onnx"));
+    auto sized = cmd;
+    sized.insert(sized.end(), {"--input-size", "3x3"});
+    const CliResult r = runCli(sized);
+    ASSERT_EQ(r.code, 0) << r.err;
+    Net back = loadModel(dir + "/fixed.onnx");
+    EXPECT_EQ(back.inputSample(), (Shape{1, 3, 3}));
+    const Tensor x({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    EXPECT_EQ(back.forward(x, Mode::Eval).values(), (std::vector<float>{37, 47, 67, 77}));
+}
+
 // Refusals are one line, exit code 1 (2 for usage), and write nothing.
 TEST(CliExport, RefusalsWriteNothing) {
     const std::string dir = test::freshDir("export_refused");
