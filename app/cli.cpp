@@ -89,6 +89,7 @@ const std::vector<Entry>& table() {
         {summaryCommand(), summary},
         {rfCommand(), rf},
         {inferCommand(), infer},
+        {exportCommand(), exportModel},
         {dataCommand(), data},
         {downloadCommand(), download},
         {experimentCommand(), experiment},

@@ -21,6 +21,9 @@ public:
     FieldRule fieldRule(const Shape& in) const override;
     void write(nlohmann::json& j) const override;
     bool takesSeed() const override { return false; }
+    int inChannels() const { return m_cin; }
+    int outChannels() const { return m_cout; }
+    int stride() const { return m_stride; }
     int before() const { return (m_cout - m_cin) / 2; }
 
 protected:
