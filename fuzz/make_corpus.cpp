@@ -8,6 +8,7 @@
 #include "core/model_file.h"
 #include "core/optimizer.h"
 #include "fuzz/fuzz_support.h"
+#include "support/onnx_builder.h"
 
 using namespace llfuzz;
 
@@ -224,6 +225,84 @@ void imageSeeds() {
         seed("fuzz_image_folder", mode, split);
 }
 
+// ONNX models with every operator the importer converts, and a tensor in external data.
+void onnxSeeds() {
+    using ll::test::OnnxBuilder;
+    {
+        OnnxBuilder b({0, 1, 8, 8});
+        b.init("w", {4, 1, 3, 3}, std::vector<float>(36, 0.1f));
+        b.init("cb", {4}, {0, 0.1f, 0.2f, 0.3f});
+        b.init("g", {4}, {1, 1, 1, 1});
+        b.init("be", {4}, {0, 0, 0, 0});
+        b.init("m", {4}, {0, 0, 0, 0});
+        b.init("v", {4}, {1, 1, 1, 1});
+        b.init("fc", {3, 64}, std::vector<float>(192, 0.01f), true);
+        b.init("fb", {3}, {0, 0, 0});
+        OnnxBuilder::ints(b.node("Conv", {"x", "w", "cb"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+        b.node("BatchNormalization", {"c", "g", "be", "m", "v"}, {"n"}, "bn");
+        b.node("Relu", {"n"}, {"r"});
+        auto& p = b.node("MaxPool", {"r"}, {"p"});
+        OnnxBuilder::ints(p, "kernel_shape", {2, 2});
+        OnnxBuilder::ints(p, "strides", {2, 2});
+        OnnxBuilder::i(p, "ceil_mode", 1);
+        b.node("Flatten", {"p"}, {"f"});
+        OnnxBuilder::i(b.node("Gemm", {"f", "fc", "fb"}, {"y"}, "fc"), "transB", 1);
+        b.output("y");
+        const std::string m = b.model().SerializeAsString();
+        for (std::uint8_t mode : {0x00, 0x01, 0x02})
+            seed("fuzz_onnx", mode, {m});
+    }
+    {
+        OnnxBuilder b({1, 2, 4, 4}, 11);
+        b.init("lo", {}, {0});
+        b.init("hi", {}, {6});
+        b.initInts("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+        b.initInts("minus1", {-1});
+        b.initInts("zero", {0});
+        b.node("Clip", {"x", "lo", "hi"}, {"a"});
+        b.node("Pad", {"a", "pads"}, {"pd"});
+        auto& lrn = b.node("LRN", {"pd"}, {"l"});
+        OnnxBuilder::i(lrn, "size", 2);
+        auto& ap = b.node("AveragePool", {"l"}, {"ap"});
+        OnnxBuilder::ints(ap, "kernel_shape", {3, 3});
+        OnnxBuilder::ints(ap, "pads", {1, 1, 1, 1});
+        OnnxBuilder::i(ap, "count_include_pad", 1);
+        b.node("Sigmoid", {"ap"}, {"s"});
+        b.node("Tanh", {"ap"}, {"t"});
+        b.node("Sum", {"s", "t", "ap"}, {"sum"});
+        b.node("GlobalAveragePool", {"sum"}, {"gp"});
+        b.node("Mul", {"sum", "gp"}, {"gated"});
+        OnnxBuilder::i(b.node("Concat", {"gated", "sum"}, {"cat"}), "axis", 1);
+        b.node("HardSigmoid", {"cat"}, {"hs"});
+        b.node("LeakyRelu", {"hs"}, {"lr"});
+        b.node("Shape", {"lr"}, {"shape"});
+        OnnxBuilder::i(b.node("Gather", {"shape", "zero"}, {"n"}), "axis", 0);
+        OnnxBuilder::i(b.node("Concat", {"n", "minus1"}, {"target"}), "axis", 0);
+        b.node("Reshape", {"lr", "target"}, {"flat"});
+        b.node("Dropout", {"flat"}, {"d"});
+        b.node("Softmax", {"d"}, {"y"});
+        b.output("y");
+        seed("fuzz_onnx", 0x01, {b.model().SerializeAsString()});
+    }
+    {
+        OnnxBuilder b({1, 2});
+        auto& t = b.init("w", {2, 2}, {});
+        t.clear_raw_data();
+        t.set_data_location(onnx::TensorProto::EXTERNAL);
+        for (auto [k, v] :
+             {std::pair{"location", "weights.bin"}, {"offset", "4"}, {"length", "16"}}) {
+            auto* e = t.add_external_data();
+            e->set_key(k);
+            e->set_value(v);
+        }
+        b.init("bias", {2}, {1, -1});
+        b.node("MatMul", {"x", "w"}, {"h"});
+        b.node("Add", {"h", "bias"}, {"y"});
+        b.output("y");
+        seed("fuzz_onnx", 0x03, {b.model().SerializeAsString(), pattern(20, 17)});
+    }
+}
+
 void gzipSeeds() {
     seed("fuzz_gzip", 0x00, {"hello, gzip"});
     seed("fuzz_gzip", 0x00, {pattern(5000, 3), gzip("second member")});
@@ -250,6 +329,7 @@ int main(int argc, char** argv) {
         tarSeeds();
         imageSeeds();
         gzipSeeds();
+        onnxSeeds();
     } catch (const std::exception& e) {
         std::cerr << "fuzz_make_corpus: " << e.what() << "\n";
         return 1;

@@ -53,6 +53,13 @@ std::string lower(std::string s) {
     return s;
 }
 
+// The string with every byte that is not valid UTF-8 replaced (U+FFFD): names and descriptions
+// from the file go into the JSON document, which must be UTF-8.
+std::string validUtf8(const std::string& s) {
+    return json::parse(json(s).dump(-1, ' ', false, json::error_handler_t::replace))
+        .get<std::string>();
+}
+
 std::string opList() {
     std::string s;
     for (const std::string& op : onnxSupportedOps())
@@ -436,7 +443,7 @@ private:
 };
 
 std::string Converter::uniqueName(const NodeProto& n) {
-    std::string base = nodeLabel(n);
+    std::string base = validUtf8(nodeLabel(n));
     if (base.empty() || base == Net::kInputName) base += "_node";
     std::string name = base;
     for (int k = 2; m_names.count(name); ++k)
@@ -1178,14 +1185,14 @@ OnnxImport importOnnx(const std::string& path) {
 
     Converter c(*w, opset);
     c.run();
-    std::string producer = m.producer_name();
-    if (!m.producer_version().empty()) producer += " " + m.producer_version();
+    std::string producer = validUtf8(m.producer_name());
+    if (!m.producer_version().empty()) producer += " " + validUtf8(m.producer_version());
     OnnxImport out;
     out.m_json =
-        c.document(modelName(path),
+        c.document(validUtf8(modelName(path)),
                    strCat("Imported from ", std::filesystem::path(path).filename().string(), " (",
                           producer.empty() ? "unknown producer" : producer, ", opset ", opset, ")"))
-            .dump(1);
+            .dump(1, ' ', false, json::error_handler_t::replace);
     out.m_warnings = std::move(c.warnings);
     out.m_classNames = readLabels(m, path);
     out.m_weights = std::move(w);

@@ -395,6 +395,18 @@ TEST(OnnxImport, NamesAreKeptAndMadeUnique) {
     EXPECT_EQ(net.layer(2).name(), "input_node_2");
 }
 
+// Names are bytes in protobuf but UTF-8 in the model document: invalid bytes become U+FFFD
+// (found by fuzz_onnx: the document's dump threw).
+TEST(OnnxImport, NamesThatAreNotUtf8AreRepaired) {
+    OnnxBuilder b({1, 3});
+    b.node("Relu", {"x"}, {"y"}, "bad\xff\xfename");
+    b.output("y");
+    b.model().set_producer_name("\xc3");
+    Net net;
+    run(b.save(), Tensor({1, 3}, {1, -2, 3}), &net);
+    EXPECT_EQ(net.layer(0).name(), "bad\xef\xbf\xbd\xef\xbf\xbdname");
+}
+
 // A small CNN trained elsewhere: loads with its weights, keeps them through resetParameters,
 // back-propagates (gradient check of the whole imported net) and has a cost table.
 void smallCnn(OnnxBuilder& b) {
