@@ -280,8 +280,8 @@ void Exporter::emitLayer(Layer& l, const std::string& name, const std::vector<st
         node("Mul", name, {mul, scalar(name + ".half", 0.5f)}, out);
         warnings.push_back(strCat("node '", name,
                                   "' (GELU) is written as x·0.5·(1 + erf(x/√2)) with Div, Erf, "
-                                  "Add and Mul (ONNX has Gelu from opset 20 only); LayerLens' "
-                                  "importer does not read Erf back"));
+                                  "Add and Mul (ONNX has Gelu from opset 20 only); LayerLens "
+                                  "reads the chain back as one GELU"));
     } else if (dynamic_cast<Identity*>(&l)) {
         one("Identity");
     } else if (auto* d = dynamic_cast<Dropout*>(&l)) {
@@ -358,10 +358,6 @@ void Exporter::emitLayer(Layer& l, const std::string& name, const std::vector<st
         const std::int64_t before = cp->before(),
                            after = cp->outChannels() - cp->inChannels() - cp->before();
         node("Pad", name, {from, ints(name + ".pads", {0, before, 0, 0, 0, after, 0, 0})}, out);
-        warnings.push_back(strCat("node '", name, "' (ChannelPad) is written as ",
-                                  cp->stride() > 1 ? "Slice + " : "",
-                                  "Pad on the channel axis; LayerLens' importer does not read it "
-                                  "back (it pads heights and widths only)"));
     } else if (auto* zp = dynamic_cast<ZeroPad2d*>(&l)) {
         node("Pad", name,
              {x,

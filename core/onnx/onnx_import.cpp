@@ -366,6 +366,10 @@ private:
         if (i >= n.input_size() || n.input(i).empty()) fail(n, strCat("needs input ", i + 1));
         const auto it = m_shapes.find(n.input(i));
         if (it == m_shapes.end()) {
+            if (m_slices.count(n.input(i)))
+                fail(n, strCat("reads the strided Slice '", n.input(i),
+                               "'; a Slice of an activation is supported only as x[:, :, ::s, ::s] "
+                               "read by a Pad of the channels (ResNet's option-A shortcut)"));
             if (isConst(n.input(i)))
                 fail(n, strCat("input '", n.input(i),
                                "' is a constant; LayerLens needs it to be computed from the "
@@ -420,6 +424,15 @@ private:
     }
 
     void evalConstant(const NodeProto& n);
+    // x[:, :, ::s, ::s] kept for the channel Pad that reads it (ResNet's option-A shortcut).
+    void convertSlice(const NodeProto& n);
+    // A Pad of the channels (after such a Slice, or not): ChannelPad.
+    void convertChannelPad(const NodeProto& n, const std::string& x, int stride,
+                           const std::vector<std::int64_t>& pads);
+    std::vector<std::int64_t> padsOf(const NodeProto& n) const;
+    // Div(x, √2) → Erf → Add 1 → Mul x → Mul ½, as PyTorch (and our export) write the exact
+    // GELU: one GELU node. False when `div` does not start that chain.
+    bool tryGelu(const NodeProto& div);
     void convert(const NodeProto& n);
     void convertConv(const NodeProto& n);
     void convertPool(const NodeProto& n, bool max);
@@ -436,6 +449,11 @@ private:
     std::unordered_map<std::string, Shape> m_shapes;          // tensor → shape, batch of one
     std::unordered_map<std::string, std::vector<int>> m_consumers;
     std::set<int> m_fused;  // nodes folded into an earlier one (a MatMul's bias Add)
+    struct Slice {
+        std::string input;  // the activation sliced
+        int stride;
+    };
+    std::unordered_map<std::string, Slice> m_slices;  // pending strided Slices, by output
     std::set<std::string> m_names;
     std::string m_last;  // the last node emitted
     json m_layers = json::array();
@@ -714,6 +732,7 @@ void Converter::convertMatMul(const NodeProto& n) {
     // A MatMul followed by an Add of a constant vector is one Linear layer with a bias.
     const TensorProto* bias = nullptr;
     std::int64_t broadcast = 0;
+    int fusedAdd = -1;
     const auto it = m_consumers.find(n.output(0));
     if (it != m_consumers.end() && it->second.size() == 1) {
         const int addIndex = it->second[0];
@@ -726,6 +745,7 @@ void Converter::convertMatMul(const NodeProto& n) {
                 bias = c->second.proto;
                 broadcast = c->second.numel() == 1 ? m : 0;
                 m_fused.insert(addIndex);
+                fusedAdd = addIndex;
             }
         }
     }
@@ -734,7 +754,7 @@ void Converter::convertMatMul(const NodeProto& n) {
     weight(name, "weight", b.proto, true);
     if (bias) {
         weight(name, "bias", bias, false, 1.0f, broadcast);
-        const NodeProto& add = m_w.model.graph().node(*m_fused.rbegin());
+        const NodeProto& add = m_w.model.graph().node(fusedAdd);
         alias(add.output(0), n.output(0));
     }
 }
@@ -752,6 +772,12 @@ void Converter::convert(const NodeProto& n) {
         evalConstant(n);
         return;
     }
+    if (op == "Slice" && n.input_size() > 0 && isActivation(n.input(0))) return convertSlice(n);
+    if (op == "Pad" && n.input_size() > 0 && m_slices.count(n.input(0))) {
+        const Slice sl = m_slices.at(n.input(0));
+        return convertChannelPad(n, sl.input, sl.stride, padsOf(n));
+    }
+    if (op == "Div" && tryGelu(n)) return;
     if (!kLayerOps.count(op)) {
         if (allConst || op == "Gather" || op == "Slice" || op == "Unsqueeze" || op == "Squeeze" ||
             op == "Cast" || op == "Shape")
@@ -763,6 +789,16 @@ void Converter::convert(const NodeProto& n) {
     }
     const auto one = [&](const char* type) { emit(n, {{"type", type}}, {n.input(0)}); };
     const Shape in = activation(n, 0);
+    if (op == "Pad") {
+        const std::vector<std::int64_t> pads = padsOf(n);
+        if (pads[1] || pads[5]) {
+            convertChannelPad(n, n.input(0), 1, pads);
+        } else {
+            emit(n, {{"type", "ZeroPad2d"}, {"padding", {pads[2], pads[3], pads[6], pads[7]}}},
+                 {n.input(0)});
+        }
+        return;
+    }
     if (op == "Conv") {
         convertConv(n);
     } else if (op == "BatchNormalization") {
@@ -917,33 +953,125 @@ void Converter::convert(const NodeProto& n) {
               {"k", tidy(attrFloat(n, "bias", 1.0f))},
               {"window", "onnx"}},  // ONNX's window (it differs from PyTorch's for even sizes)
              {n.input(0)});
-    } else if (op == "Pad") {
-        if (in.rank() != 4) fail(n, strCat("needs an input (N, C, H, W), got ", in));
-        const std::string mode = attrString(n, "mode", "constant");
-        if (mode != "constant")
-            fail(n, strCat("mode '", mode, "' is not supported (only constant zero padding)"));
-        std::vector<std::int64_t> pads;
-        float value = 0.0f;
-        if (m_opset < 11) {
-            pads = attrInts(n, "pads", {});
-            value = attrFloat(n, "value", 0.0f);
-        } else {
-            pads = ints(n, constant(n, 1));
-            value = optionalScalar(n, 2).value_or(0.0f);
-        }
-        if (n.input_size() > 3 && !n.input(3).empty()) fail(n, "the axes input is not supported");
-        if (value != 0.0f)
-            fail(n, strCat("padding with ", value, " is not supported (only zeros)"));
-        if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5])
-            fail(n, strCat("pads ", dimsText(pads),
-                           " are not supported (only height and width of (N, C, H, W))"));
-        for (std::int64_t p : pads)
-            if (p < 0 || p > kMaxWindow) fail(n, strCat("pads ", dimsText(pads), " out of range"));
-        emit(n, {{"type", "ZeroPad2d"}, {"padding", {pads[2], pads[3], pads[6], pads[7]}}},
-             {n.input(0)});
     } else {
         fail(n, strCat("operator '", op, "' is not supported. Supported: ", opList()));
     }
+}
+
+std::vector<std::int64_t> Converter::padsOf(const NodeProto& n) const {
+    const std::string mode = attrString(n, "mode", "constant");
+    if (mode != "constant")
+        fail(n, strCat("mode '", mode, "' is not supported (only constant zero padding)"));
+    std::vector<std::int64_t> pads;
+    float value = 0.0f;
+    if (m_opset < 11) {
+        pads = attrInts(n, "pads", {});
+        value = attrFloat(n, "value", 0.0f);
+    } else {
+        pads = ints(n, constant(n, 1));
+        value = optionalScalar(n, 2).value_or(0.0f);
+    }
+    if (n.input_size() > 3 && !n.input(3).empty()) fail(n, "the axes input is not supported");
+    if (value != 0.0f) fail(n, strCat("padding with ", value, " is not supported (only zeros)"));
+    if (pads.size() != 8 || pads[0] || pads[4])
+        fail(n, strCat("pads ", dimsText(pads),
+                       " are not supported (only channels, height and width of (N, C, H, W))"));
+    for (std::int64_t p : pads)
+        if (p < 0 || p > kMaxWindow) fail(n, strCat("pads ", dimsText(pads), " out of range"));
+    return pads;
+}
+
+void Converter::convertSlice(const NodeProto& n) {
+    const Shape in = activation(n, 0);
+    const auto refuse = [&](const std::string& what) {
+        fail(n, strCat(what, "; a Slice of an activation is supported only as x[:, :, ::s, ::s] ",
+                       "read by a Pad of the channels (ResNet's option-A shortcut)"));
+    };
+    if (in.rank() != 4) refuse(strCat("the input is ", in));
+    std::vector<std::int64_t> starts, ends, axes, steps;
+    if (m_opset < 10) {
+        starts = attrInts(n, "starts", {});
+        ends = attrInts(n, "ends", {});
+        axes = attrInts(n, "axes", {});
+    } else {
+        starts = ints(n, constant(n, 1));
+        ends = ints(n, constant(n, 2));
+        if (n.input_size() > 3 && !n.input(3).empty()) axes = ints(n, constant(n, 3));
+        if (n.input_size() > 4 && !n.input(4).empty()) steps = ints(n, constant(n, 4));
+    }
+    if (axes.empty())
+        for (std::size_t k = 0; k < starts.size(); ++k)
+            axes.push_back(static_cast<std::int64_t>(k));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (starts.size() != 2 || ends.size() != 2 || axes.size() != 2 || steps.size() != 2)
+        refuse("it slices other axes than height and width");
+    for (int k = 0; k < 2; ++k) {
+        const std::int64_t axis = axes[k] < 0 ? axes[k] + 4 : axes[k];
+        if (axis != 2 + k) refuse(strCat("axes ", dimsText(axes)));
+        if (starts[k] != 0 || ends[k] < in[2 + k]) refuse("it does not keep the whole map");
+    }
+    if (steps[0] != steps[1] || steps[0] < 1 || steps[0] > kMaxWindow)
+        refuse(strCat("steps ", dimsText(steps)));
+    m_slices[n.output(0)] = {n.input(0), static_cast<int>(steps[0])};
+}
+
+void Converter::convertChannelPad(const NodeProto& n, const std::string& x, int stride,
+                                  const std::vector<std::int64_t>& pads) {
+    const Shape& in = m_shapes.at(x);
+    if (in.rank() != 4) fail(n, strCat("needs an input (N, C, H, W), got ", in));
+    if (pads[2] || pads[3] || pads[6] || pads[7])
+        fail(n,
+             strCat("pads ", dimsText(pads),
+                    " pad the channels and the map at once; only one or the other is supported"));
+    const std::int64_t cout = in[1] + pads[1] + pads[5];
+    if (pads[1] != (cout - in[1]) / 2)
+        fail(n, strCat("pads ", dimsText(pads), ": ", pads[1], " channels before and ", pads[5],
+                       " after; LayerLens' ChannelPad puts (Cout - Cin)/2 before, the rest after"));
+    emit(n, {{"type", "ChannelPad"}, {"out", cout}, {"stride", stride}}, {x});
+}
+
+bool Converter::tryGelu(const NodeProto& div) {
+    const onnx::GraphProto& g = m_w.model.graph();
+    if (div.input_size() != 2 || !isActivation(div.input(0))) return false;
+    const std::string& x = div.input(0);
+    const auto scalarIs = [&](const std::string& t, float v) {
+        const auto it = m_consts.find(t);
+        if (it == m_consts.end() || !it->second.proto || it->second.numel() != 1) return false;
+        float f = 0;
+        try {
+            m_w.readFloats(*it->second.proto, &f, 1);
+        } catch (const Error&) {
+            return false;
+        }
+        return std::fabs(f - v) <= 1e-5f * std::max(1.0f, std::fabs(v));
+    };
+    // The one node reading tensor t, when it is an `op`; its index in *index.
+    const auto sole = [&](const std::string& t, const char* op, int* index) -> const NodeProto* {
+        const auto it = m_consumers.find(t);
+        if (it == m_consumers.end() || it->second.size() != 1) return nullptr;
+        const NodeProto& c = g.node(it->second[0]);
+        if (c.op_type() != op || c.input_size() != (std::string(op) == "Erf" ? 1 : 2))
+            return nullptr;
+        *index = it->second[0];
+        return &c;
+    };
+    const auto other = [](const NodeProto& n, const std::string& t) {
+        return n.input(0) == t ? n.input(1) : n.input(1) == t ? n.input(0) : std::string();
+    };
+    int ie = 0, ia = 0, im = 0, ih = 0;
+    if (!scalarIs(div.input(1), std::sqrt(2.0f))) return false;
+    const NodeProto* erf = sole(div.output(0), "Erf", &ie);
+    if (!erf) return false;
+    const NodeProto* add = sole(erf->output(0), "Add", &ia);
+    if (!add || !scalarIs(other(*add, erf->output(0)), 1.0f)) return false;
+    const NodeProto* mul = sole(add->output(0), "Mul", &im);
+    if (!mul || other(*mul, add->output(0)) != x) return false;
+    const NodeProto* half = sole(mul->output(0), "Mul", &ih);
+    if (!half || !scalarIs(other(*half, mul->output(0)), 0.5f)) return false;
+    for (int k : {ie, ia, im, ih})
+        m_fused.insert(k);
+    emit(*half, {{"type", "GELU"}}, {x});  // named as the chain's last node
+    return true;
 }
 
 void Converter::run() {
