@@ -641,6 +641,11 @@ void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
     m_download->start();
 }
 
+void MainWindow::exportModelAsOnnx(const QString& path) {
+    if (isTraining()) return showError("stop or finish training before exporting the model");
+    toWorker([path](TrainingWorker* w) { w->exportOnnx(path); });
+}
+
 void MainWindow::openModelFile(const QString& path) {
     if (m_committed && m_committed->panel.model == path && !m_setupPending && m_sent.empty()) {
         addRecent(path);  // loaded already
@@ -834,6 +839,13 @@ void MainWindow::buildMenus() {
     auto plotExport = [this](Plot* p, const QString& name) {
         exportPlotInteractively(p, this, name);
     };
+    exp->addAction("Model as &ONNX…", this, [this] {
+        if (isTraining()) return showError("stop or finish training before exporting the model");
+        const QString path = QFileDialog::getSaveFileName(
+            this, "Export the model as ONNX", m_info.model + ".onnx", "ONNX models (*.onnx)");
+        if (!path.isEmpty()) exportModelAsOnnx(path);
+    });
+    exp->addSeparator();
     exp->addAction("Loss plot…", this, [=] { plotExport(m_training->lossPlot(), "loss"); });
     exp->addAction("Accuracy plot…", this,
                    [=] { plotExport(m_training->accuracyPlot(), "accuracy"); });

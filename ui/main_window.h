@@ -89,6 +89,8 @@ public:
     void downloadData(const QString& dataset, const QString& baseUrl = {});
     /// File > Open model file with `path` chosen: asks to stop a run, then loads the model.
     void openModelFile(const QString& path);
+    /// File → Export → Model as ONNX: the model with its current weights (in the worker).
+    void exportModelAsOnnx(const QString& path);
     /// A checkpoint's weights (and its model) into the worker; Train continues from them.
     void openCheckpoint(const QString& path);
     /// What `layerlens FILE` and the file manager open: a saved run's folder (openRun), another

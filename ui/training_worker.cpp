@@ -1,5 +1,7 @@
 #include "ui/training_worker.h"
 
+#include "core/onnx/onnx_export.h"
+
 #include <QEvent>
 #include <QMetaObject>
 #include <algorithm>
@@ -250,6 +252,19 @@ void TrainingWorker::saveCheckpoint(const QString& path, bool quiet) {
                            m_net->modelJson());
         if (!quiet)
             handOver(Handoff::ToWindow), emit message(QString("checkpoint saved: %1").arg(path));
+    } catch (const std::exception& e) {
+        handOver(Handoff::ToWindow), emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::exportOnnx(const QString& path) {
+    try {
+        if (!m_net) throw UsageError("no model loaded");
+        const std::vector<std::string> warnings = ll::exportOnnx(*m_net, path.toStdString());
+        QString text = QString("model exported as ONNX: %1").arg(path);
+        for (const std::string& w : warnings)
+            text += "\n" + QString::fromStdString(w);
+        handOver(Handoff::ToWindow), emit message(text);
     } catch (const std::exception& e) {
         handOver(Handoff::ToWindow), emit failed(QString::fromStdString(e.what()));
     }

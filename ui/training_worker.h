@@ -64,6 +64,9 @@ public slots:
     /// Between runs: weights, batch-norm statistics, epoch; emit message or failed.
     /// quiet: no message when saved (a run's own final checkpoint).
     void saveCheckpoint(const QString& path, bool quiet = false);
+    /// Writes the model with its current weights as an ONNX file (core/onnx/onnx_export.h); the
+    /// exporter's warnings come as the message.
+    void exportOnnx(const QString& path);
     void loadCheckpoint(const QString& path);
     /// Between runs: the current net against its batch-norm-folded copy on the test set; emits
     /// foldChecked (with an error text when there is nothing to fold or no test set).

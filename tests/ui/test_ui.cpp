@@ -1162,6 +1162,11 @@ private slots:
         QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
         QVERIFY(done.wait(slow(60000)));
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        // Exported back (File → Export → Model as ONNX) with the fine-tuned weights, it opens.
+        const QString exported = m_dir.filePath("fine_tuned.onnx");
+        w.exportModelAsOnnx(exported);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(exported), slow(10000));
+        QCOMPARE(ll::loadModel(exported.toStdString()).size(), 5);
         // A broken ONNX file is refused with its reason and the model stays.
         QFile junk(m_dir.filePath("junk.onnx"));
         QVERIFY(junk.open(QIODevice::WriteOnly));
