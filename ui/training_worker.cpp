@@ -1,6 +1,9 @@
 #include "ui/training_worker.h"
 
 #include "core/onnx/onnx_export.h"
+#include "core/onnx/onnx_import.h"
+
+#include <filesystem>
 
 #include <QEvent>
 #include <QMetaObject>
@@ -101,7 +104,18 @@ void TrainingWorker::requestInspection(const InspectRequest& r) {
 void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     DataOptions want = s.data;
     ModelSpec spec;
-    Net net = loadModel(s.model.toStdString(), &spec);
+    const std::string modelName = s.model.toStdString();
+    if (isOnnxPath(modelName)) {
+        // A large ONNX file takes seconds to parse and convert: say so while it does.
+        std::error_code ec;
+        const auto bytes = std::filesystem::file_size(modelName, ec);
+        handOver(Handoff::ToWindow),
+            emit message(QString("importing %1 (%2 MB)…")
+                             .arg(QString::fromStdString(
+                                 std::filesystem::path(modelName).filename().string()))
+                             .arg(ec ? 0.0 : static_cast<double>(bytes) / 1e6, 0, 'f', 1));
+    }
+    Net net = loadModel(modelName, &spec);
     keepWeights = keepWeights && m_net && s.model == m_loadedModel;
     if (want.dataset.empty()) want.dataset = spec.defaults.dataset;
     if (want.classes.empty()) want.classes = spec.defaults.classes;
