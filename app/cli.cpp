@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "core/build_info.h"
+#include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/gemm.h"
 #include "core/onnx/onnx_import.h"
@@ -190,6 +191,18 @@ bool isWindowLaunch(const std::vector<std::string>& args) {
         if (e.command.name == a) return false;
     std::error_code ec;
     return std::filesystem::exists(a, ec);  // layerlens FILE
+}
+
+Net modelOrCheckpointNet(const Args& args, ModelSpec& spec) {
+    if (args.has("model")) return loadModel(args.str("model"), &spec);
+    if (!args.has("checkpoint"))
+        throw UsageError(
+            "--model is required (a preset name or a model file; see 'layerlens models')");
+    const std::string path = args.str("checkpoint");
+    const CheckpointInfo info = readCheckpointInfo(path);
+    if (info.modelJson.empty())
+        throw UsageError(strCat("checkpoint '", path, "' holds no model document: give --model"));
+    return buildNet(info.modelJson, &spec, path);
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/args.h"
+#include "core/model_file.h"
 
 namespace ll::cli {
 
@@ -69,5 +70,9 @@ int download(const Args& args, std::ostream& out);
 int experiment(const Args& args, std::ostream& out);
 int infer(const Args& args, std::ostream& out);
 int exportModel(const Args& args, std::ostream& out);
+
+/// The net of --model, or of the model document a --checkpoint holds (infer, export); the
+/// checkpoint's weights are not loaded here. UsageError when neither is given.
+Net modelOrCheckpointNet(const Args& args, ModelSpec& spec);
 
 }  // namespace ll::cli

@@ -12,23 +12,6 @@
 
 namespace ll::cli {
 
-namespace {
-
-// --model, or the model document a checkpoint holds.
-Net loadExportNet(const Args& args, ModelSpec& spec) {
-    if (args.has("model")) return loadModel(args.str("model"), &spec);
-    if (!args.has("checkpoint"))
-        throw UsageError(
-            "--model is required (a preset name or a model file; see 'layerlens models')");
-    const std::string path = args.str("checkpoint");
-    const CheckpointInfo info = readCheckpointInfo(path);
-    if (info.modelJson.empty())
-        throw UsageError(strCat("checkpoint '", path, "' holds no model document: give --model"));
-    return buildNet(info.modelJson, &spec, path);
-}
-
-}  // namespace
-
 Command exportCommand() {
     Command c;
     c.name = "export";
@@ -65,7 +48,7 @@ int exportModel(const Args& args, std::ostream& out) {
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
     const std::string path = args.str("out");
     ModelSpec spec;
-    Net net = loadExportNet(args, spec);
+    Net net = modelOrCheckpointNet(args, spec);
     std::string weights;
     if (args.has("checkpoint")) {
         net.resetParameters(seed);  // what the checkpoint does not hold (dropout's stream)

@@ -248,18 +248,6 @@ Input imageInput(const std::string& path, const Args& args, const ModelSpec& spe
                                  in[0] == 1 ? "grey" : "RGB", ", ", scaling.text)};
 }
 
-Net loadNet(const Args& args, ModelSpec& spec) {
-    if (args.has("model")) return loadModel(args.str("model"), &spec);
-    if (!args.has("checkpoint"))
-        throw UsageError(
-            "--model is required (a preset name or a model file; see 'layerlens models')");
-    const std::string path = args.str("checkpoint");
-    const CheckpointInfo info = readCheckpointInfo(path);
-    if (info.modelJson.empty())
-        throw UsageError(strCat("checkpoint '", path, "' holds no model document: give --model"));
-    return buildNet(info.modelJson, &spec, path);
-}
-
 // Bytes of one forward pass on `batch` samples: the input and every node's activation.
 std::uint64_t forwardBytes(const Net& net, int batch) {
     const auto n = static_cast<std::uint64_t>(batch);
@@ -359,7 +347,7 @@ int infer(const Args& args, std::ostream& out) {
 
     // Everything is checked before anything is written: the model, the layer names, the input.
     ModelSpec spec;
-    Net net = loadNet(args, spec);
+    Net net = modelOrCheckpointNet(args, spec);
     if (net.size() == 0) throw UsageError(strCat(net.name(), " has no layers to run"));
     const std::vector<Dump> dumps = resolveLayers(net, args.all("layer"));
     if (!fileExists(inputPath))
