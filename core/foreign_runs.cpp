@@ -11,6 +11,7 @@
 
 #include "core/data/size_check.h"
 #include "core/error.h"
+#include "core/tfevents.h"
 
 namespace ll {
 
@@ -195,6 +196,31 @@ fs::path findKerasCsv(const fs::path& dir) {
     }
     std::sort(found.begin(), found.end());
     return found.empty() ? fs::path() : found.front();
+}
+
+// TensorBoard: the event files of a run folder, by name (their names start with the time the
+// writer opened them), with the prefix their tags get. Keras' TensorBoard callback writes one run
+// as train/ and validation/ (TF Estimator: eval/) folders: the latter's tags become "val_<tag>".
+std::vector<std::pair<fs::path, std::string>> eventFiles(const fs::path& dir) {
+    std::vector<std::pair<fs::path, std::string>> files;
+    const auto scan = [&](const fs::path& d, const std::string& prefix) {
+        std::vector<fs::path> found;
+        std::error_code ec;
+        for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+            std::error_code e1;
+            if (it->is_regular_file(e1) &&
+                it->path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+                found.push_back(it->path());
+        }
+        std::sort(found.begin(), found.end());
+        for (const fs::path& p : found)
+            files.emplace_back(p, prefix);
+    };
+    scan(dir, "");
+    scan(dir / "train", "");
+    scan(dir / "validation", "val_");
+    scan(dir / "eval", "val_");
+    return files;
 }
 
 // What a reader collects: the points of every numeric column or tag, by its name.
@@ -416,6 +442,7 @@ std::string foreignRunKind(const std::string& dir) {
     if (!fs::is_directory(d, ec)) return "";
     // Ours, even without its config.json (a run killed while it was being created).
     if (fs::exists(d / "config.json", ec) || fs::exists(d / "batches.csv", ec)) return "";
+    if (!eventFiles(d).empty()) return "tensorboard";
     if (isLightningCsv(d / "metrics.csv")) return "lightning-csv";
     if (!findKerasCsv(d).empty()) return "keras-csv";
     return "";
@@ -435,7 +462,18 @@ RunData loadForeignRun(const std::string& dir) {
     r.configJson = "{}";
     r.kind = kind;
     Collected c;
-    if (kind == "lightning-csv") {
+    if (kind == "tensorboard") {
+        for (const auto& [file, prefix] : eventFiles(d)) {
+            // Warnings name the file as seen from the run folder (validation/events...).
+            std::vector<std::string> w;
+            for (const ScalarEvent& s : readEventScalars(file.string(), w))
+                c.sources[prefix + s.tag].emplace_back(s.step, s.value);
+            const std::string shown = file.lexically_relative(d).string();
+            for (std::string& line : w)
+                r.warnings.push_back(shown + line.substr(file.filename().string().size()));
+        }
+        finish(r, c);
+    } else if (kind == "lightning-csv") {
         readLightning(d / "metrics.csv", r, c);
         finish(r, c);
     } else {

@@ -1,5 +1,8 @@
 #pragma once
 // Runs logged by other tools, read so that they overlay like LayerLens' own saved runs:
+//   - "tensorboard": events.out.tfevents.* files (core/tfevents.h) in the folder, or in its
+//     train/ and validation/ sub-folders (Keras' TensorBoard callback; validation tags are read
+//     as "val_<tag>"); each folder of event files is one run;
 //   - "lightning-csv": PyTorch Lightning's CSVLogger, a metrics.csv with `step` (and `epoch`) and
 //     one column per logged metric, blank where a metric was not logged, several rows per step;
 //   - "keras-csv": Keras' CSVLogger, one row per epoch (`epoch`, loss, accuracy, val_loss, ...),
@@ -21,8 +24,8 @@ namespace ll {
 /// and the others are listed in RunData::unmapped). nullopt: no curve of ours.
 std::optional<std::pair<Curve, int>> curveForName(const std::string& name);
 
-/// The kind of foreign log `dir` holds ("lightning-csv", "keras-csv"), or "" when it holds none
-/// (or is a LayerLens run folder, even one that lost its config.json).
+/// The kind of foreign log `dir` holds ("tensorboard", "lightning-csv", "keras-csv"), or "" when it
+/// holds none (or is a LayerLens run folder, even one that lost its config.json).
 std::string foreignRunKind(const std::string& dir);
 
 /// Reads a foreign log folder into a RunData: `curves` as the log has them; `batches` (loss,
