@@ -57,6 +57,7 @@ Command dataCommand();
 Command downloadCommand();
 Command experimentCommand();
 Command inferCommand();
+Command runsCommand();
 int demo(const Args& args, std::ostream& out);
 int models(const Args& args, std::ostream& out);
 int train(const Args& args, std::ostream& out);
@@ -67,5 +68,6 @@ int data(const Args& args, std::ostream& out);
 int download(const Args& args, std::ostream& out);
 int experiment(const Args& args, std::ostream& out);
 int infer(const Args& args, std::ostream& out);
+int runs(const Args& args, std::ostream& out);
 
 }  // namespace ll::cli
