@@ -94,6 +94,7 @@ const std::vector<Entry>& table() {
         {dataCommand(), data},
         {downloadCommand(), download},
         {experimentCommand(), experiment},
+        {runsCommand(), runs},
         {exportPlotsCommand(), nullptr},
         {helpCommand(), help},
         {versionCommand(), version},

@@ -59,6 +59,7 @@ Command downloadCommand();
 Command experimentCommand();
 Command inferCommand();
 Command exportCommand();
+Command runsCommand();
 int demo(const Args& args, std::ostream& out);
 int models(const Args& args, std::ostream& out);
 int train(const Args& args, std::ostream& out);
@@ -69,6 +70,7 @@ int data(const Args& args, std::ostream& out);
 int download(const Args& args, std::ostream& out);
 int experiment(const Args& args, std::ostream& out);
 int infer(const Args& args, std::ostream& out);
+int runs(const Args& args, std::ostream& out);
 int exportModel(const Args& args, std::ostream& out);
 
 /// The net of --model, or of the model document a --checkpoint holds (infer, export); the

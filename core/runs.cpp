@@ -10,6 +10,7 @@
 
 #include "core/data/file_io.h"
 #include "core/error.h"
+#include "core/foreign_runs.h"
 
 namespace ll {
 
@@ -205,10 +206,56 @@ std::string runCheckpointPath(const std::string& dir) {
     return (fs::path(dir) / "checkpoint.llck").string();
 }
 
+const char* curveName(Curve c) {
+    switch (c) {
+        case Curve::Loss:
+            return "loss";
+        case Curve::Accuracy:
+            return "accuracy";
+        case Curve::TestLoss:
+            return "test loss";
+        case Curve::TestAccuracy:
+            return "test accuracy";
+        case Curve::LearningRate:
+            return "learning rate";
+    }
+    return "?";
+}
+
+std::vector<CurvePoints> runCurves(const RunData& run) {
+    if (run.kind != "layerlens") return run.curves;
+    std::vector<CurvePoints> c(5);
+    for (int k = 0; k < 5; ++k) {
+        c[k].curve = static_cast<Curve>(k);
+        c[k].source = k == 2 || k == 3 ? "evals.csv" : "batches.csv";
+    }
+    const auto add = [&](Curve curve, std::int64_t step, double v) {
+        if (std::isfinite(v)) c[static_cast<int>(curve)].points.emplace_back(step, v);
+    };
+    for (const BatchReport& b : run.batches) {
+        add(Curve::Loss, b.step, b.loss);
+        add(Curve::Accuracy, b.step, b.accuracy);
+        add(Curve::LearningRate, b.step, b.lr);
+    }
+    for (const EvalReport& e : run.evals) {
+        add(Curve::TestLoss, e.step, e.loss);
+        add(Curve::TestAccuracy, e.step, e.accuracy);
+    }
+    c.erase(
+        std::remove_if(c.begin(), c.end(), [](const CurvePoints& p) { return p.points.empty(); }),
+        c.end());
+    return c;
+}
+
 static RunData loadRunUnguarded(const std::string& dir) {
     const fs::path d(dir);
-    if (!fs::exists(d / "config.json"))
-        throw DataError(strCat("'", dir, "' is not a LayerLens run (no config.json)"));
+    if (!fs::exists(d / "config.json")) {
+        if (!foreignRunKind(dir).empty()) return loadForeignRun(dir);
+        throw DataError(strCat("'", dir,
+                               "' is not a LayerLens run (no config.json) nor another tool's log "
+                               "(no TensorBoard events.out.tfevents.* file, Lightning "
+                               "metrics.csv or Keras CSV log)"));
+    }
     RunData r;
     r.dir = dir;
     r.name = d.filename().string();
@@ -271,13 +318,20 @@ RunData loadRun(const std::string& dir) {
 std::vector<std::string> listRuns(const std::string& root) {
     std::vector<std::string> out;
     std::error_code ec;
+    if (!fs::exists(fs::path(root) / "config.json", ec) && !foreignRunKind(root).empty())
+        out.push_back(root);  // a log folder given itself
     for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
         std::error_code e1, e2;
         if (!it->is_directory(e1)) continue;
+        const std::string dir = it->path().string();
+        if (!fs::exists(it->path() / "config.json", e2) && !foreignRunKind(dir).empty()) {
+            out.push_back(dir);  // another tool's log: read, never cleaned up
+            continue;
+        }
         // What a killed run left: a checkpoint half-written, or the config of a run killed while
         // it was being created.
-        removeStaleTempFiles(it->path().string());
-        if (fs::exists(it->path() / "config.json", e2)) out.push_back(it->path().string());
+        removeStaleTempFiles(dir);
+        if (fs::exists(it->path() / "config.json", e2)) out.push_back(dir);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -288,6 +342,9 @@ std::string renameRun(const std::string& dir, const std::string& newName) {
         newName == "..")
         throw UsageError(strCat("invalid run name '", newName, "'"));
     return guardFs(strCat("cannot rename run '", dir, "'"), [&] {
+        if (!fs::exists(fs::path(dir) / "config.json"))
+            throw DataError(strCat("'", dir, "' is not a LayerLens run: not renamed (logs of ",
+                                   "other tools are only read)"));
         const fs::path target = fs::path(dir).parent_path() / newName;
         if (fs::exists(target))
             throw DataError(strCat("a run named '", newName, "' already exists"));

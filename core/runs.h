@@ -34,13 +34,40 @@ private:
     std::ofstream m_batches, m_evals, m_epochs, m_norms;
 };
 
+/// The curves a run shows. Foreign logs' tags and columns map onto them (the table in
+/// core/foreign_runs.cpp).
+enum class Curve { Loss, Accuracy, TestLoss, TestAccuracy, LearningRate };
+/// "loss", "accuracy", "test loss", "test accuracy", "learning rate".
+const char* curveName(Curve c);
+
+/// One curve of a foreign run as its log has it: (step, value) in step order, accuracies as
+/// fractions (0..1, as LayerLens' own runs keep them).
+struct CurvePoints {
+    Curve curve = Curve::Loss;
+    std::string source;  // the tag or column it came from ("train/loss", "val_acc")
+    std::vector<std::pair<std::int64_t, double>> points;
+};
+
 struct RunData {
-    std::string dir, name, configJson;
+    std::string dir, name, configJson;  // configJson: "{}" for a foreign run
+    /// "layerlens" (a run folder of ours), or a foreign log read by core/foreign_runs.h:
+    /// "tensorboard", "lightning-csv", "keras-csv".
+    std::string kind = "layerlens";
     std::vector<BatchReport> batches;  // with their per-layer norms (norms.csv)
     std::vector<EvalReport> evals;
     std::vector<EpochReport> epochs;
     std::vector<std::string> warnings;  // e.g. "batches.csv: last line cut short (crash?), ignored"
+    /// Foreign runs only: every mapped curve as read (batches and evals above are made from
+    /// them, so foreign runs overlay like ours), and the tags or columns that map to no curve.
+    std::vector<CurvePoints> curves;
+    std::vector<std::string> unmapped;
 };
+
+/// The curves of a run in Curve order, each (step, value) in step order: a foreign run's `curves`;
+/// for one of ours, the finite values of its batches (loss, accuracy, learning rate; source
+/// "batches.csv") and evals (test loss, test accuracy; "evals.csv"). Curves without a point are
+/// left out.
+std::vector<CurvePoints> runCurves(const RunData& run);
 
 /// The config.json of a run: `extra` (e.g. experiment and variant) first, then model, model
 /// JSON (when given), data and hyper-parameters. Used by `layerlens train`, `layerlens
@@ -55,11 +82,15 @@ std::string runConfigJson(const std::string& model, const std::string& modelJson
 /// The final checkpoint of a run folder.
 std::string runCheckpointPath(const std::string& dir);
 
-/// Reads a run folder. Throws DataError when it is not one (no config.json).
+/// Reads a run folder: one of ours (config.json), else a foreign log folder (TensorBoard events,
+/// a Lightning or Keras CSV: core/foreign_runs.h), which is only read, never written. Throws
+/// DataError when it is neither.
 RunData loadRun(const std::string& dir);
-/// Run folders under root (those holding config.json), sorted by name.
+/// Run folders under root (ours, holding config.json, and foreign log folders), sorted by name;
+/// root itself too when it is a foreign log folder.
 std::vector<std::string> listRuns(const std::string& root);
-/// Renames a run folder within its parent; throws DataError if the new name is taken or invalid.
+/// Renames a run folder within its parent; throws DataError if the new name is taken or invalid,
+/// or the folder is a foreign log (never modified).
 std::string renameRun(const std::string& dir, const std::string& newName);
 /// Deletes a run folder (it must hold config.json: nothing else is ever deleted).
 void deleteRun(const std::string& dir);

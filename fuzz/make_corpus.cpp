@@ -7,6 +7,7 @@
 #include "core/data/file_io.h"
 #include "core/model_file.h"
 #include "core/optimizer.h"
+#include "core/tfevents.h"
 #include "fuzz/fuzz_support.h"
 #include "support/onnx_builder.h"
 
@@ -186,6 +187,63 @@ void runSeeds() {
           "step,layer,weight_norm,grad_norm\n" + norms});
 }
 
+// TensorBoard events and Lightning / Keras CSV logs (fuzz_tfevents): Event messages encoded by
+// hand from TensorFlow's field numbers, as each part (the harness frames them).
+std::string pbVarint(std::uint64_t v) {
+    std::string s;
+    for (; v >= 0x80; v >>= 7)
+        s += static_cast<char>((v & 0x7F) | 0x80);
+    return s + static_cast<char>(v);
+}
+std::string pbBytes(int field, const std::string& b) {
+    return pbVarint(static_cast<std::uint64_t>(field) << 3 | 2) + pbVarint(b.size()) + b;
+}
+std::string pbEvent(std::uint64_t step, const std::string& values) {
+    std::string e = "\x09";  // wall_time = 1, fixed64
+    putLittle(e, 0x41D95A0B80000000ull, 8);
+    e += "\x10" + pbVarint(step);   // step = 2
+    return e + pbBytes(5, values);  // summary = 5
+}
+std::string pbSimple(const std::string& tag, std::uint32_t floatBits) {
+    std::string v = pbBytes(1, tag) + "\x15";  // simple_value = 2, fixed32
+    putLittle(v, floatBits, 4);
+    return pbBytes(1, v);
+}
+std::string pbTensor(const std::string& tag, int dtype, const std::string& values) {
+    return pbBytes(
+        1, pbBytes(1, tag) + pbBytes(8, "\x08" + pbVarint(static_cast<std::uint64_t>(dtype)) +
+                                            pbBytes(2, "") + values));
+}
+
+void tfeventsSeeds() {
+    std::string version = "\x09";
+    putLittle(version, 0x41D95A0B80000000ull, 8);
+    version += pbBytes(3, "brain.Event:2");
+    std::string f, d;
+    putLittle(f, 0x3F000000u, 4);            // 0.5f
+    putLittle(d, 0x3FB999999999999Aull, 8);  // 0.1
+    const std::vector<std::string> events = {
+        version, pbEvent(0, pbSimple("loss", 0x40200000u) + pbSimple("accuracy", 0x3E800000u)),
+        pbEvent(1, pbTensor("train/loss", 1, pbBytes(5, f)) + pbTensor("lr", 2, pbBytes(6, d))),
+        pbEvent(2, pbTensor("val_loss", 1, pbBytes(4, f)) + pbTensor("val_acc", 2, pbBytes(4, d)) +
+                       pbBytes(1, pbBytes(1, "w") + pbBytes(5, "\x09")))};
+    seed("fuzz_tfevents", 0x00, events);
+    seed("fuzz_tfevents", 0x12, events);
+    std::string file;
+    for (const std::string& e : events)
+        file += ll::tfRecord(e);
+    seed("fuzz_tfevents", 0x01, {file});
+    seed("fuzz_tfevents", 0x04,
+         {pbEvent(0, pbTensor("epoch_loss", 1, pbBytes(5, f))),
+          pbEvent(0, pbTensor("epoch_accuracy", 1, pbBytes(5, f)))});
+    seed("fuzz_tfevents", 0x08,
+         {"epoch,lr-SGD,step,train_acc_step,train_loss_step,val_acc,val_loss\n0,0.1,0,,,,\n"
+          "0,,9,0.25,2.5,,\n0,,9,,,0.5,1.5\n1,,19,0.5,abc,,\n1,,19,0.75"});
+    seed("fuzz_tfevents", 0x0C,
+         {"epoch,accuracy,loss,lr,val_accuracy,val_loss\n0,0.5,1.5,0.001,0.625,1.25\n"
+          "1,75,nan,0.001,,0.5\n\"2\",0.8,0.5,0.001,0.9,0.4\n3,0.9"});
+}
+
 void tarSeeds() {
     // Structured entries: "<type><name>\n<content>".
     seed("fuzz_tar", 0x00,
@@ -326,6 +384,7 @@ int main(int argc, char** argv) {
         modelSeeds();
         checkpointSeeds();
         runSeeds();
+        tfeventsSeeds();
         tarSeeds();
         imageSeeds();
         gzipSeeds();

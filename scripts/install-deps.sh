@@ -8,6 +8,7 @@ PACKAGES=(
   qt6-base-dev qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev
   libopencv-dev libeigen3-dev nlohmann-json3-dev zlib1g-dev libblis4-serial
   libcurl4-openssl-dev libssl-dev libarchive-dev libgraphviz-dev libonnx-dev libprotobuf-dev
+  protobuf-compiler
   libgtest-dev libbenchmark-dev
   xvfb xauth
   dpkg-dev desktop-file-utils appstream lintian

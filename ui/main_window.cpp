@@ -423,6 +423,11 @@ void MainWindow::startTraining() {
 }
 
 QString MainWindow::applyRunSettings(const RunData& run) {
+    // Another tool's log (TensorBoard, a Lightning or Keras CSV) has curves but no settings.
+    if (run.kind != "layerlens")
+        throw DataError(strCat("'", run.name, "' is a ", run.kind,
+                               " log: tick it to overlay its curves; it holds no model or "
+                               "settings to open"));
     const auto c = nlohmann::json::parse(run.configJson);
     QString model = QString::fromStdString(c.value("model", std::string("lenet5")));
     if (!modelAvailable(model)) {

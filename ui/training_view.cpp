@@ -235,11 +235,18 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
         LiveSeries lossSeries(loss, kPoints), accSeries(trainAcc, kPoints);
         for (const BatchReport& b : r.batches) {
             const double x = static_cast<double>(b.step);
-            const double l = lossEma.add(b.loss), a = 100.0 * accEma.add(b.accuracy);
-            lossSeries.add(x, l);
-            accSeries.add(x, a);
-            m_overlay[0].add(x, l);
-            m_overlay[1].add(x, a);
+            // Another tool's log may have a step with a loss but no accuracy (or the other way,
+            // NaN here): the smoothing skips what is missing rather than turning NaN for good.
+            if (std::isfinite(b.loss)) {
+                const double l = lossEma.add(b.loss);
+                lossSeries.add(x, l);
+                m_overlay[0].add(x, l);
+            }
+            if (std::isfinite(b.accuracy)) {
+                const double a = 100.0 * accEma.add(b.accuracy);
+                accSeries.add(x, a);
+                m_overlay[1].add(x, a);
+            }
         }
         for (const EvalReport& e : r.evals) {
             acc->addData(static_cast<double>(e.step), 100.0 * e.accuracy);

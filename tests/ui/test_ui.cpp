@@ -570,6 +570,32 @@ private slots:
                  QFileInfo(dataDir).canonicalFilePath());
         w.openPath(m_dir.filePath("missing.llck"));
         QVERIFY2(w.lastError().contains("no such file"), qPrintable(w.lastError()));
+        // Another tool's log (Lightning's metrics.csv, accuracy not logged at every step) is
+        // listed, overlays with every point of both curves, and is not opened as a run.
+        const QString foreign = root + "/lightning";
+        QVERIFY(QDir().mkpath(foreign));
+        {
+            QFile f(foreign + "/metrics.csv");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("epoch,step,train_loss,train_acc\n0,1,2.0,0.25\n0,2,1.5,\n0,3,1.0,0.5\n");
+        }
+        w.runsPanel()->refresh();
+        QCOMPARE(w.runsPanel()->list()->count(), 4);
+        const int before = w.trainingView()->overlayGraphs();
+        w.runsPanel()->checkRuns({foreign});
+        QCOMPARE(w.trainingView()->overlayGraphs(), before + 3);
+        QCPGraph* trainAcc = nullptr;
+        for (int i = 0; i < w.trainingView()->accuracyPlot()->graphCount(); ++i)
+            if (w.trainingView()->accuracyPlot()->graph(i)->name().startsWith(
+                    "lightning: training"))
+                trainAcc = w.trainingView()->accuracyPlot()->graph(i);
+        QVERIFY(trainAcc);
+        QCOMPARE(trainAcc->data()->size(), 2);  // the step without accuracy is skipped, not NaN
+        // The smoothing's second value (bias-corrected EMA, alpha 0.05) from 0.25 and 0.5.
+        QVERIFY(std::fabs(trainAcc->data()->at(1)->value - 100.0 * (0.95 * 0.25 + 0.5) / 1.95) <
+                1e-9);
+        w.openRun(foreign);
+        QVERIFY2(w.lastError().contains("holds no model"), qPrintable(w.lastError()));
     }
 
     void opensAnImageFileAsTheInput() {

@@ -1,0 +1,487 @@
+#include "core/foreign_runs.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "core/data/size_check.h"
+#include "core/error.h"
+#include "core/tfevents.h"
+
+namespace ll {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The mapping table: which tag or column names mean which LayerLens curve, best first. Names are
+// compared lower-cased. Sources:
+//   Lightning's CSVLogger: whatever self.log() was given, with "_step" / "_epoch" suffixes when
+//     a metric is logged both per step and per epoch (train_loss_step, train_loss_epoch);
+//     LearningRateMonitor writes "lr-<Optimizer>" (lr-SGD, lr-Adam/pg1) -- matched by prefix.
+//   Keras' CSVLogger: loss, accuracy (acc before TF 2), val_loss, val_accuracy, lr /
+//     learning_rate (with a schedule callback).
+//   TensorBoard: PyTorch SummaryWriter tags as users write them (Loss/train, train/loss,
+//     Accuracy/test ...); Keras' TensorBoard callback writes epoch_loss, epoch_accuracy,
+//     epoch_learning_rate, batch_loss ... in train/ and validation/ sub-folders; the reader
+//     prefixes the validation folder's tags with "val_" (val_epoch_loss).
+// A per-step name ranks before the per-epoch name of the same metric: the finer curve is drawn.
+struct CurveNames {
+    Curve curve;
+    std::vector<const char*> names;
+};
+
+const std::vector<CurveNames>& curveTable() {
+    static const std::vector<CurveNames> t = {
+        {Curve::Loss,
+         {"train_loss_step", "batch_loss", "train_loss", "train/loss", "loss/train",
+          "training_loss", "training/loss", "loss/training", "loss", "epoch_loss",
+          "train_loss_epoch"}},
+        {Curve::Accuracy,
+         {"train_acc_step", "train_accuracy_step", "batch_accuracy", "batch_acc", "train_acc",
+          "train_accuracy", "train/acc", "train/accuracy", "acc/train", "accuracy/train",
+          "training_accuracy", "training/accuracy", "accuracy", "acc", "epoch_accuracy",
+          "epoch_acc", "train_acc_epoch", "train_accuracy_epoch"}},
+        {Curve::TestLoss,
+         {"val_loss_step", "val_loss", "val/loss", "loss/val", "validation_loss", "validation/loss",
+          "loss/validation", "valid_loss", "test_loss", "test/loss", "loss/test", "eval_loss",
+          "eval/loss", "val_epoch_loss", "val_loss_epoch"}},
+        {Curve::TestAccuracy,
+         {"val_acc_step",
+          "val_accuracy_step",
+          "val_acc",
+          "val_accuracy",
+          "val/acc",
+          "val/accuracy",
+          "acc/val",
+          "accuracy/val",
+          "validation_accuracy",
+          "validation/accuracy",
+          "accuracy/validation",
+          "valid_acc",
+          "test_acc",
+          "test_accuracy",
+          "test/acc",
+          "test/accuracy",
+          "acc/test",
+          "accuracy/test",
+          "eval_accuracy",
+          "eval/accuracy",
+          "val_epoch_accuracy",
+          "val_epoch_acc",
+          "val_acc_epoch",
+          "val_accuracy_epoch"}},
+        {Curve::LearningRate,
+         {"lr", "learning_rate", "train/lr", "lr/train", "train/learning_rate", "epoch_lr",
+          "epoch_learning_rate", "batch_lr", "batch_learning_rate"}},
+    };
+    return t;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// A whole number in [0, 2^53] (a step or an epoch: every such integer is a double).
+bool wholeCount(double v) {
+    return std::isfinite(v) && v >= 0 && v <= 9007199254740992.0 && v == std::floor(v);
+}
+
+// The whole cell as a number ("nan" and "inf", which Keras writes for a diverged loss, included).
+bool parseNumber(const std::string& cell, double& v) {
+    if (cell.empty() || std::isspace(static_cast<unsigned char>(cell[0]))) return false;
+    char* end = nullptr;
+    v = std::strtod(cell.c_str(), &end);
+    return end == cell.c_str() + cell.size();
+}
+
+// One CSV line into cells; a cell may be quoted ("a,b", "" for a quote), as Python's csv module
+// writes a name with a comma. A trailing '\r' (Windows line ends) is dropped.
+std::vector<std::string> splitCsv(std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                cells.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                cells.back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            cells.emplace_back();
+        } else {
+            cells.back() += c;
+        }
+    }
+    return cells;
+}
+
+// The complete lines of a text file with their 1-based numbers; a last line without its newline
+// (a logger still writing, or killed) is dropped with a warning.
+std::vector<std::pair<int, std::string>> readLines(const fs::path& p,
+                                                   std::vector<std::string>& warnings) {
+    std::error_code ec;
+    const auto size = fs::file_size(p, ec);
+    if (ec) throw DataError(strCat("cannot read '", p.string(), "': ", ec.message()));
+    requireBudget(size, p.filename().string());
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw DataError(strCat("cannot read '", p.string(), "'"));
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::pair<int, std::string>> lines;
+    std::size_t pos = 0;
+    int lineNo = 0;
+    while (pos < text.size()) {
+        const std::size_t end = text.find('\n', pos);
+        ++lineNo;
+        if (end == std::string::npos) {
+            warnings.push_back(strCat(p.filename().string(), ": line ", lineNo,
+                                      " cut short (still being written?), ignored"));
+            break;
+        }
+        lines.emplace_back(lineNo, text.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return lines;
+}
+
+// The first line of a file (up to 64 kB), without its line end.
+std::string firstLine(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::string line;
+    char c;
+    while (line.size() < 65536 && in.get(c) && c != '\n')
+        line += c;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+bool hasColumn(const std::vector<std::string>& header, const char* name) {
+    return std::find(header.begin(), header.end(), name) != header.end();
+}
+
+// Lightning: metrics.csv with a step column.
+bool isLightningCsv(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && hasColumn(splitCsv(firstLine(p)), "step");
+}
+
+// Keras: a .csv or .log file whose first column is "epoch" and which has a metric column.
+fs::path findKerasCsv(const fs::path& dir) {
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code e1;
+        const fs::path& p = it->path();
+        const std::string ext = p.extension().string();
+        if (!it->is_regular_file(e1) || (ext != ".csv" && ext != ".log")) continue;
+        const auto header = splitCsv(firstLine(p));
+        if (header.size() < 2 || header[0] != "epoch" || hasColumn(header, "step")) continue;
+        if (std::any_of(header.begin() + 1, header.end(),
+                        [](const std::string& h) { return curveForName(h).has_value(); }))
+            found.push_back(p);
+    }
+    std::sort(found.begin(), found.end());
+    return found.empty() ? fs::path() : found.front();
+}
+
+// TensorBoard: the event files of a run folder, by name (their names start with the time the
+// writer opened them), with the prefix their tags get. Keras' TensorBoard callback writes one run
+// as train/ and validation/ (TF Estimator: eval/) folders: the latter's tags become "val_<tag>".
+std::vector<std::pair<fs::path, std::string>> eventFiles(const fs::path& dir) {
+    std::vector<std::pair<fs::path, std::string>> files;
+    const auto scan = [&](const fs::path& d, const std::string& prefix) {
+        std::vector<fs::path> found;
+        std::error_code ec;
+        for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec)) {
+            std::error_code e1;
+            if (it->is_regular_file(e1) &&
+                it->path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+                found.push_back(it->path());
+        }
+        std::sort(found.begin(), found.end());
+        for (const fs::path& p : found)
+            files.emplace_back(p, prefix);
+    };
+    scan(dir, "");
+    scan(dir / "train", "");
+    scan(dir / "validation", "val_");
+    scan(dir / "eval", "val_");
+    return files;
+}
+
+// What a reader collects: the points of every numeric column or tag, by its name.
+struct Collected {
+    std::map<std::string, std::vector<std::pair<std::int64_t, double>>> sources;
+    std::map<std::int64_t, int> epochOfStep;  // Lightning's epoch column
+};
+
+// Picks the best source of each curve, turns accuracies logged in percent into fractions, and
+// makes the batches and evals the window and the CLI draw.
+void finish(RunData& r, Collected& c) {
+    std::map<Curve, std::pair<int, std::string>> best;  // curve -> (rank, source)
+    for (const auto& [name, points] : c.sources) {
+        const auto m = curveForName(name);
+        if (!m) {
+            r.unmapped.push_back(name);
+            continue;
+        }
+        auto it = best.find(m->first);
+        if (it == best.end()) {
+            best[m->first] = {m->second, name};
+        } else if (m->second < it->second.first) {
+            r.unmapped.push_back(it->second.second);
+            it->second = {m->second, name};
+        } else {
+            r.unmapped.push_back(name);
+        }
+    }
+    for (const auto& [curve, source] : best) {
+        CurvePoints cp;
+        cp.curve = curve;
+        cp.source = source.second;
+        cp.points = std::move(c.sources[source.second]);
+        std::stable_sort(cp.points.begin(), cp.points.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (curve == Curve::Accuracy || curve == Curve::TestAccuracy) {
+            double max = 0;
+            for (const auto& p : cp.points)
+                if (std::isfinite(p.second)) max = std::max(max, p.second);
+            if (max > 1 && max <= 100) {
+                for (auto& p : cp.points)
+                    p.second /= 100;
+                r.warnings.push_back(strCat("'", cp.source, "' reads as a percentage (up to ", max,
+                                            "): divided by 100"));
+            }
+        }
+        r.curves.push_back(std::move(cp));
+    }
+    const auto epochOf = [&](std::int64_t step) {
+        const auto it = c.epochOfStep.find(step);
+        return it == c.epochOfStep.end() ? 0 : it->second;
+    };
+    std::map<std::int64_t, BatchReport> batches;
+    std::map<std::int64_t, EvalReport> evals;
+    const CurvePoints* lr = nullptr;
+    for (const CurvePoints& cp : r.curves) {
+        if (cp.curve == Curve::LearningRate) lr = &cp;
+        for (const auto& [step, v] : cp.points) {
+            if (cp.curve == Curve::Loss || cp.curve == Curve::Accuracy) {
+                auto [it, fresh] = batches.try_emplace(step);
+                BatchReport& b = it->second;
+                if (fresh) {
+                    b.step = step;
+                    b.epoch = epochOf(step);
+                    b.loss = b.accuracy = std::nan("");
+                    b.lr = std::nanf("");
+                }
+                (cp.curve == Curve::Loss ? b.loss : b.accuracy) = v;
+            } else if (cp.curve == Curve::TestLoss || cp.curve == Curve::TestAccuracy) {
+                auto [it, fresh] = evals.try_emplace(step);
+                EvalReport& e = it->second;
+                if (fresh) {
+                    e.step = step;
+                    e.epoch = epochOf(step);
+                    e.loss = e.accuracy = std::nan("");
+                }
+                (cp.curve == Curve::TestLoss ? e.loss : e.accuracy) = v;
+            }
+        }
+    }
+    // The learning rate in effect at each batch: the last one logged at or before its step.
+    std::size_t k = 0;
+    double current = std::nan("");
+    for (auto& [step, b] : batches) {
+        while (lr && k < lr->points.size() && lr->points[k].first <= step)
+            current = lr->points[k++].second;
+        b.lr = std::isfinite(current) && std::fabs(current) <= 3.4e38 ? static_cast<float>(current)
+                                                                      : std::nanf("");
+        r.batches.push_back(b);
+    }
+    for (auto& [step, e] : evals)
+        r.evals.push_back(e);
+}
+
+void readLightning(const fs::path& file, RunData& r, Collected& c) {
+    const std::string name = file.filename().string();
+    const auto lines = readLines(file, r.warnings);
+    if (lines.empty()) return;
+    const std::vector<std::string> header = splitCsv(lines[0].second);
+    const auto column = [&](const char* n) {
+        const auto it = std::find(header.begin(), header.end(), n);
+        return it == header.end() ? -1 : static_cast<int>(it - header.begin());
+    };
+    const int stepCol = column("step"), epochCol = column("epoch");
+    if (stepCol < 0) throw DataError(strCat("'", file.string(), "' has no step column"));
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto& [lineNo, line] = lines[i];
+        const std::vector<std::string> cells = splitCsv(line);
+        if (cells.size() == 1 && cells[0].empty()) continue;  // a blank line
+        double step = 0, epoch = 0;
+        if (cells.size() != header.size() || !parseNumber(cells[stepCol], step) ||
+            !wholeCount(step) ||
+            (epochCol >= 0 && !cells[epochCol].empty() &&
+             (!parseNumber(cells[epochCol], epoch) || !wholeCount(epoch) ||
+              epoch > 2147483647.0))) {
+            r.warnings.push_back(strCat(name, ": line ", lineNo,
+                                        " is malformed (cell count, step or epoch), ignored"));
+            continue;
+        }
+        const auto s = static_cast<std::int64_t>(step);
+        if (epochCol >= 0 && !cells[epochCol].empty()) c.epochOfStep[s] = static_cast<int>(epoch);
+        for (std::size_t k = 0; k < cells.size(); ++k) {
+            if (static_cast<int>(k) == stepCol || static_cast<int>(k) == epochCol ||
+                cells[k].empty())
+                continue;
+            double v = 0;
+            if (!parseNumber(cells[k], v)) {
+                r.warnings.push_back(strCat(name, ": line ", lineNo, ": '", cells[k],
+                                            "' in column '", header[k],
+                                            "' is not a number, ignored"));
+                continue;
+            }
+            c.sources[header[k]].emplace_back(s, v);
+        }
+    }
+}
+
+void readKeras(const fs::path& file, RunData& r, Collected& c) {
+    const std::string name = file.filename().string();
+    const auto lines = readLines(file, r.warnings);
+    if (lines.empty()) return;
+    const std::vector<std::string> header = splitCsv(lines[0].second);
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto& [lineNo, line] = lines[i];
+        const std::vector<std::string> cells = splitCsv(line);
+        if (cells.size() == 1 && cells[0].empty()) continue;
+        double epoch = 0;
+        if (cells.size() != header.size() || !parseNumber(cells[0], epoch) || !wholeCount(epoch) ||
+            epoch >= 2147483647.0) {
+            r.warnings.push_back(
+                strCat(name, ": line ", lineNo, " is malformed (cell count or epoch), ignored"));
+            continue;
+        }
+        const auto s = static_cast<std::int64_t>(epoch);
+        c.epochOfStep[s] = static_cast<int>(epoch) + 1;  // LayerLens counts epochs from 1
+        for (std::size_t k = 1; k < cells.size(); ++k) {
+            if (cells[k].empty()) continue;
+            double v = 0;
+            if (!parseNumber(cells[k], v)) {
+                r.warnings.push_back(strCat(name, ": line ", lineNo, ": '", cells[k],
+                                            "' in column '", header[k],
+                                            "' is not a number, ignored"));
+                continue;
+            }
+            c.sources[header[k]].emplace_back(s, v);
+        }
+    }
+}
+
+// Keras logs one row per epoch: the epoch table too.
+void kerasEpochs(RunData& r) {
+    std::map<std::int64_t, EpochReport> epochs;
+    for (const CurvePoints& cp : r.curves) {
+        for (const auto& [step, v] : cp.points) {
+            auto [it, fresh] = epochs.try_emplace(step);
+            EpochReport& e = it->second;
+            if (fresh) {
+                e.epoch = static_cast<int>(step) + 1;
+                e.trainLoss = e.trainAccuracy = e.testLoss = e.testAccuracy = std::nan("");
+                e.seconds = e.imagesPerSecond = std::nan("");
+            }
+            switch (cp.curve) {
+                case Curve::Loss:
+                    e.trainLoss = v;
+                    break;
+                case Curve::Accuracy:
+                    e.trainAccuracy = v;
+                    break;
+                case Curve::TestLoss:
+                    e.testLoss = v;
+                    break;
+                case Curve::TestAccuracy:
+                    e.testAccuracy = v;
+                    break;
+                case Curve::LearningRate:
+                    break;
+            }
+        }
+    }
+    for (auto& [step, e] : epochs)
+        r.epochs.push_back(e);
+}
+
+}  // namespace
+
+std::optional<std::pair<Curve, int>> curveForName(const std::string& name) {
+    const std::string n = lower(name);
+    for (const CurveNames& c : curveTable())
+        for (std::size_t k = 0; k < c.names.size(); ++k)
+            if (n == c.names[k]) return std::make_pair(c.curve, static_cast<int>(k));
+    // Lightning's LearningRateMonitor: lr-SGD, lr-Adam, lr-Adam/pg1 ...
+    if (n.rfind("lr-", 0) == 0) return std::make_pair(Curve::LearningRate, 100);
+    return std::nullopt;
+}
+
+std::string foreignRunKind(const std::string& dir) {
+    const fs::path d(dir);
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) return "";
+    // Ours, even without its config.json (a run killed while it was being created).
+    if (fs::exists(d / "config.json", ec) || fs::exists(d / "batches.csv", ec)) return "";
+    if (!eventFiles(d).empty()) return "tensorboard";
+    if (isLightningCsv(d / "metrics.csv")) return "lightning-csv";
+    if (!findKerasCsv(d).empty()) return "keras-csv";
+    return "";
+}
+
+RunData loadForeignRun(const std::string& dir) {
+    const std::string kind = foreignRunKind(dir);
+    if (kind.empty())
+        throw DataError(strCat("'", dir, "' holds no log LayerLens reads (TensorBoard events, ",
+                               "Lightning metrics.csv, Keras CSV)"));
+    const fs::path d(dir);
+    RunData r;
+    r.dir = dir;
+    fs::path named = fs::absolute(d).lexically_normal();
+    if (named.filename().empty()) named = named.parent_path();  // "logs/" names "logs"
+    r.name = named.filename().string();
+    r.configJson = "{}";
+    r.kind = kind;
+    Collected c;
+    if (kind == "tensorboard") {
+        for (const auto& [file, prefix] : eventFiles(d)) {
+            // Warnings name the file as seen from the run folder (validation/events...).
+            std::vector<std::string> w;
+            for (const ScalarEvent& s : readEventScalars(file.string(), w))
+                c.sources[prefix + s.tag].emplace_back(s.step, s.value);
+            const std::string shown = file.lexically_relative(d).string();
+            for (std::string& line : w)
+                r.warnings.push_back(shown + line.substr(file.filename().string().size()));
+        }
+        finish(r, c);
+    } else if (kind == "lightning-csv") {
+        readLightning(d / "metrics.csv", r, c);
+        finish(r, c);
+    } else {
+        readKeras(findKerasCsv(d), r, c);
+        finish(r, c);
+        kerasEpochs(r);
+    }
+    return r;
+}
+
+}  // namespace ll
