@@ -315,6 +315,26 @@ void finish(RunData& r, Collected& c) {
         r.evals.push_back(e);
 }
 
+// One CSV row's metric cells at `step`: each number joins its column's source; a cell that is
+// not a number is a warning naming the file, line and column. Blank cells and the columns in
+// `skip` (step, epoch) are passed over.
+void addMetricCells(const std::string& name, int lineNo, const std::vector<std::string>& header,
+                    const std::vector<std::string>& cells, std::initializer_list<int> skip,
+                    std::int64_t step, RunData& r, Collected& c) {
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+        if (cells[k].empty() ||
+            std::find(skip.begin(), skip.end(), static_cast<int>(k)) != skip.end())
+            continue;
+        double v = 0;
+        if (!parseNumber(cells[k], v)) {
+            r.warnings.push_back(strCat(name, ": line ", lineNo, ": '", cells[k], "' in column '",
+                                        header[k], "' is not a number, ignored"));
+            continue;
+        }
+        c.sources[header[k]].emplace_back(step, v);
+    }
+}
+
 void readLightning(const fs::path& file, RunData& r, Collected& c) {
     const std::string name = file.filename().string();
     const auto lines = readLines(file, r.warnings);
@@ -342,19 +362,7 @@ void readLightning(const fs::path& file, RunData& r, Collected& c) {
         }
         const auto s = static_cast<std::int64_t>(step);
         if (epochCol >= 0 && !cells[epochCol].empty()) c.epochOfStep[s] = static_cast<int>(epoch);
-        for (std::size_t k = 0; k < cells.size(); ++k) {
-            if (static_cast<int>(k) == stepCol || static_cast<int>(k) == epochCol ||
-                cells[k].empty())
-                continue;
-            double v = 0;
-            if (!parseNumber(cells[k], v)) {
-                r.warnings.push_back(strCat(name, ": line ", lineNo, ": '", cells[k],
-                                            "' in column '", header[k],
-                                            "' is not a number, ignored"));
-                continue;
-            }
-            c.sources[header[k]].emplace_back(s, v);
-        }
+        addMetricCells(name, lineNo, header, cells, {stepCol, epochCol}, s, r, c);
     }
 }
 
@@ -376,17 +384,7 @@ void readKeras(const fs::path& file, RunData& r, Collected& c) {
         }
         const auto s = static_cast<std::int64_t>(epoch);
         c.epochOfStep[s] = static_cast<int>(epoch) + 1;  // LayerLens counts epochs from 1
-        for (std::size_t k = 1; k < cells.size(); ++k) {
-            if (cells[k].empty()) continue;
-            double v = 0;
-            if (!parseNumber(cells[k], v)) {
-                r.warnings.push_back(strCat(name, ": line ", lineNo, ": '", cells[k],
-                                            "' in column '", header[k],
-                                            "' is not a number, ignored"));
-                continue;
-            }
-            c.sources[header[k]].emplace_back(s, v);
-        }
+        addMetricCells(name, lineNo, header, cells, {0}, s, r, c);
     }
 }
 
