@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -9,6 +10,13 @@
 #include "core/layers/registry.h"
 
 namespace ll {
+
+namespace {
+using ProfileClock = std::chrono::steady_clock;
+double secondsSince(ProfileClock::time_point t0) {
+    return std::chrono::duration<double>(ProfileClock::now() - t0).count();
+}
+}  // namespace
 
 Net::Net(std::string name, Shape inputSample)
     : m_name(std::move(name)),
@@ -166,21 +174,31 @@ void Net::beginForward(const Tensor& x) {
     m_input.vector() = x.vector();
 }
 
+void Net::setProfile(NodeTimes* times) {
+    m_profile = times;
+    if (!times) return;
+    times->forward.resize(m_layers.size(), 0.0);
+    times->backward.resize(m_layers.size(), 0.0);
+}
+
 void Net::forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs) {
+    const auto t0 = m_profile ? ProfileClock::now() : ProfileClock::time_point{};
     const auto& from = m_inputs[i];
     if (from.size() == 1) {
         m_layers[i]->forward(inputOf(static_cast<int>(i)), m_acts[i], mode);
-        return;
+    } else {
+        xs.clear();
+        for (std::size_t k = 0; k < from.size(); ++k)
+            xs.push_back(&inputOf(static_cast<int>(i), static_cast<int>(k)));
+        m_layers[i]->forwardMulti(xs, m_acts[i], mode);
     }
-    xs.clear();
-    for (std::size_t k = 0; k < from.size(); ++k)
-        xs.push_back(&inputOf(static_cast<int>(i), static_cast<int>(k)));
-    m_layers[i]->forwardMulti(xs, m_acts[i], mode);
+    if (m_profile) m_profile->forward[i] += secondsSince(t0);
 }
 
 const Tensor& Net::forward(const Tensor& x, Mode mode) {
     beginForward(x);
     m_lean = false;
+    m_inferPool = {};  // infer()'s spare buffers: training keeps its own
     std::vector<const Tensor*> xs;
     for (std::size_t i = 0; i < m_layers.size(); ++i)
         forwardNode(i, mode, xs);
@@ -200,19 +218,36 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
     for (std::size_t i = 0; i < n; ++i)
         for (int j : m_inputs[i])
             if (j >= 0) lastReader[static_cast<std::size_t>(j)] = i;
-    // Buffers of the last pass are dropped (not pooled): the peak is this pass's alone.
-    for (std::size_t i = 0; i < n; ++i)
-        if (!kept[i]) m_acts[i] = Tensor();
+    // Released buffers, reused by later nodes. After an infer() pass they start as all of that
+    // pass's buffers (no allocation, no page faults, no higher peak: each node takes the smallest
+    // buffer that fits); after a forward(), whose buffers are those of every activation, they are
+    // dropped, so the peak is this pass's alone.
+    std::vector<Tensor> pool = m_lean ? std::move(m_inferPool) : std::vector<Tensor>{};
+    m_inferPool.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (m_lean && !m_acts[i].empty()) pool.push_back(std::move(m_acts[i]));
+        m_acts[i] = Tensor();
+    }
     m_lean = true;
-    std::vector<Tensor> pool;  // released buffers, reused by later nodes
     m_inferPeak = 0;
     std::vector<const Tensor*> xs;
     for (std::size_t i = 0; i < n; ++i) {
         if (!pool.empty()) {
-            // The roomiest buffer: a later, larger activation then rarely reallocates.
-            auto best = std::max_element(
-                pool.begin(), pool.end(),
-                [](const Tensor& a, const Tensor& b) { return a.capacity() < b.capacity(); });
+            // The smallest buffer that holds the output, else the roomiest one (it grows): the
+            // large buffers stay for the large activations.
+            const std::size_t need = static_cast<std::size_t>(m_sampleShapes[i].numel()) *
+                                     static_cast<std::size_t>(x.dim(0));
+            auto best = pool.end();
+            for (auto it = pool.begin(); it != pool.end(); ++it) {
+                const bool fits = it->capacity() >= need;
+                if (best == pool.end()) {
+                    best = it;
+                } else if (fits && (best->capacity() < need || it->capacity() < best->capacity())) {
+                    best = it;
+                } else if (!fits && best->capacity() < need && it->capacity() > best->capacity()) {
+                    best = it;
+                }
+            }
             m_acts[i] = std::move(*best);
             pool.erase(best);
         }
@@ -230,6 +265,7 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
             m_acts[u] = Tensor();
         }
     }
+    m_inferPool = std::move(pool);
     return m_acts.back();
 }
 
@@ -288,12 +324,14 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
                 targets.push_back(nullptr);
             }
         }
+        const auto t0 = m_profile ? ProfileClock::now() : ProfileClock::time_point{};
         if (from.size() == 1)
             m_layers[u]->backward(*xs[0], m_acts[u], m_grads[u], dxs[0]);
         else
             m_layers[u]->backwardMulti(xs, m_acts[u], m_grads[u], dxs);
         for (std::size_t k = 0; k < from.size(); ++k)
             if (targets[k]) targets[k]->vector() += dxs[k]->vector();
+        if (m_profile) m_profile->backward[u] += secondsSince(t0);
     }
 }
 

@@ -24,6 +24,13 @@ struct NamedBuffer {
     Tensor* tensor;
 };
 
+/// Wall time each node's passes took, summed over the passes run while the net profiles
+/// (Net::setProfile; `layerlens bench --per-layer`). Indexed by node; seconds.
+struct NodeTimes {
+    std::vector<double> forward;   // forward and infer
+    std::vector<double> backward;  // backward, including the input gradient when asked
+};
+
 class Net {
 public:
     /// `inputSample` is the shape of one input without the batch dimension, e.g. (1, 28, 28).
@@ -122,6 +129,10 @@ public:
     std::int64_t numParams();
     void freezeRandomness(bool frozen);
 
+    /// While `times` is set (not null), every node's forward and backward time is added to it;
+    /// it is sized to the nodes here. The caller owns it; nullptr stops profiling.
+    void setProfile(NodeTimes* times);
+
     /// One line per layer: name, type, description, output shape, parameter count.
     std::string summary();
 
@@ -137,6 +148,8 @@ private:
     bool m_pretrained = false;
     bool m_lean = false;  // the last pass was infer(): activations were released
     std::int64_t m_inferPeak = 0;
+    NodeTimes* m_profile = nullptr;
+    std::vector<Tensor> m_inferPool;  // buffers infer() released, for the next infer()
     std::vector<LayerPtr> m_layers;
     std::vector<std::vector<int>> m_inputs;  // m_inputs[i]: nodes node i reads (−1: the input)
     std::vector<Shape> m_sampleShapes;       // output of each node for a batch of one

@@ -360,4 +360,54 @@ TEST(GraphInfer, SameOutputAsForwardInLessMemory) {
     EXPECT_LT(r.inferPeakBytes() * 8, all) << r.inferPeakBytes() << " of " << all;
 }
 
+// A second inference pass starts from the first one's buffers (no allocation, no page faults):
+// the same output and the same peak; a training forward in between drops them.
+TEST(GraphInfer, RepeatedPassesReuseTheirBuffers) {
+    Net r = loadModel("resnet20-cifar");
+    r.resetParameters(3);
+    Tensor x(r.inputSample().batched(4));
+    Rng rng(5);
+    for (float& v : x.vector())
+        v = rng.uniform(-1.0f, 1.0f);
+    Tensor x1(r.inputSample().batched(1));
+    std::copy(x.data(), x.data() + x1.numel(), x1.data());
+    const std::vector<float> wantOne = r.forward(x1, Mode::Eval).values();
+    const std::vector<float> want = r.infer(x).values();
+    const std::int64_t peak = r.inferPeakBytes();
+    for (int pass = 0; pass < 3; ++pass) {
+        EXPECT_EQ(r.infer(x).values(), want);
+        EXPECT_LE(r.inferPeakBytes(), peak) << "pass " << pass;
+    }
+    r.forward(x, Mode::Eval);
+    EXPECT_EQ(r.infer(x).values(), want);
+    EXPECT_LE(r.inferPeakBytes(), peak);
+    // A smaller batch reuses what fits and stays correct.
+    EXPECT_EQ(r.infer(x1).values(), wantOne);
+    EXPECT_LE(r.inferPeakBytes(), peak);
+}
+
+// With a profile set, every node's passes are timed; without one, nothing is recorded.
+TEST(NetProfile, TimesEveryNodeOfForwardAndBackward) {
+    Net r = loadModel("resnet20-cifar");
+    r.resetParameters(3);
+    Tensor x(r.inputSample().batched(2), 0.25f);
+    NodeTimes t;
+    r.setProfile(&t);
+    ASSERT_EQ(t.forward.size(), static_cast<std::size_t>(r.size()));
+    const Tensor& z = r.forward(x, Mode::Train);
+    r.backward(Tensor(z.shape(), 1.0f));
+    r.setProfile(nullptr);
+    double sum = 0;
+    for (int i = 0; i < r.size(); ++i) {
+        EXPECT_GT(t.forward[static_cast<std::size_t>(i)], 0.0) << r.layer(i).name();
+        EXPECT_GT(t.backward[static_cast<std::size_t>(i)], 0.0) << r.layer(i).name();
+        sum += t.forward[static_cast<std::size_t>(i)];
+    }
+    const NodeTimes before = t;
+    r.forward(x, Mode::Train);
+    r.infer(x);
+    EXPECT_EQ(t.forward, before.forward);
+    EXPECT_GT(sum, 0.0);
+}
+
 }  // namespace ll
