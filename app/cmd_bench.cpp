@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
 #include "app/args.h"
 #include "app/cli.h"
+#include "core/fma_peak.h"
 #include "core/loss.h"
 #include "core/model_file.h"
 #include "core/optimizer.h"
@@ -36,6 +38,86 @@ double medianThroughput(Step step, int batch, int rounds, double roundSeconds) {
     std::sort(rates.begin(), rates.end());
     return rates[rates.size() / 2];
 }
+
+double secondsOf(const std::function<void()>& f) {
+    const auto t0 = Clock::now();
+    f();
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Runs `step` at least 3 times and for at least `seconds`; returns how many times.
+int repeatFor(const std::function<void()>& step, double seconds) {
+    int n = 0;
+    const auto t0 = Clock::now();
+    do {
+        step();
+        ++n;
+    } while (n < 3 || std::chrono::duration<double>(Clock::now() - t0).count() < seconds);
+    return n;
+}
+
+// One node's times (seconds per batch) and its direct multiply-adds per sample.
+struct NodeProfile {
+    std::string name, type;
+    std::int64_t macs = 0;
+    double infer = 0, forward = 0, backward = 0;
+    double weights = -1;  // backward without the input gradient (-1: not timed)
+};
+
+// Per-node times of inference and of training steps, and of each weighted layer's backward pass
+// without its input gradient (so backward-data = backward - that), measured one after the other.
+std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
+                                      const std::function<void()>& trainStep, double seconds) {
+    std::vector<NodeProfile> rows(static_cast<std::size_t>(net.size()));
+    const std::vector<Shape> outs = net.outputShapes();
+    for (int i = 0; i < net.size(); ++i) {
+        NodeProfile& r = rows[static_cast<std::size_t>(i)];
+        const Layer& l = net.layer(i);
+        r.name = l.name();
+        r.type = l.type();
+        std::vector<Shape> in;
+        for (int j : net.inputsOf(i))
+            in.push_back(j < 0 ? net.inputSample().batched(1) : outs[static_cast<std::size_t>(j)]);
+        r.macs = l.cost(in, outs[static_cast<std::size_t>(i)]).multiplications;
+    }
+    NodeTimes t;
+    net.setProfile(&t);
+    const int inferSteps = repeatFor([&] { net.infer(x); }, seconds);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        rows[i].infer = t.forward[i] / inferSteps;
+    trainStep();  // infer() released the activations: reallocate them outside the timing
+    t = NodeTimes();
+    net.setProfile(&t);
+    const int trainSteps = repeatFor(trainStep, seconds);
+    net.setProfile(nullptr);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        rows[i].forward = t.forward[i] / trainSteps;
+        rows[i].backward = t.backward[i] / trainSteps;
+    }
+    // The activations and gradients of the last training step are still there.
+    for (int i = 0; i < net.size(); ++i) {
+        NodeProfile& r = rows[static_cast<std::size_t>(i)];
+        Layer& l = net.layer(i);
+        if (r.macs == 0 || net.inputsOf(i).size() != 1 || l.params().empty()) continue;
+        if (net.inputsOf(i)[0] < 0) continue;  // reads the input: backward is weights-only already
+        const Tensor &in = net.inputOf(i), &y = net.activation(i), &dy = net.activationGrad(i);
+        double total = 0;
+        const int n =
+            repeatFor([&] { total += secondsOf([&] { l.backward(in, y, dy, nullptr); }); },
+                      seconds / net.size());
+        r.weights = total / n;
+    }
+    return rows;
+}
+
+// "123.4 (27%)": GFLOP/s of `flops` in `seconds` and its share of the peak; "-" for no time.
+std::string rateCell(double flops, double seconds, double peak) {
+    if (seconds <= 0 || flops <= 0) return "-";
+    const double g = flops / seconds / 1e9;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f (%.0f%%)", g, 100 * g / peak);
+    return buf;
+}
 }  // namespace
 
 Command benchCommand() {
@@ -54,6 +136,11 @@ Command benchCommand() {
         {"format", "text|json", "output format (default text)"},
         {"rounds", "R", "timing rounds (default 5)"},
         {"seconds", "S", "length of each round in seconds (default 1)"},
+        {"per-layer", "",
+         "also each node's time per batch (inference, training forward, backward, and for\n"
+         "convolutions and linear layers backward-data and backward-weights) and GFLOP/s as a\n"
+         "fraction of the machine's fp32 FMA peak (measured first, on the same threads); FLOPs\n"
+         "are 2 x the direct multiply-adds, so a faster algorithm can show more than 100%"},
     };
     return c;
 }
@@ -96,14 +183,48 @@ int bench(const Args& args, std::ostream& out) {
     const double train = medianThroughput(trainStep, batch, rounds, roundSeconds);
     inferStep();
     const double infer = medianThroughput(inferStep, batch, rounds, roundSeconds);
+    const bool perLayer = args.has("per-layer");
+    FmaPeak peak;
+    std::vector<NodeProfile> rows;
+    if (perLayer) {
+        peak = measureFmaPeak(numThreads(), 0.5);
+        rows = profileNodes(net, x, trainStep, roundSeconds);
+    }
+    std::int64_t macs = 0;  // per sample, the whole net
+    for (const NodeProfile& r : rows)
+        macs += r.macs;
+    // Whole-pass FLOPs per batch: 2·MACs forward, twice that backward (data and weights).
+    const double fwdFlops = 2.0 * static_cast<double>(macs) * batch;
     if (format == "json") {
         nlohmann::json j = {{"model", net.name()},
                             {"batch", batch},
                             {"threads", numThreads()},
                             {"train_images_per_s", train},
                             {"infer_images_per_s", infer}};
+        if (perLayer) {
+            j["fma_peak_gflops"] = peak.gflops;
+            j["train_gflops"] = 3 * fwdFlops * train / batch / 1e9;
+            j["infer_gflops"] = fwdFlops * infer / batch / 1e9;
+            nlohmann::json layers = nlohmann::json::array();
+            for (const NodeProfile& r : rows) {
+                nlohmann::json l = {{"name", r.name},
+                                    {"type", r.type},
+                                    {"macs", r.macs},
+                                    {"infer_ms", 1e3 * r.infer},
+                                    {"forward_ms", 1e3 * r.forward},
+                                    {"backward_ms", 1e3 * r.backward}};
+                if (r.weights >= 0) {
+                    l["backward_weights_ms"] = 1e3 * r.weights;
+                    l["backward_data_ms"] = 1e3 * std::max(0.0, r.backward - r.weights);
+                }
+                layers.push_back(l);
+            }
+            j["per_layer"] = layers;
+        }
         out << j.dump() << "\n";
-    } else {
+        return 0;
+    }
+    {
         char line[256];
         std::snprintf(
             line, sizeof line,
@@ -111,6 +232,42 @@ int bench(const Args& args, std::ostream& out) {
             net.name().c_str(), batch, numThreads(), train, infer, rounds);
         out << line;
     }
+    if (!perLayer) return 0;
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "\nper node: ms per batch of %d; GFLOP/s (share of the fp32 FMA peak, %.1f "
+                  "GFLOP/s on %d threads, %s)\n"
+                  "of 2 x the direct multiply-adds; backward-data = backward - backward-weights\n",
+                  batch, peak.gflops, peak.threads, peak.isa);
+    out << line;
+    std::snprintf(line, sizeof line, "%-18s %-16s %8s %8s %8s  %-14s %-14s %-14s %-14s\n", "node",
+                  "type", "infer", "forward", "backward", "infer", "forward", "bwd-data",
+                  "bwd-weights");
+    out << line;
+    double sumInfer = 0, sumFwd = 0, sumBwd = 0;
+    for (const NodeProfile& r : rows) {
+        sumInfer += r.infer;
+        sumFwd += r.forward;
+        sumBwd += r.backward;
+        const double f = 2.0 * static_cast<double>(r.macs) * batch;
+        const bool split = r.weights >= 0;
+        std::snprintf(
+            line, sizeof line, "%-18.18s %-16.16s %8.3f %8.3f %8.3f  %-14s %-14s %-14s %-14s\n",
+            r.name.c_str(), r.type.c_str(), 1e3 * r.infer, 1e3 * r.forward, 1e3 * r.backward,
+            rateCell(f, r.infer, peak.gflops).c_str(), rateCell(f, r.forward, peak.gflops).c_str(),
+            split ? rateCell(f, r.backward - r.weights, peak.gflops).c_str() : "-",
+            rateCell(f, split ? r.weights : r.backward, peak.gflops).c_str());
+        out << line;
+    }
+    std::snprintf(line, sizeof line, "%-18s %-16s %8.3f %8.3f %8.3f  %-14s %-14s\n", "all nodes",
+                  "", 1e3 * sumInfer, 1e3 * sumFwd, 1e3 * sumBwd,
+                  rateCell(fwdFlops, sumInfer, peak.gflops).c_str(),
+                  rateCell(fwdFlops, sumFwd, peak.gflops).c_str());
+    out << line;
+    std::snprintf(line, sizeof line, "whole training step (median rate above): %s; inference: %s\n",
+                  rateCell(3 * fwdFlops, batch / train, peak.gflops).c_str(),
+                  rateCell(fwdFlops, batch / infer, peak.gflops).c_str());
+    out << line;
     return 0;
 }
 

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sstream>
 
 #include "app/cli.h"
+#include "core/model_file.h"
 #include "support/run_cli.h"
 
 namespace ll {
@@ -102,6 +104,38 @@ TEST(CliBench, JsonHasTheDocumentedKeys) {
                             "\"train_images_per_s\"", "\"infer_images_per_s\""}) {
         EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
     }
+}
+
+// --per-layer: one row per node with the node's direct multiply-adds (LeNet-5's, by hand) and its
+// times, the machine's peak, and the text table's header and totals.
+TEST(CliBench, PerLayerTimesEveryNodeAgainstThePeak) {
+    Result r = runCli({"bench", "--model", "lenet5", "--batch", "4", "--threads", "1", "--format",
+                       "json", "--rounds", "1", "--seconds", "0.05", "--per-layer"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_GT(j.at("fma_peak_gflops").get<double>(), 1.0);
+    const Net net = loadModel("lenet5");
+    const auto& rows = j.at("per_layer");
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(net.size()));
+    // c1 reads the input: its backward is weights-only, so it has no split; c3 has one.
+    EXPECT_EQ(rows[0].at("name"), "c1");
+    EXPECT_EQ(rows[0].at("macs"), 6 * 28 * 28 * 25);  // 6 maps of 28×28, 5×5 taps of 1 channel
+    EXPECT_FALSE(rows[0].contains("backward_data_ms"));
+    for (const auto& row : rows) {
+        EXPECT_GE(row.at("infer_ms").get<double>(), 0.0);
+        EXPECT_GE(row.at("backward_ms").get<double>(), 0.0);
+        if (row.at("name") == "c3") {
+            EXPECT_EQ(row.at("macs"), 16 * 10 * 10 * 6 * 25);
+            EXPECT_GT(row.at("backward_weights_ms").get<double>(), 0.0);
+            EXPECT_GE(row.at("backward_data_ms").get<double>(), 0.0);
+        }
+    }
+    r = runCli({"bench", "--model", "lenet5", "--batch", "4", "--threads", "1", "--rounds", "1",
+                "--seconds", "0.05", "--per-layer"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* text :
+         {"fp32 FMA peak", "bwd-weights", "c3 ", "all nodes", "whole training step"})
+        EXPECT_NE(r.out.find(text), std::string::npos) << text << " in " << r.out;
 }
 
 }  // namespace ll
