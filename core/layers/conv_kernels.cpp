@@ -29,8 +29,65 @@ AlignedFloats& threadColumns(std::size_t n) {
 
 }  // namespace
 
+namespace {
+
+// Output rows [lo, hi) of kernel row ki: those oh with 0 <= oh*sh - ph + ki*dh < H.
+void validRows(const ConvGeometry& g, int ki, int& lo, int& hi) {
+    const int first = g.ph - ki * g.dh;
+    lo = first <= 0 ? 0 : (first + g.sh - 1) / g.sh;
+    const int last = g.H - 1 + g.ph - ki * g.dh;
+    hi = last < 0 ? 0 : std::min(g.Ho, last / g.sh + 1);
+    lo = std::min(lo, hi);
+}
+
+// im2col when stride is 1 and the output is as wide as the input ("same" padding along the
+// width): the valid rows of one column-matrix row are the input plane shifted by a constant, so
+// they are one memcpy, after which the columns that wrapped around a row edge are zeroed.
+void im2colSameWidth(const float* x, const ConvGeometry& g, float* col, int HoWo) {
+    const int W = g.W;
+    for (int c = 0; c < g.groupChannels(); ++c) {
+        const float* xc = x + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
+        for (int ki = 0; ki < g.kh; ++ki) {
+            int r0, r1;
+            validRows(g, ki, r0, r1);
+            for (int kj = 0; kj < g.kw; ++kj) {
+                float* row = col + (static_cast<std::ptrdiff_t>(c * g.kh + ki) * g.kw + kj) * HoWo;
+                std::fill(row, row + static_cast<std::ptrdiff_t>(r0) * W, 0.0f);
+                std::fill(row + static_cast<std::ptrdiff_t>(r1) * W,
+                          row + static_cast<std::ptrdiff_t>(g.Ho) * W, 0.0f);
+                if (r1 <= r0) continue;
+                const int shift = kj * g.dw - g.pw;  // column ow reads input column ow + shift
+                const int lo = std::max(0, -shift), hi = std::min(W, W - shift);
+                if (hi <= lo) {
+                    std::fill(row + static_cast<std::ptrdiff_t>(r0) * W,
+                              row + static_cast<std::ptrdiff_t>(r1) * W, 0.0f);
+                    continue;
+                }
+                float* dst = row + static_cast<std::ptrdiff_t>(r0) * W + lo;
+                const float* src =
+                    xc + static_cast<std::ptrdiff_t>(r0 - g.ph + ki * g.dh) * W + lo + shift;
+                const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(r1 - r0) * W - lo - (W - hi);
+                std::memcpy(dst, src, sizeof(float) * static_cast<std::size_t>(n));
+                for (int oh = r0; oh < r1; ++oh) {
+                    float* out = row + static_cast<std::ptrdiff_t>(oh) * W;
+                    for (int ow = 0; ow < lo; ++ow)
+                        out[ow] = 0.0f;
+                    for (int ow = hi; ow < W; ++ow)
+                        out[ow] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
 void im2col(const float* x, const ConvGeometry& g, float* col, int ld) {
     const int HoWo = ld > 0 ? ld : g.colCols();
+    if (g.sh == 1 && g.sw == 1 && g.Wo == g.W) {
+        im2colSameWidth(x, g, col, HoWo);
+        return;
+    }
     for (int c = 0; c < g.groupChannels(); ++c) {
         const float* xc = x + static_cast<std::ptrdiff_t>(c) * g.H * g.W;
         for (int ki = 0; ki < g.kh; ++ki) {
@@ -75,8 +132,13 @@ void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld) {
                     if (ih < 0 || ih >= g.H) continue;
                     const float* src = row + oh * g.Wo;
                     float* dst = dxc + ih * g.W - g.pw + kj * g.dw;
-                    for (int ow = lo; ow < hi; ++ow)
-                        dst[ow * g.sw] += src[ow];
+                    if (g.sw == 1) {  // contiguous: vectorized
+                        for (int ow = lo; ow < hi; ++ow)
+                            dst[ow] += src[ow];
+                    } else {
+                        for (int ow = lo; ow < hi; ++ow)
+                            dst[ow * g.sw] += src[ow];
+                    }
                 }
             }
         }

@@ -5,6 +5,8 @@
 
 #include "core/analysis/cost.h"
 #include "core/layers/conv2d.h"
+#include "core/layers/conv_kernels.h"
+#include "core/random.h"
 #include "support/round_trip.h"
 
 namespace ll {
@@ -67,6 +69,72 @@ TEST(Conv2d, GoldenForwardPaddingAndStride) {
     EXPECT_FLOAT_EQ(y[1], -2.5f);               // 0 - x02 + 0.5
     EXPECT_FLOAT_EQ(y[2], -6.5f);               // 0 - x20 + 0.5
     EXPECT_FLOAT_EQ(y[3], -3.5f);               // x11 - x22 + 0.5
+}
+
+// im2col and its inverse against their definition, element by element: col[(c,ki,kj)][(oh,ow)] =
+// x[c][oh·sh − ph + ki·dh][ow·sw − pw + kj·dw], 0 outside. Stride-1 "same width" geometries take
+// a row-block copy path, the others the row-by-row one; both are covered, with rows `ld` apart.
+TEST(Conv2d, Im2colAndCol2imFollowTheirDefinition) {
+    struct G {
+        int C, H, W, kh, kw, sh, sw, ph, pw, pb, pr, dh, dw;
+    };
+    const std::vector<G> cases = {
+        {3, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  // same width: the block copy
+        {2, 5, 5, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1},  // 5×5, same
+        {2, 6, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2},  // dilated, same
+        {1, 4, 5, 3, 3, 1, 1, 0, 0, 2, 2, 1, 1},  // asymmetric: all padding at the end
+        {1, 4, 5, 3, 3, 1, 1, 2, 2, 0, 0, 1, 1},  // asymmetric: all at the start
+        {2, 3, 4, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},  // kw = 1, same width
+        {1, 2, 2, 3, 3, 1, 1, 2, 2, 0, 0, 1, 1},  // kernel rows wholly in the padding
+        {2, 7, 6, 3, 2, 2, 1, 1, 0, 1, 1, 1, 1},  // strided rows: the row-by-row path
+        {2, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},  // valid: narrower output
+    };
+    Rng rng(11);
+    for (const G& c : cases) {
+        ConvGeometry g;
+        g.C = c.C, g.H = c.H, g.W = c.W, g.kh = c.kh, g.kw = c.kw, g.sh = c.sh, g.sw = c.sw;
+        g.ph = c.ph, g.pw = c.pw, g.pb = c.pb, g.pr = c.pr, g.dh = c.dh, g.dw = c.dw, g.K = 1;
+        g.Ho = slidingOutputSize(g.H, g.kh, g.sh, g.ph, g.pb, g.dh);
+        g.Wo = slidingOutputSize(g.W, g.kw, g.sw, g.pw, g.pr, g.dw);
+        SCOPED_TRACE(strCat("C", g.C, " ", g.H, "x", g.W, " k", g.kh, "x", g.kw, " s", g.sh, ",",
+                            g.sw, " p", g.ph, ",", g.pw, ",", g.pb, ",", g.pr, " d", g.dh));
+        std::vector<float> x(static_cast<std::size_t>(g.C) * g.H * g.W);
+        for (float& v : x)
+            v = rng.uniform(-1.0f, 1.0f);
+        const int P = g.Ho * g.Wo, ld = P + 3;  // rows of col 3 floats apart beyond the row
+        std::vector<float> col(static_cast<std::size_t>(g.colRows()) * ld, 99.0f);
+        im2col(x.data(), g, col.data(), ld);
+        std::vector<float> dx(x.size(), 0.0f), want(x.size(), 0.0f);
+        for (int ch = 0; ch < g.C; ++ch)
+            for (int ki = 0; ki < g.kh; ++ki)
+                for (int kj = 0; kj < g.kw; ++kj) {
+                    const int r = (ch * g.kh + ki) * g.kw + kj;
+                    for (int oh = 0; oh < g.Ho; ++oh)
+                        for (int ow = 0; ow < g.Wo; ++ow) {
+                            const int ih = oh * g.sh - g.ph + ki * g.dh;
+                            const int iw = ow * g.sw - g.pw + kj * g.dw;
+                            const bool in = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+                            const float v = in ? x[(ch * g.H + ih) * g.W + iw] : 0.0f;
+                            ASSERT_EQ(col[static_cast<std::size_t>(r) * ld + oh * g.Wo + ow], v)
+                                << "row " << r << " at " << oh << "," << ow;
+                            if (in) {
+                                want[(ch * g.H + ih) * g.W + iw] +=
+                                    static_cast<float>(r + 1) * 0.5f +
+                                    static_cast<float>(oh * g.Wo + ow);
+                            }
+                        }
+                    EXPECT_EQ(col[static_cast<std::size_t>(r) * ld + P], 99.0f)
+                        << "wrote past row " << r;
+                }
+        // col2imAdd of a column matrix whose every entry is distinct: each lands where it was read.
+        for (int r = 0; r < g.colRows(); ++r)
+            for (int p = 0; p < P; ++p)
+                col[static_cast<std::size_t>(r) * ld + p] =
+                    static_cast<float>(r + 1) * 0.5f + static_cast<float>(p);
+        col2imAdd(col.data(), g, dx.data(), ld);
+        for (std::size_t i = 0; i < dx.size(); ++i)
+            ASSERT_FLOAT_EQ(dx[i], want[i]) << "input element " << i;
+    }
 }
 
 TEST(Conv2d, GradientsAtSeveralShapes) {
