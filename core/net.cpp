@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "core/layers/batch_norm.h"
+#include "core/layers/conv2d.h"
 #include "core/layers/registry.h"
 
 namespace ll {
@@ -15,6 +17,11 @@ namespace {
 using ProfileClock = std::chrono::steady_clock;
 double secondsSince(ProfileClock::time_point t0) {
     return std::chrono::duration<double>(ProfileClock::now() - t0).count();
+}
+// times[i] += dt; the caller may have cleared the NodeTimes since setProfile.
+void addTime(std::vector<double>& times, std::size_t i, double dt) {
+    if (times.size() <= i) times.resize(i + 1, 0.0);
+    times[i] += dt;
 }
 }  // namespace
 
@@ -192,7 +199,7 @@ void Net::forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs) 
             xs.push_back(&inputOf(static_cast<int>(i), static_cast<int>(k)));
         m_layers[i]->forwardMulti(xs, m_acts[i], mode);
     }
-    if (m_profile) m_profile->forward[i] += secondsSince(t0);
+    if (m_profile) addTime(m_profile->forward, i, secondsSince(t0));
 }
 
 const Tensor& Net::forward(const Tensor& x, Mode mode) {
@@ -203,6 +210,29 @@ const Tensor& Net::forward(const Tensor& x, Mode mode) {
     for (std::size_t i = 0; i < m_layers.size(); ++i)
         forwardNode(i, mode, xs);
     return m_acts.back();
+}
+
+std::vector<Net::InferFusion> Net::planInferFusions(const std::vector<char>& kept) const {
+    const std::size_t n = m_layers.size();
+    std::vector<std::vector<int>> readers(n);
+    for (std::size_t i = 0; i < n; ++i)
+        for (int j : m_inputs[i])
+            if (j >= 0) readers[static_cast<std::size_t>(j)].push_back(static_cast<int>(i));
+    // Node j is the only reader of node i, reads nothing else, and is of type `type`.
+    auto soleReader = [&](std::size_t i, const char* type) {
+        if (kept[i] || readers[i].size() != 1) return -1;
+        const int j = readers[i][0];
+        const std::size_t u = static_cast<std::size_t>(j);
+        return m_inputs[u].size() == 1 && std::string(m_layers[u]->type()) == type ? j : -1;
+    };
+    std::vector<InferFusion> plan(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::string(m_layers[i]->type()) != "Conv2d") continue;  // not SparseConv2d
+        plan[i].bn = soleReader(i, "BatchNorm2d");
+        if (plan[i].bn >= 0)
+            plan[i].relu = soleReader(static_cast<std::size_t>(plan[i].bn), "ReLU");
+    }
+    return plan;
 }
 
 const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
@@ -230,12 +260,21 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
     }
     m_lean = true;
     m_inferPeak = 0;
+    const std::vector<InferFusion> fusions = planInferFusions(kept);
+    std::vector<char> fused(n, 0);  // computed inside an earlier node's fusion
+    std::vector<float> scale, shift;
     std::vector<const Tensor*> xs;
     for (std::size_t i = 0; i < n; ++i) {
+        if (fused[i]) continue;  // its inputs were never materialized: nothing to release
+        const InferFusion& f = fusions[i];
+        // The node whose activation this step writes: the last of a fusion.
+        const std::size_t out = static_cast<std::size_t>(f.relu >= 0 ? f.relu
+                                                         : f.bn >= 0 ? f.bn
+                                                                     : static_cast<int>(i));
         if (!pool.empty()) {
             // The smallest buffer that holds the output, else the roomiest one (it grows): the
             // large buffers stay for the large activations.
-            const std::size_t need = static_cast<std::size_t>(m_sampleShapes[i].numel()) *
+            const std::size_t need = static_cast<std::size_t>(m_sampleShapes[out].numel()) *
                                      static_cast<std::size_t>(x.dim(0));
             auto best = pool.end();
             for (auto it = pool.begin(); it != pool.end(); ++it) {
@@ -248,10 +287,25 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
                     best = it;
                 }
             }
-            m_acts[i] = std::move(*best);
+            m_acts[out] = std::move(*best);
             pool.erase(best);
         }
-        forwardNode(i, Mode::Eval, xs);
+        if (out == i) {
+            forwardNode(i, Mode::Eval, xs);
+        } else {
+            const auto t0 = m_profile ? ProfileClock::now() : ProfileClock::time_point{};
+            auto& bn = static_cast<BatchNorm&>(*m_layers[static_cast<std::size_t>(f.bn)]);
+            bn.evalAffine(scale, shift);
+            ConvEpilogue e;
+            e.scale = scale.data();
+            e.shift = shift.data();
+            e.relu = f.relu >= 0;
+            static_cast<Conv2d&>(*m_layers[i])
+                .forwardFused(inputOf(static_cast<int>(i)), m_acts[out], e);
+            fused[static_cast<std::size_t>(f.bn)] = 1;
+            if (f.relu >= 0) fused[static_cast<std::size_t>(f.relu)] = 1;
+            if (m_profile) addTime(m_profile->forward, i, secondsSince(t0));
+        }
         std::int64_t live = 0;  // what is held now: activations and released buffers
         for (const Tensor& t : m_acts)
             live += static_cast<std::int64_t>(t.capacity());
@@ -331,7 +385,7 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
             m_layers[u]->backwardMulti(xs, m_acts[u], m_grads[u], dxs);
         for (std::size_t k = 0; k < from.size(); ++k)
             if (targets[k]) targets[k]->vector() += dxs[k]->vector();
-        if (m_profile) m_profile->backward[u] += secondsSince(t0);
+        if (m_profile) addTime(m_profile->backward, u, secondsSince(t0));
     }
 }
 

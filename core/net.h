@@ -104,6 +104,10 @@ public:
     /// reused by a later node, so the memory is that of the widest cut of the graph rather than
     /// of every activation. The nodes in `keep` (indices) and the output keep theirs; the others'
     /// activation(i) are empty afterwards, and backward refuses to run until the next forward.
+    /// A Conv2d read only by a BatchNorm2d (itself read only by a ReLU) runs as one step that
+    /// applies the batch norm (and ReLU) to each block of the convolution's output while it is in
+    /// cache (ConvEpilogue): the same float operations, so the same bits, one pass less over
+    /// memory each. Nodes in `keep` are never fused away.
     const Tensor& infer(const Tensor& x, const std::vector<int>& keep = {});
     /// The largest number of activation bytes the last infer() held at once.
     std::int64_t inferPeakBytes() const { return m_inferPeak; }
@@ -137,6 +141,11 @@ public:
     std::string summary();
 
 private:
+    // infer(): node i (a Conv2d) computes the batch norm `bn` and the ReLU `relu` too (-1: none).
+    struct InferFusion {
+        int bn = -1, relu = -1;
+    };
+    std::vector<InferFusion> planInferFusions(const std::vector<char>& kept) const;
     Shape batchOfOne() const;            // (1, input sample...)
     void beginForward(const Tensor& x);  // checks x and copies it into m_input
     void forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs);

@@ -59,6 +59,27 @@ Shape BatchNorm2d::outputShape(const Shape& in) const {
     return in;
 }
 
+namespace {
+float inverseStd(double var, float eps) {
+    return static_cast<float>(1.0 / std::sqrt(var + eps));
+}
+// y = γ (x − μ) / σ + β as one multiply-add per element: y = a x + b.
+void affine(float gamma, float beta, double mean, float invStd, float& a, float& b) {
+    a = gamma * invStd;
+    b = beta - a * static_cast<float>(mean);
+}
+}  // namespace
+
+void BatchNorm::evalAffine(std::vector<float>& scale, std::vector<float>& shift) const {
+    scale.resize(static_cast<std::size_t>(m_channels));
+    shift.resize(static_cast<std::size_t>(m_channels));
+    for (int c = 0; c < m_channels; ++c) {
+        const double mean = m_runningMean[c], var = m_runningVar[c];
+        affine(m_gamma.value[c], m_beta.value[c], mean, inverseStd(var, m_eps),
+               scale[static_cast<std::size_t>(c)], shift[static_cast<std::size_t>(c)]);
+    }
+}
+
 void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const std::int64_t M = static_cast<std::int64_t>(N) * S;
@@ -97,12 +118,11 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
             mean = m_runningMean[c];
             var = m_runningVar[c];
         }
-        const float invStd = static_cast<float>(1.0 / std::sqrt(var + m_eps));
+        const float invStd = inverseStd(var, m_eps);
         m_mean[c] = static_cast<float>(mean);
         m_invStd[c] = invStd;
-        // y = γ (x − μ) / σ + β, folded into one multiply-add per element.
-        const float a = m_gamma.value[c] * invStd;
-        const float b = m_beta.value[c] - a * static_cast<float>(mean);
+        float a, b;
+        affine(m_gamma.value[c], m_beta.value[c], mean, invStd, a, b);
         for (int n = 0; n < N; ++n) {
             const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
             const float* p = x.data() + off;

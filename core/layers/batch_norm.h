@@ -25,6 +25,9 @@ public:
     Param& beta() { return m_beta; }
     Tensor& runningMean() { return m_runningMean; }
     Tensor& runningVar() { return m_runningVar; }
+    /// The eval-mode layer as y = scale·x + shift per channel, computed exactly as forward
+    /// computes it (so applying these gives forward's bits).
+    void evalAffine(std::vector<float>& scale, std::vector<float>& shift) const;
 
 protected:
     BatchNorm(int channels, float eps, float momentum);

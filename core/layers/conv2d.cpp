@@ -121,6 +121,22 @@ void Conv2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     }
 }
 
+void Conv2d::forwardFused(const Tensor& x, Tensor& y, const ConvEpilogue& e) {
+    LL_CHECK(&x != &y, label(), ": forward needs distinct input and output tensors");
+    if (x.rank() >= 1 && x.dim(0) == 0) shapeError(x.shape(), "empty batch");
+    y.resize(outputShape(x.shape()));
+    const float* b = m_hasBias ? m_bias.value.data() : nullptr;
+    const ConvGeometry g = geometry(x.shape());
+    if (!isDepthwise()) {
+        convForward(g, x.dim(0), x.data(), m_weight.value.data(), b, y.data(), &e);
+        return;
+    }
+    depthwiseForward(g, x.dim(0), x.data(), m_weight.value.data(), b, y.data());
+    const int P = g.Ho * g.Wo;
+    for (int n = 0; n < x.dim(0); ++n)
+        applyEpilogue(e, 0, g.K, P, y.data() + static_cast<std::ptrdiff_t>(n) * g.K * P);
+}
+
 void Conv2d::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
     float* db = m_hasBias ? m_bias.grad.data() : nullptr;
     float* dxp = dx ? dx->data() : nullptr;

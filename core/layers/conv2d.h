@@ -38,6 +38,10 @@ public:
     bool hasBias() const { return m_hasBias; }
     Param& weight() { return m_weight; }
     Param& bias() { return m_bias; }
+    /// Inference (eval mode) with an epilogue applied to the output (conv_kernels.h): what
+    /// forward followed by the epilogue's layers gives, bit for bit, without a pass over memory
+    /// per layer.
+    void forwardFused(const Tensor& x, Tensor& y, const ConvEpilogue& e);
 
 protected:
     void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;

@@ -234,8 +234,20 @@ void ConvWorkspace::addPartials(int threads, std::size_t wSize, int K, float* dW
     }
 }
 
+void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y) {
+    for (int r = 0; r < rows; ++r) {
+        float* q = y + static_cast<std::ptrdiff_t>(r) * P;
+        if (e.scale) {
+            const float a = e.scale[k0 + r], b = e.shift[k0 + r];
+            for (int i = 0; i < P; ++i)
+                q[i] = a * q[i] + b;
+        }
+        if (e.relu) VectorMap(q, P) = ConstVectorMap(q, P).cwiseMax(0.0f);
+    }
+}
+
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
-                 float* y) {
+                 float* y, const ConvEpilogue* epilogue) {
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
     const SampleBlocks B = makeSampleBlocks(g, N);
@@ -261,6 +273,7 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
                 } else {
                     Y = sampleBlock(out, Kg, cnt, P, j);
                 }
+                if (epilogue) applyEpilogue(*epilogue, grp * Kg, Kg, P, Y.data());
             }
         }
     }

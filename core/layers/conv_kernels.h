@@ -75,10 +75,22 @@ void im2col(const float* x, const ConvGeometry& g, float* col, int ld = 0);
 /// dx (Cg, H, W) += scatter of dcol (Cg*kh*kw, Ho*Wo), rows `ld` apart; the inverse of im2col.
 void col2imAdd(const float* dcol, const ConvGeometry& g, float* dx, int ld = 0);
 
-/// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C/groups*kh*kw)) + b (K) (b may be null).
-/// One GEMM per group of channels (and block of samples).
+/// What inference applies to a convolution's output while it is still in cache (Net::infer):
+/// per output channel y = scale·y + shift (an eval-mode batch norm that reads only this
+/// convolution), then max(y, 0) when relu. The same float operations, in the same order, as the
+/// separate layers, so the result is bit for bit theirs.
+struct ConvEpilogue {
+    const float* scale = nullptr;  // (K)
+    const float* shift = nullptr;  // (K)
+    bool relu = false;
+};
+/// Applies `e` to `rows` output channels of P values each, starting at channel k0.
+void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y);
+
+/// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C/groups*kh*kw)) + b (K) (b may be null), then
+/// the epilogue if given. One GEMM per group of channels (and block of samples).
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
-                 float* y);
+                 float* y, const ConvEpilogue* epilogue = nullptr);
 /// dW (K, C/groups*kh*kw) += Σ_n dy_n col_nᵀ (group by group); db (K) += Σ dy (if non-null);
 /// dx (N, C, H, W) = col2im(Wᵀ dy_n) (overwritten, if non-null).
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,

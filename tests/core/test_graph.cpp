@@ -263,7 +263,9 @@ TEST(Graph, EffectiveReceptiveFieldAndGradCamOnAResidualJoin) {
     for (int r = 0; r < 32; ++r)
         for (int c = 0; c < 32; ++c) {
             const bool in = r >= 7 && r < 14 && c >= 7 && c < 14;
-            if (!in) EXPECT_EQ(erf[r * 32 + c], 0.0f) << r << "," << c;
+            if (!in) {
+                EXPECT_EQ(erf[r * 32 + c], 0.0f) << r << "," << c;
+            }
             inside += in && erf[r * 32 + c] > 0;
         }
     EXPECT_GT(inside, 20);
@@ -384,6 +386,53 @@ TEST(GraphInfer, RepeatedPassesReuseTheirBuffers) {
     // A smaller batch reuses what fits and stays correct.
     EXPECT_EQ(r.infer(x1).values(), wantOne);
     EXPECT_LE(r.inferPeakBytes(), peak);
+}
+
+// Inference runs conv → batch norm → ReLU chains as one step (the BN and ReLU inside the
+// convolution's output loop), with forward's bits; a node asked for is never fused away.
+TEST(GraphInfer, FusesConvBatchNormReluWithTheSameBits) {
+    Net r = loadModel("resnet20-cifar");
+    r.resetParameters(3);
+    // Non-trivial running statistics and affine parameters, so the fused BN has work to do.
+    Rng rng(8);
+    for (NamedBuffer& b : r.namedBuffers())
+        for (float& v : b.tensor->vector())
+            v = b.name.find("var") != std::string::npos ? rng.uniform(0.5f, 2.0f)
+                                                        : rng.uniform(-0.5f, 0.5f);
+    for (NamedParam& p : r.namedParams())
+        if (p.name.find("bn") != std::string::npos)
+            for (float& v : p.param->value.vector())
+                v += rng.uniform(-0.3f, 0.3f);
+    Tensor x(r.inputSample().batched(3));
+    for (float& v : x.vector())
+        v = rng.uniform(-1.0f, 1.0f);
+    const std::vector<float> want = r.forward(x, Mode::Eval).values();
+    const int conv1 = r.indexOf("conv1"), bn1 = r.indexOf("bn1"), relu1 = r.indexOf("relu1");
+    ASSERT_GE(conv1, 0);
+    ASSERT_EQ(bn1, conv1 + 1);
+    ASSERT_EQ(relu1, conv1 + 2);
+    const std::vector<float> wantBn1 = r.activation(bn1).values();
+    NodeTimes t;
+    r.setProfile(&t);
+    EXPECT_EQ(r.infer(x).values(), want);
+    EXPECT_GT(t.forward[static_cast<std::size_t>(conv1)], 0.0);
+    EXPECT_EQ(t.forward[static_cast<std::size_t>(bn1)], 0.0) << "bn1 ran on its own";
+    EXPECT_EQ(t.forward[static_cast<std::size_t>(relu1)], 0.0) << "relu1 ran on its own";
+    // Keeping bn1: conv1 + bn1 still fuse, but stop there: bn1 is materialized, and relu1 runs.
+    t = NodeTimes();
+    r.setProfile(&t);
+    EXPECT_EQ(r.infer(x, {bn1}).values(), want);
+    EXPECT_EQ(r.activation(bn1).values(), wantBn1);
+    EXPECT_GT(t.forward[static_cast<std::size_t>(relu1)], 0.0);
+    // Keeping conv1: nothing fuses into it; bn1 runs on its own.
+    r.forward(x, Mode::Eval);
+    const std::vector<float> wantConv1 = r.activation(conv1).values();
+    t = NodeTimes();
+    r.setProfile(&t);
+    EXPECT_EQ(r.infer(x, {conv1}).values(), want);
+    r.setProfile(nullptr);
+    EXPECT_EQ(r.activation(conv1).values(), wantConv1);
+    EXPECT_GT(t.forward[static_cast<std::size_t>(bn1)], 0.0);
 }
 
 // With a profile set, every node's passes are timed; without one, nothing is recorded.
