@@ -4,6 +4,8 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -14,6 +16,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include "core/model_file.h"
 #include "ui/item_models.h"
@@ -114,20 +117,70 @@ void CostView::setModel(const ModelInfo& info) {
     recompute();
 }
 
+namespace {
+// A shapes-only net of a preset or model file (no weights: constant memory whatever its size).
+std::shared_ptr<const Net> readShapes(const std::string& model) {
+    return std::make_shared<const Net>(loadModel(model, nullptr, Build::ShapesOnly));
+}
+}  // namespace
+
 QString CostView::addComparison(const QString& model) {
     if (m_json.empty()) return "load a model first";
-    try {
-        readModelSpec(model.toStdString());  // a clear error for a bad name or file, cheaply
-    } catch (const std::exception& e) {
-        return QString::fromStdString(e.what());
+    if (m_compared.contains(model) || m_loading.count(model)) return {};
+    const QFileInfo file(model);
+    const bool slow = file.isFile() && (model.endsWith(".onnx", Qt::CaseInsensitive) ||
+                                        file.size() > (std::int64_t{4} << 20));
+    if (!slow) {
+        try {
+            comparisonRead(model, readShapes(model.toStdString()), {});
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+        return {};
     }
-    if (!m_compared.contains(model)) m_compared << model;
-    recompute();
+    m_loading.insert(model);
+    m_caption->setText(QString("reading %1 (%2 MB) for the comparison…")
+                           .arg(file.fileName())
+                           .arg(static_cast<double>(file.size()) / (1 << 20), 0, 'f', 1));
+    const int generation = m_generation;
+    auto* watcher = new QFutureWatcher<std::pair<std::shared_ptr<const Net>, QString>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, model, generation] {
+        const auto [net, error] = watcher->result();
+        watcher->deleteLater();
+        if (generation != m_generation) return;  // cleared meanwhile
+        m_loading.erase(model);
+        comparisonRead(model, net, error);
+    });
+    const std::string path = model.toStdString();
+    watcher->setFuture(
+        QtConcurrent::run([path]() -> std::pair<std::shared_ptr<const Net>, QString> {
+            try {
+                return {readShapes(path), QString()};
+            } catch (const std::exception& e) {
+                return {nullptr, QString::fromStdString(e.what())};
+            }
+        }));
     return {};
+}
+
+void CostView::comparisonRead(const QString& model, std::shared_ptr<const Net> net,
+                              const QString& error) {
+    if (!net) {
+        m_caption->setText(
+            "<span style='color:#b00'>" +
+            QString("%1: %2").arg(QFileInfo(model).fileName(), error).toHtmlEscaped() + "</span>");
+        return;
+    }
+    m_comparedNets[model] = std::move(net);
+    m_compared << model;
+    recompute();
 }
 
 void CostView::clearComparison() {
     m_compared.clear();
+    m_comparedNets.clear();
+    m_loading.clear();
+    ++m_generation;
     m_compare->hide();
 }
 
@@ -140,8 +193,7 @@ void CostView::recomputeComparison(const CostTable& current, const CostConventio
     QStringList failed;
     for (const QString& m : m_compared) {
         try {
-            tables.push_back(
-                computeCosts(loadModel(m.toStdString(), nullptr, Build::ShapesOnly), convention));
+            tables.push_back(computeCosts(*m_comparedNets.at(m), convention));
         } catch (const std::exception& e) {
             failed << QString("%1: %2").arg(m, e.what());
         }

@@ -4,7 +4,9 @@
 // parameters and FLOPs per layer.
 
 #include <QWidget>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "ui/snapshots.h"
 
@@ -40,14 +42,20 @@ public:
     QString csv() const;
     QString markdown() const;
     /// Adds a design (preset name or model file) to the comparison below the caption: its totals
-    /// beside the current model's, under the same convention. Returns the error, or empty.
+    /// beside the current model's, under the same convention. Returns the error, or empty. A
+    /// preset or a small model file is read at once; an ONNX file or a large one is read on a
+    /// pool thread (the window stays responsive; AlexNet's 244 MB takes seconds): the caption says
+    /// "reading …", and its row, or its error in the caption, appears when it is read.
     QString addComparison(const QString& model);
     void clearComparison();
     QTableWidget* comparisonTable() const { return m_compare; }
+    /// Models being read for the comparison now (tests).
+    int comparisonsLoading() const { return static_cast<int>(m_loading.size()); }
 
 private:
     void recompute();
     void recomputeComparison(const CostTable& current, const CostConvention& convention);
+    void comparisonRead(const QString& model, std::shared_ptr<const Net> net, const QString& error);
 
     std::unique_ptr<Net> m_net;
     std::string m_json, m_name;
@@ -60,7 +68,10 @@ private:
     Plot* m_chart;
     QComboBox* m_compareWith;
     QTableWidget* m_compare;
-    QStringList m_compared;
+    QStringList m_compared;  // in the order added, each read (in m_comparedNets)
+    std::map<QString, std::shared_ptr<const Net>> m_comparedNets;  // shapes only: no weights
+    std::set<QString> m_loading;                                   // being read on a pool thread
+    int m_generation = 0;  // clearComparison drops what is still being read
 };
 
 }  // namespace ll::ui

@@ -30,6 +30,7 @@
 #include "core/analysis/cost.h"
 #include "core/checkpoint.h"
 #include "core/model_file.h"
+#include "core/onnx/onnx_export.h"
 #include "core/runs.h"
 #include "support/blobs.h"
 #include "support/http_server.h"
@@ -1452,6 +1453,52 @@ private slots:
                  1089952LL);
         QCOMPARE(costs.data(costs.index(12, CostTableModel::Add)).toString(),
                  QString("1,115,684,864"));
+    }
+
+    // An ONNX design added to the comparison is read on a pool thread: the call returns at once
+    // with "reading …" in the caption, the row appears when it is read; a broken file's reason
+    // shows in the caption; Clear drops a file still being read.
+    void costComparisonReadsOnnxFilesOffTheGuiThread() {
+        CostView v;
+        ModelInfo info;
+        info.model = "lenet5";
+        info.modelJson = presetJson("lenet5");
+        info.costs = computeCosts(loadModel("lenet5"));
+        v.setModel(info);
+        Net mlp = loadModel("mlp-mnist");
+        mlp.resetParameters(1);
+        const QString onnx = m_dir.filePath("compare_mlp.onnx");
+        ll::exportOnnx(mlp, onnx.toStdString());
+        QCOMPARE(v.addComparison(onnx), QString());
+        // Nothing read yet: the result comes through the event loop.
+        QCOMPARE(v.comparisonsLoading(), 1);
+        QVERIFY(v.comparisonTable()->isHidden());
+        bool reading = false;
+        for (QLabel* l : v.findChildren<QLabel*>())
+            reading = reading || l->text().contains("reading compare_mlp.onnx");
+        QVERIFY(reading);
+        QTRY_VERIFY_WITH_TIMEOUT(v.comparisonsLoading() == 0, slow(10000));
+        QCOMPARE(v.comparisonTable()->rowCount(), 2);
+        QCOMPARE(v.comparisonTable()->item(1, 3)->text(), QString("669,706"));  // mlp-mnist's
+        // A broken file: its reason in the caption, the table as it was.
+        QFile junk(m_dir.filePath("compare_junk.onnx"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not protobuf \xff\xff\xff");
+        junk.close();
+        QCOMPARE(v.addComparison(junk.fileName()), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(v.comparisonsLoading() == 0, slow(10000));
+        bool reported = false;
+        for (QLabel* l : v.findChildren<QLabel*>())
+            reported = reported || l->text().contains("not an ONNX model");
+        QVERIFY(reported);
+        QCOMPARE(v.comparisonTable()->rowCount(), 2);
+        // Cleared while a file is being read: it never shows.
+        v.clearComparison();
+        QCOMPARE(v.addComparison(onnx), QString());
+        v.clearComparison();
+        QCOMPARE(v.comparisonsLoading(), 0);
+        QTest::qWait(300);
+        QVERIFY(v.comparisonTable()->isHidden());
     }
 
     void costViewSwitchesConventionAndCopies() {
