@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <ostream>
+#include <stdexcept>
 
 #include "core/build_info.h"
 #include "core/checkpoint.h"
 #include "core/error.h"
 #include "core/gemm.h"
+#include "core/kernels.h"
 #include "core/onnx/onnx_import.h"
 
 namespace ll::cli {
@@ -206,6 +208,22 @@ Net modelOrCheckpointNet(const Args& args, ModelSpec& spec) {
     return buildNet(info.modelJson, &spec, path);
 }
 
+Option kernelsOption() {
+    return {"kernels", "fast|reference",
+            "fast (default): vectorized sums where the order of additions may differ;\n"
+            "reference: every sum in its written order, bit for bit the recorded trajectories"};
+}
+
+namespace {
+KernelSet parseKernels(const std::string& v) {
+    try {
+        return parseKernelSet(v);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+}
+}  // namespace
+
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::string cmd = args.empty() ? "help" : args[0];
     if (cmd == "--help" || cmd == "-h") cmd = "help";
@@ -239,6 +257,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                     strCat("--input-size '", v, "': give the height and width, e.g. 224x224"));
             setOnnxInputSize(h, w);
         }
+        // --kernels for this command only.
+        const KernelSetScope kernels(parsed.has("kernels") ? parseKernels(parsed.str("kernels"))
+                                                           : kernelSet());
         if (!entry->run)
             throw UsageError(
                 "this layerlens was built without the desktop window "

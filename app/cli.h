@@ -73,6 +73,10 @@ int infer(const Args& args, std::ostream& out);
 int runs(const Args& args, std::ostream& out);
 int exportModel(const Args& args, std::ostream& out);
 
+/// --kernels fast|reference (core/kernels.h), for the commands that run a net; run() applies it
+/// for the command's duration.
+Option kernelsOption();
+
 /// The net of --model, or of the model document a --checkpoint holds (infer, export); the
 /// checkpoint's weights are not loaded here. UsageError when neither is given.
 Net modelOrCheckpointNet(const Args& args, ModelSpec& spec);

@@ -10,6 +10,7 @@
 #include "app/args.h"
 #include "app/cli.h"
 #include "core/fma_peak.h"
+#include "core/kernels.h"
 #include "core/loss.h"
 #include "core/model_file.h"
 #include "core/optimizer.h"
@@ -133,6 +134,7 @@ Command benchCommand() {
         {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"batch", "B", "batch size (default: the model's)"},
         {"threads", "T", "threads (default 0: all cores)"},
+        kernelsOption(),
         {"format", "text|json", "output format (default text)"},
         {"rounds", "R", "timing rounds (default 5)"},
         {"seconds", "S", "length of each round in seconds (default 1)"},
@@ -199,6 +201,7 @@ int bench(const Args& args, std::ostream& out) {
         nlohmann::json j = {{"model", net.name()},
                             {"batch", batch},
                             {"threads", numThreads()},
+                            {"kernels", kernelSetName(kernelSet())},
                             {"train_images_per_s", train},
                             {"infer_images_per_s", infer}};
         if (perLayer) {
@@ -228,8 +231,10 @@ int bench(const Args& args, std::ostream& out) {
         char line[256];
         std::snprintf(
             line, sizeof line,
-            "%s batch %d threads %d: train %.1f images/s, inference %.1f images/s (median of %d)\n",
-            net.name().c_str(), batch, numThreads(), train, infer, rounds);
+            "%s batch %d threads %d (%s kernels): train %.1f images/s, inference %.1f images/s "
+            "(median of %d)\n",
+            net.name().c_str(), batch, numThreads(), kernelSetName(kernelSet()), train, infer,
+            rounds);
         out << line;
     }
     if (!perLayer) return 0;

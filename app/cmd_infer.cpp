@@ -318,6 +318,7 @@ Command inferCommand() {
         {"model", "NAME|FILE", "a preset (see 'layerlens models') or a model file"},
         {"input-size", "HxW", "height and width of an ONNX model whose input size is dynamic"},
         {"checkpoint", "FILE", "the weights (a .llck of 'layerlens train')"},
+        kernelsOption(),
         {"input", "X.npy|IMAGE", "the input: a .npy array or an image file"},
         {"out", "DIR", "where to write the .npy files (created when missing)"},
         {"layer", "NAME",

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/kernels.h"
 #include "core/parallel.h"
 
 namespace ll {
@@ -60,6 +61,49 @@ Shape BatchNorm2d::outputShape(const Shape& in) const {
 }
 
 namespace {
+
+// Sums in kWidth double lanes, each lane a running sum of every kWidth-th term: the compiler
+// vectorizes these loops (a single running sum it cannot, without reordering), so the fast kernel
+// set's statistics cost a memory pass, not a chain of dependent additions. Deterministic: the
+// lanes and their final order depend only on the sizes.
+struct Lanes {
+    static constexpr int kWidth = 8;
+    double acc[kWidth] = {};
+
+    void add(const float* __restrict p, int n) {
+        int i = 0;
+        for (; i + kWidth <= n; i += kWidth)
+            for (int j = 0; j < kWidth; ++j)
+                acc[j] += p[i + j];
+        for (int j = 0; i < n; ++i, ++j)
+            acc[j] += p[i];
+    }
+    void addSquaredDeviations(const float* __restrict p, int n, double mean) {
+        int i = 0;
+        for (; i + kWidth <= n; i += kWidth)
+            for (int j = 0; j < kWidth; ++j)
+                acc[j] += (p[i + j] - mean) * (p[i + j] - mean);
+        for (int j = 0; i < n; ++i, ++j)
+            acc[j] += (p[i] - mean) * (p[i] - mean);
+    }
+    // Σ g·(x − mean)·invStd, each term as the reference computes it.
+    void addProducts(const float* __restrict g, const float* __restrict x, int n, float mean,
+                     float invStd) {
+        int i = 0;
+        for (; i + kWidth <= n; i += kWidth)
+            for (int j = 0; j < kWidth; ++j)
+                acc[j] += static_cast<double>(g[i + j]) * (x[i + j] - mean) * invStd;
+        for (int j = 0; i < n; ++i, ++j)
+            acc[j] += static_cast<double>(g[i]) * (x[i] - mean) * invStd;
+    }
+    double total() const {
+        double s = 0.0;
+        for (double a : acc)
+            s += a;
+        return s;
+    }
+};
+
 float inverseStd(double var, float eps) {
     return static_cast<float>(1.0 / std::sqrt(var + eps));
 }
@@ -90,23 +134,39 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
         throw ShapeError(strCat(
             label(), ": needs more than one value per channel in training; got input ", x.shape()));
     }
+    const bool fast = kernelSet() == KernelSet::Fast;
 #pragma omp parallel for schedule(static) if (x.numel() >= kParallelMinWork)
     for (int c = 0; c < C; ++c) {
         double mean, var;
         if (m_lastTrain) {
             // Two passes in double: exact enough for large batches of large activations.
             double s = 0.0;
-            for (int n = 0; n < N; ++n) {
-                const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
-                for (int i = 0; i < S; ++i)
-                    s += p[i];
+            if (fast) {
+                Lanes acc;
+                for (int n = 0; n < N; ++n)
+                    acc.add(x.data() + (static_cast<std::int64_t>(n) * C + c) * S, S);
+                s = acc.total();
+            } else {
+                for (int n = 0; n < N; ++n) {
+                    const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
+                    for (int i = 0; i < S; ++i)
+                        s += p[i];
+                }
             }
             mean = s / static_cast<double>(M);
             double ss = 0.0;
-            for (int n = 0; n < N; ++n) {
-                const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
-                for (int i = 0; i < S; ++i)
-                    ss += (p[i] - mean) * (p[i] - mean);
+            if (fast) {
+                Lanes acc;
+                for (int n = 0; n < N; ++n)
+                    acc.addSquaredDeviations(x.data() + (static_cast<std::int64_t>(n) * C + c) * S,
+                                             S, mean);
+                ss = acc.total();
+            } else {
+                for (int n = 0; n < N; ++n) {
+                    const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
+                    for (int i = 0; i < S; ++i)
+                        ss += (p[i] - mean) * (p[i] - mean);
+                }
             }
             var = ss / static_cast<double>(M);
             const double unbiased = ss / static_cast<double>(M - 1);
@@ -136,17 +196,29 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
 void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const double M = static_cast<double>(N) * S;
+    const bool fast = kernelSet() == KernelSet::Fast;
 #pragma omp parallel for schedule(static) if (x.numel() >= kParallelMinWork)
     for (int c = 0; c < C; ++c) {
         const float mean = m_mean[c], invStd = m_invStd[c];
         // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.
         double sumDy = 0.0, sumDyXhat = 0.0;
-        for (int n = 0; n < N; ++n) {
-            const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
-            for (int i = 0; i < S; ++i) {
-                const double g = dy[off + i];
-                sumDy += g;
-                sumDyXhat += g * (x[off + i] - mean) * invStd;
+        if (fast) {
+            Lanes a, b;
+            for (int n = 0; n < N; ++n) {
+                const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+                a.add(dy.data() + off, S);
+                b.addProducts(dy.data() + off, x.data() + off, S, mean, invStd);
+            }
+            sumDy = a.total();
+            sumDyXhat = b.total();
+        } else {
+            for (int n = 0; n < N; ++n) {
+                const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i) {
+                    const double g = dy[off + i];
+                    sumDy += g;
+                    sumDyXhat += g * (x[off + i] - mean) * invStd;
+                }
             }
         }
         m_gamma.grad[c] += static_cast<float>(sumDyXhat);
@@ -161,9 +233,12 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
                         mDyXhat = static_cast<float>(sumDyXhat / M);
             for (int n = 0; n < N; ++n) {
                 const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+                const float* xp = x.data() + off;
+                const float* g = dy.data() + off;
+                float* out = dx->data() + off;
                 for (int i = 0; i < S; ++i) {
-                    const float xhat = (x[off + i] - mean) * invStd;
-                    (*dx)[off + i] = k * (dy[off + i] - mDy - xhat * mDyXhat);
+                    const float xhat = (xp[i] - mean) * invStd;
+                    out[i] = k * (g[i] - mDy - xhat * mDyXhat);
                 }
             }
         } else {

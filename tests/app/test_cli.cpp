@@ -106,6 +106,22 @@ TEST(CliBench, JsonHasTheDocumentedKeys) {
     }
 }
 
+// --kernels picks the kernel set for the command (and says which ran); a bad name is a usage
+// error naming the choices.
+TEST(CliBench, KernelsOptionSelectsTheKernelSet) {
+    Result r = runCli({"bench", "--model", "logreg", "--batch", "8", "--threads", "1", "--format",
+                       "json", "--rounds", "1", "--seconds", "0.02", "--kernels", "reference"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"kernels\":\"reference\""), std::string::npos) << r.out;
+    r = runCli({"bench", "--model", "logreg", "--batch", "8", "--threads", "1", "--format", "json",
+                "--rounds", "1", "--seconds", "0.02"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"kernels\":\"fast\""), std::string::npos) << r.out;
+    r = runCli({"bench", "--model", "logreg", "--kernels", "turbo"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--kernels must be fast or reference"), std::string::npos) << r.err;
+}
+
 // --per-layer: one row per node with the node's direct multiply-adds (LeNet-5's, by hand) and its
 // times, the machine's peak, and the text table's header and totals.
 TEST(CliBench, PerLayerTimesEveryNodeAgainstThePeak) {
