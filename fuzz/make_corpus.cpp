@@ -130,7 +130,8 @@ void modelSeeds() {
     {"type": "Conv2d", "in": 4, "out": 3, "kernel": [2, 3], "stride": [1, 2], "bias": false},
     {"type": "Flatten"}, {"type": "BatchNorm1d", "eps": 0.001, "momentum": 0.2},
     {"type": "Linear", "out": 2, "comment": "x"}]})"});
-    // A graph with every graph node type, a gate, a join of named inputs and groups.
+    // A graph with every graph node type, a gate, a join of named inputs and groups, and the
+    // layers the ONNX importer added (ZeroPad2d, LRN with ONNX's window).
     seed("fuzz_model", 0x03, {R"({"name": "graph", "input": [4, 8, 8], "layers": [
     {"type": "Conv2d", "name": "a", "group": "g1", "out": 4, "kernel": 3, "padding": [1, 1, 1, 1], "groups": 4},
     {"type": "ChannelPad", "name": "p", "group": "g1", "inputs": ["input"], "out": 8, "stride": 2},
@@ -139,6 +140,8 @@ void modelSeeds() {
     {"type": "GlobalAvgPool2d", "name": "q"}, {"type": "HardSigmoid", "name": "gate"},
     {"type": "Mul", "name": "m", "inputs": ["s", "gate"]},
     {"type": "Concat", "name": "c", "inputs": ["m", "s"]},
+    {"type": "ZeroPad2d", "padding": [1, 0, 2, 1]},
+    {"type": "LRN", "size": 4, "alpha": 0.0001, "beta": 0.75, "k": 2, "window": "onnx"},
     {"type": "MaxPool2d", "kernel": 3, "stride": 2, "ceil_mode": true},
     {"type": "AdaptiveAvgPool2d", "output": 1}, {"type": "Flatten"}, {"type": "Softmax"}]})"});
 }
