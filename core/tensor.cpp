@@ -1,14 +1,31 @@
 #include "core/tensor.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <cmath>
 #include <ostream>
 
 namespace ll {
 
+void Shape::tooManyDimensions(int rank) {
+    throw ShapeError(
+        strCat("a shape of ", rank, " dimensions; at most ", kMaxRank, " are supported"));
+}
+
+int Shape::operator[](int i) const {
+    if (i < 0 || i >= m_rank) throw std::out_of_range(strCat("dimension ", i, " of shape ", str()));
+    return m_dims[i];
+}
+
+bool Shape::operator==(const Shape& o) const {
+    return m_rank == o.m_rank && std::equal(begin(), end(), o.begin());
+}
+
 void Shape::validate() const {
     // numel() must not overflow: a shape declared by a file may be anything.
     std::int64_t n = 1;
-    for (int d : m_dims) {
+    for (int d : *this) {
         if (d < 0) throw ShapeError(strCat("negative dimension in shape ", str()));
         if (d > 0 && n > (std::int64_t{1} << 62) / d)
             throw ShapeError(strCat("shape ", str(), " has too many elements"));
@@ -18,32 +35,40 @@ void Shape::validate() const {
 
 std::int64_t Shape::numel() const {
     std::int64_t n = 1;
-    for (int d : m_dims)
+    for (int d : *this)
         n *= d;
     return n;
 }
 
 Shape Shape::withBatch(int n) const {
     LL_CHECK(rank() >= 1, "withBatch on a scalar shape");
-    std::vector<int> d = m_dims;
-    d[0] = n;
-    return Shape(d);
+    Shape s = *this;
+    s.m_dims[0] = n;
+    s.validate();
+    return s;
 }
 
 Shape Shape::batched(int n) const {
-    std::vector<int> d = {n};
-    d.insert(d.end(), m_dims.begin(), m_dims.end());
-    return Shape(d);
+    if (m_rank == kMaxRank) tooManyDimensions(m_rank + 1);
+    Shape s;
+    s.m_dims[0] = n;
+    std::copy(begin(), end(), s.m_dims + 1);
+    s.m_rank = m_rank + 1;
+    s.validate();
+    return s;
 }
 
 Shape Shape::sample() const {
     LL_CHECK(rank() >= 1, "sample() of a scalar shape");
-    return Shape(std::vector<int>(m_dims.begin() + 1, m_dims.end()));
+    Shape s;
+    std::copy(begin() + 1, end(), s.m_dims);
+    s.m_rank = m_rank - 1;
+    return s;
 }
 
 std::string Shape::str() const {
     std::string s = "(";
-    for (std::size_t i = 0; i < m_dims.size(); ++i) {
+    for (int i = 0; i < m_rank; ++i) {
         if (i) s += ", ";
         s += std::to_string(m_dims[i]);
     }

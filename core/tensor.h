@@ -19,17 +19,26 @@
 namespace ll {
 
 /// Dimensions of a tensor, outermost first. A Shape with no dimensions describes a scalar.
+/// Held inline (at most kMaxRank dimensions, as NumPy), so making and copying shapes never
+/// allocates: every layer states its output shape on every pass, and a steady-state training step
+/// allocates nothing.
 class Shape {
 public:
-    Shape() = default;
-    Shape(std::initializer_list<int> dims) : m_dims(dims) { validate(); }
-    explicit Shape(std::vector<int> dims) : m_dims(std::move(dims)) { validate(); }
+    static constexpr int kMaxRank = 32;  // NumPy's limit (NPY_MAXDIMS): any .npy file fits
 
-    int rank() const { return static_cast<int>(m_dims.size()); }
-    int operator[](int i) const { return m_dims.at(static_cast<std::size_t>(i)); }
+    Shape() = default;
+    Shape(std::initializer_list<int> dims) { assign(dims.begin(), dims.end()); }
+    /// Throws ShapeError for more than kMaxRank dimensions or a negative one.
+    explicit Shape(const std::vector<int>& dims) { assign(dims.begin(), dims.end()); }
+
+    int rank() const { return m_rank; }
+    /// Dimension i; throws std::out_of_range outside [0, rank).
+    int operator[](int i) const;
     /// Product of all dimensions (1 for a scalar shape).
     std::int64_t numel() const;
-    const std::vector<int>& dims() const { return m_dims; }
+    std::vector<int> dims() const { return {begin(), end()}; }
+    const int* begin() const { return m_dims; }
+    const int* end() const { return m_dims + m_rank; }
     /// The same shape with the outermost (batch) dimension replaced by n.
     Shape withBatch(int n) const;
     /// This sample shape with a batch dimension n put in front: (C, H, W) -> (n, C, H, W).
@@ -39,12 +48,23 @@ public:
     /// "(16, 1, 28, 28)".
     std::string str() const;
 
-    bool operator==(const Shape& o) const { return m_dims == o.m_dims; }
-    bool operator!=(const Shape& o) const { return m_dims != o.m_dims; }
+    bool operator==(const Shape& o) const;
+    bool operator!=(const Shape& o) const { return !(*this == o); }
 
 private:
+    template <typename It>
+    void assign(It first, It last) {
+        m_rank = 0;
+        for (It it = first; it != last; ++it) {
+            if (m_rank == kMaxRank) tooManyDimensions(static_cast<int>(last - first));
+            m_dims[m_rank++] = *it;
+        }
+        validate();
+    }
+    [[noreturn]] static void tooManyDimensions(int rank);
     void validate() const;
-    std::vector<int> m_dims;
+    int m_dims[kMaxRank] = {};
+    int m_rank = 0;
 };
 
 std::ostream& operator<<(std::ostream& os, const Shape& s);

@@ -179,7 +179,7 @@ TEST(NpyWrite, RoundTripsThroughTheReader) {
         const Tensor t(shape, special);
         const NpyArray a = parseNpy(asBytes(npyBytes(t)), "round trip");
         EXPECT_EQ(a.descr, "<f4");
-        EXPECT_EQ(a.shape, std::vector<std::int64_t>(shape.dims().begin(), shape.dims().end()));
+        EXPECT_EQ(a.shape, std::vector<std::int64_t>(shape.begin(), shape.end()));
         const Tensor back = npyToTensor(a, "round trip");
         ASSERT_EQ(back.shape(), shape);
         for (std::int64_t i = 0; i < t.numel(); ++i)
