@@ -1,14 +1,19 @@
 // TensorBoard event files (core/tfevents.h): CRC-32C against its published check values, TFRecord
 // framing, and Event / Summary messages encoded here byte by byte from TensorFlow's field
 // numbers (independent of the reader's .proto), read back exactly; a corrupted CRC, a cut-off
-// record, Keras' train/ and validation/ folders.
+// record, Keras' train/ and validation/ folders. The writer (EventFileWriter): its bytes against
+// hand-computed ones, histogram buckets, folders that cannot be written.
 #include <gtest/gtest.h>
+
+#include <unistd.h>  // gethostname
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
+#include "core/error.h"
 #include "core/foreign_runs.h"
 #include "core/runs.h"
 #include "core/tfevents.h"
@@ -96,6 +101,17 @@ const CurvePoints* curve(const RunData& r, Curve c) {
     for (const CurvePoints& cp : r.curves)
         if (cp.curve == c) return &cp;
     return nullptr;
+}
+
+std::string readBytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string hostName() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
 }
 
 }  // namespace
@@ -250,6 +266,102 @@ TEST(TfEvents, KerasTrainAndValidationFoldersAndSeveralRuns) {
     ASSERT_EQ(r.evals.size(), 3u);
     EXPECT_EQ(r.evals[1].loss, 2.0);
     EXPECT_EQ(r.evals[2].accuracy, 0.375);
+}
+
+// The writer's bytes, with a fixed clock, against bytes and CRCs computed by hand (a bitwise
+// CRC-32C in Python, not this library's table): the file_version record, then one scalar.
+TEST(TfEventsWriter, GoldenBytesAndFileName) {
+    const std::string dir = test::freshDir("tfevents_golden") + "/logs";  // made by the writer
+    double t = 1.7e9;
+    const auto clock = [&t] { return t; };
+    std::string path;
+    {
+        EventFileWriter w(dir, clock);
+        path = w.path();
+        t += 1;
+        w.addScalar("loss", 1, 2.5f);
+        w.flush();
+    }
+    EXPECT_EQ(path, dir + "/events.out.tfevents.1700000000." + hostName());
+    // Record 1: length 24, masked CRC a37f4b22; Event{wall_time 1.7e9, file_version
+    // "brain.Event:2"}; masked data CRC 9d8fedec.
+    const std::string first = std::string("\x18\0\0\0\0\0\0\0\xa3\x7f\x4b\x22", 12) +
+                              fileVersion() + std::string("\xec\xed\x8f\x9d", 4);
+    // Record 2: length 26, masked CRC 2dd89b12; Event{wall_time 1700000001, step 1, summary
+    // {value {tag "loss", simple_value 2.5}}}; masked data CRC 1a2a3696.
+    const std::string second(
+        "\x1a\x00\x00\x00\x00\x00\x00\x00"                  // length 26
+        "\x12\x9b\xd8\x2d"                                  // its masked CRC
+        "\x09\x00\x00\x40\x40\xfc\x54\xd9\x41"              // wall_time 1700000001.0
+        "\x10\x01"                                          // step 1
+        "\x2a\x0d\x0a\x0b\x0a\x04loss\x15\x00\x00\x20\x40"  // summary {value {tag, simple 2.5}}
+        "\x96\x36\x2a\x1a",                                 // the data's masked CRC
+        42);
+    ASSERT_EQ(second.substr(12, 26), event(1, {simpleValue("loss", 2.5f)}));  // the same event
+    EXPECT_EQ(readBytes(path), first + second);
+
+    // A second writer in the same second gets a file of its own; the first is left as it was.
+    t = 1.7e9 + 0.5;
+    {
+        EventFileWriter again(dir, clock);
+        EXPECT_EQ(again.path(), path + ".1");
+    }
+    EXPECT_EQ(readBytes(path), first + second);
+    EXPECT_EQ(readBytes(path + ".1").size(), 40u);  // its file_version record only
+}
+
+TEST(TfEventsWriter, HistogramBuckets) {
+    const float nan = std::nanf("");
+    const Tensor a(Shape({4}), std::vector<float>{-1, -0.5f, 0, nan});
+    const Tensor b(Shape({3}), std::vector<float>{0.25f, 1, 3});
+    const TfHistogram h = tfHistogram({&a, &b}, 4);  // width 1 from -1 to 3
+    EXPECT_EQ(h.min, -1);
+    EXPECT_EQ(h.max, 3);
+    EXPECT_EQ(h.num, 6);  // the NaN left out
+    EXPECT_EQ(h.sum, 2.75);
+    EXPECT_EQ(h.sumSquares, 11.3125);
+    EXPECT_EQ(h.bucketLimit, (std::vector<double>{0, 1, 2, 3}));
+    EXPECT_EQ(h.bucket, (std::vector<double>{2, 2, 1, 1}));  // [-1,0) [0,1) [1,2) [2,3]
+    const Tensor same(Shape({3}), 0.5f), empty(Shape({0}));
+    const TfHistogram one = tfHistogram({&same});
+    EXPECT_EQ(one.bucketLimit, std::vector<double>{0.5});
+    EXPECT_EQ(one.bucket, std::vector<double>{3});
+    const TfHistogram none = tfHistogram({&empty});
+    EXPECT_EQ(none.num, 0);
+    EXPECT_TRUE(none.bucket.empty());
+}
+
+// A folder that cannot be made (a file is in the way) or a file that cannot be created: a
+// DataError naming the path, nothing left behind.
+TEST(TfEventsWriter, UnwritableFolderIsAClearError) {
+    const std::string root = test::freshDir("tfevents_unwritable");
+    writeBytes(root + "/file", "x");
+    for (const std::string& dir : {root + "/file", root + "/file/logs"}) {
+        try {
+            EventFileWriter w(dir);
+            ADD_FAILURE() << "no error for " << dir;
+        } catch (const DataError& e) {
+            const std::string m = e.what();
+            EXPECT_NE(m.find("cannot create the TensorBoard log folder '" + dir + "'"),
+                      std::string::npos)
+                << m;
+        }
+    }
+    if (::geteuid() != 0) {  // root writes anywhere
+        std::filesystem::create_directories(root + "/locked");
+        std::filesystem::permissions(root + "/locked", std::filesystem::perms::owner_read |
+                                                           std::filesystem::perms::owner_exec);
+        try {
+            EventFileWriter w(root + "/locked");
+            ADD_FAILURE() << "no error for a read-only folder";
+        } catch (const DataError& e) {
+            EXPECT_NE(std::string(e.what()).find("cannot create the TensorBoard event file '" +
+                                                 root + "/locked/events.out.tfevents."),
+                      std::string::npos)
+                << e.what();
+        }
+    }
+    EXPECT_EQ(readBytes(root + "/file"), "x");
 }
 
 }  // namespace ll
