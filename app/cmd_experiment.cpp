@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <ostream>
 
 #include "app/args.h"
@@ -17,6 +18,7 @@
 #include "core/model_file.h"
 #include "core/parallel.h"
 #include "core/runs.h"
+#include "core/tensorboard_log.h"
 #include "core/trainer.h"
 
 namespace ll::cli {
@@ -31,10 +33,18 @@ struct Outcome {
 struct Recorder : TrainObserver {
     RunLog* log;
     Outcome* o;
-    void onBatch(const BatchReport& r) override { log->appendBatch(r); }
-    void onEval(const EvalReport& e) override { log->appendEval(e); }
+    TensorBoardLog* tensorboard = nullptr;  // with --tensorboard
+    void onBatch(const BatchReport& r) override {
+        log->appendBatch(r);
+        if (tensorboard) tensorboard->onBatch(r);
+    }
+    void onEval(const EvalReport& e) override {
+        log->appendEval(e);
+        if (tensorboard) tensorboard->onEval(e);
+    }
     void onEpoch(const EpochReport& e) override {
         log->appendEpoch(e);
+        if (tensorboard) tensorboard->onEpoch(e);
         o->last = e;
     }
 };
@@ -60,6 +70,12 @@ Command experimentCommand() {
         {"test-subset", "N", "the first N test images"},
         {"seed", "S", "seed of the weights and the data order (default 1)"},
         {"threads", "T", "threads (default 0: all cores)"},
+        {"tensorboard", "DIR",
+         "also write a TensorBoard log per variant in DIR/VARIANT (as 'train\n"
+         "--tensorboard' does: per batch loss, accuracy, learning rate and per-layer\n"
+         "weight and gradient norms; test loss and accuracy; per epoch mean loss and\n"
+         "accuracy and each layer's weight and gradient histograms); event files\n"
+         "already there are kept"},
     };
     c.minOperands = c.maxOperands = 1;
     c.operands =
@@ -92,6 +108,12 @@ int experiment(const Args& args, std::ostream& out) {
         c.batchOptions.signedLabels = makeLoss(c.loss)->signedLabels();
         const DataPair data = loadData(dopt);
         net.resetParameters(c.seed);  // the same start for every variant of a model
+        // Its TensorBoard log first: a folder that cannot be written stops the experiment before
+        // the variant's run folder is replaced. Only our run folders are removed, never a log.
+        std::unique_ptr<TensorBoardLog> tensorboard;
+        if (args.has("tensorboard"))
+            tensorboard = std::make_unique<TensorBoardLog>(
+                (std::filesystem::path(args.str("tensorboard")) / v.name).string(), &net);
         std::filesystem::remove_all(std::filesystem::path(root) / v.name);
         RunLog log = RunLog::create(
             root, v.name,
@@ -101,6 +123,7 @@ int experiment(const Args& args, std::ostream& out) {
         Recorder rec;
         rec.log = &log;
         rec.o = &o;
+        rec.tensorboard = tensorboard.get();
         const auto t0 = std::chrono::steady_clock::now();
         Trainer t(net, data.train, data.test.size() ? &data.test : nullptr, c);
         t.run(nullptr, &rec);
@@ -149,6 +172,8 @@ int experiment(const Args& args, std::ostream& out) {
     for (const std::string& l : foldLines)
         out << l << "\n";
     out << "runs saved in " << root << "\n";
+    if (args.has("tensorboard"))
+        out << "TensorBoard logs in " << args.str("tensorboard") << " (a folder per variant)\n";
     return 0;
 }
 

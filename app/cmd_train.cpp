@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <ostream>
 
 #include "app/args.h"
@@ -20,6 +21,7 @@
 #include "core/model_file.h"
 #include "core/parallel.h"
 #include "core/runs.h"
+#include "core/tensorboard_log.h"
 #include "core/trainer.h"
 
 namespace ll::cli {
@@ -126,6 +128,11 @@ Command trainCommand() {
         {"seed", "S", "seed of the weights and the data order (default 1)"},
         {"out", "DIR", "the run folder (default runs/MODEL-TIME)"},
         {"checkpoint", "FILE", "where to save the weights (default DIR/checkpoint.llck)"},
+        {"tensorboard", "DIR",
+         "also write a TensorBoard event file in DIR: per batch loss, accuracy,\n"
+         "learning rate and per-layer weight and gradient norms; test loss and\n"
+         "accuracy; per epoch mean loss and accuracy and each layer's weight and\n"
+         "gradient histograms"},
         {"resume", "FILE", "continue from a checkpoint"},
         {"no-progress", "", "no progress bar"},
     };
@@ -187,6 +194,11 @@ int train(const Args& args, std::ostream& out) {
                                        : " (optimizer state not restored)")
             << "\n";
     }
+    // A TensorBoard log too, when asked for: opened before the run folder is made, so a folder
+    // that cannot be written stops the command before anything else is written.
+    std::unique_ptr<TensorBoardLog> tensorboard;
+    if (args.has("tensorboard"))
+        tensorboard = std::make_unique<TensorBoardLog>(args.str("tensorboard"), &net);
     const std::string outDir = args.str("out", "runs/" + net.name() + "-" + timestamp());
     std::filesystem::create_directories(outDir);
     const std::string ckpt = args.str("checkpoint", runCheckpointPath(outDir));
@@ -202,18 +214,25 @@ int train(const Args& args, std::ostream& out) {
         using ConsoleObserver::ConsoleObserver;
         std::function<void()> save;
         RunLog* log = nullptr;
+        TensorBoardLog* tensorboard = nullptr;
         void onBatch(const BatchReport& r) override {
             ConsoleObserver::onBatch(r);
             log->appendBatch(r);
+            if (tensorboard) tensorboard->onBatch(r);
         }
-        void onEval(const EvalReport& e) override { log->appendEval(e); }
+        void onEval(const EvalReport& e) override {
+            log->appendEval(e);
+            if (tensorboard) tensorboard->onEval(e);
+        }
         void onEpoch(const EpochReport& e) override {
             ConsoleObserver::onEpoch(e);
             log->appendEpoch(e);
+            if (tensorboard) tensorboard->onEpoch(e);
             save();
         }
     } observer(out, outDir + "/metrics.csv", cfg.epochs, !args.has("no-progress") && ::isatty(2));
     observer.log = &runLog;
+    observer.tensorboard = tensorboard.get();
     observer.save = [&] {
         saveCheckpoint(ckpt, net, &trainer.optimizer(), trainer.epochsDone(), trainer.steps(),
                        spec.json);
@@ -226,6 +245,7 @@ int train(const Args& args, std::ostream& out) {
         out << line;
     }
     out << "metrics: " << outDir << "/metrics.csv, checkpoint: " << ckpt << "\n";
+    if (tensorboard) out << "TensorBoard log: " << tensorboard->path() << "\n";
     return 0;
 }
 

@@ -1,7 +1,13 @@
 #include "core/tfevents.h"
 
+#include <unistd.h>  // gethostname
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -164,6 +170,135 @@ std::vector<ScalarEvent> readEventScalars(const std::string& path,
     if (!in) throw DataError(strCat("cannot read '", path, "'"));
     const std::string bytes((std::istreambuf_iterator<char>(in)), {});
     return parseEventScalars(bytes, name, warnings);
+}
+
+TfHistogram tfHistogram(const std::vector<const Tensor*>& tensors, int buckets) {
+    LL_CHECK(buckets >= 1, "a histogram needs at least one bucket, got ", buckets);
+    TfHistogram h;
+    bool any = false;
+    for (const Tensor* t : tensors) {
+        for (std::int64_t k = 0; k < t->numel(); ++k) {
+            const double v = (*t)[k];
+            if (!std::isfinite(v)) continue;
+            h.min = any ? std::min(h.min, v) : v;
+            h.max = any ? std::max(h.max, v) : v;
+            any = true;
+            h.num += 1;
+            h.sum += v;
+            h.sumSquares += v * v;
+        }
+    }
+    if (!any) return h;
+    const int n = h.max > h.min ? buckets : 1;
+    const double width = (h.max - h.min) / n;
+    for (int k = 1; k < n; ++k)
+        h.bucketLimit.push_back(h.min + k * width);
+    h.bucketLimit.push_back(h.max);  // exactly: the last bucket is closed at max
+    h.bucket.assign(h.bucketLimit.size(), 0.0);
+    // A value's bucket is found against the limits themselves (not by dividing by the width), so
+    // each count agrees with the edges written beside it to the last bit.
+    const auto inner = h.bucketLimit.end() - 1;
+    for (const Tensor* t : tensors) {
+        for (std::int64_t k = 0; k < t->numel(); ++k) {
+            const double v = (*t)[k];
+            if (!std::isfinite(v)) continue;
+            h.bucket[static_cast<std::size_t>(std::upper_bound(h.bucketLimit.begin(), inner, v) -
+                                              h.bucketLimit.begin())] += 1;
+        }
+    }
+    return h;
+}
+
+EventFileWriter::EventFileWriter(const std::string& dir, Clock clock) : m_clock(std::move(clock)) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || !std::filesystem::is_directory(dir, ec))
+        throw DataError(strCat("cannot create the TensorBoard log folder '", dir,
+                               "': ", ec ? ec.message() : "not a folder",
+                               "; choose a folder you can write to"));
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        std::strcpy(host, "localhost");
+    const double opened = now();
+    // TensorFlow's name; a second writer in the same second (a resumed run) gets its own file.
+    const std::string base = strCat((std::filesystem::path(dir) / "events.out.tfevents.").string(),
+                                    static_cast<long long>(std::floor(opened)), ".", host);
+    for (int k = 0; !m_file; ++k) {
+        m_path = k == 0 ? base : strCat(base, ".", k);
+        m_file = std::fopen(m_path.c_str(), "wbx");  // x: fails when the file exists
+        if (!m_file && (errno != EEXIST || k == 1000))
+            throw DataError(strCat("cannot create the TensorBoard event file '", m_path, "': ",
+                                   std::strerror(errno), "; choose a folder you can write to"));
+    }
+    tfevents::Event e;
+    e.set_wall_time(opened);
+    e.set_file_version("brain.Event:2");
+    try {
+        writeEvent(e.SerializeAsString());
+        flush();
+    } catch (...) {
+        std::fclose(m_file);  // no destructor runs for a constructor that throws
+        throw;
+    }
+}
+
+EventFileWriter::~EventFileWriter() {
+    if (m_file) std::fclose(m_file);  // errors were (or could have been) seen by flush()
+}
+
+double EventFileWriter::now() const {
+    if (m_clock) return m_clock();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void EventFileWriter::writeEvent(const std::string& data) {
+    const std::string record = tfRecord(data);
+    if (std::fwrite(record.data(), 1, record.size(), m_file) != record.size())
+        throw DataError(strCat("cannot write the TensorBoard event file '", m_path,
+                               "': ", std::strerror(errno)));
+}
+
+void EventFileWriter::addScalars(std::int64_t step,
+                                 const std::vector<std::pair<std::string, float>>& values) {
+    tfevents::Event e;
+    e.set_wall_time(now());
+    e.set_step(step);
+    auto* summary = e.mutable_summary();
+    for (const auto& [tag, value] : values) {
+        auto* v = summary->add_value();
+        v->set_tag(tag);
+        v->set_simple_value(value);
+    }
+    writeEvent(e.SerializeAsString());
+}
+
+void EventFileWriter::addHistogram(const std::string& tag, std::int64_t step,
+                                   const TfHistogram& h) {
+    LL_CHECK(h.bucketLimit.size() == h.bucket.size(), "a histogram has ", h.bucketLimit.size(),
+             " bucket limits and ", h.bucket.size(), " counts");
+    tfevents::Event e;
+    e.set_wall_time(now());
+    e.set_step(step);
+    auto* v = e.mutable_summary()->add_value();
+    v->set_tag(tag);
+    auto* histo = v->mutable_histo();
+    histo->set_min(h.min);
+    histo->set_max(h.max);
+    histo->set_num(h.num);
+    histo->set_sum(h.sum);
+    histo->set_sum_squares(h.sumSquares);
+    for (std::size_t k = 0; k < h.bucket.size(); ++k) {
+        histo->add_bucket_limit(h.bucketLimit[k]);
+        histo->add_bucket(h.bucket[k]);
+    }
+    writeEvent(e.SerializeAsString());
+}
+
+void EventFileWriter::flush() {
+    if (std::fflush(m_file) != 0 || std::ferror(m_file))
+        throw DataError(strCat("cannot write the TensorBoard event file '", m_path,
+                               "': ", std::strerror(errno)));
 }
 
 }  // namespace ll

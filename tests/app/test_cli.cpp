@@ -45,6 +45,7 @@ TEST(Cli, ModelsListsPresetsWithCounts) {
 
 }  // namespace ll
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -232,6 +233,61 @@ TEST(CliTrain, TheOutputFolderIsASavedRun) {
     EXPECT_NE(run.configJson.find("\"seed\": 1"), std::string::npos);
 }
 
+// --tensorboard: the run also as a TensorBoard log, which our run reader reads back with the
+// same steps and values (as floats) as the saved run.
+TEST(CliTrain, TensorBoardLogReadsBackAsTheRun) {
+    const std::string root = test::freshDir("cli_tensorboard");
+    const std::string out = root + "/run", tb = root + "/tb";
+    // logreg keeps two classes (4 and 9) of the first 1000 images: about 200, 4 batches.
+    const Result r = runCli({"train", "--model", "logreg", "--dataset", "synthetic-digits",
+                             "--train-subset", "1000", "--test-subset", "200", "--batch", "50",
+                             "--epochs", "1", "--no-progress", "--out", out, "--tensorboard", tb});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("TensorBoard log: " + tb + "/events.out.tfevents."), std::string::npos)
+        << r.out;
+    EXPECT_EQ(listRuns(tb), std::vector<std::string>{tb});
+    const RunData ours = loadRun(out), theirs = loadRun(tb);
+    EXPECT_EQ(theirs.kind, "tensorboard");
+    EXPECT_TRUE(theirs.warnings.empty());
+    ASSERT_GE(ours.batches.size(), 3u);
+    ASSERT_EQ(theirs.batches.size(), ours.batches.size());
+    for (std::size_t i = 0; i < ours.batches.size(); ++i) {
+        EXPECT_EQ(theirs.batches[i].step, ours.batches[i].step);
+        EXPECT_FLOAT_EQ(static_cast<float>(theirs.batches[i].loss),
+                        static_cast<float>(ours.batches[i].loss));
+        EXPECT_FLOAT_EQ(static_cast<float>(theirs.batches[i].accuracy),
+                        static_cast<float>(ours.batches[i].accuracy));
+        EXPECT_FLOAT_EQ(theirs.batches[i].lr, ours.batches[i].lr);
+    }
+    ASSERT_EQ(ours.evals.size(), 1u);
+    ASSERT_EQ(theirs.evals.size(), 1u);
+    EXPECT_EQ(theirs.evals[0].step, ours.batches.back().step);
+    EXPECT_FLOAT_EQ(static_cast<float>(theirs.evals[0].accuracy),
+                    static_cast<float>(ours.evals[0].accuracy));
+    EXPECT_EQ(runCurves(theirs).size(), 5u);
+    // The norms of logreg's one layer are listed among the tags that are not drawn.
+    ASSERT_EQ(ours.batches[0].norms.size(), 1u);
+    const std::string layer = ours.batches[0].norms[0].layer;
+    EXPECT_NE(std::find(theirs.unmapped.begin(), theirs.unmapped.end(), "grad_norm/" + layer),
+              theirs.unmapped.end());
+}
+
+// A TensorBoard folder that cannot be made: one line naming it, exit 1, no run folder made.
+TEST(CliTrain, UnwritableTensorBoardFolderIsAnError) {
+    const std::string root = test::freshDir("cli_tensorboard_bad");
+    std::ofstream(root + "/file") << "x";
+    const Result r =
+        runCli({"train", "--model", "logreg", "--dataset", "synthetic-digits", "--train-subset",
+                "50", "--test-subset", "10", "--epochs", "1", "--no-progress", "--out",
+                root + "/run", "--tensorboard", root + "/file/tb"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("cannot create the TensorBoard log folder '" + root + "/file/tb'"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(std::filesystem::exists(root + "/run"));
+    EXPECT_NE(runCli({"train", "--help"}).out.find("--tensorboard DIR"), std::string::npos);
+}
+
 }  // namespace ll
 
 namespace ll {
@@ -274,6 +330,28 @@ TEST(CliExperiment, BatchNormWithTheFoldingCheck) {
         << r.out;
     EXPECT_NE(r.out.find("the same prediction for 64 of 64"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("without-bn: Fewer layers"), std::string::npos) << r.out;
+}
+
+// --tensorboard: a log per variant, in a folder of its own; each reads back as its run.
+TEST(CliExperiment, TensorBoardLogPerVariant) {
+    const std::string root = test::freshDir("cli_experiment_tb");
+    const Result r = runCli({"experiment", "vanishing-gradients", "--dataset", "synthetic-digits",
+                             "--train-subset", "100", "--test-subset", "50", "--epochs", "1",
+                             "--out", root + "/runs", "--tensorboard", root + "/tb"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("TensorBoard logs in " + root + "/tb"), std::string::npos) << r.out;
+    EXPECT_EQ(listRuns(root + "/tb"),
+              (std::vector<std::string>{root + "/tb/relu", root + "/tb/sigmoid"}));
+    for (const std::string v : {"relu", "sigmoid"}) {
+        const RunData ours = loadRun(root + "/runs/" + v), theirs = loadRun(root + "/tb/" + v);
+        EXPECT_EQ(theirs.kind, "tensorboard");
+        ASSERT_FALSE(ours.batches.empty());
+        ASSERT_EQ(theirs.batches.size(), ours.batches.size()) << v;
+        EXPECT_EQ(theirs.batches.back().step, ours.batches.back().step);
+        EXPECT_FLOAT_EQ(static_cast<float>(theirs.batches.back().loss),
+                        static_cast<float>(ours.batches.back().loss));
+        EXPECT_EQ(theirs.evals.size(), ours.evals.size()) << v;
+    }
 }
 
 TEST(CliExperiment, RandomLabelsAndUnknownNames) {
