@@ -43,8 +43,7 @@ void Layer::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor*
                                 " but the output has shape ", y.shape()));
     }
     if (dx) dx->resize(x.shape());
-    for (Param* p : params())
-        p->ensureGrad();
+    ensureGrads();
     backwardImpl(x, y, dy, dx);
 }
 
@@ -59,8 +58,18 @@ Shape Layer::outputShapeMulti(const std::vector<Shape>& in) const {
     return outputShape(in[0]);
 }
 
+void Layer::ensureGrads() {
+    if (!m_gradParamsKnown) {
+        m_gradParams = params();
+        m_gradParamsKnown = true;
+    }
+    for (Param* p : m_gradParams)
+        p->ensureGrad();
+}
+
 void Layer::forwardMulti(const std::vector<const Tensor*>& xs, Tensor& y, Mode mode) {
-    std::vector<Shape> shapes;
+    std::vector<Shape>& shapes = m_inputShapes;
+    shapes.clear();
     for (const Tensor* x : xs) {
         LL_CHECK(x != &y, label(), ": forward needs distinct input and output tensors");
         if (x->rank() >= 1 && x->dim(0) == 0) shapeError(x->shape(), "empty batch");
@@ -80,8 +89,7 @@ void Layer::backwardMulti(const std::vector<const Tensor*>& xs, const Tensor& y,
     }
     for (std::size_t k = 0; k < xs.size(); ++k)
         if (dxs[k]) dxs[k]->resize(xs[k]->shape());
-    for (Param* p : params())
-        p->ensureGrad();
+    ensureGrads();
     backwardMultiImpl(xs, y, dy, dxs);
 }
 

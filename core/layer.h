@@ -127,6 +127,19 @@ struct FieldRule {
 
 class Layer {
 public:
+    Layer() = default;
+    // Not copyable; a moved-to layer takes the name and group, not the cache of pointers to the
+    // original's parameters (ensureGrads).
+    Layer(const Layer&) = delete;
+    Layer& operator=(const Layer&) = delete;
+    Layer(Layer&& o) noexcept : m_name(std::move(o.m_name)), m_group(std::move(o.m_group)) {}
+    Layer& operator=(Layer&& o) noexcept {
+        m_name = std::move(o.m_name);
+        m_group = std::move(o.m_group);
+        m_gradParams.clear();
+        m_gradParamsKnown = false;
+        return *this;
+    }
     virtual ~Layer() = default;
 
     /// Class name as used in model files and tables: "Conv2d", "Linear", ...
@@ -217,8 +230,15 @@ protected:
     void requireRank(const Shape& in, int rank, const char* layout) const;
 
 private:
+    // Gives every parameter its gradient (the first backward pass allocates them); the list is
+    // taken once, so later passes allocate nothing.
+    void ensureGrads();
+
     std::string m_name;
     std::string m_group;
+    std::vector<Param*> m_gradParams;  // params(), once ensureGrads has run
+    bool m_gradParamsKnown = false;
+    std::vector<Shape> m_inputShapes;  // forwardMulti's scratch
 };
 
 using LayerPtr = std::unique_ptr<Layer>;

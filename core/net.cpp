@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -206,45 +207,52 @@ const Tensor& Net::forward(const Tensor& x, Mode mode) {
     beginForward(x);
     m_lean = false;
     m_inferPool = {};  // infer()'s spare buffers: training keeps its own
-    std::vector<const Tensor*> xs;
     for (std::size_t i = 0; i < m_layers.size(); ++i)
-        forwardNode(i, mode, xs);
+        forwardNode(i, mode, m_xs);
     return m_acts.back();
 }
 
-std::vector<Net::InferFusion> Net::planInferFusions(const std::vector<char>& kept) const {
+void Net::planInferFusions() {
     const std::size_t n = m_layers.size();
-    std::vector<std::vector<int>> readers(n);
+    InferScratch& w = m_inferScratch;
+    // How many times each node is read, and by which node (the last one; only used when once).
+    w.readers.assign(n, 0);
+    w.reader.assign(n, -1);
     for (std::size_t i = 0; i < n; ++i)
         for (int j : m_inputs[i])
-            if (j >= 0) readers[static_cast<std::size_t>(j)].push_back(static_cast<int>(i));
+            if (j >= 0) {
+                ++w.readers[static_cast<std::size_t>(j)];
+                w.reader[static_cast<std::size_t>(j)] = static_cast<int>(i);
+            }
     // Node j is the only reader of node i, reads nothing else, and is of type `type`.
     auto soleReader = [&](std::size_t i, const char* type) {
-        if (kept[i] || readers[i].size() != 1) return -1;
-        const int j = readers[i][0];
+        if (w.kept[i] || w.readers[i] != 1) return -1;
+        const int j = w.reader[i];
         const std::size_t u = static_cast<std::size_t>(j);
-        return m_inputs[u].size() == 1 && std::string(m_layers[u]->type()) == type ? j : -1;
+        return m_inputs[u].size() == 1 && std::strcmp(m_layers[u]->type(), type) == 0 ? j : -1;
     };
-    std::vector<InferFusion> plan(n);
+    w.plan.assign(n, InferFusion{});
     for (std::size_t i = 0; i < n; ++i) {
-        if (std::string(m_layers[i]->type()) != "Conv2d") continue;  // not SparseConv2d
-        plan[i].bn = soleReader(i, "BatchNorm2d");
-        if (plan[i].bn >= 0)
-            plan[i].relu = soleReader(static_cast<std::size_t>(plan[i].bn), "ReLU");
+        if (std::strcmp(m_layers[i]->type(), "Conv2d") != 0) continue;  // not SparseConv2d
+        w.plan[i].bn = soleReader(i, "BatchNorm2d");
+        if (w.plan[i].bn >= 0)
+            w.plan[i].relu = soleReader(static_cast<std::size_t>(w.plan[i].bn), "ReLU");
     }
-    return plan;
 }
 
 const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
     beginForward(x);
     const std::size_t n = m_layers.size();
-    std::vector<char> kept(n, 0);
+    // Scratch kept between passes: a steady-state pass allocates nothing.
+    std::vector<char>& kept = m_inferScratch.kept;
+    kept.assign(n, 0);
     kept[n - 1] = 1;
     for (int k : keep) {
         LL_CHECK(k >= 0 && k < size(), "infer: node ", k, " of ", size());
         kept[static_cast<std::size_t>(k)] = 1;
     }
-    std::vector<std::size_t> lastReader(n, 0);
+    std::vector<std::size_t>& lastReader = m_inferScratch.lastReader;
+    lastReader.assign(n, 0);
     for (std::size_t i = 0; i < n; ++i)
         for (int j : m_inputs[i])
             if (j >= 0) lastReader[static_cast<std::size_t>(j)] = i;
@@ -260,10 +268,13 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
     }
     m_lean = true;
     m_inferPeak = 0;
-    const std::vector<InferFusion> fusions = planInferFusions(kept);
-    std::vector<char> fused(n, 0);  // computed inside an earlier node's fusion
-    std::vector<float> scale, shift;
-    std::vector<const Tensor*> xs;
+    planInferFusions();
+    const std::vector<InferFusion>& fusions = m_inferScratch.plan;
+    std::vector<char>& fused = m_inferScratch.fused;  // computed inside an earlier node's fusion
+    fused.assign(n, 0);
+    std::vector<float>& scale = m_inferScratch.scale;
+    std::vector<float>& shift = m_inferScratch.shift;
+    std::vector<const Tensor*>& xs = m_xs;
     for (std::size_t i = 0; i < n; ++i) {
         if (fused[i]) continue;  // its inputs were never materialized: nothing to release
         const InferFusion& f = fusions[i];
@@ -343,8 +354,9 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
     m_reached.assign(m_layers.size(), 0);
     m_reached[static_cast<std::size_t>(last)] = 1;
     bool inputReached = false;
-    std::vector<const Tensor*> xs;
-    std::vector<Tensor*> dxs, targets;
+    std::vector<const Tensor*>& xs = m_xs;
+    std::vector<Tensor*>& dxs = m_dxs;
+    std::vector<Tensor*>& targets = m_targets;
     for (int i = last; i >= 0; --i) {
         const std::size_t u = static_cast<std::size_t>(i);
         if (!m_reached[u]) continue;  // not on a path to `last`
@@ -422,7 +434,11 @@ std::vector<NamedBuffer> Net::namedBuffers() {
 }
 
 void Net::zeroGrad() {
-    for (Param* p : params())
+    if (m_paramCacheLayers != m_layers.size()) {  // layers were added since
+        m_paramCache = params();
+        m_paramCacheLayers = m_layers.size();
+    }
+    for (Param* p : m_paramCache)
         p->grad.setZero();
 }
 

@@ -145,7 +145,16 @@ private:
     struct InferFusion {
         int bn = -1, relu = -1;
     };
-    std::vector<InferFusion> planInferFusions(const std::vector<char>& kept) const;
+    // infer()'s working lists, kept between passes so that a pass allocates nothing.
+    struct InferScratch {
+        std::vector<char> kept, fused;
+        std::vector<std::size_t> lastReader;
+        std::vector<int> readers, reader;  // how often each node is read; its (last) reader
+        std::vector<InferFusion> plan;
+        std::vector<float> scale, shift;
+    };
+    // Fills m_inferScratch.plan for the nodes in m_inferScratch.kept.
+    void planInferFusions();
     Shape batchOfOne() const;            // (1, input sample...)
     void beginForward(const Tensor& x);  // checks x and copies it into m_input
     void forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs);
@@ -158,6 +167,11 @@ private:
     bool m_lean = false;  // the last pass was infer(): activations were released
     std::int64_t m_inferPeak = 0;
     NodeTimes* m_profile = nullptr;
+    InferScratch m_inferScratch;
+    std::vector<const Tensor*> m_xs;        // a node's inputs (forward, infer, backward)
+    std::vector<Tensor*> m_dxs, m_targets;  // backward: a node's input gradients and their sums
+    std::vector<Param*> m_paramCache;       // zeroGrad's params(), for m_paramCacheLayers layers
+    std::size_t m_paramCacheLayers = static_cast<std::size_t>(-1);
     std::vector<Tensor> m_inferPool;  // buffers infer() released, for the next infer()
     std::vector<LayerPtr> m_layers;
     std::vector<std::vector<int>> m_inputs;  // m_inputs[i]: nodes node i reads (−1: the input)

@@ -49,8 +49,7 @@ void AdaptiveAvgPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int H = x.dim(2), W = x.dim(3), Ho = m_outH, Wo = m_outW;
     const int planes = x.dim(0) * x.dim(1);
     const bool big = x.numel() >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, big, [&](int p) {
         const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
         float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         for (int oh = 0; oh < Ho; ++oh) {
@@ -65,7 +64,7 @@ void AdaptiveAvgPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
                     s / static_cast<float>((r.end - r.start) * (c.end - c.start));
             }
         }
-    }
+    });
 }
 
 void AdaptiveAvgPool2d::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
@@ -74,8 +73,7 @@ void AdaptiveAvgPool2d::backwardImpl(const Tensor& x, const Tensor&, const Tenso
     const int planes = x.dim(0) * x.dim(1);
     dx->setZero();
     const bool big = x.numel() >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, big, [&](int p) {
         float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
         const float* d = dy.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         for (int oh = 0; oh < Ho; ++oh) {
@@ -89,7 +87,7 @@ void AdaptiveAvgPool2d::backwardImpl(const Tensor& x, const Tensor&, const Tenso
                         g[static_cast<std::int64_t>(h) * W + w] += v;
             }
         }
-    }
+    });
 }
 
 // Per output, its bin's size: (size − 1) additions and one division (AvgPool2d's count). Summed

@@ -31,8 +31,7 @@ void AvgPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int planes = x.dim(0) * x.dim(1);
     const Window2d& k = m_win;
     const bool big = y.numel() * k.kh * k.kw >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, big, [&](int p) {
         const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
         float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         for (int oh = 0; oh < Ho; ++oh) {
@@ -47,7 +46,7 @@ void AvgPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
                 out[oh * Wo + ow] = s * scale(rows, cols);
             }
         }
-    }
+    });
 }
 
 void AvgPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -57,8 +56,7 @@ void AvgPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
     const Window2d& k = m_win;
     dx->setZero();
     const bool big = x.numel() * k.kh * k.kw >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, big, [&](int p) {
         float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
         const float* d = dy.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         for (int oh = 0; oh < Ho; ++oh) {
@@ -72,7 +70,7 @@ void AvgPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
                 }
             }
         }
-    }
+    });
 }
 
 LayerCost AvgPool2d::cost(const std::vector<Shape>&, const Shape& out) const {

@@ -135,8 +135,7 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
             label(), ": needs more than one value per channel in training; got input ", x.shape()));
     }
     const bool fast = kernelSet() == KernelSet::Fast;
-#pragma omp parallel for schedule(static) if (x.numel() >= kParallelMinWork)
-    for (int c = 0; c < C; ++c) {
+    parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         double mean, var;
         if (m_lastTrain) {
             // Two passes in double: exact enough for large batches of large activations.
@@ -190,15 +189,14 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
             for (int i = 0; i < S; ++i)
                 q[i] = a * p[i] + b;
         }
-    }
+    });
 }
 
 void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const double M = static_cast<double>(N) * S;
     const bool fast = kernelSet() == KernelSet::Fast;
-#pragma omp parallel for schedule(static) if (x.numel() >= kParallelMinWork)
-    for (int c = 0; c < C; ++c) {
+    parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         const float mean = m_mean[c], invStd = m_invStd[c];
         // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.
         double sumDy = 0.0, sumDyXhat = 0.0;
@@ -223,7 +221,7 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
         }
         m_gamma.grad[c] += static_cast<float>(sumDyXhat);
         m_beta.grad[c] += static_cast<float>(sumDy);
-        if (!dx) continue;
+        if (!dx) return;
         const float gamma = m_gamma.value[c];
         if (m_lastTrain) {
             // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), the batch statistics being functions of
@@ -250,7 +248,7 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
                     (*dx)[off + i] = k * dy[off + i];
             }
         }
-    }
+    });
 }
 
 LayerCost BatchNorm::cost(const std::vector<Shape>&, const Shape& out) const {

@@ -252,8 +252,7 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
     const std::ptrdiff_t yStride = static_cast<std::ptrdiff_t>(g.K) * P;
     const SampleBlocks B = makeSampleBlocks(g, N);
     const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int bi = 0; bi < B.count; ++bi) {
+    parallelFor(B.count, big, [&](int bi) {
         const auto [n0, cnt, cols, colSize, col] = startBlock(g, N, B, bi);
         for (int grp = 0; grp < g.groups; ++grp) {
             blockColumns(g, x, grp, n0, cnt, col);
@@ -276,7 +275,7 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
                 if (epilogue) applyEpilogue(*epilogue, grp * Kg, Kg, P, Y.data());
             }
         }
-    }
+    });
 }
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
@@ -293,8 +292,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     const SampleBlocks B = makeSampleBlocks(g, N);
     const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int bi = 0; bi < B.count; ++bi) {
+    parallelFor(B.count, big, [&](int bi) {
         const int t = threadIndex();
         const auto [n0, cnt, cols, colSize, col] = startBlock(g, N, B, bi);
         for (int grp = 0; grp < g.groups; ++grp) {
@@ -336,7 +334,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
                 }
             }
         }
-    }
+    });
     ws.addPartials(T, wSize, g.K, dW, db);
 }
 

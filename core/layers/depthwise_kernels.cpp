@@ -325,8 +325,7 @@ void depthwiseForward(const ConvGeometry& g, int N, const float* x, const float*
     const std::ptrdiff_t inPlane = static_cast<std::ptrdiff_t>(g.H) * g.W;
     const std::ptrdiff_t outPlane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
     const int planes = N * g.C;
-#pragma omp parallel for schedule(static) if (work(g, N) >= kParallelMinWork)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const PaddedView xp = paddedInput(g, x + p * inPlane, threadScratch().input);
         const Walk k{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, xp.ld};
         for (int j = 0; j < m; ++j) {
@@ -335,7 +334,7 @@ void depthwiseForward(const ConvGeometry& g, int N, const float* x, const float*
                       b ? b[o] : 0.0f, false,
                       y + (static_cast<std::ptrdiff_t>(p) * m + j) * outPlane);
         }
-    }
+    });
 }
 
 void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float* W,
@@ -359,8 +358,7 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     const int planes = N * g.C;
-#pragma omp parallel for schedule(static) if (work(g, N) >= kParallelMinWork)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const int t = threadIndex();
         Scratch& s = threadScratch();
         const PaddedView xp = paddedInput(g, x + p * inPlane, s.input);
@@ -397,7 +395,7 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
                     scattered + static_cast<std::ptrdiff_t>(r + g.ph) * cols + g.pw, g.W);
             }
         }
-    }
+    });
     ws.addPartials(T, wSize, g.K, dW, db);
 }
 

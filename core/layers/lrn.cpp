@@ -56,14 +56,13 @@ void LRN::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int N = x.dim(0);
     const std::int64_t C = x.dim(1), S = N * C == 0 ? 0 : x.numel() / (N * C);
     const bool big = x.numel() * m_size >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int n = 0; n < N; ++n) {
+    parallelFor(N, big, [&](int n) {
         const float* xn = x.data() + n * C * S;
         float* yn = y.data() + n * C * S;
         divisors(xn, C, S, yn);  // y holds d until it is replaced by x / d^β
         for (std::int64_t i = 0; i < C * S; ++i)
             yn[i] = xn[i] / std::pow(yn[i], m_beta);
-    }
+    });
 }
 
 // y_c = x_c·d_c^(−β) with d_c = k + (α/n)·Σ_{c'∈W(c)} x_{c'}², so
@@ -76,8 +75,7 @@ void LRN::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor*
     const std::int64_t C = x.dim(1), S = N * C == 0 ? 0 : x.numel() / (N * C);
     const float coef = 2.0f * m_alpha * m_beta / static_cast<float>(m_size);
     const bool big = x.numel() * m_size >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int n = 0; n < N; ++n) {
+    parallelFor(N, big, [&](int n) {
         const float* xn = x.data() + n * C * S;
         const float* gn = dy.data() + n * C * S;
         float* dn = dx->data() + n * C * S;
@@ -100,7 +98,7 @@ void LRN::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor*
                 dj[s] -= coef * xj[s] * t;
             }
         }
-    }
+    });
 }
 
 // Per output element, as forwardImpl computes it: n squares and n − 1 additions for the

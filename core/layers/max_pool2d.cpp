@@ -24,8 +24,7 @@ void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int planes = N * C;
     const Window2d& k = m_win;
     const bool big = y.numel() * k.kh * k.kw >= kParallelMinWork;
-#pragma omp parallel for schedule(static) if (big)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, big, [&](int p) {
         const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
         float* out = y.data() + static_cast<std::int64_t>(p) * Ho * Wo;
         std::int32_t* arg = m_argmax.data() + static_cast<std::int64_t>(p) * Ho * Wo;
@@ -59,7 +58,7 @@ void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
                 arg[oh * Wo + ow] = bestAt;
             }
         }
-    }
+    });
 }
 
 void MaxPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -68,14 +67,13 @@ void MaxPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
     const int HoWo = y.dim(2) * y.dim(3);
     const int planes = x.dim(0) * x.dim(1);
     dx->setZero();
-#pragma omp parallel for schedule(static) if (dy.numel() >= kParallelMinWork)
-    for (int p = 0; p < planes; ++p) {
+    parallelFor(planes, dy.numel() >= kParallelMinWork, [&](int p) {
         float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
         const float* d = dy.data() + static_cast<std::int64_t>(p) * HoWo;
         const std::int32_t* arg = m_argmax.data() + static_cast<std::int64_t>(p) * HoWo;
         for (int i = 0; i < HoWo; ++i)
             g[arg[i]] += d[i];
-    }
+    });
 }
 
 LayerCost MaxPool2d::cost(const std::vector<Shape>&, const Shape& out) const {
