@@ -70,6 +70,7 @@ Command experimentCommand() {
         {"test-subset", "N", "the first N test images"},
         {"seed", "S", "seed of the weights and the data order (default 1)"},
         {"threads", "T", "threads (default 0: all cores)"},
+        kernelsOption(),
         {"tensorboard", "DIR",
          "also write a TensorBoard log per variant in DIR/VARIANT (as 'train\n"
          "--tensorboard' does: per batch loss, accuracy, learning rate and per-layer\n"

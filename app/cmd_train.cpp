@@ -125,6 +125,7 @@ Command trainCommand() {
         {"raw-pixels", "", "pixels as stored, 0..255"},
         {"eval-every", "N", "evaluate on the test set every N batches too"},
         {"threads", "T", "threads (default 0: all cores)"},
+        kernelsOption(),
         {"seed", "S", "seed of the weights and the data order (default 1)"},
         {"out", "DIR", "the run folder (default runs/MODEL-TIME)"},
         {"checkpoint", "FILE", "where to save the weights (default DIR/checkpoint.llck)"},
