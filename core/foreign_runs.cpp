@@ -226,12 +226,46 @@ std::vector<std::pair<fs::path, std::string>> eventFiles(const fs::path& dir) {
 // What a reader collects: the points of every numeric column or tag, by its name.
 struct Collected {
     std::map<std::string, std::vector<std::pair<std::int64_t, double>>> sources;
+    std::vector<std::string> order;           // source names in the order first met
     std::map<std::int64_t, int> epochOfStep;  // Lightning's epoch column
+
+    void add(const std::string& name, std::int64_t step, double v) {
+        auto [it, fresh] = sources.try_emplace(name);
+        if (fresh) order.push_back(name);
+        it->second.emplace_back(step, v);
+    }
 };
+
+// Per-layer norms as `layerlens train --tensorboard` writes them ("grad_norm/<layer>",
+// "weight_norm/<layer>"): taken out of `c` into norms[step], layers in the order first met, so
+// the gradient-norm views work on such a log.
+std::map<std::int64_t, std::vector<LayerNorms>> takeLayerNorms(Collected& c) {
+    std::map<std::int64_t, std::vector<LayerNorms>> norms;
+    for (const std::string& name : c.order) {
+        const bool grad = name.rfind("grad_norm/", 0) == 0;
+        const bool weight = name.rfind("weight_norm/", 0) == 0;
+        if (!grad && !weight) continue;
+        const std::string layer = name.substr(grad ? 10 : 12);
+        if (layer.empty()) continue;
+        for (const auto& [step, v] : c.sources[name]) {
+            std::vector<LayerNorms>& at = norms[step];
+            auto it = std::find_if(at.begin(), at.end(),
+                                   [&](const LayerNorms& n) { return n.layer == layer; });
+            if (it == at.end()) {
+                at.push_back({layer, std::nan(""), std::nan("")});
+                it = at.end() - 1;
+            }
+            (grad ? it->gradNorm : it->weightNorm) = v;
+        }
+        c.sources.erase(name);
+    }
+    return norms;
+}
 
 // Picks the best source of each curve, turns accuracies logged in percent into fractions, and
 // makes the batches and evals the window and the CLI draw.
 void finish(RunData& r, Collected& c) {
+    const std::map<std::int64_t, std::vector<LayerNorms>> norms = takeLayerNorms(c);
     std::map<Curve, std::pair<int, std::string>> best;  // curve -> (rank, source)
     for (const auto& [name, points] : c.sources) {
         const auto m = curveForName(name);
@@ -309,6 +343,8 @@ void finish(RunData& r, Collected& c) {
             current = lr->points[k++].second;
         b.lr = std::isfinite(current) && std::fabs(current) <= 3.4e38 ? static_cast<float>(current)
                                                                       : std::nanf("");
+        const auto n = norms.find(step);
+        if (n != norms.end()) b.norms = n->second;
         r.batches.push_back(b);
     }
     for (auto& [step, e] : evals)
@@ -331,7 +367,7 @@ void addMetricCells(const std::string& name, int lineNo, const std::vector<std::
                                         header[k], "' is not a number, ignored"));
             continue;
         }
-        c.sources[header[k]].emplace_back(step, v);
+        c.add(header[k], step, v);
     }
 }
 
@@ -465,7 +501,7 @@ RunData loadForeignRun(const std::string& dir) {
             // Warnings name the file as seen from the run folder (validation/events...).
             std::vector<std::string> w;
             for (const ScalarEvent& s : readEventScalars(file.string(), w))
-                c.sources[prefix + s.tag].emplace_back(s.step, s.value);
+                c.add(prefix + s.tag, s.step, s.value);
             const std::string shown = file.lexically_relative(d).string();
             for (std::string& line : w)
                 r.warnings.push_back(shown + line.substr(file.filename().string().size()));

@@ -265,10 +265,18 @@ TEST(CliTrain, TensorBoardLogReadsBackAsTheRun) {
     EXPECT_FLOAT_EQ(static_cast<float>(theirs.evals[0].accuracy),
                     static_cast<float>(ours.evals[0].accuracy));
     EXPECT_EQ(runCurves(theirs).size(), 5u);
-    // The norms of logreg's one layer are listed among the tags that are not drawn.
+    // The norms of logreg's one layer come back as every batch's norms (the gradient-norm views).
     ASSERT_EQ(ours.batches[0].norms.size(), 1u);
-    const std::string layer = ours.batches[0].norms[0].layer;
-    EXPECT_NE(std::find(theirs.unmapped.begin(), theirs.unmapped.end(), "grad_norm/" + layer),
+    for (std::size_t i = 0; i < ours.batches.size(); ++i) {
+        ASSERT_EQ(theirs.batches[i].norms.size(), 1u) << i;
+        EXPECT_EQ(theirs.batches[i].norms[0].layer, ours.batches[i].norms[0].layer);
+        EXPECT_FLOAT_EQ(static_cast<float>(theirs.batches[i].norms[0].gradNorm),
+                        static_cast<float>(ours.batches[i].norms[0].gradNorm));
+        EXPECT_FLOAT_EQ(static_cast<float>(theirs.batches[i].norms[0].weightNorm),
+                        static_cast<float>(ours.batches[i].norms[0].weightNorm));
+    }
+    EXPECT_EQ(std::find(theirs.unmapped.begin(), theirs.unmapped.end(),
+                        "grad_norm/" + ours.batches[0].norms[0].layer),
               theirs.unmapped.end());
 }
 
