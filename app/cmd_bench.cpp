@@ -198,12 +198,9 @@ int bench(const Args& args, std::ostream& out) {
     // Whole-pass FLOPs per batch: 2·MACs forward, twice that backward (data and weights).
     const double fwdFlops = 2.0 * static_cast<double>(macs) * batch;
     if (format == "json") {
-        nlohmann::json j = {{"model", net.name()},
-                            {"batch", batch},
-                            {"threads", numThreads()},
-                            {"kernels", kernelSetName(kernelSet())},
-                            {"train_images_per_s", train},
-                            {"infer_images_per_s", infer}};
+        nlohmann::json j = {{"model", net.name()},         {"batch", batch},
+                            {"threads", numThreads()},     {"kernels", kernelSetName(kernelSet())},
+                            {"train_images_per_s", train}, {"infer_images_per_s", infer}};
         if (perLayer) {
             j["fma_peak_gflops"] = peak.gflops;
             j["train_gflops"] = 3 * fwdFlops * train / batch / 1e9;
