@@ -30,10 +30,14 @@ std::string Layer::label() const {
     return s + ")";
 }
 
-void Layer::forward(const Tensor& x, Tensor& y, Mode mode) {
+void Layer::sizeOutput(const Tensor& x, Tensor& y) const {
     LL_CHECK(&x != &y, label(), ": forward needs distinct input and output tensors");
     if (x.rank() >= 1 && x.dim(0) == 0) shapeError(x.shape(), "empty batch");
     y.resize(outputShape(x.shape()));
+}
+
+void Layer::forward(const Tensor& x, Tensor& y, Mode mode) {
+    sizeOutput(x, y);
     forwardImpl(x, y, mode);
 }
 

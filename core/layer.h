@@ -213,6 +213,9 @@ public:
     std::int64_t numParams();
 
 protected:
+    /// What forward does before forwardImpl: checks x (distinct from y, a non-empty batch) and
+    /// sizes y to outputShape. For layers with a forward of their own (Conv2d::forwardFused).
+    void sizeOutput(const Tensor& x, Tensor& y) const;
     virtual void forwardImpl(const Tensor& x, Tensor& y, Mode mode) = 0;
     virtual void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) = 0;
     /// Several-input layers override these; the defaults call the one-input hooks.

@@ -215,7 +215,8 @@ const Tensor& Net::forward(const Tensor& x, Mode mode) {
 void Net::planInferFusions() {
     const std::size_t n = m_layers.size();
     InferScratch& w = m_inferScratch;
-    // How many times each node is read, and by which node (the last one; only used when once).
+    // How many times each node is read, and by which node last (infer releases a node's buffer
+    // after its last reader; a fusion needs a single reader).
     w.readers.assign(n, 0);
     w.reader.assign(n, -1);
     for (std::size_t i = 0; i < n; ++i)
@@ -251,11 +252,6 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
         LL_CHECK(k >= 0 && k < size(), "infer: node ", k, " of ", size());
         kept[static_cast<std::size_t>(k)] = 1;
     }
-    std::vector<std::size_t>& lastReader = m_inferScratch.lastReader;
-    lastReader.assign(n, 0);
-    for (std::size_t i = 0; i < n; ++i)
-        for (int j : m_inputs[i])
-            if (j >= 0) lastReader[static_cast<std::size_t>(j)] = i;
     // Released buffers, reused by later nodes. After an infer() pass they start as all of that
     // pass's buffers (no allocation, no page faults, no higher peak: each node takes the smallest
     // buffer that fits); after a forward(), whose buffers are those of every activation, they are
@@ -269,6 +265,7 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
     m_lean = true;
     m_inferPeak = 0;
     planInferFusions();
+    const std::vector<int>& lastReader = m_inferScratch.reader;
     const std::vector<InferFusion>& fusions = m_inferScratch.plan;
     std::vector<char>& fused = m_inferScratch.fused;  // computed inside an earlier node's fusion
     fused.assign(n, 0);
@@ -287,17 +284,12 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
             // large buffers stay for the large activations.
             const std::size_t need = static_cast<std::size_t>(m_sampleShapes[out].numel()) *
                                      static_cast<std::size_t>(x.dim(0));
-            auto best = pool.end();
-            for (auto it = pool.begin(); it != pool.end(); ++it) {
-                const bool fits = it->capacity() >= need;
-                if (best == pool.end()) {
-                    best = it;
-                } else if (fits && (best->capacity() < need || it->capacity() < best->capacity())) {
-                    best = it;
-                } else if (!fits && best->capacity() < need && it->capacity() > best->capacity()) {
-                    best = it;
-                }
-            }
+            auto better = [need](const Tensor& a, const Tensor& b) {
+                const bool aFits = a.capacity() >= need, bFits = b.capacity() >= need;
+                if (aFits != bFits) return aFits;
+                return aFits ? a.capacity() < b.capacity() : a.capacity() > b.capacity();
+            };
+            const auto best = std::min_element(pool.begin(), pool.end(), better);
             m_acts[out] = std::move(*best);
             pool.erase(best);
         }
@@ -325,7 +317,8 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
         m_inferPeak = std::max(m_inferPeak, live * 4);
         for (int j : m_inputs[i]) {
             const std::size_t u = static_cast<std::size_t>(j);
-            if (j < 0 || kept[u] || lastReader[u] != i || m_acts[u].empty()) continue;
+            if (j < 0 || kept[u] || lastReader[u] != static_cast<int>(i) || m_acts[u].empty())
+                continue;
             pool.push_back(std::move(m_acts[u]));
             m_acts[u] = Tensor();
         }

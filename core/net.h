@@ -148,8 +148,7 @@ private:
     // infer()'s working lists, kept between passes so that a pass allocates nothing.
     struct InferScratch {
         std::vector<char> kept, fused;
-        std::vector<std::size_t> lastReader;
-        std::vector<int> readers, reader;  // how often each node is read; its (last) reader
+        std::vector<int> readers, reader;  // how often each node is read; its last reader
         std::vector<InferFusion> plan;
         std::vector<float> scale, shift;
     };

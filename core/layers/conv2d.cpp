@@ -122,9 +122,7 @@ void Conv2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
 }
 
 void Conv2d::forwardFused(const Tensor& x, Tensor& y, const ConvEpilogue& e) {
-    LL_CHECK(&x != &y, label(), ": forward needs distinct input and output tensors");
-    if (x.rank() >= 1 && x.dim(0) == 0) shapeError(x.shape(), "empty batch");
-    y.resize(outputShape(x.shape()));
+    sizeOutput(x, y);
     const float* b = m_hasBias ? m_bias.value.data() : nullptr;
     const ConvGeometry g = geometry(x.shape());
     if (!isDepthwise()) {
