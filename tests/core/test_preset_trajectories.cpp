@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "core/build_info.h"
+#include "core/kernels.h"
 #include "core/loss.h"
 #include "core/model_file.h"
 #include "core/optimizer.h"
@@ -49,6 +50,9 @@ std::string hexDouble(double v) {
 
 // Lines "<preset> loss<k> <hex>", "<preset> params <hash>", "<preset> output <hash>".
 std::vector<std::string> record(const std::string& preset) {
+    // The recording predates the fast kernels (direct 3×3 convolutions, vectorized batch-norm
+    // sums), which sum in other orders: the reference set is the engine it was made with.
+    KernelSetScope reference(KernelSet::Reference);
     ModelSpec spec;
     Net net = loadModel(preset, &spec);
     net.resetParameters(7);

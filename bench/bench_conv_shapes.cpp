@@ -1,0 +1,101 @@
+// The convolution kernels at the shapes where the presets spend their time (ResNet-20's three
+// stages, vgg-cifar's 16×16 and 4×4 layers): forward, backward-weights, backward-data, each
+// reported as GFLOP/s of the direct convolution (2 multiply-adds' worth per tap). Not a test: run
+// by hand, e.g. build/bench/bench_conv_shapes --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true. Args: threads,
+// and 1 for the reference kernel set (im2col + GEMM) instead of the fast one.
+#include <benchmark/benchmark.h>
+
+#include "core/kernels.h"
+#include "core/layers/conv_kernels.h"
+#include "core/parallel.h"
+#include "core/random.h"
+
+namespace {
+
+struct Shape3x3 {
+    const char* name;
+    int N, C, K, H;  // batch, input channels, output channels, square map size (stride 1, pad 1)
+};
+
+constexpr Shape3x3 kShapes[] = {
+    {"resnet20_s1_16x32x32", 128, 16, 16, 32}, {"resnet20_s2_32x16x16", 128, 32, 32, 16},
+    {"resnet20_s3_64x8x8", 128, 64, 64, 8},    {"vgg_128x16x16", 32, 128, 128, 16},
+    {"vgg_256x4x4", 32, 256, 256, 4},
+};
+
+ll::ConvGeometry geometry(const Shape3x3& s) {
+    ll::ConvGeometry g;
+    g.C = s.C, g.H = s.H, g.W = s.H, g.K = s.K, g.Ho = s.H, g.Wo = s.H;
+    g.kh = g.kw = 3;
+    g.ph = g.pw = g.pb = g.pr = 1;
+    return g;
+}
+
+double flops(const Shape3x3& s) {
+    return 2.0 * s.N * s.K * s.C * 9 * s.H * s.H;
+}
+
+std::vector<float> randomFloats(std::size_t n, std::uint64_t seed) {
+    ll::Rng rng(seed);
+    std::vector<float> v(n);
+    for (float& f : v)
+        f = rng.normal();
+    return v;
+}
+
+enum class Pass { Forward, BackwardWeights, BackwardData };
+
+void run(benchmark::State& state, const Shape3x3& s, Pass pass) {
+    ll::setNumThreads(static_cast<int>(state.range(0)));
+    const ll::KernelSetScope kernels(state.range(1) ? ll::KernelSet::Reference
+                                                    : ll::KernelSet::Fast);
+    const ll::ConvGeometry g = geometry(s);
+    const std::size_t xs = static_cast<std::size_t>(s.N) * s.C * s.H * s.H;
+    const std::size_t ys = static_cast<std::size_t>(s.N) * s.K * s.H * s.H;
+    const std::vector<float> x = randomFloats(xs, 1), w = randomFloats(s.K * s.C * 9, 2),
+                             dy = randomFloats(ys, 3);
+    std::vector<float> y(ys), dW(w.size()), db(s.K), dx(xs);
+    ll::ConvWorkspace ws;
+    for (auto _ : state) {
+        switch (pass) {
+            case Pass::Forward:
+                ll::convForward(g, s.N, x.data(), w.data(), nullptr, y.data());
+                break;
+            case Pass::BackwardWeights:
+                ll::convBackward(g, s.N, x.data(), w.data(), dy.data(), dW.data(), db.data(),
+                                 nullptr, ws);
+                break;
+            case Pass::BackwardData:
+                ll::convBackward(g, s.N, x.data(), w.data(), dy.data(), dW.data(), db.data(),
+                                 dx.data(), ws);
+                break;
+        }
+        benchmark::ClobberMemory();
+    }
+    // Backward with dx does both GEMMs: count both.
+    const double f = pass == Pass::BackwardData ? 2 * flops(s) : flops(s);
+    state.counters["GFLOP/s"] = benchmark::Counter(
+        static_cast<double>(state.iterations()) * f / 1e9, benchmark::Counter::kIsRate);
+}
+
+const int kRegistered = [] {
+    for (const Shape3x3& s : kShapes) {
+        const std::string n = s.name;
+        for (auto [suffix, pass] : {std::pair{"/forward", Pass::Forward},
+                                    std::pair{"/backward_weights", Pass::BackwardWeights},
+                                    std::pair{"/backward_all", Pass::BackwardData}}) {
+            benchmark::RegisterBenchmark(
+                (n + suffix).c_str(), [s, pass = pass](benchmark::State& st) { run(st, s, pass); })
+                ->ArgNames({"threads", "reference"})
+                ->ArgsProduct({{1, 2}, {0, 1}})
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond);
+        }
+    }
+    return 0;
+}();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,204 @@
+// The direct 3×3 kernels (fast kernel set) against im2col + GEMM (reference kernel set), which
+// the gradient checks and the recorded trajectories stand behind.
+#include "support/check.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/kernels.h"
+#include "core/layers/conv2d.h"
+#include "core/layers/conv3x3_kernels.h"
+#include "core/parallel.h"
+#include "core/random.h"
+
+namespace ll {
+namespace {
+
+struct Case {
+    int N, C, K, H, W;
+};
+
+// Every row shape the tiles use (1–4 vectors, with and without a partial last vector), heights
+// that leave remainder rows, channel counts that leave remainder channels, and batches smaller
+// than the thread count (the channel-split path).
+constexpr Case kCases[] = {
+    {2, 16, 16, 32, 32}, {3, 5, 7, 16, 16}, {1, 3, 9, 7, 17},  {2, 4, 6, 11, 20},
+    {1, 8, 8, 13, 40},   {2, 2, 3, 5, 64},  {1, 1, 1, 16, 16}, {4, 9, 10, 9, 31},
+};
+
+ConvGeometry same3x3(const Case& c) {
+    ConvGeometry g;
+    g.C = c.C, g.H = c.H, g.W = c.W, g.K = c.K, g.Ho = c.H, g.Wo = c.W;
+    g.kh = g.kw = 3;
+    g.ph = g.pw = g.pb = g.pr = 1;
+    return g;
+}
+
+std::vector<float> normals(std::size_t n, Rng& rng) {
+    std::vector<float> v(n);
+    for (float& f : v)
+        f = rng.normal();
+    return v;
+}
+
+std::vector<float> absolute(std::vector<float> v) {
+    for (float& f : v)
+        f = std::fabs(f);
+    return v;
+}
+
+// Both results are sums of the same n products in different orders, so each is within
+// γ_n·Σ|products| of the exact sum (γ_n = n·u/(1 − n·u), u = 2⁻²⁴), and they are within twice
+// that of each other. `bound` holds Σ|products| per element.
+void expectWithinRounding(const std::vector<float>& fast, const std::vector<float>& reference,
+                          const std::vector<float>& bound, double n, const char* what) {
+    const double u = std::ldexp(1.0, -24), gamma = n * u / (1 - n * u);
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+        ASSERT_TRUE(std::isfinite(fast[i])) << what << "[" << i << "]";
+        const double allowed = 2 * gamma * bound[i] + 1e-30;
+        ASSERT_LE(std::fabs(fast[i] - reference[i]), allowed)
+            << what << "[" << i << "]: " << fast[i] << " vs " << reference[i];
+    }
+}
+
+class Direct3x3 : public ::testing::TestWithParam<Case> {
+protected:
+    void SetUp() override {
+        if (!direct3x3Applies(same3x3(GetParam())))
+            GTEST_SKIP() << "this build has no AVX-512: the direct 3×3 kernels are not compiled";
+    }
+};
+
+TEST_P(Direct3x3, ForwardEqualsIm2colGemmWithinRounding) {
+    const Case c = GetParam();
+    const ConvGeometry g = same3x3(c);
+    Rng rng(17);
+    const auto x = normals(static_cast<std::size_t>(c.N) * c.C * c.H * c.W, rng);
+    const auto w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
+    const auto b = normals(c.K, rng);
+    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    // NaN in the outputs: every element must be written.
+    std::vector<float> fast(ys, std::numeric_limits<float>::quiet_NaN()), ref(ys), bound(ys);
+    direct3x3Forward(g, c.N, x.data(), w.data(), b.data(), fast.data());
+    {
+        KernelSetScope reference(KernelSet::Reference);
+        convForward(g, c.N, x.data(), w.data(), b.data(), ref.data());
+        const auto ax = absolute(x), aw = absolute(w), ab = absolute(b);
+        convForward(g, c.N, ax.data(), aw.data(), ab.data(), bound.data());
+    }
+    expectWithinRounding(fast, ref, bound, c.C * 9 + 1, "y");
+    // Deterministic.
+    std::vector<float> again(ys);
+    direct3x3Forward(g, c.N, x.data(), w.data(), b.data(), again.data());
+    EXPECT_EQ(again, fast);
+    // Without bias: the accumulators start at zero.
+    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, fast.data());
+    {
+        KernelSetScope reference(KernelSet::Reference);
+        convForward(g, c.N, x.data(), w.data(), nullptr, ref.data());
+    }
+    expectWithinRounding(fast, ref, bound, c.C * 9 + 1, "y without bias");
+}
+
+TEST_P(Direct3x3, EpilogueIsTheSameAsAfterwards) {
+    const Case c = GetParam();
+    const ConvGeometry g = same3x3(c);
+    Rng rng(19);
+    const auto x = normals(static_cast<std::size_t>(c.N) * c.C * c.H * c.W, rng);
+    const auto w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
+    const auto scale = normals(c.K, rng), shift = normals(c.K, rng);
+    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    std::vector<float> fused(ys), plain(ys);
+    const ConvEpilogue e{scale.data(), shift.data(), true};
+    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, fused.data(), &e);
+    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, plain.data());
+    for (int n = 0; n < c.N; ++n)
+        applyEpilogue(e, 0, c.K, c.H * c.W,
+                      plain.data() + static_cast<std::size_t>(n) * c.K * c.H * c.W);
+    EXPECT_EQ(fused, plain);
+    EXPECT_GT(std::count(fused.begin(), fused.end(), 0.0f), 0);  // the ReLU clipped something
+}
+
+TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
+    const Case c = GetParam();
+    const ConvGeometry g = same3x3(c);
+    Rng rng(23);
+    const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
+    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    const std::size_t ws = static_cast<std::size_t>(c.K) * c.C * 9;
+    const auto x = normals(xs, rng), w = normals(ws, rng), dy = normals(ys, rng);
+    // Parameter gradients accumulate onto what is there; dx is overwritten.
+    const auto dW0 = normals(ws, rng), db0 = normals(c.K, rng);
+    std::vector<float> dWf = dW0, dbf = db0, dxf(xs, std::numeric_limits<float>::quiet_NaN());
+    std::vector<float> dWr = dW0, dbr = db0, dxr(xs, 7.0f);
+    std::vector<float> dWb = absolute(dW0), dbb = absolute(db0), dxb(xs);
+    ConvWorkspace wsFast, wsRef;
+    direct3x3BackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data(), wsFast);
+    direct3x3BackwardData(g, c.N, w.data(), dy.data(), dxf.data());
+    {
+        KernelSetScope reference(KernelSet::Reference);
+        convBackward(g, c.N, x.data(), w.data(), dy.data(), dWr.data(), dbr.data(), dxr.data(),
+                     wsRef);
+        const auto ax = absolute(x), aw = absolute(w), ady = absolute(dy);
+        convBackward(g, c.N, ax.data(), aw.data(), ady.data(), dWb.data(), dbb.data(), dxb.data(),
+                     wsRef);
+    }
+    expectWithinRounding(dWf, dWr, dWb, c.N * c.H * c.W + 2, "dW");
+    expectWithinRounding(dbf, dbr, dbb, c.N * c.H * c.W + 2, "db");
+    expectWithinRounding(dxf, dxr, dxb, c.K * 9, "dx");
+}
+
+TEST_P(Direct3x3, SameResultOnOneThreadAndOnAll) {
+    const Case c = GetParam();
+    const ConvGeometry g = same3x3(c);
+    Rng rng(29);
+    const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
+    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    const auto x = normals(xs, rng), w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
+    std::vector<float> y1(ys), yT(ys), dx1(xs), dxT(xs);
+    const int threads = numThreads();
+    setNumThreads(1);
+    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, y1.data());
+    direct3x3BackwardData(g, c.N, w.data(), y1.data(), dx1.data());
+    setNumThreads(threads);
+    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, yT.data());
+    direct3x3BackwardData(g, c.N, w.data(), yT.data(), dxT.data());
+    // Each output element is summed by one thread in one order, whatever the split.
+    EXPECT_EQ(y1, yT);
+    EXPECT_EQ(dx1, dxT);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Direct3x3, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case>& i) {
+                             const Case& c = i.param;
+                             return "N" + std::to_string(c.N) + "C" + std::to_string(c.C) + "K" +
+                                    std::to_string(c.K) + "H" + std::to_string(c.H) + "W" +
+                                    std::to_string(c.W);
+                         });
+
+TEST(Direct3x3, AppliesOnlyToSameSize3x3Stride1) {
+    ConvGeometry g = same3x3({1, 4, 4, 16, 16});
+    if (!direct3x3Applies(g)) GTEST_SKIP() << "this build has no AVX-512";
+    ConvGeometry other = g;
+    other.sh = other.sw = 2, other.Ho = other.Wo = 8;
+    EXPECT_FALSE(direct3x3Applies(other));
+    other = g, other.groups = 2;
+    EXPECT_FALSE(direct3x3Applies(other));
+    other = g, other.dh = other.dw = 2, other.ph = other.pw = other.pb = other.pr = 2;
+    EXPECT_FALSE(direct3x3Applies(other));
+    other = g, other.W = other.Wo = 8;  // half a vector per row: im2col + GEMM does better
+    EXPECT_FALSE(direct3x3Applies(other));
+    other = g, other.W = other.Wo = 65;
+    EXPECT_FALSE(direct3x3Applies(other));
+}
+
+// The layer's gradients, checked numerically with the direct kernels in use (fast set).
+TEST(Direct3x3, Conv2dGradientsMatchFiniteDifferences) {
+    KernelSetScope fast(KernelSet::Fast);
+    Conv2d conv(3, 4, Window2d{3, 3, 1, 1, 1, 1, 1, 1});
+    test::expectGradientsMatch(conv, {2, 3, 5, 17});
+    test::expectGradientsMatch(conv, {1, 3, 16, 16});
+}
+
+}  // namespace
+}  // namespace ll
