@@ -223,92 +223,221 @@ void convolve(int N, int Cin, int Kout, int H, int W, const float* x, const floa
     });
 }
 
-// Σ of the 16 lanes (without _mm512_reduce_add_ps, whose GCC 12 expansion warns).
-float sum16(__m512 v) {
-    const __m512d d = _mm512_castps_pd(v);
-    const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 0));
-    const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 1));
-    const __m256 s = _mm256_add_ps(lo, hi);
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_movehdup_ps(q));
-    return _mm_cvtss_f32(q);
+AlignedFloats& threadTransposed(std::size_t n) {
+    static thread_local AlignedFloats buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf;
 }
 
-// A group of samples whose padded inputs sit side by side in the thread's buffer.
-struct SampleGroup {
-    const float* xp;  // G padded samples, p.size floats apart
-    const float* dy;  // G samples of dy (K, H, W), ys floats apart
-    std::size_t ys;
-    int G;
+// One sample's dy (K, HW) as (HW, K16): output channels along the vector lanes, K16 = K rounded up
+// to 16, the extra lanes zero.
+void transposeDy(const float* dy, int K, int HW, int K16, float* dyT) {
+    for (int p = 0; p < HW; ++p)
+        std::fill(dyT + static_cast<std::size_t>(p) * K16 + K,
+                  dyT + static_cast<std::size_t>(p + 1) * K16, 0.0f);
+    for (int k = 0; k < K; ++k) {
+        const float* src = dy + static_cast<std::size_t>(k) * HW;
+        for (int p = 0; p < HW; ++p)
+            dyT[static_cast<std::size_t>(p) * K16 + k] = src[p];
+    }
+}
+
+// A group of samples: padded inputs side by side, dy transposed side by side.
+struct TransposedGroup {
+    const float* xp;   // G padded samples, p.size floats apart
+    const float* dyT;  // G samples of (HW, K16)
+    int K16, G;
 };
 
-// dW[k0..k0+KB, c, ki, 0..2] += Σ_n Σ_{oh,ow} dy[n, k, oh, ow] · xpad[n, c, oh + ki, ow + kj]
-// over a group of samples: KB·3 accumulators; per vector of a row, KB loads of dy and 3 of x
-// feed 3·KB FMAs. The lanes are added up once per group, not once per sample.
-template <int KB, int V>
-void weightTile(const Padded& p, const SampleGroup& sg, int c, int ki, int k0, __mmask16 tail,
-                float* dW) {
-    __m512 acc[KB][3];
+// dW[k, c, t] += Σ_n Σ_{oh,ow} dy[n, k, oh, ow] · xpad[n, c, oh + ki, ow + kj] for the 16·KV output
+// channels from vector kv0 on and input channels [c0, c0 + CB): lanes are output channels, so the
+// KV·CB·9 accumulators need no adding up across lanes. Per position, KV vector loads of dy and
+// 9·CB broadcasts of x feed 9·CB·KV FMAs.
+template <int KV, int CB>
+void weightTileK(const Padded& p, const TransposedGroup& tg, int kv0, int c0, int K, float* dW) {
+    __m512 acc[KV][CB][9];
 #pragma GCC unroll 16
-    for (int kb = 0; kb < KB; ++kb)
-#pragma GCC unroll 3
-        for (int j = 0; j < 3; ++j)
-            acc[kb][j] = _mm512_setzero_ps();
+    for (int kv = 0; kv < KV; ++kv)
+#pragma GCC unroll 16
+        for (int cb = 0; cb < CB; ++cb)
+#pragma GCC unroll 9
+            for (int t = 0; t < 9; ++t)
+                acc[kv][cb][t] = _mm512_setzero_ps();
     const std::size_t HW = static_cast<std::size_t>(p.H) * p.W;
-    for (int n = 0; n < sg.G; ++n) {
-        const float* xc = sg.xp + p.size * n + c * p.plane + static_cast<std::size_t>(ki) * p.Wp;
-        const float* dyn = sg.dy + sg.ys * n + k0 * HW;
+    for (int n = 0; n < tg.G; ++n) {
+        const float* dn = tg.dyT + HW * tg.K16 * n + kv0 * kLanes;
+        const float* xn = tg.xp + p.size * n + c0 * p.plane;
         for (int oh = 0; oh < p.H; ++oh) {
-            const float* xr = xc + static_cast<std::size_t>(oh) * p.Wp;
-            const float* dr = dyn + static_cast<std::size_t>(oh) * p.W;
+            const float* drow = dn + static_cast<std::size_t>(oh) * p.W * tg.K16;
+            const float* xrow = xn + static_cast<std::size_t>(oh) * p.Wp;
+            for (int ow = 0; ow < p.W; ++ow) {
+                __m512 d[KV];
 #pragma GCC unroll 16
-            for (int v = 0; v < V; ++v) {
-                __m512 xv[3];
-#pragma GCC unroll 3
-                for (int j = 0; j < 3; ++j)
-                    xv[j] = _mm512_loadu_ps(xr + v * kLanes + j);
-                // The last vector's lanes past the row read zeros of dy, so they add nothing.
-                const __mmask16 m = v == V - 1 ? tail : static_cast<__mmask16>(0xFFFF);
+                for (int kv = 0; kv < KV; ++kv)
+                    d[kv] =
+                        _mm512_load_ps(drow + static_cast<std::size_t>(ow) * tg.K16 + kv * kLanes);
 #pragma GCC unroll 16
-                for (int kb = 0; kb < KB; ++kb) {
-                    const __m512 d = _mm512_maskz_loadu_ps(m, dr + kb * HW + v * kLanes);
+                for (int cb = 0; cb < CB; ++cb)
 #pragma GCC unroll 3
-                    for (int j = 0; j < 3; ++j)
-                        acc[kb][j] = _mm512_fmadd_ps(d, xv[j], acc[kb][j]);
-                }
+                    for (int ki = 0; ki < 3; ++ki)
+#pragma GCC unroll 3
+                        for (int kj = 0; kj < 3; ++kj) {
+                            const __m512 xv =
+                                _mm512_set1_ps(xrow[cb * p.plane + ki * p.Wp + kj + ow]);
+#pragma GCC unroll 16
+                            for (int kv = 0; kv < KV; ++kv)
+                                acc[kv][cb][ki * 3 + kj] =
+                                    _mm512_fmadd_ps(d[kv], xv, acc[kv][cb][ki * 3 + kj]);
+                        }
             }
         }
     }
-    const int C = p.C;
-#pragma GCC unroll 16
-    for (int kb = 0; kb < KB; ++kb)
-#pragma GCC unroll 3
-        for (int j = 0; j < 3; ++j)
-            dW[(static_cast<std::size_t>(k0 + kb) * C + c) * 9 + ki * 3 + j] += sum16(acc[kb][j]);
+    alignas(64) float lanes[kLanes];
+    for (int kv = 0; kv < KV; ++kv)
+        for (int cb = 0; cb < CB; ++cb)
+            for (int t = 0; t < 9; ++t) {
+                _mm512_store_ps(lanes, acc[kv][cb][t]);
+                for (int l = 0; l < kLanes; ++l) {
+                    const int k = (kv0 + kv) * kLanes + l;
+                    if (k < K)
+                        dW[(static_cast<std::size_t>(k) * p.C + c0 + cb) * 9 + t] += lanes[l];
+                }
+            }
 }
 
-template <int V>
-void weightGroup(const Padded& p, const SampleGroup& sg, int K, float* dW) {
-    constexpr int KB = 8;
-    const __mmask16 tail = tailMask(p.W);
-    int k0 = 0;
-    for (; k0 + KB <= K; k0 += KB)
+void weightGroupK(const Padded& p, const TransposedGroup& tg, int K, float* dW) {
+    const int vectors = tg.K16 / kLanes;
+    int kv = 0;
+    for (; kv + 2 <= vectors; kv += 2)
         for (int c = 0; c < p.C; ++c)
-            for (int ki = 0; ki < 3; ++ki)
-                weightTile<KB, V>(p, sg, c, ki, k0, tail, dW);
-    for (; k0 < K; ++k0)
-        for (int c = 0; c < p.C; ++c)
-            for (int ki = 0; ki < 3; ++ki)
-                weightTile<1, V>(p, sg, c, ki, k0, tail, dW);
+            weightTileK<2, 1>(p, tg, kv, c, K, dW);
+    for (; kv < vectors; ++kv) {
+        int c = 0;
+        for (; c + 2 <= p.C; c += 2)
+            weightTileK<1, 2>(p, tg, kv, c, K, dW);
+        for (; c < p.C; ++c)
+            weightTileK<1, 1>(p, tg, kv, c, K, dW);
+    }
+}
+
+// Weights packed (Cin, 9, K16) for the channels-along-lanes kernel: the forward (wp[c, t, k] =
+// W[k, c, t]) or the backward-data (wp[k, t, c] = W[k, c, 8 − t]) kernel of `packForward` and
+// `packBackwardData`, with each tap's output channels padded with zeros to K16 = a multiple of 16.
+void padLanes(const float* packed, int Cin, int Kout, int K16, float* wp) {
+    for (std::size_t row = 0; row < static_cast<std::size_t>(Cin) * 9; ++row) {
+        std::copy(packed + row * Kout, packed + (row + 1) * Kout, wp + row * K16);
+        std::fill(wp + row * K16 + Kout, wp + (row + 1) * K16, 0.0f);
+    }
+}
+
+// Output positions [p0, p0 + PB) × output channels [16·kv0, 16·(kv0 + KV)) of one sample, output
+// channels along the lanes: per input channel and tap, KV weight vectors meet PB broadcast inputs.
+// It needs no row of 16 outputs, so it serves the small maps (8×8 and below) the row kernel
+// cannot fill. `offs` are the positions' offsets in the padded sample; yT is (positions, K16).
+template <int PB, int KV>
+void convTileK(const Padded& p, const float* xp, const float* wp, int K16, const float* bias16,
+               int kv0, const int* offs, float* yT) {
+    __m512 acc[PB][KV];
+#pragma GCC unroll 16
+    for (int kv = 0; kv < KV; ++kv) {
+        const __m512 b =
+            bias16 ? _mm512_loadu_ps(bias16 + (kv0 + kv) * kLanes) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+        for (int pb = 0; pb < PB; ++pb)
+            acc[pb][kv] = b;
+    }
+    for (int c = 0; c < p.C; ++c) {
+        const float* xc = xp + c * p.plane;
+        const float* wc = wp + static_cast<std::size_t>(c) * 9 * K16 + kv0 * kLanes;
+#pragma GCC unroll 3
+        for (int ki = 0; ki < 3; ++ki)
+#pragma GCC unroll 3
+            for (int kj = 0; kj < 3; ++kj) {
+                __m512 w[KV];
+#pragma GCC unroll 16
+                for (int kv = 0; kv < KV; ++kv)
+                    w[kv] = _mm512_loadu_ps(wc + (ki * 3 + kj) * K16 + kv * kLanes);
+                const float* xt = xc + ki * p.Wp + kj;
+#pragma GCC unroll 16
+                for (int pb = 0; pb < PB; ++pb) {
+                    const __m512 xv = _mm512_set1_ps(xt[offs[pb]]);
+#pragma GCC unroll 16
+                    for (int kv = 0; kv < KV; ++kv)
+                        acc[pb][kv] = _mm512_fmadd_ps(w[kv], xv, acc[pb][kv]);
+                }
+            }
+    }
+#pragma GCC unroll 16
+    for (int pb = 0; pb < PB; ++pb)
+#pragma GCC unroll 16
+        for (int kv = 0; kv < KV; ++kv)
+            _mm512_storeu_ps(yT + static_cast<std::size_t>(pb) * K16 + (kv0 + kv) * kLanes,
+                             acc[pb][kv]);
+}
+
+constexpr int kTilePositions = 6;
+
+// One sample, all output channels, through yT (positions + slack, K16); then y (Kout, HW).
+void convSampleK(const Padded& p, const float* xp, const float* wp, int Kout, int K16,
+                 const float* bias16, float* yT, float* y) {
+    const int HW = p.H * p.W;
+    const int vectors = K16 / kLanes;
+    for (int p0 = 0; p0 < HW; p0 += kTilePositions) {
+        int offs[kTilePositions];
+        for (int i = 0; i < kTilePositions; ++i) {
+            const int q = std::min(p0 + i, HW - 1);  // a last, partial tile repeats a position
+            offs[i] = q / p.W * p.Wp + q % p.W;
+        }
+        float* out = yT + static_cast<std::size_t>(p0) * K16;
+        int kv = 0;
+        for (; kv + 4 <= vectors; kv += 4)
+            convTileK<kTilePositions, 4>(p, xp, wp, K16, bias16, kv, offs, out);
+        for (; kv + 2 <= vectors; kv += 2)
+            convTileK<kTilePositions, 2>(p, xp, wp, K16, bias16, kv, offs, out);
+        for (; kv < vectors; ++kv)
+            convTileK<kTilePositions, 1>(p, xp, wp, K16, bias16, kv, offs, out);
+    }
+    for (int k = 0; k < Kout; ++k) {
+        float* row = y + static_cast<std::size_t>(k) * HW;
+        for (int q = 0; q < HW; ++q)
+            row[q] = yT[static_cast<std::size_t>(q) * K16 + k];
+    }
+}
+
+// convolve()'s contract for maps narrower than a vector: samples over threads, each through the
+// channels-along-lanes kernel. `packed` is (Cin, 9, Kout) as packForward/packBackwardData make it.
+void convolveK(int N, int Cin, int Kout, int H, int W, const float* x, const float* packed,
+               const float* bias, float* y, const ConvEpilogue* epilogue) {
+    const Padded p(Cin, H, W);
+    const int K16 = (Kout + kLanes - 1) / kLanes * kLanes;
+    static thread_local AlignedFloats wp, bias16;
+    wp.resize(static_cast<std::size_t>(Cin) * 9 * K16);
+    padLanes(packed, Cin, Kout, K16, wp.data());
+    if (bias) {
+        bias16.assign(K16, 0.0f);
+        std::copy(bias, bias + Kout, bias16.begin());
+    }
+    const float* w16 = wp.data();
+    const float* b16 = bias ? bias16.data() : nullptr;
+    const std::size_t xs = static_cast<std::size_t>(Cin) * H * W;
+    const std::size_t ys = static_cast<std::size_t>(Kout) * H * W;
+    const std::size_t yTSize = static_cast<std::size_t>(H * W + kTilePositions) * K16;
+    const bool big = static_cast<std::int64_t>(N) * Kout * Cin * 9 * H * W >= kParallelMinWork;
+    parallelFor(N, big, [&](int n) {
+        float* xp = threadPadded(p.size).data();
+        float* yT = threadTransposed(yTSize).data();
+        padSample(p, x + n * xs, xp);
+        convSampleK(p, xp, w16, Kout, K16, b16, yT, y + n * ys);
+        if (epilogue) applyEpilogue(*epilogue, 0, Kout, H * W, y + n * ys);
+    });
 }
 
 }  // namespace
 
 bool direct3x3Applies(const ConvGeometry& g) {
     return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.ph == 1 && g.pw == 1 &&
-           g.pb == 1 && g.pr == 1 && g.dh == 1 && g.dw == 1 && g.groups == 1 && g.Wo >= 16 &&
-           g.Wo <= 4 * kLanes && g.Ho == g.H && g.Wo == g.W;
+           g.pb == 1 && g.pr == 1 && g.dh == 1 && g.dw == 1 && g.groups == 1 &&
+           g.Wo >= kLanes / 2 && g.Wo <= 4 * kLanes && g.Ho == g.H && g.Wo == g.W;
 }
 
 void direct3x3Forward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
@@ -317,6 +446,10 @@ void direct3x3Forward(const ConvGeometry& g, int N, const float* x, const float*
     static thread_local AlignedFloats packed;
     packed.resize(static_cast<std::size_t>(g.K) * g.C * 9);
     packForward(W, g.K, g.C, packed.data());
+    if (g.W < kLanes) {
+        convolveK(N, g.C, g.K, g.H, g.W, x, packed.data(), b, y, epilogue);
+        return;
+    }
     convolve(N, g.C, g.K, g.H, g.W, x, packed.data(), b, y, epilogue);
 }
 
@@ -326,6 +459,10 @@ void direct3x3BackwardData(const ConvGeometry& g, int N, const float* W, const f
     static thread_local AlignedFloats packed;
     packed.resize(static_cast<std::size_t>(g.K) * g.C * 9);
     packBackwardData(W, g.K, g.C, packed.data());
+    if (g.W < kLanes) {
+        convolveK(N, g.K, g.C, g.H, g.W, dy, packed.data(), nullptr, dx, nullptr);
+        return;
+    }
     convolve(N, g.K, g.C, g.H, g.W, dy, packed.data(), nullptr, dx, nullptr);
 }
 
@@ -340,9 +477,11 @@ void direct3x3BackwardWeights(const ConvGeometry& g, int N, const float* x, cons
     const int HW = g.H * g.W;
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
-    // Groups of samples whose padded inputs and dy stay within about 512 kB (in L2): the sums of
-    // a group are reduced once.
-    const std::size_t perSample = (p.size + ys) * sizeof(float);
+    // Groups of samples whose padded inputs and transposed dy stay within about 512 kB (in L2),
+    // worked on by one thread: each tile's accumulators run over the whole group.
+    const int K16 = (g.K + kLanes - 1) / kLanes * kLanes;
+    const std::size_t dyTSize = static_cast<std::size_t>(HW) * K16;
+    const std::size_t perSample = (p.size + dyTSize) * sizeof(float);
     const int G = static_cast<int>(std::clamp<std::size_t>((512 << 10) / perSample, 1, 8));
     const int groups = (N + G - 1) / G;
     const bool big = static_cast<std::int64_t>(N) * g.K * g.C * 9 * HW >= kParallelMinWork;
@@ -353,21 +492,10 @@ void direct3x3BackwardWeights(const ConvGeometry& g, int N, const float* x, cons
         for (int j = 0; j < cnt; ++j)
             padSample(p, x + (n0 + j) * xs, xp + p.size * j);
         float* dWt = ws.dWPartials.data() + wSize * t;
-        const SampleGroup sg{xp, dy + n0 * ys, ys, cnt};
-        switch ((g.W + kLanes - 1) / kLanes) {
-            case 1:
-                weightGroup<1>(p, sg, g.K, dWt);
-                break;
-            case 2:
-                weightGroup<2>(p, sg, g.K, dWt);
-                break;
-            case 3:
-                weightGroup<3>(p, sg, g.K, dWt);
-                break;
-            default:
-                weightGroup<4>(p, sg, g.K, dWt);
-                break;
-        }
+        float* dyT = threadTransposed(dyTSize * cnt).data();
+        for (int j = 0; j < cnt; ++j)
+            transposeDy(dy + (n0 + j) * ys, g.K, HW, K16, dyT + dyTSize * j);
+        weightGroupK(p, TransposedGroup{xp, dyT, K16, cnt}, g.K, dWt);
         if (db) {
             float* dbt = ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t;
             for (int j = 0; j < cnt; ++j)

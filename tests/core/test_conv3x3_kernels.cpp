@@ -22,8 +22,19 @@ struct Case {
 // that leave remainder rows, channel counts that leave remainder channels, and batches smaller
 // than the thread count (the channel-split path).
 constexpr Case kCases[] = {
-    {2, 16, 16, 32, 32}, {3, 5, 7, 16, 16}, {1, 3, 9, 7, 17},  {2, 4, 6, 11, 20},
-    {1, 8, 8, 13, 40},   {2, 2, 3, 5, 64},  {1, 1, 1, 16, 16}, {4, 9, 10, 9, 31},
+    {2, 16, 16, 32, 32},
+    {3, 5, 7, 16, 16},
+    {1, 3, 9, 7, 17},
+    {2, 4, 6, 11, 20},
+    {1, 8, 8, 13, 40},
+    {2, 2, 3, 5, 64},
+    {1, 1, 1, 16, 16},
+    {4, 9, 10, 9, 31},
+    // Narrower maps: output channels along the lanes (16, 32 and 48 + a remainder of them).
+    {3, 64, 64, 8, 8},
+    {2, 5, 21, 9, 12},
+    {1, 3, 50, 3, 15},
+    {2, 16, 16, 1, 8},
 };
 
 ConvGeometry same3x3(const Case& c) {
@@ -186,7 +197,9 @@ TEST(Direct3x3, AppliesOnlyToSameSize3x3Stride1) {
     EXPECT_FALSE(direct3x3Applies(other));
     other = g, other.dh = other.dw = 2, other.ph = other.pw = other.pb = other.pr = 2;
     EXPECT_FALSE(direct3x3Applies(other));
-    other = g, other.W = other.Wo = 8;  // half a vector per row: im2col + GEMM does better
+    other = g, other.W = other.Wo = 8;
+    EXPECT_TRUE(direct3x3Applies(other));
+    other = g, other.W = other.Wo = 7;  // im2col + GEMM does as well on maps this small
     EXPECT_FALSE(direct3x3Applies(other));
     other = g, other.W = other.Wo = 65;
     EXPECT_FALSE(direct3x3Applies(other));
