@@ -15,19 +15,26 @@ namespace {
 
 struct Shape3x3 {
     const char* name;
-    int N, C, K, H;  // batch, input channels, output channels, square map size (stride 1, pad 1)
+    int N, C, K, H;  // batch, input channels, output channels, square input size (padding 1)
+    int S = 1;       // stride
 };
 
 constexpr Shape3x3 kShapes[] = {
-    {"resnet20_s1_16x32x32", 128, 16, 16, 32}, {"resnet20_s2_32x16x16", 128, 32, 32, 16},
-    {"resnet20_s3_64x8x8", 128, 64, 64, 8},    {"vgg_128x16x16", 32, 128, 128, 16},
+    {"resnet20_s1_16x32x32", 128, 16, 16, 32},
+    {"resnet20_s2_32x16x16", 128, 32, 32, 16},
+    {"resnet20_s3_64x8x8", 128, 64, 64, 8},
+    {"resnet20_down_16to32_s2", 128, 16, 32, 32, 2},
+    {"resnet20_down_32to64_s2", 128, 32, 64, 16, 2},
+    {"vgg_128x16x16", 32, 128, 128, 16},
     {"vgg_256x4x4", 32, 256, 256, 4},
 };
 
 ll::ConvGeometry geometry(const Shape3x3& s) {
     ll::ConvGeometry g;
-    g.C = s.C, g.H = s.H, g.W = s.H, g.K = s.K, g.Ho = s.H, g.Wo = s.H;
+    g.C = s.C, g.H = s.H, g.W = s.H, g.K = s.K;
+    g.Ho = g.Wo = ll::slidingOutputSize(s.H, 3, s.S, 1);
     g.kh = g.kw = 3;
+    g.sh = g.sw = s.S;
     g.ph = g.pw = g.pb = g.pr = 1;
     return g;
 }
@@ -52,7 +59,7 @@ void run(benchmark::State& state, const Shape3x3& s, Pass pass) {
                                                     : ll::KernelSet::Fast);
     const ll::ConvGeometry g = geometry(s);
     const std::size_t xs = static_cast<std::size_t>(s.N) * s.C * s.H * s.H;
-    const std::size_t ys = static_cast<std::size_t>(s.N) * s.K * s.H * s.H;
+    const std::size_t ys = static_cast<std::size_t>(s.N) * s.K * g.Ho * g.Wo;
     const std::vector<float> x = randomFloats(xs, 1), w = randomFloats(s.K * s.C * 9, 2),
                              dy = randomFloats(ys, 3);
     std::vector<float> y(ys), dW(w.size()), db(s.K), dx(xs);

@@ -245,8 +245,9 @@ void transposeDy(const float* dy, int K, int HW, int K16, float* dyT) {
 // A group of samples: padded inputs side by side, dy transposed side by side.
 struct TransposedGroup {
     const float* xp;   // G padded samples, p.size floats apart
-    const float* dyT;  // G samples of (HW, K16)
+    const float* dyT;  // G samples of (Ho·Wo, K16)
     int K16, G;
+    int Ho, Wo, S;  // output size, stride
 };
 
 // dW[k, c, t] += Σ_n Σ_{oh,ow} dy[n, k, oh, ow] · xpad[n, c, oh + ki, ow + kj] for the 16·KV output
@@ -263,14 +264,14 @@ void weightTileK(const Padded& p, const TransposedGroup& tg, int kv0, int c0, in
 #pragma GCC unroll 9
             for (int t = 0; t < 9; ++t)
                 acc[kv][cb][t] = _mm512_setzero_ps();
-    const std::size_t HW = static_cast<std::size_t>(p.H) * p.W;
+    const std::size_t HWo = static_cast<std::size_t>(tg.Ho) * tg.Wo;
     for (int n = 0; n < tg.G; ++n) {
-        const float* dn = tg.dyT + HW * tg.K16 * n + kv0 * kLanes;
+        const float* dn = tg.dyT + HWo * tg.K16 * n + kv0 * kLanes;
         const float* xn = tg.xp + p.size * n + c0 * p.plane;
-        for (int oh = 0; oh < p.H; ++oh) {
-            const float* drow = dn + static_cast<std::size_t>(oh) * p.W * tg.K16;
-            const float* xrow = xn + static_cast<std::size_t>(oh) * p.Wp;
-            for (int ow = 0; ow < p.W; ++ow) {
+        for (int oh = 0; oh < tg.Ho; ++oh) {
+            const float* drow = dn + static_cast<std::size_t>(oh) * tg.Wo * tg.K16;
+            const float* xrow = xn + static_cast<std::size_t>(oh) * tg.S * p.Wp;
+            for (int ow = 0; ow < tg.Wo; ++ow) {
                 __m512 d[KV];
 #pragma GCC unroll 16
                 for (int kv = 0; kv < KV; ++kv)
@@ -283,7 +284,7 @@ void weightTileK(const Padded& p, const TransposedGroup& tg, int kv0, int c0, in
 #pragma GCC unroll 3
                         for (int kj = 0; kj < 3; ++kj) {
                             const __m512 xv =
-                                _mm512_set1_ps(xrow[cb * p.plane + ki * p.Wp + kj + ow]);
+                                _mm512_set1_ps(xrow[cb * p.plane + ki * p.Wp + kj + ow * tg.S]);
 #pragma GCC unroll 16
                             for (int kv = 0; kv < KV; ++kv)
                                 acc[kv][cb][ki * 3 + kj] =
@@ -377,16 +378,17 @@ void convTileK(const Padded& p, const float* xp, const float* wp, int K16, const
 
 constexpr int kTilePositions = 6;
 
-// One sample, all output channels, through yT (positions + slack, K16); then y (Kout, HW).
-void convSampleK(const Padded& p, const float* xp, const float* wp, int Kout, int K16,
-                 const float* bias16, float* yT, float* y) {
-    const int HW = p.H * p.W;
+// One sample, all output channels (an Ho × Wo map at stride S), through yT (positions + slack,
+// K16); then y (Kout, Ho·Wo).
+void convSampleK(const Padded& p, int Ho, int Wo, int S, const float* xp, const float* wp, int Kout,
+                 int K16, const float* bias16, float* yT, float* y) {
+    const int HW = Ho * Wo;
     const int vectors = K16 / kLanes;
     for (int p0 = 0; p0 < HW; p0 += kTilePositions) {
         int offs[kTilePositions];
         for (int i = 0; i < kTilePositions; ++i) {
             const int q = std::min(p0 + i, HW - 1);  // a last, partial tile repeats a position
-            offs[i] = q / p.W * p.Wp + q % p.W;
+            offs[i] = q / Wo * S * p.Wp + q % Wo * S;
         }
         float* out = yT + static_cast<std::size_t>(p0) * K16;
         int kv = 0;
@@ -404,10 +406,11 @@ void convSampleK(const Padded& p, const float* xp, const float* wp, int Kout, in
     }
 }
 
-// convolve()'s contract for maps narrower than a vector: samples over threads, each through the
-// channels-along-lanes kernel. `packed` is (Cin, 9, Kout) as packForward/packBackwardData make it.
-void convolveK(int N, int Cin, int Kout, int H, int W, const float* x, const float* packed,
-               const float* bias, float* y, const ConvEpilogue* epilogue) {
+// convolve()'s contract, at stride S (output Ho × Wo), for maps narrower than a vector and for
+// stride 2: samples over threads, each through the channels-along-lanes kernel. `packed` is
+// (Cin, 9, Kout) as packForward/packBackwardData make it.
+void convolveK(int N, int Cin, int Kout, int H, int W, int Ho, int Wo, int S, const float* x,
+               const float* packed, const float* bias, float* y, const ConvEpilogue* epilogue) {
     const Padded p(Cin, H, W);
     const int K16 = (Kout + kLanes - 1) / kLanes * kLanes;
     static thread_local AlignedFloats wp, bias16;
@@ -420,24 +423,29 @@ void convolveK(int N, int Cin, int Kout, int H, int W, const float* x, const flo
     const float* w16 = wp.data();
     const float* b16 = bias ? bias16.data() : nullptr;
     const std::size_t xs = static_cast<std::size_t>(Cin) * H * W;
-    const std::size_t ys = static_cast<std::size_t>(Kout) * H * W;
-    const std::size_t yTSize = static_cast<std::size_t>(H * W + kTilePositions) * K16;
-    const bool big = static_cast<std::int64_t>(N) * Kout * Cin * 9 * H * W >= kParallelMinWork;
+    const std::size_t ys = static_cast<std::size_t>(Kout) * Ho * Wo;
+    const std::size_t yTSize = static_cast<std::size_t>(Ho * Wo + kTilePositions) * K16;
+    const bool big = static_cast<std::int64_t>(N) * Kout * Cin * 9 * Ho * Wo >= kParallelMinWork;
     parallelFor(N, big, [&](int n) {
         float* xp = threadPadded(p.size).data();
         float* yT = threadTransposed(yTSize).data();
         padSample(p, x + n * xs, xp);
-        convSampleK(p, xp, w16, Kout, K16, b16, yT, y + n * ys);
-        if (epilogue) applyEpilogue(*epilogue, 0, Kout, H * W, y + n * ys);
+        convSampleK(p, Ho, Wo, S, xp, w16, Kout, K16, b16, yT, y + n * ys);
+        if (epilogue) applyEpilogue(*epilogue, 0, Kout, Ho * Wo, y + n * ys);
     });
 }
 
 }  // namespace
 
 bool direct3x3Applies(const ConvGeometry& g) {
-    return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.ph == 1 && g.pw == 1 &&
-           g.pb == 1 && g.pr == 1 && g.dh == 1 && g.dw == 1 && g.groups == 1 &&
-           g.Wo >= kLanes / 2 && g.Wo <= 4 * kLanes && g.Ho == g.H && g.Wo == g.W;
+    const bool stride =
+        (g.sh == 1 && g.sw == 1 && g.Ho == g.H && g.Wo == g.W) || (g.sh == 2 && g.sw == 2);
+    return g.kh == 3 && g.kw == 3 && stride && g.ph == 1 && g.pw == 1 && g.pb == 1 && g.pr == 1 &&
+           g.dh == 1 && g.dw == 1 && g.groups == 1 && g.Wo >= kLanes / 2 && g.Wo <= 4 * kLanes;
+}
+
+bool direct3x3DataApplies(const ConvGeometry& g) {
+    return direct3x3Applies(g) && g.sh == 1;
 }
 
 void direct3x3Forward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
@@ -446,8 +454,8 @@ void direct3x3Forward(const ConvGeometry& g, int N, const float* x, const float*
     static thread_local AlignedFloats packed;
     packed.resize(static_cast<std::size_t>(g.K) * g.C * 9);
     packForward(W, g.K, g.C, packed.data());
-    if (g.W < kLanes) {
-        convolveK(N, g.C, g.K, g.H, g.W, x, packed.data(), b, y, epilogue);
+    if (g.sh == 2 || g.W < kLanes) {
+        convolveK(N, g.C, g.K, g.H, g.W, g.Ho, g.Wo, g.sh, x, packed.data(), b, y, epilogue);
         return;
     }
     convolve(N, g.C, g.K, g.H, g.W, x, packed.data(), b, y, epilogue);
@@ -455,12 +463,12 @@ void direct3x3Forward(const ConvGeometry& g, int N, const float* x, const float*
 
 void direct3x3BackwardData(const ConvGeometry& g, int N, const float* W, const float* dy,
                            float* dx) {
-    LL_CHECK(direct3x3Applies(g), "direct 3×3 kernel called for another convolution");
+    LL_CHECK(direct3x3DataApplies(g), "direct 3×3 kernel called for another convolution");
     static thread_local AlignedFloats packed;
     packed.resize(static_cast<std::size_t>(g.K) * g.C * 9);
     packBackwardData(W, g.K, g.C, packed.data());
     if (g.W < kLanes) {
-        convolveK(N, g.K, g.C, g.H, g.W, dy, packed.data(), nullptr, dx, nullptr);
+        convolveK(N, g.K, g.C, g.H, g.W, g.H, g.W, 1, dy, packed.data(), nullptr, dx, nullptr);
         return;
     }
     convolve(N, g.K, g.C, g.H, g.W, dy, packed.data(), nullptr, dx, nullptr);
@@ -473,8 +481,8 @@ void direct3x3BackwardWeights(const ConvGeometry& g, int N, const float* x, cons
     const int T = numThreads();
     const std::size_t wSize = static_cast<std::size_t>(g.K) * g.C * 9;
     const std::size_t xs = static_cast<std::size_t>(g.C) * g.H * g.W;
-    const std::size_t ys = static_cast<std::size_t>(g.K) * g.H * g.W;
-    const int HW = g.H * g.W;
+    const std::size_t ys = static_cast<std::size_t>(g.K) * g.Ho * g.Wo;
+    const int HW = g.Ho * g.Wo;
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     // Groups of samples whose padded inputs and transposed dy stay within about 512 kB (in L2),
@@ -495,7 +503,7 @@ void direct3x3BackwardWeights(const ConvGeometry& g, int N, const float* x, cons
         float* dyT = threadTransposed(dyTSize * cnt).data();
         for (int j = 0; j < cnt; ++j)
             transposeDy(dy + (n0 + j) * ys, g.K, HW, K16, dyT + dyTSize * j);
-        weightGroupK(p, TransposedGroup{xp, dyT, K16, cnt}, g.K, dWt);
+        weightGroupK(p, TransposedGroup{xp, dyT, K16, cnt, g.Ho, g.Wo, g.sh}, g.K, dWt);
         if (db) {
             float* dbt = ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t;
             for (int j = 0; j < cnt; ++j)
@@ -511,6 +519,9 @@ void direct3x3BackwardWeights(const ConvGeometry& g, int N, const float* x, cons
 #else  // no AVX-512: the im2col + GEMM kernels compute every convolution
 
 bool direct3x3Applies(const ConvGeometry&) {
+    return false;
+}
+bool direct3x3DataApplies(const ConvGeometry&) {
     return false;
 }
 void direct3x3Forward(const ConvGeometry&, int, const float*, const float*, const float*, float*,

@@ -1,7 +1,8 @@
 #pragma once
 // Direct kernels for the most common convolution of CNNs: 3×3, stride 1, padding 1 on every side
-// ("same" size), no dilation, one group — every 3×3 layer of VGG and ResNet. They replace im2col +
-// GEMM (conv_kernels.h) in the fast kernel set (core/kernels.h) when the build has AVX-512:
+// ("same" size) or 2, no dilation, one group — every 3×3 layer of VGG and ResNet. They replace
+// im2col + GEMM (conv_kernels.h) in the fast kernel set (core/kernels.h) when the build has
+// AVX-512:
 //
 //   forward         y[k] = b[k] + Σ_c Σ_{ki,kj} W[k,c,ki,kj] · xpad[c, oh+ki, ow+kj]
 //   backward-data   the same kernel on dy with the flipped, transposed weights
@@ -27,10 +28,14 @@
 
 namespace ll {
 
-/// True when the direct kernels compute `g` in this build: 3×3, stride 1, padding 1 on all
-/// sides, dilation 1, groups 1, output rows of 8 to 64 values, and an AVX-512 build. (Below 8
-/// wide, im2col + GEMM is as fast: vgg-cifar's 4×4 layers.)
+/// True when the direct forward and backward-weights kernels compute `g` in this build: 3×3,
+/// stride 1 ("same" size) or 2, padding 1 on all sides, dilation 1, groups 1, output rows of 8
+/// to 64 values, and an AVX-512 build. (Below 8 wide, im2col + GEMM is as fast: vgg-cifar's 4×4
+/// layers.)
 bool direct3x3Applies(const ConvGeometry& g);
+/// direct3x3Applies and stride 1: the backward-data kernel too (at stride 2, dx is a scatter
+/// that im2col's col2im does).
+bool direct3x3DataApplies(const ConvGeometry& g);
 
 /// y (N, K, H, W) = conv(x (N, C, H, W), W (K, C, 3, 3)) + b (may be null), then the epilogue if
 /// given. Requires direct3x3Applies(g).
@@ -38,7 +43,7 @@ void direct3x3Forward(const ConvGeometry& g, int N, const float* x, const float*
                       float* y, const ConvEpilogue* epilogue = nullptr);
 
 /// dx (N, C, H, W) = the gradient of the forward pass with respect to x, given dy (N, K, H, W)
-/// (overwritten). Requires direct3x3Applies(g).
+/// (overwritten). Requires direct3x3DataApplies(g).
 void direct3x3BackwardData(const ConvGeometry& g, int N, const float* W, const float* dy,
                            float* dx);
 

@@ -293,8 +293,12 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
     if (kernelSet() == KernelSet::Fast && direct3x3Applies(g)) {
         direct3x3BackwardWeights(g, N, x, dy, dW, db, ws);
-        if (dx) direct3x3BackwardData(g, N, W, dy, dx);
-        return;
+        if (!dx) return;
+        if (direct3x3DataApplies(g)) {
+            direct3x3BackwardData(g, N, W, dy, dx);
+            return;
+        }
+        dW = db = nullptr;  // stride 2: only dx is left, by col2im below
     }
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
@@ -304,15 +308,17 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
     const std::size_t wSize = static_cast<std::size_t>(g.K) * R;
     // Each thread sums its own blocks; partials are added in thread order afterwards, so the
     // result is deterministic for a given thread count.
-    ws.dWPartials.assign(wSize * T, 0.0f);
-    ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
+    if (dW) {
+        ws.dWPartials.assign(wSize * T, 0.0f);
+        ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
+    }
     const SampleBlocks B = makeSampleBlocks(g, N);
     const bool big = static_cast<std::int64_t>(N) * g.K * R * P >= kParallelMinWork;
     parallelFor(B.count, big, [&](int bi) {
         const int t = threadIndex();
         const auto [n0, cnt, cols, colSize, col] = startBlock(g, N, B, bi);
         for (int grp = 0; grp < g.groups; ++grp) {
-            blockColumns(g, x, grp, n0, cnt, col);
+            if (dW) blockColumns(g, x, grp, n0, cnt, col);
             const std::ptrdiff_t yOffset = static_cast<std::ptrdiff_t>(grp) * Kg * P;
             // One sample: dy itself is the block matrix.
             const float* dyg = dy + n0 * yStride + yOffset;
@@ -325,9 +331,12 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
                 dyg = gathered;
             }
             ConstMatrixMap dYg(dyg, Kg, cols);
-            float* dWt = ws.dWPartials.data() + wSize * t + static_cast<std::size_t>(grp) * Kg * R;
-            sgemm(false, true, Kg, R, static_cast<int>(cols), 1.0f, dyg, static_cast<int>(cols),
-                  col, static_cast<int>(cols), 1.0f, dWt, R);
+            if (dW) {
+                float* dWt =
+                    ws.dWPartials.data() + wSize * t + static_cast<std::size_t>(grp) * Kg * R;
+                sgemm(false, true, Kg, R, static_cast<int>(cols), 1.0f, dyg, static_cast<int>(cols),
+                      col, static_cast<int>(cols), 1.0f, dWt, R);
+            }
             if (db) {
                 VectorMap(ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t +
                               static_cast<std::size_t>(grp) * Kg,
@@ -351,7 +360,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             }
         }
     });
-    ws.addPartials(T, wSize, g.K, dW, db);
+    if (dW) ws.addPartials(T, wSize, g.K, dW, db);
 }
 
 }  // namespace ll

@@ -91,8 +91,9 @@ void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y);
 /// the epilogue if given. One GEMM per group of channels (and block of samples).
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                  float* y, const ConvEpilogue* epilogue = nullptr);
-/// dW (K, C/groups*kh*kw) += Σ_n dy_n col_nᵀ (group by group); db (K) += Σ dy (if non-null);
-/// dx (N, C, H, W) = col2im(Wᵀ dy_n) (overwritten, if non-null).
+/// dW (K, C/groups*kh*kw) += Σ_n dy_n col_nᵀ (group by group; skipped when null, and then db
+/// too); db (K) += Σ dy (if non-null); dx (N, C, H, W) = col2im(Wᵀ dy_n) (overwritten, if
+/// non-null).
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws);
 

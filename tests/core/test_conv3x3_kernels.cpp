@@ -16,6 +16,7 @@ namespace {
 
 struct Case {
     int N, C, K, H, W;
+    int S = 1;  // stride
 };
 
 // Every row shape the tiles use (1–4 vectors, with and without a partial last vector), heights
@@ -35,14 +36,28 @@ constexpr Case kCases[] = {
     {2, 5, 21, 9, 12},
     {1, 3, 50, 3, 15},
     {2, 16, 16, 1, 8},
+    // Stride 2 (ResNet's downsampling convolutions, odd sizes): forward and backward-weights
+    // direct, dx by col2im.
+    {2, 16, 32, 32, 32, 2},
+    {3, 32, 64, 16, 16, 2},
+    {1, 3, 5, 17, 19, 2},
+    {2, 4, 17, 15, 15, 2},
 };
 
 ConvGeometry same3x3(const Case& c) {
     ConvGeometry g;
-    g.C = c.C, g.H = c.H, g.W = c.W, g.K = c.K, g.Ho = c.H, g.Wo = c.W;
+    g.C = c.C, g.H = c.H, g.W = c.W, g.K = c.K;
     g.kh = g.kw = 3;
+    g.sh = g.sw = c.S;
     g.ph = g.pw = g.pb = g.pr = 1;
+    g.Ho = slidingOutputSize(c.H, 3, c.S, 1);
+    g.Wo = slidingOutputSize(c.W, 3, c.S, 1);
     return g;
+}
+
+std::size_t outputs(const Case& c) {
+    const ConvGeometry g = same3x3(c);
+    return static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
 }
 
 std::vector<float> normals(std::size_t n, Rng& rng) {
@@ -87,7 +102,7 @@ TEST_P(Direct3x3, ForwardEqualsIm2colGemmWithinRounding) {
     const auto x = normals(static_cast<std::size_t>(c.N) * c.C * c.H * c.W, rng);
     const auto w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
     const auto b = normals(c.K, rng);
-    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    const std::size_t ys = outputs(c);
     // NaN in the outputs: every element must be written.
     std::vector<float> fast(ys, std::numeric_limits<float>::quiet_NaN()), ref(ys), bound(ys);
     direct3x3Forward(g, c.N, x.data(), w.data(), b.data(), fast.data());
@@ -118,14 +133,14 @@ TEST_P(Direct3x3, EpilogueIsTheSameAsAfterwards) {
     const auto x = normals(static_cast<std::size_t>(c.N) * c.C * c.H * c.W, rng);
     const auto w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
     const auto scale = normals(c.K, rng), shift = normals(c.K, rng);
-    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    const std::size_t ys = outputs(c);
     std::vector<float> fused(ys), plain(ys);
     const ConvEpilogue e{scale.data(), shift.data(), true};
     direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, fused.data(), &e);
     direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, plain.data());
+    const int P = g.Ho * g.Wo;
     for (int n = 0; n < c.N; ++n)
-        applyEpilogue(e, 0, c.K, c.H * c.W,
-                      plain.data() + static_cast<std::size_t>(n) * c.K * c.H * c.W);
+        applyEpilogue(e, 0, c.K, P, plain.data() + static_cast<std::size_t>(n) * c.K * P);
     EXPECT_EQ(fused, plain);
     EXPECT_GT(std::count(fused.begin(), fused.end(), 0.0f), 0);  // the ReLU clipped something
 }
@@ -135,7 +150,7 @@ TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
     const ConvGeometry g = same3x3(c);
     Rng rng(23);
     const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
-    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    const std::size_t ys = outputs(c);
     const std::size_t ws = static_cast<std::size_t>(c.K) * c.C * 9;
     const auto x = normals(xs, rng), w = normals(ws, rng), dy = normals(ys, rng);
     // Parameter gradients accumulate onto what is there; dx is overwritten.
@@ -144,8 +159,9 @@ TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
     std::vector<float> dWr = dW0, dbr = db0, dxr(xs, 7.0f);
     std::vector<float> dWb = absolute(dW0), dbb = absolute(db0), dxb(xs);
     ConvWorkspace wsFast, wsRef;
-    direct3x3BackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data(), wsFast);
-    direct3x3BackwardData(g, c.N, w.data(), dy.data(), dxf.data());
+    // As the layer calls it: direct weights, and direct dx at stride 1 (col2im at stride 2).
+    EXPECT_EQ(direct3x3DataApplies(g), c.S == 1);
+    convBackward(g, c.N, x.data(), w.data(), dy.data(), dWf.data(), dbf.data(), dxf.data(), wsFast);
     {
         KernelSetScope reference(KernelSet::Reference);
         convBackward(g, c.N, x.data(), w.data(), dy.data(), dWr.data(), dbr.data(), dxr.data(),
@@ -154,8 +170,9 @@ TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
         convBackward(g, c.N, ax.data(), aw.data(), ady.data(), dWb.data(), dbb.data(), dxb.data(),
                      wsRef);
     }
-    expectWithinRounding(dWf, dWr, dWb, c.N * c.H * c.W + 2, "dW");
-    expectWithinRounding(dbf, dbr, dbb, c.N * c.H * c.W + 2, "db");
+    const double terms = static_cast<double>(c.N) * g.Ho * g.Wo + 2;
+    expectWithinRounding(dWf, dWr, dWb, terms, "dW");
+    expectWithinRounding(dbf, dbr, dbb, terms, "db");
     expectWithinRounding(dxf, dxr, dxb, c.K * 9, "dx");
 }
 
@@ -164,16 +181,16 @@ TEST_P(Direct3x3, SameResultOnOneThreadAndOnAll) {
     const ConvGeometry g = same3x3(c);
     Rng rng(29);
     const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
-    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * c.H * c.W;
+    const std::size_t ys = outputs(c);
     const auto x = normals(xs, rng), w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
     std::vector<float> y1(ys), yT(ys), dx1(xs), dxT(xs);
     const int threads = numThreads();
     setNumThreads(1);
     direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, y1.data());
-    direct3x3BackwardData(g, c.N, w.data(), y1.data(), dx1.data());
+    if (direct3x3DataApplies(g)) direct3x3BackwardData(g, c.N, w.data(), y1.data(), dx1.data());
     setNumThreads(threads);
     direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, yT.data());
-    direct3x3BackwardData(g, c.N, w.data(), yT.data(), dxT.data());
+    if (direct3x3DataApplies(g)) direct3x3BackwardData(g, c.N, w.data(), yT.data(), dxT.data());
     // Each output element is summed by one thread in one order, whatever the split.
     EXPECT_EQ(y1, yT);
     EXPECT_EQ(dx1, dxT);
@@ -184,7 +201,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Direct3x3, ::testing::ValuesIn(kCases),
                              const Case& c = i.param;
                              return "N" + std::to_string(c.N) + "C" + std::to_string(c.C) + "K" +
                                     std::to_string(c.K) + "H" + std::to_string(c.H) + "W" +
-                                    std::to_string(c.W);
+                                    std::to_string(c.W) + "S" + std::to_string(c.S);
                          });
 
 TEST(Direct3x3, AppliesOnlyToSameSize3x3Stride1) {
@@ -192,6 +209,11 @@ TEST(Direct3x3, AppliesOnlyToSameSize3x3Stride1) {
     if (!direct3x3Applies(g)) GTEST_SKIP() << "this build has no AVX-512";
     ConvGeometry other = g;
     other.sh = other.sw = 2, other.Ho = other.Wo = 8;
+    EXPECT_TRUE(direct3x3Applies(other));
+    EXPECT_FALSE(direct3x3DataApplies(other));
+    other.sh = other.sw = 3, other.Ho = other.Wo = 6;
+    EXPECT_FALSE(direct3x3Applies(other));
+    other = g, other.sh = 2, other.Ho = 8;  // unequal strides
     EXPECT_FALSE(direct3x3Applies(other));
     other = g, other.groups = 2;
     EXPECT_FALSE(direct3x3Applies(other));
@@ -211,6 +233,8 @@ TEST(Direct3x3, Conv2dGradientsMatchFiniteDifferences) {
     Conv2d conv(3, 4, Window2d{3, 3, 1, 1, 1, 1, 1, 1});
     test::expectGradientsMatch(conv, {2, 3, 5, 17});
     test::expectGradientsMatch(conv, {1, 3, 16, 16});
+    Conv2d down(3, 4, Window2d{3, 3, 2, 2, 1, 1, 1, 1});
+    test::expectGradientsMatch(down, {2, 3, 16, 17});
 }
 
 }  // namespace
