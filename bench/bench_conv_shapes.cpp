@@ -1,5 +1,6 @@
 // The convolution kernels at the shapes where the presets spend their time (ResNet-20's three
-// stages, vgg-cifar's 16×16 and 4×4 layers): forward, backward-weights, backward-data, each
+// stages and downsampling layers, vgg-cifar's 16×16 and 4×4 layers, alexnet-mnist's 3×3 and 5×5
+// layers): forward, backward-weights, backward-data, each
 // reported as GFLOP/s of the direct convolution (2 multiply-adds' worth per tap). Not a test: run
 // by hand, e.g. build/bench/bench_conv_shapes --benchmark_repetitions=5
 // --benchmark_report_aggregates_only=true. Args: threads,
@@ -13,13 +14,15 @@
 
 namespace {
 
-struct Shape3x3 {
+struct ConvShape {
     const char* name;
-    int N, C, K, H;  // batch, input channels, output channels, square input size (padding 1)
+    int N, C, K, H;  // batch, input channels, output channels, square input size
     int S = 1;       // stride
+    int KS = 3;      // kernel size
+    int pad = 1;
 };
 
-constexpr Shape3x3 kShapes[] = {
+constexpr ConvShape kShapes[] = {
     {"resnet20_s1_16x32x32", 128, 16, 16, 32},
     {"resnet20_s2_32x16x16", 128, 32, 32, 16},
     {"resnet20_s3_64x8x8", 128, 64, 64, 8},
@@ -27,20 +30,24 @@ constexpr Shape3x3 kShapes[] = {
     {"resnet20_down_32to64_s2", 128, 32, 64, 16, 2},
     {"vgg_128x16x16", 32, 128, 128, 16},
     {"vgg_256x4x4", 32, 256, 256, 4},
+    {"alexnet_mnist_conv2_3x3_valid", 64, 96, 96, 25, 1, 3, 0},
+    {"alexnet_mnist_conv3_5x5", 64, 96, 256, 23, 1, 5, 2},
+    {"alexnet_mnist_conv4_256x11x11", 64, 256, 384, 11},
 };
 
-ll::ConvGeometry geometry(const Shape3x3& s) {
+ll::ConvGeometry geometry(const ConvShape& s) {
     ll::ConvGeometry g;
     g.C = s.C, g.H = s.H, g.W = s.H, g.K = s.K;
-    g.Ho = g.Wo = ll::slidingOutputSize(s.H, 3, s.S, 1);
-    g.kh = g.kw = 3;
+    g.Ho = g.Wo = ll::slidingOutputSize(s.H, s.KS, s.S, s.pad);
+    g.kh = g.kw = s.KS;
     g.sh = g.sw = s.S;
-    g.ph = g.pw = g.pb = g.pr = 1;
+    g.ph = g.pw = g.pb = g.pr = s.pad;
     return g;
 }
 
-double flops(const Shape3x3& s) {
-    return 2.0 * s.N * s.K * s.C * 9 * s.H * s.H;
+double flops(const ConvShape& s) {
+    const int out = ll::slidingOutputSize(s.H, s.KS, s.S, s.pad);
+    return 2.0 * s.N * s.K * s.C * s.KS * s.KS * out * out;
 }
 
 std::vector<float> randomFloats(std::size_t n, std::uint64_t seed) {
@@ -53,14 +60,15 @@ std::vector<float> randomFloats(std::size_t n, std::uint64_t seed) {
 
 enum class Pass { Forward, BackwardWeights, BackwardData };
 
-void run(benchmark::State& state, const Shape3x3& s, Pass pass) {
+void run(benchmark::State& state, const ConvShape& s, Pass pass) {
     ll::setNumThreads(static_cast<int>(state.range(0)));
     const ll::KernelSetScope kernels(state.range(1) ? ll::KernelSet::Reference
                                                     : ll::KernelSet::Fast);
     const ll::ConvGeometry g = geometry(s);
     const std::size_t xs = static_cast<std::size_t>(s.N) * s.C * s.H * s.H;
     const std::size_t ys = static_cast<std::size_t>(s.N) * s.K * g.Ho * g.Wo;
-    const std::vector<float> x = randomFloats(xs, 1), w = randomFloats(s.K * s.C * 9, 2),
+    const std::vector<float> x = randomFloats(xs, 1),
+                             w = randomFloats(static_cast<std::size_t>(s.K) * s.C * s.KS * s.KS, 2),
                              dy = randomFloats(ys, 3);
     std::vector<float> y(ys), dW(w.size()), db(s.K), dx(xs);
     ll::ConvWorkspace ws;
@@ -87,7 +95,7 @@ void run(benchmark::State& state, const Shape3x3& s, Pass pass) {
 }
 
 const int kRegistered = [] {
-    for (const Shape3x3& s : kShapes) {
+    for (const ConvShape& s : kShapes) {
         const std::string n = s.name;
         for (auto [suffix, pass] : {std::pair{"/forward", Pass::Forward},
                                     std::pair{"/backward_weights", Pass::BackwardWeights},

@@ -5,7 +5,7 @@
 
 #include "core/gemm.h"
 #include "core/kernels.h"
-#include "core/layers/conv3x3_kernels.h"
+#include "core/layers/direct_conv_kernels.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 
@@ -255,8 +255,8 @@ void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y) {
 
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                  float* y, const ConvEpilogue* epilogue) {
-    if (kernelSet() == KernelSet::Fast && direct3x3Applies(g)) {
-        direct3x3Forward(g, N, x, W, b, y, epilogue);
+    if (kernelSet() == KernelSet::Fast && directConvApplies(g)) {
+        directConvForward(g, N, x, W, b, y, epilogue);
         return;
     }
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
@@ -291,11 +291,11 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
-    if (kernelSet() == KernelSet::Fast && direct3x3Applies(g)) {
-        direct3x3BackwardWeights(g, N, x, dy, dW, db, ws);
+    if (kernelSet() == KernelSet::Fast && directConvApplies(g)) {
+        directConvBackwardWeights(g, N, x, dy, dW, db, ws);
         if (!dx) return;
-        if (direct3x3DataApplies(g)) {
-            direct3x3BackwardData(g, N, W, dy, dx);
+        if (directConvDataApplies(g)) {
+            directConvBackwardData(g, N, W, dy, dx);
             return;
         }
         dW = db = nullptr;  // stride 2: only dx is left, by col2im below

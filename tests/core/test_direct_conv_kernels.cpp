@@ -1,5 +1,5 @@
-// The direct 3×3 kernels (fast kernel set) against im2col + GEMM (reference kernel set), which
-// the gradient checks and the recorded trajectories stand behind.
+// The direct convolution kernels (fast kernel set) against im2col + GEMM (reference kernel set),
+// which the gradient checks and the recorded trajectories stand behind.
 #include "support/check.h"
 
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "core/kernels.h"
 #include "core/layers/conv2d.h"
-#include "core/layers/conv3x3_kernels.h"
+#include "core/layers/direct_conv_kernels.h"
 #include "core/parallel.h"
 #include "core/random.h"
 
@@ -16,7 +16,10 @@ namespace {
 
 struct Case {
     int N, C, K, H, W;
-    int S = 1;  // stride
+    int S = 1;      // stride
+    int KS = 3;     // kernel size
+    int pad = -1;   // top and left padding; -1: KS / 2 ("same" at stride 1)
+    int pad2 = -1;  // bottom and right padding; -1: as pad
 };
 
 // Every row shape the tiles use (1–4 vectors, with and without a partial last vector), heights
@@ -42,21 +45,28 @@ constexpr Case kCases[] = {
     {3, 32, 64, 16, 16, 2},
     {1, 3, 5, 17, 19, 2},
     {2, 4, 17, 15, 15, 2},
+    // No padding (AlexNet's second layer), and padding only at the bottom and right.
+    {2, 8, 20, 25, 25, 1, 3, 0},
+    {1, 5, 7, 14, 18, 1, 3, 0, 2},
+    // Padding 2 (the largest a 3×3 kernel's backward-data border allows), stride 2 without it.
+    {2, 6, 18, 12, 12, 1, 3, 2},
+    {1, 5, 33, 20, 23, 2, 3, 0},
 };
 
-ConvGeometry same3x3(const Case& c) {
+ConvGeometry geometryOf(const Case& c) {
     ConvGeometry g;
     g.C = c.C, g.H = c.H, g.W = c.W, g.K = c.K;
-    g.kh = g.kw = 3;
+    g.kh = g.kw = c.KS;
     g.sh = g.sw = c.S;
-    g.ph = g.pw = g.pb = g.pr = 1;
-    g.Ho = slidingOutputSize(c.H, 3, c.S, 1);
-    g.Wo = slidingOutputSize(c.W, 3, c.S, 1);
+    g.ph = g.pw = c.pad < 0 ? c.KS / 2 : c.pad;
+    g.pb = g.pr = c.pad2 < 0 ? g.ph : c.pad2;
+    g.Ho = slidingOutputSize(c.H, c.KS, c.S, g.ph, g.pb);
+    g.Wo = slidingOutputSize(c.W, c.KS, c.S, g.pw, g.pr);
     return g;
 }
 
 std::size_t outputs(const Case& c) {
-    const ConvGeometry g = same3x3(c);
+    const ConvGeometry g = geometryOf(c);
     return static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
 }
 
@@ -87,57 +97,57 @@ void expectWithinRounding(const std::vector<float>& fast, const std::vector<floa
     }
 }
 
-class Direct3x3 : public ::testing::TestWithParam<Case> {
+class DirectConv : public ::testing::TestWithParam<Case> {
 protected:
     void SetUp() override {
-        if (!direct3x3Applies(same3x3(GetParam())))
+        if (!directConvApplies(geometryOf(GetParam())))
             GTEST_SKIP() << "this build has no AVX-512: the direct 3×3 kernels are not compiled";
     }
 };
 
-TEST_P(Direct3x3, ForwardEqualsIm2colGemmWithinRounding) {
+TEST_P(DirectConv, ForwardEqualsIm2colGemmWithinRounding) {
     const Case c = GetParam();
-    const ConvGeometry g = same3x3(c);
+    const ConvGeometry g = geometryOf(c);
     Rng rng(17);
     const auto x = normals(static_cast<std::size_t>(c.N) * c.C * c.H * c.W, rng);
-    const auto w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
+    const auto w = normals(static_cast<std::size_t>(c.K) * c.C * c.KS * c.KS, rng);
     const auto b = normals(c.K, rng);
     const std::size_t ys = outputs(c);
     // NaN in the outputs: every element must be written.
     std::vector<float> fast(ys, std::numeric_limits<float>::quiet_NaN()), ref(ys), bound(ys);
-    direct3x3Forward(g, c.N, x.data(), w.data(), b.data(), fast.data());
+    directConvForward(g, c.N, x.data(), w.data(), b.data(), fast.data());
     {
         KernelSetScope reference(KernelSet::Reference);
         convForward(g, c.N, x.data(), w.data(), b.data(), ref.data());
         const auto ax = absolute(x), aw = absolute(w), ab = absolute(b);
         convForward(g, c.N, ax.data(), aw.data(), ab.data(), bound.data());
     }
-    expectWithinRounding(fast, ref, bound, c.C * 9 + 1, "y");
+    expectWithinRounding(fast, ref, bound, c.C * c.KS * c.KS + 1, "y");
     // Deterministic.
     std::vector<float> again(ys);
-    direct3x3Forward(g, c.N, x.data(), w.data(), b.data(), again.data());
+    directConvForward(g, c.N, x.data(), w.data(), b.data(), again.data());
     EXPECT_EQ(again, fast);
     // Without bias: the accumulators start at zero.
-    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, fast.data());
+    directConvForward(g, c.N, x.data(), w.data(), nullptr, fast.data());
     {
         KernelSetScope reference(KernelSet::Reference);
         convForward(g, c.N, x.data(), w.data(), nullptr, ref.data());
     }
-    expectWithinRounding(fast, ref, bound, c.C * 9 + 1, "y without bias");
+    expectWithinRounding(fast, ref, bound, c.C * c.KS * c.KS + 1, "y without bias");
 }
 
-TEST_P(Direct3x3, EpilogueIsTheSameAsAfterwards) {
+TEST_P(DirectConv, EpilogueIsTheSameAsAfterwards) {
     const Case c = GetParam();
-    const ConvGeometry g = same3x3(c);
+    const ConvGeometry g = geometryOf(c);
     Rng rng(19);
     const auto x = normals(static_cast<std::size_t>(c.N) * c.C * c.H * c.W, rng);
-    const auto w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
+    const auto w = normals(static_cast<std::size_t>(c.K) * c.C * c.KS * c.KS, rng);
     const auto scale = normals(c.K, rng), shift = normals(c.K, rng);
     const std::size_t ys = outputs(c);
     std::vector<float> fused(ys), plain(ys);
     const ConvEpilogue e{scale.data(), shift.data(), true};
-    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, fused.data(), &e);
-    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, plain.data());
+    directConvForward(g, c.N, x.data(), w.data(), nullptr, fused.data(), &e);
+    directConvForward(g, c.N, x.data(), w.data(), nullptr, plain.data());
     const int P = g.Ho * g.Wo;
     for (int n = 0; n < c.N; ++n)
         applyEpilogue(e, 0, c.K, P, plain.data() + static_cast<std::size_t>(n) * c.K * P);
@@ -145,13 +155,13 @@ TEST_P(Direct3x3, EpilogueIsTheSameAsAfterwards) {
     EXPECT_GT(std::count(fused.begin(), fused.end(), 0.0f), 0);  // the ReLU clipped something
 }
 
-TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
+TEST_P(DirectConv, BackwardEqualsIm2colGemmWithinRounding) {
     const Case c = GetParam();
-    const ConvGeometry g = same3x3(c);
+    const ConvGeometry g = geometryOf(c);
     Rng rng(23);
     const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
     const std::size_t ys = outputs(c);
-    const std::size_t ws = static_cast<std::size_t>(c.K) * c.C * 9;
+    const std::size_t ws = static_cast<std::size_t>(c.K) * c.C * c.KS * c.KS;
     const auto x = normals(xs, rng), w = normals(ws, rng), dy = normals(ys, rng);
     // Parameter gradients accumulate onto what is there; dx is overwritten.
     const auto dW0 = normals(ws, rng), db0 = normals(c.K, rng);
@@ -160,7 +170,7 @@ TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
     std::vector<float> dWb = absolute(dW0), dbb = absolute(db0), dxb(xs);
     ConvWorkspace wsFast, wsRef;
     // As the layer calls it: direct weights, and direct dx at stride 1 (col2im at stride 2).
-    EXPECT_EQ(direct3x3DataApplies(g), c.S == 1);
+    EXPECT_EQ(directConvDataApplies(g), c.S == 1);
     convBackward(g, c.N, x.data(), w.data(), dy.data(), dWf.data(), dbf.data(), dxf.data(), wsFast);
     {
         KernelSetScope reference(KernelSet::Reference);
@@ -173,68 +183,79 @@ TEST_P(Direct3x3, BackwardEqualsIm2colGemmWithinRounding) {
     const double terms = static_cast<double>(c.N) * g.Ho * g.Wo + 2;
     expectWithinRounding(dWf, dWr, dWb, terms, "dW");
     expectWithinRounding(dbf, dbr, dbb, terms, "db");
-    expectWithinRounding(dxf, dxr, dxb, c.K * 9, "dx");
+    expectWithinRounding(dxf, dxr, dxb, c.K * c.KS * c.KS, "dx");
 }
 
-TEST_P(Direct3x3, SameResultOnOneThreadAndOnAll) {
+TEST_P(DirectConv, SameResultOnOneThreadAndOnAll) {
     const Case c = GetParam();
-    const ConvGeometry g = same3x3(c);
+    const ConvGeometry g = geometryOf(c);
     Rng rng(29);
     const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
     const std::size_t ys = outputs(c);
-    const auto x = normals(xs, rng), w = normals(static_cast<std::size_t>(c.K) * c.C * 9, rng);
+    const auto x = normals(xs, rng),
+               w = normals(static_cast<std::size_t>(c.K) * c.C * c.KS * c.KS, rng);
     std::vector<float> y1(ys), yT(ys), dx1(xs), dxT(xs);
     const int threads = numThreads();
     setNumThreads(1);
-    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, y1.data());
-    if (direct3x3DataApplies(g)) direct3x3BackwardData(g, c.N, w.data(), y1.data(), dx1.data());
+    directConvForward(g, c.N, x.data(), w.data(), nullptr, y1.data());
+    if (directConvDataApplies(g)) directConvBackwardData(g, c.N, w.data(), y1.data(), dx1.data());
     setNumThreads(threads);
-    direct3x3Forward(g, c.N, x.data(), w.data(), nullptr, yT.data());
-    if (direct3x3DataApplies(g)) direct3x3BackwardData(g, c.N, w.data(), yT.data(), dxT.data());
+    directConvForward(g, c.N, x.data(), w.data(), nullptr, yT.data());
+    if (directConvDataApplies(g)) directConvBackwardData(g, c.N, w.data(), yT.data(), dxT.data());
     // Each output element is summed by one thread in one order, whatever the split.
     EXPECT_EQ(y1, yT);
     EXPECT_EQ(dx1, dxT);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, Direct3x3, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Shapes, DirectConv, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& i) {
                              const Case& c = i.param;
                              return "N" + std::to_string(c.N) + "C" + std::to_string(c.C) + "K" +
                                     std::to_string(c.K) + "H" + std::to_string(c.H) + "W" +
-                                    std::to_string(c.W) + "S" + std::to_string(c.S);
+                                    std::to_string(c.W) + "S" + std::to_string(c.S) + "k" +
+                                    std::to_string(c.KS) + "p" + std::to_string(geometryOf(c).ph) +
+                                    std::to_string(geometryOf(c).pb);
                          });
 
-TEST(Direct3x3, AppliesOnlyToSameSize3x3Stride1) {
-    ConvGeometry g = same3x3({1, 4, 4, 16, 16});
-    if (!direct3x3Applies(g)) GTEST_SKIP() << "this build has no AVX-512";
+TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
+    ConvGeometry g = geometryOf({1, 4, 4, 16, 16});
+    if (!directConvApplies(g)) GTEST_SKIP() << "this build has no AVX-512";
     ConvGeometry other = g;
     other.sh = other.sw = 2, other.Ho = other.Wo = 8;
-    EXPECT_TRUE(direct3x3Applies(other));
-    EXPECT_FALSE(direct3x3DataApplies(other));
+    EXPECT_TRUE(directConvApplies(other));
+    EXPECT_FALSE(directConvDataApplies(other));
     other.sh = other.sw = 3, other.Ho = other.Wo = 6;
-    EXPECT_FALSE(direct3x3Applies(other));
+    EXPECT_FALSE(directConvApplies(other));
     other = g, other.sh = 2, other.Ho = 8;  // unequal strides
-    EXPECT_FALSE(direct3x3Applies(other));
+    EXPECT_FALSE(directConvApplies(other));
     other = g, other.groups = 2;
-    EXPECT_FALSE(direct3x3Applies(other));
+    EXPECT_FALSE(directConvApplies(other));
     other = g, other.dh = other.dw = 2, other.ph = other.pw = other.pb = other.pr = 2;
-    EXPECT_FALSE(direct3x3Applies(other));
+    EXPECT_FALSE(directConvApplies(other));
     other = g, other.W = other.Wo = 8;
-    EXPECT_TRUE(direct3x3Applies(other));
+    EXPECT_TRUE(directConvApplies(other));
     other = g, other.W = other.Wo = 7;  // im2col + GEMM does as well on maps this small
-    EXPECT_FALSE(direct3x3Applies(other));
+    EXPECT_FALSE(directConvApplies(other));
     other = g, other.W = other.Wo = 65;
-    EXPECT_FALSE(direct3x3Applies(other));
+    EXPECT_FALSE(directConvApplies(other));
+    other = g, other.ph = 3, other.Ho = 18;  // the backward-data border k − 1 − pad would be < 0
+    EXPECT_FALSE(directConvApplies(other));
+    other = g, other.kh = other.kw = 5, other.ph = other.pw = other.pb = other.pr = 2;
+    EXPECT_FALSE(directConvApplies(other));  // 5×5: im2col + GEMM is as fast
+    other = g, other.kh = 1, other.ph = other.pw = other.pb = other.pr = 0;  // not square
+    EXPECT_FALSE(directConvApplies(other));
 }
 
 // The layer's gradients, checked numerically with the direct kernels in use (fast set).
-TEST(Direct3x3, Conv2dGradientsMatchFiniteDifferences) {
+TEST(DirectConv, Conv2dGradientsMatchFiniteDifferences) {
     KernelSetScope fast(KernelSet::Fast);
     Conv2d conv(3, 4, Window2d{3, 3, 1, 1, 1, 1, 1, 1});
     test::expectGradientsMatch(conv, {2, 3, 5, 17});
     test::expectGradientsMatch(conv, {1, 3, 16, 16});
     Conv2d down(3, 4, Window2d{3, 3, 2, 2, 1, 1, 1, 1});
     test::expectGradientsMatch(down, {2, 3, 16, 17});
+    Conv2d valid(2, 3, Window2d{3, 3, 1, 1, 0, 0, 1, 1});
+    test::expectGradientsMatch(valid, {2, 2, 10, 12});
 }
 
 }  // namespace
