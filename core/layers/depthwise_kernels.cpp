@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
 
 #include "core/error.h"
 #include "core/parallel.h"
@@ -78,6 +79,7 @@ struct Scratch {
     AlignedFloats scatter;  // the padded dx plane (dx by scattering)
     AlignedFloats taps;     // per-tap partial sums of the weight gradient, (kh·kw, Wo)
     AlignedFloats flipped;  // a kernel turned by 180°
+    AlignedFloats split;    // the padded input plane split by column parity (stride 2)
 };
 
 Scratch& threadScratch() {
@@ -90,14 +92,64 @@ Scratch& threadScratch() {
 struct Walk {
     int kh, kw, sh, sw, dh, dw;
     int ld;
+    // Non-zero: the plane is held as its even columns, then `split` floats on its odd columns
+    // (splitColumns), and sw = 2, dw = 1.
+    std::ptrdiff_t split = 0;
 };
 
 // What the loops may take as constants: all strides and dilations 1; column stride 1 (loads
-// along a row are contiguous; a run-time column stride does not vectorize); nothing.
-enum class Steps { Ones, UnitColumns, Any };
+// along a row are contiguous; a run-time column stride does not vectorize); column stride 2 on a
+// plane split into even and odd columns (contiguous again); nothing.
+enum class Steps { Ones, UnitColumns, Split2, Any };
 Steps steps(const Walk& k) {
+    if (k.split) return Steps::Split2;
     if (k.sh == 1 && k.sw == 1 && k.dh == 1 && k.dw == 1) return Steps::Ones;
     return k.sw == 1 ? Steps::UnitColumns : Steps::Any;
+}
+
+// Offset of output column ow's tap kj along a row: ow·sw + kj·dw, or its place in the even or
+// odd half of a split plane.
+template <Steps S>
+[[gnu::always_inline]] inline std::ptrdiff_t column(const Walk& k, int ow, int kj) {
+    if constexpr (S == Steps::Split2) {
+        return (kj & 1) * k.split + ow + (kj >> 1);
+    } else if constexpr (S == Steps::Ones) {
+        return ow + kj;
+    } else if constexpr (S == Steps::UnitColumns) {
+        return ow + kj * k.dw;
+    } else {
+        return std::ptrdiff_t{ow} * k.sw + kj * k.dw;
+    }
+}
+
+// The plane (rows, cols) at p split by column parity: its even columns (rows, ⌈cols/2⌉), then its
+// odd columns (a zero where cols is odd). A stride-2 walk along a row of p is a stride-1 walk along
+// a row of either half, which vectorizes; the taps read the same values, so every sum is the same.
+PaddedView splitColumns(const PaddedView& p, int rows, int cols, AlignedFloats& buf,
+                        std::ptrdiff_t& split) {
+    const int ld2 = (cols + 1) / 2;
+    split = static_cast<std::ptrdiff_t>(rows) * ld2;
+    float* even = sized(buf, 2 * static_cast<std::size_t>(split));
+    float* odd = even + split;
+    for (int r = 0; r < rows; ++r) {
+        const float* src = p.origin + static_cast<std::ptrdiff_t>(r) * p.ld;
+        float* e = even + static_cast<std::ptrdiff_t>(r) * ld2;
+        float* o = odd + static_cast<std::ptrdiff_t>(r) * ld2;
+        for (int j = 0; j < cols / 2; ++j) {
+            e[j] = src[2 * j];
+            o[j] = src[2 * j + 1];
+        }
+        if (cols % 2) {
+            e[ld2 - 1] = src[cols - 1];
+            o[ld2 - 1] = 0.0f;
+        }
+    }
+    return {even, ld2};
+}
+
+// Kernels the split walk serves (the fixed-size loops).
+bool splittable(const ConvGeometry& g) {
+    return g.sw == 2 && g.dw == 1 && g.kh == g.kw && (g.kh == 3 || g.kh == 5);
 }
 
 // R output rows from row `out` on (rows Wo apart), kernel KH × KW fixed at compile time: the taps
@@ -112,7 +164,6 @@ template <int KH, int KW, int R, bool Accumulate, Steps S>
     const bool ones = S == Steps::Ones;
     const std::ptrdiff_t rowStep = ones ? k.ld : std::ptrdiff_t{k.dh} * k.ld;    // between taps
     const std::ptrdiff_t rowStride = ones ? k.ld : std::ptrdiff_t{k.sh} * k.ld;  // between outputs
-    const int sw = S == Steps::Any ? k.sw : 1, dw = ones ? 1 : k.dw;
 #pragma omp simd
     for (int ow = 0; ow < Wo; ++ow) {
         // Unrolled before vectorization: GCC would otherwise keep the tap loops and give up on
@@ -128,7 +179,7 @@ template <int KH, int KW, int R, bool Accumulate, Steps S>
 #pragma GCC unroll 8
                 for (int r = 0; r < R; ++r)
                     s[r] = madd(wk[ki * KW + kj],
-                                in[r * rowStride + ki * rowStep + ow * sw + kj * dw], s[r]);
+                                in[r * rowStride + ki * rowStep + column<S>(k, ow, kj)], s[r]);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r)
             out[r * Wo + ow] = s[r];
@@ -160,6 +211,8 @@ void correlateFixed(const float* in, const Walk& k, const float* w, int Ho, int 
         case Steps::UnitColumns:
             return correlateFixed<KH, KW, Accumulate, Steps::UnitColumns>(in, k, w, Ho, Wo, init,
                                                                           out);
+        case Steps::Split2:
+            return correlateFixed<KH, KW, Accumulate, Steps::Split2>(in, k, w, Ho, Wo, init, out);
         case Steps::Any:
             return correlateFixed<KH, KW, Accumulate, Steps::Any>(in, k, w, Ho, Wo, init, out);
     }
@@ -208,7 +261,6 @@ template <int KH, int KW, int R, Steps S>
     const bool ones = S == Steps::Ones;
     const std::ptrdiff_t rowStep = ones ? k.ld : std::ptrdiff_t{k.dh} * k.ld;
     const std::ptrdiff_t rowStride = ones ? k.ld : std::ptrdiff_t{k.sh} * k.ld;
-    const int sw = S == Steps::Any ? k.sw : 1, dw = ones ? 1 : k.dw;
 #pragma omp simd
     for (int ow = 0; ow < Wo; ++ow) {
         float dv[R];
@@ -222,7 +274,7 @@ template <int KH, int KW, int R, Steps S>
                 float a = acc[(ki * KW + kj) * Wo + ow];
 #pragma GCC unroll 8
                 for (int r = 0; r < R; ++r)
-                    a = madd(dv[r], in[r * rowStride + ki * rowStep + ow * sw + kj * dw], a);
+                    a = madd(dv[r], in[r * rowStride + ki * rowStep + column<S>(k, ow, kj)], a);
                 acc[(ki * KW + kj) * Wo + ow] = a;
             }
     }
@@ -242,17 +294,16 @@ void tapSums(const float* in, const Walk& k, const float* d, int Ho, int Wo, flo
             tapSumRows<KH, KW, 1, S>(in + oh * rowStride, k, d + std::ptrdiff_t{oh} * Wo, Wo, acc);
     } else {
         const std::ptrdiff_t rowStep = std::ptrdiff_t{k.dh} * k.ld;
-        const int sw = S == Steps::Any ? k.sw : 1;
         for (int oh = 0; oh < Ho; ++oh) {
             const float* r = in + oh * rowStride;
             const float* dr = d + static_cast<std::ptrdiff_t>(oh) * Wo;
             for (int ki = 0; ki < k.kh; ++ki)
                 for (int kj = 0; kj < k.kw; ++kj) {
                     float* a = acc + static_cast<std::ptrdiff_t>(ki * k.kw + kj) * Wo;
-                    const float* rk = r + ki * rowStep + kj * k.dw;
+                    const float* rk = r + ki * rowStep;
 #pragma omp simd
                     for (int ow = 0; ow < Wo; ++ow)
-                        a[ow] = madd(dr[ow], rk[ow * sw], a[ow]);
+                        a[ow] = madd(dr[ow], rk[column<S>(k, ow, kj)], a[ow]);
                 }
         }
     }
@@ -265,6 +316,8 @@ void tapSums(const float* in, const Walk& k, const float* d, int Ho, int Wo, flo
             return tapSums<KH, KW, Steps::Ones>(in, k, d, Ho, Wo, acc);
         case Steps::UnitColumns:
             return tapSums<KH, KW, Steps::UnitColumns>(in, k, d, Ho, Wo, acc);
+        case Steps::Split2:
+            return tapSums<KH, KW, Steps::Split2>(in, k, d, Ho, Wo, acc);
         case Steps::Any:
             return tapSums<KH, KW, Steps::Any>(in, k, d, Ho, Wo, acc);
     }
@@ -305,10 +358,39 @@ void scatterAdd(const float* d, const Walk& k, const float* w, int Ho, int Wo, f
     }
 }
 
+// scatterAdd onto a plane split by column parity (splitColumns' layout, k.split apart): the
+// stores along a row are contiguous. Every element receives the same additions in the same order.
+void scatterAddSplit(const float* d, const Walk& k, const float* w, int Ho, int Wo, float* out) {
+    for (int oh = 0; oh < Ho; ++oh) {
+        const float* dr = d + static_cast<std::ptrdiff_t>(oh) * Wo;
+        for (int ki = 0; ki < k.kh; ++ki) {
+            float* r = out + (static_cast<std::ptrdiff_t>(oh) * k.sh + ki * k.dh) * k.ld;
+            for (int kj = 0; kj < k.kw; ++kj) {
+                const float wv = w[ki * k.kw + kj];
+                float* rk = r + (kj & 1) * k.split + (kj >> 1);
+#pragma omp simd
+                for (int ow = 0; ow < Wo; ++ow)
+                    rk[ow] = madd(wv, dr[ow], rk[ow]);
+            }
+        }
+    }
+}
+
 // The padded input plane of x (H, W): x itself when there is no padding.
 PaddedView paddedInput(const ConvGeometry& g, const float* x, PaddedPlane& buf) {
     if (g.ph == 0 && g.pw == 0 && g.pb == 0 && g.pr == 0) return {x, g.W};
     return buf.fill(x, g.H, g.W, g.ph, g.pw, g.H + g.ph + g.pb, g.W + g.pw + g.pr);
+}
+
+// The padded input plane of x (H, W) and the walk of the kernel over it; at column stride 2 (3×3
+// and 5×5) the plane split by column parity, so the loops vectorize.
+std::pair<PaddedView, Walk> inputWalk(const ConvGeometry& g, const float* x, Scratch& s) {
+    const PaddedView xp = paddedInput(g, x, s.input);
+    if (!splittable(g)) return {xp, Walk{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, xp.ld}};
+    std::ptrdiff_t split = 0;
+    const PaddedView halves =
+        splitColumns(xp, g.H + g.ph + g.pb, g.W + g.pw + g.pr, s.split, split);
+    return {halves, Walk{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, halves.ld, split}};
 }
 
 std::int64_t work(const ConvGeometry& g, int N) {
@@ -326,8 +408,7 @@ void depthwiseForward(const ConvGeometry& g, int N, const float* x, const float*
     const std::ptrdiff_t outPlane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
     const int planes = N * g.C;
     parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
-        const PaddedView xp = paddedInput(g, x + p * inPlane, threadScratch().input);
-        const Walk k{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, xp.ld};
+        const auto [xp, k] = inputWalk(g, x + p * inPlane, threadScratch());
         for (int j = 0; j < m; ++j) {
             const int o = p % g.C * m + j;  // the output channel
             correlate(xp.origin, k, W + static_cast<std::ptrdiff_t>(o) * taps, g.Ho, g.Wo,
@@ -344,8 +425,16 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
     const int m = g.K / g.C, taps = g.kh * g.kw;
     const std::ptrdiff_t inPlane = static_cast<std::ptrdiff_t>(g.H) * g.W;
     const std::ptrdiff_t outPlane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
-    const int rows = g.H + g.ph + g.pb, cols = g.W + g.pw + g.pr;   // the padded input
-    const Walk kScatter{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, cols};  // onto (rows, cols)
+    const int rows = g.H + g.ph + g.pb, cols = g.W + g.pw + g.pr;  // the padded input
+    // Larger strides scatter dx onto the padded plane (rows, cols), at column stride 2 onto the
+    // plane split by column parity (halves of (rows, ⌈cols/2⌉)).
+    const bool split = splittable(g);
+    const int ld2 = (cols + 1) / 2;
+    const std::ptrdiff_t half = static_cast<std::ptrdiff_t>(rows) * ld2;
+    const Walk kScatter = split ? Walk{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, ld2, half}
+                                : Walk{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, cols};
+    const std::size_t scatterSize =
+        split ? 2 * static_cast<std::size_t>(half) : static_cast<std::size_t>(rows) * cols;
     // dx of a stride-1 kernel gathers: dx[i][j] = Σ dy[i + ph − ki·dh][j + pw − kj·dw]·w[ki][kj],
     // the correlation of dy, bordered by (kh − 1)·dh − ph rows above (and so on), with the kernel
     // flipped. Larger strides scatter into the padded plane instead.
@@ -361,12 +450,10 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
     parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const int t = threadIndex();
         Scratch& s = threadScratch();
-        const PaddedView xp = paddedInput(g, x + p * inPlane, s.input);
-        const Walk k{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, xp.ld};
+        const auto [xp, k] = inputWalk(g, x + p * inPlane, s);
         float* tapScratch = sized(s.taps, static_cast<std::size_t>(taps) * g.Wo);
         float* dxp = dx ? dx + p * inPlane : nullptr;
-        float* scattered =
-            dx && !gather ? sized(s.scatter, static_cast<std::size_t>(rows) * cols) : nullptr;
+        float* scattered = dx && !gather ? sized(s.scatter, scatterSize) : nullptr;
         for (int j = 0; j < m; ++j) {
             const int o = p % g.C * m + j;
             const float* d = dy + (static_cast<std::ptrdiff_t>(p) * m + j) * outPlane;
@@ -385,11 +472,24 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
                 const Walk kGather{g.kh, g.kw, 1, 1, g.dh, g.dw, dp.ld};
                 correlate(dp.origin, kGather, wf, g.H, g.W, 0.0f, j > 0, dxp);
             } else {
-                if (j == 0) FloatArray(scattered, static_cast<Eigen::Index>(rows) * cols).setZero();
-                scatterAdd(d, kScatter, w, g.Ho, g.Wo, scattered);
+                if (j == 0) FloatArray(scattered, static_cast<Eigen::Index>(scatterSize)).setZero();
+                if (split) {
+                    scatterAddSplit(d, kScatter, w, g.Ho, g.Wo, scattered);
+                } else {
+                    scatterAdd(d, kScatter, w, g.Ho, g.Wo, scattered);
+                }
             }
         }
-        if (scattered) {  // the padded dx's interior is dx
+        if (scattered && split) {  // the padded dx's interior is dx, its columns interleaved
+            for (int r = 0; r < g.H; ++r) {
+                const float* row = scattered + static_cast<std::ptrdiff_t>(r + g.ph) * ld2;
+                float* out = dxp + static_cast<std::ptrdiff_t>(r) * g.W;
+                for (int c = 0; c < g.W; ++c) {
+                    const int pc = c + g.pw;
+                    out[c] = row[(pc & 1) * half + (pc >> 1)];
+                }
+            }
+        } else if (scattered) {  // the padded dx's interior is dx
             for (int r = 0; r < g.H; ++r) {
                 FloatArray(dxp + static_cast<std::ptrdiff_t>(r) * g.W, g.W) = ConstFloatArray(
                     scattered + static_cast<std::ptrdiff_t>(r + g.ph) * cols + g.pw, g.W);

@@ -334,8 +334,12 @@ TEST(Conv2d, GroupedAndDepthwiseEqualTheDenseConvolutionWithZerosBetweenGroups) 
         // Depthwise (direct kernels): 3×3 and 5×5 unrolled, other sizes generic; stride 1 gathers
         // dx, larger strides scatter it.
         {3, 3, 3, window(3, 1, 1), {2, 3, 7, 6}},
-        {4, 4, 4, window(3, 1, 0), {2, 4, 6, 6}},             // no padding: x read in place
-        {2, 4, 2, window(3, 2, 1), {2, 2, 9, 8}},             // multiplier 2, stride 2
+        {4, 4, 4, window(3, 1, 0), {2, 4, 6, 6}},  // no padding: x read in place
+        {2, 4, 2, window(3, 2, 1), {2, 2, 9, 8}},  // multiplier 2, stride 2
+        // Stride 2, 3×3 and 5×5: the plane split by column parity, odd and even padded widths.
+        {3, 3, 3, window(3, 2, 1), {2, 3, 7, 9}},
+        {2, 2, 2, window(5, 2, 2), {1, 2, 11, 12}},
+        {2, 2, 2, padded(window(3, 2, 0), 0, 1, 1, 0), {2, 2, 8, 10}},
         {2, 2, 2, window(5, 1, 4, 2), {1, 2, 9, 9}},          // 5×5 dilated
         {3, 3, 3, window(7, 1, 3), {1, 3, 8, 9}},             // 7×7: the generic kernel
         {2, 2, 2, window(3, 1, 3), {1, 2, 4, 4}},             // padding beyond the kernel's reach
