@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
@@ -19,6 +20,7 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QProgressDialog>
+#include <QRegularExpression>
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
@@ -38,6 +40,7 @@
 #include "core/data/synthetic.h"
 #include "core/experiments.h"
 #include "core/model_file.h"
+#include "core/onnx/onnx_import.h"
 #include "ui/cost_view.h"
 #include "ui/experiment_view.h"
 #include "ui/graph_view.h"
@@ -183,7 +186,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_sent.erase(m_sent.begin(), m_sent.upper_bound(id));
         showError(msg);
         if (m_sent.empty() && !m_setupPending) restoreCommitted();
+        // An ONNX model with a dynamic height or width: ask for a size, after this returns.
+        if (!m_needsInputSize.isEmpty()) {
+            QTimer::singleShot(0, this, [this, model = std::exchange(m_needsInputSize, {})] {
+                askInputSize(model);
+            });
+        }
     });
+    connect(m_run, &RunController::inputSizeNeeded, this,
+            [this](const QString& model) { m_needsInputSize = model; });
     connect(m_run, &RunController::batches, this, [this](const BatchPoints& p) {
         m_training->addBatches(p);
         if (p.batches.isEmpty()) return;
@@ -651,12 +662,45 @@ void MainWindow::exportModelAsOnnx(const QString& path) {
     toWorker([path](TrainingWorker* w) { w->exportOnnx(path); });
 }
 
+void MainWindow::askInputSize(const QString& model) {
+    const QString name = QFileInfo(model).fileName();
+    QString answer;
+    if (m_inputSizeAnswer) {
+        answer = *m_inputSizeAnswer;
+    } else {
+        bool ok = false;
+        answer = QInputDialog::getText(
+            this, "Input size",
+            QString("%1 leaves the height and width of its input open (dynamic).\n"
+                    "Open it at height × width:")
+                .arg(name),
+            QLineEdit::Normal, m_lastInputSize, &ok);
+        if (!ok) answer.clear();
+    }
+    if (answer.trimmed().isEmpty()) return;  // Cancel: the error stays in the banner
+    static const QRegularExpression size(R"(^\s*(\d{1,5})\s*[x×X*, ]\s*(\d{1,5})\s*$)");
+    const QRegularExpressionMatch m = size.match(answer);
+    const int h = m.hasMatch() ? m.captured(1).toInt() : 0,
+              w = m.hasMatch() ? m.captured(2).toInt() : 0;
+    if (h < 1 || w < 1 || h > 16384 || w > 16384) {
+        return showError(QString("input size '%1' for %2: give the height and width, e.g. 224x224")
+                             .arg(answer, name));
+    }
+    m_lastInputSize = QString("%1x%2").arg(h).arg(w);
+    setOnnxInputSize(h, w);
+    openModelFile(model);  // clears the banner's error
+    showNotice(QString("opening %1 at %2×%3 (its input size is dynamic)").arg(name).arg(h).arg(w));
+}
+
 void MainWindow::openModelFile(const QString& path) {
     if (m_committed && m_committed->panel.model == path && !m_setupPending && m_sent.empty()) {
         addRecent(path);  // loaded already
         return;
     }
-    m_pendingRecent = path;   // joins Recent files when it loads
+    m_pendingRecent = path;  // joins Recent files when it loads
+    // Shown but not loaded (it failed before anything loaded, so the panel had nothing to go
+    // back to): load it again, e.g. with an input size given since.
+    if (m_setup->model() == path && !isTraining()) return loadSetup();
     m_setup->setModel(path);  // asks to stop a run, then loads (or goes back)
 }
 

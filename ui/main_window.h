@@ -80,6 +80,9 @@ public:
     /// asking: Ask (the default) shows the question (unless setConfirmStop(false): Save).
     enum class QuitAnswer { Ask, Save, Discard, Cancel };
     void setQuitAnswer(QuitAnswer a) { m_quitAnswer = a; }
+    /// What the question for an ONNX model's dynamic input size answers without asking (tests):
+    /// "HxW", or empty for Cancel.
+    void setInputSizeAnswer(const QString& a) { m_inputSizeAnswer = a; }
     /// An informational banner (not an error), e.g. "training on synthetic digits because...".
     /// A blue banner; `kind` names notices that go away by themselves ("experiment": at the next
     /// ordinary run; "random-inputs": when a model the data fits loads).
@@ -96,6 +99,9 @@ public:
     /// What `layerlens FILE` and the file manager open: a saved run's folder (openRun), another
     /// folder as the data folder, a checkpoint (.llck), or a model file. Errors go to the banner.
     void openPath(const QString& path);
+    /// An ONNX model whose input height and width are dynamic: asks for them (e.g. 224x224),
+    /// then opens it at that size. The size holds for every such model opened afterwards.
+    void askInputSize(const QString& model);
 
     bool isTraining() const { return m_run->isRunning(); }
     /// Help → About: version, commit, build type, code path, GEMM backend, library versions.
@@ -175,6 +181,9 @@ private:
     std::shared_ptr<const DataPair> m_preloaded;
     bool m_confirmStop = true, m_continue = false;
     QuitAnswer m_quitAnswer = QuitAnswer::Ask;
+    std::optional<QString> m_inputSizeAnswer;  // setInputSizeAnswer
+    QString m_needsInputSize;  // the ONNX model whose last setup failed for want of a size
+    QString m_lastInputSize = "224x224";
     bool m_shutDown = false;
     // Transactions: what a setup was sent with, and what the last one that loaded had.
     struct Committed {

@@ -96,6 +96,8 @@ signals:
     void stateChanged(ll::ui::RunController::State state);
     void modelReady(const ll::ui::ModelInfo& info);
     void setupFailed(int setupId, const QString& message);
+    /// Before setupFailed: the model failed for want of an input size (TrainingWorker).
+    void inputSizeNeeded(const QString& model);
     /// The worker loaded the run's model and data and trains: its curves start now.
     void runStarted(const QString& runDir);
     void batches(const ll::ui::BatchPoints& points);

@@ -215,6 +215,8 @@ void TrainingWorker::setup(const RunSettings& s) {
         m_batchOptions = s.config.batchOptions;
         ensureSetup(s, false);
     } catch (const std::exception& e) {
+        if (dynamic_cast<const OnnxInputSizeError*>(&e))
+            handOver(Handoff::ToWindow), emit inputSizeNeeded(s.model);
         handOver(Handoff::ToWindow), emit setupFailed(s.setupId, QString::fromStdString(e.what()));
         return;
     }

@@ -87,6 +87,9 @@ signals:
     void failed(const QString& message);
     /// setup(settings) could not load; nothing changed.
     void setupFailed(int setupId, const QString& message);
+    /// Just before setupFailed: the model is an ONNX file whose input height or width is
+    /// dynamic, so a size given with setOnnxInputSize would load it.
+    void inputSizeNeeded(const QString& model);
     /// The run that train() started (or was asked to start) ended on an error.
     void runFailed(const QString& message);
     void message(const QString& text);

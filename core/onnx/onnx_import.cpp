@@ -1114,7 +1114,16 @@ void Converter::run() {
             sample.push_back(given);
             continue;
         }
-        if (!d.has_dim_value() || d.dim_value() <= 0 || d.dim_value() > (1 << 20))
+        const bool dynamic = !d.has_dim_value() || d.dim_value() <= 0;
+        if (dynamic && dims.size() == 4 && i >= 2) {
+            // A height or width left open: a size can be given (the window asks for one).
+            throw OnnxInputSizeError(strCat(
+                src, ": input '", input->name(), "' has a dynamic ", i == 2 ? "height" : "width",
+                d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string(),
+                "; give the height and width with --input-size HxW (the window asks for them), "
+                "or export it with a fixed height and width (only the batch may be dynamic)"));
+        }
+        if (dynamic || d.dim_value() > (1 << 20))
             throw ModelError(strCat(
                 src, ": input '", input->name(), "' has a dynamic or invalid dimension ", i,
                 d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string(),

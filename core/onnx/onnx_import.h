@@ -32,8 +32,16 @@ std::vector<std::string> onnxSupportedOps();
 ModelDefaults onnxFineTuneDefaults();
 
 /// The height and width given to ONNX models whose input leaves them dynamic ("H", "W"): the
-/// command line's --input-size. 0, 0 (the default): such a model is refused, naming the option.
+/// command line's --input-size, the window's question. 0, 0 (the default): such a model is
+/// refused with OnnxInputSizeError.
 void setOnnxInputSize(int height, int width);
+
+/// An ONNX model whose input height or width is dynamic, opened without a size to give it: what
+/// the window answers by asking for one (and the command line by naming --input-size).
+class OnnxInputSizeError : public ModelError {
+public:
+    using ModelError::ModelError;
+};
 
 /// The ONNX opsets the importer reads.
 constexpr int kOnnxMinOpset = 9;

@@ -599,11 +599,27 @@ TEST(OnnxImport, RefusesBadFilesWithOneLine) {
         b.node("Relu", {"x"}, {"y"});
         b.output("y");
         const std::string path = b.save();
-        expectRefused<ModelError>(path, {"dynamic", "'H'", "--input-size"});
+        // Its own error type, which the window answers by asking for a size.
+        expectRefused<OnnxInputSizeError>(path, {"dynamic height", "'H'", "--input-size"});
         setOnnxInputSize(5, 7);  // what --input-size 5x7 does
         EXPECT_EQ(loadModel(path).inputSample(), Shape({3, 5, 7}));
         setOnnxInputSize(0, 0);
-        expectRefused<ModelError>(path, {"dynamic"});
+        expectRefused<OnnxInputSizeError>(path, {"dynamic"});
+    }
+    {
+        // A dynamic channel count: no size answers that.
+        OnnxBuilder b({0, 0, 4, 4});
+        b.node("Relu", {"x"}, {"y"});
+        b.output("y");
+        const std::string path = b.save();
+        expectRefused<ModelError>(path, {"dynamic or invalid dimension 1"});
+        try {
+            loadModel(path);
+            ADD_FAILURE() << "no error";
+        } catch (const OnnxInputSizeError& e) {
+            ADD_FAILURE() << "an input size cannot fix a dynamic channel count: " << e.what();
+        } catch (const ModelError&) {
+        }
     }
     {
         OnnxBuilder b({1, 3});

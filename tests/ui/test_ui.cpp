@@ -31,6 +31,7 @@
 #include "core/checkpoint.h"
 #include "core/model_file.h"
 #include "core/onnx/onnx_export.h"
+#include "core/onnx/onnx_import.h"
 #include "core/runs.h"
 #include "support/blobs.h"
 #include "support/http_server.h"
@@ -1204,6 +1205,66 @@ private slots:
         QVERIFY(failed.count() > 0 || failed.wait(slow(30000)));
         QVERIFY2(w.lastError().contains("not an ONNX model"), qPrintable(w.lastError()));
         QCOMPARE(w.layersView()->layerModel()->rowCount(), 5);
+    }
+
+    // An ONNX model whose input height and width are dynamic (exported with dynamic_axes): the
+    // window asks for a size instead of pointing at the command line's --input-size.
+    void asksForTheInputSizeOfADynamicOnnxModel() {
+        ll::test::OnnxBuilder b({0, 1, 0, 0});
+        std::vector<float> cw(4 * 9), fc(10 * 4);
+        for (std::size_t i = 0; i < cw.size(); ++i)
+            cw[i] = 0.1f * static_cast<float>(static_cast<int>(i % 7) - 3);
+        for (std::size_t i = 0; i < fc.size(); ++i)
+            fc[i] = 0.01f * static_cast<float>(static_cast<int>(i % 5) - 2);
+        b.init("conv.w", {4, 1, 3, 3}, cw);
+        b.init("fc.w", {10, 4}, fc);
+        b.init("fc.b", {10}, std::vector<float>(10, 0.0f));
+        ll::test::OnnxBuilder::ints(b.node("Conv", {"x", "conv.w"}, {"c"}, "conv1"), "pads",
+                                    {1, 1, 1, 1});
+        b.node("Relu", {"c"}, {"r"}, "relu1");
+        b.node("GlobalAveragePool", {"r"}, {"p"}, "pool");
+        b.node("Flatten", {"p"}, {"f"}, "flatten");
+        ll::test::OnnxBuilder::i(b.node("Gemm", {"f", "fc.w", "fc.b"}, {"y"}, "classifier"),
+                                 "transB", 1);
+        b.output("y");
+        const QString path = m_dir.filePath("any_size.onnx");
+        b.saveTo(path.toStdString());
+
+        MainWindow w;
+        showSmallSetup(w, "lenet5", "synthetic-digits", 200);
+        w.loadSetup();
+        QTRY_COMPARE_WITH_TIMEOUT(w.modelInfo().model, QString("lenet5"), slow(10000));
+        const int lenetRows = w.layersView()->layerModel()->rowCount();
+        // Cancel: the reason stays in the banner and LeNet-5 stays.
+        w.setInputSizeAnswer("");
+        QSignalSpy failed(&w, &MainWindow::problem);
+        w.openModelFile(path);
+        QVERIFY(failed.wait(slow(30000)));
+        QVERIFY2(w.lastError().contains("dynamic height"), qPrintable(w.lastError()));
+        QTest::qWait(50);
+        QCOMPARE(w.layersView()->layerModel()->rowCount(), lenetRows);
+        // Not a size: said so.
+        w.setInputSizeAnswer("big");
+        w.openModelFile(path);
+        QTRY_VERIFY_WITH_TIMEOUT(w.lastError().contains("input size 'big'"), slow(30000));
+        QVERIFY2(w.lastError().contains("give the height and width, e.g. 224x224"),
+                 qPrintable(w.lastError()));
+        QCOMPARE(w.layersView()->layerModel()->rowCount(), lenetRows);
+        // 28x28 (the data's size): it opens at that size, with its own layers, and trains.
+        w.setInputSizeAnswer("28x28");
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelFile(path);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            QString::fromStdString(w.costView()->tableModel()->table().model) == "any_size",
+            qPrintable(w.lastError() + " | " + w.bannerText()), slow(30000));
+        QCOMPARE(w.layersView()->layerModel()->rowCount(), 5);
+        QCOMPARE(w.layersView()->layerModel()->index(0, 0).data().toString(), QString("conv1"));
+        QVERIFY2(w.bannerText().contains("any_size.onnx at 28×28"), qPrintable(w.bannerText()));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        QVERIFY(QMetaObject::invokeMethod(&w, [&w] { w.startTraining(); }));
+        QVERIFY(done.wait(slow(60000)));
+        ll::setOnnxInputSize(0, 0);
     }
 
     void modelWithoutFittingDataOpensOnRandomImages() {
