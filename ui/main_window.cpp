@@ -286,10 +286,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_run, &RunController::runFailed, this, &MainWindow::showError);
     connect(m_run, &RunController::message, this, &MainWindow::showMessage);
     connect(m_run, &RunController::foldChecked, this,
-            [this](const QString& model, const QStringList& lines, const QString& error) {
-                m_experimentView->setFoldCheck(model, lines, error);
-                showMessage(error.isEmpty() ? "batch-norm folding checked: see the Experiment tab"
-                                            : "batch-norm folding: " + error);
+            [this](const QString& title, const QStringList& lines, const QString& error) {
+                m_experimentView->setFoldCheck(title, lines, error);
+                showMessage(error.isEmpty() ? "transform checked: see the Experiment tab"
+                                            : "transform check: " + error);
                 emit foldChecked(error);
             });
     connect(m_run, &RunController::confusion, m_insight, &InsightView::setConfusion);
@@ -508,6 +508,12 @@ void MainWindow::checkBatchNormFolding() {
         return showError("stop or finish training before checking batch-norm folding");
     m_tabs->setCurrentWidget(m_experimentView);
     toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
+}
+
+void MainWindow::checkActivationSwap() {
+    if (isTraining()) return showError("stop or finish training before checking the swap");
+    m_tabs->setCurrentWidget(m_experimentView);
+    toWorker([](TrainingWorker* w) { w->checkActivationSwap(); });
 }
 
 void MainWindow::runExperiment(const QString& name) {
@@ -928,6 +934,13 @@ void MainWindow::buildMenus() {
     fold->setToolTip(
         "Folds every BatchNorm that follows a Conv2d or Linear into it and compares the outputs "
         "on the test set: same outputs, fewer layers");
+    experiments
+        ->addAction("Apply activations after max-pooling of the current model", this,
+                    &MainWindow::checkActivationSwap)
+        ->setToolTip(
+            "Moves every monotonic activation (ReLU, sigmoid, tanh) that feeds a "
+            "max-pool after it and compares the outputs on the test set: same outputs, "
+            "fewer activation evaluations");
     experiments->setToolTipsVisible(true);
 
     QMenu* view = menuBar()->addMenu("&View");

@@ -70,6 +70,8 @@ public:
     void openRun(const QString& runDir);
     /// The current model against its batch-norm-folded copy, shown in the Experiment tab.
     void checkBatchNormFolding();
+    /// The current model against its copy with activations after max-pooling, shown there too.
+    void checkActivationSwap();
     /// Stops a run (saving it, or deleting it with Discard), joins the worker thread; closing
     /// does this too. Returns within ~1 batch.
     void shutdown(RunController::QuitMode mode = RunController::QuitMode::Save);

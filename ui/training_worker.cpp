@@ -302,6 +302,8 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
 
 void TrainingWorker::checkBatchNormFold() {
     const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    const QString title =
+        QString("Batch-norm folding of %1, same outputs with fewer layers:").arg(model);
     try {
         if (!m_net || !m_data) throw UsageError("no model loaded");
         if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
@@ -309,9 +311,29 @@ void TrainingWorker::checkBatchNormFold() {
         QStringList lines;
         for (const std::string& l : describe(c))
             lines << QString::fromStdString(l);
-        handOver(Handoff::ToWindow), emit foldChecked(model, lines, {});
+        handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
     } catch (const std::exception& e) {
-        handOver(Handoff::ToWindow), emit foldChecked(model, {}, QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit foldChecked(title, {}, QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::checkActivationSwap() {
+    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    const QString title =
+        QString(
+            "Activations after max-pooling in %1, same outputs with fewer activation "
+            "evaluations:")
+            .arg(model);
+    try {
+        if (!m_net || !m_data) throw UsageError("no model loaded");
+        if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
+        const SwapCheck c = ll::checkActivationSwap(*m_net, m_data->test, m_batchOptions);
+        QStringList lines;
+        for (const std::string& l : describe(c))
+            lines << QString::fromStdString(l);
+        handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
+    } catch (const std::exception& e) {
+        handOver(Handoff::ToWindow), emit foldChecked(title, {}, QString::fromStdString(e.what()));
     }
 }
 

@@ -623,6 +623,23 @@ private slots:
         QVERIFY(lv->openImage(junk.fileName()).contains("cannot read"));
     }
 
+    // "Apply activations after max-pooling": the test net's ReLU → max-pool pair moves, with the
+    // evaluations saved and the same outputs, shown in the Experiment tab.
+    void activationSwapShowsTheSavedEvaluations() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        QSignalSpy checked(&w, &MainWindow::foldChecked);
+        w.checkActivationSwap();
+        QVERIFY(checked.wait(slow(10000)));
+        QCOMPARE(checked.last().first().toString(), QString());
+        const QString f = w.experimentView()->findingsText();
+        // ReLU 4·12² + 6·4² = 672 evaluations; after the 2×2 pool 4·6² + 96 = 240.
+        QVERIFY2(f.contains("672 → 240 per image"), qPrintable(f));
+        QVERIFY2(f.contains("largest output difference is 0"), qPrintable(f));
+        QVERIFY2(f.contains("Activations after max-pooling in uinet"), qPrintable(f));
+    }
+
     void exportsPngSvgAndPdf() {
         MainWindow w;
         w.show();
