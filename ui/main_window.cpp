@@ -43,6 +43,7 @@
 #include "ui/graph_view.h"
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
+#include "ui/lab_view.h"
 #include "ui/layers_view.h"
 #include "ui/plot.h"
 #include "ui/plot_export.h"
@@ -111,6 +112,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_experimentView, "Experiment");
     m_graph = new GraphView;
     m_tabs->addTab(m_graph, "Graph");
+    m_lab = new LabView;  // fed the model and the inspected image below
+    m_tabs->addTab(m_lab, "Lab");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -150,6 +153,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_layers->setModel(info);
         m_cost->setModel(info);
         m_graph->setModel(info);
+        m_lab->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
         // A model the data does not fit is shown on random images, said in the banner until a
         // model that fits loads.
@@ -230,6 +234,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_run, &RunController::inspected, this, [this](const InspectSnapshot& s) {
         ++m_snapshots;
         m_layers->showSnapshot(s);
+        m_lab->showSnapshot(s);
     });
     connect(m_run, &RunController::runStarted, this, [this] {
         // The run's model and data loaded: its curves replace the last run's now (not when

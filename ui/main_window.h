@@ -34,6 +34,7 @@ std::string qtVersionLine();
 
 class CostView;
 class GraphView;
+class LabView;
 class InsightView;
 class ExperimentView;
 class RunsPanel;
@@ -108,6 +109,7 @@ public:
     LayersView* layersView() const { return m_layers; }
     CostView* costView() const { return m_cost; }
     GraphView* graphView() const { return m_graph; }
+    LabView* labView() const { return m_lab; }
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
     ExperimentView* experimentView() const { return m_experimentView; }
@@ -165,6 +167,7 @@ private:
     LayersView* m_layers;
     CostView* m_cost;
     GraphView* m_graph;
+    LabView* m_lab;
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;

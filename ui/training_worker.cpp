@@ -517,8 +517,10 @@ void TrainingWorker::serveInspection(bool force) {
             for (std::int64_t k = 0; k < out.numel(); ++k)
                 s.probabilities.push_back(static_cast<float>(std::exp(out[k] - mx) / sum));
         }
-        if (auto* conv = dynamic_cast<Conv2d*>(&m_net->layer(layer)))
+        if (auto* conv = dynamic_cast<Conv2d*>(&m_net->layer(layer))) {
             s.filters = conv->weight().value;
+            if (conv->hasBias()) s.filterBias = conv->bias().value;
+        }
         handOver(Handoff::ToWindow), emit inspected(s);
     } catch (const std::exception& e) {
         handOver(Handoff::ToWindow), emit failed(QString("inspection: ") + e.what());
