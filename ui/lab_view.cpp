@@ -110,8 +110,10 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     m_cols->setSuffix(" columns");
     m_kernelTable = new QTableWidget(3, 3);
     m_kernelTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_kernelTable->verticalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_kernelTable->setMinimumSize(150, 110);
+    m_kernelTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_kernelTable->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 10);
+    m_kernelTable->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_kernelTable->setMinimumSize(150, 60);
     m_kernelText = new QLineEdit;
     m_kernelText->setPlaceholderText("0,0,0; 0,-1,1; 0,0,0");
     m_kernelText->setToolTip(
@@ -132,7 +134,7 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     m_filterIndex->setPrefix("filter #");
     m_filterIndex->setRange(0, 0);
     m_channelSpin = new QSpinBox;
-    m_channelSpin->setPrefix("input channel ");
+    m_channelSpin->setPrefix("channel ");
     m_channelSpin->setRange(0, 0);
     m_loadLearned = new QPushButton("Load learned filter");
     m_loadLearned->setToolTip(
@@ -153,7 +155,7 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     er->addWidget(m_rows);
     er->addWidget(m_cols);
     el->addLayout(er);
-    el->addWidget(m_kernelTable, 1);
+    el->addWidget(m_kernelTable);
     el->addWidget(m_kernelText);
     el->addWidget(m_errorLabel);
     auto* sp = new QGridLayout;
@@ -168,6 +170,7 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     el->addWidget(m_loadLearned);
     el->addWidget(m_reset);
     el->addWidget(m_learnedLabel);
+    el->addStretch(1);
 
     // Output.
     m_outputGrid = new MapGrid;
@@ -190,8 +193,9 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
 
     // Identities.
     m_table = new QTableWidget(0, 4);
-    m_table->setHorizontalHeaderLabels({"identity", "largest difference", "relative", "result"});
-    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_table->setHorizontalHeaderLabels({"identity", "max |a − b|", "relative", "result"});
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->verticalHeader()->hide();
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -247,8 +251,9 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     auto* vs = new QSplitter(Qt::Vertical);
     vs->addWidget(top);
     vs->addWidget(idBox);
-    vs->setStretchFactor(0, 3);
-    vs->setStretchFactor(1, 2);
+    vs->setStretchFactor(0, 1);
+    vs->setStretchFactor(1, 0);
+    vs->setSizes({640, 300});  // the editor and the maps first; the identities below
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(vs);
 
@@ -344,6 +349,7 @@ void LabView::setCurrentKernel(int k) {
     m_kernelText->setText(QString::fromStdString(cur.str()));
     m_error.clear();
     m_errorLabel->clear();
+    m_errorLabel->hide();
     fillTable();
     recompute();
 }
@@ -511,6 +517,7 @@ QString LabView::setKernelText(const QString& text) {
     } catch (const std::exception& e) {
         m_error = e.what();
         m_errorLabel->setText(m_error.toHtmlEscaped());
+        m_errorLabel->show();
         return m_error;
     }
     if (m_learnedMode) {
@@ -521,6 +528,7 @@ QString LabView::setKernelText(const QString& text) {
                           .arg(m_filter.dim(1))
                           .arg(m_filter.dim(2));
             m_errorLabel->setText(m_error);
+            m_errorLabel->show();
             return m_error;
         }
         std::copy(k.w.begin(), k.w.end(),
@@ -530,6 +538,7 @@ QString LabView::setKernelText(const QString& text) {
     }
     m_error.clear();
     m_errorLabel->clear();
+    m_errorLabel->hide();
     {
         // The text box keeps what is typed; the table follows.
         m_updating = true;
@@ -567,11 +576,13 @@ void LabView::setPreset(const QString& name) {
     } catch (const std::exception& e) {
         m_error = e.what();
         m_errorLabel->setText(m_error);
+        m_errorLabel->show();
         return;
     }
     leaveLearnedMode();
     m_error.clear();
     m_errorLabel->clear();
+    m_errorLabel->hide();
     m_presets->setCurrentIndex(std::max(0, m_presets->findData(name)));
     m_kernelText->setText(QString::fromStdString(editorKernel().str()));
     fillTable();
@@ -669,6 +680,7 @@ QString LabView::loadLearnedFilter(int o) {
     m_inputGrid->setMaps(m_learnedInput);
     m_error.clear();
     m_errorLabel->clear();
+    m_errorLabel->hide();
     fillTable();
     recompute();
     return {};
@@ -710,6 +722,18 @@ void LabView::recompute() {
     }
     m_outputGrid->setMaps(m_output);
     const int inC = m_learnedMode ? 1 : m_image.dim(0);
+    QStringList names;  // which kernel each map (or group of maps) is
+    if (m_learnedMode) {
+        names << QString("filter #%1").arg(m_learnedIndex);
+    } else {
+        for (int k = 0; k < kernelCount(); ++k) {
+            QString n = QString("kernel %1").arg(k + 1);
+            for (const KernelPreset& p : kernelPresets())
+                if (p.kernel == m_kernels[static_cast<std::size_t>(k)])
+                    n = QString::fromStdString(p.title);
+            names << n;
+        }
+    }
     m_range = QString("%1 map%2 %3×%4, values %5")
                   .arg(m_output.dim(0))
                   .arg(m_output.dim(0) == 1 ? ""
@@ -741,7 +765,7 @@ void LabView::recompute() {
         }
         m_learnedLabel->setText(text);
     }
-    m_rangeLabel->setText(m_range);
+    m_rangeLabel->setText(m_range + "<br>" + names.join(" | ").toHtmlEscaped());
     computeIdentities();
     emit mapUpdated();
 }
@@ -770,15 +794,18 @@ void LabView::computeIdentities() {
     m_table->setRowCount(static_cast<int>(m_checks.size()));
     for (int r = 0; r < static_cast<int>(m_checks.size()); ++r) {
         const IdentityCheck& c = m_checks[static_cast<std::size_t>(r)];
-        const QString cells[4] = {QString::fromStdString(c.title), number(c.maxAbsDifference),
+        const QString cells[4] = {QString::fromStdString(c.name), number(c.maxAbsDifference),
                                   number(c.maxRelDifference), status(c)};
         for (int k = 0; k < 4; ++k) {
             auto* it = new QTableWidgetItem(cells[k]);
-            if (k == 0) it->setToolTip(QString::fromStdString(c.note));
+            if (k == 0)
+                it->setToolTip(QString::fromStdString(c.title) + "\n" +
+                               QString::fromStdString(c.note));
             if (k == 3 && !c.asExpected() && c.expected) it->setForeground(QColor(0xbb, 0, 0));
             m_table->setItem(r, k, it);
         }
     }
+    m_table->resizeColumnToContents(0);
     m_table->resizeColumnToContents(1);
     m_table->resizeColumnToContents(2);
     m_table->resizeColumnToContents(3);
