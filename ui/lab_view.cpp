@@ -219,6 +219,15 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     pl->setRowStretch(1, 1);
     m_left->setMinimumSize(100, 80);
     m_right->setMinimumSize(100, 80);
+    m_modelLabel = new QLabel(
+        "Model identities (batch-norm folding, FC → conv, activations after max-pooling): "
+        "press Check on the model");
+    m_modelLabel->setWordWrap(true);
+    m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* checkModel = new QPushButton("Check on the model");
+    checkModel->setToolTip(
+        "Batch-norm folding, FC → conv and activations after max-pooling on the current model "
+        "and the first 8 test images: the largest output difference of each");
     auto* copyTable = new QPushButton("Copy CSV");
     copyTable->setToolTip("Copy the identities table as CSV");
     auto* exportPair = new QPushButton("Export pair…");
@@ -231,7 +240,9 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     auto* tb = new QHBoxLayout;
     tb->addWidget(copyTable);
     tb->addWidget(exportPair);
+    tb->addWidget(checkModel);
     tl->addLayout(tb);
+    tl->addWidget(m_modelLabel);
     idl->addLayout(tl, 2);
     idl->addWidget(m_pair, 3);
 
@@ -301,6 +312,10 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
         fillTable();
     });
     connect(m_reset, &QPushButton::clicked, this, &LabView::resetToLearned);
+    connect(checkModel, &QPushButton::clicked, this, [this] {
+        m_modelLabel->setText("checking the model identities…");
+        emit modelIdentitiesRequested();
+    });
     connect(useTest, &QPushButton::clicked, this, [this] {
         if (!m_testImage.empty()) setImage(m_testImage, m_testSource);
     });
@@ -847,6 +862,20 @@ void LabView::showIdentity() {
             "<br>Every window of this map lies where the function increases; inputs below "
             "about −0.75 (GELU) or −1.28 (SiLU) next to lower ones break it.";
     m_diffLabel->setText(text);
+}
+
+void LabView::setModelIdentities(const QString& model, const QStringList& lines,
+                                 const QString& error) {
+    QStringList html{
+        QString("<b>Model identities on %1</b> (first 8 test images):").arg(model.toHtmlEscaped())};
+    if (!error.isEmpty()) html << "<span style='color:#b00'>" + error.toHtmlEscaped() + "</span>";
+    for (const QString& l : lines)
+        html << l.toHtmlEscaped();
+    m_modelLabel->setText(html.join("<br>"));
+}
+
+QString LabView::modelIdentitiesText() const {
+    return m_modelLabel->text();
 }
 
 QString LabView::rangeText() const {

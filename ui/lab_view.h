@@ -81,9 +81,16 @@ public:
     QTableWidget* kernelTable() const { return m_kernelTable; }
     QLineEdit* kernelEdit() const { return m_kernelText; }
 
+    /// The model identities' results (the worker's lines), or why they could not be checked.
+    void setModelIdentities(const QString& model, const QStringList& lines, const QString& error);
+    QString modelIdentitiesText() const;
+
 signals:
     /// The map was recomputed (for tests and screenshots).
     void mapUpdated();
+    /// "Check on the model" was pressed: batch-norm folding, FC → conv and activations after
+    /// max-pooling on the current net (its worker runs them).
+    void modelIdentitiesRequested();
 
 protected:
     void dragEnterEvent(QDragEnterEvent* e) override;
@@ -157,6 +164,7 @@ private:
     QLabel* m_leftTitle;
     QLabel* m_rightTitle;
     QLabel* m_diffLabel;
+    QLabel* m_modelLabel;
 };
 
 }  // namespace ll::ui

@@ -236,6 +236,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_layers->showSnapshot(s);
         m_lab->showSnapshot(s);
     });
+    connect(m_lab, &LabView::modelIdentitiesRequested, this, [this] {
+        if (isTraining()) return m_lab->setModelIdentities({}, {}, "stop or finish training first");
+        toWorker([](TrainingWorker* w) { w->checkModelIdentities(); });
+    });
+    connect(m_run, &RunController::modelIdentitiesChecked, m_lab, &LabView::setModelIdentities);
     connect(m_run, &RunController::runStarted, this, [this] {
         // The run's model and data loaded: its curves replace the last run's now (not when
         // Train was pressed: a run that does not start leaves them).

@@ -111,6 +111,8 @@ signals:
     void failed(const QString& message);
     void message(const QString& text);
     void foldChecked(const QString& title, const QStringList& lines, const QString& error);
+    void modelIdentitiesChecked(const QString& model, const QStringList& lines,
+                                const QString& error);
     /// A variant of the experiment completed (before the next one is queued).
     void variantFinished(const QString& variant, const QString& runDir);
     void experimentFinished(const QString& name, const QStringList& runDirs);

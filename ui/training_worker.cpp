@@ -11,6 +11,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/analysis/conv_lab.h"
 #include "core/analysis/cost.h"
 #include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
@@ -334,6 +335,38 @@ void TrainingWorker::checkActivationSwap() {
         handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
     } catch (const std::exception& e) {
         handOver(Handoff::ToWindow), emit foldChecked(title, {}, QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::checkModelIdentities() {
+    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    try {
+        if (!m_net || !m_data) throw UsageError("no model loaded");
+        const Dataset& d = m_data->test.size() ? m_data->test : m_data->train;
+        if (d.size() == 0) throw UsageError("no images to compare the outputs on");
+        const int n = std::min(8, d.size());
+        std::vector<int> order(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i)
+            order[static_cast<std::size_t>(i)] = i;
+        BatchOptions bo = m_batchOptions;
+        bo.augment = false;
+        bo.signedLabels = false;
+        Tensor x, y;
+        makeBatch(d, order, 0, n, x, y, bo);
+        std::vector<std::string> skipped;
+        QStringList lines;
+        for (const IdentityCheck& c : modelIdentities(*m_net, x, &skipped))
+            lines << QString("%1: largest difference %2 (outputs up to %3) — %4")
+                         .arg(QString::fromStdString(c.title))
+                         .arg(c.maxAbsDifference, 0, 'g', 3)
+                         .arg(c.maxAbsValue, 0, 'g', 3)
+                         .arg(c.asExpected() ? "holds" : "DOES NOT HOLD");
+        for (const std::string& s : skipped)
+            lines << "not checked: " + QString::fromStdString(s);
+        handOver(Handoff::ToWindow), emit modelIdentitiesChecked(model, lines, {});
+    } catch (const std::exception& e) {
+        handOver(Handoff::ToWindow),
+            emit modelIdentitiesChecked(model, {}, QString::fromStdString(e.what()));
     }
 }
 

@@ -74,6 +74,10 @@ public slots:
     /// Between runs: the current net against its copy with activations after max-pooling
     /// (transforms.h); emits foldChecked the same way.
     void checkActivationSwap();
+    /// Between runs: the model identities (conv_lab.h: batch-norm folding, FC → conv, activations
+    /// after max-pooling) of the current net on the first test images; emits
+    /// modelIdentitiesChecked.
+    void checkModelIdentities();
 
 signals:
     void modelReady(const ll::ui::ModelInfo& info);
@@ -95,6 +99,10 @@ signals:
     void message(const QString& text);
     /// A transform's check: its heading, its sentences, or why it could not be made.
     void foldChecked(const QString& title, const QStringList& lines, const QString& error);
+    /// One line per identity ("bn-fold: largest difference 1.9e-08, holds"), then what was not
+    /// checked and why; or the error.
+    void modelIdentitiesChecked(const QString& model, const QStringList& lines,
+                                const QString& error);
 
 protected:
     /// Takes over what the other thread handed over with a queued call or signal

@@ -722,6 +722,17 @@ private slots:
         QVERIFY(lab->learnedText().contains("edited"));
         lab->resetToLearned();
         QCOMPARE(lab->outputMap().values(), learned.values());
+        // The model identities, run by the worker on the current net: the test net has no batch
+        // norm; its classifier converts; its ReLU → max-pool pair moves, outputs exactly equal.
+        QSignalSpy identities(w.runController(), &RunController::modelIdentitiesChecked);
+        emit lab->modelIdentitiesRequested();
+        QVERIFY(identities.wait(slow(10000)));
+        const QString m = lab->modelIdentitiesText();
+        QVERIFY2(m.contains("Activations after max-pooling (1 moved): largest difference 0 "),
+                 qPrintable(m));
+        QVERIFY2(m.contains("FC → conv"), qPrintable(m));
+        QVERIFY2(m.contains("not checked: batch-norm folding"), qPrintable(m));
+        QVERIFY2(!m.contains("DOES NOT HOLD"), qPrintable(m));
         // A preset leaves the learned filter (the layer's padding 1 stays set): on the image.
         lab->setPreset("laplacian");
         QVERIFY(!lab->learnedMode());
