@@ -128,9 +128,11 @@ int identities(const Args& args, std::ostream& out) {
         if (!net.pretrained()) net.resetParameters(seed);
         const Tensor x = labRandomInput(net.inputSample().batched(8), seed + 1);
         // A few training-mode passes give the batch norms statistics of their own (not the
-        // initial mean 0, variance 1), so folding them changes the weights.
-        for (int k = 0; k < 3; ++k)
-            net.forward(x, Mode::Train);
+        // initial mean 0, variance 1), so folding them changes the weights. An imported model
+        // keeps the statistics it brought.
+        if (!net.pretrained())
+            for (int k = 0; k < 3; ++k)
+                net.forward(x, Mode::Train);
         model = modelIdentities(net, x, &skipped);
     }
     bool ok = true;

@@ -714,6 +714,9 @@ private slots:
         QVERIFY(lab->learnedMode());
         QVERIFY2(lab->learnedText().contains("the layer's own map, largest difference"),
                  qPrintable(lab->learnedText()));
+        const double ownDifference =
+            lab->learnedText().section("largest difference ", 1).toDouble();
+        QVERIFY2(ownDifference < 1e-5, qPrintable(lab->learnedText()));
         const Tensor learned = lab->outputMap();
         QCOMPARE(learned.shape(), Shape({1, 12, 12}));  // padding 1, as the layer
         const QString w0 = lab->kernelTable()->item(0, 0)->text();
