@@ -157,4 +157,19 @@ TEST(CliLab, ModelIdentitiesOnASmallNet) {
     EXPECT_LT(j["model_identities"][0]["max_abs_difference"].get<double>(), 1e-4);
 }
 
+// The cost table of the swapped model: vgg-cifar's five ReLU → 2×2 max-pool pairs evaluate
+// their ReLU on a quarter of the values.
+TEST(CliLab, SummaryOfTheSwappedModel) {
+    auto r = runCli({"summary", "--model", "vgg-cifar", "--act-after-maxpool"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("relu1 after pool1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("activation evaluations 151552 → 57856 per sample"), std::string::npos)
+        << r.out;
+    r = runCli({"summary", "--model", "vgg-cifar", "--act-after-maxpool", "--format", "json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["totals"]["activations"], 57856);
+    r = runCli({"summary", "--model", "vgg-cifar", "--format", "json"});
+    EXPECT_EQ(nlohmann::json::parse(r.out)["totals"]["activations"], 151552);
+}
+
 }  // namespace ll
