@@ -877,6 +877,8 @@ void MainWindow::buildMenus() {
     exp->addAction("Input with receptive field…", this, [this] {
         exportWidgetInteractively(m_layers->inputView(), this, "receptive-field");
     });
+    exp->addAction("Lab maps…", this,
+                   [this] { exportWidgetInteractively(m_lab->outputGrid(), this, "lab-maps"); });
     exp->addAction("Cost chart…", this, [=] { plotExport(m_cost->chart(), "costs"); });
     exp->addAction("Confusion matrix…", this,
                    [=] { plotExport(m_insight->heatmap(), "confusion-matrix"); });
