@@ -43,7 +43,7 @@ QString number(double v) {
 // What a check came to, in words.
 QString status(const IdentityCheck& c) {
     if (c.expected) return c.maxAbsDifference <= c.tolerance ? "holds" : "DOES NOT HOLD";
-    return c.maxAbsDifference > 0 ? "fails, as it must" : "holds on this input only";
+    return c.maxAbsDifference > 0 ? "fails, as it must" : "holds here only";
 }
 
 // (1, C, H, W) → (C, H, W) for the map grids.
