@@ -97,6 +97,7 @@ const std::vector<Entry>& table() {
         {downloadCommand(), download},
         {experimentCommand(), experiment},
         {runsCommand(), runs},
+        {labCommand(), lab},
         {exportPlotsCommand(), nullptr},
         {helpCommand(), help},
         {versionCommand(), version},

@@ -60,6 +60,7 @@ Command experimentCommand();
 Command inferCommand();
 Command exportCommand();
 Command runsCommand();
+Command labCommand();
 int demo(const Args& args, std::ostream& out);
 int models(const Args& args, std::ostream& out);
 int train(const Args& args, std::ostream& out);
@@ -72,6 +73,7 @@ int experiment(const Args& args, std::ostream& out);
 int infer(const Args& args, std::ostream& out);
 int runs(const Args& args, std::ostream& out);
 int exportModel(const Args& args, std::ostream& out);
+int lab(const Args& args, std::ostream& out);
 
 /// --kernels fast|reference (core/kernels.h), for the commands that run a net; run() applies it
 /// for the command's duration.

@@ -8,6 +8,7 @@
 #include "app/args.h"
 #include "app/cli.h"
 #include "core/analysis/cost.h"
+#include "core/analysis/transforms.h"
 #include "core/model_file.h"
 
 namespace ll::cli {
@@ -58,6 +59,9 @@ Command summaryCommand() {
         {"format", "FORMAT", "table (default), csv, json or markdown"},
         {"compare", "NAME|FILE[,...]",
          "the designs side by side instead (totals, and\nmultiples of the first)"},
+        {"act-after-maxpool", "",
+         "the model with every monotonic activation moved after\nthe max-pool it feeds (the same "
+         "outputs; see 'layerlens lab')"},
     };
     return c;
 }
@@ -85,16 +89,34 @@ int summary(const Args& args, std::ostream& out) {
         out << costComparison(tables, format == "table" ? "table" : format);
         return 0;
     }
-    const Net net = loadModel(args.str("model"), nullptr, Build::ShapesOnly);
+    Net net = loadModel(args.str("model"), nullptr, Build::ShapesOnly);
+    std::string moved;
+    if (args.has("act-after-maxpool")) {
+        // Shapes only, as the model above: a model of any size transforms in constant memory.
+        ShapesOnlyScope shapesOnly;
+        std::vector<std::string> swapped, refused;
+        Net s = activationsAfterMaxPool(net, &swapped, &refused);
+        const std::int64_t before = computeCosts(net, convention, inputOf(args)).totals.activations;
+        std::string list;
+        for (const std::string& w : swapped)
+            list += (list.empty() ? "" : ", ") + w;
+        moved =
+            strCat("Activations after max-pooling: ", swapped.empty() ? "none moved" : list,
+                   "; activation evaluations ", before, " → ",
+                   computeCosts(s, convention, inputOf(args)).totals.activations, " per sample\n");
+        for (const std::string& r : refused)
+            moved += "Not moved: " + r + "\n";
+        net = std::move(s);
+    }
     const CostTable t = computeCosts(net, convention, inputOf(args));
     if (format == "table") {
-        out << costTableText(t);
+        out << moved << costTableText(t);
     } else if (format == "csv") {
         out << costTableCsv(t);
     } else if (format == "json") {
         out << costTableJson(t);
     } else if (format == "markdown") {
-        out << costTableMarkdown(t);
+        out << moved << (moved.empty() ? "" : "\n") << costTableMarkdown(t);
     } else {
         throw UsageError(strCat("--format '", format, "': expected table, csv, json or markdown"));
     }

@@ -364,6 +364,14 @@ void onnxSeeds() {
     }
 }
 
+void kernelSeeds() {
+    seed("fuzz_kernel", 0x00, {"0,0,0;0,-1,1;0,0,0"});
+    seed("fuzz_kernel", 0x05, {"1 2 1; 0 0 0; -1 -2 -1"});
+    seed("fuzz_kernel", 0x50, {"1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 1/9;"});
+    seed("fuzz_kernel", 0x00, {"-1, 1"});
+    seed("fuzz_kernel", 0x00, {"1,2;3"});
+}
+
 void gzipSeeds() {
     seed("fuzz_gzip", 0x00, {"hello, gzip"});
     seed("fuzz_gzip", 0x00, {pattern(5000, 3), gzip("second member")});
@@ -391,6 +399,7 @@ int main(int argc, char** argv) {
         tarSeeds();
         imageSeeds();
         gzipSeeds();
+        kernelSeeds();
         onnxSeeds();
     } catch (const std::exception& e) {
         std::cerr << "fuzz_make_corpus: " << e.what() << "\n";

@@ -91,10 +91,10 @@ void ExperimentView::addResult(const QString& variant, const EpochReport& last, 
     showFindings();
 }
 
-void ExperimentView::setFoldCheck(const QString& model, const QStringList& lines,
+void ExperimentView::setFoldCheck(const QString& title, const QStringList& lines,
                                   const QString& error) {
     m_foldLines.clear();
-    m_foldLines << QString("Batch-norm folding of %1, same outputs with fewer layers:").arg(model);
+    m_foldLines << title;
     if (!error.isEmpty()) m_foldLines << error;
     m_foldLines << lines;
     showFindings();

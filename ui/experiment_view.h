@@ -29,8 +29,9 @@ public:
     /// A variant finished: its last epoch, its training time and its saved run (for the norms).
     void addResult(const QString& variant, const EpochReport& last, double seconds,
                    const RunData& run = {});
-    /// The batch-norm folding check of `model`: its sentences, or why it could not be made.
-    void setFoldCheck(const QString& model, const QStringList& lines, const QString& error);
+    /// A transform's check (batch-norm folding, activations after max-pooling) under `title`:
+    /// its sentences, or why it could not be made.
+    void setFoldCheck(const QString& title, const QStringList& lines, const QString& error);
     QTableWidget* table() const { return m_table; }
     Plot* chart() const { return m_chart; }
     Plot* normsChart() const { return m_norms; }

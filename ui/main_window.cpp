@@ -46,6 +46,7 @@
 #include "ui/graph_view.h"
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
+#include "ui/lab_view.h"
 #include "ui/layers_view.h"
 #include "ui/plot.h"
 #include "ui/plot_export.h"
@@ -114,6 +115,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_experimentView, "Experiment");
     m_graph = new GraphView;
     m_tabs->addTab(m_graph, "Graph");
+    m_lab = new LabView;  // fed the model and the inspected image below
+    m_tabs->addTab(m_lab, "Lab");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -153,6 +156,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_layers->setModel(info);
         m_cost->setModel(info);
         m_graph->setModel(info);
+        m_lab->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
         // A model the data does not fit is shown on random images, said in the banner until a
         // model that fits loads.
@@ -241,7 +245,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_run, &RunController::inspected, this, [this](const InspectSnapshot& s) {
         ++m_snapshots;
         m_layers->showSnapshot(s);
+        m_lab->showSnapshot(s);
     });
+    connect(m_lab, &LabView::modelIdentitiesRequested, this, [this] {
+        if (isTraining()) return m_lab->setModelIdentities({}, {}, "stop or finish training first");
+        toWorker([](TrainingWorker* w) { w->checkModelIdentities(); });
+    });
+    connect(m_run, &RunController::modelIdentitiesChecked, m_lab, &LabView::setModelIdentities);
     connect(m_run, &RunController::runStarted, this, [this] {
         // The run's model and data loaded: its curves replace the last run's now (not when
         // Train was pressed: a run that does not start leaves them).
@@ -297,10 +307,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_run, &RunController::runFailed, this, &MainWindow::showError);
     connect(m_run, &RunController::message, this, &MainWindow::showMessage);
     connect(m_run, &RunController::foldChecked, this,
-            [this](const QString& model, const QStringList& lines, const QString& error) {
-                m_experimentView->setFoldCheck(model, lines, error);
-                showMessage(error.isEmpty() ? "batch-norm folding checked: see the Experiment tab"
-                                            : "batch-norm folding: " + error);
+            [this](const QString& title, const QStringList& lines, const QString& error) {
+                m_experimentView->setFoldCheck(title, lines, error);
+                showMessage(error.isEmpty() ? "transform checked: see the Experiment tab"
+                                            : "transform check: " + error);
                 emit foldChecked(error);
             });
     connect(m_run, &RunController::confusion, m_insight, &InsightView::setConfusion);
@@ -519,6 +529,12 @@ void MainWindow::checkBatchNormFolding() {
         return showError("stop or finish training before checking batch-norm folding");
     m_tabs->setCurrentWidget(m_experimentView);
     toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
+}
+
+void MainWindow::checkActivationSwap() {
+    if (isTraining()) return showError("stop or finish training before checking the swap");
+    m_tabs->setCurrentWidget(m_experimentView);
+    toWorker([](TrainingWorker* w) { w->checkActivationSwap(); });
 }
 
 void MainWindow::runExperiment(const QString& name) {
@@ -905,6 +921,8 @@ void MainWindow::buildMenus() {
     exp->addAction("Input with receptive field…", this, [this] {
         exportWidgetInteractively(m_layers->inputView(), this, "receptive-field");
     });
+    exp->addAction("Lab maps…", this,
+                   [this] { exportWidgetInteractively(m_lab->outputGrid(), this, "lab-maps"); });
     exp->addAction("Cost chart…", this, [=] { plotExport(m_cost->chart(), "costs"); });
     exp->addAction("Confusion matrix…", this,
                    [=] { plotExport(m_insight->heatmap(), "confusion-matrix"); });
@@ -972,6 +990,13 @@ void MainWindow::buildMenus() {
     fold->setToolTip(
         "Folds every BatchNorm that follows a Conv2d or Linear into it and compares the outputs "
         "on the test set: same outputs, fewer layers");
+    experiments
+        ->addAction("Apply activations after max-pooling of the current model", this,
+                    &MainWindow::checkActivationSwap)
+        ->setToolTip(
+            "Moves every monotonic activation (ReLU, sigmoid, tanh) that feeds a "
+            "max-pool after it and compares the outputs on the test set: same outputs, "
+            "fewer activation evaluations");
     experiments->setToolTipsVisible(true);
 
     QMenu* view = menuBar()->addMenu("&View");

@@ -34,6 +34,7 @@ std::string qtVersionLine();
 
 class CostView;
 class GraphView;
+class LabView;
 class InsightView;
 class ExperimentView;
 class RunsPanel;
@@ -70,6 +71,8 @@ public:
     void openRun(const QString& runDir);
     /// The current model against its batch-norm-folded copy, shown in the Experiment tab.
     void checkBatchNormFolding();
+    /// The current model against its copy with activations after max-pooling, shown there too.
+    void checkActivationSwap();
     /// Stops a run (saving it, or deleting it with Discard), joins the worker thread; closing
     /// does this too. Returns within ~1 batch.
     void shutdown(RunController::QuitMode mode = RunController::QuitMode::Save);
@@ -112,6 +115,7 @@ public:
     LayersView* layersView() const { return m_layers; }
     CostView* costView() const { return m_cost; }
     GraphView* graphView() const { return m_graph; }
+    LabView* labView() const { return m_lab; }
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
     ExperimentView* experimentView() const { return m_experimentView; }
@@ -169,6 +173,7 @@ private:
     LayersView* m_layers;
     CostView* m_cost;
     GraphView* m_graph;
+    LabView* m_lab;
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;

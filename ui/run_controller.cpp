@@ -75,6 +75,8 @@ RunController::RunController(QObject* parent) : QObject(parent) {
     connect(m_worker, &TrainingWorker::message, this, &RunController::message);
     connect(m_worker, &TrainingWorker::foldChecked, this, &RunController::foldChecked);
     connect(m_worker, &TrainingWorker::inputSizeNeeded, this, &RunController::inputSizeNeeded);
+    connect(m_worker, &TrainingWorker::modelIdentitiesChecked, this,
+            &RunController::modelIdentitiesChecked);
     m_thread.start();
 }
 

@@ -112,7 +112,9 @@ signals:
     /// A problem outside a run (checkpoint, inspection, the run's folder).
     void failed(const QString& message);
     void message(const QString& text);
-    void foldChecked(const QString& model, const QStringList& lines, const QString& error);
+    void foldChecked(const QString& title, const QStringList& lines, const QString& error);
+    void modelIdentitiesChecked(const QString& model, const QStringList& lines,
+                                const QString& error);
     /// A variant of the experiment completed (before the next one is queued).
     void variantFinished(const QString& variant, const QString& runDir);
     void experimentFinished(const QString& name, const QStringList& runDirs);

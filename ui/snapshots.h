@@ -63,9 +63,10 @@ struct InspectSnapshot {
     Tensor input;                     // (C, H, W)
     std::vector<Tensor> activations;  // per top-level layer, batch dimension dropped
     std::vector<float> probabilities;
-    Tensor filters;  // weights of the requested layer when it is a convolution, else empty
-    Tensor erf;      // (H, W) heatmap over the input: the unit's effective receptive field, the
-                     // saliency or the Grad-CAM map (upsampled), as requested; else empty
+    Tensor filters;     // weights of the requested layer when it is a convolution, else empty
+    Tensor filterBias;  // (Cout) its biases; empty without
+    Tensor erf;         // (H, W) heatmap over the input: the unit's effective receptive field, the
+                        // saliency or the Grad-CAM map (upsampled), as requested; else empty
     int overlayClass = -1;  // the class the saliency / Grad-CAM map is for
 };
 

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/analysis/conv_lab.h"
 #include "core/analysis/cost.h"
 #include "core/analysis/insight.h"
 #include "core/analysis/receptive_field.h"
@@ -304,6 +305,8 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
 
 void TrainingWorker::checkBatchNormFold() {
     const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    const QString title =
+        QString("Batch-norm folding of %1, same outputs with fewer layers:").arg(model);
     try {
         if (!m_net || !m_data) throw UsageError("no model loaded");
         if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
@@ -311,9 +314,61 @@ void TrainingWorker::checkBatchNormFold() {
         QStringList lines;
         for (const std::string& l : describe(c))
             lines << QString::fromStdString(l);
-        handOver(Handoff::ToWindow), emit foldChecked(model, lines, {});
+        handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
     } catch (const std::exception& e) {
-        handOver(Handoff::ToWindow), emit foldChecked(model, {}, QString::fromStdString(e.what()));
+        handOver(Handoff::ToWindow), emit foldChecked(title, {}, QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::checkActivationSwap() {
+    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    const QString title =
+        QString(
+            "Activations after max-pooling in %1, same outputs with fewer activation "
+            "evaluations:")
+            .arg(model);
+    try {
+        if (!m_net || !m_data) throw UsageError("no model loaded");
+        if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
+        const SwapCheck c = ll::checkActivationSwap(*m_net, m_data->test, m_batchOptions);
+        QStringList lines;
+        for (const std::string& l : describe(c))
+            lines << QString::fromStdString(l);
+        handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
+    } catch (const std::exception& e) {
+        handOver(Handoff::ToWindow), emit foldChecked(title, {}, QString::fromStdString(e.what()));
+    }
+}
+
+void TrainingWorker::checkModelIdentities() {
+    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    try {
+        if (!m_net || !m_data) throw UsageError("no model loaded");
+        const Dataset& d = m_data->test.size() ? m_data->test : m_data->train;
+        if (d.size() == 0) throw UsageError("no images to compare the outputs on");
+        const int n = std::min(8, d.size());
+        std::vector<int> order(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i)
+            order[static_cast<std::size_t>(i)] = i;
+        BatchOptions bo = m_batchOptions;
+        bo.augment = false;
+        bo.signedLabels = false;
+        Tensor x, y;
+        makeBatch(d, order, 0, n, x, y, bo);
+        std::vector<std::string> skipped;
+        QStringList lines;
+        for (const IdentityCheck& c : modelIdentities(*m_net, x, &skipped))
+            lines << QString("%1: largest difference %2 (outputs up to %3) — %4")
+                         .arg(QString::fromStdString(c.title))
+                         .arg(c.maxAbsDifference, 0, 'g', 3)
+                         .arg(c.maxAbsValue, 0, 'g', 3)
+                         .arg(c.asExpected() ? "holds" : "DOES NOT HOLD");
+        for (const std::string& s : skipped)
+            lines << "not checked: " + QString::fromStdString(s);
+        handOver(Handoff::ToWindow), emit modelIdentitiesChecked(model, lines, {});
+    } catch (const std::exception& e) {
+        handOver(Handoff::ToWindow),
+            emit modelIdentitiesChecked(model, {}, QString::fromStdString(e.what()));
     }
 }
 
@@ -497,8 +552,10 @@ void TrainingWorker::serveInspection(bool force) {
             for (std::int64_t k = 0; k < out.numel(); ++k)
                 s.probabilities.push_back(static_cast<float>(std::exp(out[k] - mx) / sum));
         }
-        if (auto* conv = dynamic_cast<Conv2d*>(&m_net->layer(layer)))
+        if (auto* conv = dynamic_cast<Conv2d*>(&m_net->layer(layer))) {
             s.filters = conv->weight().value;
+            if (conv->hasBias()) s.filterBias = conv->bias().value;
+        }
         handOver(Handoff::ToWindow), emit inspected(s);
     } catch (const std::exception& e) {
         handOver(Handoff::ToWindow), emit failed(QString("inspection: ") + e.what());

@@ -71,6 +71,13 @@ public slots:
     /// Between runs: the current net against its batch-norm-folded copy on the test set; emits
     /// foldChecked (with an error text when there is nothing to fold or no test set).
     void checkBatchNormFold();
+    /// Between runs: the current net against its copy with activations after max-pooling
+    /// (transforms.h); emits foldChecked the same way.
+    void checkActivationSwap();
+    /// Between runs: the model identities (conv_lab.h: batch-norm folding, FC → conv, activations
+    /// after max-pooling) of the current net on the first test images; emits
+    /// modelIdentitiesChecked.
+    void checkModelIdentities();
 
 signals:
     void modelReady(const ll::ui::ModelInfo& info);
@@ -93,7 +100,12 @@ signals:
     /// The run that train() started (or was asked to start) ended on an error.
     void runFailed(const QString& message);
     void message(const QString& text);
-    void foldChecked(const QString& model, const QStringList& lines, const QString& error);
+    /// A transform's check: its heading, its sentences, or why it could not be made.
+    void foldChecked(const QString& title, const QStringList& lines, const QString& error);
+    /// One line per identity ("bn-fold: largest difference 1.9e-08, holds"), then what was not
+    /// checked and why; or the error.
+    void modelIdentitiesChecked(const QString& model, const QStringList& lines,
+                                const QString& error);
 
 protected:
     /// Takes over what the other thread handed over with a queued call or signal

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/analysis/cost.h"
 #include "core/layer_io.h"
 #include "core/layers/batch_norm.h"
 #include "core/layers/conv2d.h"
@@ -197,21 +198,12 @@ Net foldBatchNorm(Net& net, std::vector<std::string>* folded, std::vector<std::s
     return out;
 }
 
-FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& options,
-                             int samples, int batch) {
-    FoldCheck c;
-    Net folded = foldBatchNorm(net, &c.folded, &c.refused);
-    if (c.folded.empty())
-        throw UsageError(
-            strCat("nothing to fold in '", net.name(),
-                   "': no BatchNorm directly follows a Conv2d or Linear",
-                   c.refused.empty() ? "" : " that feeds it alone (" + c.refused[0] + ")"));
-    if (data.size() == 0) throw UsageError("batch-norm folding check: the data set is empty");
-    c.layersBefore = net.size();
-    c.layersAfter = folded.size();
-    c.paramsBefore = net.numParams();
-    c.paramsAfter = folded.numParams();
+OutputComparison compareOutputs(Net& before, Net& after, const Dataset& data,
+                                const BatchOptions& options, int samples, int batch) {
+    if (data.size() == 0) throw UsageError("output comparison: the data set is empty");
+    OutputComparison c;
     c.samples = std::min(std::max(samples, 1), data.size());
+    batch = std::max(batch, 1);
     std::vector<int> order(static_cast<std::size_t>(c.samples));
     for (int i = 0; i < c.samples; ++i)
         order[static_cast<std::size_t>(i)] = i;
@@ -226,16 +218,16 @@ FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& 
     Tensor x, y;
     // Untimed first pass: both nets allocate their buffers.
     makeBatch(data, order, 0, std::min(batch, c.samples), x, y, bo);
-    net.forward(x, Mode::Eval);
-    folded.forward(x, Mode::Eval);
+    before.forward(x, Mode::Eval);
+    after.forward(x, Mode::Eval);
     int correctBefore = 0, correctAfter = 0;
     for (int start = 0; start < c.samples; start += batch) {
         const int n = std::min(batch, c.samples - start);
         makeBatch(data, order, start, n, x, y, bo);
         const auto t0 = Clock::now();
-        const Tensor a = net.forward(x, Mode::Eval);
+        const Tensor a = before.forward(x, Mode::Eval);
         const auto t1 = Clock::now();
-        const Tensor& b = folded.forward(x, Mode::Eval);
+        const Tensor& b = after.forward(x, Mode::Eval);
         const auto t2 = Clock::now();
         c.secondsBefore += std::chrono::duration<double>(t1 - t0).count();
         c.secondsAfter += std::chrono::duration<double>(t2 - t1).count();
@@ -256,6 +248,32 @@ FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& 
     }
     c.accuracyBefore = static_cast<double>(correctBefore) / c.samples;
     c.accuracyAfter = static_cast<double>(correctAfter) / c.samples;
+    return c;
+}
+
+FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& options,
+                             int samples, int batch) {
+    FoldCheck c;
+    Net folded = foldBatchNorm(net, &c.folded, &c.refused);
+    if (c.folded.empty())
+        throw UsageError(
+            strCat("nothing to fold in '", net.name(),
+                   "': no BatchNorm directly follows a Conv2d or Linear",
+                   c.refused.empty() ? "" : " that feeds it alone (" + c.refused[0] + ")"));
+    if (data.size() == 0) throw UsageError("batch-norm folding check: the data set is empty");
+    c.layersBefore = net.size();
+    c.layersAfter = folded.size();
+    c.paramsBefore = net.numParams();
+    c.paramsAfter = folded.numParams();
+    const OutputComparison s = compareOutputs(net, folded, data, options, samples, batch);
+    c.samples = s.samples;
+    c.samePredictions = s.samePredictions;
+    c.maxAbsDifference = s.maxAbsDifference;
+    c.maxAbsOutput = s.maxAbsOutput;
+    c.accuracyBefore = s.accuracyBefore;
+    c.accuracyAfter = s.accuracyAfter;
+    c.secondsBefore = s.secondsBefore;
+    c.secondsAfter = s.secondsAfter;
     return c;
 }
 
@@ -326,6 +344,167 @@ Net fullyConvolutional(Net& net, const Shape& inputSample) {
     Net conv = buildNet(doc.dump(), nullptr, net.name() + " (fully convolutional)");
     copyState(net, conv);  // Linear (out, C·H·W) and Conv2d (out, C, H, W) share their layout
     return conv;
+}
+
+bool isMonotonicActivation(const std::string& type, double leakySlope) {
+    if (type == "LeakyReLU") return leakySlope >= 0;
+    return type == "ReLU" || type == "Sigmoid" || type == "Tanh" || type == "ReLU6" ||
+           type == "HardSigmoid" || type == "Identity";
+}
+
+bool isElementwiseActivation(const std::string& type) {
+    return isMonotonicActivation(type, 0) || type == "LeakyReLU" || type == "GELU" ||
+           type == "SiLU" || type == "HardSwish";
+}
+
+namespace {
+
+// Gives every node of a list its inputs explicitly (a sequence may leave them out), so nodes can
+// be reordered and re-wired by name.
+void explicitInputs(json& list) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        json& e = list[i];
+        if (!e.contains("inputs"))
+            e["inputs"] = json::array(
+                {i == 0 ? std::string(Net::kInputName) : list[i - 1]["name"].get<std::string>()});
+    }
+}
+
+const char* whyNotMonotonic(const std::string& type) {
+    if (type == "GELU") return "GELU dips below 0 and rises again (GELU(−3) > GELU(−0.75))";
+    if (type == "SiLU") return "SiLU dips below 0 and rises again (SiLU(−4) > SiLU(−1.28))";
+    if (type == "HardSwish") return "HardSwish dips below 0 and rises again";
+    return "a negative slope makes it decreasing for x < 0";
+}
+
+// Swaps (activation → MaxPool2d) pairs of one list of nodes (and of the branches of its
+// modules), recording what moved and what did not.
+void swapPairs(json& list, const std::string& prefix, std::vector<std::string>& swapped,
+               std::vector<std::string>& refused) {
+    explicitInputs(list);
+    for (json& e : list)
+        if (e["type"] == "Concat" && e.contains("branches"))
+            for (json& b : e["branches"])
+                swapPairs(b["layers"],
+                          prefix + e["name"].get<std::string>() + "." +
+                              b["name"].get<std::string>() + ".",
+                          swapped, refused);
+    auto readers = [&](const std::string& name) {
+        int n = 0;
+        for (const json& e : list)
+            for (const json& in : e["inputs"])
+                n += in == name;
+        return n;
+    };
+    auto index = [&](const std::string& name) {
+        for (std::size_t i = 0; i < list.size(); ++i)
+            if (list[i]["name"] == name) return static_cast<int>(i);
+        return -1;
+    };
+    std::map<std::string, std::string> poolOf;  // activation → the pool it moves after
+    for (const json& p : list) {
+        if (p["type"] != "MaxPool2d" || p["inputs"].size() != 1) continue;
+        const int a = index(p["inputs"][0].get<std::string>());
+        if (a < 0) continue;
+        const json& act = list[static_cast<std::size_t>(a)];
+        const std::string type = act["type"].get<std::string>();
+        if (!isElementwiseActivation(type) || act["inputs"].size() != 1) continue;
+        const std::string name = act["name"].get<std::string>();
+        const std::string pool = p["name"].get<std::string>();
+        const double slope = act.value("slope", 0.01);
+        if (!isMonotonicActivation(type, slope)) {
+            refused.push_back(strCat(prefix, name, " (", type, ") before ", prefix, pool,
+                                     ": not monotonic, so it does not commute with max-pooling — ",
+                                     whyNotMonotonic(type), "; left in place"));
+        } else if (readers(name) != 1) {
+            refused.push_back(strCat(prefix, name, " before ", prefix, pool,
+                                     ": its output also feeds another node, which would then see "
+                                     "it pooled; left in place"));
+        } else {
+            poolOf[name] = pool;
+        }
+    }
+    if (poolOf.empty()) return;
+    std::map<std::string, std::string> actOf;  // pool → the activation now after it
+    for (const auto& [act, pool] : poolOf)
+        actOf[pool] = act;
+    json out = json::array();
+    for (const json& e : list) {
+        const std::string name = e["name"].get<std::string>();
+        if (poolOf.count(name)) continue;  // moved to after its pool
+        json kept = e;
+        for (json& in : kept["inputs"]) {
+            auto r = actOf.find(in.get<std::string>());
+            if (r != actOf.end()) in = r->second;  // read the activation now after the pool
+        }
+        auto a = actOf.find(name);
+        if (a == actOf.end()) {
+            out.push_back(kept);
+            continue;
+        }
+        // The pool reads what the activation read; the activation reads the pool.
+        json act = list[static_cast<std::size_t>(index(a->second))];
+        kept["inputs"] = act["inputs"];
+        act["inputs"] = json::array({name});
+        out.push_back(kept);
+        out.push_back(act);
+        swapped.push_back(strCat(prefix, a->second, " after ", prefix, name));
+    }
+    list = out;
+}
+
+}  // namespace
+
+Net activationsAfterMaxPool(Net& net, std::vector<std::string>* swapped,
+                            std::vector<std::string>* refused) {
+    json doc = modelDoc(net);
+    std::vector<std::string> moved, left;
+    swapPairs(doc["layers"], "", moved, left);
+    if (swapped) *swapped = moved;
+    if (refused) *refused = left;
+    Net out = buildNet(doc.dump(), nullptr, net.name() + " (activations after max-pooling)");
+    copyState(net, out);  // every layer keeps its name, so every weight finds its place
+    return out;
+}
+
+SwapCheck checkActivationSwap(Net& net, const Dataset& data, const BatchOptions& options,
+                              int samples, int batch) {
+    SwapCheck c;
+    Net swapped = activationsAfterMaxPool(net, &c.swapped, &c.refused);
+    if (c.swapped.empty())
+        throw UsageError(strCat("nothing to swap in '", net.name(),
+                                "': no monotonic activation directly feeds a MaxPool2d",
+                                c.refused.empty() ? "" : " (" + c.refused[0] + ")"));
+    if (data.size() == 0) throw UsageError("activation swap check: the data set is empty");
+    c.activationsBefore = computeCosts(net).totals.activations;
+    c.activationsAfter = computeCosts(swapped).totals.activations;
+    c.same = compareOutputs(net, swapped, data, options, samples, batch);
+    return c;
+}
+
+std::vector<std::string> describe(const SwapCheck& c) {
+    std::string pairs;
+    for (const std::string& s : c.swapped)
+        pairs += (pairs.empty() ? "" : ", ") + s;
+    const OutputComparison& s = c.same;
+    char l[3][512];
+    std::snprintf(
+        l[0], sizeof l[0], "Fewer activation evaluations: %lld → %lld per image (%.2f× fewer; %s).",
+        static_cast<long long>(c.activationsBefore), static_cast<long long>(c.activationsAfter),
+        c.activationsAfter > 0 ? static_cast<double>(c.activationsBefore) / c.activationsAfter
+                               : 0.0,
+        pairs.c_str());
+    std::snprintf(l[1], sizeof l[1],
+                  "Same outputs: on %d test images the largest output difference is %.2g (outputs "
+                  "up to %.3g); the same prediction for %d of %d; accuracy %.2f%% → %.2f%%.",
+                  s.samples, s.maxAbsDifference, s.maxAbsOutput, s.samePredictions, s.samples,
+                  100 * s.accuracyBefore, 100 * s.accuracyAfter);
+    std::snprintf(l[2], sizeof l[2], "Forward time over those images: %.1f ms → %.1f ms.",
+                  1000 * s.secondsBefore, 1000 * s.secondsAfter);
+    std::vector<std::string> lines = {l[0], l[1], l[2]};
+    for (const std::string& r : c.refused)
+        lines.push_back("Not moved: " + r + ".");
+    return lines;
 }
 
 }  // namespace ll

@@ -297,6 +297,114 @@ TEST(Transforms, BatchNormFoldCheckOnImages) {
     EXPECT_THROW(checkBatchNormFold(net, Dataset{}, {}), UsageError);
 }
 
+// LeNet-5 with max-pooling: the activation named `act` (ReLU, Tanh, GELU, ...) before each pool.
+std::string lenetMaxPool(const std::string& act) {
+    return R"({"name": "lenet5-max", "input": [1, 28, 28], "layers": [
+        {"type": "Conv2d", "name": "c1", "out": 6, "kernel": 5, "padding": 2},
+        {"type": ")" +
+           act + R"(", "name": "a1"},
+        {"type": "MaxPool2d", "name": "s2", "kernel": 2},
+        {"type": "Conv2d", "name": "c3", "out": 16, "kernel": 5},
+        {"type": ")" +
+           act + R"(", "name": "a3"},
+        {"type": "MaxPool2d", "name": "s4", "kernel": 2},
+        {"type": "Flatten"},
+        {"type": "Linear", "name": "f5", "out": 120},
+        {"type": ")" +
+           act + R"(", "name": "a5"},
+        {"type": "Linear", "name": "output", "out": 10}]})";
+}
+
+// Max-pooling commutes with a non-decreasing activation: the same outputs, bit for bit, with the
+// activation evaluated on 4× fewer values after each 2×2 pool.
+TEST(Transforms, ActivationsAfterMaxPoolKeepOutputs) {
+    for (const char* act : {"ReLU", "Tanh", "Sigmoid"}) {
+        Net net = buildNet(lenetMaxPool(act));
+        net.resetParameters(6);
+        std::vector<std::string> swapped, refused;
+        Net s = activationsAfterMaxPool(net, &swapped, &refused);
+        EXPECT_EQ(swapped, (std::vector<std::string>{"a1 after s2", "a3 after s4"})) << act;
+        EXPECT_TRUE(refused.empty());
+        // The order is now pool, activation; the names and weights stay.
+        EXPECT_EQ(s.layer(1).name(), "s2");
+        EXPECT_EQ(s.layer(2).name(), "a1");
+        EXPECT_EQ(s.layer(4).name(), "s4");
+        EXPECT_EQ(s.layer(5).name(), "a3");
+        EXPECT_EQ(s.numParams(), net.numParams());
+        Tensor x({6, 1, 28, 28});
+        fillInput(x, 5);
+        const Tensor a = net.forward(x, Mode::Eval);
+        const Tensor& b = s.forward(x, Mode::Eval);
+        ASSERT_EQ(a.shape(), b.shape());
+        double worst = 0;
+        for (std::int64_t k = 0; k < a.numel(); ++k)
+            worst = std::max(worst, std::fabs(static_cast<double>(a[k]) - b[k]));
+        EXPECT_EQ(worst, 0.0) << act;
+        EXPECT_GT(a.sumSquares(), 1e-3);
+        // Activation evaluations per image, by hand: 6·28² + 16·10² + 120 before;
+        // 6·14² + 16·5² + 120 after (a 4× drop on each pooled map).
+        const std::int64_t before = computeCosts(net).totals.activations;
+        const std::int64_t after = computeCosts(s).totals.activations;
+        EXPECT_EQ(before, 6 * 784 + 16 * 100 + 120);
+        EXPECT_EQ(after, 6 * 196 + 16 * 25 + 120);
+        EXPECT_EQ(computeCosts(net).rows[1].cost.activations,
+                  4 * computeCosts(s).rows[2].cost.activations);
+    }
+}
+
+TEST(Transforms, ActivationsAfterMaxPoolRefuseNonMonotonic) {
+    for (const char* act : {"GELU", "SiLU"}) {
+        Net net = buildNet(lenetMaxPool(act));
+        std::vector<std::string> swapped, refused;
+        Net s = activationsAfterMaxPool(net, &swapped, &refused);
+        EXPECT_TRUE(swapped.empty());
+        ASSERT_EQ(refused.size(), 2u);
+        EXPECT_NE(refused[0].find(std::string("a1 (") + act + ") before s2: not monotonic"),
+                  std::string::npos)
+            << refused[0];
+        EXPECT_EQ(s.layer(1).name(), "a1");  // left in place
+        const Dataset digits = makeSyntheticDigits(20, 1, "test");
+        try {
+            checkActivationSwap(net, digits, {});
+            ADD_FAILURE() << "nothing to swap, yet no refusal";
+        } catch (const UsageError& e) {
+            EXPECT_NE(std::string(e.what()).find("a1 (" + std::string(act) + ")"),
+                      std::string::npos)
+                << e.what();
+        }
+    }
+    // LeNet-5 as taught pools by averaging: nothing to swap, nothing refused.
+    Net lenet = loadModel("lenet5");
+    std::vector<std::string> swapped, refused;
+    activationsAfterMaxPool(lenet, &swapped, &refused);
+    EXPECT_TRUE(swapped.empty());
+    EXPECT_TRUE(refused.empty());
+}
+
+// The check the window shows, on vgg-cifar (five ReLU → 2×2 max-pool pairs): the cost table's
+// activation evaluations, by hand, and the same predictions on images.
+TEST(Transforms, ActivationSwapCheckOnVgg) {
+    Net net = loadModel("vgg-cifar");
+    net.resetParameters(7);
+    Rng rng(3);
+    randomStatistics(net, rng, 0.2f);
+    const Dataset shapes = makeSyntheticShapes(24, 2, "test");
+    const SwapCheck c = checkActivationSwap(net, shapes, {}, 24, 12);
+    EXPECT_EQ(c.swapped.size(), 5u);
+    EXPECT_EQ(c.swapped[0], "relu1 after pool1");
+    // ReLU outputs 64·32² + 128·16² + 2·256·8² + 2·512·4² + 2·512·2² = 151552; after the swap
+    // the five ReLUs before a pool see a quarter: 16384 + 8192 + 16384 + 4096 + 8192 + 2048 +
+    // 2048 + 512 = 57856.
+    EXPECT_EQ(c.activationsBefore, 151552);
+    EXPECT_EQ(c.activationsAfter, 57856);
+    EXPECT_EQ(c.same.samples, 24);
+    EXPECT_EQ(c.same.samePredictions, 24);
+    EXPECT_EQ(c.same.maxAbsDifference, 0.0);
+    EXPECT_GT(c.same.maxAbsOutput, 0.0);
+    const std::vector<std::string> text = describe(c);
+    EXPECT_NE(text[0].find("151552 → 57856 per image"), std::string::npos) << text[0];
+}
+
 TEST(Transforms, FullyConvolutionalEqualsSlidingTheNet) {
     Net net = buildNet(R"({"name": "small", "input": [1, 12, 12], "layers": [
       {"type": "Conv2d", "out": 4, "kernel": 3}, {"type": "ReLU"}, {"type": "MaxPool2d", "kernel": 2},

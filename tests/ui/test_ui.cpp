@@ -43,6 +43,7 @@
 #include "ui/image_views.h"
 #include "ui/insight_view.h"
 #include "ui/item_models.h"
+#include "ui/lab_view.h"
 #include "ui/layers_view.h"
 #include "ui/main_window.h"
 #include "ui/plot.h"
@@ -622,6 +623,142 @@ private slots:
         junk.write("not an image");
         junk.close();
         QVERIFY(lv->openImage(junk.fileName()).contains("cannot read"));
+    }
+
+    // The convolution lab: a typed kernel changes the map at once; the identities on this input
+    // show exact zeros for ReLU; a learned filter opens, is edited and reset.
+    void labTypesAKernelAndShowsIdentities() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        LabView* lab = w.labView();
+        w.tabs()->setCurrentWidget(lab);
+        QTRY_VERIFY_WITH_TIMEOUT(!lab->input().empty(), slow(5000));
+        const Tensor x = lab->input();  // (1, 12, 12), the current test image
+        QCOMPARE(x.shape(), Shape({1, 12, 12}));
+        // It opens with the course's two forward differences, one map each, 10×10 without
+        // padding: x[i][j+1] − x[i][j] and x[i+1][j] − x[i][j] around the centre pixel.
+        QCOMPARE(lab->kernelCount(), 2);
+        QCOMPARE(lab->kernelText(), QString("0,0,0;0,-1,1;0,0,0"));
+        QCOMPARE(lab->outputMap().shape(), Shape({2, 10, 10}));
+        QCOMPARE(lab->outputMap()[0], x[1 * 12 + 2] - x[1 * 12 + 1]);
+        QCOMPARE(lab->outputMap()[100], x[2 * 12 + 1] - x[1 * 12 + 1]);
+        QVERIFY2(lab->rangeText().contains("2 maps (one per kernel) 10×10"),
+                 qPrintable(lab->rangeText()));
+        // One kernel left (the second removed), then the editor's own.
+        lab->setCurrentKernel(1);
+        QCOMPARE(lab->kernelText(), QString("0,0,0;0,-1,0;0,1,0"));
+        lab->removeKernel();
+        QCOMPARE(lab->kernelCount(), 1);
+        QCOMPARE(lab->outputMap().shape(), Shape({1, 10, 10}));
+        // Type a kernel: twice the centre pixel. The map follows as the text changes.
+        QSignalSpy updated(lab, &LabView::mapUpdated);
+        lab->kernelEdit()->setFocus();
+        lab->kernelEdit()->selectAll();
+        QTest::keyClicks(lab->kernelEdit(), "0 0 0; 0 2 0; 0 0 0");
+        QVERIFY(updated.count() > 0);
+        QCOMPARE(lab->errorText(), QString());
+        for (int i : {0, 37, 99})
+            QCOMPARE(lab->outputMap()[i], 2 * x[(i / 10 + 1) * 12 + i % 10 + 1]);
+        QVERIFY(lab->rangeText().contains("1 map 10×10, values"));
+        QCOMPARE(lab->kernelTable()->item(1, 1)->text(), QString("2"));
+        // A ragged kernel is refused with its row; the map keeps the last good kernel.
+        QTest::keyClicks(lab->kernelEdit(), "; 1");
+        QVERIFY2(lab->errorText().contains("kernel row 4 has 1 value, row 1 has 3"),
+                 qPrintable(lab->errorText()));
+        QCOMPARE(lab->outputMap()[0], 2 * x[13]);
+        // An edit in the table: the centre weight 3.
+        lab->kernelTable()->item(1, 1)->setText("3");
+        QCOMPARE(lab->outputMap()[0], 3 * x[13]);
+        QCOMPARE(lab->kernelEdit()->text(), QString("0,0,0;0,3,0;0,0,0"));
+        // Stride 2 and padding 1: 6×6.
+        lab->setConv(2, 1, 1);
+        QCOMPARE(lab->outputMap().shape(), Shape({1, 6, 6}));
+        // Too much dilation leaves no map: said, no crash.
+        lab->setConv(1, 0, 7);
+        QVERIFY2(lab->rangeText().contains("no output"), qPrintable(lab->rangeText()));
+        lab->setConv(1, 0, 1);
+        // The identities panel: the ReLU commutation and the pooling identity show 0 here.
+        lab->setPreset("dx");
+        QTableWidget* t = lab->identityTable();
+        QVERIFY(t->rowCount() >= 6);
+        bool sawRelu = false;
+        for (int r = 0; r < t->rowCount(); ++r) {
+            const QString title = t->item(r, 0)->text();
+            if (title == "ReLU-maxpool") {
+                sawRelu = true;
+                QCOMPARE(t->item(r, 1)->text(), QString("0"));
+                QCOMPARE(t->item(r, 3)->text(), QString("holds"));
+                lab->selectIdentity(r);
+                QVERIFY(lab->identityPair()->findChild<QLabel*>() != nullptr);
+            }
+            if (title == "avgpool-2")
+                QVERIFY2(t->item(r, 1)->text().toDouble() <= 1e-6,
+                         qPrintable(t->item(r, 1)->text()));
+        }
+        QVERIFY(sawRelu);
+        QVERIFY(lab->identitiesCsv().contains("ReLU(maxpool(x))"));
+        QVERIFY(lab->mapCsv().count('\n') == 10);
+        for (const char* ext : {"png", "svg", "pdf"}) {
+            const QString f = m_dir.filePath(QString("lab.%1").arg(ext));
+            QCOMPARE(exportWidget(lab->outputGrid(), f), QString());
+            QCOMPARE(exportWidget(lab->identityPair(), m_dir.filePath(QString("pair.%1").arg(ext))),
+                     QString());
+        }
+        // The learned filter of the first convolution, selected in the Layers tab: applied to
+        // the layer's input it is the layer's own map.
+        QVERIFY(!lab->loadLearnedFilter(2).isEmpty());  // layer 1, a ReLU, is inspected now
+        w.layersView()->setCurrentLayer(0);
+        QString learnedError;
+        QTRY_VERIFY2_WITH_TIMEOUT((learnedError = lab->loadLearnedFilter(2)).isEmpty(),
+                                  qPrintable(learnedError), slow(5000));
+        QVERIFY(lab->learnedMode());
+        QVERIFY2(lab->learnedText().contains("the layer's own map, largest difference"),
+                 qPrintable(lab->learnedText()));
+        const double ownDifference =
+            lab->learnedText().section("largest difference ", 1).toDouble();
+        QVERIFY2(ownDifference < 1e-5, qPrintable(lab->learnedText()));
+        const Tensor learned = lab->outputMap();
+        QCOMPARE(learned.shape(), Shape({1, 12, 12}));  // padding 1, as the layer
+        const QString w0 = lab->kernelTable()->item(0, 0)->text();
+        lab->kernelTable()->item(0, 0)->setText(QString::number(w0.toDouble() + 1.0));
+        QVERIFY(lab->outputMap().values() != learned.values());
+        QVERIFY(lab->learnedText().contains("edited"));
+        lab->resetToLearned();
+        QCOMPARE(lab->outputMap().values(), learned.values());
+        // The model identities, run by the worker on the current net: the test net has no batch
+        // norm; its classifier converts; its ReLU → max-pool pair moves, outputs exactly equal.
+        QSignalSpy identities(w.runController(), &RunController::modelIdentitiesChecked);
+        emit lab->modelIdentitiesRequested();
+        QVERIFY(identities.wait(slow(10000)));
+        const QString m = lab->modelIdentitiesText();
+        QVERIFY2(m.contains("Activations after max-pooling (1 moved): largest difference 0 "),
+                 qPrintable(m));
+        QVERIFY2(m.contains("FC → conv"), qPrintable(m));
+        QVERIFY2(m.contains("not checked: batch-norm folding"), qPrintable(m));
+        QVERIFY2(!m.contains("DOES NOT HOLD"), qPrintable(m));
+        // A preset leaves the learned filter (the layer's padding 1 stays set): on the image.
+        lab->setPreset("laplacian");
+        QVERIFY(!lab->learnedMode());
+        QCOMPARE(lab->outputMap().shape(), Shape({1, 12, 12}));
+        QCOMPARE(lab->outputMap()[13], x[1] + x[12] + x[14] + x[25] - 4 * x[13]);
+    }
+
+    // "Apply activations after max-pooling": the test net's ReLU → max-pool pair moves, with the
+    // evaluations saved and the same outputs, shown in the Experiment tab.
+    void activationSwapShowsTheSavedEvaluations() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        QSignalSpy checked(&w, &MainWindow::foldChecked);
+        w.checkActivationSwap();
+        QVERIFY(checked.wait(slow(10000)));
+        QCOMPARE(checked.last().first().toString(), QString());
+        const QString f = w.experimentView()->findingsText();
+        // ReLU 4·12² + 6·4² = 672 evaluations; after the 2×2 pool 4·6² + 96 = 240.
+        QVERIFY2(f.contains("672 → 240 per image"), qPrintable(f));
+        QVERIFY2(f.contains("largest output difference is 0"), qPrintable(f));
+        QVERIFY2(f.contains("Activations after max-pooling in uinet"), qPrintable(f));
     }
 
     void exportsPngSvgAndPdf() {
