@@ -92,6 +92,8 @@ const std::vector<Entry>& table() {
         {summaryCommand(), summary},
         {rfCommand(), rf},
         {inferCommand(), infer},
+        {topkCommand(), topk},
+        {maximizeCommand(), maximize},
         {exportCommand(), exportModel},
         {dataCommand(), data},
         {downloadCommand(), download},

@@ -60,6 +60,8 @@ Command experimentCommand();
 Command inferCommand();
 Command exportCommand();
 Command runsCommand();
+Command topkCommand();
+Command maximizeCommand();
 int demo(const Args& args, std::ostream& out);
 int models(const Args& args, std::ostream& out);
 int train(const Args& args, std::ostream& out);
@@ -72,6 +74,8 @@ int experiment(const Args& args, std::ostream& out);
 int infer(const Args& args, std::ostream& out);
 int runs(const Args& args, std::ostream& out);
 int exportModel(const Args& args, std::ostream& out);
+int topk(const Args& args, std::ostream& out);
+int maximize(const Args& args, std::ostream& out);
 
 /// --kernels fast|reference (core/kernels.h), for the commands that run a net; run() applies it
 /// for the command's duration.
