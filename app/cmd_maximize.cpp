@@ -137,13 +137,22 @@ int maximize(const Args& args, std::ostream& out) {
         const bool compared = noData.empty() && !best.channels[static_cast<std::size_t>(c)].empty();
         const TopExample top =
             compared ? best.channels[static_cast<std::size_t>(c)][0] : TopExample{};
+        // A ratio says something only against a positive activation; otherwise the difference.
+        const bool ratio = compared && top.activation > 0;
+        const double ra = ratio ? static_cast<double>(r.activation / top.activation) : 0.0;
         char line[200];
         if (channels.size() > 1) {
-            std::snprintf(
-                line, sizeof line, "%7d  %9.4g  %15.4g (%5d)  %6.2f\n", c,
-                static_cast<double>(r.activation), static_cast<double>(top.activation), top.index,
-                compared && top.activation != 0 ? static_cast<double>(r.activation / top.activation)
-                                                : 0.0);
+            char tail[48];
+            if (ratio)
+                std::snprintf(tail, sizeof tail, "%6.2f", ra);
+            else if (compared)
+                std::snprintf(tail, sizeof tail, "     - (%+.3g)",
+                              static_cast<double>(r.activation - top.activation));
+            else
+                std::snprintf(tail, sizeof tail, "     -");
+            std::snprintf(line, sizeof line, "%7d  %9.4g  %15.4g (%5d)  %s\n", c,
+                          static_cast<double>(r.activation), static_cast<double>(top.activation),
+                          compared ? top.index : -1, tail);
             out << line;
         } else {
             std::snprintf(line, sizeof line,
@@ -153,10 +162,15 @@ int maximize(const Args& args, std::ostream& out) {
             out << line;
             if (compared) {
                 std::snprintf(
-                    line, sizeof line, "best test image: %.6g (image %d, label %d); ratio %.3f\n",
+                    line, sizeof line, "best test image: %.6g (image %d, label %d); ",
                     static_cast<double>(top.activation), top.index,
-                    static_cast<int>(data.test.labels[static_cast<std::size_t>(top.index)]),
-                    top.activation != 0 ? static_cast<double>(r.activation / top.activation) : 0.0);
+                    static_cast<int>(data.test.labels[static_cast<std::size_t>(top.index)]));
+                out << line;
+                if (ratio)
+                    std::snprintf(line, sizeof line, "ratio %.3f\n", ra);
+                else
+                    std::snprintf(line, sizeof line, "difference %+.6g (no ratio: not positive)\n",
+                                  static_cast<double>(r.activation - top.activation));
                 out << line;
             }
         }

@@ -50,6 +50,7 @@
 #include "ui/setup_panel.h"
 #include "ui/thread_handoff.h"
 #include "ui/training_view.h"
+#include "ui/unit_view.h"
 
 namespace ll::ui {
 
@@ -111,6 +112,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_experimentView, "Experiment");
     m_graph = new GraphView;
     m_tabs->addTab(m_graph, "Graph");
+    m_units = new UnitView;
+    m_tabs->addTab(m_units, "Units");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -150,6 +153,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_layers->setModel(info);
         m_cost->setModel(info);
         m_graph->setModel(info);
+        m_units->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
         // A model the data does not fit is shown on random images, said in the banner until a
         // model that fits loads.
@@ -173,6 +177,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(m_layers, &LayersView::inspectionRequested, m_graph,
             [this](const InspectRequest& r) { m_graph->setCurrentLayer(r.layer); });
+    // Units: the layer follows Layers; its analyses run on copies of the worker's net.
+    connect(m_layers, &LayersView::inspectionRequested, m_units,
+            [this](const InspectRequest& r) { m_units->setLayer(r.layer); });
+    connect(m_units, &UnitView::netCopyRequested, m_run, &RunController::requestNetCopy);
+    connect(m_run, &RunController::netCopied, m_units, &UnitView::setNetCopy);
     connect(m_runs, &RunsPanel::sameStartRequested, this, &MainWindow::sameStartAs);
     connect(m_runs, &RunsPanel::openRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
@@ -947,7 +956,8 @@ void MainWindow::buildMenus() {
         QMessageBox::information(
             this, "Keyboard shortcuts",
             "Ctrl+T  train\nCtrl+P  pause / resume\nCtrl+J  one batch while paused\nCtrl+K  stop\n"
-            "Ctrl+1…6  Training / Layers / Cost / Insight / Experiment / Graph\nPgUp/PgDn or ←/→  "
+            "Ctrl+1…7  Training / Layers / Cost / Insight / Experiment / Graph / Units\nPgUp/PgDn "
+            "or ←/→  "
             "previous "
             "/ next layer (Layers "
             "tab)\n"

@@ -39,6 +39,7 @@ class ExperimentView;
 class RunsPanel;
 class LayersView;
 class TrainingView;
+class UnitView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -106,6 +107,7 @@ public:
     LayersView* layersView() const { return m_layers; }
     CostView* costView() const { return m_cost; }
     GraphView* graphView() const { return m_graph; }
+    UnitView* unitView() const { return m_units; }
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
     ExperimentView* experimentView() const { return m_experimentView; }
@@ -163,6 +165,7 @@ private:
     LayersView* m_layers;
     CostView* m_cost;
     GraphView* m_graph;
+    UnitView* m_units;
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;

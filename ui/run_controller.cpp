@@ -24,6 +24,7 @@ void registerTypes() {
     qRegisterMetaType<ll::ui::InspectSnapshot>();
     qRegisterMetaType<ll::ui::ConfusionSnapshot>();
     qRegisterMetaType<ll::ui::HistogramSnapshot>();
+    qRegisterMetaType<ll::ui::NetCopy>();
     qRegisterMetaType<ll::ui::RunSettings>();
     qRegisterMetaType<ll::EvalReport>();
     qRegisterMetaType<ll::EpochReport>();
@@ -74,6 +75,7 @@ RunController::RunController(QObject* parent) : QObject(parent) {
     connect(m_worker, &TrainingWorker::failed, this, &RunController::failed);
     connect(m_worker, &TrainingWorker::message, this, &RunController::message);
     connect(m_worker, &TrainingWorker::foldChecked, this, &RunController::foldChecked);
+    connect(m_worker, &TrainingWorker::netCopied, this, &RunController::netCopied);
     m_thread.start();
 }
 
@@ -239,6 +241,10 @@ void RunController::setLearningRate(float lr) {
 
 void RunController::requestInspection(const InspectRequest& r) {
     if (m_worker) m_worker->requestInspection(r);
+}
+
+void RunController::requestNetCopy() {
+    if (m_worker) m_worker->requestNetCopy();
 }
 
 void RunController::toWorker(std::function<void(TrainingWorker*)> work) {
