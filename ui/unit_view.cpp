@@ -33,8 +33,8 @@ namespace ll::ui {
 
 namespace {
 
-constexpr int kLabelWidth = 52;
-constexpr int kGap = 6;
+constexpr int kLabelWidth = 44;
+constexpr int kGap = 4;
 constexpr int kCaption = 16;
 constexpr int kTileTarget = 56;  // pixels a tile's side aims at
 
@@ -79,7 +79,7 @@ int UnitGrid::rowHeight() const {
 
 QSize UnitGrid::sizeHint() const {
     if (m_rows.empty()) return {420, 60};
-    const int width = kLabelWidth + m_columns * (m_tile + kGap) + 3 * kGap + m_tile + 40;
+    const int width = kLabelWidth + m_tile + 3 * kGap + m_columns * (m_tile + kGap) + 8;
     return {width, kGap + rowCount() * rowHeight()};
 }
 
@@ -93,7 +93,9 @@ void UnitGrid::paintEvent(QPaintEvent*) {
     }
     QFont small = font();
     small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
-    const int optimizedX = kLabelWidth + m_columns * (m_tile + kGap) + 2 * kGap;
+    // The optimized input first (always in view), then the top-k, best first.
+    const int optimizedX = kLabelWidth;
+    const int tilesX = kLabelWidth + m_tile + 3 * kGap;
     for (int r = 0; r < rowCount(); ++r) {
         const Row& row = m_rows[static_cast<std::size_t>(r)];
         const int y = kGap + r * rowHeight();
@@ -106,7 +108,7 @@ void UnitGrid::paintEvent(QPaintEvent*) {
                    row.label);
         p.setFont(small);
         for (std::size_t t = 0; t < row.tiles.size(); ++t) {
-            const int x = kLabelWidth + static_cast<int>(t) * (m_tile + kGap);
+            const int x = tilesX + static_cast<int>(t) * (m_tile + kGap);
             p.drawImage(QRect(x, y, m_tile, m_tile), row.tiles[t]);
             if (static_cast<int>(t) < row.captions.size())
                 p.drawText(QRect(x - 2, y + m_tile, m_tile + 4, kCaption), Qt::AlignCenter,
@@ -117,8 +119,8 @@ void UnitGrid::paintEvent(QPaintEvent*) {
             p.drawRect(QRect(optimizedX - 1, y - 1, m_tile + 1, m_tile + 1));
             p.drawImage(QRect(optimizedX, y, m_tile, m_tile), row.optimized);
             p.setPen(palette().color(QPalette::Text));
-            p.drawText(QRect(optimizedX - 20, y + m_tile, m_tile + 40, kCaption), Qt::AlignCenter,
-                       row.optimizedCaption);
+            p.drawText(QRect(optimizedX - 4, y + m_tile, m_tile + 2 * kGap + 4, kCaption),
+                       Qt::AlignCenter, row.optimizedCaption);
         }
     }
 }
@@ -149,6 +151,10 @@ struct UnitView::TaskState {
     Tensor image;
     bool imageNew = false;
     std::vector<std::pair<int, MaximizeResult>> finished;
+    // The best test image of each channel under the maximized objective (first, before the
+    // ascents), for the ratios.
+    std::vector<TopExample> best;
+    bool bestNew = false;
 };
 
 UnitView::UnitView(QWidget* parent) : QWidget(parent) {
@@ -373,11 +379,15 @@ UnitView::UnitView(QWidget* parent) : QWidget(parent) {
             if (!st->topK->cancelled) m_cache[st->key] = s;
             if (st->key == cacheKey()) m_shown = s;  // still what the view asks for
             m_status->setText(
-                QString("%1 of %2 test images%3, %4. Click a row to pick its channel.")
+                QString("%1 of %2 test images%3, %4. Each row: the optimized input (red; its "
+                        "activation "
+                        "and × the best test image's under the objective), then the top-k by the "
+                        "channel's %5. Click a row to pick its channel.")
                     .arg(st->topK->samplesSeen)
                     .arg(st->topK->samplesTotal)
                     .arg(st->topK->cancelled ? " (cancelled)" : "")
-                    .arg(st->weights));
+                    .arg(st->weights)
+                    .arg(QString::fromStdString(describe(st->topK->unit))));
             rebuildGrid();
         }
         updateButtons();
@@ -407,6 +417,7 @@ void UnitView::setModel(const ModelInfo& info) {
     m_cache.clear();
     m_shown = {};
     m_max.clear();
+    m_best.clear();
     m_maxFor.clear();
     m_curveValues.clear();
     m_haveCopy = false;
@@ -452,10 +463,22 @@ QString UnitView::cacheKey() const {
 }
 
 QString UnitView::maxKey() const {
-    return QString("%1|%2|%3")
+    return QString("%1|%2|%3|%4")
         .arg(m_copy.key)
         .arg(m_layer)
-        .arg(QString::fromStdString(describe(objectiveSpec())));
+        .arg(QString::fromStdString(describe(objectiveSpec())))
+        .arg(m_subset->value());
+}
+
+double UnitView::bestFor(int channel) const {
+    if (m_maxFor == maxKey() && channel >= 0 && channel < static_cast<int>(m_best.size()))
+        return m_best[static_cast<std::size_t>(channel)].activation;
+    const TopKResult* r = m_shown.result.get();
+    if (r && r->node == m_layer && m_reduce->currentIndex() == m_objective->currentIndex() &&
+        channel >= 0 && channel < static_cast<int>(r->channels.size()) &&
+        !r->channels[static_cast<std::size_t>(channel)].empty())
+        return r->channels[static_cast<std::size_t>(channel)][0].activation;
+    return std::nan("");
 }
 
 namespace {
@@ -595,15 +618,20 @@ void UnitView::startMaximize() {
         channels.push_back(std::min(m_pendingChannel, l.channels - 1));
     if (m_maxFor != maxKey()) {
         m_max.clear();
+        m_best.clear();
         m_maxFor = maxKey();
     }
+    const bool needBest = m_best.empty();
     auto st = std::make_shared<TaskState>();
     st->total = static_cast<int>(channels.size());
     m_maxTask = st;
     std::shared_ptr<Net> net = m_copy.net;
     m_copy.net.reset();
     const DataPair& pair = *m_copy.data;
+    const std::shared_ptr<const DataPair> data = m_copy.data;
     const Dataset& test = pair.test.size() ? pair.test : pair.train;
+    const BatchOptions batch = m_copy.batch;
+    const int limit = m_subset->value();
     const PixelSpace space = PixelSpace::from(m_copy.batch, pair.train.mean, pair.train.stddev);
     MaximizeOptions o = maximizeOptions();
     if (m_start->value() >= 0)
@@ -615,41 +643,55 @@ void UnitView::startMaximize() {
     m_progress->setRange(0, static_cast<int>(channels.size()));
     m_progress->setValue(0);
     m_timer->start();
-    m_maxWatcher->setFuture(
-        QtConcurrent::run([st, net, space, node, channels, o, spec]() -> QString {
-            try {
-                for (const int c : channels) {
-                    if (st->cancel) break;
-                    {
-                        std::lock_guard<std::mutex> lock(st->m);
-                        st->channel = c;
-                        st->newChannel = true;
-                        st->points.clear();
-                    }
-                    auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-                    MaximizeResult r = maximizeActivation(
-                        *net, space, node, c, spec, o, [&](const MaximizeStep& s) {
-                            std::lock_guard<std::mutex> lock(st->m);
-                            st->points.push_back(s.activation);
-                            const auto now = std::chrono::steady_clock::now();
-                            if (now - last > std::chrono::milliseconds(40)) {
-                                st->image = *s.image;
-                                st->imageNew = true;
-                                last = now;
-                            }
-                            return !st->cancel.load();
-                        });
-                    std::lock_guard<std::mutex> lock(st->m);
-                    st->image = r.image;
-                    st->imageNew = true;
-                    st->finished.emplace_back(c, std::move(r));
-                    ++st->done;
-                }
-                return {};
-            } catch (const std::exception& e) {
-                return QString::fromStdString(e.what());
+    m_maxWatcher->setFuture(QtConcurrent::run([st, net, data, batch, limit, needBest, space, node,
+                                               channels, o, spec]() -> QString {
+        try {
+            if (needBest) {  // the test images' best under this objective, to compare
+                TopKOptions b;
+                b.k = 1;
+                b.unit = spec;
+                b.limit = limit;
+                const TopKResult r =
+                    topKExamples(*net, data->test.size() ? data->test : data->train, node, batch, b,
+                                 {}, &st->cancel);
+                std::lock_guard<std::mutex> lock(st->m);
+                if (!r.cancelled)
+                    for (const auto& list : r.channels)
+                        st->best.push_back(list.empty() ? TopExample{} : list.front());
+                st->bestNew = !r.cancelled;
             }
-        }));
+            for (const int c : channels) {
+                if (st->cancel) break;
+                {
+                    std::lock_guard<std::mutex> lock(st->m);
+                    st->channel = c;
+                    st->newChannel = true;
+                    st->points.clear();
+                }
+                auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+                MaximizeResult r =
+                    maximizeActivation(*net, space, node, c, spec, o, [&](const MaximizeStep& s) {
+                        std::lock_guard<std::mutex> lock(st->m);
+                        st->points.push_back(s.activation);
+                        const auto now = std::chrono::steady_clock::now();
+                        if (now - last > std::chrono::milliseconds(40)) {
+                            st->image = *s.image;
+                            st->imageNew = true;
+                            last = now;
+                        }
+                        return !st->cancel.load();
+                    });
+                std::lock_guard<std::mutex> lock(st->m);
+                st->image = r.image;
+                st->imageNew = true;
+                st->finished.emplace_back(c, std::move(r));
+                ++st->done;
+            }
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
 }
 
 QImage UnitView::pixelsToImage(const Tensor& pixels, int scale) const {
@@ -682,19 +724,22 @@ void UnitView::poll() {
             m_maxTask->imageNew = false;
         }
         finished.swap(m_maxTask->finished);
+        if (std::exchange(m_maxTask->bestNew, false)) m_best = m_maxTask->best;
     }
     m_progress->setRange(0, m_maxTask->total);
     m_progress->setValue(m_maxTask->done);
-    for (auto& [c, r] : finished) {
-        if (c == m_curveChannel) m_curveValues = r.history;
-        m_max[c] = std::move(r);
-    }
+    // The points of the channel going; a finished channel's whole history replaces them (the
+    // last points may have come in this same read).
     if (newChannel) {
         m_curveChannel = channel;
         m_curveValues.clear();
     }
     if (!points.empty() && channel == m_curveChannel)
         m_curveValues.insert(m_curveValues.end(), points.begin(), points.end());
+    for (auto& [c, r] : finished) {
+        if (c == m_curveChannel) m_curveValues = r.history;
+        m_max[c] = std::move(r);
+    }
     if (newImage) {
         const int scale = std::max(1, 140 / std::max(1, image.dim(image.rank() - 1)));
         m_live->setPixmap(QPixmap::fromImage(pixelsToImage(image, scale)));
@@ -720,19 +765,18 @@ void UnitView::showCurve() {
     m_plot->graph(0)->setName(m_curveChannel >= 0
                                   ? QString("optimized input, channel %1").arg(m_curveChannel)
                                   : QString("optimized input"));
-    // The best test image under the same objective, when the top-k shown measures that.
+    // The best test image under the same objective.
     QVector<double> bx, by;
-    if (m_shown.result && m_curveChannel >= 0 &&
-        m_curveChannel < static_cast<int>(m_shown.result->channels.size()) &&
-        m_reduce->currentIndex() == m_objective->currentIndex() &&
-        !m_shown.result->channels[static_cast<std::size_t>(m_curveChannel)].empty() &&
-        !x.isEmpty()) {
-        const double best =
-            m_shown.result->channels[static_cast<std::size_t>(m_curveChannel)][0].activation;
+    const double best = bestFor(m_curveChannel);
+    if (std::isfinite(best) && !x.isEmpty()) {
         bx << 1 << x.back();
         by << best << best;
     }
     m_plot->graph(1)->setData(bx, by, true);
+    if (bx.isEmpty())
+        m_plot->graph(1)->removeFromLegend();
+    else
+        m_plot->graph(1)->addToLegend();
     m_plot->resetView();
     m_plot->refresh();
 }
@@ -746,7 +790,6 @@ void UnitView::rebuildGrid() {
     const OutputLayout l = outputLayout(m_info.layerShapes[m_layer]);
     const TopKResult* r =
         m_shown.result && m_shown.result->node == m_layer ? m_shown.result.get() : nullptr;
-    const bool sameObjective = m_reduce->currentIndex() == m_objective->currentIndex();
     const bool maxHere = m_maxFor == maxKey();
     if (!r && (!maxHere || m_max.empty())) {
         m_grid->setRows({}, kTileTarget, m_k->value(),
@@ -766,21 +809,19 @@ void UnitView::rebuildGrid() {
                             c < m_info.classNames.size()
                         ? QString("%1\n%2").arg(c).arg(m_info.classNames[c])
                         : QString("ch %1").arg(c);
-        double best = std::nan("");
         if (r && test) {
             for (const TopExample& e : r->channels[static_cast<std::size_t>(c)]) {
                 row.tiles.push_back(toQImage(exampleTile(*test, e, scale)));
                 row.captions << number(e.activation);
             }
-            if (!r->channels[static_cast<std::size_t>(c)].empty())
-                best = r->channels[static_cast<std::size_t>(c)][0].activation;
         }
+        const double best = bestFor(c);
         if (maxHere) {
             const auto it = m_max.find(c);
             if (it != m_max.end()) {
                 row.optimized = pixelsToImage(it->second.image, scale);
                 row.optimizedCaption = number(it->second.activation);
-                if (sameObjective && std::isfinite(best) && best > 0)
+                if (std::isfinite(best) && best > 0)
                     row.optimizedCaption +=
                         QString(" (%1×)").arg(it->second.activation / best, 0, 'f', 2);
             }
@@ -809,39 +850,39 @@ QString UnitView::markdown() const {
     const TopKResult* r =
         m_shown.result && m_shown.result->node == m_layer ? m_shown.result.get() : nullptr;
     const bool maxHere = m_maxFor == maxKey() && !m_max.empty();
-    const bool sameObjective = m_reduce->currentIndex() == m_objective->currentIndex();
     if (r)
         md += QString("Top-%1 of %2 test images by the channel's %3.")
                   .arg(m_k->value())
                   .arg(r->samplesSeen)
                   .arg(QString::fromStdString(describe(r->unit)));
     if (maxHere)
-        md += QString(" Optimized inputs: %1 of the channel, %2 steps.")
+        md += QString(
+                  " Optimized inputs: %1 of the channel, %2 steps; the best test image and "
+                  "the ratio under that objective.")
                   .arg(QString::fromStdString(describe(objectiveSpec())))
                   .arg(m_max.begin()->second.steps);
     md +=
-        "\n\n| channel | top test images (index: activation) | optimized input | ratio |\n"
-        "|---:|---|---:|---:|\n";
+        "\n\n| channel | top test images (index: activation) | optimized input | best test image "
+        "| ratio |\n|---:|---|---:|---:|---:|\n";
     const OutputLayout l = outputLayout(m_info.layerShapes[m_layer]);
     for (int c = 0; c < l.channels; ++c) {
         QStringList tops;
-        double best = std::nan("");
-        if (r) {
+        if (r)
             for (const TopExample& e : r->channels[static_cast<std::size_t>(c)])
                 tops << QString("#%1: %2").arg(e.index).arg(number(e.activation));
-            if (!r->channels[static_cast<std::size_t>(c)].empty())
-                best = r->channels[static_cast<std::size_t>(c)][0].activation;
-        }
+        const double best = bestFor(c);
         QString opt = "", ratio = "";
         if (maxHere) {
             const auto it = m_max.find(c);
             if (it != m_max.end()) {
                 opt = number(it->second.activation);
-                if (sameObjective && std::isfinite(best) && best > 0)
+                if (std::isfinite(best) && best > 0)
                     ratio = QString::number(it->second.activation / best, 'f', 2);
             }
         }
-        md += QString("| %1 | %2 | %3 | %4 |\n").arg(c).arg(tops.join(", "), opt, ratio);
+        md += QString("| %1 | %2 | %3 | %4 | %5 |\n")
+                  .arg(c)
+                  .arg(tops.join(", "), opt, std::isfinite(best) ? number(best) : QString(), ratio);
     }
     return md;
 }

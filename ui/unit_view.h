@@ -93,6 +93,9 @@ public:
     const TopKResult* topK() const { return m_shown.result.get(); }
     /// Optimized inputs of the selected layer, by channel, for the current weights.
     const std::map<int, MaximizeResult>& maximized() const { return m_max; }
+    /// Per channel, the best test image under the maximized objective (computed by the first
+    /// maximization for these weights, layer and objective); empty before.
+    const std::vector<TopExample>& bestUnderObjective() const { return m_best; }
     /// The objective's activation at each step of the last (or running) maximization.
     const std::vector<float>& curve() const { return m_curveValues; }
     /// A Markdown summary: layer, weights, per channel the top-k (index, label, activation) and
@@ -129,6 +132,9 @@ private:
 
     QString cacheKey() const;
     QString maxKey() const;
+    /// The best test image's activation for `channel` under the maximized objective (from the
+    /// maximization's own pass, else the top-k when it measures the same); NaN when unknown.
+    double bestFor(int channel) const;
     UnitSpec topKSpec() const;
     UnitSpec objectiveSpec() const;
     MaximizeOptions maximizeOptions() const;
@@ -149,7 +155,8 @@ private:
     std::map<QString, Shown> m_cache;
     Shown m_shown;
     std::map<int, MaximizeResult> m_max;
-    QString m_maxFor;  // maxKey() of m_max
+    std::vector<TopExample> m_best;  // per channel, the best test image under the objective
+    QString m_maxFor;                // maxKey() of m_max
     std::vector<float> m_curveValues;
     int m_curveChannel = -1;
 

@@ -684,6 +684,11 @@ private slots:
         QCOMPARE(uv->curvePlot()->graph(1)->dataCount(), 2);  // the best test image's level
         QVERIFY(uv->maximized().count(2));
         QVERIFY(uv->maximized().at(2).activation > uv->curve().front());
+        // The best test image under the objective (max, as the top-k's): the top-k's first.
+        QCOMPARE(static_cast<int>(uv->bestUnderObjective().size()), 6);
+        for (int c = 0; c < 6; ++c)
+            QCOMPARE(uv->bestUnderObjective()[static_cast<std::size_t>(c)].activation,
+                     got.channels[static_cast<std::size_t>(c)][0].activation);
         QVERIFY(!uv->grid()->row(2).optimized.isNull());
         QVERIFY2(uv->grid()->row(2).optimizedCaption.contains("×"),
                  qPrintable(uv->grid()->row(2).optimizedCaption));
