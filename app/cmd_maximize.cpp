@@ -1,6 +1,7 @@
 // `layerlens maximize`: an input optimized to excite one channel of a layer (activation
 // maximization with the regularizers of Yosinski et al. 2015), written as a PNG, with the
 // activation it reaches beside that of the best test image.
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 
@@ -30,7 +31,8 @@ Command maximizeCommand() {
         "jitter (the net sees the image moved by up to --jitter pixels each step).\n"
         "Prints the activation reached, that of the best test image (the largest among the\n"
         "test images, or the first --subset) and their ratio. '--channel all' does every\n"
-        "channel, writing IMG-cN.png for each, and prints one line per channel.\n";
+        "channel, writing IMG-cN.png for each and IMG-all.png with all of them in a row, and\n"
+        "prints one line per channel.\n";
     c.options = unitOptions();
     c.options.insert(
         c.options.begin() + 3,
@@ -129,11 +131,14 @@ int maximize(const Args& args, std::ostream& out) {
         out << "no test images to compare with: " << noData << "\n";
     }
     if (channels.size() > 1) out << "channel  maximized  best test image (index)  ratio\n";
+    std::vector<RgbImage> strip;  // --channel all: every image, side by side
     for (const int c : channels) {
         const MaximizeResult r = maximizeActivation(s.net, space, s.node, c, s.unit, mo);
         const std::string path =
             channels.size() > 1 ? withSuffix(args.str("out"), strCat("c", c)) : args.str("out");
-        writeRgbPng(path, pixelsImage(r.image, scale));
+        RgbImage picture = pixelsImage(r.image, scale);
+        writeRgbPng(path, picture);
+        if (channels.size() > 1) strip.push_back(std::move(picture));
         const bool compared = noData.empty() && !best.channels[static_cast<std::size_t>(c)].empty();
         const TopExample top =
             compared ? best.channels[static_cast<std::size_t>(c)][0] : TopExample{};
@@ -175,7 +180,28 @@ int maximize(const Args& args, std::ostream& out) {
             }
         }
     }
+    if (!strip.empty()) {
+        // One picture of every channel in a row, 2 dark pixels around each.
+        constexpr int kGap = 2;
+        RgbImage row;
+        row.height = strip.front().height + 2 * kGap;
+        row.width = kGap;
+        for (const RgbImage& im : strip)
+            row.width += im.width + kGap;
+        row.pixels.assign(static_cast<std::size_t>(row.width) * row.height * 3, 40);
+        int x0 = kGap;
+        for (const RgbImage& im : strip) {
+            for (int y = 0; y < im.height; ++y)
+                std::copy_n(
+                    im.pixels.data() + static_cast<std::size_t>(y) * im.width * 3,
+                    static_cast<std::size_t>(im.width) * 3,
+                    row.pixels.data() + (static_cast<std::size_t>(y + kGap) * row.width + x0) * 3);
+            x0 += im.width + kGap;
+        }
+        writeRgbPng(withSuffix(args.str("out"), "all"), row);
+    }
     out << "image: " << (channels.size() > 1 ? withSuffix(args.str("out"), "c*") : args.str("out"))
+        << (strip.empty() ? "" : ", all channels in a row: " + withSuffix(args.str("out"), "all"))
         << "\n";
     return 0;
 }

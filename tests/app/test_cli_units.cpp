@@ -119,6 +119,11 @@ TEST(CliMaximize, PrintsTheActivationAndTheBestTestImage) {
     for (int c = 0; c < 6; ++c)
         EXPECT_TRUE(std::filesystem::exists(dir + "/all-c" + std::to_string(c) + ".png")) << c;
     EXPECT_NE(all.out.find("channel  maximized"), std::string::npos) << all.out;
+    // ... and all of them in a row: 6 images of 224 pixels, 2 pixels around each.
+    const std::string row = slurp(dir + "/all-all.png");
+    ASSERT_GT(row.size(), 24u);
+    EXPECT_EQ(be32(row, 16), 6u * (224 + 2) + 2);
+    EXPECT_EQ(be32(row, 20), 224u + 4);
 }
 
 TEST(CliUnits, BadInputIsAClearMessage) {
