@@ -715,6 +715,37 @@ private slots:
         QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
     }
 
+    // While training, a top-k is taken from the weights of the batch going (a copy made between
+    // batches): twice in a row they differ (other steps: no cache hit), and training goes on.
+    void unitViewRefreshesWhileTraining() {
+        MainWindow w;
+        w.show();
+        loadWindow(w, 500);
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 5,
+                                 slow(10000));
+        UnitView* uv = w.unitView();
+        uv->setLayer(0);
+        QSignalSpy shown(uv, &UnitView::topKShown);
+        uv->findTopK();
+        QVERIFY(shown.wait(slow(10000)));
+        QVERIFY2(uv->topK(), qPrintable(uv->status()->text()));
+        const QString first = uv->status()->text();
+        QVERIFY2(first.contains("step "), qPrintable(first));
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 20,
+                                 slow(10000));
+        uv->findTopK();
+        QVERIFY(shown.wait(slow(10000)));
+        QVERIFY2(!uv->status()->text().contains("from the cache"),
+                 qPrintable(uv->status()->text()));
+        QVERIFY2(uv->status()->text() != first, qPrintable(uv->status()->text()));
+        QVERIFY(w.isTraining());
+        w.stopTraining();
+        QVERIFY(done.wait(slow(5000)));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
     void exportsPngSvgAndPdf() {
         MainWindow w;
         w.show();
