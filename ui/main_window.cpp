@@ -885,6 +885,10 @@ void MainWindow::buildMenus() {
     exp->addAction("Experiment gradient norms per layer…", this, [=] {
         plotExport(m_experimentView->normsChart(), "experiment-gradient-norms");
     });
+    exp->addAction("Units grid (top-k and optimized inputs)…", this,
+                   [this] { exportWidgetInteractively(m_units->grid(), this, "units"); });
+    exp->addAction("Units ascent curve…", this,
+                   [=] { plotExport(m_units->curvePlot(), "activation-ascent"); });
     exp->addSeparator();
     exp->addAction("Metrics as CSV…", this, [this] {
         const QString path =
@@ -901,6 +905,12 @@ void MainWindow::buildMenus() {
         const QString path = QFileDialog::getSaveFileName(this, "Export experiment summary",
                                                           "experiment.md", "Markdown (*.md)");
         if (!path.isEmpty() && !writeText(path, m_experimentView->markdown()))
+            showError("could not write " + path);
+    });
+    exp->addAction("Units summary as Markdown…", this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, "Export the units summary",
+                                                          "units.md", "Markdown (*.md)");
+        if (!path.isEmpty() && !writeText(path, m_units->markdown()))
             showError("could not write " + path);
     });
     exp->addAction("Cost table as Markdown…", this, [this] {
