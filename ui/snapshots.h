@@ -109,7 +109,8 @@ struct NetCopy {
     /// Names these weights: the model, a counter of weight loads and the training step. Results
     /// computed from a copy are cached under it.
     QString key;
-    QString weights;  // for people: "step 1,200 (epoch 2)", "initial weights"
+    QString weights;  // for people: "step 1200", "initial weights"
+    QString error;    // why there is no copy (no model, random images): net is null
 };
 
 }  // namespace ll::ui

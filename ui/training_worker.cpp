@@ -429,7 +429,9 @@ void TrainingWorker::serveNetCopy() {
         c.weights = step > 0 ? QString("step %1").arg(step) : QString("initial weights");
         handOver(Handoff::ToWindow), emit netCopied(c);
     } catch (const std::exception& e) {
-        handOver(Handoff::ToWindow), emit failed(QString::fromStdString(e.what()));
+        NetCopy c;  // the asker learns why, and stops waiting
+        c.error = QString::fromStdString(e.what());
+        handOver(Handoff::ToWindow), emit netCopied(c);
     }
 }
 

@@ -48,7 +48,7 @@ public:
     /// batches while training, from the pause loop while paused, or at once when idle.
     void requestInspection(const InspectRequest& r);
     /// Thread-safe: asks for a copy of the net as it is (netCopied), taken between batches while
-    /// training, at once when idle.
+    /// training, at once when idle; without a usable net, netCopied carries the reason.
     void requestNetCopy();
     /// Thread-safe: whether the run going (or the next) saves its final checkpoint (quit with
     /// Discard says no).

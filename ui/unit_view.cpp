@@ -540,6 +540,15 @@ void UnitView::maximize(int channel) {
 }
 
 void UnitView::setNetCopy(const NetCopy& copy) {
+    if (!copy.error.isEmpty() || !copy.net) {
+        if (m_pending == Pending::None) return;  // not asked for by this view
+        m_pending = Pending::None;
+        m_status->setText(
+            "<span style='color:#b00'>" +
+            (copy.error.isEmpty() ? QString("no model") : copy.error).toHtmlEscaped() + "</span>");
+        updateButtons();
+        return;
+    }
     m_copy = copy;
     m_haveCopy = true;
     const Pending what = std::exchange(m_pending, Pending::None);
@@ -628,7 +637,7 @@ void UnitView::startMaximize() {
     std::shared_ptr<Net> net = m_copy.net;
     m_copy.net.reset();
     const DataPair& pair = *m_copy.data;
-    const std::shared_ptr<const DataPair> data = m_copy.data;
+    const std::shared_ptr<const DataPair> shared = m_copy.data;
     const Dataset& test = pair.test.size() ? pair.test : pair.train;
     const BatchOptions batch = m_copy.batch;
     const int limit = m_subset->value();
@@ -643,7 +652,7 @@ void UnitView::startMaximize() {
     m_progress->setRange(0, static_cast<int>(channels.size()));
     m_progress->setValue(0);
     m_timer->start();
-    m_maxWatcher->setFuture(QtConcurrent::run([st, net, data, batch, limit, needBest, space, node,
+    m_maxWatcher->setFuture(QtConcurrent::run([st, net, shared, batch, limit, needBest, space, node,
                                                channels, o, spec]() -> QString {
         try {
             if (needBest) {  // the test images' best under this objective, to compare
@@ -652,8 +661,8 @@ void UnitView::startMaximize() {
                 b.unit = spec;
                 b.limit = limit;
                 const TopKResult r =
-                    topKExamples(*net, data->test.size() ? data->test : data->train, node, batch, b,
-                                 {}, &st->cancel);
+                    topKExamples(*net, shared->test.size() ? shared->test : shared->train, node,
+                                 batch, b, {}, &st->cancel);
                 std::lock_guard<std::mutex> lock(st->m);
                 if (!r.cancelled)
                     for (const auto& list : r.channels)

@@ -1358,6 +1358,11 @@ private slots:
         QVERIFY(failed.wait(slow(30000)));
         QVERIFY2(w.lastError().contains("To train it, choose data of that shape"),
                  qPrintable(w.lastError()));
+        // The Units view says why it cannot look, and does not stay waiting.
+        w.unitView()->findTopK();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.unitView()->busy(), slow(5000));
+        QVERIFY2(w.unitView()->status()->text().contains("random images"),
+                 qPrintable(w.unitView()->status()->text()));
         // A model the data fits loads as usual, and the notice goes.
         w.setup()->setModel("lenet5");  // its preset names MNIST: the built-in digits instead
         w.setup()->setDataset("synthetic-digits");
