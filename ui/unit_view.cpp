@@ -372,22 +372,26 @@ UnitView::UnitView(QWidget* parent) : QWidget(parent) {
         const QString error = m_topWatcher->result();
         const std::shared_ptr<TaskState> st = m_topTask;
         m_topTask.reset();
+        std::shared_ptr<TopKResult> result;
+        if (st) {
+            std::lock_guard<std::mutex> lock(st->m);
+            result = st->topK;
+        }
         if (!error.isEmpty()) {
             m_status->setText("<span style='color:#b00'>" + error.toHtmlEscaped() + "</span>");
-        } else if (st && st->topK) {
-            Shown s{st->topK, st->data, st->weights};
-            if (!st->topK->cancelled) m_cache[st->key] = s;
+        } else if (result) {
+            Shown s{result, st->data, st->weights};
+            if (!result->cancelled) m_cache[st->key] = s;
             if (st->key == cacheKey()) m_shown = s;  // still what the view asks for
             m_status->setText(
                 QString("%1 of %2 test images%3, %4. Each row: the optimized input (red; its "
-                        "activation "
-                        "and × the best test image's under the objective), then the top-k by the "
-                        "channel's %5. Click a row to pick its channel.")
-                    .arg(st->topK->samplesSeen)
-                    .arg(st->topK->samplesTotal)
-                    .arg(st->topK->cancelled ? " (cancelled)" : "")
+                        "activation and × the best test image's under the objective), then the "
+                        "top-k by the channel's %5. Click a row to pick its channel.")
+                    .arg(result->samplesSeen)
+                    .arg(result->samplesTotal)
+                    .arg(result->cancelled ? " (cancelled)" : "")
                     .arg(st->weights)
-                    .arg(QString::fromStdString(describe(st->topK->unit))));
+                    .arg(QString::fromStdString(describe(result->unit))));
             rebuildGrid();
         }
         updateButtons();
@@ -603,6 +607,9 @@ void UnitView::startTopK() {
                     st->total = total;
                 },
                 &st->cancel));
+            // Under the mutex: a hand-over ThreadSanitizer sees (Qt's future is a futex it
+            // does not).
+            std::lock_guard<std::mutex> lock(st->m);
             st->topK = std::move(r);
             return {};
         } catch (const std::exception& e) {
