@@ -273,6 +273,35 @@ TEST(Maximize, WithoutRegularizationTheObjectiveRisesMonotonically) {
     EXPECT_EQ(stopped.steps, 3);
 }
 
+// Pixel space to the net's input as makeBatch scales a sample, and a start from a test image.
+TEST(Maximize, PixelSpaceMatchesMakeBatchAndStartsFromAnImage) {
+    const Dataset d = test::blobs(10, 3);
+    std::vector<int> order{4};
+    for (int mode = 0; mode < 3; ++mode) {
+        BatchOptions bo;
+        bo.normalize = mode != 1;
+        bo.rawPixels = mode == 2;
+        Tensor x, y;
+        makeBatch(d, order, 0, 1, x, y, bo);
+        const PixelSpace space = PixelSpace::from(bo, d.mean, d.stddev);
+        const Tensor fed = space.toInput(samplePixels(d, 4));
+        ASSERT_EQ(fed.shape(), x.shape());
+        for (std::int64_t i = 0; i < x.numel(); ++i)
+            ASSERT_NEAR(fed[i], x[i], 1e-4f * std::max(1.0f, std::fabs(x[i]))) << mode;
+        EXPECT_FLOAT_EQ(space.slope(0), mode == 0 ? 1 / 0.3f : mode == 1 ? 1.0f : 255.0f);
+    }
+    Net net = buildNet(kGraphNet);
+    net.resetParameters(4);
+    const PixelSpace space = PixelSpace::from({}, d.mean, d.stddev);
+    MaximizeOptions o;
+    o.steps = 1;
+    o.jitter = 0;
+    o.start = samplePixels(d, 4);
+    const MaximizeResult r = maximizeActivation(net, space, 2, 1, {UnitReduce::Mean}, o);
+    EXPECT_FLOAT_EQ(r.history.at(0), unitObjective(net, space, o.start, 2, 1, {UnitReduce::Mean}));
+    EXPECT_EQ(r.image.shape(), Shape({1, 8, 8}));
+}
+
 TEST(Maximize, RegularizersDoWhatTheySay) {
     // Blur keeps a constant image and the mean of any image (reflected borders).
     Tensor flat({2, 5, 6}, 0.4f);
