@@ -92,6 +92,8 @@ const std::vector<Entry>& table() {
         {summaryCommand(), summary},
         {rfCommand(), rf},
         {inferCommand(), infer},
+        {topkCommand(), topk},
+        {maximizeCommand(), maximize},
         {exportCommand(), exportModel},
         {dataCommand(), data},
         {downloadCommand(), download},
@@ -129,6 +131,9 @@ const Command& windowCommand() {
             {"experiment", "NAME",
              "run one of the Experiments menu at once: optimizers,\nloss-functions, "
              "random-labels, vanishing-gradients, batchnorm, shortcuts"},
+            {"units", "LAYER",
+             "open the Units tab on LAYER: its top-9 test images and every\nchannel's "
+             "optimized input (prints the Markdown summary when done)"},
             {"screenshots", "DIR", "save a picture of every tab into DIR when the run ends"},
             {"quit-when-done", "", "close the window when the run or experiment ends"},
             {"redraw-ms", "MS", "redraw the curves at most every MS milliseconds (default 100)"},

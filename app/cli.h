@@ -61,6 +61,8 @@ Command inferCommand();
 Command exportCommand();
 Command runsCommand();
 Command labCommand();
+Command topkCommand();
+Command maximizeCommand();
 int demo(const Args& args, std::ostream& out);
 int models(const Args& args, std::ostream& out);
 int train(const Args& args, std::ostream& out);
@@ -74,6 +76,8 @@ int infer(const Args& args, std::ostream& out);
 int runs(const Args& args, std::ostream& out);
 int exportModel(const Args& args, std::ostream& out);
 int lab(const Args& args, std::ostream& out);
+int topk(const Args& args, std::ostream& out);
+int maximize(const Args& args, std::ostream& out);
 
 /// --kernels fast|reference (core/kernels.h), for the commands that run a net; run() applies it
 /// for the command's duration.

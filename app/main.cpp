@@ -31,6 +31,7 @@
 #include "ui/run_export.h"
 #include "ui/setup_panel.h"
 #include "ui/training_view.h"
+#include "ui/unit_view.h"
 
 namespace {
 
@@ -259,6 +260,39 @@ int gui(int argc, char** argv, const std::vector<std::string>& args) {
         if (!shots.isEmpty()) saveScreenshots(w, shots);
         if (quit) w.close();
     };
+    // --units LAYER: the Units tab on that layer, its top-k, then every channel maximized. Each
+    // load restarts the wait (the panel's model, then the file opened), so it starts on the last.
+    const QString unitsLayer = QString::fromStdString(a.str("units"));
+    if (!unitsLayer.isEmpty()) {
+        if (train || !experiment.isEmpty())
+            throw ll::UsageError("--units and --train or --experiment: choose one");
+        auto* settle = new QTimer(&w);
+        settle->setSingleShot(true);
+        settle->setInterval(1500);
+        QObject::connect(&w, &ll::ui::MainWindow::modelLoaded, settle, qOverload<>(&QTimer::start));
+        QObject::connect(settle, &QTimer::timeout, &w, [&w, unitsLayer] {
+            const int node = w.runController()->modelInfo().layerNames.indexOf(unitsLayer);
+            if (node < 0) {
+                std::cerr << "layerlens: --units " << unitsLayer.toStdString() << ": "
+                          << w.runController()->modelInfo().model.toStdString()
+                          << " has no layer of that name" << std::endl;
+                QApplication::exit(2);
+                return;
+            }
+            w.tabs()->setCurrentWidget(w.unitView());
+            w.unitView()->setLayer(node);
+            w.unitView()->findTopK();
+        });
+        ll::ui::UnitView* uv = w.unitView();
+        QObject::connect(uv, &ll::ui::UnitView::topKShown, uv, [uv] {
+            if (uv->maximized().empty() && !uv->busy()) uv->maximize(-1);
+        });
+        QObject::connect(uv, &ll::ui::UnitView::maximizeFinished, &w, [&w, uv, grabAndQuit] {
+            std::cout << uv->markdown().toStdString() << std::flush;
+            w.tabs()->setCurrentWidget(uv);
+            QTimer::singleShot(500, &w, grabAndQuit);
+        });
+    }
     QObject::connect(&w, &ll::ui::MainWindow::experimentFinished, &w, [&w, grabAndQuit] {
         std::cout << "experiment finished" << std::endl;
         w.tabs()->setCurrentWidget(w.experimentView());

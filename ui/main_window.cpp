@@ -54,6 +54,7 @@
 #include "ui/setup_panel.h"
 #include "ui/thread_handoff.h"
 #include "ui/training_view.h"
+#include "ui/unit_view.h"
 
 namespace ll::ui {
 
@@ -117,6 +118,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_tabs->addTab(m_graph, "Graph");
     m_lab = new LabView;  // fed the model and the inspected image below
     m_tabs->addTab(m_lab, "Lab");
+    m_units = new UnitView;
+    m_tabs->addTab(m_units, "Units");
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(
@@ -157,6 +160,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_cost->setModel(info);
         m_graph->setModel(info);
         m_lab->setModel(info);
+        m_units->setModel(info);
         setWindowTitle(QString("LayerLens — %1 on %2").arg(info.model, info.dataset));
         // A model the data does not fit is shown on random images, said in the banner until a
         // model that fits loads.
@@ -180,6 +184,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(m_layers, &LayersView::inspectionRequested, m_graph,
             [this](const InspectRequest& r) { m_graph->setCurrentLayer(r.layer); });
+    // Units: the layer follows Layers; its analyses run on copies of the worker's net.
+    connect(m_layers, &LayersView::inspectionRequested, m_units,
+            [this](const InspectRequest& r) { m_units->setLayer(r.layer); });
+    connect(m_units, &UnitView::netCopyRequested, m_run, &RunController::requestNetCopy);
+    connect(m_run, &RunController::netCopied, m_units, &UnitView::setNetCopy);
     connect(m_runs, &RunsPanel::sameStartRequested, this, &MainWindow::sameStartAs);
     connect(m_runs, &RunsPanel::openRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
@@ -938,6 +947,10 @@ void MainWindow::buildMenus() {
     exp->addAction("Experiment gradient norms per layer…", this, [=] {
         plotExport(m_experimentView->normsChart(), "experiment-gradient-norms");
     });
+    exp->addAction("Units grid (top-k and optimized inputs)…", this,
+                   [this] { exportWidgetInteractively(m_units->grid(), this, "units"); });
+    exp->addAction("Units ascent curve…", this,
+                   [=] { plotExport(m_units->curvePlot(), "activation-ascent"); });
     exp->addSeparator();
     exp->addAction("Metrics as CSV…", this, [this] {
         const QString path =
@@ -954,6 +967,12 @@ void MainWindow::buildMenus() {
         const QString path = QFileDialog::getSaveFileName(this, "Export experiment summary",
                                                           "experiment.md", "Markdown (*.md)");
         if (!path.isEmpty() && !writeText(path, m_experimentView->markdown()))
+            showError("could not write " + path);
+    });
+    exp->addAction("Units summary as Markdown…", this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, "Export the units summary",
+                                                          "units.md", "Markdown (*.md)");
+        if (!path.isEmpty() && !writeText(path, m_units->markdown()))
             showError("could not write " + path);
     });
     exp->addAction("Cost table as Markdown…", this, [this] {
@@ -1016,7 +1035,8 @@ void MainWindow::buildMenus() {
         QMessageBox::information(
             this, "Keyboard shortcuts",
             "Ctrl+T  train\nCtrl+P  pause / resume\nCtrl+J  one batch while paused\nCtrl+K  stop\n"
-            "Ctrl+1…6  Training / Layers / Cost / Insight / Experiment / Graph\nPgUp/PgDn or ←/→  "
+            "Ctrl+1…7  Training / Layers / Cost / Insight / Experiment / Graph / Units\nPgUp/PgDn "
+            "or ←/→  "
             "previous "
             "/ next layer (Layers "
             "tab)\n"

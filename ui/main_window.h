@@ -40,6 +40,7 @@ class ExperimentView;
 class RunsPanel;
 class LayersView;
 class TrainingView;
+class UnitView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -116,6 +117,7 @@ public:
     CostView* costView() const { return m_cost; }
     GraphView* graphView() const { return m_graph; }
     LabView* labView() const { return m_lab; }
+    UnitView* unitView() const { return m_units; }
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
     ExperimentView* experimentView() const { return m_experimentView; }
@@ -174,6 +176,7 @@ private:
     CostView* m_cost;
     GraphView* m_graph;
     LabView* m_lab;
+    UnitView* m_units;
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;

@@ -24,6 +24,7 @@ void registerTypes() {
     qRegisterMetaType<ll::ui::InspectSnapshot>();
     qRegisterMetaType<ll::ui::ConfusionSnapshot>();
     qRegisterMetaType<ll::ui::HistogramSnapshot>();
+    qRegisterMetaType<ll::ui::NetCopy>();
     qRegisterMetaType<ll::ui::RunSettings>();
     qRegisterMetaType<ll::EvalReport>();
     qRegisterMetaType<ll::EpochReport>();
@@ -77,6 +78,7 @@ RunController::RunController(QObject* parent) : QObject(parent) {
     connect(m_worker, &TrainingWorker::inputSizeNeeded, this, &RunController::inputSizeNeeded);
     connect(m_worker, &TrainingWorker::modelIdentitiesChecked, this,
             &RunController::modelIdentitiesChecked);
+    connect(m_worker, &TrainingWorker::netCopied, this, &RunController::netCopied);
     m_thread.start();
 }
 
@@ -242,6 +244,10 @@ void RunController::setLearningRate(float lr) {
 
 void RunController::requestInspection(const InspectRequest& r) {
     if (m_worker) m_worker->requestInspection(r);
+}
+
+void RunController::requestNetCopy() {
+    if (m_worker) m_worker->requestNetCopy();
 }
 
 void RunController::toWorker(std::function<void(TrainingWorker*)> work) {

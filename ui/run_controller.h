@@ -70,6 +70,8 @@ public:
     void setLearningRate(float lr);
     /// The worker's next inspection (see TrainingWorker::requestInspection); dropped after quit.
     void requestInspection(const InspectRequest& r);
+    /// A copy of the worker's net and data (netCopied); dropped after quit.
+    void requestNetCopy();
     /// Queues `work` on the worker thread, after everything queued before; dropped after quit.
     void toWorker(std::function<void(TrainingWorker*)> work);
 
@@ -115,6 +117,7 @@ signals:
     void foldChecked(const QString& title, const QStringList& lines, const QString& error);
     void modelIdentitiesChecked(const QString& model, const QStringList& lines,
                                 const QString& error);
+    void netCopied(const ll::ui::NetCopy& copy);
     /// A variant of the experiment completed (before the next one is queued).
     void variantFinished(const QString& variant, const QString& runDir);
     void experimentFinished(const QString& name, const QStringList& runDirs);

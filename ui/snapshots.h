@@ -5,10 +5,12 @@
 #include <QMetaType>
 #include <QString>
 #include <QVector>
+#include <memory>
 #include <vector>
 
 #include "core/analysis/cost.h"
 #include "core/analysis/insight.h"
+#include "core/data/load.h"
 #include "core/tensor.h"
 #include "core/trainer.h"
 
@@ -98,9 +100,24 @@ struct HistogramSnapshot {
 };
 constexpr int kHistogramBins = 41;
 
+/// A copy of the worker's net as it is now, with its data, for analyses that run off both the
+/// window's and the worker's threads (top-k examples, activation maximization: ui/unit_view.h).
+/// The net is a clone nobody else holds; the data is shared read-only with the worker.
+struct NetCopy {
+    std::shared_ptr<Net> net;
+    std::shared_ptr<const DataPair> data;
+    BatchOptions batch;  // how training scales the pixels
+    /// Names these weights: the model, a counter of weight loads and the training step. Results
+    /// computed from a copy are cached under it.
+    QString key;
+    QString weights;  // for people: "step 1200", "initial weights"
+    QString error;    // why there is no copy (no model, random images): net is null
+};
+
 }  // namespace ll::ui
 
 Q_DECLARE_METATYPE(ll::ui::HistogramSnapshot)
+Q_DECLARE_METATYPE(ll::ui::NetCopy)
 Q_DECLARE_METATYPE(ll::ui::ConfusionSnapshot)
 Q_DECLARE_METATYPE(ll::ui::ModelInfo)
 Q_DECLARE_METATYPE(ll::ui::BatchPoints)

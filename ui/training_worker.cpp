@@ -56,6 +56,7 @@ public:
             m_w.m_sinceHistograms.start();
             m_w.computeHistograms(r.step);
         }
+        m_w.m_liveStep = r.step;
         m_w.serveInspection(false);
     }
     void onEval(const EvalReport& e) override {
@@ -158,6 +159,7 @@ void TrainingWorker::ensureSetup(const RunSettings& s, bool keepWeights) {
     if (!keepWeights) {
         m_net = std::make_unique<Net>(std::move(net));
         m_net->resetParameters(s.config.seed);
+        ++m_weightLoads;
         m_epochsDone = 0;
         m_steps = 0;
     }
@@ -249,6 +251,7 @@ void TrainingWorker::train(const RunSettings& s) {
         m_steps = trainer.steps();
         observer.flush();
         m_running = false;
+        m_liveStep = -1;
         m_control->setIdleHook({});  // it refers to this run's observer
         if (!s.finalCheckpoint.isEmpty() && m_saveFinal) saveCheckpoint(s.finalCheckpoint, true);
         if (!m_control->stopRequested()) serveInspection(true);
@@ -257,6 +260,8 @@ void TrainingWorker::train(const RunSettings& s) {
     } catch (const std::exception& e) {
         observer.flush();
         m_running = false;
+        m_liveStep = -1;
+        ++m_weightLoads;  // a failed run may have left other weights
         m_control->setIdleHook({});
         handOver(Handoff::ToWindow), emit runFailed(QString::fromStdString(e.what()));
     }
@@ -291,6 +296,7 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
     try {
         if (!m_net) throw UsageError("no model loaded: pick the checkpoint's model first");
         const CheckpointInfo info = ll::loadCheckpoint(path.toStdString(), *m_net);
+        ++m_weightLoads;
         m_epochsDone = info.epoch;
         m_steps = info.step;
         handOver(Handoff::ToWindow),
@@ -454,12 +460,45 @@ void TrainingWorker::computeConfusion(int epoch) {
     }
 }
 
+void TrainingWorker::requestNetCopy() {
+    m_copyPending = true;
+    m_control->poke();
+    handOver(Handoff::ToWorker);
+    QMetaObject::invokeMethod(this, &TrainingWorker::copyPending, Qt::QueuedConnection);
+}
+
+void TrainingWorker::copyPending() {
+    if (m_running) return;  // the trainer's hooks serve it
+    serveNetCopy();
+}
+
+void TrainingWorker::serveNetCopy() {
+    if (!m_copyPending.exchange(false)) return;
+    try {
+        if (!m_net || !m_data) throw UsageError("no model loaded");
+        if (!m_inputsOnly.empty()) throw UsageError(m_inputsOnly);
+        NetCopy c;
+        c.net = std::make_shared<Net>(cloneNet(*m_net));
+        c.data = m_data;
+        c.batch = m_batchOptions;
+        const std::int64_t step = m_liveStep >= 0 ? m_liveStep : m_steps;
+        c.key = QString("%1|%2|%3").arg(m_loadedModel).arg(m_weightLoads).arg(step);
+        c.weights = step > 0 ? QString("step %1").arg(step) : QString("initial weights");
+        handOver(Handoff::ToWindow), emit netCopied(c);
+    } catch (const std::exception& e) {
+        NetCopy c;  // the asker learns why, and stops waiting
+        c.error = QString::fromStdString(e.what());
+        handOver(Handoff::ToWindow), emit netCopied(c);
+    }
+}
+
 void TrainingWorker::inspectPending() {
     if (m_running) return;  // the trainer's hooks serve it
     serveInspection(true);
 }
 
 void TrainingWorker::serveInspection(bool force) {
+    serveNetCopy();
     InspectRequest r;
     {
         std::lock_guard<std::mutex> lock(m_mutex);

@@ -47,6 +47,9 @@ public:
     /// Thread-safe: the next inspection to serve (replaces any pending one). Served between
     /// batches while training, from the pause loop while paused, or at once when idle.
     void requestInspection(const InspectRequest& r);
+    /// Thread-safe: asks for a copy of the net as it is (netCopied), taken between batches while
+    /// training, at once when idle; without a usable net, netCopied carries the reason.
+    void requestNetCopy();
     /// Thread-safe: whether the run going (or the next) saves its final checkpoint (quit with
     /// Discard says no).
     void setSaveFinal(bool on) { m_saveFinal = on; }
@@ -61,6 +64,8 @@ public slots:
     void train(const ll::ui::RunSettings& settings);
     /// Serves a pending inspection (queued by requestInspection when no run is going).
     void inspectPending();
+    /// Serves a pending net copy (queued by requestNetCopy when no run is going).
+    void copyPending();
     /// Between runs: weights, batch-norm statistics, epoch; emit message or failed.
     /// quiet: no message when saved (a run's own final checkpoint).
     void saveCheckpoint(const QString& path, bool quiet = false);
@@ -106,6 +111,7 @@ signals:
     /// checked and why; or the error.
     void modelIdentitiesChecked(const QString& model, const QStringList& lines,
                                 const QString& error);
+    void netCopied(const ll::ui::NetCopy& copy);
 
 protected:
     /// Takes over what the other thread handed over with a queued call or signal
@@ -116,6 +122,7 @@ private:
     class Observer;
     void ensureSetup(const RunSettings& s, bool keepWeights);
     void serveInspection(bool force);
+    void serveNetCopy();
     void computeConfusion(int epoch);
     void computeHistograms(std::int64_t step);
 
@@ -137,6 +144,9 @@ private:
     BatchOptions m_batchOptions;
     int m_epochsDone = 0;
     std::int64_t m_steps = 0;
+    std::int64_t m_liveStep = -1;  // the step of the run going (-1: none)
+    int m_weightLoads = 0;         // counts new weights (setup, checkpoint, run): NetCopy::key
+    std::atomic<bool> m_copyPending{false};
 };
 
 }  // namespace ll::ui

@@ -28,6 +28,7 @@
 #include <map>
 
 #include "core/analysis/cost.h"
+#include "core/analysis/unit_visualization.h"
 #include "core/checkpoint.h"
 #include "core/model_file.h"
 #include "core/onnx/onnx_export.h"
@@ -53,6 +54,7 @@
 #include "ui/runs_panel.h"
 #include "ui/setup_panel.h"
 #include "ui/training_view.h"
+#include "ui/unit_view.h"
 
 using namespace ll;
 using namespace ll::ui;
@@ -761,6 +763,127 @@ private slots:
         QVERIFY2(f.contains("Activations after max-pooling in uinet"), qPrintable(f));
     }
 
+    // Units: the top-k of a layer off the GUI thread, equal to the core's on a copy of the same
+    // weights, with the analytic receptive field; cached; activation maximization live, with its
+    // curve, cancel, the grid, exports and the Markdown summary.
+    void unitViewFindsTopKAndMaximizes() {
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        UnitView* uv = w.unitView();
+        w.tabs()->setCurrentWidget(uv);
+        w.layersView()->setCurrentLayer(3);  // conv2 (6, 4, 4): the Units view follows
+        QTRY_COMPARE_WITH_TIMEOUT(uv->layer(), 3, slow(5000));
+        uv->kBox()->setValue(5);
+        QSignalSpy shown(uv, &UnitView::topKShown);
+        uv->findTopK();
+        QVERIFY(shown.wait(slow(10000)));
+        QVERIFY2(uv->topK(), qPrintable(uv->status()->text()));
+        const TopKResult got = *uv->topK();
+        QCOMPARE(got.samplesSeen, 96);
+        QCOMPARE(static_cast<int>(got.channels.size()), 6);
+        // The same weights through the core directly.
+        QSignalSpy copied(w.runController(), &RunController::netCopied);
+        w.runController()->requestNetCopy();
+        QVERIFY(copied.wait(slow(5000)));
+        const NetCopy copy = copied.first().first().value<NetCopy>();
+        TopKOptions o;
+        o.k = 5;
+        const TopKResult want = topKExamples(*copy.net, copy.data->test, 3, copy.batch, o);
+        for (int c = 0; c < 6; ++c) {
+            const auto& g = got.channels[static_cast<std::size_t>(c)];
+            const auto& e = want.channels[static_cast<std::size_t>(c)];
+            QCOMPARE(g.size(), std::size_t{5});
+            for (std::size_t j = 0; j < 5; ++j) {
+                QCOMPARE(g[j].index, e[j].index);
+                QCOMPARE(g[j].activation, e[j].activation);
+                // conv2 (3×3) after a 2×2 pool after conv1 (3×3, padding 1): 8×8 from 2i − 1.
+                QCOMPARE(g[j].region.rows[0], 2 * g[j].row - 1);
+                QCOMPARE(g[j].region.rows[1], 2 * g[j].row + 7);
+                QCOMPARE(g[j].region.cols[0], 2 * g[j].col - 1);
+            }
+        }
+        QCOMPARE(uv->grid()->rowCount(), 6);
+        QCOMPARE(static_cast<int>(uv->grid()->row(0).tiles.size()), 5);
+        QCOMPARE(uv->grid()->row(0).tiles[0].size(), QSize(60, 60));  // 12 pixels × 5
+        // Again: from the cache, at once.
+        uv->findTopK();
+        QVERIFY(shown.count() == 2 || shown.wait(slow(5000)));
+        QVERIFY2(uv->status()->text().contains("from the cache"), qPrintable(uv->status()->text()));
+
+        // Maximization of channel 2: a curve point per step, the image beside its top-k.
+        uv->stepsBox()->setValue(30);
+        uv->objectiveBox()->setCurrentIndex(0);  // max, as the top-k: a ratio is shown
+        QSignalSpy maxDone(uv, &UnitView::maximizeFinished);
+        uv->maximize(2);
+        QVERIFY(maxDone.wait(slow(10000)));
+        QCOMPARE(static_cast<int>(uv->curve().size()), 30);
+        QCOMPARE(uv->curvePlot()->graph(0)->dataCount(), 30);
+        QCOMPARE(uv->curvePlot()->graph(1)->dataCount(), 2);  // the best test image's level
+        QVERIFY(uv->maximized().count(2));
+        QVERIFY(uv->maximized().at(2).activation > uv->curve().front());
+        // The best test image under the objective (max, as the top-k's): the top-k's first.
+        QCOMPARE(static_cast<int>(uv->bestUnderObjective().size()), 6);
+        for (int c = 0; c < 6; ++c)
+            QCOMPARE(uv->bestUnderObjective()[static_cast<std::size_t>(c)].activation,
+                     got.channels[static_cast<std::size_t>(c)][0].activation);
+        QVERIFY(!uv->grid()->row(2).optimized.isNull());
+        QVERIFY2(uv->grid()->row(2).optimizedCaption.contains("×"),
+                 qPrintable(uv->grid()->row(2).optimizedCaption));
+        QVERIFY(!uv->liveImage()->pixmap().isNull());
+        const QString md = uv->markdown();
+        QVERIFY2(md.contains("### What the channels of"), qPrintable(md));
+        QVERIFY2(md.contains(QString("| 2 | #%1: ").arg(got.channels[2][0].index)), qPrintable(md));
+
+        // Every channel, cancelled on the way: what finished stays, and nothing hangs.
+        uv->stepsBox()->setValue(100000);
+        uv->maximize(-1);
+        QTRY_VERIFY_WITH_TIMEOUT(uv->curve().size() > 5, slow(10000));
+        uv->cancel();
+        QVERIFY(maxDone.wait(slow(5000)));
+        QVERIFY(!uv->busy());
+
+        for (const char* ext : {"png", "svg"}) {
+            const QString f = m_dir.filePath(QString("units.%1").arg(ext));
+            QCOMPARE(exportWidget(uv->grid(), f), QString());
+            const QString c = m_dir.filePath(QString("ascent.%1").arg(ext));
+            QCOMPARE(exportPlot(uv->curvePlot(), c, 480, 300, 1.0), QString());
+        }
+        QVERIFY(head(m_dir.filePath("units.png"), 8).startsWith("\x89PNG"));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
+    // While training, a top-k is taken from the weights of the batch going (a copy made between
+    // batches): twice in a row they differ (other steps: no cache hit), and training goes on.
+    void unitViewRefreshesWhileTraining() {
+        MainWindow w;
+        w.show();
+        loadWindow(w, 500);
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 5,
+                                 slow(10000));
+        UnitView* uv = w.unitView();
+        uv->setLayer(0);
+        QSignalSpy shown(uv, &UnitView::topKShown);
+        uv->findTopK();
+        QVERIFY(shown.wait(slow(10000)));
+        QVERIFY2(uv->topK(), qPrintable(uv->status()->text()));
+        const QString first = uv->status()->text();
+        QVERIFY2(first.contains("step "), qPrintable(first));
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainingView()->lossPlot()->graph(0)->dataCount() > 20,
+                                 slow(10000));
+        uv->findTopK();
+        QVERIFY(shown.wait(slow(10000)));
+        QVERIFY2(!uv->status()->text().contains("from the cache"),
+                 qPrintable(uv->status()->text()));
+        QVERIFY2(uv->status()->text() != first, qPrintable(uv->status()->text()));
+        QVERIFY(w.isTraining());
+        w.stopTraining();
+        QVERIFY(done.wait(slow(5000)));
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    }
+
     void exportsPngSvgAndPdf() {
         MainWindow w;
         w.show();
@@ -1433,6 +1556,11 @@ private slots:
         QVERIFY(failed.wait(slow(30000)));
         QVERIFY2(w.lastError().contains("To train it, choose data of that shape"),
                  qPrintable(w.lastError()));
+        // The Units view says why it cannot look, and does not stay waiting.
+        w.unitView()->findTopK();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.unitView()->busy(), slow(5000));
+        QVERIFY2(w.unitView()->status()->text().contains("random images"),
+                 qPrintable(w.unitView()->status()->text()));
         // A model the data fits loads as usual, and the notice goes.
         w.setup()->setModel("lenet5");  // its preset names MNIST: the built-in digits instead
         w.setup()->setDataset("synthetic-digits");
