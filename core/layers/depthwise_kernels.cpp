@@ -340,7 +340,10 @@ void weightGradAdd(const float* in, const Walk& k, const float* d, int Ho, int W
         dw[t] += ConstFloatArray(scratch + static_cast<std::ptrdiff_t>(t) * Wo, Wo).sum();
 }
 
-// out (rows, ld) += scatter of d (Ho, Wo) through the kernel: the transpose of correlate.
+// out (rows, ld) += scatter of d (Ho, Wo) through the kernel: the transpose of correlate. With
+// Steps::Split2, onto a plane split by column parity (splitColumns' layout, k.split apart), whose
+// stores along a row are contiguous; every element receives the same additions in the same order.
+template <Steps S>
 void scatterAdd(const float* d, const Walk& k, const float* w, int Ho, int Wo, float* out) {
     for (int oh = 0; oh < Ho; ++oh) {
         const float* dr = d + static_cast<std::ptrdiff_t>(oh) * Wo;
@@ -348,29 +351,10 @@ void scatterAdd(const float* d, const Walk& k, const float* w, int Ho, int Wo, f
             float* r = out + (static_cast<std::ptrdiff_t>(oh) * k.sh + ki * k.dh) * k.ld;
             for (int kj = 0; kj < k.kw; ++kj) {
                 const float wv = w[ki * k.kw + kj];
-                float* rk = r + kj * k.dw;
-                // Within one tap the targets ow·sw are distinct: no two lanes write one float.
+                // Within one tap the targets are distinct: no two lanes write one float.
 #pragma omp simd
                 for (int ow = 0; ow < Wo; ++ow)
-                    rk[ow * k.sw] = madd(wv, dr[ow], rk[ow * k.sw]);
-            }
-        }
-    }
-}
-
-// scatterAdd onto a plane split by column parity (splitColumns' layout, k.split apart): the
-// stores along a row are contiguous. Every element receives the same additions in the same order.
-void scatterAddSplit(const float* d, const Walk& k, const float* w, int Ho, int Wo, float* out) {
-    for (int oh = 0; oh < Ho; ++oh) {
-        const float* dr = d + static_cast<std::ptrdiff_t>(oh) * Wo;
-        for (int ki = 0; ki < k.kh; ++ki) {
-            float* r = out + (static_cast<std::ptrdiff_t>(oh) * k.sh + ki * k.dh) * k.ld;
-            for (int kj = 0; kj < k.kw; ++kj) {
-                const float wv = w[ki * k.kw + kj];
-                float* rk = r + (kj & 1) * k.split + (kj >> 1);
-#pragma omp simd
-                for (int ow = 0; ow < Wo; ++ow)
-                    rk[ow] = madd(wv, dr[ow], rk[ow]);
+                    r[column<S>(k, ow, kj)] = madd(wv, dr[ow], r[column<S>(k, ow, kj)]);
             }
         }
     }
@@ -474,9 +458,9 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
             } else {
                 if (j == 0) FloatArray(scattered, static_cast<Eigen::Index>(scatterSize)).setZero();
                 if (split) {
-                    scatterAddSplit(d, kScatter, w, g.Ho, g.Wo, scattered);
+                    scatterAdd<Steps::Split2>(d, kScatter, w, g.Ho, g.Wo, scattered);
                 } else {
-                    scatterAdd(d, kScatter, w, g.Ho, g.Wo, scattered);
+                    scatterAdd<Steps::Any>(d, kScatter, w, g.Ho, g.Wo, scattered);
                 }
             }
         }
