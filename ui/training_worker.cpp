@@ -309,16 +309,17 @@ void TrainingWorker::loadCheckpoint(const QString& path) {
     }
 }
 
-void TrainingWorker::checkBatchNormFold() {
+// A model transform's check on the test set, reported as foldChecked(heading, its sentences) or
+// foldChecked(heading, {}, why it could not be made). `heading` has %1 for the model's name.
+template <typename Check>
+void TrainingWorker::reportTransformCheck(const char* heading, Check check) {
     const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
-    const QString title =
-        QString("Batch-norm folding of %1, same outputs with fewer layers:").arg(model);
+    const QString title = QString(heading).arg(model);
     try {
         if (!m_net || !m_data) throw UsageError("no model loaded");
         if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
-        const FoldCheck c = ll::checkBatchNormFold(*m_net, m_data->test, m_batchOptions);
         QStringList lines;
-        for (const std::string& l : describe(c))
+        for (const std::string& l : describe(check(*m_net, m_data->test, m_batchOptions)))
             lines << QString::fromStdString(l);
         handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
     } catch (const std::exception& e) {
@@ -326,24 +327,19 @@ void TrainingWorker::checkBatchNormFold() {
     }
 }
 
+void TrainingWorker::checkBatchNormFold() {
+    reportTransformCheck("Batch-norm folding of %1, same outputs with fewer layers:",
+                         [](Net& net, const Dataset& test, const BatchOptions& bo) {
+                             return ll::checkBatchNormFold(net, test, bo);
+                         });
+}
+
 void TrainingWorker::checkActivationSwap() {
-    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
-    const QString title =
-        QString(
-            "Activations after max-pooling in %1, same outputs with fewer activation "
-            "evaluations:")
-            .arg(model);
-    try {
-        if (!m_net || !m_data) throw UsageError("no model loaded");
-        if (m_data->test.size() == 0) throw UsageError("no test set to compare the outputs on");
-        const SwapCheck c = ll::checkActivationSwap(*m_net, m_data->test, m_batchOptions);
-        QStringList lines;
-        for (const std::string& l : describe(c))
-            lines << QString::fromStdString(l);
-        handOver(Handoff::ToWindow), emit foldChecked(title, lines, {});
-    } catch (const std::exception& e) {
-        handOver(Handoff::ToWindow), emit foldChecked(title, {}, QString::fromStdString(e.what()));
-    }
+    reportTransformCheck(
+        "Activations after max-pooling in %1, same outputs with fewer activation evaluations:",
+        [](Net& net, const Dataset& test, const BatchOptions& bo) {
+            return ll::checkActivationSwap(net, test, bo);
+        });
 }
 
 void TrainingWorker::checkModelIdentities() {

@@ -119,6 +119,8 @@ protected:
     bool event(QEvent* e) override;
 
 private:
+    template <typename Check>
+    void reportTransformCheck(const char* heading, Check check);
     class Observer;
     void ensureSetup(const RunSettings& s, bool keepWeights);
     void serveInspection(bool force);

@@ -265,38 +265,47 @@ FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& 
     c.layersAfter = folded.size();
     c.paramsBefore = net.numParams();
     c.paramsAfter = folded.numParams();
-    const OutputComparison s = compareOutputs(net, folded, data, options, samples, batch);
-    c.samples = s.samples;
-    c.samePredictions = s.samePredictions;
-    c.maxAbsDifference = s.maxAbsDifference;
-    c.maxAbsOutput = s.maxAbsOutput;
-    c.accuracyBefore = s.accuracyBefore;
-    c.accuracyAfter = s.accuracyAfter;
-    c.secondsBefore = s.secondsBefore;
-    c.secondsAfter = s.secondsAfter;
+    static_cast<OutputComparison&>(c) = compareOutputs(net, folded, data, options, samples, batch);
     return c;
 }
 
-std::vector<std::string> describe(const FoldCheck& c) {
-    std::string pairs;
-    for (const std::string& f : c.folded)
-        pairs += (pairs.empty() ? "" : ", ") + f;
-    char l[3][256];
+namespace {
+
+// A transform's sentences: `first` (what it saves), the comparison's two, then `prefix` + each
+// refusal.
+std::vector<std::string> describeCheck(const std::string& first, const OutputComparison& s,
+                                       const std::vector<std::string>& refused,
+                                       const char* prefix) {
+    char l[2][256];
     std::snprintf(l[0], sizeof l[0],
-                  "Fewer layers: %d → %d top-level layers (%s folded), %lld → %lld parameters.",
-                  c.layersBefore, c.layersAfter, pairs.c_str(),
-                  static_cast<long long>(c.paramsBefore), static_cast<long long>(c.paramsAfter));
-    std::snprintf(l[1], sizeof l[1],
                   "Same outputs: on %d test images the largest output difference is %.2g (outputs "
                   "up to %.3g); the same prediction for %d of %d; accuracy %.2f%% → %.2f%%.",
-                  c.samples, c.maxAbsDifference, c.maxAbsOutput, c.samePredictions, c.samples,
-                  100 * c.accuracyBefore, 100 * c.accuracyAfter);
-    std::snprintf(l[2], sizeof l[2], "Forward time over those images: %.1f ms → %.1f ms.",
-                  1000 * c.secondsBefore, 1000 * c.secondsAfter);
-    std::vector<std::string> lines = {l[0], l[1], l[2]};
-    for (const std::string& r : c.refused)
-        lines.push_back("Not folded: " + r + ".");
+                  s.samples, s.maxAbsDifference, s.maxAbsOutput, s.samePredictions, s.samples,
+                  100 * s.accuracyBefore, 100 * s.accuracyAfter);
+    std::snprintf(l[1], sizeof l[1], "Forward time over those images: %.1f ms → %.1f ms.",
+                  1000 * s.secondsBefore, 1000 * s.secondsAfter);
+    std::vector<std::string> lines = {first, l[0], l[1]};
+    for (const std::string& r : refused)
+        lines.push_back(prefix + r + ".");
     return lines;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string s;
+    for (const std::string& i : items)
+        s += (s.empty() ? "" : ", ") + i;
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::string> describe(const FoldCheck& c) {
+    char first[256];
+    std::snprintf(first, sizeof first,
+                  "Fewer layers: %d → %d top-level layers (%s folded), %lld → %lld parameters.",
+                  c.layersBefore, c.layersAfter, joined(c.folded).c_str(),
+                  static_cast<long long>(c.paramsBefore), static_cast<long long>(c.paramsAfter));
+    return describeCheck(first, c, c.refused, "Not folded: ");
 }
 
 Net fullyConvolutional(Net& net, const Shape& inputSample) {
@@ -483,28 +492,15 @@ SwapCheck checkActivationSwap(Net& net, const Dataset& data, const BatchOptions&
 }
 
 std::vector<std::string> describe(const SwapCheck& c) {
-    std::string pairs;
-    for (const std::string& s : c.swapped)
-        pairs += (pairs.empty() ? "" : ", ") + s;
-    const OutputComparison& s = c.same;
-    char l[3][512];
+    char first[512];
     std::snprintf(
-        l[0], sizeof l[0], "Fewer activation evaluations: %lld → %lld per image (%.2f× fewer; %s).",
+        first, sizeof first,
+        "Fewer activation evaluations: %lld → %lld per image (%.2f× fewer; %s).",
         static_cast<long long>(c.activationsBefore), static_cast<long long>(c.activationsAfter),
         c.activationsAfter > 0 ? static_cast<double>(c.activationsBefore) / c.activationsAfter
                                : 0.0,
-        pairs.c_str());
-    std::snprintf(l[1], sizeof l[1],
-                  "Same outputs: on %d test images the largest output difference is %.2g (outputs "
-                  "up to %.3g); the same prediction for %d of %d; accuracy %.2f%% → %.2f%%.",
-                  s.samples, s.maxAbsDifference, s.maxAbsOutput, s.samePredictions, s.samples,
-                  100 * s.accuracyBefore, 100 * s.accuracyAfter);
-    std::snprintf(l[2], sizeof l[2], "Forward time over those images: %.1f ms → %.1f ms.",
-                  1000 * s.secondsBefore, 1000 * s.secondsAfter);
-    std::vector<std::string> lines = {l[0], l[1], l[2]};
-    for (const std::string& r : c.refused)
-        lines.push_back("Not moved: " + r + ".");
-    return lines;
+        joined(c.swapped).c_str());
+    return describeCheck(first, c.same, c.refused, "Not moved: ");
 }
 
 }  // namespace ll

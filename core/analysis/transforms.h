@@ -42,18 +42,12 @@ OutputComparison compareOutputs(Net& before, Net& after, const Dataset& data,
                                 const BatchOptions& options, int samples = 1000, int batch = 250);
 
 /// "Same outputs, fewer layers": the net against its folded copy on the first `samples` samples
-/// of `data` (Eval mode).
-struct FoldCheck {
+/// of `data` (Eval mode); the comparison's fields are its own.
+struct FoldCheck : OutputComparison {
     int layersBefore = 0, layersAfter = 0;  // top-level layers
     std::int64_t paramsBefore = 0, paramsAfter = 0;
     std::vector<std::string> folded;   // "conv1+bn1", ...
     std::vector<std::string> refused;  // BNs left unfolded, and why
-    int samples = 0;
-    int samePredictions = 0;      // argmax (sign for one output) agrees
-    double maxAbsDifference = 0;  // over every output value
-    double maxAbsOutput = 0;      // for scale
-    double accuracyBefore = 0, accuracyAfter = 0;
-    double secondsBefore = 0, secondsAfter = 0;  // forward passes over the samples
 };
 /// Throws UsageError when no BatchNorm directly follows a Conv2d or Linear, or `data` is empty.
 FoldCheck checkBatchNormFold(Net& net, const Dataset& data, const BatchOptions& options,
