@@ -488,7 +488,7 @@ Kernel LabView::editorKernel() const {
     return k;
 }
 
-void LabView::fillTable() {
+void LabView::fillTable(bool updateText) {
     const Kernel k = editorKernel();
     m_updating = true;
     m_kernelTable->setRowCount(k.rows);
@@ -504,7 +504,8 @@ void LabView::fillTable() {
         }
     m_rows->setValue(k.rows);
     m_cols->setValue(k.cols);
-    if (!m_kernelText->hasFocus()) m_kernelText->setText(QString::fromStdString(k.str()));
+    if (updateText && !m_kernelText->hasFocus())
+        m_kernelText->setText(QString::fromStdString(k.str()));
     m_updating = false;
 }
 
@@ -554,24 +555,7 @@ QString LabView::setKernelText(const QString& text) {
     m_error.clear();
     m_errorLabel->clear();
     m_errorLabel->hide();
-    {
-        // The text box keeps what is typed; the table follows.
-        m_updating = true;
-        m_kernelTable->setRowCount(k.rows);
-        m_kernelTable->setColumnCount(k.cols);
-        for (int r = 0; r < k.rows; ++r)
-            for (int c = 0; c < k.cols; ++c) {
-                const QString t = QString::number(static_cast<double>(k.at(r, c)), 'g', 6);
-                if (auto* it = m_kernelTable->item(r, c))
-                    it->setText(t);
-                else
-                    m_kernelTable->setItem(r, c, new QTableWidgetItem(t));
-                m_kernelTable->item(r, c)->setTextAlignment(Qt::AlignCenter);
-            }
-        m_rows->setValue(k.rows);
-        m_cols->setValue(k.cols);
-        m_updating = false;
-    }
+    fillTable(false);  // the text box keeps what is typed; the table follows
     m_presets->setCurrentIndex(0);
     for (int i = 1; i < m_presets->count(); ++i)
         if (!m_learnedMode &&

@@ -97,7 +97,9 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
-    void fillTable();
+    /// The kernel table (and, with updateText, the text box unless it is being typed in) from
+    /// the editor's kernel.
+    void fillTable(bool updateText = true);
     /// Back to the hand-set kernels on the chosen image (the learned filter stays loadable).
     void leaveLearnedMode();
     /// Whether the inspected layer is a convolution of this model whose filter can open.

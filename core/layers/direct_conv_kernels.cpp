@@ -74,7 +74,7 @@ int roundUpToLanes(int n) {
 // one input channel and tap are adjacent. Forward: Cin = C, Kout = K, wp[c, t, k] = W[k, c, t].
 // Backward-data: the transposed, flipped kernel: Cin = K, Kout = C, wp[k, t, c] = W[k, c, k²−1−t].
 void packWeights(const float* W, int K, int C, int taps, bool backwardData, int ld, float* wp) {
-    const int Cin = backwardData ? K : C, Kout = backwardData ? C : K;
+    const int Cin = backwardData ? K : C;
     std::fill(wp, wp + static_cast<std::size_t>(Cin) * taps * ld, 0.0f);
     for (int k = 0; k < K; ++k)
         for (int c = 0; c < C; ++c)
@@ -86,7 +86,6 @@ void packWeights(const float* W, int K, int C, int taps, bool backwardData, int 
                     wp[(static_cast<std::size_t>(c) * taps + t) * ld + k] = w;
                 }
             }
-    (void)Kout;
 }
 
 // One convolution to compute: a padded input, packed weights and the output map.
