@@ -1,7 +1,9 @@
 #include "core/gemm.h"
 
+#include <cstdint>
 #include <cstdlib>
 
+#include "core/parallel.h"
 #include "core/tensor.h"
 
 #ifdef LAYERLENS_HAVE_BLIS
@@ -66,14 +68,45 @@ void eigenGemm(bool transA, bool transB, int M, int N, int K, float alpha, const
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
 #ifdef LAYERLENS_HAVE_BLIS
-    // BLIS packs every operand; below ~4M multiply-adds (LeNet's first layer) Eigen is faster.
-    if (static_cast<long long>(M) * N * K >= (1LL << 22)) {
+    // BLIS packs every operand; below ~4M multiply-adds (LeNet's first layer) Eigen is faster
+    // when it is compiled for AVX or wider. Compiled for SSE only (a portable build), it is 2–3×
+    // slower than BLIS at any size.
+#ifdef EIGEN_VECTORIZE_AVX
+    constexpr long long kBlisFrom = 1LL << 22;
+#else
+    constexpr long long kBlisFrom = 0;
+#endif
+    if (static_cast<long long>(M) * N * K >= kBlisFrom) {
         cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, M, N, K,
                     alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
 #endif
     eigenGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sgemmParallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                   int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+    const int T = numThreads();
+    // Split the longer side of C: each part packs all of one operand and its share of the other,
+    // so the larger operand is the one shared out.
+    const bool rows = M >= N;
+    const int L = rows ? M : N;
+    const bool big = static_cast<std::int64_t>(M) * N * K >= kParallelMinWork && L >= T;
+    const int parts = big ? T : 1;
+    parallelFor(parts, big, [&](int part) {
+        const int i0 = static_cast<int>(static_cast<std::int64_t>(L) * part / parts);
+        const int i1 = static_cast<int>(static_cast<std::int64_t>(L) * (part + 1) / parts);
+        if (i0 == i1) return;
+        if (rows) {  // row m of op(A) is row m of A, or column m when A is transposed
+            const float* a = transA ? A + i0 : A + static_cast<std::size_t>(i0) * lda;
+            sgemm(transA, transB, i1 - i0, N, K, alpha, a, lda, B, ldb, beta,
+                  C + static_cast<std::size_t>(i0) * ldc, ldc);
+        } else {  // column n of op(B) is column n of B, or row n when B is transposed
+            const float* b = transB ? B + static_cast<std::size_t>(i0) * ldb : B + i0;
+            sgemm(transA, transB, M, i1 - i0, K, alpha, A, lda, b, ldb, beta, C + i0, ldc);
+        }
+    });
 }
 
 const char* gemmBackend() {

@@ -4,12 +4,21 @@
 // called from inside the kernels' OpenMP loops (so it must run single-threaded).
 //
 // Backend: BLIS (Debian's serial libblis) when the build found it — its kernels reach about
-// 180 GFLOP/s per core on the convolution shapes here against Eigen's 150 — else Eigen.
+// 180 GFLOP/s per core on the convolution shapes here against Eigen's 150 — else Eigen. BLIS
+// picks its kernels by the CPU at run time; Eigen's are fixed when compiling, so in a portable
+// build (SSE only) every product goes to BLIS, and in a build for AVX or wider the small ones
+// (below 4M multiply-adds) go to Eigen, which is faster there.
 
 namespace ll {
 
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc);
+
+/// sgemm with the rows or the columns of C (the longer side) split over the OpenMP team (one
+/// thread below kParallelMinWork multiply-adds), each part one single-threaded sgemm: for layers that multiply outside a
+/// parallel loop (Linear, in the fast kernel set).
+void sgemmParallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                   int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
 /// "blis (skx kernels)" or "eigen": for benchmarks and `layerlens version`.
 const char* gemmBackend();

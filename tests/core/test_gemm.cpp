@@ -1,18 +1,24 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/gemm.h"
+#include "core/parallel.h"
 #include "core/random.h"
 
 namespace ll {
 
+using GemmFn = void (*)(bool, bool, int, int, int, float, const float*, int, const float*, int,
+                        float, float*, int);
+
 // Every transpose combination, with strides larger than the matrices and beta 0, 1 and 0.5,
 // against a plain triple loop in double.
-TEST(Gemm, MatchesNaiveProductForEveryTransposeAndBeta) {
-    Rng rng(3);
-    const int M = 7, N = 9, K = 5, pad = 3;
+void checkEveryTransposeAndBeta(GemmFn gemm, int M, int N, int K, std::uint64_t seed) {
+    Rng rng(seed);
+    const int pad = 3;
     for (int ta = 0; ta < 2; ++ta) {
         for (int tb = 0; tb < 2; ++tb) {
             for (float beta : {0.0f, 1.0f, 0.5f}) {
@@ -27,7 +33,7 @@ TEST(Gemm, MatchesNaiveProductForEveryTransposeAndBeta) {
                 for (float& v : C)
                     v = rng.uniform(-1, 1);
                 const std::vector<float> C0 = C;
-                sgemm(ta, tb, M, N, K, 2.0f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+                gemm(ta, tb, M, N, K, 2.0f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
                 for (int i = 0; i < M; ++i) {
                     for (int j = 0; j < N; ++j) {
                         double s = 0;
@@ -40,18 +46,33 @@ TEST(Gemm, MatchesNaiveProductForEveryTransposeAndBeta) {
                         }
                         const double want =
                             2.0 * s + beta * C0[static_cast<std::size_t>(i * ldc + j)];
-                        EXPECT_NEAR(C[static_cast<std::size_t>(i * ldc + j)], want, 1e-5)
-                            << "transA " << ta << " transB " << tb << " beta " << beta;
+                        ASSERT_NEAR(C[static_cast<std::size_t>(i * ldc + j)], want, 1e-5 * K)
+                            << "transA " << ta << " transB " << tb << " beta " << beta << " at "
+                            << i << "," << j;
                     }
                     // The padding beyond N columns is never written.
                     for (int j = N; j < ldc; ++j)
-                        EXPECT_EQ(C[static_cast<std::size_t>(i * ldc + j)],
+                        ASSERT_EQ(C[static_cast<std::size_t>(i * ldc + j)],
                                   C0[static_cast<std::size_t>(i * ldc + j)]);
                 }
             }
         }
     }
+}
+
+TEST(Gemm, MatchesNaiveProductForEveryTransposeAndBeta) {
+    checkEveryTransposeAndBeta(&sgemm, 7, 9, 5, 3);
     EXPECT_NE(std::string(gemmBackend()), "");
+}
+
+// Split over two threads by rows (M >= N) and by columns (M < N); large enough to go parallel
+// (at least kParallelMinWork multiply-adds), odd sizes so the parts differ.
+TEST(Gemm, ParallelSplitsMatchNaiveProduct) {
+    setNumThreads(2);
+    checkEveryTransposeAndBeta(&sgemmParallel, 71, 33, 37, 5);
+    checkEveryTransposeAndBeta(&sgemmParallel, 33, 71, 37, 6);
+    checkEveryTransposeAndBeta(&sgemmParallel, 1, 5, 3, 7);  // fewer rows than threads: serial
+    setNumThreads(0);
 }
 
 // Large enough for the BLIS path (when built with it): one transposed case against the loop.
