@@ -79,7 +79,9 @@ Command versionCommand() {
     c.summary = "show the version";
     c.description =
         "Shows the version, git commit, build type, the CPU the kernels were compiled for, the\n"
-        "GEMM backend convolutions use and the versions of the libraries (OpenCV, Eigen, Qt).\n";
+        "GEMM backend convolutions use, the code path 3x3 convolutions take on this CPU (AVX-512\n"
+        "direct kernels or im2col + GEMM, chosen at run time) and the versions of the libraries\n"
+        "(OpenCV, Eigen, Qt).\n";
     return c;
 }
 

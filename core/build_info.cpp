@@ -4,6 +4,7 @@
 #include <opencv2/core/version.hpp>
 
 #include "core/gemm.h"
+#include "core/layers/direct_conv_kernels.h"
 
 #ifndef LAYERLENS_VERSION
 #define LAYERLENS_VERSION "unknown"
@@ -36,6 +37,10 @@ std::string buildInfo(const std::string& extra) {
     line("build type", LAYERLENS_BUILD_TYPE);
     line("compiled for", LAYERLENS_TARGET);
     line("convolution GEMM", gemmBackend());
+    line("3×3 convolutions", directConvAvailable()
+                                 ? "direct kernels, AVX-512 (chosen at run time: this CPU has it)"
+                                 : "im2col + GEMM (the direct kernels need AVX-512 and FMA, or "
+                                   "LAYERLENS_ISA=portable is set)");
     line("OpenCV", CV_VERSION);
     line("Eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
                       "." + std::to_string(EIGEN_MINOR_VERSION));

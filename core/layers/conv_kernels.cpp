@@ -292,7 +292,7 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
     if (kernelSet() == KernelSet::Fast && directConvApplies(g)) {
-        directConvBackwardWeights(g, N, x, dy, dW, db, ws);
+        directConvBackwardWeights(g, N, x, dy, dW, db);
         if (!dx) return;
         if (directConvDataApplies(g)) {
             directConvBackwardData(g, N, W, dy, dx);

@@ -1,514 +1,53 @@
 #include "core/layers/direct_conv_kernels.h"
 
-#include <algorithm>
+#include <cstdlib>
 #include <cstring>
-#include <type_traits>
+#include <new>
 
 #include "core/error.h"
+#include "core/layers/direct_conv_isa.h"
 #include "core/parallel.h"
-
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
 
 namespace ll {
 
-#ifdef __AVX512F__
+namespace direct_detail {
 
-namespace {
-
-constexpr int kLanes = 16;  // floats per AVX-512 vector
-// Floats of zeros after a padded sample: a row's last vector may read past the last row.
-constexpr int kSlack = 2 * kLanes;
-
-// One sample's C channels of H × W inside a zero border (top, left, bottom, right):
-// (C, Hp, Wp), then kSlack zeros.
-struct Padded {
-    int C, H, W, top, left, Hp, Wp;
-    std::size_t plane, size;
-    Padded(int channels, int height, int width, int padTop, int padLeft, int padBottom,
-           int padRight)
-        : C(channels),
-          H(height),
-          W(width),
-          top(padTop),
-          left(padLeft),
-          Hp(height + padTop + padBottom),
-          Wp(width + padLeft + padRight),
-          plane(static_cast<std::size_t>(Hp) * Wp),
-          size(static_cast<std::size_t>(channels) * plane + kSlack) {}
-};
-
-void padSample(const Padded& p, const float* x, float* xp) {
-    std::fill(xp, xp + p.size, 0.0f);
-    for (int c = 0; c < p.C; ++c)
-        for (int h = 0; h < p.H; ++h)
-            std::memcpy(xp + c * p.plane + static_cast<std::size_t>(h + p.top) * p.Wp + p.left,
-                        x + (static_cast<std::size_t>(c) * p.H + h) * p.W, sizeof(float) * p.W);
-}
-
-// Scratch of the calling thread, grown on demand and kept (a steady-state step allocates
-// nothing): padded samples, transposed outputs or dy, packed weights.
-AlignedFloats& threadPadded(std::size_t n) {
-    static thread_local AlignedFloats buf;
-    if (buf.size() < n) buf.resize(n);
-    return buf;
-}
-AlignedFloats& threadTransposed(std::size_t n) {
-    static thread_local AlignedFloats buf;
-    if (buf.size() < n) buf.resize(n);
-    return buf;
-}
-
-// Mask of the valid lanes of a row's last vector.
-__mmask16 tailMask(int width) {
-    const int r = width % kLanes;
-    return r == 0 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << r) - 1);
-}
-
-int roundUpToLanes(int n) {
-    return (n + kLanes - 1) / kLanes * kLanes;
-}
-
-// Weights packed (Cin, k², ld) with ld >= Kout (zeros past Kout), so the weights a tile needs for
-// one input channel and tap are adjacent. Forward: Cin = C, Kout = K, wp[c, t, k] = W[k, c, t].
-// Backward-data: the transposed, flipped kernel: Cin = K, Kout = C, wp[k, t, c] = W[k, c, k²−1−t].
-void packWeights(const float* W, int K, int C, int taps, bool backwardData, int ld, float* wp) {
-    const int Cin = backwardData ? K : C;
-    std::fill(wp, wp + static_cast<std::size_t>(Cin) * taps * ld, 0.0f);
-    for (int k = 0; k < K; ++k)
-        for (int c = 0; c < C; ++c)
-            for (int t = 0; t < taps; ++t) {
-                const float w = W[(static_cast<std::size_t>(k) * C + c) * taps + t];
-                if (backwardData) {
-                    wp[(static_cast<std::size_t>(k) * taps + (taps - 1 - t)) * ld + c] = w;
-                } else {
-                    wp[(static_cast<std::size_t>(c) * taps + t) * ld + k] = w;
-                }
-            }
-}
-
-// One convolution to compute: a padded input, packed weights and the output map.
-struct ConvPlan {
-    const Padded* p;
-    int Kout, ld;       // output channels; packed weights' row length (>= Kout)
-    const float* wp;    // (Cin, k², ld)
-    const float* bias;  // (Kout) or null
-    int Ho, Wo, S;      // output size, stride
-};
-
-// ---- Rows kernel: stride 1, rows of 16 to 64 outputs ----
-
-// Output channels [k0, k0 + KB), rows [oh0, oh0 + R), all V vectors of each row, of one sample:
-// KB·R·V accumulators. For each input channel and tap, KB broadcast weights meet R·V input
-// vectors (loaded from L1), so the FMAs outnumber the loads about 2 to 1.
-template <int KS, int KB, int R, int V>
-void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 tail, float* y) {
-    const Padded& p = *pl.p;
-    __m512 acc[KB][R][V];
-#pragma GCC unroll 16
-    for (int kb = 0; kb < KB; ++kb) {
-        const __m512 b = _mm512_set1_ps(pl.bias ? pl.bias[k0 + kb] : 0.0f);
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-            for (int v = 0; v < V; ++v)
-                acc[kb][r][v] = b;
-    }
-    for (int c = 0; c < p.C; ++c) {
-        const float* xc = xp + c * p.plane + static_cast<std::size_t>(oh0) * p.Wp;
-        const float* wc = pl.wp + static_cast<std::size_t>(c) * KS * KS * pl.ld + k0;
-#pragma GCC unroll 5
-        for (int ki = 0; ki < KS; ++ki) {
-#pragma GCC unroll 5
-            for (int kj = 0; kj < KS; ++kj) {
-                const float* wt = wc + (ki * KS + kj) * pl.ld;
-                __m512 w[KB];
-#pragma GCC unroll 16
-                for (int kb = 0; kb < KB; ++kb)
-                    w[kb] = _mm512_set1_ps(wt[kb]);
-#pragma GCC unroll 16
-                for (int r = 0; r < R; ++r) {
-                    const float* xr = xc + (r + ki) * p.Wp + kj;
-#pragma GCC unroll 16
-                    for (int v = 0; v < V; ++v) {
-                        const __m512 xv = _mm512_loadu_ps(xr + v * kLanes);
-#pragma GCC unroll 16
-                        for (int kb = 0; kb < KB; ++kb)
-                            acc[kb][r][v] = _mm512_fmadd_ps(w[kb], xv, acc[kb][r][v]);
-                    }
-                }
-            }
-        }
-    }
-    const std::size_t P = static_cast<std::size_t>(pl.Ho) * pl.Wo;
-#pragma GCC unroll 16
-    for (int kb = 0; kb < KB; ++kb)
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-            for (int v = 0; v < V; ++v) {
-                float* dst =
-                    y + (k0 + kb) * P + static_cast<std::size_t>(oh0 + r) * pl.Wo + v * kLanes;
-                if (v == V - 1) {
-                    _mm512_mask_storeu_ps(dst, tail, acc[kb][r][v]);
-                } else {
-                    _mm512_storeu_ps(dst, acc[kb][r][v]);
-                }
-            }
-}
-
-// Output channels [kBegin, kEnd) of one sample: channel blocks of KB (then single channels),
-// each in tiles of R rows (then single rows).
-template <int KS, int KB, int R, int V>
-void rowsChannels(const ConvPlan& pl, const float* xp, int kBegin, int kEnd, float* y) {
-    const __mmask16 tail = tailMask(pl.Wo);
-    const auto rows = [&](auto kb, int k0) {
-        constexpr int B = decltype(kb)::value;
-        int oh = 0;
-        for (; oh + R <= pl.Ho; oh += R)
-            rowsTile<KS, B, R, V>(pl, xp, k0, oh, tail, y);
-        for (; oh < pl.Ho; ++oh)
-            rowsTile<KS, B, 1, V>(pl, xp, k0, oh, tail, y);
+float* threadScratch(Scratch which, std::size_t n) {
+    // Aligned here, not by AlignedFloats: Eigen aligns to what the build's target needs (16 bytes
+    // in a portable build), and the kernels' aligned AVX-512 loads need 64.
+    struct Buffer {
+        float* data = nullptr;
+        std::size_t size = 0;
+        ~Buffer() { std::free(data); }
     };
-    int k = kBegin;
-    for (; k + KB <= kEnd; k += KB)
-        rows(std::integral_constant<int, KB>{}, k);
-    for (; k < kEnd; ++k)
-        rows(std::integral_constant<int, 1>{}, k);
-}
-
-// The tile shape by the row's vectors V, keeping KB·R·V at 16–24 accumulators.
-template <int KS>
-void rowsSample(const ConvPlan& pl, const float* xp, int kBegin, int kEnd, float* y) {
-    switch ((pl.Wo + kLanes - 1) / kLanes) {
-        case 1:
-            rowsChannels<KS, 4, 4, 1>(pl, xp, kBegin, kEnd, y);
-            break;
-        case 2:
-            rowsChannels<KS, 4, 2, 2>(pl, xp, kBegin, kEnd, y);
-            break;
-        case 3:
-            rowsChannels<KS, 2, 4, 3>(pl, xp, kBegin, kEnd, y);
-            break;
-        default:
-            rowsChannels<KS, 2, 2, 4>(pl, xp, kBegin, kEnd, y);
-            break;
+    static thread_local Buffer buffers[kScratchKinds];
+    Buffer& buf = buffers[static_cast<int>(which)];
+    if (buf.size < n) {
+        const std::size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+        void* p = std::aligned_alloc(64, bytes);
+        if (!p) throw std::bad_alloc();
+        std::free(buf.data);
+        buf.data = static_cast<float*>(p);
+        buf.size = n;
     }
+    return buf.data;
 }
 
-// ---- Lanes kernel: output channels along the vector lanes, any stride and width ----
+}  // namespace direct_detail
 
-constexpr int kTilePositions = 6;
-
-// Output positions (offsets `offs` in the padded sample) × output channels [16·kv0,
-// 16·(kv0 + KV)): per input channel and tap, KV weight vectors meet PB broadcast inputs. yT is
-// (positions, ld).
-template <int KS, int PB, int KV>
-void lanesTile(const ConvPlan& pl, const float* xp, const float* bias16, int kv0, const int* offs,
-               float* yT) {
-    const Padded& p = *pl.p;
-    __m512 acc[PB][KV];
-#pragma GCC unroll 16
-    for (int kv = 0; kv < KV; ++kv) {
-        const __m512 b =
-            bias16 ? _mm512_loadu_ps(bias16 + (kv0 + kv) * kLanes) : _mm512_setzero_ps();
-#pragma GCC unroll 16
-        for (int pb = 0; pb < PB; ++pb)
-            acc[pb][kv] = b;
-    }
-    for (int c = 0; c < p.C; ++c) {
-        const float* xc = xp + c * p.plane;
-        const float* wc = pl.wp + static_cast<std::size_t>(c) * KS * KS * pl.ld + kv0 * kLanes;
-#pragma GCC unroll 5
-        for (int ki = 0; ki < KS; ++ki)
-#pragma GCC unroll 5
-            for (int kj = 0; kj < KS; ++kj) {
-                __m512 w[KV];
-#pragma GCC unroll 16
-                for (int kv = 0; kv < KV; ++kv)
-                    w[kv] = _mm512_loadu_ps(wc + (ki * KS + kj) * pl.ld + kv * kLanes);
-                const float* xt = xc + ki * p.Wp + kj;
-#pragma GCC unroll 16
-                for (int pb = 0; pb < PB; ++pb) {
-                    const __m512 xv = _mm512_set1_ps(xt[offs[pb]]);
-#pragma GCC unroll 16
-                    for (int kv = 0; kv < KV; ++kv)
-                        acc[pb][kv] = _mm512_fmadd_ps(w[kv], xv, acc[pb][kv]);
-                }
-            }
-    }
-#pragma GCC unroll 16
-    for (int pb = 0; pb < PB; ++pb)
-#pragma GCC unroll 16
-        for (int kv = 0; kv < KV; ++kv)
-            _mm512_storeu_ps(yT + static_cast<std::size_t>(pb) * pl.ld + (kv0 + kv) * kLanes,
-                             acc[pb][kv]);
+bool directConvAvailable() {
+    static const bool available = [] {
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+        const char* isa = std::getenv("LAYERLENS_ISA");
+        if (isa && std::strcmp(isa, "portable") == 0) return false;
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#else
+        return false;
+#endif
+    }();
+    return available;
 }
-
-// One sample, all output channels, through yT (positions + slack, ld); then y (Kout, Ho·Wo).
-template <int KS>
-void lanesSample(const ConvPlan& pl, const float* xp, const float* bias16, float* yT, float* y) {
-    const int P = pl.Ho * pl.Wo;
-    const int vectors = pl.ld / kLanes;
-    for (int p0 = 0; p0 < P; p0 += kTilePositions) {
-        int offs[kTilePositions];
-        for (int i = 0; i < kTilePositions; ++i) {
-            const int q = std::min(p0 + i, P - 1);  // a last, partial tile repeats a position
-            offs[i] = q / pl.Wo * pl.S * pl.p->Wp + q % pl.Wo * pl.S;
-        }
-        float* out = yT + static_cast<std::size_t>(p0) * pl.ld;
-        int kv = 0;
-        for (; kv + 4 <= vectors; kv += 4)
-            lanesTile<KS, kTilePositions, 4>(pl, xp, bias16, kv, offs, out);
-        for (; kv + 2 <= vectors; kv += 2)
-            lanesTile<KS, kTilePositions, 2>(pl, xp, bias16, kv, offs, out);
-        for (; kv < vectors; ++kv)
-            lanesTile<KS, kTilePositions, 1>(pl, xp, bias16, kv, offs, out);
-    }
-    for (int k = 0; k < pl.Kout; ++k) {
-        float* row = y + static_cast<std::size_t>(k) * P;
-        for (int q = 0; q < P; ++q)
-            row[q] = yT[static_cast<std::size_t>(q) * pl.ld + k];
-    }
-}
-
-// ---- Driver: y (N, Kout, Ho, Wo) from x (N, Cin, H, W) ----
-
-// The convolution of x (N, Cin, H, W) in border `border` with the weights W (forward, or the
-// backward-data kernel when `backwardData`) into y (N, Kout, Ho, Wo), plus bias, then the
-// epilogue. Samples are spread over threads when there are enough of them; a smaller batch (one
-// image in the window) splits the rows kernel's output channels instead.
-template <int KS>
-void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const float* x,
-              const float* W, bool backwardData, const float* bias, float* y,
-              const ConvEpilogue* epilogue) {
-    // Rows of whole vectors go to the rows kernel; a partial last vector would waste lanes (a
-    // 23-wide row fills 23 of 32), so those maps, like stride 2, go to the lanes kernel.
-    const bool rows = S == 1 && Wo % kLanes == 0 && Wo <= 4 * kLanes;
-    const int ld = rows ? Kout : roundUpToLanes(Kout);
-    static thread_local AlignedFloats wp, bias16;
-    wp.resize(static_cast<std::size_t>(p.C) * KS * KS * ld);
-    packWeights(W, backwardData ? p.C : Kout, backwardData ? Kout : p.C, KS * KS, backwardData, ld,
-                wp.data());
-    if (!rows && bias) {
-        bias16.assign(ld, 0.0f);
-        std::copy(bias, bias + Kout, bias16.begin());
-    }
-    const ConvPlan pl{&p, Kout, ld, wp.data(), bias, Ho, Wo, S};
-    const float* b16 = !rows && bias ? bias16.data() : nullptr;
-    const std::size_t xs = static_cast<std::size_t>(p.C) * p.H * p.W;
-    const std::size_t P = static_cast<std::size_t>(Ho) * Wo;
-    const std::size_t ys = Kout * P;
-    const std::size_t yTSize = (P + kTilePositions) * ld;
-    const int T = numThreads();
-    const bool big =
-        static_cast<std::int64_t>(N) * Kout * p.C * KS * KS * static_cast<std::int64_t>(P) >=
-        kParallelMinWork;
-    if (N >= T || !big || !rows) {
-        parallelFor(N, big, [&](int n) {
-            float* xp = threadPadded(p.size).data();
-            padSample(p, x + n * xs, xp);
-            if (rows) {
-                rowsSample<KS>(pl, xp, 0, Kout, y + n * ys);
-            } else {
-                lanesSample<KS>(pl, xp, b16, threadTransposed(yTSize).data(), y + n * ys);
-            }
-            if (epilogue) applyEpilogue(*epilogue, 0, Kout, static_cast<int>(P), y + n * ys);
-        });
-        return;
-    }
-    // Fewer samples than threads: each sample padded once, its channels split into T parts.
-    AlignedFloats& all = threadPadded(p.size * N);
-    for (int n = 0; n < N; ++n)
-        padSample(p, x + n * xs, all.data() + p.size * n);
-    const float* padded = all.data();
-    parallelFor(N * T, true, [&](int i) {
-        const int n = i / T, part = i % T;
-        const int k0 = static_cast<int>(static_cast<std::int64_t>(Kout) * part / T);
-        const int k1 = static_cast<int>(static_cast<std::int64_t>(Kout) * (part + 1) / T);
-        if (k0 == k1) return;
-        rowsSample<KS>(pl, padded + p.size * n, k0, k1, y + n * ys);
-        if (epilogue)
-            applyEpilogue(*epilogue, k0, k1 - k0, static_cast<int>(P), y + n * ys + k0 * P);
-    });
-}
-
-// ---- Backward-weights: output channels along the lanes ----
-
-// One sample's dy (K, P) as (P, K16): output channels along the vector lanes, the extra lanes
-// zero.
-void transposeDy(const float* dy, int K, int P, int K16, float* dyT) {
-    for (int q = 0; q < P; ++q)
-        std::fill(dyT + static_cast<std::size_t>(q) * K16 + K,
-                  dyT + static_cast<std::size_t>(q + 1) * K16, 0.0f);
-    for (int k = 0; k < K; ++k) {
-        const float* src = dy + static_cast<std::size_t>(k) * P;
-        for (int q = 0; q < P; ++q)
-            dyT[static_cast<std::size_t>(q) * K16 + k] = src[q];
-    }
-}
-
-// A group of samples: padded inputs side by side, dy transposed side by side.
-struct TransposedGroup {
-    const float* xp;   // G padded samples, p.size floats apart
-    const float* dyT;  // G samples of (Ho·Wo, K16)
-    int K16, G;
-    int Ho, Wo, S;  // output size, stride
-};
-
-// Adds a tile's accumulators (lanes = output channels from vector kv0 on) to the thread's dWᵀ
-// (C, k², K16): whole vectors, no lanes taken apart.
-template <int KV, int TAPS>
-void addLanes(const __m512 (&acc)[KV][TAPS], int kv0, int K16, int c, int taps, int t0,
-              float* dWT) {
-    for (int kv = 0; kv < KV; ++kv)
-        for (int t = 0; t < TAPS; ++t) {
-            float* dst =
-                dWT + (static_cast<std::size_t>(c) * taps + t0 + t) * K16 + (kv0 + kv) * kLanes;
-            _mm512_store_ps(dst, _mm512_add_ps(_mm512_load_ps(dst), acc[kv][t]));
-        }
-}
-
-// dW[k, c, ki, kj] += Σ_n Σ_{oh,ow} dy[n, k, oh, ow] · xpad[n, c, S·oh + ki, S·ow + kj] for the
-// 16·KV output channels from vector kv0 on, input channels [c0, c0 + CB) and kernel rows
-// [ki0, ki0 + KR): KV·CB·KR·k accumulators (lanes are output channels, so nothing is added up
-// across lanes). Per position, KV vector loads of dy and CB·KR·k broadcasts of x feed
-// KV·CB·KR·k FMAs.
-template <int KS, int KR, int KV, int CB>
-void weightTile(const Padded& p, const TransposedGroup& tg, int kv0, int c0, int ki0, float* dWT) {
-    constexpr int TAPS = KR * KS;
-    __m512 acc[CB][KV][TAPS];
-#pragma GCC unroll 16
-    for (int cb = 0; cb < CB; ++cb)
-#pragma GCC unroll 16
-        for (int kv = 0; kv < KV; ++kv)
-#pragma GCC unroll 25
-            for (int t = 0; t < TAPS; ++t)
-                acc[cb][kv][t] = _mm512_setzero_ps();
-    const std::size_t P = static_cast<std::size_t>(tg.Ho) * tg.Wo;
-    for (int n = 0; n < tg.G; ++n) {
-        const float* dn = tg.dyT + P * tg.K16 * n + kv0 * kLanes;
-        const float* xn = tg.xp + p.size * n + c0 * p.plane + static_cast<std::size_t>(ki0) * p.Wp;
-        for (int oh = 0; oh < tg.Ho; ++oh) {
-            const float* drow = dn + static_cast<std::size_t>(oh) * tg.Wo * tg.K16;
-            const float* xrow = xn + static_cast<std::size_t>(oh) * tg.S * p.Wp;
-            for (int ow = 0; ow < tg.Wo; ++ow) {
-                __m512 d[KV];
-#pragma GCC unroll 16
-                for (int kv = 0; kv < KV; ++kv)
-                    d[kv] =
-                        _mm512_load_ps(drow + static_cast<std::size_t>(ow) * tg.K16 + kv * kLanes);
-                const float* xo = xrow + ow * tg.S;
-#pragma GCC unroll 16
-                for (int cb = 0; cb < CB; ++cb)
-#pragma GCC unroll 5
-                    for (int ki = 0; ki < KR; ++ki)
-#pragma GCC unroll 5
-                        for (int kj = 0; kj < KS; ++kj) {
-                            const __m512 xv = _mm512_set1_ps(xo[cb * p.plane + ki * p.Wp + kj]);
-#pragma GCC unroll 16
-                            for (int kv = 0; kv < KV; ++kv)
-                                acc[cb][kv][ki * KS + kj] =
-                                    _mm512_fmadd_ps(d[kv], xv, acc[cb][kv][ki * KS + kj]);
-                        }
-            }
-        }
-    }
-    for (int cb = 0; cb < CB; ++cb)
-        addLanes(acc[cb], kv0, tg.K16, c0 + cb, KS * KS, ki0 * KS, dWT);
-}
-
-// All of dW for a group, in tiles of 18 accumulators: 2 vectors × 9 taps, or a last vector × 2
-// channels × 9 taps. (A larger kernel would go a kernel row at a time, KR = 1.)
-template <int KS>
-void weightGroup(const Padded& p, const TransposedGroup& tg, float* dWT) {
-    static_assert(KS == 3, "whole-kernel tiles: 3×3 only");
-    constexpr int KR = KS;
-    const auto tiles = [&](auto kvs, auto cbs, int kv) {
-        constexpr int KV = decltype(kvs)::value, CB = decltype(cbs)::value;
-        int c = 0;
-        const auto channels = [&](auto n) {
-            constexpr int B = decltype(n)::value;
-            for (int ki = 0; ki < KS; ki += KR)
-                weightTile<KS, KR, KV, B>(p, tg, kv, c, ki, dWT);
-            c += B;
-        };
-        while (c + CB <= p.C)
-            channels(std::integral_constant<int, CB>{});
-        while (c < p.C)
-            channels(std::integral_constant<int, 1>{});
-    };
-    using I1 = std::integral_constant<int, 1>;
-    using I2 = std::integral_constant<int, 2>;
-    const int vectors = tg.K16 / kLanes;
-    int kv = 0;
-    for (; kv + 2 <= vectors; kv += 2)
-        tiles(I2{}, I1{}, kv);
-    for (; kv < vectors; ++kv)
-        tiles(I1{}, I2{}, kv);
-}
-
-Padded inputBorder(const ConvGeometry& g) {
-    return Padded(g.C, g.H, g.W, g.ph, g.pw, g.pb, g.pr);
-}
-
-template <int KS>
-void backwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
-                     float* db, ConvWorkspace& ws) {
-    const Padded p = inputBorder(g);
-    const int T = numThreads();
-    const std::size_t xs = static_cast<std::size_t>(g.C) * g.H * g.W;
-    const int P = g.Ho * g.Wo;
-    const std::size_t ys = static_cast<std::size_t>(g.K) * P;
-    // Each thread sums into its own dWᵀ (C, k², K16), added into dW in thread order at the end.
-    const int K16 = roundUpToLanes(g.K);
-    const std::size_t tSize = static_cast<std::size_t>(g.C) * KS * KS * K16;
-    ws.dWPartials.assign(tSize * T, 0.0f);
-    ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
-    // Groups of samples whose padded inputs and transposed dy stay within about 512 kB (in L2),
-    // worked on by one thread: each tile's accumulators run over the whole group.
-    const std::size_t dyTSize = static_cast<std::size_t>(P) * K16;
-    const std::size_t perSample = (p.size + dyTSize) * sizeof(float);
-    const int G = static_cast<int>(std::clamp<std::size_t>((512 << 10) / perSample, 1, 8));
-    const int groups = (N + G - 1) / G;
-    const bool big = static_cast<std::int64_t>(N) * g.K * g.C * KS * KS * P >= kParallelMinWork;
-    parallelFor(groups, big, [&](int gi) {
-        const int t = threadIndex();
-        const int n0 = gi * G, cnt = std::min(G, N - n0);
-        float* xp = threadPadded(p.size * cnt).data();
-        float* dyT = threadTransposed(dyTSize * cnt).data();
-        for (int j = 0; j < cnt; ++j) {
-            padSample(p, x + (n0 + j) * xs, xp + p.size * j);
-            transposeDy(dy + (n0 + j) * ys, g.K, P, K16, dyT + dyTSize * j);
-        }
-        weightGroup<KS>(p, TransposedGroup{xp, dyT, K16, cnt, g.Ho, g.Wo, g.sh},
-                        ws.dWPartials.data() + tSize * t);
-        if (db) {
-            float* dbt = ws.dbPartials.data() + static_cast<std::size_t>(g.K) * t;
-            for (int j = 0; j < cnt; ++j)
-                for (int k = 0; k < g.K; ++k)
-                    dbt[k] +=
-                        ConstVectorMap(dy + (n0 + j) * ys + static_cast<std::size_t>(k) * P, P)
-                            .sum();
-        }
-    });
-    const int taps = KS * KS;
-    for (int t = 0; t < T; ++t) {
-        const float* dWT = ws.dWPartials.data() + tSize * t;
-        for (int k = 0; k < g.K; ++k)
-            for (int c = 0; c < g.C; ++c)
-                for (int tap = 0; tap < taps; ++tap)
-                    dW[(static_cast<std::size_t>(k) * g.C + c) * taps + tap] +=
-                        dWT[(static_cast<std::size_t>(c) * taps + tap) * K16 + k];
-        if (db) {
-            for (int k = 0; k < g.K; ++k)
-                db[k] += ws.dbPartials[static_cast<std::size_t>(g.K) * t + k];
-        }
-    }
-}
-
-}  // namespace
 
 bool directConvApplies(const ConvGeometry& g) {
     const int k = g.kh;
@@ -518,55 +57,54 @@ bool directConvApplies(const ConvGeometry& g) {
     const bool stride = (g.sh == 1 || g.sh == 2) && g.sw == g.sh;
     const bool padding = g.ph >= 0 && g.pw >= 0 && g.pb >= 0 && g.pr >= 0 && g.ph < k && g.pw < k &&
                          g.pb < k && g.pr < k;
-    return kernel && stride && padding && g.groups == 1 && g.Wo >= kLanes / 2 &&
-           g.Wo <= 4 * kLanes && g.Ho >= 1;
+    // Rows of 8 to 64 outputs (half a vector to four vectors).
+    return kernel && stride && padding && g.groups == 1 && g.Wo >= 8 && g.Wo <= 64 && g.Ho >= 1 &&
+           directConvAvailable();
 }
 
 bool directConvDataApplies(const ConvGeometry& g) {
     return directConvApplies(g) && g.sh == 1;
 }
 
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+
 void directConvForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                        float* y, const ConvEpilogue* epilogue) {
     LL_CHECK(directConvApplies(g), "direct convolution kernel called for another convolution");
-    const Padded p = inputBorder(g);
-    convolve<3>(p, N, g.K, g.Ho, g.Wo, g.sh, x, W, false, b, y, epilogue);
+    direct_avx512::forward3(g, N, x, W, b, y, epilogue);
 }
 
 void directConvBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy,
                             float* dx) {
     LL_CHECK(directConvDataApplies(g), "direct convolution kernel called for another convolution");
-    // dx is the "full" correlation of dy with the flipped kernel: dy in a border of k − 1 − pad
-    // on each side gives back H × W.
-    const int k = g.kh;
-    const Padded p(g.K, g.Ho, g.Wo, k - 1 - g.ph, k - 1 - g.pw, k - 1 - g.pb, k - 1 - g.pr);
-    convolve<3>(p, N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
+    direct_avx512::backwardData3(g, N, W, dy, dx);
 }
 
 void directConvBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
-                               float* dW, float* db, ConvWorkspace& ws) {
+                               float* dW, float* db) {
     LL_CHECK(directConvApplies(g), "direct convolution kernel called for another convolution");
-    backwardWeights<3>(g, N, x, dy, dW, db, ws);
+    const int T = numThreads();
+    const std::size_t wn = direct_avx512::partialFloats(g) * T;
+    const std::size_t bn = static_cast<std::size_t>(g.K) * T;
+    float* dWPartials = direct_detail::threadScratch(direct_detail::Scratch::WeightPartials, wn);
+    float* dbPartials = direct_detail::threadScratch(direct_detail::Scratch::BiasPartials, bn);
+    std::memset(dWPartials, 0, wn * sizeof(float));
+    std::memset(dbPartials, 0, bn * sizeof(float));
+    direct_avx512::backwardWeights3(g, N, x, dy, dW, db, dWPartials, dbPartials, T);
 }
 
-#else  // no AVX-512: the im2col + GEMM kernels compute every convolution
+#else  // not an x86-64 build: the im2col + GEMM kernels compute every convolution
 
-bool directConvApplies(const ConvGeometry&) {
-    return false;
-}
-bool directConvDataApplies(const ConvGeometry&) {
-    return false;
-}
 void directConvForward(const ConvGeometry&, int, const float*, const float*, const float*, float*,
                        const ConvEpilogue*) {
-    LL_CHECK(false, "direct convolution kernels need an AVX-512 build");
+    LL_CHECK(false, "direct convolution kernels need an x86-64 CPU with AVX-512");
 }
 void directConvBackwardData(const ConvGeometry&, int, const float*, const float*, float*) {
-    LL_CHECK(false, "direct convolution kernels need an AVX-512 build");
+    LL_CHECK(false, "direct convolution kernels need an x86-64 CPU with AVX-512");
 }
-void directConvBackwardWeights(const ConvGeometry&, int, const float*, const float*, float*, float*,
-                               ConvWorkspace&) {
-    LL_CHECK(false, "direct convolution kernels need an AVX-512 build");
+void directConvBackwardWeights(const ConvGeometry&, int, const float*, const float*, float*,
+                               float*) {
+    LL_CHECK(false, "direct convolution kernels need an x86-64 CPU with AVX-512");
 }
 
 #endif

@@ -2,7 +2,8 @@
 // Direct kernels for the convolutions CNNs spend most of their time in: 3×3 kernels, stride 1 or 2,
 // any zero padding up to 2 on each side, no dilation, one group — every 3×3 layer of VGG and
 // ResNet (with the downsampling ones) and AlexNet's. They replace im2col + GEMM
-// (conv_kernels.h) in the fast kernel set (core/kernels.h) when the build has AVX-512. With k the
+// (conv_kernels.h) in the fast kernel set (core/kernels.h) when the CPU has AVX-512, whatever the
+// build's target (the kernels are compiled for it apart: direct_conv_isa.h). With k the
 // kernel size, S the stride and xpad the input in its zero border:
 //
 //   forward          y[k, oh, ow] = b[k] + Σ_c Σ_{ki,kj} W[k,c,ki,kj] · xpad[c, S·oh+ki, S·ow+kj]
@@ -29,10 +30,15 @@
 
 namespace ll {
 
-/// True when the direct forward and backward-weights kernels compute `g` in this build: 3×3
-/// kernel, stride 1 or 2 (the same along both axes), every padding at most 2, dilation 1,
-/// groups 1, output rows of 8 to 64 values, and an AVX-512 build. (Below 8 wide, im2col + GEMM
-/// is as fast: vgg-cifar's 4×4 layers.)
+/// True when this process can run the direct kernels: an x86-64 build on a CPU with AVX-512F and
+/// FMA, and the environment variable LAYERLENS_ISA is not "portable" (which keeps every
+/// convolution on im2col + GEMM, to compare). Decided once per process.
+bool directConvAvailable();
+
+/// True when the direct forward and backward-weights kernels compute `g`: 3×3 kernel, stride 1
+/// or 2 (the same along both axes), every padding at most 2, dilation 1, groups 1, output rows
+/// of 8 to 64 values, and directConvAvailable(). (Below 8 wide, im2col + GEMM is as fast:
+/// vgg-cifar's 4×4 layers.)
 bool directConvApplies(const ConvGeometry& g);
 /// directConvApplies and stride 1: the backward-data kernel too (at stride 2, dx is a scatter
 /// that im2col's col2im does).
@@ -49,9 +55,8 @@ void directConvBackwardData(const ConvGeometry& g, int N, const float* W, const 
                             float* dx);
 
 /// dW (K, C, k, k) += Σ_n dy_n ⋆ xpad_n and db (K) += Σ dy (when non-null), summed per thread
-/// in ws and added in thread order (deterministic for a thread count). Requires
-/// directConvApplies(g).
+/// and added in thread order (deterministic for a thread count). Requires directConvApplies(g).
 void directConvBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
-                               float* dW, float* db, ConvWorkspace& ws);
+                               float* dW, float* db);
 
 }  // namespace ll

@@ -200,7 +200,7 @@ TEST(CliUsage, ManPageAndCompletionNameEveryCommandAndOption) {
     const CliResult v = layerlens({"version"});
     EXPECT_EQ(v.code, 0);
     for (const char* fact : {"commit: ", "build type: ", "compiled for: ", "convolution GEMM: ",
-                             "OpenCV: ", "Eigen: "})
+                             "3×3 convolutions: ", "OpenCV: ", "Eigen: "})
         EXPECT_NE(v.out.find(fact), std::string::npos) << fact << " in " << v.out;
 #ifdef LAYERLENS_WINDOW
     EXPECT_NE(v.out.find("Qt: 6."), std::string::npos) << v.out;

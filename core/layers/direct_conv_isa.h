@@ -1,0 +1,40 @@
+#pragma once
+// Inside the direct convolution kernels (direct_conv_kernels.h): the line between the portable
+// part (direct_conv_kernels.cpp: which shapes, whether this CPU can, scratch memory, compiled for
+// the build's target) and the kernels compiled for AVX-512 (direct_conv_avx512.cpp, built with
+// -mavx512f -mfma whatever the build's target, called only when the CPU has both).
+//
+// The AVX-512 file holds its own functions only (an anonymous namespace and ll::direct_avx512):
+// no std:: or Eigen templates, no inline functions of headers. The linker keeps one copy of such
+// shared code for the whole program and could take the AVX-512 one, which would then die with an
+// illegal instruction on a CPU without it. tests/CMakeLists.txt's IsaObjects test reads the
+// object file's symbols and fails on any shared (weak) one.
+
+#include <cstddef>
+
+#include "core/layers/conv_kernels.h"
+
+namespace ll::direct_detail {
+
+enum class Scratch { Padded, Transposed, Weights, Bias, WeightPartials, BiasPartials };
+constexpr int kScratchKinds = 6;
+/// The calling thread's scratch `which`: at least n floats, 64-byte aligned (whatever the build's
+/// target), grown on demand and kept (a steady-state training step allocates nothing). Contents
+/// are left as they were. The partial sums are the calling thread's but written by the whole
+/// OpenMP team of that call.
+float* threadScratch(Scratch which, std::size_t n);
+
+}  // namespace ll::direct_detail
+
+namespace ll::direct_avx512 {
+
+/// Floats of one thread's weight-gradient partial sums for g: C·k²·K rounded up to 16 lanes.
+std::size_t partialFloats(const ConvGeometry& g);
+void forward3(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
+              float* y, const ConvEpilogue* epilogue);
+void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
+/// dWPartials: threads·partialFloats(g) zeros; dbPartials: threads·K zeros.
+void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
+                      float* db, float* dWPartials, float* dbPartials, int threads);
+
+}  // namespace ll::direct_avx512
