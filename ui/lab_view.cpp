@@ -47,11 +47,27 @@ QString status(const IdentityCheck& c) {
 }
 
 // (1, C, H, W) → (C, H, W) for the map grids.
-Tensor dropBatch(const Tensor& t) {
+// What a check's result shows as: a batch of one as its maps, a larger batch by its first
+// image's maps, a matrix (images, outputs: the model identities' class scores) as one map with a
+// row per image.
+Tensor displayMaps(const Tensor& t) {
     Tensor s = t;
-    if (s.rank() == 4 && s.dim(0) == 1) s.reshape(s.shape().sample());
+    if (s.rank() == 4 && s.dim(0) == 1) {
+        s.reshape(s.shape().sample());
+    } else if (s.rank() == 4) {
+        const Shape one = s.shape().sample();
+        Tensor first(one);
+        std::copy(s.data(), s.data() + first.numel(), first.data());
+        s = first;
+    } else if (s.rank() == 2) {
+        s.reshape(Shape({1, s.dim(0), s.dim(1)}));
+    }
     return s;
 }
+
+const char* const kModelIdentitiesPrompt =
+    "Model identities (batch-norm folding, FC → conv, activations after max-pooling): press "
+    "Check on the model";
 
 QString rangeOf(const Tensor& t) {
     if (t.empty()) return {};
@@ -219,9 +235,7 @@ LabView::LabView(QWidget* parent) : QWidget(parent) {
     pl->setRowStretch(1, 1);
     m_left->setMinimumSize(100, 80);
     m_right->setMinimumSize(100, 80);
-    m_modelLabel = new QLabel(
-        "Model identities (batch-norm folding, FC → conv, activations after max-pooling): "
-        "press Check on the model");
+    m_modelLabel = new QLabel(kModelIdentitiesPrompt);
     m_modelLabel->setWordWrap(true);
     m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* checkModel = new QPushButton("Check on the model");
@@ -384,6 +398,12 @@ void LabView::removeKernel() {
 
 void LabView::setModel(const ModelInfo& info) {
     m_info = info;
+    // The model identities were another model's.
+    if (!m_modelChecks.empty() || !m_modelLabel->text().startsWith("Model identities (")) {
+        m_modelChecks.clear();
+        m_modelLabel->setText(kModelIdentitiesPrompt);
+        computeIdentities();
+    }
     // A new model: the filter opened came from another one.
     if (m_learnedMode) setCurrentKernel(m_current);
     updateLearnedAvailability();
@@ -790,6 +810,7 @@ void LabView::computeIdentities() {
     } catch (const std::exception& e) {
         m_diffLabel->setText(QString("identities: %1").arg(e.what()).toHtmlEscaped());
     }
+    m_checks.insert(m_checks.end(), m_modelChecks.begin(), m_modelChecks.end());
     m_table->setRowCount(static_cast<int>(m_checks.size()));
     for (int r = 0; r < static_cast<int>(m_checks.size()); ++r) {
         const IdentityCheck& c = m_checks[static_cast<std::size_t>(r)];
@@ -827,12 +848,22 @@ void LabView::selectIdentity(int row) {
 
 void LabView::showIdentity() {
     const IdentityCheck& c = m_checks[static_cast<std::size_t>(m_selected)];
-    m_left->setMaps(dropBatch(c.a));
-    m_right->setMaps(dropBatch(c.b));
+    m_left->setMaps(displayMaps(c.a));
+    m_right->setMaps(displayMaps(c.b));
+    // What the maps are when they are not one image's.
+    QString shown;
+    if (c.a.rank() == 2) {
+        shown =
+            QString(" (%1 images × %2 outputs, a row per image)").arg(c.a.dim(0)).arg(c.a.dim(1));
+    } else if (c.a.rank() == 4 && c.a.dim(0) > 1) {
+        shown = QString(" (image 1 of %1)").arg(c.a.dim(0));
+    }
     m_leftTitle->setText(
-        QString("<b>%1</b>: %2").arg(QString::fromStdString(c.left).toHtmlEscaped(), rangeOf(c.a)));
-    m_rightTitle->setText(QString("<b>%1</b>: %2")
-                              .arg(QString::fromStdString(c.right).toHtmlEscaped(), rangeOf(c.b)));
+        QString("<b>%1</b>%2: %3")
+            .arg(QString::fromStdString(c.left).toHtmlEscaped(), shown, rangeOf(c.a)));
+    m_rightTitle->setText(
+        QString("<b>%1</b>%2: %3")
+            .arg(QString::fromStdString(c.right).toHtmlEscaped(), shown, rangeOf(c.b)));
     QString text = QString("<b>%1</b><br>largest difference %2 (relative %3): %4")
                        .arg(QString::fromStdString(c.title).toHtmlEscaped())
                        .arg(number(c.maxAbsDifference))
@@ -848,14 +879,22 @@ void LabView::showIdentity() {
     m_diffLabel->setText(text);
 }
 
-void LabView::setModelIdentities(const QString& model, const QStringList& lines,
-                                 const QString& error) {
-    QStringList html{
-        QString("<b>Model identities on %1</b> (first 8 test images):").arg(model.toHtmlEscaped())};
-    if (!error.isEmpty()) html << "<span style='color:#b00'>" + error.toHtmlEscaped() + "</span>";
-    for (const QString& l : lines)
+void LabView::setModelIdentities(const ModelIdentities& r) {
+    QStringList html{QString("<b>Model identities on %1</b> (first 8 test images; the table's "
+                             "model-… rows show both outputs):")
+                         .arg(r.model.toHtmlEscaped())};
+    if (!r.error.isEmpty())
+        html << "<span style='color:#b00'>" + r.error.toHtmlEscaped() + "</span>";
+    for (const QString& l : r.lines)
         html << l.toHtmlEscaped();
     m_modelLabel->setText(html.join("<br>"));
+    m_modelChecks = r.checks;
+    for (IdentityCheck& c : m_modelChecks)
+        c.name = "model-" + c.name;
+    computeIdentities();
+    // Show the first model check: what was asked for.
+    if (!m_modelChecks.empty())
+        selectIdentity(static_cast<int>(m_checks.size() - m_modelChecks.size()));
 }
 
 QString LabView::modelIdentitiesText() const {

@@ -81,8 +81,10 @@ public:
     QTableWidget* kernelTable() const { return m_kernelTable; }
     QLineEdit* kernelEdit() const { return m_kernelText; }
 
-    /// The model identities' results (the worker's lines), or why they could not be checked.
-    void setModelIdentities(const QString& model, const QStringList& lines, const QString& error);
+    /// The model identities' results: their lines under the table, and each check a row of the
+    /// table after the input's (both outputs side by side when selected); or why they could not
+    /// be checked. Kept until the model changes.
+    void setModelIdentities(const ModelIdentities& result);
     QString modelIdentitiesText() const;
 
 signals:
@@ -134,7 +136,8 @@ private:
     int m_current = 0;              // the one being edited
     Tensor m_output;                // (C, Ho, Wo)
     QString m_error, m_range;
-    std::vector<IdentityCheck> m_checks;
+    std::vector<IdentityCheck> m_checks;       // the input's, then m_modelChecks
+    std::vector<IdentityCheck> m_modelChecks;  // the last "Check on the model", this model
     int m_selected = 0;
     bool m_updating = false;
 

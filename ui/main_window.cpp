@@ -257,7 +257,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_lab->showSnapshot(s);
     });
     connect(m_lab, &LabView::modelIdentitiesRequested, this, [this] {
-        if (isTraining()) return m_lab->setModelIdentities({}, {}, "stop or finish training first");
+        if (isTraining()) {
+            ModelIdentities r;
+            r.error = "stop or finish training first";
+            return m_lab->setModelIdentities(r);
+        }
         toWorker([](TrainingWorker* w) { w->checkModelIdentities(); });
     });
     connect(m_run, &RunController::modelIdentitiesChecked, m_lab, &LabView::setModelIdentities);

@@ -25,6 +25,7 @@ void registerTypes() {
     qRegisterMetaType<ll::ui::ConfusionSnapshot>();
     qRegisterMetaType<ll::ui::HistogramSnapshot>();
     qRegisterMetaType<ll::ui::NetCopy>();
+    qRegisterMetaType<ll::ui::ModelIdentities>();
     qRegisterMetaType<ll::ui::RunSettings>();
     qRegisterMetaType<ll::EvalReport>();
     qRegisterMetaType<ll::EpochReport>();

@@ -115,8 +115,7 @@ signals:
     void failed(const QString& message);
     void message(const QString& text);
     void foldChecked(const QString& title, const QStringList& lines, const QString& error);
-    void modelIdentitiesChecked(const QString& model, const QStringList& lines,
-                                const QString& error);
+    void modelIdentitiesChecked(const ll::ui::ModelIdentities& result);
     void netCopied(const ll::ui::NetCopy& copy);
     /// A variant of the experiment completed (before the next one is queued).
     void variantFinished(const QString& variant, const QString& runDir);

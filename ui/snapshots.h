@@ -4,10 +4,12 @@
 
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 #include <memory>
 #include <vector>
 
+#include "core/analysis/conv_lab.h"
 #include "core/analysis/cost.h"
 #include "core/analysis/insight.h"
 #include "core/data/load.h"
@@ -114,8 +116,19 @@ struct NetCopy {
     QString error;    // why there is no copy (no model, random images): net is null
 };
 
+/// The model identities (core/analysis/conv_lab.h: batch-norm folding, FC → conv, activations
+/// after max-pooling) of the worker's net on the first test images: each check with both outputs,
+/// a line per check for people, and what was not checked and why; or the error.
+struct ModelIdentities {
+    QString model;
+    std::vector<IdentityCheck> checks;
+    QStringList lines;
+    QString error;
+};
+
 }  // namespace ll::ui
 
+Q_DECLARE_METATYPE(ll::ui::ModelIdentities)
 Q_DECLARE_METATYPE(ll::ui::HistogramSnapshot)
 Q_DECLARE_METATYPE(ll::ui::NetCopy)
 Q_DECLARE_METATYPE(ll::ui::ConfusionSnapshot)

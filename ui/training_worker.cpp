@@ -343,7 +343,8 @@ void TrainingWorker::checkActivationSwap() {
 }
 
 void TrainingWorker::checkModelIdentities() {
-    const QString model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
+    ModelIdentities r;
+    r.model = m_net ? QString::fromStdString(m_net->name()) : QString("the model");
     try {
         if (!m_net || !m_data) throw UsageError("no model loaded");
         const Dataset& d = m_data->test.size() ? m_data->test : m_data->train;
@@ -358,20 +359,21 @@ void TrainingWorker::checkModelIdentities() {
         Tensor x, y;
         makeBatch(d, order, 0, n, x, y, bo);
         std::vector<std::string> skipped;
-        QStringList lines;
-        for (const IdentityCheck& c : modelIdentities(*m_net, x, &skipped))
-            lines << QString("%1: largest difference %2 (outputs up to %3) — %4")
-                         .arg(QString::fromStdString(c.title))
-                         .arg(c.maxAbsDifference, 0, 'g', 3)
-                         .arg(c.maxAbsValue, 0, 'g', 3)
-                         .arg(c.asExpected() ? "holds" : "DOES NOT HOLD");
+        r.checks = modelIdentities(*m_net, x, &skipped);
+        for (const IdentityCheck& c : r.checks)
+            r.lines << QString("%1: largest difference %2 (outputs up to %3) — %4")
+                           .arg(QString::fromStdString(c.title))
+                           .arg(c.maxAbsDifference, 0, 'g', 3)
+                           .arg(c.maxAbsValue, 0, 'g', 3)
+                           .arg(c.asExpected() ? "holds" : "DOES NOT HOLD");
         for (const std::string& s : skipped)
-            lines << "not checked: " + QString::fromStdString(s);
-        handOver(Handoff::ToWindow), emit modelIdentitiesChecked(model, lines, {});
+            r.lines << "not checked: " + QString::fromStdString(s);
     } catch (const std::exception& e) {
-        handOver(Handoff::ToWindow),
-            emit modelIdentitiesChecked(model, {}, QString::fromStdString(e.what()));
+        r.checks.clear();
+        r.lines.clear();
+        r.error = QString::fromStdString(e.what());
     }
+    handOver(Handoff::ToWindow), emit modelIdentitiesChecked(r);
 }
 
 void TrainingWorker::computeHistograms(std::int64_t step) {

@@ -107,10 +107,9 @@ signals:
     void message(const QString& text);
     /// A transform's check: its heading, its sentences, or why it could not be made.
     void foldChecked(const QString& title, const QStringList& lines, const QString& error);
-    /// One line per identity ("bn-fold: largest difference 1.9e-08, holds"), then what was not
-    /// checked and why; or the error.
-    void modelIdentitiesChecked(const QString& model, const QStringList& lines,
-                                const QString& error);
+    /// The checks with both outputs, and one line per identity ("bn-fold: largest difference
+    /// 1.9e-08, holds") then what was not checked and why; or the error.
+    void modelIdentitiesChecked(const ll::ui::ModelIdentities& result);
     void netCopied(const ll::ui::NetCopy& copy);
 
 protected:

@@ -739,6 +739,35 @@ private slots:
         QVERIFY2(m.contains("FC → conv"), qPrintable(m));
         QVERIFY2(m.contains("not checked: batch-norm folding"), qPrintable(m));
         QVERIFY2(!m.contains("DOES NOT HOLD"), qPrintable(m));
+        // Each model check is a row of the table too, selected first: the network's class
+        // scores and the transformed network's side by side, a row per image (at most 8).
+        int fcRow = -1, swapRow = -1;
+        for (int r = 0; r < lab->identityTable()->rowCount(); ++r) {
+            const QString name = lab->identityTable()->item(r, 0)->text();
+            if (name == "model-fc-conv") fcRow = r;
+            if (name == "model-act-after-maxpool") swapRow = r;
+        }
+        QVERIFY(fcRow >= 0 && swapRow >= 0);
+        QCOMPARE(lab->identityTable()->item(swapRow, 1)->text(), QString("0"));
+        QCOMPARE(lab->identityTable()->currentRow(), fcRow);
+        const IdentityCheck& fc = lab->identities()[static_cast<std::size_t>(fcRow)];
+        QCOMPARE(fc.a.rank(), 2);
+        QVERIFY(fc.a.dim(0) >= 1 && fc.a.dim(0) <= 8);
+        QCOMPARE(fc.b.shape(), fc.a.shape());
+        QVERIFY(fc.asExpected());
+        const QString shown = QString("%1 images × %2 outputs").arg(fc.a.dim(0)).arg(fc.a.dim(1));
+        const auto titles = lab->identityPair()->findChildren<QLabel*>();
+        QVERIFY(std::any_of(titles.begin(), titles.end(), [&](const QLabel* l) {
+            return l->text().contains("fully convolutional") && l->text().contains(shown);
+        }));
+        QVERIFY(lab->identitiesCsv().contains("FC → conv (the classifier as convolutions"));
+        // They stay while the input changes (the table is rebuilt), and go with the model.
+        lab->setConv(2, 0, 1);
+        bool kept = false;
+        for (int r = 0; r < lab->identityTable()->rowCount(); ++r)
+            kept = kept || lab->identityTable()->item(r, 0)->text() == "model-fc-conv";
+        QVERIFY(kept);
+        lab->setConv(1, 1, 1);
         // A preset leaves the learned filter (the layer's padding 1 stays set): on the image.
         lab->setPreset("laplacian");
         QVERIFY(!lab->learnedMode());
