@@ -482,19 +482,40 @@ std::string foreignRunKind(const std::string& dir) {
     return "";
 }
 
-RunData loadForeignRun(const std::string& dir) {
+namespace {
+
+// The kind of `dir`'s log, or DataError.
+std::string requireForeignKind(const std::string& dir) {
     const std::string kind = foreignRunKind(dir);
     if (kind.empty())
         throw DataError(strCat("'", dir, "' holds no log LayerLens reads (TensorBoard events, ",
                                "Lightning metrics.csv, Keras CSV)"));
-    const fs::path d(dir);
+    return kind;
+}
+
+// A foreign run before its curves: folder, name (the folder's), kind.
+RunData foreignShell(const std::string& dir, const std::string& kind) {
     RunData r;
     r.dir = dir;
-    fs::path named = fs::absolute(d).lexically_normal();
+    fs::path named = fs::absolute(fs::path(dir)).lexically_normal();
     if (named.filename().empty()) named = named.parent_path();  // "logs/" names "logs"
     r.name = named.filename().string();
     r.configJson = "{}";
     r.kind = kind;
+    return r;
+}
+
+// The CSV a CSV log's run is read from.
+fs::path csvOf(const fs::path& d, const std::string& kind) {
+    return kind == "lightning-csv" ? d / "metrics.csv" : findKerasCsv(d);
+}
+
+}  // namespace
+
+RunData loadForeignRun(const std::string& dir) {
+    const std::string kind = requireForeignKind(dir);
+    const fs::path d(dir);
+    RunData r = foreignShell(dir, kind);
     Collected c;
     if (kind == "tensorboard") {
         for (const auto& [file, prefix] : eventFiles(d)) {
@@ -508,14 +529,110 @@ RunData loadForeignRun(const std::string& dir) {
         }
         finish(r, c);
     } else if (kind == "lightning-csv") {
-        readLightning(d / "metrics.csv", r, c);
+        readLightning(csvOf(d, kind), r, c);
         finish(r, c);
     } else {
-        readKeras(findKerasCsv(d), r, c);
+        readKeras(csvOf(d, kind), r, c);
         finish(r, c);
         kerasEpochs(r);
     }
     return r;
+}
+
+ForeignRunFollower::ForeignRunFollower(const std::string& dir)
+    : m_dir(dir), m_kind(requireForeignKind(dir)), m_run(foreignShell(dir, m_kind)) {
+    if (m_kind == "tensorboard") {
+        pollEvents();
+    } else {
+        m_run = loadForeignRun(dir);  // throws on a bad CSV, as loading does
+        pollCsv();
+    }
+}
+
+bool ForeignRunFollower::poll() {
+    try {
+        return m_kind == "tensorboard" ? pollEvents() : pollCsv();
+    } catch (const std::exception&) {
+        return false;  // a file half replaced, a disk gone: the next poll tries again
+    }
+}
+
+bool ForeignRunFollower::pollEvents() {
+    const fs::path d(m_dir);
+    bool changed = false;
+    for (const auto& [file, prefix] : eventFiles(d)) {
+        const std::string path = file.string();
+        const bool known = std::any_of(m_files.begin(), m_files.end(),
+                                       [&](const EventFile& f) { return f.path == path; });
+        if (known) continue;
+        EventFile f;
+        f.path = path;
+        f.shown = file.lexically_relative(d).string();
+        f.prefix = prefix;
+        m_files.push_back(std::move(f));
+    }
+    for (EventFile& f : m_files) {
+        std::error_code ec;
+        const std::uint64_t size = fs::file_size(f.path, ec);
+        if (ec) continue;  // gone or being replaced: its scalars stay
+        if (size < f.offset || (f.lost && size != f.size)) {
+            // Shorter than what was read, or rewritten after a lost record: another file now.
+            m_warnings.push_back(strCat(f.shown, ": the file changed under its reader (", size,
+                                        " bytes, ", f.offset, " read); read again"));
+            f.offset = 0;
+            f.lost = false;
+            f.scalars.clear();
+            changed = true;
+        }
+        f.size = size;
+        if (f.lost || size == f.offset) continue;
+        const std::uint64_t n = size - f.offset;
+        requireBudget(n, f.shown);
+        std::ifstream in(f.path, std::ios::binary);
+        if (!in) continue;
+        in.seekg(static_cast<std::streamoff>(f.offset));
+        std::string bytes(static_cast<std::size_t>(n), '\0');
+        in.read(bytes.data(), static_cast<std::streamsize>(n));
+        bytes.resize(static_cast<std::size_t>(in.gcount()));
+        m_bytesRead += bytes.size();
+        EventScalars r = parseEventScalarsAt(bytes, f.offset, f.shown, m_warnings, false);
+        f.offset += r.consumed;
+        f.lost = r.lost;
+        if (!r.scalars.empty() || r.lost) changed = true;
+        f.scalars.insert(f.scalars.end(), std::make_move_iterator(r.scalars.begin()),
+                         std::make_move_iterator(r.scalars.end()));
+    }
+    if (!changed && !m_run.curves.empty()) return false;
+    RunData r = foreignShell(m_dir, m_kind);
+    r.warnings = m_warnings;
+    for (const EventFile& f : m_files)
+        if (!f.lost && f.size > f.offset)
+            r.warnings.push_back(strCat(f.shown, ": the last ", f.size - f.offset,
+                                        " bytes are a record still being written (or cut short); "
+                                        "read when complete"));
+    Collected c;
+    for (const EventFile& f : m_files)
+        for (const ScalarEvent& s : f.scalars)
+            c.add(f.prefix + s.tag, s.step, s.value);
+    finish(r, c);
+    m_run = std::move(r);
+    return changed;
+}
+
+bool ForeignRunFollower::pollCsv() {
+    const fs::path file = csvOf(fs::path(m_dir), m_kind);
+    std::error_code ec1, ec2;
+    const std::uint64_t size = fs::file_size(file, ec1);
+    const auto time = fs::last_write_time(file, ec2);
+    if (ec1 || ec2) return false;
+    const std::int64_t t = time.time_since_epoch().count();
+    if (size == m_csvSize && t == m_csvTime) return false;
+    const bool first = m_csvSize == 0 && m_csvTime == 0;
+    if (!first) m_run = loadForeignRun(m_dir);
+    m_csvSize = size;
+    m_csvTime = t;
+    m_bytesRead += size;
+    return !first;
 }
 
 }  // namespace ll

@@ -12,10 +12,13 @@
 // writing, or killed) is ignored with a warning; a cell that is no number is a warning naming the
 // file and line, and only that cell is lost.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/runs.h"
+#include "core/tfevents.h"
 
 namespace ll {
 
@@ -35,5 +38,44 @@ std::string foreignRunKind(const std::string& dir);
 /// its epoch column (0-based), as TensorBoard draws Keras' epoch_* scalars. Throws DataError when
 /// `dir` holds no foreign log.
 RunData loadForeignRun(const std::string& dir);
+
+/// Follows a foreign log folder that a job elsewhere may still be writing (a training on a
+/// cluster, its folder on a shared or synced disk). The constructor reads it all, as
+/// loadForeignRun does; each poll() then reads only the bytes appended to its event files since,
+/// from the byte after the last whole record (a record still being written is read once
+/// complete), and picks up event files that appeared. A file that shrank was replaced: it is read
+/// again from its start. A CSV log is read again whole when its size or modification time
+/// changed: PyTorch Lightning's CSVLogger rewrites metrics.csv (with a wider header when a metric
+/// first appears), so appended bytes alone would not do. The files are only read.
+class ForeignRunFollower {
+public:
+    /// Throws DataError when `dir` holds no foreign log (as loadForeignRun).
+    explicit ForeignRunFollower(const std::string& dir);
+    /// Reads what is new; true when the run changed (run() then has it). Never throws: a file
+    /// that cannot be read now is tried again at the next poll.
+    bool poll();
+    const RunData& run() const { return m_run; }
+    /// Bytes read from the files so far (what "without re-reading the whole file" is measured by).
+    std::uint64_t bytesRead() const { return m_bytesRead; }
+
+private:
+    struct EventFile {
+        std::string path, shown, prefix;  // shown: as seen from the run folder
+        std::uint64_t offset = 0;         // the byte after the last whole record read
+        std::uint64_t size = 0;           // the size at the last poll
+        bool lost = false;                // a length CRC failed: nothing more can be read
+        std::vector<ScalarEvent> scalars;
+    };
+    bool pollEvents();
+    bool pollCsv();
+
+    std::string m_dir, m_kind;
+    RunData m_run;
+    std::vector<EventFile> m_files;
+    std::vector<std::string> m_warnings;  // the event files' bad records, as they were met
+    std::uint64_t m_bytesRead = 0;
+    std::uint64_t m_csvSize = 0;
+    std::int64_t m_csvTime = 0;
+};
 
 }  // namespace ll

@@ -100,35 +100,43 @@ std::string tfRecord(const std::string& data) {
     return out;
 }
 
-std::vector<ScalarEvent> parseEventScalars(const std::string& bytes, const std::string& name,
-                                           std::vector<std::string>& warnings) {
-    std::vector<ScalarEvent> out;
+EventScalars parseEventScalarsAt(const std::string& bytes, std::uint64_t base,
+                                 const std::string& name, std::vector<std::string>& warnings,
+                                 bool warnCutShort) {
+    EventScalars r;
+    std::vector<ScalarEvent>& out = r.scalars;
     const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::uint64_t size = bytes.size();
     std::uint64_t pos = 0;
     tfevents::Event event;
+    // Offsets in warnings are the file's: base + the position in `bytes`.
+    const auto offset = [&](std::uint64_t p) { return checkedAdd(base, p, name); };
     while (pos < size) {
+        r.consumed = pos;
         const std::uint64_t rest = size - pos;
         if (rest < 12) {
-            warnings.push_back(strCat(name, ": record at offset ", pos, " cut short (", rest,
-                                      " bytes of its 12-byte header), ignored"));
-            break;
+            if (warnCutShort)
+                warnings.push_back(strCat(name, ": record at offset ", offset(pos), " cut short (",
+                                          rest, " bytes of its 12-byte header), ignored"));
+            return r;
         }
         const std::uint64_t length = le64(b + pos);
         if (maskedCrc32c(b + pos, 8) != le32(b + pos + 8)) {
-            warnings.push_back(strCat(name, ": record at offset ", pos,
+            warnings.push_back(strCat(name, ": record at offset ", offset(pos),
                                       ": CRC of its length does not match; the rest of the file (",
                                       rest, " bytes) skipped"));
-            break;
+            r.lost = true;
+            return r;
         }
         if (rest < 16 || length > rest - 16) {
-            warnings.push_back(strCat(name, ": record at offset ", pos, " cut short (declares ",
-                                      length, " bytes of data, ", rest < 16 ? 0 : rest - 16,
-                                      " present), ignored"));
-            break;
+            if (warnCutShort)
+                warnings.push_back(strCat(name, ": record at offset ", offset(pos),
+                                          " cut short (declares ", length, " bytes of data, ",
+                                          rest < 16 ? 0 : rest - 16, " present), ignored"));
+            return r;
         }
         const unsigned char* data = b + pos + 12;
-        const std::uint64_t at = pos;
+        const std::uint64_t at = offset(pos);
         pos = checkedAdd(pos, checkedAdd(length, 16, name), name);
         if (maskedCrc32c(data, length) != le32(data + length)) {
             warnings.push_back(
@@ -156,7 +164,13 @@ std::vector<ScalarEvent> parseEventScalars(const std::string& bytes, const std::
             out.push_back(std::move(s));
         }
     }
-    return out;
+    r.consumed = pos;
+    return r;
+}
+
+std::vector<ScalarEvent> parseEventScalars(const std::string& bytes, const std::string& name,
+                                           std::vector<std::string>& warnings) {
+    return parseEventScalarsAt(bytes, 0, name, warnings, true).scalars;
 }
 
 std::vector<ScalarEvent> readEventScalars(const std::string& path,

@@ -49,6 +49,21 @@ struct ScalarEvent {
 /// after it cannot be found) with a warning.
 std::vector<ScalarEvent> parseEventScalars(const std::string& bytes, const std::string& name,
                                            std::vector<std::string>& warnings);
+/// What parseEventScalarsAt read: the scalars, and how far it got.
+struct EventScalars {
+    std::vector<ScalarEvent> scalars;
+    /// Bytes of whole records read (bad ones included): where the next read starts. A record cut
+    /// short at the end is not consumed, so a follower reads it again once its writer is done.
+    std::uint64_t consumed = 0;
+    /// A record's length failed its CRC: nothing after it can be found (and never will be).
+    bool lost = false;
+};
+/// parseEventScalars of bytes read from file offset `base` on (warnings name file offsets);
+/// with warnCutShort false, a record cut short at the end is no warning (a follower of a file
+/// being written meets one at nearly every read).
+EventScalars parseEventScalarsAt(const std::string& bytes, std::uint64_t base,
+                                 const std::string& name, std::vector<std::string>& warnings,
+                                 bool warnCutShort);
 /// The same for a file; throws DataError when it cannot be read or exceeds the memory budget.
 std::vector<ScalarEvent> readEventScalars(const std::string& path,
                                           std::vector<std::string>& warnings);

@@ -10,6 +10,8 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QSet>
+#include <QSettings>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "ui/plot.h"
@@ -68,8 +70,12 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     });
     connect(m_list, &QListWidget::itemChanged, this, [this] {
         updateOverlayKeys();
+        followChecked();
         emit overlaysChanged();
     });
+    m_followTimer = new QTimer(this);
+    m_followTimer->setInterval(2000);
+    connect(m_followTimer, &QTimer::timeout, this, &RunsPanel::pollFollowed);
     connect(remove, &QPushButton::clicked, this, &RunsPanel::deleteSelected);
     connect(rename, &QPushButton::clicked, this, [this] {
         QListWidgetItem* item = m_list->currentItem();
@@ -91,17 +97,26 @@ void RunsPanel::refresh() {
     for (int i = 0; i < m_list->count(); ++i)
         if (m_list->item(i)->checkState() == Qt::Checked)
             ticked.insert(m_list->item(i)->data(Qt::UserRole).toString());
+    const QString current =
+        m_list->currentItem() ? m_list->currentItem()->data(Qt::UserRole).toString() : QString();
     m_list->blockSignals(true);
     m_list->clear();
     for (const std::string& dir : listRuns(m_root.toStdString())) {
         const QString path = QString::fromStdString(dir);
-        auto* item = new QListWidgetItem(QFileInfo(path).fileName(), m_list);
+        auto* item = new QListWidgetItem(labelOf(path), m_list);
         item->setData(Qt::UserRole, path);
+        const std::string kind = foreignRunKind(dir);
+        if (!kind.empty() && !QFileInfo::exists(path + "/config.json"))
+            item->setToolTip(QString("%1 log in %2, only read; followed while ticked (what its job "
+                                     "appends shows within seconds)")
+                                 .arg(QString::fromStdString(kind), path));
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(ticked.contains(path) ? Qt::Checked : Qt::Unchecked);
+        if (path == current) m_list->setCurrentItem(item);  // a rename keeps the selection
     }
     m_list->blockSignals(false);
     updateOverlayKeys();
+    followChecked();
     emit overlaysChanged();
 }
 
@@ -112,7 +127,58 @@ void RunsPanel::checkRuns(const QStringList& dirs) {
             m_list->item(i)->setCheckState(Qt::Checked);
     m_list->blockSignals(false);
     updateOverlayKeys();
+    followChecked();
     emit overlaysChanged();
+}
+
+namespace {
+// A foreign log (another tool's), not one of our run folders.
+bool isForeign(const QString& dir) {
+    return !QFileInfo::exists(dir + "/config.json") && !foreignRunKind(dir.toStdString()).empty();
+}
+QString labelKey(const QString& dir) {
+    // QSettings keys treat '/' as groups: the path's bytes, percent-encoded, make one key.
+    return "runLabels/" +
+           QString::fromLatin1(QFileInfo(dir).absoluteFilePath().toUtf8().toPercentEncoding());
+}
+}  // namespace
+
+QString RunsPanel::labelOf(const QString& dir) const {
+    const QString label = QSettings().value(labelKey(dir)).toString();
+    return label.isEmpty() ? QFileInfo(dir).fileName() : label;
+}
+
+void RunsPanel::followChecked() {
+    QSet<QString> ticked;
+    for (int i = 0; i < m_list->count(); ++i)
+        if (m_list->item(i)->checkState() == Qt::Checked)
+            ticked.insert(m_list->item(i)->data(Qt::UserRole).toString());
+    for (auto it = m_followers.begin(); it != m_followers.end();)
+        it = ticked.contains(it->first) ? std::next(it) : m_followers.erase(it);
+    for (const QString& dir : ticked) {
+        if (m_followers.count(dir) || !isForeign(dir)) continue;
+        try {
+            m_followers[dir] = std::make_unique<ForeignRunFollower>(dir.toStdString());
+        } catch (const std::exception&) {
+            // Unreadable now: checkedRuns() reads it as any run (and skips it if it fails).
+        }
+    }
+    if (m_followers.empty()) {
+        m_followTimer->stop();
+    } else if (!m_followTimer->isActive()) {
+        m_followTimer->start();
+    }
+}
+
+void RunsPanel::setFollowInterval(int ms) {
+    m_followTimer->setInterval(ms);
+}
+
+void RunsPanel::pollFollowed() {
+    bool changed = false;
+    for (auto& [dir, follower] : m_followers)
+        changed = follower->poll() || changed;
+    if (changed) emit overlaysChanged();
 }
 
 void RunsPanel::updateOverlayKeys() {
@@ -144,8 +210,11 @@ std::vector<RunData> RunsPanel::checkedRuns() const {
     std::vector<RunData> runs;
     for (int i = 0; i < m_list->count(); ++i) {
         if (m_list->item(i)->checkState() != Qt::Checked) continue;
+        const QString dir = m_list->item(i)->data(Qt::UserRole).toString();
         try {
-            runs.push_back(loadRun(m_list->item(i)->data(Qt::UserRole).toString().toStdString()));
+            const auto f = m_followers.find(dir);
+            runs.push_back(f != m_followers.end() ? f->second->run() : loadRun(dir.toStdString()));
+            runs.back().name = labelOf(dir).toStdString();
         } catch (const std::exception&) {
             // Deleted behind our back: the next refresh drops it.
         }
@@ -172,6 +241,19 @@ void RunsPanel::deleteSelected() {
 void RunsPanel::renameSelected(const QString& newName) {
     QListWidgetItem* item = m_list->currentItem();
     if (!item) return;
+    const QString dir = item->data(Qt::UserRole).toString();
+    if (isForeign(dir)) {
+        // Another tool's log is never moved or written: the name is a label of ours. Empty:
+        // back to the folder's name.
+        QSettings s;
+        if (newName.trimmed().isEmpty()) {
+            s.remove(labelKey(dir));
+        } else {
+            s.setValue(labelKey(dir), newName.trimmed());
+        }
+        refresh();
+        return;
+    }
     try {
         renameRun(item->data(Qt::UserRole).toString().toStdString(), newName.toStdString());
     } catch (const std::exception& e) {

@@ -2,14 +2,22 @@
 // The saved runs (a folder per run under the runs folder: the app's own, or one the user
 // chose, e.g. where `layerlens train` wrote its runs): tick runs to overlay their
 // curves on the training plots; open one (its final weights into the window); rename and delete
-// (with confirmation).
+// (with confirmation). Logs of other tools (TensorBoard, Lightning and Keras CSV: foreign_runs.h)
+// are listed beside them and, while ticked, followed: what a job elsewhere appends shows on the
+// plots within a poll interval (2 s). They are never written: Rename gives them a label (kept in
+// the settings), not a new folder name, and Delete refuses.
 
+#include <QMap>
 #include <QWidget>
+#include <map>
+#include <memory>
 #include <vector>
 
+#include "core/foreign_runs.h"
 #include "core/runs.h"
 
 class QListWidget;
+class QTimer;
 
 namespace ll::ui {
 
@@ -22,8 +30,15 @@ public:
     /// Re-reads the folder (keeps the ticks of runs that are still there).
     void refresh();
     QListWidget* list() const { return m_list; }
-    /// The ticked runs, read from disk.
+    /// The ticked runs: ours read from disk, foreign logs as their followers last read them
+    /// (named by their label when they have one).
     std::vector<RunData> checkedRuns() const;
+    /// How often ticked foreign logs are polled for new records (default 2000 ms; tests).
+    void setFollowInterval(int ms);
+    /// Polls the ticked foreign logs now; overlaysChanged when one of them changed.
+    void pollFollowed();
+    /// Foreign logs being followed (the ticked ones).
+    int followedCount() const { return static_cast<int>(m_followers.size()); }
     /// Ticks these run folders (others keep their state); overlaysChanged once.
     void checkRuns(const QStringList& dirs);
     /// When false, Delete does not ask (tests).
@@ -42,10 +57,15 @@ signals:
 
 private:
     void updateOverlayKeys();
+    /// Followers for the ticked foreign logs (made on ticking, dropped on unticking).
+    void followChecked();
+    QString labelOf(const QString& dir) const;
 
     QString m_root;
     QListWidget* m_list;
     bool m_confirm = true;
+    std::map<QString, std::unique_ptr<ForeignRunFollower>> m_followers;
+    QTimer* m_followTimer;
 };
 
 }  // namespace ll::ui

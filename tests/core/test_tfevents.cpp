@@ -301,6 +301,84 @@ TEST(TfEvents, KerasTrainAndValidationFoldersAndSeveralRuns) {
     EXPECT_EQ(r.evals[2].accuracy, 0.375);
 }
 
+// A log folder a job is still writing: the follower reads what was appended and nothing else,
+// waits for a record cut in two, picks up a new file (validation/), reports a corrupt record by
+// file and offset and reads on after it, and reads a file replaced by a shorter one again.
+TEST(TfEvents, FollowerReadsOnlyWhatWasAppended) {
+    const std::string root = test::freshDir("tfevents_follow");
+    const std::string file = root + "/events.out.tfevents.1.host";
+    const auto append = [&](const std::string& path, const std::string& bytes) {
+        std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+        std::ofstream(path, std::ios::binary | std::ios::app) << bytes;
+    };
+    std::string start = tfRecord(fileVersion());
+    for (int s = 0; s < 50; ++s)
+        start += tfRecord(event(s, {simpleValue("loss", 2.0f - 0.01f * s)}));
+    append(file, start);
+    ForeignRunFollower f(root);
+    EXPECT_EQ(f.bytesRead(), start.size());
+    ASSERT_NE(curve(f.run(), Curve::Loss), nullptr);
+    EXPECT_EQ(curve(f.run(), Curve::Loss)->points.size(), 50u);
+    EXPECT_FALSE(f.poll());  // nothing new
+    EXPECT_EQ(f.bytesRead(), start.size());
+
+    // Half a record: nothing yet, said as a record still being written.
+    const std::string next = tfRecord(event(50, {simpleValue("loss", 0.25f)}));
+    append(file, next.substr(0, 10));
+    EXPECT_FALSE(f.poll());
+    EXPECT_EQ(curve(f.run(), Curve::Loss)->points.size(), 50u);
+    // The rest, and a corrupt record (data CRC), then a good one.
+    std::string bad = tfRecord(event(51, {simpleValue("loss", 9.0f)}));
+    bad[bad.size() - 1] ^= 0x5a;
+    const std::string good = tfRecord(event(52, {simpleValue("loss", 0.125f)}));
+    append(file, next.substr(10) + bad + good);
+    const std::uint64_t before = f.bytesRead();
+    EXPECT_TRUE(f.poll());
+    // Read: the 10 bytes of the cut record again, then what was new; never the first 51 records.
+    EXPECT_EQ(f.bytesRead() - before, next.size() + bad.size() + good.size());
+    const CurvePoints* loss = curve(f.run(), Curve::Loss);
+    ASSERT_EQ(loss->points.size(), 52u);
+    EXPECT_EQ(loss->points[50], (std::pair<std::int64_t, double>{50, 0.25}));
+    EXPECT_EQ(loss->points[51], (std::pair<std::int64_t, double>{52, 0.125}));
+    const std::string offset = std::to_string(start.size() + next.size());
+    bool named = false;
+    for (const std::string& w : f.run().warnings)
+        named = named || (w.find("events.out.tfevents.1.host: record at offset " + offset +
+                                 ": data CRC does not match") != std::string::npos);
+    EXPECT_TRUE(named) << "a warning names the file and offset " << offset;
+
+    // A validation folder appears (Keras): its loss is the test loss.
+    append(root + "/validation/events.out.tfevents.2.host",
+           tfRecord(fileVersion()) + tfRecord(event(52, {simpleValue("loss", 0.5f)})));
+    EXPECT_TRUE(f.poll());
+    ASSERT_NE(curve(f.run(), Curve::TestLoss), nullptr);
+    EXPECT_EQ(curve(f.run(), Curve::TestLoss)->points.size(), 1u);
+
+    // Replaced by a shorter file: read again from its start.
+    {
+        std::ofstream(file, std::ios::binary | std::ios::trunc)
+            << tfRecord(fileVersion()) + tfRecord(event(0, {simpleValue("loss", 3.0f)}));
+    }
+    EXPECT_TRUE(f.poll());
+    ASSERT_EQ(curve(f.run(), Curve::Loss)->points.size(), 1u);
+    EXPECT_EQ(curve(f.run(), Curve::Loss)->points[0].second, 3.0);
+}
+
+// A Lightning metrics.csv is rewritten whole by its logger: followed by size and time.
+TEST(TfEvents, FollowerRereadsARewrittenCsv) {
+    const std::string root = test::freshDir("follow_csv");
+    writeBytes(root + "/metrics.csv", "epoch,step,train_loss\n0,0,2.0\n");
+    ForeignRunFollower f(root);
+    ASSERT_NE(curve(f.run(), Curve::Loss), nullptr);
+    EXPECT_EQ(curve(f.run(), Curve::Loss)->points.size(), 1u);
+    EXPECT_FALSE(f.poll());
+    writeBytes(root + "/metrics.csv", "epoch,step,train_loss,val_loss\n0,0,2.0,\n0,1,1.5,1.75\n");
+    EXPECT_TRUE(f.poll());
+    EXPECT_EQ(curve(f.run(), Curve::Loss)->points.size(), 2u);
+    ASSERT_NE(curve(f.run(), Curve::TestLoss), nullptr);
+    EXPECT_THROW(ForeignRunFollower(test::freshDir("follow_empty")), DataError);
+}
+
 // The writer's bytes, with a fixed clock, against bytes and CRCs computed by hand (a bitwise
 // CRC-32C in Python, not this library's table): the file_version record, then one scalar.
 TEST(TfEventsWriter, GoldenBytesAndFileName) {

@@ -34,6 +34,7 @@
 #include "core/onnx/onnx_export.h"
 #include "core/onnx/onnx_import.h"
 #include "core/runs.h"
+#include "core/tfevents.h"
 #include "support/blobs.h"
 #include "support/http_server.h"
 #include "support/onnx_builder.h"
@@ -601,6 +602,57 @@ private slots:
                 1e-9);
         w.openRun(foreign);
         QVERIFY2(w.lastError().contains("holds no model"), qPrintable(w.lastError()));
+    }
+
+    // A TensorBoard log a job elsewhere is still writing: ticked, it is followed, and what the
+    // writer flushes reaches the loss plot within the poll interval; renamed, it keeps its folder
+    // and shows the label in the legend.
+    void followsALiveTensorBoardLog() {
+        MainWindow w;
+        w.show();
+        const QString root = m_dir.filePath("live-runs");
+        QDir(root).removeRecursively();
+        const QString log = root + "/cluster-job";
+        EventFileWriter writer(log.toStdString(), [] { return 1.0e9; });
+        for (int s = 0; s < 5; ++s)
+            writer.addScalars(s, {{"train/loss", 2.0f - 0.1f * s}});
+        writer.flush();
+        RunsPanel* runs = w.runsPanel();
+        runs->setFollowInterval(50);
+        runs->setRoot(root);
+        QCOMPARE(runs->list()->count(), 1);
+        runs->checkRuns({log});
+        QCOMPARE(runs->followedCount(), 1);
+        const auto lossPoints = [&]() -> int {
+            for (int i = 0; i < w.trainingView()->lossPlot()->graphCount(); ++i) {
+                QCPGraph* g = w.trainingView()->lossPlot()->graph(i);
+                if (g->name().startsWith("cluster-job")) return g->data()->size();
+            }
+            return -1;
+        };
+        QCOMPARE(lossPoints(), 5);
+        QSignalSpy changed(runs, &RunsPanel::overlaysChanged);
+        for (int s = 5; s < 8; ++s)
+            writer.addScalars(s, {{"train/loss", 2.0f - 0.1f * s}});
+        writer.flush();
+        QVERIFY(changed.wait(slow(5000)));
+        QCOMPARE(lossPoints(), 8);
+        // Renamed: a label; the folder and its file are untouched.
+        runs->list()->setCurrentRow(0);
+        runs->renameSelected("GPU run 3");
+        QVERIFY(QFileInfo::exists(log));
+        QCOMPARE(runs->list()->item(0)->text(), QString("GPU run 3"));
+        QCOMPARE(runs->checkedRuns().at(0).name, std::string("GPU run 3"));
+        bool labelled = false;
+        for (int i = 0; i < w.trainingView()->lossPlot()->graphCount(); ++i)
+            labelled =
+                labelled || w.trainingView()->lossPlot()->graph(i)->name().startsWith("GPU run 3");
+        QVERIFY(labelled);
+        // Unticked: no longer followed.
+        runs->list()->item(0)->setCheckState(Qt::Unchecked);
+        QCOMPARE(runs->followedCount(), 0);
+        runs->renameSelected("");  // back to the folder's name
+        QCOMPARE(runs->list()->item(0)->text(), QString("cluster-job"));
     }
 
     void opensAnImageFileAsTheInput() {
