@@ -264,11 +264,11 @@ std::map<std::int64_t, std::vector<LayerNorms>> takeLayerNorms(Collected& c) {
 
 // Picks the best source of each curve, turns accuracies logged in percent into fractions, and
 // makes the batches and evals the window and the CLI draw.
-void finish(RunData& r, Collected& c) {
+void finish(RunData& r, Collected& c, const TagMapping& mapping) {
     const std::map<std::int64_t, std::vector<LayerNorms>> norms = takeLayerNorms(c);
     std::map<Curve, std::pair<int, std::string>> best;  // curve -> (rank, source)
     for (const auto& [name, points] : c.sources) {
-        const auto m = curveForName(name);
+        const auto m = curveForName(name, mapping);
         if (!m) {
             r.unmapped.push_back(name);
             continue;
@@ -470,6 +470,13 @@ std::optional<std::pair<Curve, int>> curveForName(const std::string& name) {
     return std::nullopt;
 }
 
+std::optional<std::pair<Curve, int>> curveForName(const std::string& name,
+                                                  const TagMapping& mapping) {
+    const auto it = mapping.find(lower(name));
+    if (it != mapping.end()) return std::make_pair(it->second, -1);
+    return curveForName(name);
+}
+
 std::string foreignRunKind(const std::string& dir) {
     const fs::path d(dir);
     std::error_code ec;
@@ -512,7 +519,7 @@ fs::path csvOf(const fs::path& d, const std::string& kind) {
 
 }  // namespace
 
-RunData loadForeignRun(const std::string& dir) {
+RunData loadForeignRun(const std::string& dir, const TagMapping& mapping) {
     const std::string kind = requireForeignKind(dir);
     const fs::path d(dir);
     RunData r = foreignShell(dir, kind);
@@ -527,24 +534,27 @@ RunData loadForeignRun(const std::string& dir) {
             for (std::string& line : w)
                 r.warnings.push_back(shown + line.substr(file.filename().string().size()));
         }
-        finish(r, c);
+        finish(r, c, mapping);
     } else if (kind == "lightning-csv") {
         readLightning(csvOf(d, kind), r, c);
-        finish(r, c);
+        finish(r, c, mapping);
     } else {
         readKeras(csvOf(d, kind), r, c);
-        finish(r, c);
+        finish(r, c, mapping);
         kerasEpochs(r);
     }
     return r;
 }
 
-ForeignRunFollower::ForeignRunFollower(const std::string& dir)
-    : m_dir(dir), m_kind(requireForeignKind(dir)), m_run(foreignShell(dir, m_kind)) {
+ForeignRunFollower::ForeignRunFollower(const std::string& dir, TagMapping mapping)
+    : m_dir(dir),
+      m_kind(requireForeignKind(dir)),
+      m_mapping(std::move(mapping)),
+      m_run(foreignShell(dir, m_kind)) {
     if (m_kind == "tensorboard") {
         pollEvents();
     } else {
-        m_run = loadForeignRun(dir);  // throws on a bad CSV, as loading does
+        m_run = loadForeignRun(dir, m_mapping);  // throws on a bad CSV, as loading does
         pollCsv();
     }
 }
@@ -614,7 +624,7 @@ bool ForeignRunFollower::pollEvents() {
     for (const EventFile& f : m_files)
         for (const ScalarEvent& s : f.scalars)
             c.add(f.prefix + s.tag, s.step, s.value);
-    finish(r, c);
+    finish(r, c, m_mapping);
     m_run = std::move(r);
     return changed;
 }
@@ -628,7 +638,7 @@ bool ForeignRunFollower::pollCsv() {
     const std::int64_t t = time.time_since_epoch().count();
     if (size == m_csvSize && t == m_csvTime) return false;
     const bool first = m_csvSize == 0 && m_csvTime == 0;
-    if (!first) m_run = loadForeignRun(m_dir);
+    if (!first) m_run = loadForeignRun(m_dir, m_mapping);
     m_csvSize = size;
     m_csvTime = t;
     m_bytesRead += size;

@@ -13,6 +13,7 @@
 // file and line, and only that cell is lost.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,15 @@ namespace ll {
 /// and the others are listed in RunData::unmapped). nullopt: no curve of ours.
 std::optional<std::pair<Curve, int>> curveForName(const std::string& name);
 
+/// Names a user mapped to curves (the Runs dock's Map tags… dialog, remembered there): tag or
+/// column name, lower-case, to curve. A mapped name is taken before every name of the table for
+/// its curve; a name the table maps elsewhere follows the user.
+using TagMapping = std::map<std::string, Curve>;
+
+/// curveForName with `mapping` first (rank −1: preferred to the table's names).
+std::optional<std::pair<Curve, int>> curveForName(const std::string& name,
+                                                  const TagMapping& mapping);
+
 /// The kind of foreign log `dir` holds ("tensorboard", "lightning-csv", "keras-csv"), or "" when it
 /// holds none (or is a LayerLens run folder, even one that lost its config.json).
 std::string foreignRunKind(const std::string& dir);
@@ -37,7 +47,7 @@ std::string foreignRunKind(const std::string& dir);
 /// count them like ours; `epochs` for Keras (one row per epoch). Keras' points sit at step =
 /// its epoch column (0-based), as TensorBoard draws Keras' epoch_* scalars. Throws DataError when
 /// `dir` holds no foreign log.
-RunData loadForeignRun(const std::string& dir);
+RunData loadForeignRun(const std::string& dir, const TagMapping& mapping = {});
 
 /// Follows a foreign log folder that a job elsewhere may still be writing (a training on a
 /// cluster, its folder on a shared or synced disk). The constructor reads it all, as
@@ -50,7 +60,7 @@ RunData loadForeignRun(const std::string& dir);
 class ForeignRunFollower {
 public:
     /// Throws DataError when `dir` holds no foreign log (as loadForeignRun).
-    explicit ForeignRunFollower(const std::string& dir);
+    explicit ForeignRunFollower(const std::string& dir, TagMapping mapping = {});
     /// Reads what is new; true when the run changed (run() then has it). Never throws: a file
     /// that cannot be read now is tried again at the next poll.
     bool poll();
@@ -70,6 +80,7 @@ private:
     bool pollCsv();
 
     std::string m_dir, m_kind;
+    TagMapping m_mapping;
     RunData m_run;
     std::vector<EventFile> m_files;
     std::vector<std::string> m_warnings;  // the event files' bad records, as they were met

@@ -1,10 +1,15 @@
 #include "ui/runs_panel.h"
 
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPainter>
@@ -18,6 +23,22 @@
 
 namespace ll::ui {
 
+namespace {
+// A foreign log (another tool's), not one of our run folders.
+bool isForeign(const QString& dir) {
+    return !QFileInfo::exists(dir + "/config.json") && !foreignRunKind(dir.toStdString()).empty();
+}
+QString labelKey(const QString& dir) {
+    // QSettings keys treat '/' as groups: the path's bytes, percent-encoded, make one key.
+    return "runLabels/" +
+           QString::fromLatin1(QFileInfo(dir).absoluteFilePath().toUtf8().toPercentEncoding());
+}
+// A tag name as one QSettings key ('/' would open a group).
+QString nameKey(const std::string& name) {
+    return QString::fromLatin1(QByteArray::fromStdString(name).toPercentEncoding());
+}
+}  // namespace
+
 RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     m_list = new QListWidget;
     m_list->setToolTip("Tick runs to overlay their curves on the training plots");
@@ -28,6 +49,11 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
         "example the --out folder of layerlens train or layerlens experiment)");
     auto* rename = new QPushButton("Rename…");
     auto* remove = new QPushButton("Delete…");
+    m_mapTags = new QPushButton("Map tags…");
+    m_mapTags->setToolTip(
+        "Choose which of another tool's tags or columns is the loss, accuracy, test loss, test "
+        "accuracy and learning rate (remembered for every log)");
+    m_mapTags->setEnabled(false);
     auto* open = new QPushButton("Open");
     open->setToolTip(
         "Load this run's model and final weights into the window (Layers and Insight show the "
@@ -40,6 +66,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     buttons->addWidget(refresh);
     buttons->addWidget(rename);
     buttons->addWidget(remove);
+    buttons->addWidget(m_mapTags);
     auto* second = new QHBoxLayout;
     second->addWidget(folder);
     second->addWidget(open);
@@ -77,6 +104,10 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     m_followTimer->setInterval(2000);
     connect(m_followTimer, &QTimer::timeout, this, &RunsPanel::pollFollowed);
     connect(remove, &QPushButton::clicked, this, &RunsPanel::deleteSelected);
+    connect(m_mapTags, &QPushButton::clicked, this, &RunsPanel::mapTagsOfSelected);
+    connect(m_list, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+        m_mapTags->setEnabled(item && isForeign(item->data(Qt::UserRole).toString()));
+    });
     connect(rename, &QPushButton::clicked, this, [this] {
         QListWidgetItem* item = m_list->currentItem();
         if (!item) return;
@@ -131,18 +162,6 @@ void RunsPanel::checkRuns(const QStringList& dirs) {
     emit overlaysChanged();
 }
 
-namespace {
-// A foreign log (another tool's), not one of our run folders.
-bool isForeign(const QString& dir) {
-    return !QFileInfo::exists(dir + "/config.json") && !foreignRunKind(dir.toStdString()).empty();
-}
-QString labelKey(const QString& dir) {
-    // QSettings keys treat '/' as groups: the path's bytes, percent-encoded, make one key.
-    return "runLabels/" +
-           QString::fromLatin1(QFileInfo(dir).absoluteFilePath().toUtf8().toPercentEncoding());
-}
-}  // namespace
-
 QString RunsPanel::labelOf(const QString& dir) const {
     const QString label = QSettings().value(labelKey(dir)).toString();
     return label.isEmpty() ? QFileInfo(dir).fileName() : label;
@@ -158,7 +177,8 @@ void RunsPanel::followChecked() {
     for (const QString& dir : ticked) {
         if (m_followers.count(dir) || !isForeign(dir)) continue;
         try {
-            m_followers[dir] = std::make_unique<ForeignRunFollower>(dir.toStdString());
+            m_followers[dir] =
+                std::make_unique<ForeignRunFollower>(dir.toStdString(), tagMapping());
         } catch (const std::exception&) {
             // Unreadable now: checkedRuns() reads it as any run (and skips it if it fails).
         }
@@ -168,6 +188,89 @@ void RunsPanel::followChecked() {
     } else if (!m_followTimer->isActive()) {
         m_followTimer->start();
     }
+}
+
+TagMapping RunsPanel::tagMapping() const {
+    TagMapping m;
+    QSettings s;
+    s.beginGroup("tagMapping");
+    for (const QString& key : s.childKeys()) {
+        const int c = s.value(key).toInt();
+        if (c < 0 || c > static_cast<int>(Curve::LearningRate)) continue;
+        m[QString::fromUtf8(QByteArray::fromPercentEncoding(key.toLatin1()))
+              .toLower()
+              .toStdString()] = static_cast<Curve>(c);
+    }
+    return m;
+}
+
+void RunsPanel::setTagMapping(const TagMapping& mapping) {
+    QSettings s;
+    s.remove("tagMapping");
+    s.beginGroup("tagMapping");
+    for (const auto& [name, curve] : mapping)
+        s.setValue(nameKey(name), static_cast<int>(curve));
+    s.endGroup();
+    m_followers.clear();
+    followChecked();
+    emit overlaysChanged();
+}
+
+void RunsPanel::mapTagsOfSelected() {
+    QListWidgetItem* item = m_list->currentItem();
+    if (!item) return;
+    const QString dir = item->data(Qt::UserRole).toString();
+    RunData r;
+    try {
+        r = loadForeignRun(dir.toStdString(), tagMapping());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, "Map tags", e.what());
+        return;
+    }
+    QStringList names;
+    for (const CurvePoints& cp : r.curves)
+        names << QString::fromStdString(cp.source);
+    for (const std::string& n : r.unmapped)
+        names << QString::fromStdString(n);
+    names.removeDuplicates();
+    names.sort(Qt::CaseInsensitive);
+    QDialog d(this);
+    d.setWindowTitle("Map tags of " + item->text());
+    auto* form = new QFormLayout(&d);
+    form->addRow(
+        new QLabel("Which tag or column each curve is drawn from (remembered; the "
+                   "table's choice otherwise):"));
+    TagMapping mapping = tagMapping();
+    std::vector<QComboBox*> boxes;
+    for (int c = 0; c <= static_cast<int>(Curve::LearningRate); ++c) {
+        const Curve curve = static_cast<Curve>(c);
+        auto* box = new QComboBox;
+        box->setObjectName(QString("map-%1").arg(c));
+        QString current = "none";
+        for (const CurvePoints& cp : r.curves)
+            if (cp.curve == curve) current = QString::fromStdString(cp.source);
+        box->addItem(QString("the table's choice (%1)").arg(current));
+        box->addItems(names);
+        for (const QString& n : names) {
+            const auto it = mapping.find(n.toLower().toStdString());
+            if (it != mapping.end() && it->second == curve) box->setCurrentText(n);
+        }
+        form->addRow(curveName(curve), box);
+        boxes.push_back(box);
+    }
+    auto* ok = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(ok, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+    connect(ok, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    form->addRow(ok);
+    if (d.exec() != QDialog::Accepted) return;
+    // This log's names are mapped as chosen now; other logs' names keep theirs.
+    for (const QString& n : names)
+        mapping.erase(n.toLower().toStdString());
+    for (int c = 0; c < static_cast<int>(boxes.size()); ++c)
+        if (boxes[static_cast<std::size_t>(c)]->currentIndex() > 0)
+            mapping[boxes[static_cast<std::size_t>(c)]->currentText().toLower().toStdString()] =
+                static_cast<Curve>(c);
+    setTagMapping(mapping);
 }
 
 void RunsPanel::setFollowInterval(int ms) {

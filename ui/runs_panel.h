@@ -17,6 +17,7 @@
 #include "core/runs.h"
 
 class QListWidget;
+class QPushButton;
 class QTimer;
 
 namespace ll::ui {
@@ -39,6 +40,13 @@ public:
     void pollFollowed();
     /// Foreign logs being followed (the ticked ones).
     int followedCount() const { return static_cast<int>(m_followers.size()); }
+    /// The tag names the user mapped to curves (Map tags…), remembered in the settings and used
+    /// for every foreign log.
+    TagMapping tagMapping() const;
+    /// Replaces and remembers the mapping; the ticked logs are read again with it.
+    void setTagMapping(const TagMapping& mapping);
+    /// Map tags… on the selected foreign log: a dialog with a choice of its tags per curve.
+    void mapTagsOfSelected();
     /// Ticks these run folders (others keep their state); overlaysChanged once.
     void checkRuns(const QStringList& dirs);
     /// When false, Delete does not ask (tests).
@@ -63,6 +71,7 @@ private:
 
     QString m_root;
     QListWidget* m_list;
+    QPushButton* m_mapTags;
     bool m_confirm = true;
     std::map<QString, std::unique_ptr<ForeignRunFollower>> m_followers;
     QTimer* m_followTimer;

@@ -2,6 +2,7 @@
 // read back with exact values, gaps, cut-off lines and malformed cells.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -202,6 +203,34 @@ TEST(ForeignRuns, ListedBesideOurRuns) {
     EXPECT_EQ(ours[3].points[0].second, 0.125);
     // A log folder given itself is listed too.
     EXPECT_EQ(listRuns(root + "/keras"), std::vector<std::string>{root + "/keras"});
+}
+
+}  // namespace ll
+
+namespace ll {
+
+// The user's mapping (the Runs dock's dialog) comes before the table: an unknown column becomes
+// the loss, the table's own loss column steps aside, and names match whatever their case.
+TEST(ForeignRuns, UserMappingComesFirst) {
+    const std::string dir = test::freshDir("foreign_mapping");
+    writeText(dir + "/metrics.csv",
+              "epoch,step,train_loss,My_Objective,top1\n0,1,2.0,1.5,0.25\n0,2,1.0,0.5,0.5\n");
+    const RunData plain = loadForeignRun(dir);
+    ASSERT_NE(curve(plain, Curve::Loss), nullptr);
+    EXPECT_EQ(curve(plain, Curve::Loss)->source, "train_loss");
+    EXPECT_EQ(curve(plain, Curve::Accuracy), nullptr);
+    const TagMapping mapping{{"my_objective", Curve::Loss}, {"top1", Curve::Accuracy}};
+    const RunData mapped = loadForeignRun(dir, mapping);
+    ASSERT_NE(curve(mapped, Curve::Loss), nullptr);
+    EXPECT_EQ(curve(mapped, Curve::Loss)->source, "My_Objective");
+    EXPECT_EQ(curve(mapped, Curve::Loss)->points.back().second, 0.5);
+    ASSERT_NE(curve(mapped, Curve::Accuracy), nullptr);
+    EXPECT_EQ(curve(mapped, Curve::Accuracy)->points.size(), 2u);
+    EXPECT_NE(std::find(mapped.unmapped.begin(), mapped.unmapped.end(), "train_loss"),
+              mapped.unmapped.end());
+    // The follower applies it too.
+    ForeignRunFollower f(dir, mapping);
+    EXPECT_EQ(curve(f.run(), Curve::Loss)->source, "My_Objective");
 }
 
 }  // namespace ll

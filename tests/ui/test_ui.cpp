@@ -5,6 +5,8 @@
 #include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QDialog>
 #include <QDockWidget>
 #include <QFile>
 #include <QItemSelectionModel>
@@ -648,6 +650,27 @@ private slots:
             labelled =
                 labelled || w.trainingView()->lossPlot()->graph(i)->name().startsWith("GPU run 3");
         QVERIFY(labelled);
+        // Map tags…: the log's own "objective" tag is chosen as the accuracy; remembered, and the
+        // followed log is read again with it.
+        writer.addScalars(8, {{"objective", 0.75f}});
+        writer.flush();
+        QVERIFY(changed.wait(slow(5000)));
+        runs->list()->setCurrentRow(0);
+        QTimer::singleShot(0, [] {
+            for (QWidget* top : QApplication::topLevelWidgets())
+                if (auto* d = qobject_cast<QDialog*>(top); d && d->isVisible()) {
+                    d->findChild<QComboBox*>("map-1")->setCurrentText("objective");
+                    d->accept();
+                }
+        });
+        runs->mapTagsOfSelected();
+        QCOMPARE(runs->tagMapping().at("objective"), Curve::Accuracy);
+        const RunData mapped = runs->checkedRuns().at(0);
+        QVERIFY(std::any_of(mapped.curves.begin(), mapped.curves.end(), [](const CurvePoints& cp) {
+            return cp.curve == Curve::Accuracy && cp.source == "objective";
+        }));
+        runs->setTagMapping({});
+        QVERIFY(runs->tagMapping().empty());
         // Unticked: no longer followed.
         runs->list()->item(0)->setCheckState(Qt::Unchecked);
         QCOMPARE(runs->followedCount(), 0);
