@@ -997,6 +997,18 @@ void MainWindow::buildMenus() {
     run->addAction("&Pause / resume", QKeySequence("Ctrl+P"), this, &MainWindow::pauseOrResume);
     run->addAction("&Step one batch", QKeySequence("Ctrl+J"), this, &MainWindow::stepOnce);
     run->addAction("Sto&p", QKeySequence("Ctrl+K"), this, &MainWindow::stopTraining);
+    run->addSeparator();
+    QAction* tensorboard = run->addAction("Write &TensorBoard logs");
+    tensorboard->setCheckable(true);
+    tensorboard->setToolTip(
+        "Each run also writes a TensorBoard log in its run folder (tensorboard/): tensorboard "
+        "--logdir on the runs folder shows them all, live");
+    tensorboard->setChecked(QSettings().value("writeTensorBoard", false).toBool());
+    m_run->setWriteTensorBoard(tensorboard->isChecked());
+    connect(tensorboard, &QAction::toggled, this, [this](bool on) {
+        QSettings().setValue("writeTensorBoard", on);
+        m_run->setWriteTensorBoard(on);
+    });
 
     QMenu* experiments = menuBar()->addMenu("&Experiments");
     for (const std::string& e : experimentNames()) {

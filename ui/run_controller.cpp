@@ -150,6 +150,8 @@ bool RunController::train(const RunSettings& settings, const QString& runName) {
                 RunLog::create(m_runsRoot.toStdString(), name.toStdString(),
                                runConfigJson(s.model.toStdString(), "", record, s.config)));
             s.finalCheckpoint = QString::fromStdString(runCheckpointPath(m_runLog->dir()));
+            if (m_writeTensorBoard)
+                s.tensorboardDir = QString::fromStdString(m_runLog->dir()) + "/tensorboard";
         } catch (const std::exception& e) {
             m_runLog.reset();
             emit failed(QString("the run will not be saved: %1").arg(e.what()));

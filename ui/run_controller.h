@@ -50,6 +50,10 @@ public:
     bool hasModel() const { return m_hasModel; }
 
     void setRunsRoot(const QString& root) { m_runsRoot = root; }
+    /// Runs also write a TensorBoard log, in their run folder's tensorboard/ (so `tensorboard
+    /// --logdir RUNS_FOLDER` shows every run).
+    void setWriteTensorBoard(bool on) { m_writeTensorBoard = on; }
+    bool writesTensorBoard() const { return m_writeTensorBoard; }
     const QString& runsRoot() const { return m_runsRoot; }
 
     /// Loads settings.model with its data in the worker: modelReady (info.setupId ==
@@ -141,6 +145,7 @@ private:
     bool m_quitting = false;
     bool m_runStarted = false;  // the worker said started for the current run
     int m_loadsInFlight = 0;
+    bool m_writeTensorBoard = false;
     QString m_runsRoot;
     std::unique_ptr<RunLog> m_runLog;
     QString m_lastRunDir;

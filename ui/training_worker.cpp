@@ -20,6 +20,7 @@
 #include "core/data/synthetic.h"
 #include "core/layers/conv2d.h"
 #include "core/model_file.h"
+#include "core/tensorboard_log.h"
 #include "ui/thread_handoff.h"
 
 namespace ll::ui {
@@ -45,7 +46,10 @@ Tensor sampleOf(const Tensor& batch) {
 class TrainingWorker::Observer : public TrainObserver {
 public:
     explicit Observer(TrainingWorker& w) : m_w(w) { m_sinceEmit.start(); }
+    /// Also writes the reports to `log` (may be null) until a write fails (said once).
+    void setTensorBoard(TensorBoardLog* log) { m_tensorboard = log; }
     void onBatch(const BatchReport& r) override {
+        toTensorBoard([&] { m_tensorboard->onBatch(r); });
         m_points.batches.push_back(r);
         if (m_sinceEmit.elapsed() >= 50) flush();
         // Gradients of this batch are still in the parameters here (zeroed at the next step), and
@@ -60,10 +64,12 @@ public:
         m_w.serveInspection(false);
     }
     void onEval(const EvalReport& e) override {
+        toTensorBoard([&] { m_tensorboard->onEval(e); });
         flush();
         handOver(Handoff::ToWindow), emit m_w.evaluated(e);
     }
     void onEpoch(const EpochReport& e) override {
+        toTensorBoard([&] { m_tensorboard->onEpoch(e); });
         flush();
         handOver(Handoff::ToWindow), emit m_w.epochDone(e);
         // A full pass over the test set: not when the run is stopping (quit waits for it).
@@ -84,6 +90,20 @@ private:
     TrainingWorker& m_w;
     BatchPoints m_points;
     QElapsedTimer m_sinceEmit;
+
+private:
+    template <typename F>
+    void toTensorBoard(F&& write) {
+        if (!m_tensorboard) return;
+        try {
+            write();
+        } catch (const std::exception& e) {
+            m_tensorboard = nullptr;
+            handOver(Handoff::ToWindow),
+                emit m_w.message(QString("TensorBoard log stopped: %1").arg(e.what()));
+        }
+    }
+    TensorBoardLog* m_tensorboard = nullptr;
 };
 
 TrainingWorker::TrainingWorker() : m_control(std::make_unique<TrainControl>()) {
@@ -229,6 +249,7 @@ void TrainingWorker::setup(const RunSettings& s) {
 void TrainingWorker::train(const RunSettings& s) {
     m_running = true;
     m_inspectEveryMs = s.inspectEveryMs;
+    std::unique_ptr<TensorBoardLog> tensorboard;  // outlives the observer that writes to it
     Observer observer(*this);
     try {
         ensureSetup(s, !s.freshWeights);
@@ -241,6 +262,16 @@ void TrainingWorker::train(const RunSettings& s) {
         });
         Trainer trainer(*m_net, m_data->train, m_data->test.size() ? &m_data->test : nullptr,
                         s.config);
+        if (!s.tensorboardDir.isEmpty()) {
+            try {
+                tensorboard =
+                    std::make_unique<TensorBoardLog>(s.tensorboardDir.toStdString(), m_net.get());
+                observer.setTensorBoard(tensorboard.get());
+            } catch (const std::exception& e) {
+                handOver(Handoff::ToWindow),
+                    emit message(QString("no TensorBoard log: %1").arg(e.what()));
+            }
+        }
         handOver(Handoff::ToWindow), emit started();
         if (!s.freshWeights) {
             trainer.setEpochsDone(0);  // a new run of config.epochs epochs from these weights

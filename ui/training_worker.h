@@ -31,6 +31,10 @@ struct RunSettings {
     /// train(): where the run's final weights go when it ends (completed or stopped), before
     /// finished is emitted; empty: not saved. Skipped after setSaveFinal(false).
     QString finalCheckpoint;
+    /// train(): also write the run as a TensorBoard log in this folder (core/tensorboard_log.h,
+    /// as `layerlens train --tensorboard`); empty: not. A folder that cannot be written is a
+    /// message, and the run goes on without the log.
+    QString tensorboardDir;
     /// setup(): echoed in ModelInfo::setupId or setupFailed, so the window knows which of its
     /// requests loaded (0 for the setup a run makes itself).
     int setupId = 0;

@@ -32,6 +32,7 @@
 #include "core/analysis/cost.h"
 #include "core/analysis/unit_visualization.h"
 #include "core/checkpoint.h"
+#include "core/foreign_runs.h"
 #include "core/model_file.h"
 #include "core/onnx/onnx_export.h"
 #include "core/onnx/onnx_import.h"
@@ -604,6 +605,37 @@ private slots:
                 1e-9);
         w.openRun(foreign);
         QVERIFY2(w.lastError().contains("holds no model"), qPrintable(w.lastError()));
+    }
+
+    // Run → Write TensorBoard logs: the run's folder gets tensorboard/ with an event file that
+    // reads back as the same 40 training losses and 2 evaluations; the choice is remembered.
+    void writesATensorBoardLogWhenAsked() {
+        QSettings().remove("writeTensorBoard");
+        MainWindow w;
+        w.show();
+        loadWindow(w);
+        QAction* tb = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "Write &TensorBoard logs") tb = a;
+        QVERIFY(tb && tb->isCheckable() && !tb->isChecked());
+        tb->setChecked(true);
+        QVERIFY(QSettings().value("writeTensorBoard").toBool());
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.startTraining();
+        QVERIFY(done.wait(slow(20000)));
+        const QString log = w.currentRunDir() + "/tensorboard";
+        QVERIFY2(QFileInfo(log).isDir(), qPrintable(log));
+        const RunData r = loadForeignRun(log.toStdString());
+        QCOMPARE(r.kind, std::string("tensorboard"));
+        QCOMPARE(static_cast<int>(r.batches.size()), 40);
+        QCOMPARE(static_cast<int>(r.evals.size()), 2);
+        // The run itself still reads as ours, with the same losses.
+        const RunData ours = loadRun(w.currentRunDir().toStdString());
+        QCOMPARE(ours.kind, std::string("layerlens"));
+        QCOMPARE(static_cast<float>(r.batches.back().loss),
+                 static_cast<float>(ours.batches.back().loss));
+        tb->setChecked(false);
+        QVERIFY(!QSettings().value("writeTensorBoard").toBool());
     }
 
     // A TensorBoard log a job elsewhere is still writing: ticked, it is followed, and what the
