@@ -224,7 +224,13 @@ void TrainingView::setOverlays(const std::vector<RunData>& runs) {
         const Qt::PenStyle dash = overlayDash(static_cast<int>(k));
         const QString name = QString::fromStdString(r.name);
         QCPGraph* loss =
-            styled(addGraph(m_loss, names[static_cast<int>(k)] + " (saved run)", c), dash);
+            styled(addGraph(m_loss,
+                            names[static_cast<int>(k)] +
+                                (r.kind == "layerlens"
+                                     ? QString(" (saved run)")
+                                     : QString(" (%1 log)").arg(QString::fromStdString(r.kind))),
+                            c),
+                   dash);
         loss->addToLegend();
         QCPGraph* trainAcc =
             styled(addGraph(m_accuracy, name + ": training accuracy (smoothed)", c), dash);

@@ -671,6 +671,15 @@ private slots:
         writer.flush();
         QVERIFY(changed.wait(slow(5000)));
         QCOMPARE(lossPoints(), 8);
+        // With LAYERLENS_UI_SCREENSHOTS=DIR: the followed log beside a live run, for the README.
+        if (const QByteArray dir = qgetenv("LAYERLENS_UI_SCREENSHOTS"); !dir.isEmpty()) {
+            loadWindow(w);
+            QSignalSpy done(&w, &MainWindow::runFinished);
+            w.startTraining();
+            QVERIFY(done.wait(slow(20000)));
+            QTest::qWait(1000);  // the plots and bars redraw on a timer
+            QVERIFY(w.grab().save(QString::fromLocal8Bit(dir) + "/layerlens-runs-tensorboard.png"));
+        }
         // Renamed: a label; the folder and its file are untouched.
         runs->list()->setCurrentRow(0);
         runs->renameSelected("GPU run 3");
