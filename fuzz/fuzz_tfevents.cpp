@@ -6,6 +6,11 @@
 // For event files, 0x01 writes part 0 as the raw file; else each part is one record's data,
 // framed here with correct lengths and CRCs (so mutations reach the protobuf decoder); 0x02 then
 // cuts the last record short by (mode >> 4) + 1 bytes.
+//
+// An event file is also followed as it grows (ForeignRunFollower): written in two pieces, cut at
+// a point the input chooses, polled after each; what it then holds must be the curves of the
+// whole file read at once.
+#include "core/foreign_runs.h"
 #include "core/runs.h"
 #include "core/tfevents.h"
 #include "fuzz/fuzz_support.h"
@@ -47,5 +52,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     guarded([&] { ll::loadRun(dir.string()); });
     guarded([&] { ll::listRuns(root.string()); });
+    if ((in.mode & 0x0C) == 0x00) {
+        const std::string bytes = events(in, 0, in.parts.size());
+        const std::size_t cut = bytes.empty() ? 0 : (size * 7919u) % (bytes.size() + 1);
+        const fs::path file = dir / "events.out.tfevents.1.fuzz";
+        writeFile(file, bytes.substr(0, cut));
+        guarded([&] {
+            ll::ForeignRunFollower f(dir.string());
+            writeFile(file, bytes);
+            f.poll();
+            const ll::RunData whole = ll::loadForeignRun(dir.string());
+            require(f.run().curves.size() == whole.curves.size(),
+                    "followed curves differ from the whole file's");
+            for (std::size_t i = 0; i < whole.curves.size(); ++i)
+                require(f.run().curves[i].source == whole.curves[i].source &&
+                            f.run().curves[i].points.size() == whole.curves[i].points.size(),
+                        "followed curve " + whole.curves[i].source + " differs");
+        });
+    }
     return 0;
 }
