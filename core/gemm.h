@@ -15,8 +15,8 @@ void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const flo
            const float* B, int ldb, float beta, float* C, int ldc);
 
 /// sgemm with the rows or the columns of C (the longer side) split over the OpenMP team (one
-/// thread below kParallelMinWork multiply-adds), each part one single-threaded sgemm: for layers that multiply outside a
-/// parallel loop (Linear, in the fast kernel set).
+/// thread below kParallelMinWork multiply-adds), each part one single-threaded sgemm: for layers
+/// that multiply outside a parallel loop (Linear, in the fast kernel set).
 void sgemmParallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                    int lda, const float* B, int ldb, float beta, float* C, int ldc);
 
