@@ -146,6 +146,8 @@ void RunsPanel::refresh() {
         if (path == current) m_list->setCurrentItem(item);  // a rename keeps the selection
     }
     m_list->blockSignals(false);
+    QListWidgetItem* selected = m_list->currentItem();
+    m_mapTags->setEnabled(selected && isForeign(selected->data(Qt::UserRole).toString()));
     updateOverlayKeys();
     followChecked();
     emit overlaysChanged();
