@@ -551,10 +551,10 @@ ForeignRunFollower::ForeignRunFollower(const std::string& dir, TagMapping mappin
       m_kind(requireForeignKind(dir)),
       m_mapping(std::move(mapping)),
       m_run(foreignShell(dir, m_kind)) {
+    // Not through poll(): a log that cannot be read now throws, as loading does.
     if (m_kind == "tensorboard") {
         pollEvents();
     } else {
-        m_run = loadForeignRun(dir, m_mapping);  // throws on a bad CSV, as loading does
         pollCsv();
     }
 }
@@ -636,13 +636,14 @@ bool ForeignRunFollower::pollCsv() {
     const auto time = fs::last_write_time(file, ec2);
     if (ec1 || ec2) return false;
     const std::int64_t t = time.time_since_epoch().count();
-    if (size == m_csvSize && t == m_csvTime) return false;
-    const bool first = m_csvSize == 0 && m_csvTime == 0;
-    if (!first) m_run = loadForeignRun(m_dir, m_mapping);
+    // Size and time taken before reading: a rewrite during the read is seen at the next poll.
+    if (m_csvRead && size == m_csvSize && t == m_csvTime) return false;
+    m_run = loadForeignRun(m_dir, m_mapping);
+    m_csvRead = true;
     m_csvSize = size;
     m_csvTime = t;
     m_bytesRead += size;
-    return !first;
+    return true;
 }
 
 }  // namespace ll

@@ -85,6 +85,7 @@ private:
     std::vector<EventFile> m_files;
     std::vector<std::string> m_warnings;  // the event files' bad records, as they were met
     std::uint64_t m_bytesRead = 0;
+    bool m_csvRead = false;  // the CSV was read at m_csvSize and m_csvTime
     std::uint64_t m_csvSize = 0;
     std::int64_t m_csvTime = 0;
 };

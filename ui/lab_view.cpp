@@ -399,11 +399,10 @@ void LabView::removeKernel() {
 void LabView::setModel(const ModelInfo& info) {
     m_info = info;
     // The model identities were another model's.
-    if (!m_modelChecks.empty() || !m_modelLabel->text().startsWith("Model identities (")) {
-        m_modelChecks.clear();
-        m_modelLabel->setText(kModelIdentitiesPrompt);
-        computeIdentities();
-    }
+    const bool hadRows = !m_modelChecks.empty();
+    m_modelChecks.clear();
+    m_modelLabel->setText(kModelIdentitiesPrompt);
+    if (hadRows) computeIdentities();
     // A new model: the filter opened came from another one.
     if (m_learnedMode) setCurrentKernel(m_current);
     updateLearnedAvailability();

@@ -7,7 +7,6 @@
 // plots within a poll interval (2 s). They are never written: Rename gives them a label (kept in
 // the settings), not a new folder name, and Delete refuses.
 
-#include <QMap>
 #include <QWidget>
 #include <map>
 #include <memory>

@@ -90,8 +90,8 @@ private:
     TrainingWorker& m_w;
     BatchPoints m_points;
     QElapsedTimer m_sinceEmit;
+    TensorBoardLog* m_tensorboard = nullptr;
 
-private:
     template <typename F>
     void toTensorBoard(F&& write) {
         if (!m_tensorboard) return;
@@ -103,7 +103,6 @@ private:
                 emit m_w.message(QString("TensorBoard log stopped: %1").arg(e.what()));
         }
     }
-    TensorBoardLog* m_tensorboard = nullptr;
 };
 
 TrainingWorker::TrainingWorker() : m_control(std::make_unique<TrainControl>()) {

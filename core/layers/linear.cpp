@@ -78,8 +78,8 @@ void Linear::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tens
     auto X = x.matrix(N, m_in);
     auto dY = dy.matrix(N, m_out);
     // dW += dYᵀ X ; db += column sums of dY ; dX = dY W.
-    const bool fast = useBlis();
-    if (fast) {
+    const bool blis = useBlis();
+    if (blis) {
         sgemmParallel(true, false, m_out, m_in, N, 1.0f, dy.data(), m_out, x.data(), m_in, 1.0f,
                       m_weight.grad.data(), m_in);
     } else {
@@ -87,7 +87,7 @@ void Linear::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tens
     }
     if (m_hasBias) m_bias.grad.vector() += dY.colwise().sum().transpose();
     if (!dx) return;
-    if (fast) {
+    if (blis) {
         sgemmParallel(false, false, N, m_in, m_out, 1.0f, dy.data(), m_out, m_weight.value.data(),
                       m_in, 0.0f, dx->data(), m_in);
     } else {

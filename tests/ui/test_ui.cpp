@@ -889,6 +889,11 @@ private slots:
         QVERIFY(!lab->learnedMode());
         QCOMPARE(lab->outputMap().shape(), Shape({1, 12, 12}));
         QCOMPARE(lab->outputMap()[13], x[1] + x[12] + x[14] + x[25] - 4 * x[13]);
+        // A model (re)loaded: the model identities' rows and lines were the old net's.
+        lab->setModel(w.modelInfo());
+        for (int r = 0; r < lab->identityTable()->rowCount(); ++r)
+            QVERIFY(!lab->identityTable()->item(r, 0)->text().startsWith("model-"));
+        QVERIFY(lab->modelIdentitiesText().startsWith("Model identities ("));
     }
 
     // "Apply activations after max-pooling": the test net's ReLU → max-pool pair moves, with the
