@@ -257,13 +257,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         } resetAfterwards;
         if (parsed.has("input-size")) {
             const std::string v = parsed.str("input-size");
-            int h = 0, w = 0;
-            char sep = 0, extra = 0;
-            if (std::sscanf(v.c_str(), "%d%c%d%c", &h, &sep, &w, &extra) != 3 ||
-                (sep != 'x' && sep != ',') || h < 1 || w < 1 || h > (1 << 16) || w > (1 << 16))
+            const auto size = parseInputSize(v);
+            if (!size)
                 throw UsageError(
                     strCat("--input-size '", v, "': give the height and width, e.g. 224x224"));
-            setOnnxInputSize(h, w);
+            setOnnxInputSize(size->first, size->second);
         }
         // --kernels for this command only.
         const KernelSetScope kernels(parsed.has("kernels") ? parseKernels(parsed.str("kernels"))

@@ -88,25 +88,23 @@ Command experimentCommand() {
 int experiment(const Args& args, std::ostream& out) {
     const std::string name = args.positional()[0];
     std::string explain;
-    const std::vector<ExperimentVariant> variants = experimentVariants(name, explain);
+    ExperimentBase base;
+    base.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
+    base.epochs = args.has("epochs") ? args.integer("epochs", 1, 1, 100000) : 0;
+    base.data = [&](const ModelDefaults& d) { return dataOptionsFrom(args, d, base.seed); };
+    const std::vector<PlannedRun> plan = planExperiment(name, base, explain);
     setNumThreads(args.integer("threads", 0, 0, 256));
     const std::string root = args.str("out", "runs/experiment-" + name);
     out << name << ": " << explain << "\n";
     std::vector<std::pair<std::string, Outcome>> results;
     std::vector<std::pair<std::string, RunData>> runs;
     std::vector<std::string> foldLines;
-    for (const ExperimentVariant& v : variants) {
+    for (const PlannedRun& v : plan) {
         ModelSpec spec;
-        Net net =
-            v.modelJson.empty() ? loadModel(v.model, &spec) : buildNet(v.modelJson, &spec, v.name);
-        const ModelDefaults& d = spec.defaults;
-        TrainConfig c = trainConfigFromDefaults(d);
-        const int recommended = experimentEpochs(name);
-        c.epochs = args.integer("epochs", recommended > 0 ? recommended : d.epochs, 1, 100000);
-        c.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
-        DataOptions dopt = dataOptionsFrom(args, d, c.seed);
-        if (v.adjust) v.adjust(c, dopt);
-        c.batchOptions.signedLabels = makeLoss(c.loss)->signedLabels();
+        Net net = v.modelJson.empty() ? loadModel(v.model, &spec)
+                                      : buildNet(v.modelJson, &spec, v.variant);
+        const TrainConfig& c = v.config;
+        const DataOptions& dopt = v.data;
         const DataPair data = loadData(dopt);
         net.resetParameters(c.seed);  // the same start for every variant of a model
         // Its TensorBoard log first: a folder that cannot be written stops the experiment before
@@ -114,12 +112,12 @@ int experiment(const Args& args, std::ostream& out) {
         std::unique_ptr<TensorBoardLog> tensorboard;
         if (args.has("tensorboard"))
             tensorboard = std::make_unique<TensorBoardLog>(
-                (std::filesystem::path(args.str("tensorboard")) / v.name).string(), &net);
-        std::filesystem::remove_all(std::filesystem::path(root) / v.name);
+                (std::filesystem::path(args.str("tensorboard")) / v.variant).string(), &net);
+        std::filesystem::remove_all(std::filesystem::path(root) / v.variant);
         RunLog log = RunLog::create(
-            root, v.name,
+            root, v.variant,
             runConfigJson(spec.name, spec.json, dopt, c,
-                          {{"experiment", name}, {"variant", v.name}}, data.train.size()));
+                          {{"experiment", name}, {"variant", v.variant}}, data.train.size()));
         Outcome o;
         Recorder rec;
         rec.log = &log;
@@ -131,22 +129,22 @@ int experiment(const Args& args, std::ostream& out) {
         o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         saveCheckpoint(runCheckpointPath(log.dir()), net, &t.optimizer(), t.epochsDone(), t.steps(),
                        spec.json);
-        runs.emplace_back(v.name, loadRun(log.dir()));
+        runs.emplace_back(v.variant, loadRun(log.dir()));
         if (name == "batchnorm" && data.test.size() > 0) {
             try {  // the variant without batch norm has nothing to fold
                 for (const std::string& l :
                      describe(checkBatchNormFold(net, data.test, c.batchOptions)))
-                    foldLines.push_back(strCat(v.name, ": ", l));
+                    foldLines.push_back(strCat(v.variant, ": ", l));
             } catch (const UsageError&) {
             }
         }
         char line[160];
         std::snprintf(line, sizeof line,
                       "  %-16s train loss %.4f  acc %6.2f%%  test acc %6.2f%%  %6.1f s\n",
-                      v.name.c_str(), o.last.trainLoss, 100 * o.last.trainAccuracy,
+                      v.variant.c_str(), o.last.trainLoss, 100 * o.last.trainAccuracy,
                       100 * o.last.testAccuracy, o.seconds);
         out << line << std::flush;
-        results.emplace_back(v.name, o);
+        results.emplace_back(v.variant, o);
     }
     // Summary table (Markdown, so it pastes into a report).
     out << "\n| variant | train loss | train acc | test acc | test error | seconds |";

@@ -32,6 +32,7 @@
 #include "ui/setup_panel.h"
 #include "ui/training_view.h"
 #include "ui/unit_view.h"
+#include "ui/window_menus.h"
 
 namespace {
 

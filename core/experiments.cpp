@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/loss.h"
 #include "core/model_file.h"
 
 namespace ll {
@@ -189,6 +190,35 @@ std::vector<std::string> experimentFindings(
         }
     }
     return out;
+}
+
+std::vector<PlannedRun> planExperiment(const std::string& name, const ExperimentBase& base,
+                                       std::string& explain) {
+    const int recommended = experimentEpochs(name);
+    std::vector<PlannedRun> plan;
+    for (const ExperimentVariant& v : experimentVariants(name, explain)) {
+        PlannedRun r;
+        r.variant = v.name;
+        r.model = v.modelJson.empty() ? v.model : std::string();
+        r.modelJson = v.modelJson;
+        if (v.modelJson.empty()) {
+            r.spec = readModelSpec(v.model);
+        } else {
+            buildNet(v.modelJson, &r.spec, v.name, Build::ShapesOnly);
+        }
+        const ModelDefaults& d = r.spec.defaults;
+        r.config = trainConfigFromDefaults(d);
+        r.config.epochs = base.epochs > 0           ? base.epochs
+                          : recommended > 0         ? recommended
+                          : base.fallbackEpochs > 0 ? base.fallbackEpochs
+                                                    : d.epochs;
+        r.config.seed = base.seed;
+        r.data = base.data ? base.data(d) : DataOptions{};
+        if (v.adjust) v.adjust(r.config, r.data);
+        r.config.batchOptions.signedLabels = makeLoss(r.config.loss)->signedLabels();
+        plan.push_back(std::move(r));
+    }
+    return plan;
 }
 
 int experimentEpochs(const std::string& name) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/data/load.h"
+#include "core/model_file.h"
 #include "core/runs.h"
 #include "core/trainer.h"
 
@@ -29,6 +30,34 @@ int experimentEpochs(const std::string& name);
 /// The variants of experiment `name` and, in `explain`, what it shows. Throws UsageError for an
 /// unknown name.
 std::vector<ExperimentVariant> experimentVariants(const std::string& name, std::string& explain);
+
+/// One run of an experiment, planned: the variant's model and the settings it trains with.
+struct PlannedRun {
+    std::string variant;    // ExperimentVariant::name
+    std::string model;      // a preset name, or empty when modelJson is the model
+    std::string modelJson;  // the variant's own document
+    ModelSpec spec;         // the model's (its defaults)
+    TrainConfig config;     // the model's defaults, the variant's changes, the user's epochs/seed
+    DataOptions data;
+};
+
+/// What an experiment's runs take from the user rather than from the variant's model. The
+/// command line and the window differ only here.
+struct ExperimentBase {
+    std::uint64_t seed = 1;
+    /// Epochs the user asked for: they win (0: not asked). Otherwise the experiment's
+    /// (experimentEpochs), else `fallbackEpochs`, else the model's default.
+    int epochs = 0;
+    int fallbackEpochs = 0;
+    /// The data settings for a model with these defaults (the user's folder, data set and
+    /// subsets); the variant's adjustment comes after.
+    std::function<DataOptions(const ModelDefaults&)> data;
+};
+
+/// Every run of experiment `name`, in order, each from the same seed; `explain` as in
+/// experimentVariants. Throws UsageError for an unknown name, ModelError for a broken variant.
+std::vector<PlannedRun> planExperiment(const std::string& name, const ExperimentBase& base,
+                                       std::string& explain);
 
 /// Per layer, the mean weight and gradient norm over the batches of `epoch` (0: the last epoch
 /// with norms) of a saved run; empty when the run has no norms.

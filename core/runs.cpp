@@ -156,6 +156,34 @@ std::string runConfigJson(const std::string& model, const std::string& modelJson
     return c.dump(2) + "\n";
 }
 
+RunConfig readRunConfig(const std::string& configJson) {
+    try {
+        const auto c = nlohmann::json::parse(configJson);
+        if (!c.is_object()) throw DataError("a run's config.json must hold a JSON object");
+        RunConfig r;
+        r.model = c.value("model", r.model);
+        r.modelJson = c.value("model_json", std::string());
+        r.dataset = c.value("dataset", std::string());
+        r.seed = c.value("seed", 1);
+        if (c.contains("batch")) r.batch = c["batch"].get<int>();
+        if (c.contains("epochs")) r.epochs = c["epochs"].get<int>();
+        if (c.contains("label_noise")) r.labelNoise = c["label_noise"].get<double>();
+        const double subset = c.value("train_subset", 0.0);
+        if (subset == 0 || subset >= 1) {
+            r.trainSubset = static_cast<int>(subset);
+        } else if (c.contains("train_images")) {
+            r.trainSubset = c["train_images"].get<int>();
+        }
+        if (c.contains("optimizer") && c.contains("lr"))
+            r.training = RunConfig::Training{
+                c["optimizer"].get<std::string>(), c.value("loss", std::string()),
+                c["lr"].get<double>(), c.value("momentum", 0.9), c.value("weight_decay", 0.0)};
+        return r;
+    } catch (const nlohmann::json::exception& e) {
+        throw DataError(strCat("a run's config.json: ", e.what()));
+    }
+}
+
 RunLog RunLog::create(const std::string& root, const std::string& name,
                       const std::string& configJson) {
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,27 @@ std::string runConfigJson(const std::string& model, const std::string& modelJson
                           const DataOptions& data, const TrainConfig& config,
                           const std::vector<std::pair<std::string, std::string>>& extra = {},
                           std::int64_t trainImages = -1);
+
+/// A run's settings read back from its config.json (the keys runConfigJson writes), for Same
+/// start and Open run. What a config does not record (an older run) is left unset.
+struct RunConfig {
+    std::string model = "lenet5";  // a preset name or a model file
+    std::string modelJson;         // the model's document, when the run recorded it
+    std::string dataset;           // empty when not recorded
+    int seed = 1;
+    std::optional<int> batch, epochs;
+    std::optional<double> labelNoise;
+    /// The training images as a count (0: all). A fraction (random labels: 10%) is the count
+    /// it gave, recorded when the run started; unset when that count was not recorded.
+    std::optional<int> trainSubset;
+    struct Training {
+        std::string optimizer, loss;  // loss empty: the model's
+        double lr = 0, momentum = 0.9, weightDecay = 0;
+    };
+    std::optional<Training> training;  // set when the optimizer and learning rate were recorded
+};
+/// Throws DataError when `configJson` is not a JSON object or holds a value of the wrong type.
+RunConfig readRunConfig(const std::string& configJson);
 
 /// The final checkpoint of a run folder.
 std::string runCheckpointPath(const std::string& dir);

@@ -1,13 +1,16 @@
 #include "ui/layers_view.h"
 
 #include <qcustomplot.h>
+#include <QAbstractSpinBox>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMimeData>
 #include <QPushButton>
@@ -15,6 +18,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -433,6 +437,25 @@ void LayersView::dropEvent(QDropEvent* e) {
     const QString err = openImage(urls.first().toLocalFile());
     if (!err.isEmpty())
         m_source->setText("<span style='color:#b00'>" + err.toHtmlEscaped() + "</span>");
+}
+
+LayerKeys::LayerKeys(QWidget* window, QTabWidget* tabs, LayersView* layers)
+    : QObject(window), m_window(window), m_tabs(tabs), m_layers(layers) {}
+
+bool LayerKeys::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() != QEvent::KeyPress || m_tabs->currentWidget() != m_layers) return false;
+    auto* w = qobject_cast<QWidget*>(watched);
+    if (!w || w->window() != m_window) return false;
+    const auto* k = static_cast<QKeyEvent*>(event);
+    if (k->modifiers() != Qt::NoModifier && k->modifiers() != Qt::KeypadModifier) return false;
+    const bool textField = qobject_cast<QLineEdit*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+                           qobject_cast<QComboBox*>(w);
+    const int key = k->key();
+    const bool next = key == Qt::Key_PageDown || (key == Qt::Key_Right && !textField);
+    const bool previous = key == Qt::Key_PageUp || (key == Qt::Key_Left && !textField);
+    if (next) m_layers->nextLayer();
+    if (previous) m_layers->previousLayer();
+    return next || previous;
 }
 
 }  // namespace ll::ui

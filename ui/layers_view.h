@@ -14,6 +14,7 @@ class QLabel;
 class QSlider;
 class QSpinBox;
 class QTableView;
+class QTabWidget;
 class QCustomPlot;
 class QCPBars;
 
@@ -86,6 +87,22 @@ private:
     QCPBars* m_probBars;
     QVector<QString> m_classNames;  // for the top-5 bars of a many-class model
     QString m_statsText;
+};
+
+/// PgUp/PgDn (and ←/→ outside text fields) step `layers`' layers whenever it is the tab shown,
+/// wherever the focus is in `window`: a focused spin box must not change a setting instead.
+/// Installed on the application (it sees keys before the focused widget does).
+class LayerKeys : public QObject {
+public:
+    LayerKeys(QWidget* window, QTabWidget* tabs, LayersView* layers);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    QWidget* m_window;
+    QTabWidget* m_tabs;
+    LayersView* m_layers;
 };
 
 }  // namespace ll::ui

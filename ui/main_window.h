@@ -1,44 +1,37 @@
 #pragma once
-// The main window: setup dock, Training / Layers / Cost tabs, menus, status bar. The run
-// lifecycle (worker thread, state, run folders, experiments) is its RunController's; the window
-// lays out, wires and shows. Closing it while a run is going asks "Stop training and save the
-// run?", then the controller stops within one batch, saves, and joins the thread. Panel changes
-// are transactions: applied when they load, undone when they fail. Failures from the worker
-// show in a banner, never as a crash.
+// The main window: setup and runs docks, the tabs, menus (window_menus.h), banner and status
+// bar. It lays out, wires and shows: the run lifecycle (worker thread, state, run folders,
+// experiments) is its RunController's, the panel's transactions its SetupSession's. Closing it
+// while a run is going asks "Stop training and save the run?"; the controller then stops within
+// one batch, saves and joins the thread. Failures show in the banner, never as a crash.
 
 #include <string>
 
-#include <QElapsedTimer>
 #include <QMainWindow>
-#include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 
-#include "core/runs.h"
+#include "ui/banner.h"
 #include "ui/run_controller.h"
 #include "ui/setup_panel.h"
-#include "ui/snapshots.h"
-#include "ui/training_worker.h"
+#include "ui/setup_session.h"
+#include "ui/window_dialogs.h"
 
-class QLabel;
-class QThread;
-class QMenu;
 class QTabWidget;
 
 namespace ll::ui {
 
-/// "Qt: 6.4.2 (built with 6.4.2)\n", for the build facts (About, `layerlens version`).
-std::string qtVersionLine();
-
 class CostView;
-class GraphView;
-class LabView;
-class InsightView;
+class DataDownload;
 class ExperimentView;
-class RunsPanel;
+class GraphView;
+class InsightView;
+class LabView;
 class LayersView;
+class RecentFiles;
+class RunStatus;
+class RunsPanel;
 class TrainingView;
 class UnitView;
 
@@ -52,11 +45,13 @@ public:
     void loadSetup(std::shared_ptr<const DataPair> preloaded = nullptr);
     /// Data in memory (tests, generated data) used instead of the data folder until the data
     /// set or folder is changed in the setup panel.
-    void setPreloadedData(std::shared_ptr<const DataPair> pair) { m_preloaded = std::move(pair); }
+    void setPreloadedData(std::shared_ptr<const DataPair> pair) {
+        m_session->setPreloaded(std::move(pair));
+    }
     void startTraining();
-    void pauseOrResume();
-    void stepOnce();
-    void stopTraining();
+    void pauseOrResume() { m_run->pauseOrResume(); }
+    void stepOnce() { m_run->step(); }
+    void stopTraining() { m_run->stop(); }
     /// View → Reset layout: the Setup and Runs docks back where they were built, shown.
     void resetLayout();
     /// Runs the variants of a course experiment one after the other from the same start, each
@@ -82,15 +77,15 @@ public:
     void setConfirmStop(bool on) { m_confirmStop = on; }
     /// What "Stop training and save the run?" answers when a run is going at quit, without
     /// asking: Ask (the default) shows the question (unless setConfirmStop(false): Save).
-    enum class QuitAnswer { Ask, Save, Discard, Cancel };
+    using QuitAnswer = ll::ui::QuitAnswer;
     void setQuitAnswer(QuitAnswer a) { m_quitAnswer = a; }
     /// What the question for an ONNX model's dynamic input size answers without asking (tests):
     /// "HxW", or empty for Cancel.
     void setInputSizeAnswer(const QString& a) { m_inputSizeAnswer = a; }
-    /// An informational banner (not an error), e.g. "training on synthetic digits because...".
-    /// A blue banner; `kind` names notices that go away by themselves ("experiment": at the next
-    /// ordinary run; "random-inputs": when a model the data fits loads).
-    void showNotice(const QString& text, const QString& kind = {});
+    /// An informational banner (Banner::showNotice).
+    void showNotice(const QString& html, const QString& kind = {}) {
+        m_banner->showNotice(html, kind);
+    }
     /// Downloads MNIST or CIFAR-10 into the app's data folder (or `baseUrl`'s mirror) with a
     /// progress dialog and Cancel, then selects it. Emits downloadFinished(ok).
     void downloadData(const QString& dataset, const QString& baseUrl = {});
@@ -100,6 +95,8 @@ public:
     void exportModelAsOnnx(const QString& path);
     /// A checkpoint's weights (and its model) into the worker; Train continues from them.
     void openCheckpoint(const QString& path);
+    /// File → Save checkpoint: the worker's net and optimizer state.
+    void saveCheckpoint(const QString& path);
     /// What `layerlens FILE` and the file manager open: a saved run's folder (openRun), another
     /// folder as the data folder, a checkpoint (.llck), or a model file. Errors go to the banner.
     void openPath(const QString& path);
@@ -108,8 +105,6 @@ public:
     void askInputSize(const QString& model);
 
     bool isTraining() const { return m_run->isRunning(); }
-    /// Help → About: version, commit, build type, code path, GEMM backend, library versions.
-    static QString aboutText();
     RunController* runController() const { return m_run; }
     SetupPanel* setup() const { return m_setup; }
     TrainingView* trainingView() const { return m_training; }
@@ -121,12 +116,14 @@ public:
     RunsPanel* runsPanel() const { return m_runs; }
     InsightView* insightView() const { return m_insight; }
     ExperimentView* experimentView() const { return m_experimentView; }
+    Banner* banner() const { return m_banner; }
     /// Folder of the run being (or last) trained; every run is saved as it goes.
-    QString currentRunDir() const;
+    QString currentRunDir() const { return m_run->currentRunDir(); }
     QTabWidget* tabs() const { return m_tabs; }
-    const QString& lastError() const { return m_lastError; }
+    /// The problem the banner shows (empty: none).
+    const QString& lastError() const { return m_banner->problemText(); }
     /// The banner's text (notice or problem) as shown.
-    QString bannerText() const;
+    QString bannerText() const { return m_banner->shownText(); }
     const ModelInfo& modelInfo() const { return m_info; }
     int snapshotsReceived() const { return m_snapshots; }
     QString metricsCsv() const;
@@ -145,32 +142,23 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* e) override;
-    /// PgUp/PgDn (and ←/→ outside text fields) step layers whenever the Layers tab is shown,
-    /// wherever the focus is: a focused spin box must not change a setting instead.
-    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    void buildMenus();
-    /// Queues the setup loadSetup scheduled, if any, now.
-    void flushPendingSetup();
-    /// Queues `work` on the worker thread, after any pending setup.
-    void toWorker(std::function<void(TrainingWorker*)> work);
-    /// The panel set up as for run `run`; returns a description ("model lenet5, seed 3").
-    QString applyRunSettings(const RunData& run);
+    void buildTabs();
+    void wireViews();
+    void wireRuns();
+    void restoreSettings();
+    void showModel(const ModelInfo& info);
     /// Buttons and status follow the controller's state.
     void showState();
-    /// Back to the panel of the last setup that loaded (a setup failed, or a change was not
-    /// confirmed).
-    void restoreCommitted();
-    void showError(const QString& message);
+    void showError(const QString& message) { m_banner->showProblem(message); }
     void showMessage(const QString& message);
-    void addRecent(const QString& path);
-    void refreshRecent();
-    bool confirmStopFor(const QString& what);
-    RunSettings currentSettings() const;
+    /// Refuses (with a message) what needs the worker's net while a run trains.
+    bool idleFor(const QString& what);
 
     RunController* m_run;
     SetupPanel* m_setup;
+    SetupSession* m_session;
     TrainingView* m_training;
     LayersView* m_layers;
     CostView* m_cost;
@@ -180,39 +168,20 @@ private:
     RunsPanel* m_runs;
     InsightView* m_insight;
     ExperimentView* m_experimentView;
-    bool m_setupPending = false;  // a setup is scheduled (loadSetup coalesces requests)
     QTabWidget* m_tabs;
-    QLabel* m_banner;
-    QLabel* m_status;
-    QMenu* m_recent = nullptr;
+    Banner* m_banner;
+    RunStatus* m_status;
+    RecentFiles* m_recent;
+    DataDownload* m_download;
     ModelInfo m_info;
-    std::shared_ptr<const DataPair> m_preloaded;
-    bool m_confirmStop = true, m_continue = false;
+    bool m_confirmStop = true;
     QuitAnswer m_quitAnswer = QuitAnswer::Ask;
     std::optional<QString> m_inputSizeAnswer;  // setInputSizeAnswer
     QString m_needsInputSize;  // the ONNX model whose last setup failed for want of a size
     QString m_lastInputSize = "224x224";
     bool m_shutDown = false;
-    // Transactions: what a setup was sent with, and what the last one that loaded had.
-    struct Committed {
-        SetupPanel::State panel;
-        std::shared_ptr<const DataPair> preloaded;
-        bool continueWeights = false;
-        QString recent;  // a file opened with File > Open: joins Recent files when it loads
-    };
-    std::map<int, Committed> m_sent;  // by RunSettings::setupId
-    std::optional<Committed> m_committed;
-    int m_nextSetupId = 1;
-    QString m_pendingRecent;
-    QString m_lastError;
     QByteArray m_defaultLayout;  // docks as built, for View → Reset layout
-    QString m_noticeKind;        // of the notice the banner shows (showNotice)
     int m_snapshots = 0;
-    QThread* m_download = nullptr;
-    std::shared_ptr<std::atomic<bool>> m_cancelDownload;
-    double m_lastImagesPerSecond = 0;
-    BatchReport m_lastBatch;
-    bool m_progressDirty = false;
 };
 
 }  // namespace ll::ui

@@ -12,6 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data/file_io.h"
+#include "core/data/synthetic.h"
+#include "core/error.h"
+#include "core/experiments.h"
 #include "ui/thread_handoff.h"
 
 namespace ll::ui {
@@ -56,8 +59,23 @@ RunController::RunController(QObject* parent) : QObject(parent) {
         if (m_runLog)
             for (const BatchReport& r : p.batches)
                 m_runLog->appendBatch(r);
+        if (!p.batches.isEmpty()) {
+            m_lastBatch = p.batches.back();
+            m_progressDue = true;
+        }
         emit batches(p);
     });
+    auto* progressTimer = new QTimer(this);
+    progressTimer->setInterval(200);
+    connect(progressTimer, &QTimer::timeout, this, [this] {
+        if (!m_progressDue || !isRunning()) return;  // a run's last points: no time left to show
+        m_progressDue = false;
+        const BatchReport& r = m_lastBatch;
+        const double done = ((r.epoch - 1) * static_cast<double>(r.batchesPerEpoch) + r.batch) /
+                            (static_cast<double>(r.batchesPerEpoch) * std::max(1, m_runEpochs));
+        emit progress(r, m_runEpochs, done > 0 ? runSeconds() * (1 - done) / done : -1);
+    });
+    progressTimer->start();
     connect(m_worker, &TrainingWorker::evaluated, this, [this](const EvalReport& e) {
         if (m_runLog) m_runLog->appendEval(e);
         emit evaluated(e);
@@ -159,6 +177,9 @@ bool RunController::train(const RunSettings& settings, const QString& runName) {
     }
     m_runStarted = false;
     m_lastEpoch = EpochReport();
+    m_lastBatch = BatchReport();
+    m_progressDue = false;
+    m_runEpochs = s.config.epochs;
     m_runClock.start();
     // Reset here, not in the worker: a stop asked for while the run loads stops it at once.
     m_worker->control().reset();
@@ -197,7 +218,11 @@ void RunController::onFinished(const QString& how) {
     m_experimentRuns << currentRunDir();
     if (how == "completed" && !m_quitting) {
         emit variantFinished(m_variant, currentRunDir());
-        // After what variantFinished queued on the worker (a check of this variant's net).
+        // Same outputs, fewer layers: the trained net with batch norm folded, checked before the
+        // next variant replaces it (as `layerlens experiment batchnorm` does).
+        if (m_experiment == "batchnorm" && m_variant == "with-bn")
+            toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
+        // After what was queued on the worker (a check of this variant's net).
         QTimer::singleShot(0, this, &RunController::startNextQueued);
     } else {
         m_queue.clear();
@@ -268,6 +293,42 @@ bool RunController::runExperiment(const QString& name,
     m_experimentRuns.clear();
     startNextQueued();
     return true;
+}
+
+RunController::ExperimentPlan RunController::runExperiment(const QString& name,
+                                                           const RunSettings& panel,
+                                                           const QString& modelDir) {
+    if (!m_worker || isRunning()) throw UsageError("stop the current run before an experiment");
+    ExperimentBase base;  // the panel's seed, epochs, data folder and subsets
+    base.seed = panel.config.seed;
+    base.fallbackEpochs = panel.config.epochs;
+    base.data = [&panel](const ModelDefaults& d) {
+        DataOptions o = panel.data;
+        // The model's data set, unless the panel's is one every model reads (not file-based).
+        if (!isSyntheticDataset(o.dataset) && o.dataset != "images") o.dataset = d.dataset;
+        o.classes = d.classes;
+        return o;
+    };
+    std::string explain;
+    std::vector<std::pair<RunSettings, QString>> queue;
+    QDir().mkpath(modelDir);
+    for (const PlannedRun& p : planExperiment(name.toStdString(), base, explain)) {
+        RunSettings r = panel;
+        const QString variant = QString::fromStdString(p.variant);
+        r.model = QString::fromStdString(p.model);
+        if (!p.modelJson.empty()) {  // a model of its own: a file the run can name
+            r.model = QString("%1/%2-%3.json").arg(modelDir, name, variant);
+            writeFileAtomic(r.model.toStdString(), p.modelJson);
+        }
+        r.config = p.config;
+        r.data = p.data;
+        r.freshWeights = true;
+        queue.push_back({r, QString("%1-%2").arg(name, variant)});
+    }
+    const ExperimentPlan plan{QString::fromStdString(explain), static_cast<int>(queue.size()),
+                              experimentEpochs(name.toStdString())};
+    runExperiment(name, std::move(queue));
+    return plan;
 }
 
 void RunController::startNextQueued() {

@@ -83,6 +83,18 @@ public:
     /// saved as a run; variantFinished after each completed one, experimentFinished after the
     /// last. A stopped or failed run ends the experiment.
     bool runExperiment(const QString& name, std::vector<std::pair<RunSettings, QString>> runs);
+    /// Plans experiment `name` from the panel's settings (core planExperiment: the panel's seed,
+    /// epochs, data folder and subsets; each variant's model, data set and changes) and runs it
+    /// as above. A variant with a model of its own gets a file in `modelDir`. Throws UsageError
+    /// while a run is going or for an unknown experiment, DataError or ModelError for a variant
+    /// that cannot be written or read.
+    struct ExperimentPlan {
+        QString explain;  // what it shows
+        int runs = 0;
+        int epochs = 0;  // what the experiment needs (experimentEpochs), 0: the panel's
+    };
+    ExperimentPlan runExperiment(const QString& name, const RunSettings& panel,
+                                 const QString& modelDir);
     const QString& experiment() const { return m_experiment; }
 
     /// Quit in any state: a run stops within one batch; Save keeps its folder with its log and
@@ -96,6 +108,8 @@ public:
     /// Seconds since the current (or last) run was started.
     double runSeconds() const { return m_runClock.isValid() ? m_runClock.elapsed() / 1000.0 : 0; }
     const EpochReport& lastEpoch() const { return m_lastEpoch; }
+    /// The last batch of the current (or last) run.
+    const BatchReport& lastBatch() const { return m_lastBatch; }
     const ModelInfo& modelInfo() const { return m_info; }
 
 signals:
@@ -107,6 +121,10 @@ signals:
     /// The worker loaded the run's model and data and trains: its curves start now.
     void runStarted(const QString& runDir);
     void batches(const ll::ui::BatchPoints& points);
+    /// At most five times a second while a run trains, when a batch came since: the last batch,
+    /// the run's epochs and the seconds it has left at its pace so far (-1: not known yet).
+    /// Every repaint it causes costs the training threads, hence the rate.
+    void progress(const ll::BatchReport& last, int epochs, double secondsLeft);
     void evaluated(const ll::EvalReport& report);
     void epochDone(const ll::EpochReport& report);
     void inspected(const ll::ui::InspectSnapshot& snapshot);
@@ -152,6 +170,9 @@ private:
     ModelInfo m_info;
     EpochReport m_lastEpoch;
     QElapsedTimer m_runClock;
+    int m_runEpochs = 0;
+    BatchReport m_lastBatch;
+    bool m_progressDue = false;                            // a batch came since the last progress
     std::vector<std::pair<RunSettings, QString>> m_queue;  // experiment runs still to train
     QString m_experiment;
     QString m_variant;

@@ -1249,6 +1249,40 @@ void setOnnxInputSize(int height, int width) {
     g_inputWidth = std::max(0, width);
 }
 
+std::optional<std::pair<int, int>> parseInputSize(const std::string& text) {
+    std::size_t i = 0;
+    const auto spaces = [&] {
+        while (i < text.size() && text[i] == ' ')
+            ++i;
+    };
+    const auto number = [&]() -> int {
+        const std::size_t from = i;
+        long v = 0;
+        while (i < text.size() && i - from < 6 && text[i] >= '0' && text[i] <= '9')
+            v = 10 * v + (text[i++] - '0');
+        return i == from || (i < text.size() && text[i] >= '0' && text[i] <= '9') || v < 1 ||
+                       v > 16384
+                   ? 0
+                   : static_cast<int>(v);
+    };
+    spaces();
+    const int h = number();
+    spaces();
+    static const std::string times = "\u00d7";
+    if (text.compare(i, times.size(), times) == 0) {
+        i += times.size();
+    } else if (i < text.size() && std::string("xX*,").find(text[i]) != std::string::npos) {
+        ++i;
+    } else if (i == 0 || text[i - 1] != ' ') {
+        return std::nullopt;  // no separator (a space counts as one)
+    }
+    spaces();
+    const int w = number();
+    spaces();
+    if (h == 0 || w == 0 || i != text.size()) return std::nullopt;
+    return std::make_pair(h, w);
+}
+
 ModelDefaults onnxFineTuneDefaults() {
     ModelDefaults d;
     d.optimizer = "sgd";

@@ -12,7 +12,9 @@
 // opset and what is supported — a model is never half-imported.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/model_file.h"
@@ -35,6 +37,10 @@ ModelDefaults onnxFineTuneDefaults();
 /// command line's --input-size, the window's question. 0, 0 (the default): such a model is
 /// refused with OnnxInputSizeError.
 void setOnnxInputSize(int height, int width);
+/// "224x224" (also "224×224", "224X224", "224*224", "224,224", "224 224"; spaces around) as
+/// height and width, each 1 to 16384; nothing for anything else. The command line's
+/// --input-size and the window's question read sizes with it.
+std::optional<std::pair<int, int>> parseInputSize(const std::string& text);
 
 /// An ONNX model whose input height or width is dynamic, opened without a size to give it: what
 /// the window answers by asking for one (and the command line by naming --input-size).

@@ -652,5 +652,20 @@ TEST(OnnxImport, SpecOfAnOnnxFileWithoutBuildingIt) {
     EXPECT_FALSE(isOnnxPath("a/onnx.json"));
 }
 
+// One reader for the command line's --input-size and the window's question.
+TEST(OnnxImport, InputSizeIsReadLikeTheUserWritesIt) {
+    using Size = std::optional<std::pair<int, int>>;
+    EXPECT_EQ(parseInputSize("224x224"), Size({224, 224}));
+    EXPECT_EQ(parseInputSize(" 32 X 48 "), Size({32, 48}));
+    EXPECT_EQ(parseInputSize("28\u00d728"), Size({28, 28}));
+    EXPECT_EQ(parseInputSize("28*30"), Size({28, 30}));
+    EXPECT_EQ(parseInputSize("28,30"), Size({28, 30}));
+    EXPECT_EQ(parseInputSize("28 30"), Size({28, 30}));
+    EXPECT_EQ(parseInputSize("16384x1"), Size({16384, 1}));
+    for (const char* bad : {"", "224", "224x", "x224", "0x5", "5x0", "16385x2", "224x224x3", "-3x3",
+                            "3.5x3", "224224", "2x2 px", "1000000x1"})
+        EXPECT_EQ(parseInputSize(bad), std::nullopt) << bad;
+}
+
 }  // namespace
 }  // namespace ll

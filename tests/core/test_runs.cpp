@@ -153,4 +153,91 @@ TEST(Runs, ListRenameDelete) {
     EXPECT_THROW(loadRun(root + "/not-a-run"), DataError);
 }
 
+// What runConfigJson writes, readRunConfig reads back (Same start, Open run in the window).
+TEST(Runs, ConfigReadsBackWhatItWrote) {
+    DataOptions d;
+    d.dataset = "cifar10";
+    d.labelNoise = 0.25;
+    d.trainSubset = 0.1;  // a fraction: read back as the count the run had
+    TrainConfig c;
+    c.optimizer = "adam";
+    c.loss = "non_ce";
+    c.opt.lr = 0.125f;
+    c.opt.momentum = 0.5f;
+    c.opt.weightDecay = 0.25f;
+    c.batch = 48;
+    c.epochs = 7;
+    c.seed = 42;
+    const RunConfig r =
+        readRunConfig(runConfigJson("vgg-cifar", "{\"layers\": []}", d, c, {}, 5000));
+    EXPECT_EQ(r.model, "vgg-cifar");
+    EXPECT_EQ(r.modelJson, "{\"layers\": []}");
+    EXPECT_EQ(r.dataset, "cifar10");
+    EXPECT_EQ(r.seed, 42);
+    EXPECT_EQ(r.batch, 48);
+    EXPECT_EQ(r.epochs, 7);
+    EXPECT_EQ(r.labelNoise, 0.25);
+    EXPECT_EQ(r.trainSubset, 5000);
+    ASSERT_TRUE(r.training);
+    EXPECT_EQ(r.training->optimizer, "adam");
+    EXPECT_EQ(r.training->loss, "non_ce");
+    EXPECT_EQ(r.training->lr, 0.125);
+    EXPECT_EQ(r.training->momentum, 0.5);
+    EXPECT_EQ(r.training->weightDecay, 0.25);
+    // A count is kept as a count; an older run's config without the keys leaves them unset.
+    d.trainSubset = 300;
+    EXPECT_EQ(readRunConfig(runConfigJson("lenet5", "", d, c)).trainSubset, 300);
+    const RunConfig old = readRunConfig(R"({"model": "mlp-mnist", "train_subset": 0.5})");
+    EXPECT_EQ(old.model, "mlp-mnist");
+    EXPECT_EQ(old.seed, 1);
+    EXPECT_FALSE(old.batch || old.epochs || old.labelNoise || old.trainSubset || old.training);
+    EXPECT_THROW(readRunConfig("{\"model\": "), DataError);
+    EXPECT_THROW(readRunConfig("[1, 2]"), DataError);
+    EXPECT_THROW(readRunConfig(R"({"batch": "many"})"), DataError);
+}
+
+// One plan for `layerlens experiment` and the window: the user's epochs win, then the
+// experiment's, then the caller's fallback, then the model's; every run has the user's seed and
+// the data settings made from its model's defaults, then the variant's changes.
+TEST(Runs, ExperimentPlanOrdersEpochsAndKeepsTheStart) {
+    ExperimentBase base;
+    base.seed = 9;
+    std::vector<std::string> datasets;
+    base.data = [&](const ModelDefaults& d) {
+        datasets.push_back(d.dataset);
+        DataOptions o;
+        o.dir = "/data";
+        o.dataset = d.dataset;
+        return o;
+    };
+    std::string explain;
+    const std::vector<PlannedRun> opt = planExperiment("optimizers", base, explain);
+    EXPECT_NE(explain.find("LeNet-5"), std::string::npos);
+    ASSERT_EQ(opt.size(), 5u);
+    EXPECT_EQ(datasets, std::vector<std::string>(5, "mnist"));
+    for (const PlannedRun& r : opt) {
+        EXPECT_EQ(r.model, "lenet5");
+        EXPECT_EQ(r.config.seed, 9u);
+        EXPECT_EQ(r.config.epochs, r.spec.defaults.epochs);  // nobody said otherwise
+        EXPECT_EQ(r.data.dir, "/data");
+    }
+    EXPECT_EQ(opt[0].variant, "sgd");
+    EXPECT_EQ(opt[0].config.optimizer, "sgd");
+    EXPECT_EQ(opt[4].config.optimizer, "adam");
+    EXPECT_FLOAT_EQ(opt[4].config.opt.lr, 0.001f);
+
+    base.fallbackEpochs = 4;  // the window's panel
+    EXPECT_EQ(planExperiment("optimizers", base, explain)[0].config.epochs, 4);
+    EXPECT_EQ(planExperiment("random-labels", base, explain)[0].config.epochs, 30);
+    base.epochs = 2;  // the command line's --epochs
+    EXPECT_EQ(planExperiment("random-labels", base, explain)[0].config.epochs, 2);
+
+    // The loss functions' variants train with labels in {-1, 1}: the loss decides.
+    const std::vector<PlannedRun> loss = planExperiment("loss-functions", base, explain);
+    ASSERT_EQ(loss.size(), 2u);
+    EXPECT_EQ(loss[1].config.loss, "non_ce");
+    EXPECT_TRUE(loss[1].config.batchOptions.signedLabels);
+    EXPECT_THROW(planExperiment("no-such-experiment", base, explain), UsageError);
+}
+
 }  // namespace ll

@@ -1,0 +1,50 @@
+#include "ui/run_status.h"
+
+#include "ui/run_controller.h"
+
+namespace ll::ui {
+
+RunStatus::RunStatus(RunController* run, QWidget* parent) : QLabel("ready", parent), m_run(run) {
+    connect(run, &RunController::stateChanged, this, &RunStatus::showState);
+    connect(run, &RunController::progress, this, [this](const BatchReport& r) {
+        setText(QString("epoch %1, batch %2/%3, loss %4, %5 images/s")
+                    .arg(r.epoch)
+                    .arg(r.batch)
+                    .arg(r.batchesPerEpoch)
+                    .arg(r.loss, 0, 'f', 4)
+                    .arg(r.imagesPerSecond, 0, 'f', 0));
+    });
+    connect(run, &RunController::runFinished, this, [this](const QString& how) {
+        if (how == "failed") return;  // the problem says it
+        setText(QString("run %1 (%2 images/s)")
+                    .arg(how)
+                    .arg(m_run->lastBatch().imagesPerSecond, 0, 'f', 0));
+    });
+}
+
+void RunStatus::showState() {
+    switch (m_run->state()) {
+        case RunController::State::Paused:
+            return setText("paused (Step trains one batch)");
+        case RunController::State::Training:
+            return setText("training");
+        case RunController::State::Stopping:
+            return setText("stopping…");
+        default:
+            return;
+    }
+}
+
+QString RunStatus::epochLine(const EpochReport& e) {
+    return QString(
+               "epoch %1: training loss %2, accuracy %3%, test loss %4, test accuracy %5%, %6 "
+               "images/s")
+        .arg(e.epoch)
+        .arg(e.trainLoss, 0, 'f', 4)
+        .arg(100 * e.trainAccuracy, 0, 'f', 2)
+        .arg(e.testLoss, 0, 'f', 4)
+        .arg(100 * e.testAccuracy, 0, 'f', 2)
+        .arg(e.imagesPerSecond, 0, 'f', 0);
+}
+
+}  // namespace ll::ui
