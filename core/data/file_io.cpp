@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <new>
+#include <set>
 
 #include "core/data/size_check.h"
 #include "core/error.h"
@@ -129,12 +130,11 @@ int removeStaleTempFiles(const std::string& dir) {
     return removed;
 }
 
-void writeFileAtomic(const std::string& path, const std::string& bytes) {
-    {
-        const std::string parent = std::filesystem::path(path).parent_path().string();
-        removeStaleTempFiles(parent.empty() ? "." : parent);
-    }
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+namespace {
+
+// Writes `bytes` to the new file `tmp`, flushed and synced; removes it and throws DataError when
+// that fails.
+void writeSynced(const std::string& tmp, std::string_view bytes) {
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) throw DataError(strCat("cannot write '", tmp, "': ", std::strerror(errno)));
     std::size_t done = 0;
@@ -154,10 +154,48 @@ void writeFileAtomic(const std::string& path, const std::string& bytes) {
         ::unlink(tmp.c_str());
         throw DataError(strCat("cannot write '", tmp, "': ", err));
     }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string err = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        throw DataError(strCat("cannot rename '", tmp, "' to '", path, "': ", err));
+}
+
+}  // namespace
+
+void writeFileAtomic(const std::string& path, const std::string& bytes) {
+    writeFilesAtomic({{path, bytes}});
+}
+
+void writeFilesAtomic(const std::vector<std::pair<std::string, std::string_view>>& files) {
+    std::set<std::string> dirs;
+    for (const auto& f : files) {
+        const std::string parent = std::filesystem::path(f.first).parent_path().string();
+        dirs.insert(parent.empty() ? "." : parent);
+    }
+    for (const std::string& d : dirs)
+        removeStaleTempFiles(d);
+    std::vector<std::string> tmps;
+    const auto unlinkFrom = [&](std::size_t first) {
+        for (std::size_t i = first; i < tmps.size(); ++i)
+            ::unlink(tmps[i].c_str());
+    };
+    // Every file complete on disk before any target changes.
+    for (const auto& [path, bytes] : files) {
+        const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+        try {
+            writeSynced(tmp, bytes);
+        } catch (...) {
+            unlinkFrom(0);
+            throw;
+        }
+        tmps.push_back(tmp);
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const std::string& path = files[i].first;
+        if (::rename(tmps[i].c_str(), path.c_str()) != 0) {
+            const std::string err = std::strerror(errno);
+            unlinkFrom(i);
+            // The files already renamed belong with this one: none of the set stays alone.
+            for (std::size_t j = 0; j < i; ++j)
+                ::unlink(files[j].first.c_str());
+            throw DataError(strCat("cannot rename '", tmps[i], "' to '", path, "': ", err));
+        }
     }
 }
 

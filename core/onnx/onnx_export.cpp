@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <unordered_map>
@@ -381,6 +382,53 @@ void Exporter::emitLayer(Layer& l, const std::string& name, const std::vector<st
     }
 }
 
+// Moves the raw data of the initializers of options.externalDataMinBytes or more into `side` (the
+// side file's contents, empty on entry), each at the next multiple of options.externalDataAlign,
+// and makes them refer to it (ONNX's external data: location, offset, length). Returns how many
+// were moved. Each tensor's copy in the model is freed as it is moved, so the weights are held
+// twice at most (the net's and one copy).
+int moveToExternal(onnx::GraphProto& g, const std::string& location,
+                   const OnnxExportOptions& options, std::string& side) {
+    const std::filesystem::path rel(location);
+    if (location.empty() || rel.has_parent_path() || location == "." || location == "..")
+        throw UsageError(strCat("ONNX export: the external data file '", location,
+                                "' must be a file name without a directory (it is written "
+                                "beside the model file)"));
+    const std::uint64_t align = options.externalDataAlign;
+    LL_CHECK(align > 0 && (align & (align - 1)) == 0, "external data alignment ", align,
+             " is not a power of two");
+    const auto moves = [&](const TensorProto& t) {
+        return t.raw_data().size() >= options.externalDataMinBytes;
+    };
+    const auto aligned = [&](std::uint64_t at) { return (at + align - 1) & ~(align - 1); };
+    // The side file's size first, so its buffer is allocated once.
+    std::uint64_t size = 0;
+    for (const TensorProto& t : g.initializer())
+        if (moves(t)) size = aligned(size) + t.raw_data().size();
+    side.reserve(size);
+    int moved = 0;
+    for (TensorProto& t : *g.mutable_initializer()) {
+        if (!moves(t)) continue;
+        const std::uint64_t offset = aligned(side.size());
+        side.resize(offset, '\0');
+        side += t.raw_data();
+        const auto kv = [&](const char* key, const std::string& value) {
+            auto* e = t.add_external_data();
+            e->set_key(key);
+            e->set_value(value);
+        };
+        kv("location", location);
+        kv("offset", std::to_string(offset));
+        kv("length", std::to_string(t.raw_data().size()));
+        std::string().swap(*t.mutable_raw_data());
+        t.clear_raw_data();
+        t.set_data_location(TensorProto::EXTERNAL);
+        ++moved;
+    }
+    LL_CHECK(side.size() == size, "external data: ", side.size(), " bytes written of ", size);
+    return moved;
+}
+
 }  // namespace
 
 OnnxExportResult exportOnnxModel(Net& net, const OnnxExportOptions& options) {
@@ -429,20 +477,61 @@ OnnxExportResult exportOnnxModel(Net& net, const OnnxExportOptions& options) {
         LL_CHECK(false, "ONNX export of '", net.name(), "' fails ONNX's checker: ", ex.what());
     }
     OnnxExportResult r;
-    if (model.ByteSizeLong() >= (std::size_t{2} << 30))
+    r.warnings = std::move(e.warnings);
+    const std::uint64_t inlineSize = model.ByteSizeLong();
+    if (options.externalData || inlineSize > options.externalDataAbove) {
+        const std::string name =
+            options.externalDataName.empty() ? "model.onnx.data" : options.externalDataName;
+        r.externalTensors = moveToExternal(g, name, options, r.externalBytes);
+        r.externalName = name;
+        if (!options.externalData)
+            r.warnings.push_back(
+                strCat("the model is ", formatBytes(inlineSize),
+                       " with its weights inline, too large for "
+                       "one ONNX file (protobuf's limit is 2 GB): the weights of ",
+                       r.externalTensors, " tensors (", formatBytes(r.externalBytes.size()),
+                       ") are written to '", name,
+                       "' beside it (ONNX external data); keep the two files together"));
+    }
+    if (model.ByteSizeLong() >= kOnnxProtobufLimit)
         throw ModelError(strCat("ONNX export: the model '", net.name(), "' is ",
                                 formatBytes(model.ByteSizeLong()),
-                                ", over protobuf's 2 GB limit (external data is not written)"));
+                                r.externalName.empty() ? "" : " without its larger weights",
+                                ", over protobuf's 2 GB limit"));
     LL_CHECK(model.SerializeToString(&r.bytes), "ONNX export: the model does not serialize");
-    r.warnings = std::move(e.warnings);
     return r;
+}
+
+std::string onnxExternalDataName(const std::string& path) {
+    return std::filesystem::path(path).filename().string() + ".data";
+}
+
+void writeOnnxExport(const std::string& path, const OnnxExportResult& r) {
+    if (r.externalName.empty()) {
+        writeFileAtomic(path, r.bytes);
+        return;
+    }
+    const std::filesystem::path model(path);
+    if (model.filename() == r.externalName)
+        throw UsageError(strCat("ONNX export: the external data file '", r.externalName,
+                                "' would replace the model file '", path, "'; name another"));
+    const std::string side = (model.parent_path() / r.externalName).string();
+    try {
+        // The side file first: a model file never names data that is not there yet.
+        writeFilesAtomic({{side, r.externalBytes}, {path, r.bytes}});
+    } catch (const DataError& ex) {
+        throw DataError(strCat("ONNX export: cannot write '", path, "' and its external data '",
+                               side, "'; neither was written (", ex.what(), ")"));
+    }
 }
 
 std::vector<std::string> exportOnnx(Net& net, const std::string& path,
                                     const OnnxExportOptions& options) {
-    OnnxExportResult r = exportOnnxModel(net, options);
-    writeFileAtomic(path, r.bytes);
-    return std::move(r.warnings);
+    OnnxExportOptions o = options;
+    if (o.externalDataName.empty()) o.externalDataName = onnxExternalDataName(path);
+    const OnnxExportResult r = exportOnnxModel(net, o);
+    writeOnnxExport(path, r);
+    return r.warnings;
 }
 
 }  // namespace ll

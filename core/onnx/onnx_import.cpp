@@ -115,6 +115,9 @@ struct OnnxImport::Weights {
     void readFloats(const TensorProto& t, float* dst, std::int64_t n) const;
     std::vector<std::int64_t> readInts(const TensorProto& t) const;
     std::string readExternal(const TensorProto& t, std::uint64_t bytes) const;
+    // The file an external tensor's "location" names beside the model; DataError for a location
+    // elsewhere (absolute, "..", none).
+    std::string externalFile(const TensorProto& t) const;
 };
 
 namespace {
@@ -159,13 +162,23 @@ const char* typeName(int type) {
 
 }  // namespace
 
-std::string OnnxImport::Weights::readExternal(const TensorProto& t, std::uint64_t bytes) const {
+std::string OnnxImport::Weights::externalFile(const TensorProto& t) const {
     std::string location;
+    for (const auto& kv : t.external_data())
+        if (kv.key() == "location") location = kv.value();
+    const std::filesystem::path rel(location);
+    if (location.empty() || rel.is_absolute() ||
+        std::any_of(rel.begin(), rel.end(), [](const auto& p) { return p == ".."; }))
+        throw DataError(strCat(source, ": tensor '", t.name(), "': external data location '",
+                               location, "' must be a file name beside the model"));
+    return (std::filesystem::path(dir) / rel).string();
+}
+
+std::string OnnxImport::Weights::readExternal(const TensorProto& t, std::uint64_t bytes) const {
     std::uint64_t offset = 0;
     std::int64_t length = -1;
     for (const auto& kv : t.external_data()) {
         try {
-            if (kv.key() == "location") location = kv.value();
             if (kv.key() == "offset") offset = std::stoull(kv.value());
             if (kv.key() == "length") length = std::stoll(kv.value());
         } catch (const std::exception&) {
@@ -173,21 +186,17 @@ std::string OnnxImport::Weights::readExternal(const TensorProto& t, std::uint64_
                                    " '", kv.value(), "' is not a number"));
         }
     }
-    const std::filesystem::path rel(location);
-    if (location.empty() || rel.is_absolute() ||
-        std::any_of(rel.begin(), rel.end(), [](const auto& p) { return p == ".."; }))
-        throw DataError(strCat(source, ": tensor '", t.name(), "': external data location '",
-                               location, "' must be a file name beside the model"));
+    const std::string file = externalFile(t);
     if (length >= 0 && static_cast<std::uint64_t>(length) != bytes)
         throw DataError(strCat(source, ": tensor '", t.name(), "' declares ", length,
                                " bytes of external data for ", bytes, " bytes of values"));
-    const std::string file = (std::filesystem::path(dir) / rel).string();
     std::ifstream in(file, std::ios::binary | std::ios::ate);
     if (!in)
         throw DataError(strCat(source, ": tensor '", t.name(), "': cannot open its external data '",
                                file, "'"));
     const std::uint64_t size = static_cast<std::uint64_t>(in.tellg());
-    requireInside(size, offset, bytes, strCat("external data of tensor '", t.name(), "'"));
+    requireInside(size, offset, bytes,
+                  strCat(source, ": external data of tensor '", t.name(), "' in '", file, "'"));
     std::string data(bytes, '\0');
     in.seekg(static_cast<std::streamoff>(offset));
     if (!in.read(data.data(), static_cast<std::streamsize>(bytes)))
@@ -1338,6 +1347,16 @@ OnnxImport importOnnx(const std::string& path) {
         throw ModelError(strCat(path, ": opset ", opset, " is not supported (", kOnnxMinOpset,
                                 " to ", kOnnxMaxOpset,
                                 "); export with torch.onnx.export(..., opset_version=13)"));
+    // A side file that is missing is a data error naming the tensor and the file (ONNX's
+    // checker would call the model invalid).
+    for (const TensorProto& t : m.graph().initializer()) {
+        if (t.data_location() != TensorProto::EXTERNAL) continue;
+        const std::string file = w->externalFile(t);
+        if (!std::ifstream(file, std::ios::binary))
+            throw DataError(strCat(path, ": tensor '", t.name(),
+                                   "': cannot open its external data '", file,
+                                   "' (it belongs beside the model file)"));
+    }
     try {
         onnx::checker::CheckerContext ctx;
         ctx.set_ir_version(static_cast<int>(m.ir_version()));

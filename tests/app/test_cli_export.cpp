@@ -124,6 +124,37 @@ TEST(CliExport, InputSizeFixesADynamicModel) {
     EXPECT_EQ(back.forward(x, Mode::Eval).values(), (std::vector<float>{37, 47, 67, 77}));
 }
 
+// --external-data: the weights in the side file named, beside --out; the help lists the option.
+TEST(CliExport, ExternalDataGoesBesideTheModel) {
+    const std::string dir = test::freshDir("export_external");
+    const CliResult r = runCli({"export", "--model", "lenet5", "--out", dir + "/l.onnx",
+                                "--external-data", "l.weights", "--seed", "3"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "wrote " + dir + "/l.onnx (")) << r.out;
+    EXPECT_TRUE(has(r.out, "wrote " + dir + "/l.weights (")) << r.out;
+    // Of 61,706 parameters, the weights of c3 and the three Linear layers are in the side file;
+    // c1's 150 weights (600 bytes) and the biases stay inline (under 1 kB).
+    EXPECT_TRUE(has(r.out, ": the external data of 4 tensors")) << r.out;
+    EXPECT_LT(fs::file_size(dir + "/l.onnx"), 4096u);
+    EXPECT_GT(fs::file_size(dir + "/l.weights"), 240000u);
+    Net net = loadModel("lenet5");
+    net.resetParameters(3);
+    Net back = loadModel(dir + "/l.onnx");
+    const Tensor x = wave(Shape{2, 1, 28, 28});
+    EXPECT_EQ(back.forward(x, Mode::Eval).values(), net.forward(x, Mode::Eval).values());
+
+    // Not a file name beside --out: a usage error, nothing written.
+    const CliResult bad = runCli(
+        {"export", "--model", "lenet5", "--out", dir + "/m.onnx", "--external-data", "sub/m.data"});
+    EXPECT_EQ(bad.code, 2) << bad.err;
+    EXPECT_TRUE(has(bad.err, "'sub/m.data' must be a file name")) << bad.err;
+    EXPECT_FALSE(fs::exists(dir + "/m.onnx"));
+
+    const CliResult help = runCli({"help", "export"});
+    EXPECT_TRUE(has(help.out, "--external-data FILE")) << help.out;
+    EXPECT_TRUE(has(help.out, "MODEL.onnx.data")) << help.out;
+}
+
 // Refusals are one line, exit code 1 (2 for usage), and write nothing.
 TEST(CliExport, RefusalsWriteNothing) {
     const std::string dir = test::freshDir("export_refused");

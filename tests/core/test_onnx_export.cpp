@@ -1,16 +1,20 @@
 // ONNX export: every preset and a graph holding every exportable layer type are written, checked
 // by ONNX's checker, imported back with LayerLens' importer and run against the original on a
 // random batch; what the importer cannot read back (GELU's erf, ChannelPad's channel padding) is
-// evaluated from the file's nodes and initializers here; and the refusals.
+// evaluated from the file's nodes and initializers here; the refusals; and external data (the
+// weights in a side file: read back here, by ONNX's Python library and by OpenCV).
 #include "support/check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <utility>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <onnx/checker.h>
@@ -547,6 +551,363 @@ TEST(OnnxExport, ClassNamesGoToTheMetadata) {
     EXPECT_EQ(spec.classNames, o.classNames);
     fs::remove_all(dir);
 }
+
+// ---------------------------------------------------------------------------------------------
+// External data: the weights in one side file beside the .onnx (forced here by a small
+// threshold, so no test writes 2 GB).
+
+std::string readAll(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+onnx::ModelProto parseFile(const std::string& path) {
+    return parse(readAll(path));
+}
+
+std::map<std::string, std::string> externalKeys(const onnx::TensorProto& t) {
+    std::map<std::string, std::string> kv;
+    for (const auto& e : t.external_data())
+        kv[e.key()] = e.value();
+    return kv;
+}
+
+// Files left in `dir` by an interrupted writer ("<name>.tmp.<pid>").
+int tempFilesIn(const fs::path& dir) {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().find(".tmp.") != std::string::npos) ++n;
+    return n;
+}
+
+template <class E, class F>
+std::string errorOf(F f) {
+    try {
+        f();
+    } catch (const E& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "another error than expected: " << e.what();
+        return e.what();
+    }
+    ADD_FAILURE() << "no error";
+    return {};
+}
+
+// Checks the pair written to `path` against the same net exported inline (`inl`): every
+// initializer of 1024 bytes or more is external, at a 4096-aligned offset of the side file
+// `side`, with the inline tensor's bytes there; the rest are inline. Returns the number of
+// external tensors.
+int expectExternalPair(const std::string& path, const std::string& side,
+                       const onnx::ModelProto& inl) {
+    const onnx::ModelProto m = parseFile(path);
+    const std::string data = readAll((fs::path(path).parent_path() / side).string());
+    std::map<std::string, const onnx::TensorProto*> want;
+    for (const auto& t : inl.graph().initializer())
+        want[t.name()] = &t;
+    EXPECT_EQ(m.graph().initializer_size(), inl.graph().initializer_size());
+    int external = 0;
+    std::uint64_t end = 0;  // of the tensor before, in file order
+    for (const auto& t : m.graph().initializer()) {
+        SCOPED_TRACE(t.name());
+        const onnx::TensorProto* w = want.at(t.name());
+        if (w->raw_data().size() < 1024) {
+            EXPECT_FALSE(t.data_location() == onnx::TensorProto::EXTERNAL);
+            EXPECT_EQ(t.raw_data(), w->raw_data());
+            continue;
+        }
+        EXPECT_EQ(t.data_location(), onnx::TensorProto::EXTERNAL);
+        EXPECT_TRUE(t.raw_data().empty());
+        auto kv = externalKeys(t);
+        EXPECT_EQ(kv["location"], side);
+        const std::uint64_t offset = std::stoull(kv["offset"]), length = std::stoull(kv["length"]);
+        EXPECT_EQ(offset % 4096, 0u);
+        EXPECT_GE(offset, end);         // in order, no overlap
+        EXPECT_LT(offset, end + 4096);  // no gap beyond the alignment
+        EXPECT_EQ(length, w->raw_data().size());
+        EXPECT_LE(offset + length, data.size());
+        if (offset + length <= data.size()) {
+            EXPECT_TRUE(data.compare(offset, length, w->raw_data()) == 0) << "bytes at " << offset;
+        }
+        end = offset + length;
+        ++external;
+    }
+    EXPECT_EQ(data.size(), end);  // nothing after the last tensor
+    EXPECT_GT(external, 0);
+    return external;
+}
+
+TEST(OnnxExport, ExternalDataRoundTripsBitForBit) {
+    const fs::path dir = tempDir();
+    // A plain stack, a residual graph, and a graph with Concat branches and a SparseConv2d.
+    for (const char* name : {"lenet5", "resnet20-cifar-b", "inception-bottleneck"}) {
+        SCOPED_TRACE(name);
+        Net net = loadModel(name);
+        net.resetParameters(1);
+        perturbNorms(net, 7);
+        const OnnxExportResult inl = exportOnnxModel(net);
+        EXPECT_TRUE(inl.externalName.empty());
+        const std::string path = (dir / (std::string(name) + ".onnx")).string();
+        // Over the threshold (one byte less than the model with its weights inline): external data
+        // without being asked, to "<file>.data", and a warning names it.
+        OnnxExportOptions o;
+        o.externalDataAbove = inl.bytes.size() - 1;
+        const std::vector<std::string> warnings = exportOnnx(net, path, o);
+        const std::string side = std::string(name) + ".onnx.data";
+        EXPECT_TRUE(mentions(warnings, "are written to '" + side + "' beside it")) << name;
+        const int external = expectExternalPair(path, side, parse(inl.bytes));
+        // ONNX's checker given the path (it resolves the locations beside the model).
+        EXPECT_NO_THROW(onnx::checker::check_model(path));
+        const std::uint64_t modelSize = fs::file_size(path), sideSize = fs::file_size(dir / side);
+        // The .onnx keeps the graph and the small tensors: a few percent of the inline file.
+        EXPECT_LT(modelSize * 10, inl.bytes.size());
+        EXPECT_GT(modelSize + sideSize, inl.bytes.size() * 9 / 10);
+        std::printf(
+            "[ export ] %-20s inline %zu bytes; external: .onnx %llu bytes + .data %llu bytes "
+            "(%d tensors)\n",
+            name, inl.bytes.size(), static_cast<unsigned long long>(modelSize),
+            static_cast<unsigned long long>(sideSize), external);
+
+        // LayerLens' importer reads the pair: the same outputs, bit for bit, and the same costs.
+        Net back = loadModel(path);
+        const Tensor x = randomBatch(net.inputSample(), 3, 11);
+        const Tensor want = net.forward(x, Mode::Eval);
+        const Diff d = compare(want, back.forward(x, Mode::Eval));
+        EXPECT_TRUE(d.bitwise) << "max |dy| " << d.maxAbs;
+        EXPECT_EQ(back.numParams(), net.numParams());
+        EXPECT_TRUE(sameCosts(computeCosts(net).totals, computeCosts(back).totals));
+        // The same model as the inline file imports as: its cost table row for row.
+        const std::string inlinePath = (dir / (std::string(name) + "-inline.onnx")).string();
+        writeOnnxExport(inlinePath, inl);
+        const CostTable a = computeCosts(loadModel(inlinePath)), b = computeCosts(back);
+        ASSERT_EQ(a.rows.size(), b.rows.size());
+        for (std::size_t i = 0; i < a.rows.size(); ++i) {
+            EXPECT_EQ(a.rows[i].name, b.rows[i].name);
+            EXPECT_EQ(a.rows[i].type, b.rows[i].type);
+            EXPECT_EQ(a.rows[i].outputShape, b.rows[i].outputShape);
+            EXPECT_TRUE(sameCosts(a.rows[i].cost, b.rows[i].cost)) << a.rows[i].name;
+        }
+
+        // At the threshold exactly, everything stays inline (and no side file is written).
+        const std::string path2 = (dir / (std::string(name) + "-at.onnx")).string();
+        o.externalDataAbove = inl.bytes.size();
+        EXPECT_TRUE(exportOnnx(net, path2, o).size() == warnings.size() - 1);
+        EXPECT_EQ(readAll(path2), inl.bytes);
+        EXPECT_FALSE(fs::exists(path2 + ".data"));
+    }
+    fs::remove_all(dir);
+}
+
+// Runs `command` through the shell; returns its exit status and what it printed (stdout and
+// stderr).
+std::pair<int, std::string> shell(const std::string& command) {
+    std::string out;
+    FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+    if (!p) return {-1, "popen failed"};
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+        out.append(buf, n);
+    const int status = ::pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// ONNX's own Python library (Debian's python3-onnx, run with /usr/bin/python3) reads the pair:
+// onnx.load with its external data, the checker on the path (it opens the side file) with shape
+// inference; the weights it loads are the inline export's, byte for byte.
+TEST(OnnxExport, ExternalDataReadsInOnnxPython) {
+    const auto probe = shell("/usr/bin/python3 -c 'import onnx; print(onnx.__version__)'");
+    if (probe.first != 0)
+        GTEST_SKIP() << "needs /usr/bin/python3 with ONNX (python3-onnx): " << probe.second;
+    const fs::path dir = tempDir();
+    Net net = loadModel("resnet20-cifar-b");
+    net.resetParameters(2);
+    perturbNorms(net, 3);
+    const OnnxExportResult inl = exportOnnxModel(net);
+    const std::string path = (dir / "resnet.onnx").string();
+    OnnxExportOptions o;
+    o.externalData = true;
+    o.externalDataName = "resnet.weights";
+    EXPECT_TRUE(exportOnnx(net, path, o).empty());  // asked for: no warning
+    const int external = expectExternalPair(path, "resnet.weights", parse(inl.bytes));
+    const std::string script = (dir / "check.py").string(), loaded = (dir / "loaded.onnx").string();
+    {
+        std::ofstream py(script);
+        py << R"(import sys, onnx
+from onnx import external_data_helper as ext
+path, out = sys.argv[1], sys.argv[2]
+bare = onnx.load(path, load_external_data=False)
+print("external", sum(ext.uses_external_data(t) for t in bare.graph.initializer))
+onnx.checker.check_model(path, full_check=True)
+m = onnx.load(path)
+assert not any(ext.uses_external_data(t) for t in m.graph.initializer)
+onnx.save(m, out)
+print("ok", onnx.__version__)
+)";
+    }
+    const auto r = shell("/usr/bin/python3 " + script + " " + path + " " + loaded);
+    ASSERT_EQ(r.first, 0) << r.second;
+    EXPECT_NE(r.second.find(strCat("external ", external, "\n")), std::string::npos) << r.second;
+    EXPECT_NE(r.second.find("ok "), std::string::npos) << r.second;
+    // What Python loaded, saved inline, holds the inline export's weights.
+    const onnx::ModelProto back = parseFile(loaded), want = parse(inl.bytes);
+    ASSERT_EQ(back.graph().initializer_size(), want.graph().initializer_size());
+    for (int i = 0; i < want.graph().initializer_size(); ++i) {
+        EXPECT_EQ(back.graph().initializer(i).name(), want.graph().initializer(i).name());
+        EXPECT_TRUE(back.graph().initializer(i).raw_data() ==
+                    want.graph().initializer(i).raw_data())
+            << want.graph().initializer(i).name();
+    }
+    std::printf("[ export ] ONNX Python %s read %d external tensors of resnet20-cifar-b\n",
+                r.second.substr(r.second.find("ok ") + 3, 6).c_str(), external);
+    fs::remove_all(dir);
+}
+
+// A pair our exporter wrote, then damaged: the importer refuses it with one line naming the
+// tensor and the side file.
+TEST(OnnxExport, DamagedExternalDataIsRefused) {
+    const fs::path dir = tempDir();
+    Net net = loadModel("lenet5");
+    net.resetParameters(1);
+    const std::string path = (dir / "lenet5.onnx").string(), side = path + ".data";
+    OnnxExportOptions o;
+    o.externalData = true;
+    exportOnnx(net, path, o);
+    const std::string good = readAll(path), goodSide = readAll(side);
+    const onnx::ModelProto m = parse(good);
+    // The tensors in the side file (the last one ends it).
+    std::vector<const onnx::TensorProto*> external;
+    for (const auto& t : m.graph().initializer())
+        if (t.data_location() == onnx::TensorProto::EXTERNAL) external.push_back(&t);
+    ASSERT_GE(external.size(), 3u);
+    const onnx::TensorProto* last = external.back();
+    const auto expectOneLine = [&](const std::string& what, const std::string& tensor,
+                                   const std::string& fragment) {
+        SCOPED_TRACE(what);
+        const std::string e = errorOf<DataError>([&] { loadModel(path); });
+        EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+        for (const std::string& part : {"'" + tensor + "'", side, fragment})
+            EXPECT_NE(e.find(part), std::string::npos) << "'" << part << "' missing from: " << e;
+    };
+    const auto restore = [&] {
+        std::ofstream(path, std::ios::binary) << good;
+        std::ofstream(side, std::ios::binary) << goodSide;
+    };
+
+    fs::remove(side);
+    expectOneLine("side file missing", external.front()->name(), "cannot open");
+
+    restore();
+    fs::resize_file(side, goodSide.size() - 1);  // the last tensor's last byte cut off
+    expectOneLine("side file truncated", last->name(), "runs past the end");
+
+    // An offset past the end of the side file, written into the model.
+    restore();
+    onnx::ModelProto bad = m;
+    const std::string mid = external[1]->name();
+    for (auto& t : *bad.mutable_graph()->mutable_initializer())
+        if (t.name() == mid)
+            for (auto& e : *t.mutable_external_data())
+                if (e.key() == "offset") e.set_value(std::to_string(goodSide.size() + 4096));
+    std::ofstream(path, std::ios::binary) << bad.SerializeAsString();
+    expectOneLine("offset past the end", mid, "runs past the end");
+    fs::remove_all(dir);
+}
+
+// Where the side file cannot be written, the export says so and leaves nothing behind: no
+// temporary file, no model without its data, an earlier file as it was.
+TEST(OnnxExport, UnwritableExternalDataLeavesNothing) {
+    const fs::path dir = tempDir();
+    fs::remove_all(dir);  // empty, whatever an earlier test left
+    fs::create_directories(dir);
+    Net net = loadModel("lenet5");
+    net.resetParameters(1);
+    OnnxExportOptions o;
+    o.externalData = true;
+    const std::string path = (dir / "lenet5.onnx").string();
+
+    // A directory where the side file goes: its temporary file is written, the rename fails.
+    fs::create_directories(dir / "lenet5.onnx.data");
+    std::ofstream(path) << "an earlier file";
+    std::string e = errorOf<DataError>([&] { exportOnnx(net, path, o); });
+    EXPECT_NE(e.find("cannot write '" + path + "' and its external data '" + path + ".data'"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("neither was written"), std::string::npos) << e;
+    EXPECT_EQ(readAll(path), "an earlier file");
+    EXPECT_TRUE(fs::is_empty(dir / "lenet5.onnx.data"));
+    EXPECT_EQ(tempFilesIn(dir), 0);
+    fs::remove_all(dir / "lenet5.onnx.data");
+    fs::remove(path);
+
+    // The side file is renamed, then the model's rename fails (a directory is in its way): the
+    // side file is removed again.
+    fs::create_directories(path);
+    e = errorOf<DataError>([&] { exportOnnx(net, path, o); });
+    EXPECT_NE(e.find("cannot rename"), std::string::npos) << e;
+    EXPECT_FALSE(fs::exists(path + ".data"));
+    EXPECT_TRUE(fs::is_empty(path));
+    EXPECT_EQ(tempFilesIn(dir), 0);
+    fs::remove_all(path);
+
+    // A name the file system refuses (over 255 bytes): the side file's temporary cannot be opened.
+    o.externalDataName = std::string(250, 'w') + ".data";
+    e = errorOf<DataError>([&] { exportOnnx(net, path, o); });
+    EXPECT_NE(e.find("File name too long"), std::string::npos) << e;
+    EXPECT_TRUE(fs::is_empty(dir));
+
+    // Names that are not a file beside the model: refused before anything is written.
+    for (const std::string& name : {std::string("sub/w.data"), std::string("/tmp/w.data"),
+                                    std::string(".."), std::string("lenet5.onnx")}) {
+        o.externalDataName = name;
+        e = errorOf<UsageError>([&] { exportOnnx(net, path, o); });
+        EXPECT_NE(e.find("'" + name + "'"), std::string::npos) << e;
+    }
+    EXPECT_TRUE(fs::is_empty(dir));
+    fs::remove_all(dir);
+}
+
+#ifdef LAYERLENS_HAVE_OPENCV_DNN
+// OpenCV's DNN module and external data: OpenCV 4.6 ignores a tensor's external data (it reads
+// the external weights as empty, and the first Conv with one fails its shape check), so there
+// the test is skipped with the reason; a version that reads the file must run it right.
+TEST(OnnxExport, OpenCvAndExternalData) {
+    const fs::path dir = tempDir();
+    Net net = loadModel("lenet5");
+    net.resetParameters(1);
+    const std::string path = (dir / "lenet5.onnx").string();
+    OnnxExportOptions o;
+    o.externalData = true;
+    exportOnnx(net, path, o);
+    cv::dnn::Net cvNet;
+    try {
+        cvNet = cv::dnn::readNetFromONNX(path);
+    } catch (const cv::Exception& e) {
+        std::string what = e.what();  // several lines: the failing node and OpenCV's check
+        std::replace(what.begin(), what.end(), '\n', ' ');
+        fs::remove_all(dir);
+        GTEST_SKIP() << "OpenCV " << CV_VERSION
+                     << " does not read ONNX external data (it takes the external weights as "
+                        "empty): "
+                     << what;
+    }
+    const Tensor x = randomBatch(net.inputSample(), 2, 13);
+    const Tensor& want = net.forward(x, Mode::Eval);
+    std::vector<int> dims;
+    for (int d : x.shape().dims())
+        dims.push_back(d);
+    cv::Mat blob(static_cast<int>(dims.size()), dims.data(), CV_32F, const_cast<float*>(x.data()));
+    cvNet.setInput(blob, "input");
+    const cv::Mat y = cvNet.forward();
+    ASSERT_EQ(static_cast<std::int64_t>(y.total()), want.numel());
+    float maxAbs = 0, scale = 0;
+    for (std::int64_t i = 0; i < want.numel(); ++i) {
+        maxAbs = std::max(maxAbs, std::fabs(y.ptr<float>()[i] - want.data()[i]));
+        scale = std::max(scale, std::fabs(want.data()[i]));
+    }
+    EXPECT_LE(maxAbs, 1e-4f * std::max(scale, 1.0f));
+    fs::remove_all(dir);
+}
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Another engine: OpenCV's DNN module runs the exported files (its own kernels, so float32

@@ -493,7 +493,7 @@ TEST(OnnxImport, ExternalDataIsReadFromBesideTheFile) {
     std::filesystem::resize_file(dir + "/weights.bin", 20);  // cut off
     expectRefused<DataError>(path, {"external data of tensor 'w'"});
     std::filesystem::remove(dir + "/weights.bin");
-    expectRefused<Error>(path, {"weights.bin"});
+    expectRefused<DataError>(path, {"tensor 'w'", "cannot open its external data", "weights.bin"});
 }
 
 TEST(OnnxImport, ClassNamesFromMetadata) {
