@@ -12,6 +12,7 @@
 
 #include "core/experiments.h"
 #include "ui/plot.h"
+#include "ui/run_controller.h"
 
 namespace ll::ui {
 
@@ -89,6 +90,37 @@ void ExperimentView::addResult(const QString& variant, const EpochReport& last, 
     m_runs.emplace_back(variant.toStdString(), run);
     redraw();
     showFindings();
+}
+
+QString ExperimentView::notice(const QString& name, const RunController::ExperimentPlan& plan,
+                               std::uint64_t seed) {
+    return QString(
+               "<b>Experiment %1</b>: %2 %3 runs from the same start (seed %4), each saved "
+               "and overlaid when done.%5")
+        .arg(name, plan.explain.toHtmlEscaped())
+        .arg(plan.runs)
+        .arg(seed)
+        .arg(plan.epochs > 0 ? QString(" Each trains %1 epochs, what the effect needs (not the "
+                                       "panel's epochs).")
+                                   .arg(plan.epochs)
+                             : QString());
+}
+
+void ExperimentView::follow(RunController* run) {
+    connect(run, &RunController::variantFinished, this,
+            [this, run](const QString& variant, const QString& runDir) {
+                RunData saved;
+                QString problem;
+                try {
+                    saved = loadRun(runDir.toStdString());
+                } catch (const std::exception& e) {
+                    problem = e.what();  // the table row without the norms
+                }
+                addResult(variant, run->lastEpoch(), run->runSeconds(), saved);
+                if (!problem.isEmpty())
+                    emit run->message(QString("could not read the run back: %1").arg(problem));
+            });
+    connect(run, &RunController::foldChecked, this, &ExperimentView::setFoldCheck);
 }
 
 void ExperimentView::setFoldCheck(const QString& title, const QStringList& lines,

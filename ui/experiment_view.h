@@ -13,6 +13,7 @@
 
 #include "core/runs.h"
 #include "core/trainer.h"
+#include "ui/run_controller.h"
 
 class QLabel;
 class QTableWidget;
@@ -26,12 +27,18 @@ class ExperimentView : public QWidget {
 public:
     explicit ExperimentView(QWidget* parent = nullptr);
     void start(const QString& name, const QString& explanation);
+    /// The banner's notice for experiment `name` as planned, started with `seed`.
+    static QString notice(const QString& name, const RunController::ExperimentPlan& plan,
+                          std::uint64_t seed);
     /// A variant finished: its last epoch, its training time and its saved run (for the norms).
     void addResult(const QString& variant, const EpochReport& last, double seconds,
                    const RunData& run = {});
     /// A transform's check (batch-norm folding, activations after max-pooling) under `title`:
     /// its sentences, or why it could not be made.
     void setFoldCheck(const QString& title, const QStringList& lines, const QString& error);
+    /// Shows `run`'s experiments as they go: each variant's result when it completes (its saved
+    /// run read back), and the transform checks.
+    void follow(RunController* run);
     QTableWidget* table() const { return m_table; }
     Plot* chart() const { return m_chart; }
     Plot* normsChart() const { return m_norms; }

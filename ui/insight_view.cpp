@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 
 #include "ui/plot.h"
+#include "ui/run_controller.h"
 
 namespace ll::ui {
 
@@ -217,6 +218,12 @@ void InsightView::selectCell(int truth, int predicted) {
                                .arg(name(truth), name(predicted))
                                .arg(shown));
     }
+}
+
+void InsightView::follow(RunController* run) {
+    connect(run, &RunController::runStarted, this, &InsightView::clearHistograms);
+    connect(run, &RunController::confusion, this, &InsightView::setConfusion);
+    connect(run, &RunController::histograms, this, &InsightView::addHistograms);
 }
 
 }  // namespace ll::ui

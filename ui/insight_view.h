@@ -15,6 +15,8 @@ namespace ll::ui {
 
 class Plot;
 
+class RunController;
+
 class InsightView : public QWidget {
     Q_OBJECT
 public:
@@ -23,6 +25,8 @@ public:
     /// Adds a histogram snapshot (kept: the last 50) and redraws the selected layer's.
     void addHistograms(const HistogramSnapshot& s);
     void clearHistograms();
+    /// Shows `run`'s confusion matrices and histograms; a new run's histograms from its start.
+    void follow(RunController* run);
     Plot* weightHistogram() const { return m_wPlot; }
     Plot* gradientHistogram() const { return m_gPlot; }
     int histogramSnapshots() const { return static_cast<int>(m_history.size()); }

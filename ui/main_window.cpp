@@ -114,10 +114,7 @@ void MainWindow::wireViews() {
                 }
                 showNotice(
                     QString("%1 downloaded and verified in %2.").arg(dataset, dir.toHtmlEscaped()));
-                m_setup->setDataDir(dir);
-                m_setup->setDataset(dataset);
-                m_session->setPreloaded(nullptr);
-                loadSetup();
+                m_session->useDownloaded(dataset, dir);
                 emit downloadFinished(true);
             });
     connect(m_runs, &RunsPanel::rootChosen, this, [this](const QString& root) {
@@ -153,8 +150,8 @@ void MainWindow::wireViews() {
         m_layers->showSnapshot(s);
         m_lab->showSnapshot(s);
     });
-    connect(m_run, &RunController::confusion, m_insight, &InsightView::setConfusion);
-    connect(m_run, &RunController::histograms, m_insight, &InsightView::addHistograms);
+    m_insight->follow(m_run);
+    m_training->follow(m_run);
     // Panel → controller.
     connect(m_setup->trainButton(), &QPushButton::clicked, this, &MainWindow::startTraining);
     connect(m_setup->pauseButton(), &QPushButton::clicked, this, &MainWindow::pauseOrResume);
@@ -177,12 +174,10 @@ void MainWindow::wireRuns() {
     });
     connect(m_run, &RunController::inputSizeNeeded, this,
             [this](const QString& model) { m_needsInputSize = model; });
-    connect(m_run, &RunController::batches, m_training, &TrainingView::addBatches);
     connect(m_run, &RunController::progress, this,
             [this](const BatchReport& r, int epochs, double secondsLeft) {
                 m_setup->setProgress(r.batch, r.batchesPerEpoch, r.epoch, epochs, secondsLeft);
             });
-    connect(m_run, &RunController::evaluated, m_training, &TrainingView::addEval);
     connect(m_run, &RunController::epochDone, this, [this](const EpochReport& e) {
         showMessage(RunStatus::epochLine(e));
         emit epochReported(RunStatus::epochLine(e));
@@ -193,8 +188,6 @@ void MainWindow::wireRuns() {
         m_banner->clearProblem();
         // An experiment's notice belongs to its runs: an ordinary run after it clears it.
         if (m_run->experiment().isEmpty()) m_banner->dismiss("experiment");
-        m_training->reset();
-        m_insight->clearHistograms();
         m_training->setOverlays(m_runs->checkedRuns());
     });
     connect(m_run, &RunController::runFinished, this, [this](const QString& how) {
@@ -204,16 +197,7 @@ void MainWindow::wireRuns() {
         }
         emit runFinished(how);
     });
-    connect(m_run, &RunController::variantFinished, this,
-            [this](const QString& variant, const QString& runDir) {
-                RunData run;
-                try {
-                    run = loadRun(runDir.toStdString());
-                } catch (const std::exception& e) {
-                    showMessage(QString("could not read the run back: %1").arg(e.what()));
-                }
-                m_experimentView->addResult(variant, m_run->lastEpoch(), m_run->runSeconds(), run);
-            });
+    m_experimentView->follow(m_run);
     connect(m_run, &RunController::experimentFinished, this,
             [this](const QString& name, const QStringList& runDirs) {
                 m_runs->checkRuns(runDirs);  // overlay every run of the experiment
@@ -230,8 +214,7 @@ void MainWindow::wireRuns() {
     connect(m_run, &RunController::runFailed, this, &MainWindow::showError);
     connect(m_run, &RunController::message, this, &MainWindow::showMessage);
     connect(m_run, &RunController::foldChecked, this,
-            [this](const QString& title, const QStringList& lines, const QString& error) {
-                m_experimentView->setFoldCheck(title, lines, error);
+            [this](const QString&, const QStringList&, const QString& error) {
                 showMessage(error.isEmpty() ? "transform checked: see the Experiment tab"
                                             : "transform check: " + error);
                 emit foldChecked(error);
@@ -280,17 +263,8 @@ void MainWindow::showModel(const ModelInfo& info) {
 }
 
 void MainWindow::showState() {
-    const bool running = m_run->isRunning();
-    m_setup->setRunning(running, m_run->isPaused());
-    // Train needs a model that loaded, and none loading (it would train what the panel shows
-    // before it is known to load).
-    const RunController::State st = m_run->state();
-    m_setup->trainButton()->setEnabled(!running && st != RunController::State::Loading &&
-                                       st != RunController::State::Closed && m_run->hasModel());
-}
-
-void MainWindow::loadSetup(std::shared_ptr<const DataPair> preloaded) {
-    m_session->load(std::move(preloaded));
+    m_setup->setRunning(m_run->isRunning(), m_run->isPaused());
+    m_setup->trainButton()->setEnabled(m_run->canTrain());
 }
 
 void MainWindow::startTraining() {
@@ -324,16 +298,20 @@ bool MainWindow::idleFor(const QString& what) {
     return !isTraining();
 }
 
+bool MainWindow::toIdleWorker(const QString& what, std::function<void(TrainingWorker*)> work) {
+    if (!idleFor(what)) return false;
+    m_session->toWorker(std::move(work));
+    return true;
+}
+
 void MainWindow::checkBatchNormFolding() {
-    if (!idleFor("checking batch-norm folding")) return;
-    m_tabs->setCurrentWidget(m_experimentView);
-    m_session->toWorker([](TrainingWorker* w) { w->checkBatchNormFold(); });
+    if (toIdleWorker("checking batch-norm folding", [](auto* w) { w->checkBatchNormFold(); }))
+        m_tabs->setCurrentWidget(m_experimentView);
 }
 
 void MainWindow::checkActivationSwap() {
-    if (!idleFor("checking the swap")) return;
-    m_tabs->setCurrentWidget(m_experimentView);
-    m_session->toWorker([](TrainingWorker* w) { w->checkActivationSwap(); });
+    if (toIdleWorker("checking the swap", [](auto* w) { w->checkActivationSwap(); }))
+        m_tabs->setCurrentWidget(m_experimentView);
 }
 
 void MainWindow::runExperiment(const QString& name) {
@@ -347,16 +325,7 @@ void MainWindow::runExperiment(const QString& name) {
     }
     m_session->dropPending();  // each run loads its own model and data
     m_experimentView->start(name, plan.explain);
-    showNotice(QString("<b>Experiment %1</b>: %2 %3 runs from the same start (seed %4), each saved "
-                       "and overlaid when done.%5")
-                   .arg(name, plan.explain.toHtmlEscaped())
-                   .arg(plan.runs)
-                   .arg(m_setup->settings().config.seed)
-                   .arg(plan.epochs > 0 ? QString(" Each trains %1 epochs, what the effect needs "
-                                                  "(not the panel's epochs).")
-                                              .arg(plan.epochs)
-                                        : QString()),
-               "experiment");
+    showNotice(ExperimentView::notice(name, plan, m_setup->settings().config.seed), "experiment");
 }
 
 void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
@@ -365,8 +334,7 @@ void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
 }
 
 void MainWindow::exportModelAsOnnx(const QString& path) {
-    if (!idleFor("exporting the model")) return;
-    m_session->toWorker([path](TrainingWorker* w) { w->exportOnnx(path); });
+    toIdleWorker("exporting the model", [path](TrainingWorker* w) { w->exportOnnx(path); });
 }
 
 void MainWindow::askInputSize(const QString& model) {
@@ -435,15 +403,13 @@ QString MainWindow::metricsCsv() const {
 }
 
 void MainWindow::openCheckpoint(const QString& path) {
-    if (!idleFor("opening a checkpoint")) return;
-    m_session->setContinue(true);
-    m_session->toWorker([path](TrainingWorker* w) { w->loadCheckpoint(path); });
+    if (toIdleWorker("opening a checkpoint", [path](auto* w) { w->loadCheckpoint(path); }))
+        m_session->setContinue(true);  // the next run trains on from these weights
 }
 
 void MainWindow::saveCheckpoint(const QString& path) {
-    if (!idleFor("saving a checkpoint")) return;
-    m_recent->add(path);
-    m_session->toWorker([path](TrainingWorker* w) { w->saveCheckpoint(path); });
+    if (toIdleWorker("saving a checkpoint", [path](auto* w) { w->saveCheckpoint(path); }))
+        m_recent->add(path);
 }
 
 void MainWindow::openPath(const QString& path) {

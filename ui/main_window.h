@@ -42,7 +42,9 @@ public:
     ~MainWindow() override;
 
     /// Loads the setup's model and data (as the panel shows them), or uses `preloaded` data.
-    void loadSetup(std::shared_ptr<const DataPair> preloaded = nullptr);
+    void loadSetup(std::shared_ptr<const DataPair> preloaded = nullptr) {
+        m_session->load(std::move(preloaded));
+    }
     /// Data in memory (tests, generated data) used instead of the data folder until the data
     /// set or folder is changed in the setup panel.
     void setPreloadedData(std::shared_ptr<const DataPair> pair) {
@@ -126,7 +128,7 @@ public:
     QString bannerText() const { return m_banner->shownText(); }
     const ModelInfo& modelInfo() const { return m_info; }
     int snapshotsReceived() const { return m_snapshots; }
-    QString metricsCsv() const;
+    QString metricsCsv() const;  // the Training tab's curves
 
 signals:
     void runFinished(const QString& how);
@@ -155,6 +157,8 @@ private:
     void showMessage(const QString& message);
     /// Refuses (with a message) what needs the worker's net while a run trains.
     bool idleFor(const QString& what);
+    /// `work` on the worker's net, unless a run trains (then refused with a message).
+    bool toIdleWorker(const QString& what, std::function<void(TrainingWorker*)> work);
 
     RunController* m_run;
     SetupPanel* m_setup;

@@ -48,6 +48,11 @@ public:
     bool isPaused() const { return m_state == State::Paused; }
     /// A model is loaded in the worker (a load or a run succeeded once).
     bool hasModel() const { return m_hasModel; }
+    /// Train can start: a model loaded, none loading, no run going, not closed (a run must not
+    /// train what the panel shows before it is known to load).
+    bool canTrain() const {
+        return m_hasModel && (m_state == State::Idle || m_state == State::Ready);
+    }
 
     void setRunsRoot(const QString& root) { m_runsRoot = root; }
     /// Runs also write a TensorBoard log, in their run folder's tensorboard/ (so `tensorboard

@@ -98,6 +98,13 @@ void SetupSession::onSetupFailed(int id) {
     if (m_sent.empty() && !m_pending) restore();
 }
 
+void SetupSession::useDownloaded(const QString& dataset, const QString& dir) {
+    m_panel->setDataDir(dir);
+    m_panel->setDataset(dataset);
+    m_preloaded.reset();
+    load();
+}
+
 bool SetupSession::openModelFile(const QString& path, bool training) {
     if (m_committed && m_committed->panel.model == path && !m_pending && m_sent.empty()) {
         emit fileLoaded(path);

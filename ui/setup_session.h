@@ -56,6 +56,8 @@ public:
     /// Open run: as sameStartAs, then its final weights into the worker, when it has them (Train
     /// continues from them). Returns the notice to show; throws DataError.
     QString openRun(const QString& runDir);
+    /// A data set downloaded into `dir`: chosen in the panel and loaded.
+    void useDownloaded(const QString& dataset, const QString& dir);
     /// The panel of the last setup that loaded; null before the first.
     const SetupPanel::State* committed() const {
         return m_committed ? &m_committed->panel : nullptr;

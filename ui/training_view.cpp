@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "ui/plot.h"
+#include "ui/run_controller.h"
 
 namespace ll::ui {
 
@@ -306,6 +307,12 @@ QString TrainingView::metricsCsv() const {
         all << m_evalCsv;
     }
     return all.join('\n') + '\n';
+}
+
+void TrainingView::follow(RunController* run) {
+    connect(run, &RunController::runStarted, this, &TrainingView::reset);
+    connect(run, &RunController::batches, this, &TrainingView::addBatches);
+    connect(run, &RunController::evaluated, this, &TrainingView::addEval);
 }
 
 }  // namespace ll::ui

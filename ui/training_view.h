@@ -19,6 +19,8 @@ struct Smoothed {
     double sum = 0, weight = 0;
 };
 
+class RunController;
+
 class TrainingView : public QWidget {
     Q_OBJECT
 public:
@@ -26,6 +28,9 @@ public:
 
     /// Clears the curves for a new run of a model with these parameterized layers.
     void reset();
+    /// Shows `run`'s runs: a new run's curves from its start (runStarted), its batches and
+    /// evaluations.
+    void follow(RunController* run);
     void addBatches(const BatchPoints& points);
     void addEval(const EvalReport& e);
 
