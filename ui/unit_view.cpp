@@ -220,9 +220,10 @@ UnitView::UnitView(QWidget* parent) : QWidget(parent) {
         "What is maximized: the channel's largest value over the positions, "
         "their mean, or the centre unit");
     m_objective->setCurrentIndex(1);
+    const MaximizeOptions defaults;
     m_steps = new QSpinBox;
     m_steps->setRange(1, 100000);
-    m_steps->setValue(200);
+    m_steps->setValue(defaults.steps);
     auto dbl = [](double lo, double hi, double v, int decimals, double step) {
         auto* b = new QDoubleSpinBox;
         b->setRange(lo, hi);
@@ -231,7 +232,6 @@ UnitView::UnitView(QWidget* parent) : QWidget(parent) {
         b->setValue(v);
         return b;
     };
-    const MaximizeOptions defaults;
     m_stepSize = dbl(0.0001, 1, defaults.stepSize, 4, 0.005);
     m_decay = dbl(0, 0.99, defaults.l2Decay, 4, 0.005);
     m_blurEvery = new QSpinBox;

@@ -13,6 +13,7 @@
 #include "core/analysis/unit_visualization.h"
 #include "core/data/mnist.h"
 #include "core/data/png.h"
+#include "core/data/synthetic.h"
 #include "core/model_file.h"
 #include "core/trainer.h"
 #include "support/blobs.h"
@@ -434,6 +435,64 @@ TEST(Maximize, BeatsTheBestTestImageOnATrainedLeNet5) {
                     samplePixels(test, best.channels[static_cast<std::size_t>(ch)][0].index), node,
                     ch, {UnitReduce::Mean}),
                 top, 1e-4f * std::max(1.0f, std::fabs(top)));
+        }
+    }
+}
+
+// The defaults the README's MNIST and CIFAR-10 tables were measured with.
+TEST(Maximize, DefaultsAreTheMeasuredOnes) {
+    const MaximizeOptions o;
+    EXPECT_EQ(o.steps, 200);
+    EXPECT_FLOAT_EQ(o.stepSize, 0.02f);
+    EXPECT_FLOAT_EQ(o.l2Decay, 0.01f);
+    EXPECT_EQ(o.blurEvery, 4);
+    EXPECT_FLOAT_EQ(o.blurSigma, 0.5f);
+    EXPECT_EQ(o.normPercentile, 0.0f);
+    EXPECT_EQ(o.contributionPercentile, 0.0f);
+    EXPECT_EQ(o.jitter, 1);
+    EXPECT_FLOAT_EQ(o.noise, 0.1f);
+    EXPECT_TRUE(o.start.empty());
+}
+
+// A small colour net trained briefly on generated 32×32 shapes: with the defaults every channel
+// of its middle and last convolutions and every class gets an input that beats the best of 300
+// test images. (With 20 steps instead of 200, 11 of the 34 do not. What they miss on CIFAR-10 —
+// ResNet-20's middle channels that prefer dark images — needs a net trained on CIFAR-10, measured
+// in the README, not this test.)
+TEST(Maximize, BeatsTheBestImageOnASmallColourNet) {
+    const Dataset train = makeSyntheticShapes(600, 1, "train"),
+                  test = makeSyntheticShapes(300, 2, "test");
+    Net net = buildNet(R"({"name": "shapes", "input": [3, 32, 32], "layers": [
+        {"type": "Conv2d", "name": "c1", "out": 8, "kernel": 3, "padding": 1},
+        {"type": "ReLU"}, {"type": "MaxPool2d", "kernel": 2},
+        {"type": "Conv2d", "name": "c2", "out": 12, "kernel": 3, "padding": 1},
+        {"type": "ReLU", "name": "r2"}, {"type": "MaxPool2d", "kernel": 2},
+        {"type": "Conv2d", "name": "c3", "out": 12, "kernel": 3, "padding": 1},
+        {"type": "ReLU"}, {"type": "MaxPool2d", "kernel": 2},
+        {"type": "Flatten"}, {"type": "Linear", "name": "out", "out": 10}]})");
+    net.resetParameters(3);
+    TrainConfig c;
+    c.optimizer = "momentum";
+    c.opt.lr = 0.02f;
+    c.opt.momentum = 0.9f;
+    c.batch = 32;
+    c.epochs = 2;
+    c.layerNorms = false;
+    Trainer t(net, train, nullptr, c);
+    t.run();
+    const PixelSpace space = PixelSpace::from(c.batchOptions, train.mean, train.stddev);
+    const MaximizeOptions defaults;
+    for (const char* layer : {"c2", "c3", "out"}) {
+        const int node = nodeByName(net, layer);
+        TopKOptions o;
+        o.k = 1;
+        o.unit = {UnitReduce::Mean};
+        const TopKResult best = topKExamples(net, test, node, c.batchOptions, o);
+        for (int ch = 0; ch < static_cast<int>(best.channels.size()); ++ch) {
+            const float top = best.channels[static_cast<std::size_t>(ch)][0].activation;
+            const float a =
+                maximizeActivation(net, space, node, ch, {UnitReduce::Mean}, defaults).activation;
+            EXPECT_GT(a, top) << layer << " channel " << ch;
         }
     }
 }
