@@ -276,20 +276,22 @@ void MainWindow::startTraining() {
 }
 
 void MainWindow::sameStartAs(const QString& runDir) {
-    try {
-        showNotice(m_session->sameStartAs(runDir));
-    } catch (const std::exception& e) {
-        showError(QString("same start: %1").arg(e.what()));
-    }
+    noticeOrProblem("same start", [&] { return m_session->sameStartAs(runDir); });
 }
 
 void MainWindow::openRun(const QString& runDir) {
-    if (!idleFor("opening a run")) return;
-    try {
-        showNotice(m_session->openRun(runDir));
+    if (idleFor("opening a run") &&
+        noticeOrProblem("open run", [&] { return m_session->openRun(runDir); }))
         m_runs->checkRuns({runDir});  // its curves beside the next run's
+}
+
+bool MainWindow::noticeOrProblem(const QString& what, const std::function<QString()>& notice) {
+    try {
+        showNotice(notice());
+        return true;
     } catch (const std::exception& e) {
-        showError(QString("open run: %1").arg(e.what()));
+        showError(QString("%1: %2").arg(what, e.what()));
+        return false;
     }
 }
 

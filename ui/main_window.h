@@ -157,6 +157,8 @@ private:
     void showMessage(const QString& message);
     /// Refuses (with a message) what needs the worker's net while a run trains.
     bool idleFor(const QString& what);
+    /// Shows what `notice` returns, or the problem it throws (after "what: ").
+    bool noticeOrProblem(const QString& what, const std::function<QString()>& notice);
     /// `work` on the worker's net, unless a run trains (then refused with a message).
     bool toIdleWorker(const QString& what, std::function<void(TrainingWorker*)> work);
 
