@@ -14,6 +14,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMouseEvent>
+#include <QProcess>
 #include <QPushButton>
 #include <QRandomGenerator>
 #include <QSettings>
@@ -1813,6 +1814,55 @@ private slots:
         QCOMPARE(view.layout().nodes.size(), 401);
         QVERIFY2(view.layoutMs() < slow(1000), qPrintable(QString::number(view.layoutMs())));
         qInfo() << "401-node graph laid out in" << view.layoutMs() << "ms";
+    }
+
+    // torchvision's ResNet-18, exported by PyTorch and imported: 49 layers (20 Conv with their
+    // batch norms folded by the export, 17 Relu, 8 Add, the pooling, Flatten, Gemm), each of the 8
+    // residual joins reading two tensors; a click on a join selects it in Layers and Cost.
+    void graphViewDrawsAnImportedResNet18() {
+        const QString onnx = m_dir.filePath("resnet18.onnx");
+        QProcess py;
+        py.start("/usr/bin/python3",
+                 {"-c", QString("import torch, torchvision\n"
+                                "m = torchvision.models.resnet18().eval()\n"
+                                "torch.onnx.export(m, torch.zeros(1, 3, 224, 224), '%1', "
+                                "opset_version=13)\n")
+                            .arg(onnx)});
+        if (!py.waitForFinished(slow(120000)) || py.exitCode() != 0 || !QFileInfo::exists(onnx))
+            QSKIP("needs Debian's python3-torch and python3-torchvision to export ResNet-18");
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setConfirmStop(false);
+        w.setup()->setDataset("synthetic-shapes");
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModelFile(onnx);
+        QVERIFY2(loaded.wait(slow(60000)), qPrintable(w.lastError()));
+        GraphView* g = w.graphView();
+        QVERIFY2(g->error().isEmpty(), qPrintable(g->error()));
+        QCOMPARE(g->layout().nodes.size(), 1 + 49);
+        QCOMPARE(g->layout().edges.size(), 49 + 8);
+        QVERIFY2(g->layoutMs() < slow(1000), qPrintable(QString::number(g->layoutMs())));
+        qInfo() << "ResNet-18 (50 nodes) laid out in" << g->layoutMs() << "ms";
+        int join = -1;
+        for (int k = 0; k < g->layout().nodes.size(); ++k)
+            if (g->layout().nodes[k].lines.value(0).startsWith("/layer2/layer2.0/Add ")) join = k;
+        QVERIFY(join >= 0);
+        const GraphNode& node = g->layout().nodes[join];
+        QCOMPARE(node.lines.value(1), QString("128×28×28"));
+        w.tabs()->setCurrentWidget(g);
+        QCoreApplication::processEvents();
+        QTest::mouseClick(g->canvas(), Qt::LeftButton, {}, node.rect.center().toPoint());
+        const int layer = w.layersView()->currentLayer();
+        QCOMPARE(w.layersView()->layerModel()->index(layer, 0).data().toString(),
+                 QString("/layer2/layer2.0/Add"));
+        QCOMPARE(
+            QString::fromStdString(w.costView()
+                                       ->tableModel()
+                                       ->table()
+                                       .rows[static_cast<std::size_t>(w.costView()->selectedRow())]
+                                       .name),
+            QString("/layer2/layer2.0/Add"));
     }
 
     void staleStateIsCleared() {
