@@ -93,6 +93,7 @@ void MainWindow::buildTabs() {
     cl->addWidget(m_tabs, 1);
     setCentralWidget(central);
     m_status = new RunStatus(m_run);
+    statusBar()->addPermanentWidget(m_status->loadingBar());
     statusBar()->addPermanentWidget(m_status);
 }
 

@@ -1,10 +1,17 @@
 #include "ui/run_status.h"
 
+#include <QProgressBar>
+
 #include "ui/run_controller.h"
 
 namespace ll::ui {
 
-RunStatus::RunStatus(RunController* run, QWidget* parent) : QLabel("ready", parent), m_run(run) {
+RunStatus::RunStatus(RunController* run, QWidget* parent)
+    : QLabel("ready", parent), m_run(run), m_loading(new QProgressBar) {
+    m_loading->setObjectName("loadingBar");
+    m_loading->setRange(0, 0);  // busy: the import says nothing of how far it is
+    m_loading->setMaximumWidth(120);
+    m_loading->hide();
     connect(run, &RunController::stateChanged, this, &RunStatus::showState);
     connect(run, &RunController::progress, this, [this](const BatchReport& r) {
         setText(QString("epoch %1, batch %2/%3, loss %4, %5 images/s")
@@ -23,7 +30,10 @@ RunStatus::RunStatus(RunController* run, QWidget* parent) : QLabel("ready", pare
 }
 
 void RunStatus::showState() {
+    m_loading->setVisible(m_run->state() == RunController::State::Loading);
     switch (m_run->state()) {
+        case RunController::State::Loading:
+            return setText("loading the model and data…");
         case RunController::State::Paused:
             return setText("paused (Step trains one batch)");
         case RunController::State::Training:

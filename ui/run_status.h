@@ -7,6 +7,8 @@
 
 #include "core/trainer.h"
 
+class QProgressBar;
+
 namespace ll::ui {
 
 class RunController;
@@ -16,6 +18,9 @@ class RunStatus : public QLabel {
 public:
     explicit RunStatus(RunController* run, QWidget* parent = nullptr);
     void showProblem() { setText("error"); }
+    /// A busy bar shown while a model and its data load in the worker (a large ONNX model takes
+    /// seconds); for the status bar, beside this label.
+    QProgressBar* loadingBar() const { return m_loading; }
     /// "epoch 1: training loss 0.2, accuracy 93.10%, test loss ..., test accuracy ...%, N
     /// images/s": the line the window shows (and emits) for a finished epoch.
     static QString epochLine(const EpochReport& e);
@@ -23,6 +28,7 @@ public:
 private:
     void showState();
     RunController* m_run;
+    QProgressBar* m_loading;
 };
 
 }  // namespace ll::ui
