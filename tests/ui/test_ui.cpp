@@ -1721,6 +1721,20 @@ private slots:
         QCOMPARE(w.layersView()->layerModel()->rowCount(), 12);
     }
 
+    // A click on a node of the Graph tab, shown.
+    static void clickGraphNode(MainWindow& w, const GraphNode& node) {
+        w.tabs()->setCurrentWidget(w.graphView());
+        QCoreApplication::processEvents();
+        QTest::mouseClick(w.graphView()->canvas(), Qt::LeftButton, {},
+                          node.rect.center().toPoint());
+    }
+    static QString selectedCostRowName(MainWindow& w) {
+        const int row = w.costView()->selectedRow();
+        if (row < 0) return {};
+        return QString::fromStdString(
+            w.costView()->tableModel()->table().rows[static_cast<std::size_t>(row)].name);
+    }
+
     // The architecture graph: one box per layer, Concat branches side by side, a click selects
     // the layer in Layers and Cost, exports like every view, and hundreds of layers lay out fast.
     void graphViewDrawsTheModelAndSelectsLayers() {
@@ -1749,18 +1763,10 @@ private slots:
             QVERIFY(g->layout().nodes[k].rect.top() > g->layout().nodes[k - 1].rect.top());
         QVERIFY(QRectF(QPointF(0, 0), g->layout().size).contains(node.rect));
         // A click on c3 selects it in Layers and in Cost.
-        w.findChild<QTabWidget*>()->setCurrentWidget(g);
-        QCoreApplication::processEvents();
-        QTest::mouseClick(g->canvas(), Qt::LeftButton, {}, node.rect.center().toPoint());
+        clickGraphNode(w, node);
         QCOMPARE(w.layersView()->currentLayer(), 3);
         QCOMPARE(w.costView()->selectedRow(), node.costRow);
-        QCOMPARE(
-            QString::fromStdString(w.costView()
-                                       ->tableModel()
-                                       ->table()
-                                       .rows[static_cast<std::size_t>(w.costView()->selectedRow())]
-                                       .name),
-            QString("c3"));
+        QCOMPARE(selectedCostRowName(w), QString("c3"));
         // Exported as every view is.
         for (const char* ext : {"png", "svg", "pdf"}) {
             const QString file = m_dir.filePath(QString("graph.%1").arg(ext));
@@ -1857,19 +1863,11 @@ private slots:
         QVERIFY(join >= 0);
         const GraphNode& node = g->layout().nodes[join];
         QCOMPARE(node.lines.value(1), QString("128×28×28"));
-        w.tabs()->setCurrentWidget(g);
-        QCoreApplication::processEvents();
-        QTest::mouseClick(g->canvas(), Qt::LeftButton, {}, node.rect.center().toPoint());
+        clickGraphNode(w, node);
         const int layer = w.layersView()->currentLayer();
         QCOMPARE(w.layersView()->layerModel()->index(layer, 0).data().toString(),
                  QString("/layer2/layer2.0/Add"));
-        QCOMPARE(
-            QString::fromStdString(w.costView()
-                                       ->tableModel()
-                                       ->table()
-                                       .rows[static_cast<std::size_t>(w.costView()->selectedRow())]
-                                       .name),
-            QString("/layer2/layer2.0/Add"));
+        QCOMPARE(selectedCostRowName(w), QString("/layer2/layer2.0/Add"));
     }
 
     void staleStateIsCleared() {
