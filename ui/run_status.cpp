@@ -40,6 +40,9 @@ void RunStatus::showState() {
             return setText("training");
         case RunController::State::Stopping:
             return setText("stopping…");
+        case RunController::State::Idle:
+        case RunController::State::Ready:
+            return setText("ready");  // how a run ended follows (runFinished)
         default:
             return;
     }

@@ -57,6 +57,7 @@
 #include "ui/plot_export.h"
 #include "ui/run_controller.h"
 #include "ui/run_export.h"
+#include "ui/run_status.h"
 #include "ui/runs_panel.h"
 #include "ui/setup_panel.h"
 #include "ui/training_view.h"
@@ -1851,6 +1852,7 @@ private slots:
         QVERIFY(w.runController()->state() == RunController::State::Loading);
         QVERIFY2(loaded.count() > 0 || loaded.wait(slow(60000)), qPrintable(w.lastError()));
         QTRY_VERIFY(!busy->isVisible());
+        QCOMPARE(w.findChild<RunStatus*>()->text(), QString("ready"));
         GraphView* g = w.graphView();
         QVERIFY2(g->error().isEmpty(), qPrintable(g->error()));
         QCOMPARE(g->layout().nodes.size(), 1 + 49);
@@ -1868,6 +1870,47 @@ private slots:
         QCOMPARE(w.layersView()->layerModel()->index(layer, 0).data().toString(),
                  QString("/layer2/layer2.0/Add"));
         QCOMPARE(selectedCostRowName(w), QString("/layer2/layer2.0/Add"));
+        // Feature maps and Grad-CAM of the last block, on a CIFAR-10 test image when the shared
+        // data is there (scaled to 224×224), else on the random input the window shows.
+        const QString cifar = QString::fromLocal8Bit(qgetenv("LAYERLENS_TEST_DATA")) +
+                              "/cifar-10-batches-bin/test_batch.bin";
+        LayersView* lv = w.layersView();
+        if (QFile f(cifar); f.open(QIODevice::ReadOnly)) {
+            f.seek(3 * 3073);  // the fourth test image (a ship), after its label byte
+            const QByteArray rec = f.read(3073).mid(1);
+            QImage img(32, 32, QImage::Format_RGB888);
+            for (int y = 0; y < 32; ++y)
+                for (int x = 0; x < 32; ++x)
+                    img.setPixel(x, y,
+                                 qRgb(static_cast<uchar>(rec[y * 32 + x]),
+                                      static_cast<uchar>(rec[1024 + y * 32 + x]),
+                                      static_cast<uchar>(rec[2048 + y * 32 + x])));
+            const QString png = m_dir.filePath("ship.png");
+            QVERIFY(img.save(png));
+            QCOMPARE(lv->openImage(png), QString());
+        }
+        int last = -1;
+        for (int r = 0; r < lv->layerModel()->rowCount(); ++r)
+            if (lv->layerModel()->index(r, 0).data().toString() == "/layer4/layer4.1/relu_1/Relu")
+                last = r;
+        QVERIFY(last >= 0);
+        w.tabs()->setCurrentWidget(lv);
+        lv->setCurrentLayer(last);
+        lv->setOverlay(2);  // Grad-CAM for the predicted class
+        QTRY_VERIFY_WITH_TIMEOUT(
+            lv->lastSnapshot().request.overlay == 2 && lv->lastSnapshot().request.layer == last,
+            slow(20000));
+        const InspectSnapshot& snap = lv->lastSnapshot();
+        QCOMPARE(snap.activations.at(static_cast<std::size_t>(last)).shape(), Shape({512, 7, 7}));
+        QCOMPARE(snap.erf.shape(), Shape({224, 224}));
+        QVERIFY(snap.erf.sumSquares() > 0);
+        QVERIFY(snap.overlayClass >= 0 && snap.overlayClass < 1000);
+        QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+        if (const QByteArray dir = qgetenv("LAYERLENS_UI_SCREENSHOTS"); !dir.isEmpty()) {
+            QTest::qWait(500);
+            QVERIFY(w.grab().save(QString::fromLocal8Bit(dir) +
+                                  "/layerlens-onnx-resnet18-gradcam.png"));
+        }
     }
 
     void staleStateIsCleared() {
