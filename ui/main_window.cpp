@@ -14,7 +14,6 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "core/onnx/onnx_import.h"
 #include "ui/cost_view.h"
 #include "ui/data_download.h"
 #include "ui/experiment_view.h"
@@ -34,9 +33,6 @@
 namespace ll::ui {
 
 namespace {
-QString appData() {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-}
 QDockWidget* addDock(QMainWindow* w, const QString& title, const QString& name, QWidget* widget) {
     auto* dock = new QDockWidget(title, w);
     dock->setObjectName(name);
@@ -53,9 +49,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDock(this, "Setup", "setupDock", m_setup);
     m_runs = new RunsPanel;
     addDock(this, "Runs", "runsDock", m_runs);
-    // The runs folder: the app's own unless the user chose another one (Folder… in the dock).
-    const QString chosen = QSettings().value("runsRoot").toString();
-    m_runs->setRoot(!chosen.isEmpty() && QFileInfo(chosen).isDir() ? chosen : appData() + "/runs");
+    m_runs->restoreRoot();
     m_run->setRunsRoot(m_runs->root());
     // Before the window's own connections: a setup is committed before the views show it.
     m_session = new SetupSession(
@@ -69,10 +63,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     wireRuns();
     showState();
     restoreSettings();
-}
-
-MainWindow::~MainWindow() {
-    shutdown();
 }
 
 void MainWindow::buildTabs() {
@@ -109,19 +99,11 @@ void MainWindow::wireViews() {
     });
     connect(m_download, &DataDownload::finished, this,
             [this](const QString& dataset, const QString& dir, const QString& error) {
-                if (!error.isEmpty()) {
-                    showError(error);
-                    return emit downloadFinished(false);
-                }
-                showNotice(
-                    QString("%1 downloaded and verified in %2.").arg(dataset, dir.toHtmlEscaped()));
-                m_session->useDownloaded(dataset, dir);
-                emit downloadFinished(true);
+                error.isEmpty() ? showNotice(m_session->useDownloaded(dataset, dir))
+                                : showError(error);
+                emit downloadFinished(error.isEmpty());
             });
-    connect(m_runs, &RunsPanel::rootChosen, this, [this](const QString& root) {
-        QSettings().setValue("runsRoot", root);
-        m_run->setRunsRoot(root);
-    });
+    connect(m_runs, &RunsPanel::rootChosen, m_run, &RunController::setRunsRoot);
     connect(m_runs, &RunsPanel::sameStartRequested, this, &MainWindow::sameStartAs);
     connect(m_runs, &RunsPanel::openRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPanel::overlaysChanged, this,
@@ -223,18 +205,14 @@ void MainWindow::wireRuns() {
 }
 
 void MainWindow::restoreSettings() {
-    QSettings settings;
+    const QSettings settings;
     m_defaultLayout = saveState();  // before the saved one: View → Reset layout goes back to it
     // 1360×860, or the screen's available area when it is smaller (a 1024×768 laptop).
     const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1360, 860);
     resize(std::min(1360, avail.width()), std::min(860, avail.height()));
     restoreGeometry(settings.value("geometry").toByteArray());
     restoreState(settings.value("windowState").toByteArray());
-    const QString dir = settings.value("lastDataDir").toString();
-    if (!dir.isEmpty()) m_setup->setDataDir(dir);
-    // The last model, if it is still there (a preset, or a file that was not deleted since).
-    const QString model = settings.value("lastModel").toString();
-    if (!model.isEmpty() && modelAvailable(model)) m_setup->setModel(model);
+    m_session->restoreLast();
 }
 
 void MainWindow::showModel(const ModelInfo& info) {
@@ -291,7 +269,7 @@ bool MainWindow::noticeOrProblem(const QString& what, const std::function<QStrin
         showNotice(notice());
         return true;
     } catch (const std::exception& e) {
-        showError(QString("%1: %2").arg(what, e.what()));
+        showError(what.isEmpty() ? QString(e.what()) : QString("%1: %2").arg(what, e.what()));
         return false;
     }
 }
@@ -322,7 +300,9 @@ void MainWindow::runExperiment(const QString& name) {
     m_run->setRunsRoot(m_runs->root());
     RunController::ExperimentPlan plan;
     try {
-        plan = m_run->runExperiment(name, m_session->settings(), appData() + "/experiments");
+        plan = m_run->runExperiment(
+            name, m_session->settings(),
+            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/experiments");
     } catch (const std::exception& e) {
         return showError(e.what());
     }
@@ -332,7 +312,8 @@ void MainWindow::runExperiment(const QString& name) {
 }
 
 void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
-    const QString error = m_download->start(dataset, baseUrl, appData(), this);
+    const QString error = m_download->start(
+        dataset, baseUrl, QStandardPaths::writableLocation(QStandardPaths::AppDataLocation), this);
     if (!error.isEmpty()) showError(error);
 }
 
@@ -341,19 +322,11 @@ void MainWindow::exportModelAsOnnx(const QString& path) {
 }
 
 void MainWindow::askInputSize(const QString& model) {
-    const QString name = QFileInfo(model).fileName();
-    const QString answer =
-        m_inputSizeAnswer ? *m_inputSizeAnswer : ui::askInputSize(this, name, m_lastInputSize);
+    const QString answer = m_inputSizeAnswer ? *m_inputSizeAnswer
+                                             : ui::askInputSize(this, QFileInfo(model).fileName(),
+                                                                m_session->lastInputSize());
     if (answer.trimmed().isEmpty()) return;  // Cancel: the error stays in the banner
-    const auto size = parseInputSize(answer.toStdString());
-    if (!size)
-        return showError(QString("input size '%1' for %2: give the height and width, e.g. 224x224")
-                             .arg(answer, name));
-    const auto [h, w] = *size;
-    m_lastInputSize = QString("%1x%2").arg(h).arg(w);
-    setOnnxInputSize(h, w);
-    openModelFile(model);  // clears the banner's error
-    showNotice(QString("opening %1 at %2×%3 (its input size is dynamic)").arg(name).arg(h).arg(w));
+    noticeOrProblem({}, [&] { return m_session->openAtInputSize(model, answer, isTraining()); });
 }
 
 void MainWindow::openModelFile(const QString& path) {
@@ -377,14 +350,9 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         if (answer == QuitAnswer::Cancel) return e->ignore();
         if (answer == QuitAnswer::Discard) mode = RunController::QuitMode::Discard;
     }
-    QSettings settings;
-    settings.setValue("geometry", saveGeometry());
-    settings.setValue("windowState", saveState());
-    // What loaded last, never a model or folder that failed.
-    if (const SetupPanel::State* loaded = m_session->committed()) {
-        settings.setValue("lastDataDir", loaded->dataDir);
-        settings.setValue("lastModel", loaded->model);
-    }
+    QSettings().setValue("geometry", saveGeometry());
+    QSettings().setValue("windowState", saveState());
+    m_session->rememberLast();
     shutdown(mode);
     e->accept();
 }
@@ -395,10 +363,6 @@ void MainWindow::resetLayout() {
         d->setFloating(false);
         d->show();
     }
-}
-
-void MainWindow::showMessage(const QString& message) {
-    statusBar()->showMessage(message, 8000);
 }
 
 QString MainWindow::metricsCsv() const {

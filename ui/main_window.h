@@ -8,6 +8,7 @@
 #include <string>
 
 #include <QMainWindow>
+#include <QStatusBar>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,7 +40,7 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
-    ~MainWindow() override;
+    ~MainWindow() override { shutdown(); }
 
     /// Loads the setup's model and data (as the panel shows them), or uses `preloaded` data.
     void loadSetup(std::shared_ptr<const DataPair> preloaded = nullptr) {
@@ -154,10 +155,10 @@ private:
     /// Buttons and status follow the controller's state.
     void showState();
     void showError(const QString& message) { m_banner->showProblem(message); }
-    void showMessage(const QString& message);
+    void showMessage(const QString& message) { statusBar()->showMessage(message, 8000); }
     /// Refuses (with a message) what needs the worker's net while a run trains.
     bool idleFor(const QString& what);
-    /// Shows what `notice` returns, or the problem it throws (after "what: ").
+    /// Shows what `notice` returns, or the problem it throws (after "what: " unless empty).
     bool noticeOrProblem(const QString& what, const std::function<QString()>& notice);
     /// `work` on the worker's net, unless a run trains (then refused with a message).
     bool toIdleWorker(const QString& what, std::function<void(TrainingWorker*)> work);
@@ -184,7 +185,6 @@ private:
     QuitAnswer m_quitAnswer = QuitAnswer::Ask;
     std::optional<QString> m_inputSizeAnswer;  // setInputSizeAnswer
     QString m_needsInputSize;  // the ONNX model whose last setup failed for want of a size
-    QString m_lastInputSize = "224x224";
     bool m_shutDown = false;
     QByteArray m_defaultLayout;  // docks as built, for View → Reset layout
     int m_snapshots = 0;

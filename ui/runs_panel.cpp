@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSet>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -93,6 +94,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
             QFileDialog::getExistingDirectory(this, "Runs folder", m_root.isEmpty() ? "" : m_root);
         if (dir.isEmpty()) return;
         setRoot(dir);
+        QSettings().setValue("runsRoot", dir);
         emit rootChosen(dir);
     });
     connect(m_list, &QListWidget::itemChanged, this, [this] {
@@ -116,6 +118,13 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
             this, "Rename run", "New name:", QLineEdit::Normal, item->text(), &ok);
         if (ok) renameSelected(name);
     });
+}
+
+void RunsPanel::restoreRoot() {
+    const QString chosen = QSettings().value("runsRoot").toString();
+    setRoot(!chosen.isEmpty() && QFileInfo(chosen).isDir()
+                ? chosen
+                : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/runs");
 }
 
 void RunsPanel::setRoot(const QString& root) {

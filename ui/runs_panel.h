@@ -26,6 +26,9 @@ class RunsPanel : public QWidget {
 public:
     explicit RunsPanel(QWidget* parent = nullptr);
     void setRoot(const QString& root);
+    /// The runs folder the user chose last (Folder…, remembered in the settings) if it is still
+    /// there, else the app's own (<app data>/runs).
+    void restoreRoot();
     const QString& root() const { return m_root; }
     /// Re-reads the folder (keeps the ticks of runs that are still there).
     void refresh();

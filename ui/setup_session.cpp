@@ -9,6 +9,7 @@
 #include "core/data/file_io.h"
 #include "core/error.h"
 #include "core/model_file.h"
+#include "core/onnx/onnx_import.h"
 #include "ui/run_controller.h"
 
 namespace ll::ui {
@@ -98,11 +99,41 @@ void SetupSession::onSetupFailed(int id) {
     if (m_sent.empty() && !m_pending) restore();
 }
 
-void SetupSession::useDownloaded(const QString& dataset, const QString& dir) {
+QString SetupSession::useDownloaded(const QString& dataset, const QString& dir) {
     m_panel->setDataDir(dir);
     m_panel->setDataset(dataset);
     m_preloaded.reset();
     load();
+    return QString("%1 downloaded and verified in %2.").arg(dataset, dir.toHtmlEscaped());
+}
+
+QString SetupSession::openAtInputSize(const QString& model, const QString& answer, bool training) {
+    const QString name = QFileInfo(model).fileName();
+    const auto size = parseInputSize(answer.toStdString());
+    if (!size)
+        throw UsageError(strCat("input size '", answer.toStdString(), "' for ", name.toStdString(),
+                                ": give the height and width, e.g. 224x224"));
+    const auto [h, w] = *size;
+    m_lastInputSize = QString("%1x%2").arg(h).arg(w);
+    setOnnxInputSize(h, w);
+    openModelFile(model, training);
+    return QString("opening %1 at %2×%3 (its input size is dynamic)").arg(name).arg(h).arg(w);
+}
+
+void SetupSession::restoreLast() {
+    const QSettings settings;
+    const QString dir = settings.value("lastDataDir").toString();
+    if (!dir.isEmpty()) m_panel->setDataDir(dir);
+    // The last model, if it is still there (a preset, or a file that was not deleted since).
+    const QString model = settings.value("lastModel").toString();
+    if (!model.isEmpty() && modelAvailable(model)) m_panel->setModel(model);
+}
+
+void SetupSession::rememberLast() const {
+    if (!m_committed) return;
+    QSettings settings;
+    settings.setValue("lastDataDir", m_committed->panel.dataDir);
+    settings.setValue("lastModel", m_committed->panel.model);
 }
 
 bool SetupSession::openModelFile(const QString& path, bool training) {

@@ -56,8 +56,18 @@ public:
     /// Open run: as sameStartAs, then its final weights into the worker, when it has them (Train
     /// continues from them). Returns the notice to show; throws DataError.
     QString openRun(const QString& runDir);
-    /// A data set downloaded into `dir`: chosen in the panel and loaded.
-    void useDownloaded(const QString& dataset, const QString& dir);
+    /// A data set downloaded into `dir`: chosen in the panel and loaded. Returns the notice.
+    QString useDownloaded(const QString& dataset, const QString& dir);
+    /// Opens ONNX model `model`, whose input height and width are dynamic, at `answer` ("HxW",
+    /// parseInputSize), the size every such model then gets. Returns the notice; throws
+    /// UsageError for an answer that is not a size.
+    QString openAtInputSize(const QString& model, const QString& answer, bool training);
+    /// The size given last (offered next time).
+    const QString& lastInputSize() const { return m_lastInputSize; }
+    /// The panel as the last window left it: its data folder and model, when still there.
+    void restoreLast();
+    /// Remembers what loaded last (never a model or folder that failed) for restoreLast.
+    void rememberLast() const;
     /// The panel of the last setup that loaded; null before the first.
     const SetupPanel::State* committed() const {
         return m_committed ? &m_committed->panel : nullptr;
@@ -94,6 +104,7 @@ private:
     std::optional<Sent> m_committed;
     int m_nextId = 1;
     QString m_file;  // openModelFile's, for the next setup
+    QString m_lastInputSize = "224x224";
 };
 
 }  // namespace ll::ui
