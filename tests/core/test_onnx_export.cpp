@@ -867,6 +867,28 @@ TEST(OnnxExport, UnwritableExternalDataLeavesNothing) {
 }
 
 #ifdef LAYERLENS_HAVE_OPENCV_DNN
+// OpenCV's output for batch `x` (NCHW floats, the graph input "input").
+cv::Mat runOpenCv(cv::dnn::Net& cvNet, const Tensor& x) {
+    std::vector<int> dims;
+    for (int d : x.shape().dims())
+        dims.push_back(d);
+    cv::Mat blob(static_cast<int>(dims.size()), dims.data(), CV_32F, const_cast<float*>(x.data()));
+    cvNet.setInput(blob, "input");
+    return cvNet.forward();
+}
+
+// The largest |y − want| and the largest |want| (y holds want.numel() floats).
+std::pair<float, float> differenceAndScale(const cv::Mat& y, const Tensor& want) {
+    float maxAbs = 0, scale = 0;
+    for (std::int64_t i = 0; i < want.numel(); ++i) {
+        maxAbs = std::max(maxAbs, std::fabs(y.ptr<float>()[i] - want.data()[i]));
+        scale = std::max(scale, std::fabs(want.data()[i]));
+    }
+    return {maxAbs, scale};
+}
+#endif
+
+#ifdef LAYERLENS_HAVE_OPENCV_DNN
 // OpenCV's DNN module and external data: OpenCV 4.6 ignores a tensor's external data (it reads
 // the external weights as empty, and the first Conv with one fails its shape check), so there
 // the test is skipped with the reason; a version that reads the file must run it right.
@@ -892,18 +914,9 @@ TEST(OnnxExport, OpenCvAndExternalData) {
     }
     const Tensor x = randomBatch(net.inputSample(), 2, 13);
     const Tensor& want = net.forward(x, Mode::Eval);
-    std::vector<int> dims;
-    for (int d : x.shape().dims())
-        dims.push_back(d);
-    cv::Mat blob(static_cast<int>(dims.size()), dims.data(), CV_32F, const_cast<float*>(x.data()));
-    cvNet.setInput(blob, "input");
-    const cv::Mat y = cvNet.forward();
+    const cv::Mat y = runOpenCv(cvNet, x);
     ASSERT_EQ(static_cast<std::int64_t>(y.total()), want.numel());
-    float maxAbs = 0, scale = 0;
-    for (std::int64_t i = 0; i < want.numel(); ++i) {
-        maxAbs = std::max(maxAbs, std::fabs(y.ptr<float>()[i] - want.data()[i]));
-        scale = std::max(scale, std::fabs(want.data()[i]));
-    }
+    const auto [maxAbs, scale] = differenceAndScale(y, want);
     EXPECT_LE(maxAbs, 1e-4f * std::max(scale, 1.0f));
     fs::remove_all(dir);
 }
@@ -943,19 +956,9 @@ TEST(OnnxExport, OpenCvRunsTheExportedFiles) {
             ADD_FAILURE() << "OpenCV cannot read " << name << ": " << e.what();
             continue;
         }
-        std::vector<int> dims;
-        for (int d : x.shape().dims())
-            dims.push_back(d);
-        cv::Mat blob(static_cast<int>(dims.size()), dims.data(), CV_32F,
-                     const_cast<float*>(x.data()));
-        cvNet.setInput(blob, "input");
-        const cv::Mat y = cvNet.forward();
+        const cv::Mat y = runOpenCv(cvNet, x);
         ASSERT_EQ(static_cast<std::int64_t>(y.total()), want.numel());
-        float maxAbs = 0, scale = 0;
-        for (std::int64_t i = 0; i < want.numel(); ++i) {
-            maxAbs = std::max(maxAbs, std::fabs(y.ptr<float>()[i] - want.data()[i]));
-            scale = std::max(scale, std::fabs(want.data()[i]));
-        }
+        const auto [maxAbs, scale] = differenceAndScale(y, want);
         EXPECT_LE(maxAbs, 1e-4f * std::max(scale, 1.0f));
         std::printf("[ export ] OpenCV %s on %-16s max |dy| %.3g (output up to %.3g)\n", CV_VERSION,
                     name, maxAbs, scale);
