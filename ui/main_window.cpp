@@ -298,17 +298,18 @@ void MainWindow::checkActivationSwap() {
 void MainWindow::runExperiment(const QString& name) {
     if (!idleFor("starting an experiment")) return;
     m_run->setRunsRoot(m_runs->root());
+    const RunSettings panel = m_session->settings();
     RunController::ExperimentPlan plan;
     try {
         plan = m_run->runExperiment(
-            name, m_session->settings(),
+            name, panel,
             QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/experiments");
     } catch (const std::exception& e) {
         return showError(e.what());
     }
     m_session->dropPending();  // each run loads its own model and data
     m_experimentView->start(name, plan.explain);
-    showNotice(ExperimentView::notice(name, plan, m_setup->settings().config.seed), "experiment");
+    showNotice(ExperimentView::notice(name, plan, panel.config.seed), "experiment");
 }
 
 void MainWindow::downloadData(const QString& dataset, const QString& baseUrl) {
@@ -326,11 +327,11 @@ void MainWindow::askInputSize(const QString& model) {
                                              : ui::askInputSize(this, QFileInfo(model).fileName(),
                                                                 m_session->lastInputSize());
     if (answer.trimmed().isEmpty()) return;  // Cancel: the error stays in the banner
-    noticeOrProblem({}, [&] { return m_session->openAtInputSize(model, answer, isTraining()); });
+    noticeOrProblem({}, [&] { return m_session->openAtInputSize(model, answer); });
 }
 
 void MainWindow::openModelFile(const QString& path) {
-    m_session->openModelFile(path, isTraining());
+    m_session->openModelFile(path);
 }
 
 void MainWindow::shutdown(RunController::QuitMode mode) {

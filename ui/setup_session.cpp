@@ -14,11 +14,14 @@
 
 namespace ll::ui {
 
+namespace {
+// A preset, or a model file that is (still) there.
 bool modelAvailable(const QString& model) {
     const auto presets = presetNames();
     return std::find(presets.begin(), presets.end(), model.toStdString()) != presets.end() ||
            QFileInfo::exists(model);
 }
+}  // namespace
 
 SetupSession::SetupSession(SetupPanel* panel, RunController* run, std::function<bool()> mayStopRun,
                            QObject* parent)
@@ -107,7 +110,7 @@ QString SetupSession::useDownloaded(const QString& dataset, const QString& dir) 
     return QString("%1 downloaded and verified in %2.").arg(dataset, dir.toHtmlEscaped());
 }
 
-QString SetupSession::openAtInputSize(const QString& model, const QString& answer, bool training) {
+QString SetupSession::openAtInputSize(const QString& model, const QString& answer) {
     const QString name = QFileInfo(model).fileName();
     const auto size = parseInputSize(answer.toStdString());
     if (!size)
@@ -116,7 +119,7 @@ QString SetupSession::openAtInputSize(const QString& model, const QString& answe
     const auto [h, w] = *size;
     m_lastInputSize = QString("%1x%2").arg(h).arg(w);
     setOnnxInputSize(h, w);
-    openModelFile(model, training);
+    openModelFile(model);
     return QString("opening %1 at %2×%3 (its input size is dynamic)").arg(name).arg(h).arg(w);
 }
 
@@ -136,20 +139,17 @@ void SetupSession::rememberLast() const {
     settings.setValue("lastModel", m_committed->panel.model);
 }
 
-bool SetupSession::openModelFile(const QString& path, bool training) {
-    if (m_committed && m_committed->panel.model == path && !m_pending && m_sent.empty()) {
-        emit fileLoaded(path);
-        return false;
-    }
+void SetupSession::openModelFile(const QString& path) {
+    if (m_committed && m_committed->panel.model == path && !m_pending && m_sent.empty())
+        return emit fileLoaded(path);  // loaded already
     m_file = path;
     // Shown but not loaded (it failed before anything loaded, so the panel had nothing to go
     // back to): load it again, e.g. with an input size given since.
-    if (m_panel->model() == path && !training) {
+    if (m_panel->model() == path && !m_run->isRunning()) {
         load();
     } else {
         m_panel->setModel(path);  // asks to stop a run, then loads (or goes back)
     }
-    return true;
 }
 
 QString SetupSession::sameStartAs(const QString& runDir) {

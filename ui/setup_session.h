@@ -19,9 +19,6 @@ namespace ll::ui {
 
 class RunController;
 
-/// A preset, or a model file that is (still) there.
-bool modelAvailable(const QString& model);
-
 class SetupSession : public QObject {
     Q_OBJECT
 public:
@@ -45,9 +42,9 @@ public:
     /// A run or experiment starts: it loads its own model and data, so a scheduled setup is
     /// dropped.
     void dropPending() { m_pending = false; }
-    /// Opens a model file (File > Open, Recent files): it joins Recent files when it loads.
-    /// Returns false when it is the model loaded already (nothing to do).
-    bool openModelFile(const QString& path, bool training);
+    /// Opens a model file (File > Open, Recent files): it joins Recent files when it loads (at
+    /// once when it is the model loaded already).
+    void openModelFile(const QString& path);
     /// Same start: the panel set up as saved run `runDir` was (model, data set, seed, batch,
     /// epochs, subset, label noise, optimizer), so the next run starts from the same weights and
     /// data order. A model that was never a file (an experiment's variant) is written from the
@@ -61,17 +58,13 @@ public:
     /// Opens ONNX model `model`, whose input height and width are dynamic, at `answer` ("HxW",
     /// parseInputSize), the size every such model then gets. Returns the notice; throws
     /// UsageError for an answer that is not a size.
-    QString openAtInputSize(const QString& model, const QString& answer, bool training);
+    QString openAtInputSize(const QString& model, const QString& answer);
     /// The size given last (offered next time).
     const QString& lastInputSize() const { return m_lastInputSize; }
     /// The panel as the last window left it: its data folder and model, when still there.
     void restoreLast();
     /// Remembers what loaded last (never a model or folder that failed) for restoreLast.
     void rememberLast() const;
-    /// The panel of the last setup that loaded; null before the first.
-    const SetupPanel::State* committed() const {
-        return m_committed ? &m_committed->panel : nullptr;
-    }
 
 signals:
     /// load() was called: a setup is on its way (the window clears a problem it showed).
