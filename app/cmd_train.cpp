@@ -111,6 +111,9 @@ Command trainCommand() {
         {"batch", "B", "batch size"},
         {"optimizer", "NAME", "sgd, momentum, momentum_form1, nesterov or adam"},
         {"lr", "X", "learning rate"},
+        {"lr-schedule", "S",
+         "constant, step (x0.1 after 1/2 and 3/4 of the epochs), step:F1,F2,...[:FACTOR]\n"
+         "or cosine (default: the model's)"},
         {"momentum", "X", "momentum"},
         {"weight-decay", "X", "weight decay (L2 unless --decoupled)"},
         {"decoupled", "", "shrink the weights before the update instead (AdamW)"},
@@ -157,6 +160,8 @@ int train(const Args& args, std::ostream& out) {
     cfg.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, 2147483647));
     cfg.evalEvery = args.integer("eval-every", 0, 0, 1 << 30);
     cfg.opt.lr = static_cast<float>(args.number("lr", d.lr, 0, 1e6));
+    cfg.lrSchedule =
+        args.has("lr-schedule") ? parseLrSchedule(args.str("lr-schedule")) : d.lrSchedule;
     cfg.opt.momentum = static_cast<float>(args.number("momentum", d.momentum, 0, 0.999999));
     cfg.opt.weightDecay = static_cast<float>(args.number("weight-decay", d.weightDecay, 0, 1e6));
     cfg.opt.decayMode = args.has("decoupled") ? WeightDecayMode::Decoupled : WeightDecayMode::L2;
@@ -181,6 +186,9 @@ int train(const Args& args, std::ostream& out) {
     out << "model " << net.name() << " (" << net.numParams() << " parameters), " << data.train.name
         << ": " << data.train.size() << " training / " << data.test.size() << " test images from "
         << data.train.source << ", " << numThreads() << " threads\n";
+    if (cfg.lrSchedule.kind != LrSchedule::Kind::Constant)
+        out << "learning rate " << cfg.opt.lr << ", " << cfg.lrSchedule.describe(cfg.epochs)
+            << "\n";
     if (dopt.labelNoise > 0)
         out << "label noise " << dopt.labelNoise << ": " << data.noisyLabels << " labels changed\n";
 

@@ -177,6 +177,13 @@ void fillSpec(const json& doc, const std::string& jsonText, const std::string& s
         if (!dj.is_object()) throw ModelError(strCat(source, ": \"defaults\" must be an object"));
         d.optimizer = getOr<std::string>(dj, "optimizer", d.optimizer, source);
         d.lr = getOr<float>(dj, "lr", d.lr, source);
+        if (dj.contains("lr_schedule")) {
+            try {
+                d.lrSchedule = parseLrSchedule(getOr<std::string>(dj, "lr_schedule", "", source));
+            } catch (const UsageError& e) {
+                throw ModelError(strCat(source, ": \"defaults\": ", e.what()));
+            }
+        }
         d.momentum = getOr<float>(dj, "momentum", d.momentum, source);
         d.weightDecay = getOr<float>(dj, "weight_decay", d.weightDecay, source);
         d.batch = getOr<int>(dj, "batch", d.batch, source);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lr_schedule.h"
 #include "core/net.h"
 
 namespace ll {
@@ -23,6 +24,7 @@ struct ModelDefaults {
     std::string loss = "cross_entropy";
     std::string optimizer = "sgd";
     float lr = 0.01f;
+    LrSchedule lrSchedule;  // "lr_schedule": "step:0.5,0.75" (core/lr_schedule.h)
     float momentum = 0.9f;
     float weightDecay = 0.0f;
     int batch = 64;

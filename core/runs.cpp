@@ -145,6 +145,7 @@ std::string runConfigJson(const std::string& model, const std::string& modelJson
     c["optimizer"] = config.optimizer;
     c["loss"] = config.loss;
     c["lr"] = config.opt.lr;
+    c["lr_schedule"] = config.lrSchedule.str();
     c["momentum"] = config.opt.momentum;
     c["weight_decay"] = config.opt.weightDecay;
     c["batch"] = config.batch;
@@ -174,12 +175,19 @@ RunConfig readRunConfig(const std::string& configJson) {
         } else if (c.contains("train_images")) {
             r.trainSubset = c["train_images"].get<int>();
         }
-        if (c.contains("optimizer") && c.contains("lr"))
-            r.training = RunConfig::Training{
-                c["optimizer"].get<std::string>(), c.value("loss", std::string()),
-                c["lr"].get<double>(), c.value("momentum", 0.9), c.value("weight_decay", 0.0)};
+        if (c.contains("optimizer") && c.contains("lr")) {
+            // Runs from before schedules trained at a constant rate.
+            r.training = RunConfig::Training{c["optimizer"].get<std::string>(),
+                                             c.value("loss", std::string()),
+                                             c["lr"].get<double>(),
+                                             c.value("momentum", 0.9),
+                                             c.value("weight_decay", 0.0),
+                                             parseLrSchedule(c.value("lr_schedule", "constant"))};
+        }
         return r;
     } catch (const nlohmann::json::exception& e) {
+        throw DataError(strCat("a run's config.json: ", e.what()));
+    } catch (const UsageError& e) {
         throw DataError(strCat("a run's config.json: ", e.what()));
     }
 }

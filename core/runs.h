@@ -95,6 +95,7 @@ struct RunConfig {
     struct Training {
         std::string optimizer, loss;  // loss empty: the model's
         double lr = 0, momentum = 0.9, weightDecay = 0;
+        LrSchedule lrSchedule;  // constant for runs from before schedules
     };
     std::optional<Training> training;  // set when the optimizer and learning rate were recorded
 };

@@ -114,6 +114,7 @@ TrainConfig trainConfigFromDefaults(const ModelDefaults& d) {
     c.optimizer = d.optimizer;
     c.loss = d.loss;
     c.opt.lr = d.lr;
+    c.lrSchedule = d.lrSchedule;
     c.opt.momentum = d.momentum;
     c.opt.weightDecay = d.weightDecay;
     c.batch = d.batch;
@@ -174,6 +175,11 @@ Trainer::Trainer(Net& net, const Dataset& train, const Dataset* test, TrainConfi
                                 train.name, " has ", train.numClasses(), " classes"));
     }
     m_optimizer = makeOptimizer(m_config.optimizer, net.params(), m_config.opt);
+    m_baseLr = m_config.opt.lr;
+}
+
+float Trainer::scheduledLr(int epoch) const {
+    return static_cast<float>(m_baseLr * m_config.lrSchedule.factor(epoch, m_config.epochs));
 }
 
 std::string Trainer::diagnoseNonFinite(bool inBackward) const {
@@ -247,6 +253,9 @@ TrainStatus Trainer::run(TrainControl* control, TrainObserver* observer) {
         std::iota(order.begin(), order.end(), 0);
         Rng shuffle(m_config.seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch));
         shuffle.shuffle(order);
+        // A constant schedule leaves the rate alone (a resumed run keeps its checkpoint's).
+        if (m_config.lrSchedule.kind != LrSchedule::Kind::Constant)
+            m_optimizer->setLearningRate(scheduledLr(epoch));
         const auto t0 = Clock::now();
         double trainTime = 0, lossSum = 0;
         std::int64_t correctSum = 0, seen = 0;
@@ -254,7 +263,10 @@ TrainStatus Trainer::run(TrainControl* control, TrainObserver* observer) {
             if (control) {
                 if (!control->waitForPermission()) return TrainStatus::Stopped;
                 float lr;
-                if (control->takeLearningRate(lr)) m_optimizer->setLearningRate(lr);
+                if (control->takeLearningRate(lr)) {
+                    m_baseLr = lr;
+                    m_optimizer->setLearningRate(scheduledLr(epoch));
+                }
             }
             const int start = b * B, count = std::min(B, N - start);
             const auto s0 = Clock::now();

@@ -16,6 +16,7 @@
 
 #include "core/data/dataset.h"
 #include "core/loss.h"
+#include "core/lr_schedule.h"
 #include "core/model_file.h"
 #include "core/net.h"
 #include "core/optimizer.h"
@@ -24,7 +25,8 @@ namespace ll {
 
 struct TrainConfig {
     std::string optimizer = "sgd";
-    OptimizerOptions opt;
+    OptimizerOptions opt;  // opt.lr: the base rate, which the schedule multiplies
+    LrSchedule lrSchedule;
     std::string loss = "cross_entropy";
     int epochs = 1;
     int batch = 64;
@@ -81,7 +83,8 @@ public:
     void resume();
     /// While paused, lets n more batches run, then pauses again.
     void step(int n = 1);
-    /// Applied before the next batch.
+    /// Applied before the next batch. Under a schedule it is the new base rate: the rate used is
+    /// lr times the current epoch's factor.
     void setLearningRate(float lr);
     bool stopRequested() const { return m_stop.load(); }
     bool paused() const;
@@ -136,6 +139,8 @@ private:
     void trainBatch(const std::vector<int>& order, int start, int count, double& loss,
                     int& correct);
     std::string diagnoseNonFinite(bool inBackward) const;
+    /// The base rate times the schedule's factor for `epoch`.
+    float scheduledLr(int epoch) const;
 
     Net& m_net;
     const Dataset& m_train;
@@ -146,12 +151,13 @@ private:
     Rng m_augmentRng;
     int m_epochsDone = 0;
     std::int64_t m_step = 0;
+    double m_baseLr = 0;                 // what the schedule multiplies (TrainControl sets it)
     Tensor m_x, m_y, m_dz;               // batch buffers, reused
     std::vector<Tensor> m_bufferBackup;  // batch-norm statistics before the current step
 };
 
-/// A model's training defaults as a TrainConfig: optimizer, loss, learning rate, momentum,
-/// weight decay, batch, epochs, raw pixels, and ±1 labels when the loss wants them.
+/// A model's training defaults as a TrainConfig: optimizer, loss, learning rate and schedule,
+/// momentum, weight decay, batch, epochs, raw pixels, and ±1 labels when the loss wants them.
 TrainConfig trainConfigFromDefaults(const ModelDefaults& defaults);
 
 /// Per-layer weight and gradient norms of the layers that have parameters.

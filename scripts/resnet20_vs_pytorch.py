@@ -4,8 +4,9 @@
 Both sides read the same model file (resources/models/MODEL.json; the PyTorch module is built by
 scripts/llgraph.py), the same CIFAR-10 files (every data_batch_*.bin present, any subset of the
 five; test_batch.bin for the test set) and the preset's defaults: momentum SGD with its lr,
-momentum and L2 weight decay (on every parameter, as LayerLens does), constant learning rate,
-its batch size (the last, smaller batch of an epoch is kept, as LayerLens does), cross-entropy.
+momentum and L2 weight decay (on every parameter, as LayerLens does), its learning-rate schedule
+(core/lr_schedule.h; PyTorch's own MultiStepLR or CosineAnnealingLR, stepped once per epoch, on
+the PyTorch side), its batch size (the last, smaller batch of an epoch is kept, as LayerLens does), cross-entropy.
 Augmentation on both: random crops of the image zero-padded by 4 pixels (black, before
 normalization) and horizontal flips with probability 1/2.
 
@@ -24,8 +25,12 @@ Time is wall time from the start of epoch 1 to the end of each epoch's test eval
 both sides. The two runs take turns, never at the same time.
 
 usage: scripts/resnet20_vs_pytorch.py [--model resnet20-cifar] [--epochs N] [--data DIR]
-           [--threads 2] [--seed 1] [--only torch|layerlens] [--train-subset N]
-           [--layerlens build/app/layerlens]
+           [--threads 2] [--seeds 1[,2,...]] [--lr-schedule S] [--only torch|layerlens]
+           [--train-subset N] [--layerlens build/app/layerlens]
+
+--seeds: one run per side for each seed (the two sides take turns); the summary gives each seed's
+final test accuracy, the means and their difference. --lr-schedule overrides the preset's on both
+sides (constant, step, step:F1,F2,...[:FACTOR], cosine).
 
 --epochs defaults to the preset's; --data to $LAYERLENS_DATA, else ../shared/data beside the
 project (a folder holding cifar-10-batches-bin, or that folder itself). --train-subset N (smoke
@@ -107,6 +112,9 @@ def train_torch(doc, a, data):
     opt = torch.optim.SGD(model.parameters(), lr=d.get("lr", 0.01),
                           momentum=d.get("momentum", 0.9) if opt_name != "sgd" else 0,
                           nesterov=opt_name == "nesterov", weight_decay=d.get("weight_decay", 0.0))
+    kind, milestones, gamma = schedule(a.lr_schedule, a.epochs)
+    sched = (torch.optim.lr_scheduler.MultiStepLR(opt, milestones, gamma) if kind == "step" else
+             torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.epochs) if kind == "cosine" else None)
     batch = d.get("batch", 64)
     n = len(y_train)
     for epoch in range(1, a.epochs + 1):
@@ -130,12 +138,26 @@ def train_torch(doc, a, data):
             loss.backward()
             opt.step()
             loss_sum += loss.item() * k
+        if sched:
+            sched.step()
         model.eval()
         correct = 0
         with torch.no_grad():
             for xs, ys in zip(test.split(500), y_test.split(500)):
                 correct += (model(xs).argmax(1) == ys).sum().item()
         yield epoch, loss_sum / n, correct / len(y_test), time.perf_counter() - t0
+
+
+def schedule(text, epochs):
+    """(kind, milestone epochs, factor) of a schedule's text, as core/lr_schedule.cpp reads it:
+    a step after fraction F of E epochs falls after epoch floor(F * E + 0.5)."""
+    parts = text.split(":")
+    if parts[0] in ("constant", "cosine") and len(parts) == 1:
+        return parts[0], [], 1.0
+    if parts[0] != "step" or len(parts) > 3:
+        sys.exit(f"learning-rate schedule '{text}': expected constant, cosine or step[:F1,F2,...[:FACTOR]]")
+    fractions = [float(f) for f in parts[1].split(",")] if len(parts) > 1 else [0.5, 0.75]
+    return "step", [math.floor(f * epochs + 0.5) for f in fractions], float(parts[2]) if len(parts) > 2 else 0.1
 
 
 def complete_rows(path):
@@ -154,7 +176,7 @@ def train_layerlens(model_path, a):
     out = os.path.join(tempfile.mkdtemp(prefix="resnet20_vs_pytorch-"), "run")
     cmd = [a.layerlens, "train", "--model", model_path, "--dataset", "cifar10", "--data", a.data,
            "--epochs", str(a.epochs), "--augment", "--threads", str(a.threads), "--seed", str(a.seed),
-           "--out", out, "--no-progress"]
+           "--lr-schedule", a.lr_schedule, "--out", out, "--no-progress"]
     if a.train_subset:
         cmd += ["--train-subset", str(a.train_subset)]
     print("LayerLens:", " ".join(cmd), flush=True)
@@ -199,7 +221,8 @@ def main():
     ap.add_argument("--epochs", type=int, help="default: the preset's")
     ap.add_argument("--data", default=os.environ.get("LAYERLENS_DATA", os.path.join(os.path.dirname(ROOT), "shared", "data")))
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", default="1", help="comma-separated: one run per side for each")
+    ap.add_argument("--lr-schedule", help="default: the preset's")
     ap.add_argument("--only", choices=["torch", "layerlens"])
     ap.add_argument("--train-subset", type=int, help="the first N training images (smoke tests)")
     ap.add_argument("--layerlens", default=os.path.join(ROOT, "build", "app", "layerlens"))
@@ -216,48 +239,73 @@ def main():
     test_file = os.path.join(cdir, "test_batch.bin")
     if not train_files or not os.path.exists(test_file):
         sys.exit(f"no CIFAR-10 data_batch_*.bin and test_batch.bin in {cdir}: give --data")
+    a.lr_schedule = a.lr_schedule or d.get("lr_schedule", "constant")
+    kind, milestones, gamma = schedule(a.lr_schedule, a.epochs)
+    rate = {"constant": "constant lr", "cosine": "cosine lr",
+            "step": f"lr x{gamma} after epochs {', '.join(map(str, milestones))}"}[kind]
+    seeds = [int(v) for v in a.seeds.split(",")]
     recipe = ", ".join(f"{k} {d[k]}" for k in ("optimizer", "lr", "momentum", "weight_decay", "batch") if k in d)
-    print(f"{doc['name']}: {a.epochs} epochs, {recipe}, constant lr, crop+flip; {a.threads} threads; "
+    print(f"{doc['name']}: {a.epochs} epochs, {recipe}, {rate}, crop+flip; {a.threads} threads; "
+          f"seeds {', '.join(map(str, seeds))}; "
           f"train on {', '.join(os.path.basename(p) for p in train_files)}"
           f"{f' (subset {a.train_subset})' if a.train_subset else ''}", flush=True)
 
-    results = {"PyTorch": {}, "LayerLens": {}}
-    errors = {}
-    if a.only != "torch":
-        try:
-            collect("LayerLens", train_layerlens(model_path, a), results["LayerLens"])
-        except (RuntimeError, OSError) as e:
-            errors["LayerLens"] = str(e).splitlines()[0]
-            print(f"LayerLens: n/a: {errors['LayerLens']}", flush=True)
-    if a.only != "layerlens":
-        if importlib.util.find_spec("torch") is None:
-            sys.exit("PyTorch is missing: run scripts/install-deps.sh --with-torch")
-        x, y = read_cifar(train_files)
-        if a.train_subset:
-            x, y = x[:a.train_subset], y[:a.train_subset]
-        data = ((x, y), read_cifar([test_file]))
-        collect("PyTorch", train_torch(doc, a, data), results["PyTorch"])
-
     sides = [s for s, key in (("PyTorch", "torch"), ("LayerLens", "layerlens")) if a.only in (None, key)]
-    print()
-    print(f"{'epoch':>5}" + "".join(f"{s + ' acc':>16}{s + ' s':>14}" for s in sides)
-          + (f"{'LL - PT':>10}" if len(sides) == 2 else ""))
-    for e in range(1, a.epochs + 1):
-        row = f"{e:>5}"
-        for s in sides:
-            acc, t = results[s].get(e, (None, None))
-            row += f"{'n/a' if acc is None else f'{100 * acc:.2f}%':>16}{'n/a' if t is None else f'{t:.0f}':>14}"
-        if len(sides) == 2:
-            pt, ll = results["PyTorch"].get(e), results["LayerLens"].get(e)
-            row += f"{'n/a' if pt is None or ll is None else f'{100 * (ll[0] - pt[0]):+.2f}':>10}"
-        print(row)
-    pt, ll = results["PyTorch"].get(a.epochs), results["LayerLens"].get(a.epochs)
-    if pt and ll:
-        print(f"final test accuracy: LayerLens {100 * ll[0]:.2f}%, PyTorch {100 * pt[0]:.2f}%: "
-              f"LayerLens - PyTorch = {100 * (ll[0] - pt[0]):+.2f} points; time LayerLens / PyTorch "
-              f"{ll[1] / pt[1]:.2f}x")
-    for s, e in errors.items():
-        print(f"{s}: n/a: {e}")
+    data = None
+    finals = []  # per seed: {side: (final accuracy, seconds)}
+    for seed in seeds:
+        a.seed = seed
+        print(f"\n--- seed {seed} ---", flush=True)
+        results = {"PyTorch": {}, "LayerLens": {}}
+        errors = {}
+        if a.only != "torch":
+            try:
+                collect("LayerLens", train_layerlens(model_path, a), results["LayerLens"])
+            except (RuntimeError, OSError) as e:
+                errors["LayerLens"] = str(e).splitlines()[0]
+                print(f"LayerLens: n/a: {errors['LayerLens']}", flush=True)
+        if a.only != "layerlens":
+            if importlib.util.find_spec("torch") is None:
+                sys.exit("PyTorch is missing: run scripts/install-deps.sh --with-torch")
+            if data is None:
+                x, y = read_cifar(train_files)
+                if a.train_subset:
+                    x, y = x[:a.train_subset], y[:a.train_subset]
+                data = ((x, y), read_cifar([test_file]))
+            collect("PyTorch", train_torch(doc, a, data), results["PyTorch"])
+
+        print()
+        print(f"{'epoch':>5}" + "".join(f"{s + ' acc':>16}{s + ' s':>14}" for s in sides)
+              + (f"{'LL - PT':>10}" if len(sides) == 2 else ""))
+        for e in range(1, a.epochs + 1):
+            row = f"{e:>5}"
+            for s in sides:
+                acc, t = results[s].get(e, (None, None))
+                row += f"{'n/a' if acc is None else f'{100 * acc:.2f}%':>16}{'n/a' if t is None else f'{t:.0f}':>14}"
+            if len(sides) == 2:
+                pt, ll = results["PyTorch"].get(e), results["LayerLens"].get(e)
+                row += f"{'n/a' if pt is None or ll is None else f'{100 * (ll[0] - pt[0]):+.2f}':>10}"
+            print(row)
+        finals.append({s: results[s].get(a.epochs) for s in sides})
+        for s, e in errors.items():
+            print(f"{s}: n/a: {e}")
+
+    print(f"\nfinal test accuracy after {a.epochs} epochs ({rate}):")
+    print(f"{'seed':>5}" + "".join(f"{s + ' acc':>16}{s + ' s':>14}" for s in sides))
+    for seed, f in zip(seeds, finals):
+        print(f"{seed:>5}" + "".join(f"{'n/a':>16}{'n/a':>14}" if f[s] is None else
+                                     f"{f'{100 * f[s][0]:.2f}%':>16}{f'{f[s][1]:.0f}':>14}" for s in sides))
+    means = {}
+    for s in sides:
+        accs = [f[s][0] for f in finals if f[s]]
+        if len(accs) == len(seeds):
+            sd = (sum((v - sum(accs) / len(accs)) ** 2 for v in accs) / (len(accs) - 1)) ** 0.5 if len(accs) > 1 else 0.0
+            means[s] = sum(accs) / len(accs)
+            secs = [f[s][1] for f in finals]
+            print(f"{s}: mean {100 * means[s]:.2f}% (sd {100 * sd:.2f} over {len(accs)} seed(s)), "
+                  f"median time {sorted(secs)[len(secs) // 2]:.0f} s")
+    if len(means) == 2:
+        print(f"LayerLens - PyTorch = {100 * (means['LayerLens'] - means['PyTorch']):+.2f} points (means)")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,17 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     for (const char* o : {"sgd", "momentum", "momentum_form1", "nesterov", "adam"})
         m_optimizer->addItem(o);
     m_lr = doubleBox(0, 10, 5, 0.001);
+    m_lr->setToolTip(
+        "The rate the run starts at; a schedule multiplies it epoch by epoch. "
+        "Edited while training, it applies from the next batch.");
+    m_lrSchedule = new QComboBox;
+    m_lrSchedule->addItem("constant", "constant");
+    m_lrSchedule->addItem("step: \u00d70.1 after \u00bd and \u00be of the epochs", "step");
+    m_lrSchedule->addItem("cosine, to near 0 at the end", "cosine");
+    m_lrSchedule->setToolTip(
+        "How the learning rate changes from epoch to epoch. Step is He et al.'s ResNet recipe "
+        "(divided by 10 at 32k and 48k of 64k iterations); cosine is Loshchilov and Hutter's "
+        "without restarts. The Training tab plots the rate used.");
     m_momentum = doubleBox(0, 0.999, 3, 0.01);
     m_batch = new QSpinBox;
     m_batch->setRange(1, 4096);
@@ -78,6 +89,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     form->addRow("Data folder", dirRow);
     form->addRow("Optimizer", m_optimizer);
     form->addRow("Learning rate", m_lr);
+    form->addRow("Rate schedule", m_lrSchedule);
     form->addRow("Momentum", m_momentum);
     form->addRow("Batch", m_batch);
     form->addRow("Epochs", m_epochs);
@@ -147,6 +159,7 @@ void SetupPanel::applyModelDefaults(const QString& model) {
             isOnnxPath(name) ? onnxFineTuneDefaults() : readModelSpec(name).defaults;
         m_optimizer->setCurrentText(QString::fromStdString(d.optimizer));
         m_lr->setValue(d.lr);
+        setLrSchedule(d.lrSchedule);
         m_momentum->setValue(d.momentum);
         m_batch->setValue(d.batch);
         m_epochs->setValue(d.epochs);
@@ -204,13 +217,29 @@ void SetupPanel::setSeed(int seed) {
     m_seed->setValue(seed);
 }
 
-void SetupPanel::setTraining(const QString& optimizer, double lr, double momentum,
-                             double weightDecay, const QString& loss) {
+void SetupPanel::setTraining(const QString& optimizer, double lr, const LrSchedule& schedule,
+                             double momentum, double weightDecay, const QString& loss) {
     if (m_optimizer->findText(optimizer) >= 0) m_optimizer->setCurrentText(optimizer);
     m_lr->setValue(lr);
+    setLrSchedule(schedule);
     m_momentum->setValue(momentum);
     m_weightDecay->setValue(weightDecay);
     if (!loss.isEmpty()) m_lossName = loss;
+}
+
+void SetupPanel::setLrSchedule(const LrSchedule& schedule) {
+    const QString text = QString::fromStdString(schedule.str());
+    int i = m_lrSchedule->findData(text);
+    if (i < 0) {
+        m_lrSchedule->addItem(text, text);
+        i = m_lrSchedule->count() - 1;
+    }
+    m_lrSchedule->setCurrentIndex(i);
+}
+
+LrSchedule SetupPanel::lrSchedule() const {
+    // Every entry was made from a schedule's own text, so it reads back.
+    return parseLrSchedule(m_lrSchedule->currentData().toString().toStdString());
 }
 
 void SetupPanel::setLabelNoise(double p) {
@@ -236,6 +265,7 @@ RunSettings SetupPanel::settings() const {
     TrainConfig& c = s.config;
     c.optimizer = m_optimizer->currentText().toStdString();
     c.opt.lr = static_cast<float>(m_lr->value());
+    c.lrSchedule = lrSchedule();
     c.opt.momentum = static_cast<float>(m_momentum->value());
     c.opt.weightDecay = static_cast<float>(m_weightDecay->value());
     c.batch = m_batch->value();
@@ -257,6 +287,7 @@ SetupPanel::State SetupPanel::saveState() const {
     s.optimizer = m_optimizer->currentText();
     s.lossName = m_lossName;
     s.lr = m_lr->value();
+    s.lrSchedule = m_lrSchedule->currentData().toString();
     s.momentum = m_momentum->value();
     s.weightDecay = m_weightDecay->value();
     s.labelNoise = m_labelNoise->value();
@@ -272,7 +303,7 @@ SetupPanel::State SetupPanel::saveState() const {
 void SetupPanel::restoreState(const State& s) {
     const QSignalBlocker b1(m_model), b2(m_dataset), b3(m_dataDir), b4(m_optimizer), b5(m_lr),
         b6(m_momentum), b7(m_weightDecay), b8(m_labelNoise), b9(m_batch), b10(m_epochs),
-        b11(m_subset), b12(m_seed);
+        b11(m_subset), b12(m_seed), b13(m_lrSchedule);
     if (modelChoices() != s.models) {
         m_model->clear();
         m_model->addItems(s.models);
@@ -284,6 +315,7 @@ void SetupPanel::restoreState(const State& s) {
     m_optimizer->setCurrentText(s.optimizer);
     m_lossName = s.lossName;
     m_lr->setValue(s.lr);
+    setLrSchedule(parseLrSchedule(s.lrSchedule.toStdString()));
     m_momentum->setValue(s.momentum);
     m_weightDecay->setValue(s.weightDecay);
     m_labelNoise->setValue(s.labelNoise);

@@ -28,6 +28,7 @@ public:
     struct State {
         QStringList models;
         QString model, dataset, dataDir, optimizer, lossName;
+        QString lrSchedule = "constant";  // the text parseLrSchedule reads
         double lr = 0, momentum = 0, weightDecay = 0, labelNoise = 0;
         int batch = 0, epochs = 0, subset = 0, seed = 0;
         bool rawPixels = false;
@@ -52,10 +53,13 @@ public:
     void setTrainingSubset(int count);  // 0: all
     void setSeed(int seed);
     void setLabelNoise(double p);
-    /// The training settings of a saved run (Same start): optimizer, learning rate, momentum,
-    /// weight decay and loss (the loss is not shown: it comes with the model).
-    void setTraining(const QString& optimizer, double lr, double momentum, double weightDecay,
-                     const QString& loss);
+    /// The training settings of a saved run (Same start): optimizer, learning rate and its
+    /// schedule, momentum, weight decay and loss (the loss is not shown: it comes with the model).
+    void setTraining(const QString& optimizer, double lr, const LrSchedule& schedule,
+                     double momentum, double weightDecay, const QString& loss);
+    /// Shows `schedule` in the schedule list (added to it when it is not one of the offered).
+    void setLrSchedule(const LrSchedule& schedule);
+    LrSchedule lrSchedule() const;
 
     void setRunning(bool running, bool paused);
     void setProgress(int batchInEpoch, int batchesPerEpoch, int epoch, int epochs,
@@ -80,6 +84,7 @@ private:
     QString m_shownDir;  // the folder last set or entered (editingFinished also means focus out)
     QComboBox* m_optimizer;
     QDoubleSpinBox* m_lr;
+    QComboBox* m_lrSchedule;
     QDoubleSpinBox* m_momentum;
     QSpinBox* m_batch;
     QSpinBox* m_epochs;

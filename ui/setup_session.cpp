@@ -208,7 +208,7 @@ QString SetupSession::applyRun(const RunData& run) {
     if (c.trainSubset) m_panel->setTrainingSubset(*c.trainSubset);
     if (c.training)
         m_panel->setTraining(QString::fromStdString(c.training->optimizer), c.training->lr,
-                             c.training->momentum, c.training->weightDecay,
+                             c.training->lrSchedule, c.training->momentum, c.training->weightDecay,
                              QString::fromStdString(c.training->loss));
     return QString("model %1, seed %2").arg(model.toHtmlEscaped()).arg(c.seed);
 }

@@ -426,7 +426,7 @@ private slots:
         });
         w.setup()->setSeed(7);
         w.setup()->setBatch(32);
-        w.setup()->setTraining("adam", 0.5, 0.9, 0.0, "cross_entropy");
+        w.setup()->setTraining("adam", 0.5, LrSchedule{}, 0.9, 0.0, "cross_entropy");
         w.sameStartAs(QString::fromStdString(sgd.dir));
         const RunSettings s = w.setup()->settings();
         QCOMPARE(s.config.seed, std::uint64_t{1});
