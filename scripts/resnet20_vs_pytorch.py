@@ -103,6 +103,7 @@ def train_torch(doc, a, data):
     scale = (1 / (255 * std)).float().view(1, 3, 1, 1)
     shift = (-mean / std).float().view(1, 3, 1, 1)
     padded = F.pad(x_train, (4, 4, 4, 4))  # (N, 3, 40, 40), black borders
+    span, channels = torch.arange(32), torch.arange(3)[None, :, None, None]
     test = x_test.float() * scale + shift
 
     model = llgraph.build(doc)
@@ -125,12 +126,14 @@ def train_torch(doc, a, data):
         for start in range(0, n, batch):
             idx = order[start:start + batch]
             k = len(idx)
-            off = torch.randint(0, 9, (k, 2), generator=gen).tolist()
+            off = torch.randint(0, 9, (k, 2), generator=gen)
             flip = torch.rand(k, generator=gen) < 0.5
-            xb = torch.empty((k, 3, 32, 32), dtype=torch.uint8)
-            for j, (i, (dy, dx)) in enumerate(zip(idx.tolist(), off)):
-                xb[j] = padded[i, :, dy:dy + 32, dx:dx + 32]
-            xb[flip] = xb[flip].flip(3)
+            # Image j is padded[idx[j]] cropped at off[j] (rows, then columns), its columns
+            # reversed where flip[j]: one gather for the batch, not a Python loop per image.
+            rows = (off[:, 0:1] + span)[:, None, :, None]
+            cols = (off[:, 1:2] + span)[:, None, None, :]
+            cols = torch.where(flip[:, None, None, None], cols.flip(3), cols)
+            xb = padded[idx[:, None, None, None], channels, rows, cols]
             loss = F.cross_entropy(model(xb.float() * scale + shift), y_train[idx])
             if not math.isfinite(loss.item()):
                 sys.exit(f"PyTorch: the loss is {loss.item()} in epoch {epoch}; stopped")

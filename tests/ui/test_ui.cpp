@@ -426,12 +426,15 @@ private slots:
         });
         w.setup()->setSeed(7);
         w.setup()->setBatch(32);
-        w.setup()->setTraining("adam", 0.5, LrSchedule{}, 0.9, 0.0, "cross_entropy");
+        w.setup()->setTraining("adam", 0.5, parseLrSchedule("step:0.2,0.4:0.3"), 0.9, 0.0,
+                               "cross_entropy");
+        QCOMPARE(w.setup()->settings().config.lrSchedule.str(), std::string("step:0.2,0.4:0.3"));
         w.sameStartAs(QString::fromStdString(sgd.dir));
         const RunSettings s = w.setup()->settings();
         QCOMPARE(s.config.seed, std::uint64_t{1});
         QCOMPARE(s.config.optimizer, std::string("sgd"));
         QCOMPARE(s.config.opt.lr, 0.05f);
+        QCOMPARE(s.config.lrSchedule.str(), std::string("constant"));
         QCOMPARE(s.config.batch, 100);
         QCOMPARE(s.data.trainSubset, 200.0);
         QSignalSpy finished(&w, &MainWindow::runFinished);
@@ -1785,6 +1788,8 @@ private slots:
         // a subtotal row per block.
         w.setup()->setModel("resnet20-cifar");  // its defaults ask for CIFAR-10: drawn shapes here
         w.setup()->setDataset("synthetic-shapes");
+        // Its defaults' step schedule is shown and is what a run would use.
+        QCOMPARE(w.setup()->settings().config.lrSchedule.str(), std::string("step:0.5,0.75"));
         loaded.clear();
         w.loadSetup();
         QVERIFY2(loaded.count() > 0 || loaded.wait(slow(30000)), qPrintable(w.lastError()));
