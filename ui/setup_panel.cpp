@@ -59,6 +59,9 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent) {
     m_lrSchedule->addItem("constant", "constant");
     m_lrSchedule->addItem("step: \u00d70.1 after \u00bd and \u00be of the epochs", "step");
     m_lrSchedule->addItem("cosine, to near 0 at the end", "cosine");
+    // The entries' full texts show in the list; the box itself stays as narrow as the others.
+    m_lrSchedule->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_lrSchedule->setMinimumContentsLength(12);
     m_lrSchedule->setToolTip(
         "How the learning rate changes from epoch to epoch. Step is He et al.'s ResNet recipe "
         "(divided by 10 at 32k and 48k of 64k iterations); cosine is Loshchilov and Hutter's "
