@@ -140,3 +140,75 @@ TEST(AvgPool2d, OptionsInModelFiles) {
 }
 
 }  // namespace ll
+
+namespace ll {
+
+// Windows wholly inside the input take a loop of their own (summed a row of outputs at a time;
+// the gradient written straight when windows do not overlap). Its floats must be those of the
+// general loop, which this test writes out: 0, then the window's inputs row by row, times
+// 1/(kh·kw); the gradient as each window's share added in window order.
+TEST(AvgPool2d, WholeWindowsGiveTheGeneralLoopsFloats) {
+    struct Case {
+        Shape in;
+        Window2d w;
+    };
+    const Case cases[] = {
+        {{2, 3, 28, 28}, {2, 2, 2, 2, 0, 0}},  // LeNet-5's: the windows tile the input
+        {{1, 2, 7, 9}, {2, 2, 2, 2, 0, 0}},    // the last row and column in no window
+        {{1, 2, 9, 11}, {3, 3, 2, 2, 0, 0}},   // overlapping windows
+        {{1, 2, 9, 9}, {3, 3, 3, 3, 0, 0}},
+        {{1, 1, 7, 10}, {2, 2, 3, 3, 0, 0}},  // gaps between windows: their gradient stays 0
+        {{1, 2, 6, 7}, {2, 2, 1, 1, 0, 0}},
+        {{3, 1, 8, 9}, {2, 3, 2, 3, 0, 0}},  // 9 = 3·3: the last window ends on the edge
+        {{1, 1, 5, 33}, {1, 2, 1, 2, 0, 0}},
+    };
+    Rng rng(5);
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.w.str());
+        Tensor x(c.in);
+        for (std::int64_t i = 0; i < x.numel(); ++i)
+            x[i] = rng.uniform(-3.0f, 3.0f);
+        AvgPool2d pool(c.w);
+        Tensor y, dx;
+        pool.forward(x, y, Mode::Train);
+        const int H = c.in[2], W = c.in[3], Ho = y.dim(2), Wo = y.dim(3);
+        const Window2d& k = c.w;
+        const float scale = 1.0f / static_cast<float>(k.kh * k.kw);
+        Tensor dy(y.shape()), wantDx(c.in);
+        for (std::int64_t i = 0; i < dy.numel(); ++i)
+            dy[i] = rng.uniform(-1.0f, 1.0f);
+        wantDx.setZero();
+        for (int p = 0; p < c.in[0] * c.in[1]; ++p) {
+            const float* in = x.data() + static_cast<std::int64_t>(p) * H * W;
+            float* g = wantDx.data() + static_cast<std::int64_t>(p) * H * W;
+            for (int oh = 0; oh < Ho; ++oh) {
+                for (int ow = 0; ow < Wo; ++ow) {
+                    float s = 0.0f;
+                    for (int h = oh * k.sh; h < oh * k.sh + k.kh; ++h)
+                        for (int w = ow * k.sw; w < ow * k.sw + k.kw; ++w)
+                            s += in[h * W + w];
+                    const std::int64_t o = (static_cast<std::int64_t>(p) * Ho + oh) * Wo + ow;
+                    ASSERT_EQ(y[o], s * scale) << "plane " << p << " output " << oh << "," << ow;
+                    const float v = dy[o] * scale;
+                    for (int h = oh * k.sh; h < oh * k.sh + k.kh; ++h)
+                        for (int w = ow * k.sw; w < ow * k.sw + k.kw; ++w)
+                            g[h * W + w] += v;
+                }
+            }
+        }
+        dx.resize(c.in);
+        dx.fill(12345.0f);  // what was there before: overwritten, never added to
+        pool.backward(x, y, dy, &dx);
+        // Overlapping windows keep the general loop, whose fused multiply-adds (where the
+        // compiler fuses them) may differ from this file's: equal within rounding there.
+        const bool overlap = k.sh < k.kh || k.sw < k.kw;
+        for (std::int64_t i = 0; i < dx.numel(); ++i) {
+            if (overlap)
+                ASSERT_NEAR(dx[i], wantDx[i], 1e-6f) << "dx at " << i;
+            else
+                ASSERT_EQ(dx[i], wantDx[i]) << "dx at " << i;
+        }
+    }
+}
+
+}  // namespace ll
