@@ -4,6 +4,7 @@
 #include <opencv2/core/version.hpp>
 
 #include "core/gemm.h"
+#include "core/isa_kernels.h"
 #include "core/layers/direct_conv_kernels.h"
 
 #ifndef LAYERLENS_VERSION
@@ -39,8 +40,9 @@ std::string buildInfo(const std::string& extra) {
     line("convolution GEMM", gemmBackend());
     line("3×3 convolutions", directConvAvailable()
                                  ? "direct kernels, AVX-512 (chosen at run time: this CPU has it)"
-                                 : "im2col + GEMM (the direct kernels need AVX-512 and FMA, or "
-                                   "LAYERLENS_ISA=portable is set)");
+                                 : "im2col + GEMM (the direct kernels need AVX-512, x86-64-v4, "
+                                   "and LAYERLENS_ISA not lowering it)");
+    line("small products, tanh, Adam, batch norm", isaKernelsInfo());
     line("OpenCV", CV_VERSION);
     line("Eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
                       "." + std::to_string(EIGEN_MINOR_VERSION));

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "core/isa_kernels.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
 
@@ -39,50 +40,21 @@ const bool kSkx = chooseBlisArch();
 
 }  // namespace
 
-namespace {
-
-void eigenGemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
-               const float* B, int ldb, float beta, float* C, int ldc) {
-    using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
-    Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> c(C, M, N, Eigen::OuterStride<>(ldc));
-    const Strided a(A, transA ? K : M, transA ? M : K, Eigen::OuterStride<>(lda));
-    const Strided b(B, transB ? N : K, transB ? K : N, Eigen::OuterStride<>(ldb));
-    if (beta == 0.0f) {
-        c.setZero();
-    } else if (beta != 1.0f) {
-        c *= beta;
-    }
-    if (transA && transB) {
-        c.noalias() += alpha * (a.transpose() * b.transpose());
-    } else if (transA) {
-        c.noalias() += alpha * (a.transpose() * b);
-    } else if (transB) {
-        c.noalias() += alpha * (a * b.transpose());
-    } else {
-        c.noalias() += alpha * (a * b);
-    }
-}
-
-}  // namespace
-
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
+    const IsaKernels& eigen = isaKernels();
 #ifdef LAYERLENS_HAVE_BLIS
     // BLIS packs every operand; below ~4M multiply-adds (LeNet's first layer) Eigen is faster
-    // when it is compiled for AVX or wider. Compiled for SSE only (a portable build), it is 2–3×
-    // slower than BLIS at any size.
-#ifdef EIGEN_VECTORIZE_AVX
+    // when it runs AVX or wider (the build's own Eigen, or a copy chosen at run time:
+    // isa_kernels.h). SSE-only, it is 2–3× slower than BLIS at any size.
     constexpr long long kBlisFrom = 1LL << 22;
-#else
-    constexpr long long kBlisFrom = 0;
-#endif
-    if (static_cast<long long>(M) * N * K >= kBlisFrom) {
+    if (!isaKernelsWideEigen() || static_cast<long long>(M) * N * K >= kBlisFrom) {
         cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, M, N, K,
                     alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
 #endif
-    eigenGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    eigen.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void sgemmParallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,

@@ -5,9 +5,10 @@
 //
 // Backend: BLIS (Debian's serial libblis) when the build found it — its kernels reach about
 // 180 GFLOP/s per core on the convolution shapes here against Eigen's 150 — else Eigen. BLIS
-// picks its kernels by the CPU at run time; Eigen's are fixed when compiling, so in a portable
-// build (SSE only) every product goes to BLIS, and in a build for AVX or wider the small ones
-// (below 4M multiply-adds) go to Eigen, which is faster there.
+// picks its kernels by the CPU at run time; Eigen's are fixed when compiling, so a portable build
+// carries AVX2 and AVX-512 copies of its Eigen product (isa_kernels.h). When the Eigen that runs
+// is AVX or wider, the small products (below 4M multiply-adds) go to it, which is faster there;
+// an SSE-only one gets none.
 
 namespace ll {
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/isa_kernels.h"
+
 namespace ll {
 
 namespace {
@@ -144,19 +146,17 @@ std::vector<NamedState> Adam::state() {
 }
 
 void Adam::update(std::size_t i, Param& p, const float* g) {
-    ConstVectorMap grad(g, p.value.numel());
-    auto m = m_m[i].vector();
-    auto v = m_v[i].vector();
     const float b1 = m_opt.beta1, b2 = m_opt.beta2;
-    m = b1 * m + (1.0f - b1) * grad;
-    v = b2 * v + (1.0f - b2) * grad.cwiseProduct(grad);
     const double t = static_cast<double>(m_steps);
     const float c1 = static_cast<float>(1.0 - std::pow(b1, t));
     const float c2 = static_cast<float>(1.0 - std::pow(b2, t));
-    // θ ← θ − α m̂ / (√v̂ + ε), with m̂ = m / c1, v̂ = v / c2 (PyTorch's arrangement).
+    // m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², then θ ← θ − α m̂ / (√v̂ + ε) with
+    // m̂ = m / c1, v̂ = v / c2 (PyTorch's arrangement), in Eigen compiled for this CPU
+    // (isa_kernels.h).
     const float stepSize = m_opt.lr / c1;
     const float sqrtC2 = std::sqrt(c2);
-    p.value.vector().array() -= stepSize * m.array() / (v.array().sqrt() / sqrtC2 + m_opt.eps);
+    isaKernels().adamStep(p.value.data(), m_m[i].data(), m_v[i].data(), g, p.value.numel(), b1, b2,
+                          stepSize, sqrtC2, m_opt.eps);
 }
 
 std::unique_ptr<Optimizer> makeOptimizer(const std::string& name, std::vector<Param*> params,

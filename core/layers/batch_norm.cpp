@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/isa_kernels.h"
 #include "core/kernels.h"
 #include "core/parallel.h"
 
@@ -62,47 +63,14 @@ Shape BatchNorm2d::outputShape(const Shape& in) const {
 
 namespace {
 
-// Sums in kWidth double lanes, each lane a running sum of every kWidth-th term: the compiler
-// vectorizes these loops (a single running sum it cannot, without reordering), so the fast kernel
-// set's statistics cost a memory pass, not a chain of dependent additions. Deterministic: the
-// lanes and their final order depend only on the sizes.
-struct Lanes {
-    static constexpr int kWidth = 8;
-    double acc[kWidth] = {};
-
-    void add(const float* __restrict p, int n) {
-        int i = 0;
-        for (; i + kWidth <= n; i += kWidth)
-            for (int j = 0; j < kWidth; ++j)
-                acc[j] += p[i + j];
-        for (int j = 0; i < n; ++i, ++j)
-            acc[j] += p[i];
-    }
-    void addSquaredDeviations(const float* __restrict p, int n, double mean) {
-        int i = 0;
-        for (; i + kWidth <= n; i += kWidth)
-            for (int j = 0; j < kWidth; ++j)
-                acc[j] += (p[i + j] - mean) * (p[i + j] - mean);
-        for (int j = 0; i < n; ++i, ++j)
-            acc[j] += (p[i] - mean) * (p[i] - mean);
-    }
-    // Σ g·(x − mean)·invStd, each term as the reference computes it.
-    void addProducts(const float* __restrict g, const float* __restrict x, int n, float mean,
-                     float invStd) {
-        int i = 0;
-        for (; i + kWidth <= n; i += kWidth)
-            for (int j = 0; j < kWidth; ++j)
-                acc[j] += static_cast<double>(g[i + j]) * (x[i + j] - mean) * invStd;
-        for (int j = 0; i < n; ++i, ++j)
-            acc[j] += static_cast<double>(g[i]) * (x[i] - mean) * invStd;
-    }
-    double total() const {
-        double s = 0.0;
-        for (double a : acc)
-            s += a;
-        return s;
-    }
-};
+// The fast kernel set's sums go to kBnLanes double lanes (isa_kernels.h: compiled for this CPU),
+// so they cost a memory pass, not a chain of dependent additions.
+double total(const double* acc) {
+    double s = 0.0;
+    for (int j = 0; j < kBnLanes; ++j)
+        s += acc[j];
+    return s;
+}
 
 float inverseStd(double var, float eps) {
     return static_cast<float>(1.0 / std::sqrt(var + eps));
@@ -135,16 +103,18 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
             label(), ": needs more than one value per channel in training; got input ", x.shape()));
     }
     const bool fast = kernelSet() == KernelSet::Fast;
+    // The element-wise passes in the fast set's copy for this CPU, else in the build's own.
+    const IsaKernels& k = fast ? isaKernels() : isa_baseline::kKernels;
     parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         double mean, var;
         if (m_lastTrain) {
             // Two passes in double: exact enough for large batches of large activations.
             double s = 0.0;
             if (fast) {
-                Lanes acc;
+                double acc[kBnLanes] = {};
                 for (int n = 0; n < N; ++n)
-                    acc.add(x.data() + (static_cast<std::int64_t>(n) * C + c) * S, S);
-                s = acc.total();
+                    k.bnSum(acc, x.data() + (static_cast<std::int64_t>(n) * C + c) * S, S);
+                s = total(acc);
             } else {
                 for (int n = 0; n < N; ++n) {
                     const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
@@ -155,11 +125,11 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
             mean = s / static_cast<double>(M);
             double ss = 0.0;
             if (fast) {
-                Lanes acc;
+                double acc[kBnLanes] = {};
                 for (int n = 0; n < N; ++n)
-                    acc.addSquaredDeviations(x.data() + (static_cast<std::int64_t>(n) * C + c) * S,
-                                             S, mean);
-                ss = acc.total();
+                    k.bnSquaredDeviations(
+                        acc, x.data() + (static_cast<std::int64_t>(n) * C + c) * S, S, mean);
+                ss = total(acc);
             } else {
                 for (int n = 0; n < N; ++n) {
                     const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
@@ -184,10 +154,7 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
         affine(m_gamma.value[c], m_beta.value[c], mean, invStd, a, b);
         for (int n = 0; n < N; ++n) {
             const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
-            const float* p = x.data() + off;
-            float* q = y.data() + off;
-            for (int i = 0; i < S; ++i)
-                q[i] = a * p[i] + b;
+            k.bnAffine(x.data() + off, y.data() + off, S, a, b);
         }
     });
 }
@@ -196,19 +163,20 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const double M = static_cast<double>(N) * S;
     const bool fast = kernelSet() == KernelSet::Fast;
+    const IsaKernels& kernels = fast ? isaKernels() : isa_baseline::kKernels;
     parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         const float mean = m_mean[c], invStd = m_invStd[c];
         // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.
         double sumDy = 0.0, sumDyXhat = 0.0;
         if (fast) {
-            Lanes a, b;
+            double a[kBnLanes] = {}, b[kBnLanes] = {};
             for (int n = 0; n < N; ++n) {
                 const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
-                a.add(dy.data() + off, S);
-                b.addProducts(dy.data() + off, x.data() + off, S, mean, invStd);
+                kernels.bnSum(a, dy.data() + off, S);
+                kernels.bnProducts(b, dy.data() + off, x.data() + off, S, mean, invStd);
             }
-            sumDy = a.total();
-            sumDyXhat = b.total();
+            sumDy = total(a);
+            sumDyXhat = total(b);
         } else {
             for (int n = 0; n < N; ++n) {
                 const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
@@ -231,13 +199,8 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
                         mDyXhat = static_cast<float>(sumDyXhat / M);
             for (int n = 0; n < N; ++n) {
                 const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
-                const float* xp = x.data() + off;
-                const float* g = dy.data() + off;
-                float* out = dx->data() + off;
-                for (int i = 0; i < S; ++i) {
-                    const float xhat = (xp[i] - mean) * invStd;
-                    out[i] = k * (g[i] - mDy - xhat * mDyXhat);
-                }
+                kernels.bnTrainGrad(x.data() + off, dy.data() + off, dx->data() + off, S, mean,
+                                    invStd, k, mDy, mDyXhat);
             }
         } else {
             // Eval mode: running statistics are constants, so the layer is affine.

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "core/error.h"
+#include "core/isa.h"
 #include "core/layers/direct_conv_isa.h"
 #include "core/parallel.h"
 
@@ -38,10 +39,7 @@ float* threadScratch(Scratch which, std::size_t n) {
 bool directConvAvailable() {
     static const bool available = [] {
 #if defined(LAYERLENS_HAVE_AVX512_KERNELS)
-        const char* isa = std::getenv("LAYERLENS_ISA");
-        if (isa && std::strcmp(isa, "portable") == 0) return false;
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+        return kernelIsa() == Isa::Avx512;
 #else
         return false;
 #endif

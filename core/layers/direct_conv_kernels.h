@@ -30,9 +30,9 @@
 
 namespace ll {
 
-/// True when this process can run the direct kernels: an x86-64 build on a CPU with AVX-512F and
-/// FMA, and the environment variable LAYERLENS_ISA is not "portable" (which keeps every
-/// convolution on im2col + GEMM, to compare). Decided once per process.
+/// True when this process can run the direct kernels: an x86-64 build where kernelIsa() is
+/// AVX-512 (core/isa.h: the CPU has it and LAYERLENS_ISA does not lower it; "portable" or
+/// "avx2" keep every convolution on im2col + GEMM, to compare). Decided once per process.
 bool directConvAvailable();
 
 /// True when the direct forward and backward-weights kernels compute `g`: 3×3 kernel, stride 1

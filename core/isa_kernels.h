@@ -1,0 +1,78 @@
+#pragma once
+// Kernels compiled for the CPU found at run time. Eigen picks its vector instructions when it is
+// compiled, and so does the compiler for plain loops: in a portable build (x86-64-v2, SSE) they
+// were 2–4× slower than the native build's on small products (LeNet-5's first convolution, the
+// fully connected layers), tanh, Adam's square roots and divisions, and batch norm's sums in
+// double. The same code (isa_kernels.inc) is therefore compiled three times: for the build's
+// target (isa_kernels_baseline.cpp), for AVX2 with FMA (isa_kernels_avx2.cpp) and for AVX-512
+// (isa_kernels_avx512.cpp), the last two in object libraries of their own (core/CMakeLists.txt);
+// isaKernels() picks one. In a native build the build's own copy is already the widest.
+//
+// The linker keeps one copy of each template instantiation for the whole program, and could
+// take the AVX-512 one for a caller on any CPU (core/layers/direct_conv_isa.h). The ISA files
+// therefore rename Eigen's namespace before including it (`#define Eigen LLEigenAvx512`): their
+// instantiations have names no other object defines. The IsaObjects test checks that every
+// shared symbol of those objects is in the renamed namespace.
+
+#include <cstdint>
+#include <string>
+
+namespace ll {
+
+struct IsaKernels {
+    const char* name;  // "baseline", "AVX2", "AVX-512"
+    /// C (M×N) = alpha · op(A) · op(B) + beta · C, row-major with leading dimensions,
+    /// single-threaded when called inside a parallel region (gemm.h).
+    void (*gemm)(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                 int lda, const float* B, int ldb, float beta, float* C, int ldc);
+    /// y = tanh(x), n floats (Eigen's rational approximation).
+    void (*tanh)(const float* x, float* y, std::int64_t n);
+    /// dx = dy · (1 − y²), n floats: tanh's gradient from its output.
+    void (*tanhGrad)(const float* y, const float* dy, float* dx, std::int64_t n);
+    /// Adam's step on n parameters (optimizer.cpp says which formula): m and v updated with
+    /// the gradient g, then θ −= stepSize · m / (√v / sqrtC2 + eps).
+    void (*adamStep)(float* theta, float* m, float* v, const float* g, std::int64_t n, float b1,
+                     float b2, float stepSize, float sqrtC2, float eps);
+
+    // Batch norm's passes over one channel's plane of n values (batch_norm.cpp), in the fast
+    // kernel set. The sums go to kBnLanes double lanes, lane j taking every kBnLanes-th term
+    // from j on (so the compiler vectorizes them; the order depends only on the sizes).
+    /// acc[j] += p[i]
+    void (*bnSum)(double* acc, const float* p, int n);
+    /// acc[j] += (p[i] − mean)²
+    void (*bnSquaredDeviations)(double* acc, const float* p, int n, double mean);
+    /// acc[j] += g[i] · (x[i] − mean) · invStd, in double from the first product on
+    void (*bnProducts)(double* acc, const float* g, const float* x, int n, float mean,
+                       float invStd);
+    /// y[i] = a · x[i] + b
+    void (*bnAffine)(const float* x, float* y, int n, float a, float b);
+    /// dx[i] = k · (g[i] − mDy − (x[i] − mean) · invStd · mDyXhat)
+    void (*bnTrainGrad)(const float* x, const float* g, float* dx, int n, float mean, float invStd,
+                        float k, float mDy, float mDyXhat);
+};
+
+constexpr int kBnLanes = 8;
+
+/// The widest copy this CPU runs, when it is wider than the build's own Eigen (a portable build
+/// on an AVX2 or AVX-512 CPU); else the build's own. Chosen once (kernelIsa(), core/isa.h).
+const IsaKernels& isaKernels();
+
+/// Whether the chosen copy is at least AVX wide (small products are then faster in Eigen than
+/// in BLIS, which packs every operand).
+bool isaKernelsWideEigen();
+
+/// For `layerlens version`: which copy runs, e.g. "AVX-512 copy (chosen at run time: this CPU has
+/// it)" or "as compiled (Eigen's 16-float vectors)".
+std::string isaKernelsInfo();
+
+namespace isa_baseline {
+extern const IsaKernels kKernels;
+}
+namespace isa_avx2 {
+extern const IsaKernels kKernels;
+}
+namespace isa_avx512 {
+extern const IsaKernels kKernels;
+}
+
+}  // namespace ll

@@ -1,0 +1,127 @@
+// The kernels compiled for AVX2 and AVX-512 (core/isa_kernels.h) against the build's own copy,
+// on odd sizes: the same functions, so equal within the rounding of fused multiply-adds and of
+// Eigen's other blocking.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/isa.h"
+#include "core/isa_kernels.h"
+#include "core/random.h"
+
+namespace ll {
+namespace {
+
+std::vector<float> randomFloats(Rng& rng, int n, float lo = -2.0f, float hi = 2.0f) {
+    std::vector<float> v(static_cast<std::size_t>(n));
+    for (float& x : v)
+        x = rng.uniform(lo, hi);
+    return v;
+}
+
+// The copies this CPU runs, other than the build's own.
+std::vector<const IsaKernels*> wideCopies() {
+    std::vector<const IsaKernels*> out;
+#if defined(LAYERLENS_TEST_ISA_COPIES)
+    if (cpuSupports(Isa::Avx2)) out.push_back(&isa_avx2::kKernels);
+    if (cpuSupports(Isa::Avx512)) out.push_back(&isa_avx512::kKernels);
+#endif
+    return out;
+}
+
+void expectClose(const std::vector<float>& got, const std::vector<float>& want, float rel,
+                 const char* what) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], rel * (1.0f + std::fabs(want[i]))) << what << " at " << i;
+}
+
+TEST(IsaKernels, EachCopyComputesWhatTheBuildsOwnDoes) {
+    const std::vector<const IsaKernels*> copies = wideCopies();
+    if (copies.empty())
+        GTEST_SKIP() << "this CPU runs no AVX2 or AVX-512 copy (or the build has none)";
+    const IsaKernels& ref = isa_baseline::kKernels;
+    Rng rng(11);
+    for (const IsaKernels* k : copies) {
+        SCOPED_TRACE(k->name);
+        // Products: every transpose, odd sizes, leading dimensions wider than the rows, the
+        // three kinds of beta.
+        for (int t = 0; t < 4; ++t) {
+            const bool ta = t & 1, tb = t & 2;
+            const int M = 7, N = 13, K = 37;
+            const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 2, ldc = N + 1;
+            const std::vector<float> A = randomFloats(rng, (ta ? K : M) * lda);
+            const std::vector<float> B = randomFloats(rng, (tb ? N : K) * ldb);
+            for (float beta : {0.0f, 1.0f, 0.5f}) {
+                std::vector<float> C = randomFloats(rng, M * ldc), want = C;
+                k->gemm(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+                ref.gemm(ta, tb, M, N, K, 0.75f, A.data(), lda, B.data(), ldb, beta, want.data(),
+                         ldc);
+                expectClose(C, want, 1e-4f, "gemm");  // 37 products per sum
+            }
+        }
+        const int n = 1003;  // not a multiple of any vector width
+        const std::vector<float> x = randomFloats(rng, n, -6.0f, 6.0f);
+        std::vector<float> y(n), want(n);
+        k->tanh(x.data(), y.data(), n);
+        ref.tanh(x.data(), want.data(), n);
+        expectClose(y, want, 1e-6f, "tanh");
+        EXPECT_NEAR(y[0], std::tanh(x[0]), 1e-6f);
+        const std::vector<float> dy = randomFloats(rng, n);
+        std::vector<float> dx(n), wantDx(n);
+        k->tanhGrad(y.data(), dy.data(), dx.data(), n);
+        ref.tanhGrad(y.data(), dy.data(), wantDx.data(), n);
+        expectClose(dx, wantDx, 1e-6f, "tanh gradient");
+        // Adam: two steps from the same state.
+        std::vector<float> theta = randomFloats(rng, n), m(n, 0.0f), v(n, 0.0f);
+        std::vector<float> theta2 = theta, m2 = m, v2 = v;
+        for (int step = 0; step < 2; ++step) {
+            const std::vector<float> g = randomFloats(rng, n);
+            k->adamStep(theta.data(), m.data(), v.data(), g.data(), n, 0.9f, 0.999f, 0.01f, 0.03f,
+                        1e-8f);
+            ref.adamStep(theta2.data(), m2.data(), v2.data(), g.data(), n, 0.9f, 0.999f, 0.01f,
+                         0.03f, 1e-8f);
+        }
+        expectClose(theta, theta2, 1e-6f, "adam θ");
+        expectClose(m, m2, 1e-6f, "adam m");
+        expectClose(v, v2, 1e-6f, "adam v");
+        // Batch norm: the lanes in double, the element-wise passes in float.
+        double acc[kBnLanes] = {}, want8[kBnLanes] = {};
+        k->bnSum(acc, x.data(), n);
+        ref.bnSum(want8, x.data(), n);
+        for (int j = 0; j < kBnLanes; ++j)
+            EXPECT_EQ(acc[j], want8[j]) << "lane " << j;  // float to double: exact
+        double sq[kBnLanes] = {}, wantSq[kBnLanes] = {};
+        k->bnSquaredDeviations(sq, x.data(), n, 0.25);
+        ref.bnSquaredDeviations(wantSq, x.data(), n, 0.25);
+        double pr[kBnLanes] = {}, wantPr[kBnLanes] = {};
+        k->bnProducts(pr, dy.data(), x.data(), n, 0.25f, 1.5f);
+        ref.bnProducts(wantPr, dy.data(), x.data(), n, 0.25f, 1.5f);
+        for (int j = 0; j < kBnLanes; ++j) {
+            EXPECT_NEAR(sq[j], wantSq[j], 1e-12 * (1.0 + std::fabs(wantSq[j])));
+            EXPECT_NEAR(pr[j], wantPr[j], 1e-6 * (1.0 + std::fabs(wantPr[j])));
+        }
+        std::vector<float> out(n), wantOut(n);
+        k->bnAffine(x.data(), out.data(), n, 1.25f, -0.5f);
+        ref.bnAffine(x.data(), wantOut.data(), n, 1.25f, -0.5f);
+        expectClose(out, wantOut, 1e-6f, "bn affine");
+        k->bnTrainGrad(x.data(), dy.data(), out.data(), n, 0.25f, 1.5f, 0.8f, 0.1f, -0.2f);
+        ref.bnTrainGrad(x.data(), dy.data(), wantOut.data(), n, 0.25f, 1.5f, 0.8f, 0.1f, -0.2f);
+        expectClose(out, wantOut, 1e-6f, "bn gradient");
+    }
+}
+
+// The copy chosen is one this CPU runs, and the widest one when it is wider than the build's own.
+TEST(IsaKernels, TheChosenCopyRunsOnThisCpu) {
+    const Isa isa = kernelIsa();
+    EXPECT_TRUE(cpuSupports(isa)) << isaName(isa);
+    const IsaKernels& k = isaKernels();
+    if (&k == &isa_baseline::kKernels) return;
+    EXPECT_STREQ(k.name, isaName(isa));
+    EXPECT_TRUE(isaKernelsWideEigen());
+}
+
+}  // namespace
+}  // namespace ll
