@@ -14,10 +14,21 @@
 // instantiations have names no other object defines. The IsaObjects test checks that every
 // shared symbol of those objects is in the renamed namespace.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace ll {
+
+/// How a depthwise kernel walks a padded plane whose rows are `ld` floats apart and which holds
+/// every tap of every window (so the loops check no bounds): depthwise_kernels.cpp.
+struct DepthwiseWalk {
+    int kh, kw, sh, sw, dh, dw;
+    int ld;
+    // Non-zero: the plane is held as its even columns, then `split` floats on its odd columns
+    // (splitColumns), and sw = 2, dw = 1.
+    std::ptrdiff_t split = 0;
+};
 
 struct IsaKernels {
     const char* name;  // "baseline", "AVX2", "AVX-512"
@@ -49,6 +60,10 @@ struct IsaKernels {
     /// dx[i] = k · (g[i] − mDy − (x[i] − mean) · invStd · mDyXhat)
     void (*bnTrainGrad)(const float* x, const float* g, float* dx, int n, float mean, float invStd,
                         float k, float mDy, float mDyXhat);
+    /// out (Ho, Wo) = init + Σ_{ki, kj} w[ki·kw + kj] · in[(oh·sh + ki·dh)·ld + ow·sw + kj·dw]
+    /// (with accumulate: out += the sum): a depthwise plane's forward pass, or its dx gathered.
+    void (*depthwiseCorrelate)(const float* in, const DepthwiseWalk& k, const float* w, int Ho,
+                               int Wo, float init, bool accumulate, float* out);
 };
 
 constexpr int kBnLanes = 8;

@@ -6,21 +6,15 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/isa_kernels.h"
+#include "core/kernels.h"
 #include "core/parallel.h"
 
 namespace ll {
 
 namespace {
 
-// a·b + c, fused where the CPU has FMA: the build's ISO C++ mode does not contract a*b + c, and
-// without the fusion the taps' multiply and add would be two instructions each.
-inline float madd(float a, float b, float c) {
-#ifdef __FMA__
-    return std::fma(a, b, c);
-#else
-    return a * b + c;
-#endif
-}
+#include "core/layers/depthwise_walk.inc"
 
 float* sized(AlignedFloats& buf, std::size_t n) {
     if (buf.size() < n) buf.resize(n);
@@ -87,41 +81,6 @@ Scratch& threadScratch() {
     return s;
 }
 
-// How a kernel walks a padded plane whose rows are `ld` floats apart and which holds every tap of
-// every window (so the loops below check no bounds).
-struct Walk {
-    int kh, kw, sh, sw, dh, dw;
-    int ld;
-    // Non-zero: the plane is held as its even columns, then `split` floats on its odd columns
-    // (splitColumns), and sw = 2, dw = 1.
-    std::ptrdiff_t split = 0;
-};
-
-// What the loops may take as constants: all strides and dilations 1; column stride 1 (loads
-// along a row are contiguous; a run-time column stride does not vectorize); column stride 2 on a
-// plane split into even and odd columns (contiguous again); nothing.
-enum class Steps { Ones, UnitColumns, Split2, Any };
-Steps steps(const Walk& k) {
-    if (k.split) return Steps::Split2;
-    if (k.sh == 1 && k.sw == 1 && k.dh == 1 && k.dw == 1) return Steps::Ones;
-    return k.sw == 1 ? Steps::UnitColumns : Steps::Any;
-}
-
-// Offset of output column ow's tap kj along a row: ow·sw + kj·dw, or its place in the even or
-// odd half of a split plane.
-template <Steps S>
-[[gnu::always_inline]] inline std::ptrdiff_t column(const Walk& k, int ow, int kj) {
-    if constexpr (S == Steps::Split2) {
-        return (kj & 1) * k.split + ow + (kj >> 1);
-    } else if constexpr (S == Steps::Ones) {
-        return ow + kj;
-    } else if constexpr (S == Steps::UnitColumns) {
-        return ow + kj * k.dw;
-    } else {
-        return std::ptrdiff_t{ow} * k.sw + kj * k.dw;
-    }
-}
-
 // The plane (rows, cols) at p split by column parity: its even columns (rows, ⌈cols/2⌉), then its
 // odd columns (a zero where cols is odd). A stride-2 walk along a row of p is a stride-1 walk along
 // a row of either half, which vectorizes; the taps read the same values, so every sum is the same.
@@ -150,107 +109,6 @@ PaddedView splitColumns(const PaddedView& p, int rows, int cols, AlignedFloats& 
 // Kernels the split walk serves (the fixed-size loops).
 bool splittable(const ConvGeometry& g) {
     return g.sw == 2 && g.dw == 1 && g.kh == g.kw && (g.kh == 3 || g.kh == 5);
-}
-
-// R output rows from row `out` on (rows Wo apart), kernel KH × KW fixed at compile time: the taps
-// unroll and stay in registers, the row loop vectorizes, and the R rows' sums are independent
-// chains of FMAs (one chain per row would wait on the FMA latency). Each output is
-// init (or its old value, with Accumulate) + the taps in (ki, kj) order.
-template <int KH, int KW, int R, bool Accumulate, Steps S>
-[[gnu::always_inline]] inline void correlateRows(const float* in, const Walk& k, const float* wk,
-                                                 int Wo, float init, float* out) {
-    // With unit steps the R rows' taps read R + KH − 1 input rows, which the compiler sees (and
-    // keeps in as many registers) only when the steps are constants.
-    const bool ones = S == Steps::Ones;
-    const std::ptrdiff_t rowStep = ones ? k.ld : std::ptrdiff_t{k.dh} * k.ld;    // between taps
-    const std::ptrdiff_t rowStride = ones ? k.ld : std::ptrdiff_t{k.sh} * k.ld;  // between outputs
-#pragma omp simd
-    for (int ow = 0; ow < Wo; ++ow) {
-        // Unrolled before vectorization: GCC would otherwise keep the tap loops and give up on
-        // vectorizing the row.
-        float s[R];
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r)
-            s[r] = Accumulate ? out[r * Wo + ow] : init;
-#pragma GCC unroll 8
-        for (int ki = 0; ki < KH; ++ki)
-#pragma GCC unroll 8
-            for (int kj = 0; kj < KW; ++kj)
-#pragma GCC unroll 8
-                for (int r = 0; r < R; ++r)
-                    s[r] = madd(wk[ki * KW + kj],
-                                in[r * rowStride + ki * rowStep + column<S>(k, ow, kj)], s[r]);
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r)
-            out[r * Wo + ow] = s[r];
-    }
-}
-
-template <int KH, int KW, bool Accumulate, Steps S>
-void correlateFixed(const float* in, const Walk& k, const float* w, int Ho, int Wo, float init,
-                    float* out) {
-    float wk[KH * KW];
-    std::copy(w, w + KH * KW, wk);
-    constexpr int R = 4;
-    const std::ptrdiff_t rowStride = static_cast<std::ptrdiff_t>(k.sh) * k.ld;
-    int oh = 0;
-    for (; oh + R <= Ho; oh += R)
-        correlateRows<KH, KW, R, Accumulate, S>(in + oh * rowStride, k, wk, Wo, init,
-                                                out + static_cast<std::ptrdiff_t>(oh) * Wo);
-    for (; oh < Ho; ++oh)
-        correlateRows<KH, KW, 1, Accumulate, S>(in + oh * rowStride, k, wk, Wo, init,
-                                                out + static_cast<std::ptrdiff_t>(oh) * Wo);
-}
-
-template <int KH, int KW, bool Accumulate>
-void correlateFixed(const float* in, const Walk& k, const float* w, int Ho, int Wo, float init,
-                    float* out) {
-    switch (steps(k)) {
-        case Steps::Ones:
-            return correlateFixed<KH, KW, Accumulate, Steps::Ones>(in, k, w, Ho, Wo, init, out);
-        case Steps::UnitColumns:
-            return correlateFixed<KH, KW, Accumulate, Steps::UnitColumns>(in, k, w, Ho, Wo, init,
-                                                                          out);
-        case Steps::Split2:
-            return correlateFixed<KH, KW, Accumulate, Steps::Split2>(in, k, w, Ho, Wo, init, out);
-        case Steps::Any:
-            return correlateFixed<KH, KW, Accumulate, Steps::Any>(in, k, w, Ho, Wo, init, out);
-    }
-}
-
-// Any kernel size: one vectorized pass over each output row per tap (the same sums in the same
-// order).
-void correlateAny(const float* in, const Walk& k, const float* w, int Ho, int Wo, float init,
-                  bool accumulate, float* out) {
-    for (int oh = 0; oh < Ho; ++oh) {
-        float* o = out + static_cast<std::ptrdiff_t>(oh) * Wo;
-        if (!accumulate) std::fill(o, o + Wo, init);
-        for (int ki = 0; ki < k.kh; ++ki) {
-            const float* r = in + (static_cast<std::ptrdiff_t>(oh) * k.sh + ki * k.dh) * k.ld;
-            for (int kj = 0; kj < k.kw; ++kj) {
-                const float wv = w[ki * k.kw + kj];
-                const float* rk = r + kj * k.dw;
-#pragma omp simd
-                for (int ow = 0; ow < Wo; ++ow)
-                    o[ow] = madd(wv, rk[ow * k.sw], o[ow]);
-            }
-        }
-    }
-}
-
-// out (Ho, Wo) = init + Σ_{ki, kj} w[ki·kw + kj] · in[(oh·sh + ki·dh)·ld + ow·sw + kj·dw]
-// (with accumulate: out += the sum).
-void correlate(const float* in, const Walk& k, const float* w, int Ho, int Wo, float init,
-               bool accumulate, float* out) {
-    if (k.kh == 3 && k.kw == 3) {
-        accumulate ? correlateFixed<3, 3, true>(in, k, w, Ho, Wo, init, out)
-                   : correlateFixed<3, 3, false>(in, k, w, Ho, Wo, init, out);
-    } else if (k.kh == 5 && k.kw == 5) {
-        accumulate ? correlateFixed<5, 5, true>(in, k, w, Ho, Wo, init, out)
-                   : correlateFixed<5, 5, false>(in, k, w, Ho, Wo, init, out);
-    } else {
-        correlateAny(in, k, w, Ho, Wo, init, accumulate, out);
-    }
 }
 
 // acc (kh·kw, Wo) += per tap, for R rows of d from row oh on: d[oh][ow]·in[(oh·sh + ki·dh)·ld +
@@ -377,6 +235,12 @@ std::pair<PaddedView, Walk> inputWalk(const ConvGeometry& g, const float* x, Scr
     return {halves, Walk{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, halves.ld, split}};
 }
 
+// The correlation compiled for this CPU in the fast kernel set (isa_kernels.h: a portable build's
+// AVX2 or AVX-512 copy), the build's own in the reference set.
+const IsaKernels& correlation() {
+    return kernelSet() == KernelSet::Fast ? isaKernels() : isa_baseline::kKernels;
+}
+
 std::int64_t work(const ConvGeometry& g, int N) {
     return static_cast<std::int64_t>(N) * g.K * g.kh * g.kw * g.Ho * g.Wo;
 }
@@ -391,6 +255,7 @@ void depthwiseForward(const ConvGeometry& g, int N, const float* x, const float*
     const std::ptrdiff_t inPlane = static_cast<std::ptrdiff_t>(g.H) * g.W;
     const std::ptrdiff_t outPlane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
     const int planes = N * g.C;
+    const auto correlate = correlation().depthwiseCorrelate;
     parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const auto [xp, k] = inputWalk(g, x + p * inPlane, threadScratch());
         for (int j = 0; j < m; ++j) {
@@ -431,6 +296,7 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     const int planes = N * g.C;
+    const auto correlate = correlation().depthwiseCorrelate;
     parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const int t = threadIndex();
         Scratch& s = threadScratch();

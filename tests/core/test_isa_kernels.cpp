@@ -112,6 +112,31 @@ TEST(IsaKernels, EachCopyComputesWhatTheBuildsOwnDoes) {
         k->bnTrainGrad(x.data(), dy.data(), out.data(), n, 0.25f, 1.5f, 0.8f, 0.1f, -0.2f);
         ref.bnTrainGrad(x.data(), dy.data(), wantOut.data(), n, 0.25f, 1.5f, 0.8f, 0.1f, -0.2f);
         expectClose(out, wantOut, 1e-6f, "bn gradient");
+        // Depthwise correlation: a padded 13×21 plane, walks with every kind of step.
+        const int rows = 13, ld = 21;
+        const std::vector<float> plane = randomFloats(rng, rows * ld);
+        const std::vector<float> w = randomFloats(rng, 25);
+        struct Walked {
+            DepthwiseWalk walk;
+            int Ho, Wo;
+        };
+        const Walked walks[] = {
+            {{3, 3, 1, 1, 1, 1, ld}, 11, 19},                                   // unit steps
+            {{5, 5, 1, 1, 1, 1, ld}, 9, 17},  {{3, 3, 2, 1, 1, 1, ld}, 6, 19},  // unit columns
+            {{3, 3, 2, 2, 1, 1, ld}, 6, 10},                                    // any
+            {{3, 3, 1, 1, 2, 2, ld}, 9, 17},                                    // dilated
+            {{2, 3, 1, 1, 1, 1, ld}, 12, 19},  // neither 3×3 nor 5×5
+        };
+        for (const Walked& c : walks) {
+            for (bool accumulate : {false, true}) {
+                std::vector<float> got = randomFloats(rng, c.Ho * c.Wo), want2 = got;
+                k->depthwiseCorrelate(plane.data(), c.walk, w.data(), c.Ho, c.Wo, 0.5f, accumulate,
+                                      got.data());
+                ref.depthwiseCorrelate(plane.data(), c.walk, w.data(), c.Ho, c.Wo, 0.5f, accumulate,
+                                       want2.data());
+                expectClose(got, want2, 1e-5f, "depthwise correlation");
+            }
+        }
     }
 }
 
