@@ -42,7 +42,7 @@ std::string buildInfo(const std::string& extra) {
                                  ? "direct kernels, AVX-512 (chosen at run time: this CPU has it)"
                                  : "im2col + GEMM (the direct kernels need AVX-512, x86-64-v4, "
                                    "and LAYERLENS_ISA not lowering it)");
-    line("small products, tanh, Adam, batch norm", isaKernelsInfo());
+    line("small products, tanh, Adam, batch norm, depthwise", isaKernelsInfo());
     line("OpenCV", CV_VERSION);
     line("Eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
                       "." + std::to_string(EIGEN_MINOR_VERSION));
