@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/kernels.h"
+
 namespace ll {
 
 /// How a depthwise kernel walks a padded plane whose rows are `ld` floats apart and which holds
@@ -45,9 +47,9 @@ struct IsaKernels {
     void (*adamStep)(float* theta, float* m, float* v, const float* g, std::int64_t n, float b1,
                      float b2, float stepSize, float sqrtC2, float eps);
 
-    // Batch norm's passes over one channel's plane of n values (batch_norm.cpp), in the fast
-    // kernel set. The sums go to kBnLanes double lanes, lane j taking every kBnLanes-th term
-    // from j on (so the compiler vectorizes them; the order depends only on the sizes).
+    // Batch norm's passes over one channel's plane of n values (batch_norm.cpp; the sums are
+    // the fast kernel set's). The sums go to kBnLanes double lanes, lane j taking every kBnLanes-th
+    // term from j on (so the compiler vectorizes them; the order depends only on the sizes).
     /// acc[j] += p[i]
     void (*bnSum)(double* acc, const float* p, int n);
     /// acc[j] += (p[i] − mean)²
@@ -71,6 +73,10 @@ constexpr int kBnLanes = 8;
 /// The widest copy this CPU runs, when it is wider than the build's own Eigen (a portable build
 /// on an AVX2 or AVX-512 CPU); else the build's own. Chosen once (kernelIsa(), core/isa.h).
 const IsaKernels& isaKernels();
+
+/// The copy a kernel set computes with: the fast set isaKernels(), the reference set the build's
+/// own (isa_baseline), whatever the CPU.
+const IsaKernels& isaKernelsFor(KernelSet set);
 
 /// Whether the chosen copy is at least AVX wide (small products are then faster in Eigen than
 /// in BLIS, which packs every operand).

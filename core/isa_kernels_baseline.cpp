@@ -32,6 +32,10 @@ const IsaKernels& isaKernels() {
     return k;
 }
 
+const IsaKernels& isaKernelsFor(KernelSet set) {
+    return set == KernelSet::Fast ? isaKernels() : isa_baseline::kKernels;
+}
+
 bool isaKernelsWideEigen() {
     static const bool wide = &isaKernels() != &isa_baseline::kKernels || kBuildLanes >= 8;
     return wide;

@@ -152,11 +152,12 @@ void Adam::update(std::size_t i, Param& p, const float* g) {
     const float c2 = static_cast<float>(1.0 - std::pow(b2, t));
     // m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², then θ ← θ − α m̂ / (√v̂ + ε) with
     // m̂ = m / c1, v̂ = v / c2 (PyTorch's arrangement), in Eigen compiled for this CPU
-    // (isa_kernels.h).
+    // (isa_kernels.h) in the fast kernel set, the build's own in the reference set.
     const float stepSize = m_opt.lr / c1;
     const float sqrtC2 = std::sqrt(c2);
-    isaKernels().adamStep(p.value.data(), m_m[i].data(), m_v[i].data(), g, p.value.numel(), b1, b2,
-                          stepSize, sqrtC2, m_opt.eps);
+    isaKernelsFor(kernelSet())
+        .adamStep(p.value.data(), m_m[i].data(), m_v[i].data(), g, p.value.numel(), b1, b2,
+                  stepSize, sqrtC2, m_opt.eps);
 }
 
 std::unique_ptr<Optimizer> makeOptimizer(const std::string& name, std::vector<Param*> params,

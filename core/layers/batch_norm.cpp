@@ -103,8 +103,7 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
             label(), ": needs more than one value per channel in training; got input ", x.shape()));
     }
     const bool fast = kernelSet() == KernelSet::Fast;
-    // The element-wise passes in the fast set's copy for this CPU, else in the build's own.
-    const IsaKernels& k = fast ? isaKernels() : isa_baseline::kKernels;
+    const IsaKernels& k = isaKernelsFor(kernelSet());
     parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         double mean, var;
         if (m_lastTrain) {
@@ -163,7 +162,7 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const double M = static_cast<double>(N) * S;
     const bool fast = kernelSet() == KernelSet::Fast;
-    const IsaKernels& kernels = fast ? isaKernels() : isa_baseline::kKernels;
+    const IsaKernels& kernels = isaKernelsFor(kernelSet());
     parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         const float mean = m_mean[c], invStd = m_invStd[c];
         // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.

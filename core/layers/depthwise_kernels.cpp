@@ -235,12 +235,6 @@ std::pair<PaddedView, Walk> inputWalk(const ConvGeometry& g, const float* x, Scr
     return {halves, Walk{g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, halves.ld, split}};
 }
 
-// The correlation compiled for this CPU in the fast kernel set (isa_kernels.h: a portable build's
-// AVX2 or AVX-512 copy), the build's own in the reference set.
-const IsaKernels& correlation() {
-    return kernelSet() == KernelSet::Fast ? isaKernels() : isa_baseline::kKernels;
-}
-
 std::int64_t work(const ConvGeometry& g, int N) {
     return static_cast<std::int64_t>(N) * g.K * g.kh * g.kw * g.Ho * g.Wo;
 }
@@ -255,7 +249,7 @@ void depthwiseForward(const ConvGeometry& g, int N, const float* x, const float*
     const std::ptrdiff_t inPlane = static_cast<std::ptrdiff_t>(g.H) * g.W;
     const std::ptrdiff_t outPlane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
     const int planes = N * g.C;
-    const auto correlate = correlation().depthwiseCorrelate;
+    const auto correlate = isaKernelsFor(kernelSet()).depthwiseCorrelate;
     parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const auto [xp, k] = inputWalk(g, x + p * inPlane, threadScratch());
         for (int j = 0; j < m; ++j) {
@@ -296,7 +290,7 @@ void depthwiseBackward(const ConvGeometry& g, int N, const float* x, const float
     ws.dWPartials.assign(wSize * T, 0.0f);
     ws.dbPartials.assign(static_cast<std::size_t>(g.K) * T, 0.0f);
     const int planes = N * g.C;
-    const auto correlate = correlation().depthwiseCorrelate;
+    const auto correlate = isaKernelsFor(kernelSet()).depthwiseCorrelate;
     parallelFor(planes, work(g, N) >= kParallelMinWork, [&](int p) {
         const int t = threadIndex();
         Scratch& s = threadScratch();
