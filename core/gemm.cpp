@@ -57,6 +57,16 @@ void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const flo
     eigen.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+void sgemmPacked(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                 int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+#ifdef LAYERLENS_HAVE_BLIS
+    cblas_sgemm(kRowMajor, transA ? kTrans : kNoTrans, transB ? kTrans : kNoTrans, M, N, K, alpha,
+                A, lda, B, ldb, beta, C, ldc);
+#else
+    sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
 void sgemmParallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                    int lda, const float* B, int ldb, float beta, float* C, int ldc) {
     const int T = numThreads();

@@ -15,6 +15,11 @@ namespace ll {
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc);
 
+/// sgemm by BLIS whatever the size, when the build has it (else sgemm): for products that are
+/// small one by one but many (Winograd's 16 per block), where BLIS's kernels beat Eigen's.
+void sgemmPacked(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
+                 int lda, const float* B, int ldb, float beta, float* C, int ldc);
+
 /// sgemm with the rows or the columns of C (the longer side) split over the OpenMP team (one
 /// thread below kParallelMinWork multiply-adds), each part one single-threaded sgemm: for layers
 /// that multiply outside a parallel loop (Linear, in the fast kernel set).

@@ -16,8 +16,19 @@
 
 namespace ll::direct_detail {
 
-enum class Scratch { Padded, Transposed, Weights, Bias, WeightPartials, BiasPartials };
-constexpr int kScratchKinds = 6;
+enum class Scratch {
+    Padded,
+    Transposed,
+    Weights,
+    Bias,
+    WeightPartials,
+    BiasPartials,
+    WinogradU,  // winograd_conv.cpp: transformed weights, input tiles, products, rows
+    WinogradV,
+    WinogradM,
+    WinogradRows
+};
+constexpr int kScratchKinds = 10;
 /// The calling thread's scratch `which`: at least n floats, 64-byte aligned (whatever the build's
 /// target), grown on demand and kept (a steady-state training step allocates nothing). Contents
 /// are left as they were. The partial sums are the calling thread's but written by the whole
