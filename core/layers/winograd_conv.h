@@ -33,9 +33,9 @@ namespace ll {
 /// True when the fast kernel set computes `g`'s forward and backward-data passes with
 /// F(2×2, 3×3): 3×3 kernel, stride 1, dilation 1, groups 1, every padding at most 2, at least 32
 /// input and 32 output channels and C·K ≥ 64·128 (below that the GEMMs are too thin and the
-/// direct kernels win: ResNet-20's layers stay with them), maps of at least 4×4, on a CPU where the direct kernels run
-/// (directConvAvailable) in a build whose own target has AVX2 (the transforms are compiled for
-/// it; a portable build keeps the direct kernels), unless LAYERLENS_WINOGRAD=off.
+/// direct kernels win: ResNet-20's layers stay with them), maps of at least 4×4, on a CPU where the
+/// direct kernels run (directConvAvailable) in a build whose own target has AVX2 (the transforms
+/// are compiled for it; a portable build keeps the direct kernels), unless LAYERLENS_WINOGRAD=off.
 bool winogradApplies(const ConvGeometry& g);
 
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C, 3, 3)) + b (may be null), then the epilogue if
