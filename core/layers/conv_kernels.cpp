@@ -296,30 +296,28 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
-    if (kernelSet() == KernelSet::Fast) {
+    if (kernelSet() == KernelSet::Fast && (winogradApplies(g) || directConvApplies(g))) {
+        const bool winograd = winogradApplies(g);
+        if (dW) {
+            if (winograd) {
+                winogradBackwardWeights(g, N, x, dy, dW, db);
+            } else {
+                directConvBackwardWeights(g, N, x, dy, dW, db);
+            }
+        }
+        if (!dx) return;
         // dx by Winograd where the direct kernel cannot, or is slower: at vgg-cifar's 64- and
         // 128-input-channel layers the direct kernel ran at 89–95% of the FMA peak against
         // Winograd's 72%; at 256 it ran at 58% against 69%.
-        const bool winogradData =
-            dx && winogradApplies(g) && (!directConvDataApplies(g) || g.C >= 256);
-        if (directConvApplies(g)) {
-            directConvBackwardWeights(g, N, x, dy, dW, db);
-            if (!dx) return;
-            if (winogradData) {
-                winogradBackwardData(g, N, W, dy, dx);
-                return;
-            }
-            if (directConvDataApplies(g)) {
-                directConvBackwardData(g, N, W, dy, dx);
-                return;
-            }
-            dW = db = nullptr;  // stride 2: only dx is left, by col2im below
-        } else if (winogradData) {
-            // Maps under 8 wide (VGG's 4×4 and 2×2): dx by Winograd, the weights by im2col below.
+        if (winograd && (!directConvDataApplies(g) || g.C >= 256)) {
             winogradBackwardData(g, N, W, dy, dx);
-            if (!dW) return;
-            dx = nullptr;
+            return;
         }
+        if (directConvDataApplies(g)) {
+            directConvBackwardData(g, N, W, dy, dx);
+            return;
+        }
+        dW = db = nullptr;  // stride 2: only dx is left, by col2im below
     }
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;

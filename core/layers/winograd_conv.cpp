@@ -62,7 +62,8 @@ void transformWeights(const float* w, int K, int C, bool flip, float* U) {
 }
 
 // Floats of a thread's scratch: one sample's bordered rows, (2·th + 2) × (2·tw + 2); their row
-// transforms, 4 × (2·th + 2) × tw (both within 3 × the first); two output rows of 2·tw.
+// transforms, 4 × (2·th + 2) × tw (both within 3 × the first); two output rows of 2·tw. (The
+// gradient transform's 12·tw fit in the first part.)
 std::size_t rowFloats(const Problem& p) {
     const std::size_t tw = p.tileCols(), th = p.tileRows();
     return 3 * (2 * th + 2) * (2 * tw + 2) + 4 * tw;
@@ -248,6 +249,61 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
     });
 }
 
+// Ŷ (16, K, ld) at columns [0, (r1 − r0)·tw): A dy Aᵀ of output channel k's 2×2 tiles in tile rows
+// [r0, r1), zero beyond Ho and Wo. A = [[1, 0], [1, 1], [1, −1], [0, −1]]: along a row,
+// (y0, y0 + y1, y0 − y1, −y1), then the same down the tile's 2 rows. scratch: rowFloats(p).
+void gradientTransform(const Problem& p, const float* dy, int k, int r0, int r1, float* Y,
+                       std::ptrdiff_t ld, float* scratch) {
+    const int th = p.tileRows(), tw = p.tileCols(), L = 2 * tw;
+    const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
+    const std::ptrdiff_t ys = positionStride(p.K, ld);
+    float* row0 = scratch;  // two zero-padded rows of dy, 2·tw wide
+    float* row1 = scratch + L;
+    float* Z = scratch + 2 * L;  // their row transforms: (2 rows, 4, tw)
+    for (int j = p.Wo; j < L; ++j)
+        row0[j] = row1[j] = 0.0f;
+    float* yk = Y + static_cast<std::ptrdiff_t>(k) * ld;
+    for (int r = r0; r < r1; ++r) {
+        const int sample = r / th, ty = r % th;
+        const float* d = dy + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane +
+                         static_cast<std::ptrdiff_t>(2 * ty) * p.Wo;
+        const std::size_t bytes = static_cast<std::size_t>(p.Wo) * sizeof(float);
+        std::memcpy(row0, d, bytes);
+        if (2 * ty + 1 < p.Ho) {
+            std::memcpy(row1, d + p.Wo, bytes);
+        } else {
+            for (int j = 0; j < p.Wo; ++j)
+                row1[j] = 0.0f;
+        }
+        for (int i = 0; i < 2; ++i) {
+            const float* src = i == 0 ? row0 : row1;
+            float* z = Z + static_cast<std::ptrdiff_t>(i) * 4 * tw;
+#pragma omp simd
+            for (int q = 0; q < tw; ++q) {
+                const float y0 = src[2 * q], y1 = src[2 * q + 1];
+                z[q] = y0;
+                z[tw + q] = y0 + y1;
+                z[2 * tw + q] = y0 - y1;
+                z[3 * tw + q] = -y1;
+            }
+        }
+        float* v = yk + static_cast<std::ptrdiff_t>(r - r0) * tw;
+        for (int a = 0; a < 4; ++a) {
+            const float* z0 = Z + static_cast<std::ptrdiff_t>(a) * tw;
+            const float* z1 = z0 + 4 * tw;
+            float* v0 = v + a * ys;
+            float *v1 = v0 + 4 * ys, *v2 = v1 + 4 * ys, *v3 = v2 + 4 * ys;
+#pragma omp simd
+            for (int q = 0; q < tw; ++q) {
+                v0[q] = z0[q];
+                v1[q] = z0[q] + z1[q];
+                v2[q] = z0[q] - z1[q];
+                v3[q] = -z1[q];
+            }
+        }
+    }
+}
+
 bool shapeFits(const ConvGeometry& g) {
     const bool pads = g.ph >= 0 && g.pw >= 0 && g.pb >= 0 && g.pr >= 0 && g.ph <= 2 && g.pw <= 2 &&
                       g.pb <= 2 && g.pr <= 2;
@@ -283,6 +339,81 @@ void winogradForward(const ConvGeometry& g, int N, const float* x, const float* 
     float* U = threadScratch(Scratch::WinogradU, kPositions * positionStride(g.K, g.C));
     transformWeights(W, g.K, g.C, false, U);
     run({g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw}, N, x, U, false, b, y, epilogue);
+}
+
+void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
+                             float* dW, float* db) {
+    LL_CHECK(shapeFits(g), "Winograd F(2×2, 3×3) called for another convolution");
+    static const WeightTransform T;
+    const Problem p{g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw};
+    const int th = p.tileRows(), tw = p.tileCols(), rowsTotal = N * th;
+    const std::ptrdiff_t us = positionStride(g.K, g.C);
+    float* dU = threadScratch(Scratch::WinogradU, kPositions * us);
+    // Blocks of at least 512 tiles (the products' reduction), while V and Ŷ stay within 4 MB.
+    const int target = std::max(512, (1 << 20) / (kPositions * (p.C + p.K)));
+    const int rowsPerBlock = std::max(1, std::min(rowsTotal, target / tw));
+    const std::ptrdiff_t ldMax = static_cast<std::ptrdiff_t>(rowsPerBlock) * tw;
+    float* V = threadScratch(Scratch::WinogradV, kPositions * positionStride(p.C, ldMax));
+    float* Y = threadScratch(Scratch::WinogradM, kPositions * positionStride(p.K, ldMax));
+    const std::size_t rf = rowFloats(p);
+    const bool parallel = numThreads() > 1;
+    // dU_ξ (K, C) = Σ over the blocks Ŷ_ξ V_ξᵀ: the same sums in the same order at any thread
+    // count (each product is one thread's).
+    for (int r0 = 0; r0 < rowsTotal; r0 += rowsPerBlock) {
+        const int r1 = std::min(rowsTotal, r0 + rowsPerBlock);
+        const std::ptrdiff_t ld = static_cast<std::ptrdiff_t>(r1 - r0) * tw;
+        parallelFor(p.C + p.K, parallel, [&](int i) {
+            float* rows = threadScratch(Scratch::WinogradRows, rf);
+            if (i < p.C) {
+                inputTransform(p, x, i, r0, r1, V, ld, rows);
+            } else {
+                gradientTransform(p, dy, i - p.C, r0, r1, Y, ld, rows);
+            }
+        });
+        const float beta = r0 == 0 ? 0.0f : 1.0f;
+        parallelFor(kPositions, parallel, [&](int xi) {
+            sgemmPacked(false, true, p.K, p.C, static_cast<int>(ld), 1.0f,
+                        Y + xi * positionStride(p.K, ld), static_cast<int>(ld),
+                        V + xi * positionStride(p.C, ld), static_cast<int>(ld), beta, dU + xi * us,
+                        p.C);
+        });
+    }
+    // dW (K·C, 9) += dUᵀ T: g_t's gradient is Σ_ξ T[ξ][t] dU_ξ, summed over ξ in order for each
+    // element (a chunk of kernels per task, so any thread count gives the same bits).
+    constexpr int kChunk = 256;
+    const int pairs = g.K * g.C, chunks = (pairs + kChunk - 1) / kChunk;
+    parallelFor(chunks, parallel && pairs >= 4 * kChunk, [&](int ci) {
+        const int j0 = ci * kChunk, n = std::min(kChunk, pairs - j0);
+        float acc[9][kChunk];
+        for (int t = 0; t < 9; ++t)
+            for (int j = 0; j < n; ++j)
+                acc[t][j] = 0.0f;
+        for (int xi = 0; xi < kPositions; ++xi) {
+            const float* u = dU + xi * us + j0;
+            for (int t = 0; t < 9; ++t) {
+                const float coef = T.forward[xi * 9 + t];
+                if (coef == 0.0f) continue;
+#pragma omp simd
+                for (int j = 0; j < n; ++j)
+                    acc[t][j] += coef * u[j];
+            }
+        }
+        for (int j = 0; j < n; ++j)
+            for (int t = 0; t < 9; ++t)
+                dW[static_cast<std::ptrdiff_t>(j0 + j) * 9 + t] += acc[t][j];
+    });
+    if (db) {
+        const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
+        parallelFor(g.K, parallel, [&](int k) {
+            float sum = 0.0f;
+            for (int n = 0; n < N; ++n) {
+                const float* d = dy + (static_cast<std::ptrdiff_t>(n) * g.K + k) * plane;
+                for (std::ptrdiff_t i = 0; i < plane; ++i)
+                    sum += d[i];
+            }
+            db[k] += sum;
+        });
+    }
 }
 
 void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy,

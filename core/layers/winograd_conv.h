@@ -19,7 +19,8 @@
 // instead. The weights' transform is one product too, (16 × 9) · (9 × K·C).
 //
 // Backward-data is the same algorithm on dy, bordered by 2 − pad, with the flipped, transposed
-// weights (as in direct_conv_kernels.h). Backward-weights stays with the direct kernels.
+// weights (as in direct_conv_kernels.h). Backward-weights is the transposed algorithm:
+// winogradBackwardWeights.
 //
 // Error: the transforms add and subtract up to 9 (input) and 9 (output) values and halve the
 // weights, so results differ from the direct sum by a few more roundings than the direct kernels
@@ -47,5 +48,12 @@ void winogradForward(const ConvGeometry& g, int N, const float* x, const float* 
 /// dx (N, C, H, W) = the gradient of the forward pass with respect to x, given dy (N, K, Ho, Wo)
 /// (overwritten). The same requirements as winogradForward.
 void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
+
+/// dW (K, C, 3, 3) += the weights' gradient, db (K) += Σ dy (when non-null), given x and dy: the
+/// transpose of the forward algorithm, dW = G_tᵀ [ Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G_t (per tap t),
+/// the sum over tiles one GEMM per position with the tiles as its inner dimension. The same sums
+/// in the same order at any thread count. The same requirements as winogradForward.
+void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
+                             float* dW, float* db);
 
 }  // namespace ll

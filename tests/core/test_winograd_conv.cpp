@@ -192,6 +192,113 @@ TEST_P(Winograd, BackwardDataWithinTheRoundingBoundOfTheDirectSum) {
                  directBound(back, c.N, dy, flipped), c.K, "dx");
 }
 
+// The weights' gradient: Σ_tiles Σ_ξ T[ξ][t] Ŷ_ξ V_ξ with |Ŷ| ≤ |A||dy||Aᵀ| and |V| ≤ |Bᵀ||d||B|,
+// so |dW − exact| ≤ γ_m Σ_tiles Σ_ξ |T[ξ][t]| |Ŷ|_ξ |V|_ξ, computed here in double.
+std::vector<double> weightGradientBound(const ConvGeometry& g, int N, const std::vector<float>& x,
+                                        const std::vector<float>& dy) {
+    static const double A[4][2] = {{1, 0}, {1, 1}, {1, -1}, {0, -1}};
+    static const double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    static const double G[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+    const int th = (g.Ho + 1) / 2, tw = (g.Wo + 1) / 2;
+    std::vector<double> bound(static_cast<std::size_t>(g.K) * g.C * 9, 0.0);
+    std::vector<double> Y(static_cast<std::size_t>(g.K) * 16),
+        V(static_cast<std::size_t>(g.C) * 16);
+    for (int n = 0; n < N; ++n)
+        for (int ty = 0; ty < th; ++ty)
+            for (int tx = 0; tx < tw; ++tx) {
+                for (int k = 0; k < g.K; ++k)
+                    for (int xi = 0; xi < 16; ++xi) {
+                        double s = 0;
+                        for (int i = 0; i < 2; ++i)
+                            for (int j = 0; j < 2; ++j) {
+                                const int oh = 2 * ty + i, ow = 2 * tx + j;
+                                if (oh >= g.Ho || ow >= g.Wo) continue;
+                                s += std::fabs(A[xi / 4][i] * A[xi % 4][j]) *
+                                     std::fabs(
+                                         dy[((static_cast<std::size_t>(n) * g.K + k) * g.Ho + oh) *
+                                                g.Wo +
+                                            ow]);
+                            }
+                        Y[static_cast<std::size_t>(k) * 16 + xi] = s;
+                    }
+                for (int c = 0; c < g.C; ++c)
+                    for (int xi = 0; xi < 16; ++xi) {
+                        double s = 0;
+                        for (int p = 0; p < 4; ++p)
+                            for (int q = 0; q < 4; ++q) {
+                                const int h = 2 * ty + p - g.ph, w = 2 * tx + q - g.pw;
+                                if (h < 0 || h >= g.H || w < 0 || w >= g.W) continue;
+                                s += std::fabs(BT[xi / 4][p] * BT[xi % 4][q]) *
+                                     std::fabs(
+                                         x[((static_cast<std::size_t>(n) * g.C + c) * g.H + h) *
+                                               g.W +
+                                           w]);
+                            }
+                        V[static_cast<std::size_t>(c) * 16 + xi] = s;
+                    }
+                for (int k = 0; k < g.K; ++k)
+                    for (int c = 0; c < g.C; ++c)
+                        for (int xi = 0; xi < 16; ++xi) {
+                            const double yv = Y[static_cast<std::size_t>(k) * 16 + xi] *
+                                              V[static_cast<std::size_t>(c) * 16 + xi];
+                            if (yv == 0) continue;
+                            for (int t = 0; t < 9; ++t)
+                                bound[(static_cast<std::size_t>(k) * g.C + c) * 9 + t] +=
+                                    std::fabs(G[xi / 4][t / 3] * G[xi % 4][t % 3]) * yv;
+                        }
+            }
+    return bound;
+}
+
+TEST_P(Winograd, BackwardWeightsWithinTheRoundingBoundOfTheDirectSum) {
+    const Case c = GetParam();
+    const ConvGeometry g = geometryOf(c);
+    Rng rng(47);
+    const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
+    const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
+    const std::size_t ws = static_cast<std::size_t>(c.K) * c.C * 9;
+    const auto x = normals(xs, rng), w = normals(ws, rng), dy = normals(ys, rng);
+    // Both accumulate onto what is there.
+    const auto dW0 = normals(ws, rng), db0 = normals(c.K, rng);
+    std::vector<float> dWf = dW0, dbf = db0, dWr = dW0, dbr = db0;
+    winogradBackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data());
+    std::vector<float> dWb(ws), dbb(c.K);
+    {
+        KernelSetScope reference(KernelSet::Reference);
+        ConvWorkspace wsRef;
+        convBackward(g, c.N, x.data(), w.data(), dy.data(), dWr.data(), dbr.data(), nullptr, wsRef);
+        std::vector<float> ax = x, ady = dy;
+        for (float& f : ax)
+            f = std::fabs(f);
+        for (float& f : ady)
+            f = std::fabs(f);
+        convBackward(g, c.N, ax.data(), w.data(), ady.data(), dWb.data(), dbb.data(), nullptr,
+                     wsRef);
+    }
+    const auto bound = weightGradientBound(g, c.N, x, dy);
+    const double tiles = static_cast<double>(c.N) * ((g.Ho + 1) / 2) * ((g.Wo + 1) / 2);
+    // Winograd's chain: the sum over tiles, 4 + 4 transform steps, 16 positions, the addition
+    // onto dW; the reference's: N·Ho·Wo products and the addition.
+    const double gw = gamma(tiles + 25), gd = gamma(static_cast<double>(c.N) * g.Ho * g.Wo + 2);
+    for (std::size_t i = 0; i < ws; ++i) {
+        const double allowed = gw * bound[i] + gd * dWb[i] + 2 * gamma(1) * std::fabs(dW0[i]);
+        ASSERT_LE(std::fabs(static_cast<double>(dWf[i]) - dWr[i]), allowed)
+            << "dW[" << i << "]: " << dWf[i] << " vs " << dWr[i];
+    }
+    for (int k = 0; k < c.K; ++k) {
+        const double allowed = 2 * gd * (dbb[k] + std::fabs(db0[k]));
+        ASSERT_LE(std::fabs(static_cast<double>(dbf[k]) - dbr[k]), allowed) << "db[" << k << "]";
+    }
+    // The same bits at one thread and at all.
+    std::vector<float> dW1 = dW0, db1 = db0;
+    const int threads = numThreads();
+    setNumThreads(1);
+    winogradBackwardWeights(g, c.N, x.data(), dy.data(), dW1.data(), db1.data());
+    setNumThreads(threads);
+    EXPECT_EQ(dW1, dWf);
+    EXPECT_EQ(db1, dbf);
+}
+
 TEST_P(Winograd, EpilogueIsTheSameAsAfterwards) {
     const Case c = GetParam();
     const ConvGeometry g = geometryOf(c);
