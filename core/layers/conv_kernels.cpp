@@ -306,10 +306,11 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             }
         }
         if (!dx) return;
-        // dx by Winograd where the direct kernel cannot, or is slower: at vgg-cifar's 64- and
-        // 128-input-channel layers the direct kernel ran at 89–95% of the FMA peak against
-        // Winograd's 72%; at 256 it ran at 58% against 69%.
-        if (winograd && (!directConvDataApplies(g) || g.C >= 256)) {
+        // dx of 3×3 kernels by Winograd where the direct kernel cannot, or is slower: at
+        // vgg-cifar's 64- and 128-input-channel layers the direct kernel ran at 89–95% of the FMA
+        // peak against Winograd's 72%; at 256 it ran at 58% against 69%. 5×5 kernels' dx stays
+        // with col2im (F(2×2, 5×5) ran 1.3–1.7× slower there).
+        if (winograd && g.kh == 3 && (!directConvDataApplies(g) || g.C >= 256)) {
             winogradBackwardData(g, N, W, dy, dx);
             return;
         }
@@ -317,7 +318,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             directConvBackwardData(g, N, W, dy, dx);
             return;
         }
-        dW = db = nullptr;  // stride 2: only dx is left, by col2im below
+        dW = db = nullptr;  // stride 2 or 5×5: only dx is left, by col2im below
     }
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;

@@ -1,6 +1,7 @@
 #include "core/layers/winograd_conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -18,63 +19,360 @@ namespace {
 using direct_detail::Scratch;
 using direct_detail::threadScratch;
 
-constexpr int kPositions = 16;  // the 4×4 positions ξ of a transformed tile
+constexpr int kMaxTile = 6;    // α
+constexpr int kMaxKernel = 5;  // r
+
+// Toom-Cook on the points 0, 1, −1, 2, −2 (as many as needed) and ∞ (Lavin & Gray; the
+// construction of their wincnn): with n = α − 1 finite points a_j,
+//   Aᵀ[i][j] = a_j^i (the ∞ column: 1 in the last row), G[j][k] = a_j^k / Π_{l≠j}(a_j − a_l)
+//   (the ∞ row: 1 at the last tap), Bᵀ row j = the coefficients of Π_{l≠j}(x − a_l) (the ∞ row: of
+//   Π_l (x − a_l)).
+constexpr WinogradMatrices buildMatrices(int m, int r) {
+    const double points[] = {0, 1, -1, 2, -2};
+    WinogradMatrices w;
+    w.m = m, w.r = r, w.a = m + r - 1;
+    const int n = w.a - 1;
+    for (int i = 0; i < m; ++i) {
+        for (int j = 0; j < n; ++j) {
+            double power = 1;
+            for (int e = 0; e < i; ++e)
+                power *= points[j];
+            w.AT[i * w.a + j] = power;
+        }
+        w.AT[i * w.a + n] = i == m - 1 ? 1.0 : 0.0;
+    }
+    for (int j = 0; j < n; ++j) {
+        double f = 1;
+        for (int l = 0; l < n; ++l)
+            if (l != j) f *= points[j] - points[l];
+        double power = 1;
+        for (int k = 0; k < r; ++k) {
+            w.G[j * r + k] = power / f;
+            power *= points[j];
+        }
+    }
+    for (int k = 0; k < r; ++k)
+        w.G[n * r + k] = k == r - 1 ? 1.0 : 0.0;
+    for (int j = 0; j <= n; ++j) {
+        double c[kMaxTile + 1] = {1};  // ascending powers
+        int degree = 0;
+        for (int l = 0; l < n; ++l) {
+            if (l == j) continue;
+            for (int d = degree + 1; d > 0; --d)
+                c[d] = c[d - 1] - points[l] * c[d];
+            c[0] = -points[l] * c[0];
+            ++degree;
+        }
+        for (int d = 0; d < w.a; ++d)
+            w.BT[j * w.a + d] = d <= degree ? c[d] : 0.0;
+    }
+    // Signs as in the paper: each finite point's G row starts positive (the sign moved onto its Bᵀ
+    // row), the ∞ row of Bᵀ starts positive (the sign moved onto Aᵀ's last column); the product
+    // is unchanged. F(2×2, 3×3) is then Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
+    // G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1], which its hand-written
+    // transforms below use.
+    for (int j = 0; j <= n; ++j) {
+        const double* row = j < n ? w.G + j * r : w.BT + j * w.a;
+        const int len = j < n ? r : w.a;
+        int first = 0;
+        while (first < len && row[first] == 0)
+            ++first;
+        if (first == len || row[first] > 0) continue;
+        for (int d = 0; d < w.a; ++d)
+            w.BT[j * w.a + d] = -w.BT[j * w.a + d];
+        if (j < n) {
+            for (int k = 0; k < r; ++k)
+                w.G[j * r + k] = -w.G[j * r + k];
+        } else {
+            for (int i = 0; i < m; ++i)
+                w.AT[i * w.a + n] = -w.AT[i * w.a + n];
+        }
+    }
+    return w;
+}
+
+// F(M×M, R×R)'s matrices as compile-time constants: the transforms' loops below unroll over them,
+// so zero coefficients cost nothing and ±1 ones are additions.
+template <int M, int R>
+struct Algo {
+    static constexpr int A = M + R - 1;
+    static constexpr WinogradMatrices w = buildMatrices(M, R);
+    static constexpr float at(int i, int a) { return static_cast<float>(w.AT[i * A + a]); }
+    static constexpr float bt(int b, int s) { return static_cast<float>(w.BT[b * A + s]); }
+};
+
+// One algorithm F(m×m, r×r) as the kernels use it: the matrices in float, and the weights'
+// transform as one (α², r²) matrix, T[(b, a)][(p, q)] = G[b][p] G[a][q], also with the taps
+// reversed (a kernel rotated by 180°, for backward-data).
+struct Variant {
+    int m = 0, r = 0, a = 0;
+    float AT[4 * kMaxTile] = {};         // (m, α)
+    float BT[kMaxTile * kMaxTile] = {};  // (α, α)
+    float T[kMaxTile * kMaxTile * kMaxKernel * kMaxKernel] = {};
+    float Tflip[kMaxTile * kMaxTile * kMaxKernel * kMaxKernel] = {};
+    int positions() const { return a * a; }
+    int taps() const { return r * r; }
+};
+
+Variant makeVariant(int m, int r) {
+    const WinogradMatrices w = buildMatrices(m, r);
+    Variant v;
+    v.m = m, v.r = r, v.a = w.a;
+    for (int i = 0; i < m * w.a; ++i)
+        v.AT[i] = static_cast<float>(w.AT[i]);
+    for (int i = 0; i < w.a * w.a; ++i)
+        v.BT[i] = static_cast<float>(w.BT[i]);
+    const int P = w.a * w.a, R = r * r;
+    for (int xi = 0; xi < P; ++xi)
+        for (int p = 0; p < r; ++p)
+            for (int q = 0; q < r; ++q) {
+                const double t = w.G[(xi / w.a) * r + p] * w.G[(xi % w.a) * r + q];
+                v.T[xi * R + p * r + q] = static_cast<float>(t);
+                v.Tflip[xi * R + (r - 1 - p) * r + (r - 1 - q)] = static_cast<float>(t);
+            }
+    return v;
+}
+
+const Variant& variant(int m, int r) {
+    static const Variant f23 = makeVariant(2, 3), f43 = makeVariant(4, 3), f25 = makeVariant(2, 5);
+    if (r == 5) return f25;
+    return m == 4 ? f43 : f23;
+}
 
 // A convolution as the algorithm sees it: C input maps of H×W, K output maps of Ho×Wo, the top and
 // left zero border (the bottom and right ones follow from the sizes). Forward is the layer's own
 // problem; backward-data the one on dy.
 struct Problem {
     int C, H, W, K, Ho, Wo, top, left;
-    int tileRows() const { return (Ho + 1) / 2; }
-    int tileCols() const { return (Wo + 1) / 2; }
+    const Variant* v;
+    int tileRows() const { return (Ho + v->m - 1) / v->m; }
+    int tileCols() const { return (Wo + v->m - 1) / v->m; }
 };
 
-// Floats between two positions' matrices of `rows` × ld: padded by 64 floats so that the 16
-// streams of a transform do not fall on the same cache sets (a multiple of 4 KB apart, they did,
-// and the transforms ran 2–3× slower).
+// Floats between two positions' matrices of `rows` × ld: padded by 64 floats so that the streams
+// of a transform do not fall on the same cache sets (a multiple of 4 KB apart, they did, and the
+// transforms ran 2–3× slower).
 std::ptrdiff_t positionStride(int rows, std::ptrdiff_t ld) {
     return static_cast<std::ptrdiff_t>(rows) * ld + 64;
 }
 
-// T (16, 9): the weight transform as one matrix, U_ξ = Σ_t T[ξ][t] g_t, with
-// T[(r, a)][(p, q)] = G[r][p] G[a][q]; and the same with the taps reversed (a kernel rotated by
-// 180°).
-struct WeightTransform {
-    float forward[16 * 9], flipped[16 * 9];
-    WeightTransform() {
-        const float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
-        for (int xi = 0; xi < 16; ++xi)
-            for (int t = 0; t < 9; ++t) {
-                forward[xi * 9 + t] = G[xi / 4][t / 3] * G[xi % 4][t % 3];
-                flipped[xi * 9 + (8 - t)] = forward[xi * 9 + t];
-            }
+// Sizes of a thread's scratch for p: one sample's bordered rows (rowsP × Lp), their row transforms
+// (α × rowsP × tw), and room for the output and gradient transforms (rows of m·tw).
+struct ScratchLayout {
+    std::size_t rowsP, Lp, tw;
+    std::size_t bordered() const { return rowsP * Lp; }
+    std::size_t total(int a, int m) const {
+        return bordered() + static_cast<std::size_t>(a) * rowsP * tw +
+               static_cast<std::size_t>(2 * m + 2 * a) * m * tw + 64;
     }
 };
-
-// U (16, K, C) = G g Gᵀ for each of w's K × C kernels (w (K, C, 3, 3)), positions
-// positionStride(K, C) apart: one product with T over every kernel at once. With `flip`
-// (backward-data) each kernel rotated by 180°; the products then use each U_ξ transposed.
-void transformWeights(const float* w, int K, int C, bool flip, float* U) {
-    static const WeightTransform T;
-    const int pairs = K * C;
-    sgemmParallel(false, true, kPositions, pairs, 9, 1.0f, flip ? T.flipped : T.forward, 9, w, 9,
-                  0.0f, U, static_cast<int>(positionStride(K, C)));
+ScratchLayout layoutOf(const Problem& p) {
+    const std::size_t th = p.tileRows(), tw = p.tileCols(), m = p.v->m, a = p.v->a;
+    return {m * th + a, m * tw + a, tw};
+}
+std::size_t scratchFloats(const Problem& p) {
+    return layoutOf(p).total(p.v->a, p.v->m);
 }
 
-// Floats of a thread's scratch: one sample's bordered rows, (2·th + 2) × (2·tw + 2); their row
-// transforms, 4 × (2·th + 2) × tw (both within 3 × the first); two output rows of 2·tw. (The
-// gradient transform's 12·tw fit in the first part.)
-std::size_t rowFloats(const Problem& p) {
-    const std::size_t tw = p.tileCols(), th = p.tileRows();
-    return 3 * (2 * th + 2) * (2 * tw + 2) + 4 * tw;
-}
-
-// V (16, C, ld) at columns [0, (r1 − r0)·tw): Bᵀ d B of channel c's tiles in tile rows [r0, r1)
+// V (α², C, ld) at columns [0, (r1 − r0)·tw): Bᵀ d B of channel c's tiles in tile rows [r0, r1)
 // (tile row r is row r % th of sample r / th). A sample's rows are copied into their zero border
-// first (scratch), so the tiles read no edge:
-//   d B = (d0 − d2, d1 + d2, d2 − d1, d1 − d3) along each of the tile's rows, then Bᵀ down them.
+// first, then each bordered row is transformed along (d B), then each tile's α rows down (Bᵀ).
+template <int M, int R>
 void inputTransform(const Problem& p, const float* x, int c, int r0, int r1, float* V,
                     std::ptrdiff_t ld, float* scratch) {
+    using F = Algo<M, R>;
+    constexpr int A = F::A;
+    const int th = p.tileRows(), tw = p.tileCols();
+    const ScratchLayout L = layoutOf(p);
+    const int Lp = static_cast<int>(L.Lp);
+    const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.H) * p.W;
+    const std::ptrdiff_t vs = positionStride(p.C, ld);
+    const int colEnd = std::min(Lp, p.left + p.W);  // bordered columns [left, colEnd) are x's
+    float* vc = V + static_cast<std::ptrdiff_t>(c) * ld;
+    float* Rm = scratch + L.bordered();
+    for (int r = r0; r < r1;) {
+        const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
+        const float* xc = x + (static_cast<std::ptrdiff_t>(sample) * p.C + c) * plane;
+        const int rowsP = M * (tyB - tyA - 1) + A;
+        for (int pr = 0; pr < rowsP; ++pr) {
+            float* dst = scratch + static_cast<std::ptrdiff_t>(pr) * Lp;
+            const int i = M * tyA + pr - p.top;
+            if (i < 0 || i >= p.H) {
+                std::fill(dst, dst + Lp, 0.0f);
+                continue;
+            }
+            std::fill(dst, dst + p.left, 0.0f);
+            std::memcpy(dst + p.left, xc + static_cast<std::ptrdiff_t>(i) * p.W,
+                        static_cast<std::size_t>(colEnd - p.left) * sizeof(float));
+            std::fill(dst + colEnd, dst + Lp, 0.0f);
+        }
+        // d B along every bordered row: R (α, rowsP, tw).
+        const std::ptrdiff_t rs = static_cast<std::ptrdiff_t>(rowsP) * tw;
+        for (int pr = 0; pr < rowsP; ++pr) {
+            const float* d = scratch + static_cast<std::ptrdiff_t>(pr) * Lp;
+            float* out = Rm + static_cast<std::ptrdiff_t>(pr) * tw;
+#pragma omp simd
+            for (int q = 0; q < tw; ++q) {
+                float in[A];
+                for (int s = 0; s < A; ++s)
+                    in[s] = d[M * q + s];
+                for (int aa = 0; aa < A; ++aa) {
+                    float acc = 0.0f;
+                    for (int s = 0; s < A; ++s)
+                        if (F::bt(aa, s) != 0.0f) acc += F::bt(aa, s) * in[s];
+                    out[aa * rs + q] = acc;
+                }
+            }
+        }
+        // Bᵀ down each tile's α rows.
+        for (int ty = tyA; ty < tyB; ++ty) {
+            float* vt = vc + static_cast<std::ptrdiff_t>(r - r0 + ty - tyA) * tw;
+            for (int aa = 0; aa < A; ++aa) {
+                const float* rows = Rm + aa * rs + static_cast<std::ptrdiff_t>(M * (ty - tyA)) * tw;
+                float* out = vt + aa * vs;
+#pragma omp simd
+                for (int q = 0; q < tw; ++q) {
+                    float in[A];
+                    for (int s = 0; s < A; ++s)
+                        in[s] = rows[s * tw + q];
+                    for (int bb = 0; bb < A; ++bb) {
+                        float acc = 0.0f;
+                        for (int s = 0; s < A; ++s)
+                            if (F::bt(bb, s) != 0.0f) acc += F::bt(bb, s) * in[s];
+                        out[bb * A * vs + q] = acc;
+                    }
+                }
+            }
+        }
+        r += tyB - tyA;
+    }
+}
+
+// Output channel k of tile rows [r0, r1) from M (α², K, ld): Aᵀ m A + b, written into y
+// (N, K, Ho, Wo), then the epilogue on the rows written.
+template <int M, int R>
+void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k, int r0, int r1,
+                     const float* b, float* y, const ConvEpilogue* epilogue, float* scratch) {
+    using F = Algo<M, R>;
+    constexpr int A = F::A;
+    const int th = p.tileRows(), tw = p.tileCols();
+    const std::ptrdiff_t ms = positionStride(p.K, ld);
+    const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
+    const float bias = b ? b[k] : 0.0f;
+    float* S = scratch + layoutOf(p).bordered();  // (m, α, tw): m A along each of the α rows
+    float* row = S + static_cast<std::ptrdiff_t>(M) * A * tw;  // one output row, M·tw
+    for (int r = r0; r < r1;) {
+        const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
+        float* ys = y + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane;
+        for (int ty = tyA; ty < tyB; ++ty) {
+            const float* m = Mx + static_cast<std::ptrdiff_t>(k) * ld +
+                             static_cast<std::ptrdiff_t>(r - r0 + ty - tyA) * tw;
+            for (int bb = 0; bb < A; ++bb) {
+                const float* mb = m + bb * A * ms;
+                float* sb = S + static_cast<std::ptrdiff_t>(bb) * tw;
+#pragma omp simd
+                for (int q = 0; q < tw; ++q) {
+                    float in[A];
+                    for (int aa = 0; aa < A; ++aa)
+                        in[aa] = mb[aa * ms + q];
+                    for (int i = 0; i < M; ++i) {
+                        float acc = 0.0f;
+                        for (int aa = 0; aa < A; ++aa)
+                            if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[aa];
+                        sb[i * A * tw + q] = acc;
+                    }
+                }
+            }
+            for (int j = 0; j < M && M * ty + j < p.Ho; ++j) {
+#pragma omp simd
+                for (int q = 0; q < tw; ++q) {
+                    for (int i = 0; i < M; ++i) {
+                        float acc = 0.0f;
+                        for (int bb = 0; bb < A; ++bb)
+                            if (F::at(j, bb) != 0.0f)
+                                acc += F::at(j, bb) * S[(i * A + bb) * tw + q];
+                        row[M * q + i] = bias + acc;
+                    }
+                }
+                std::memcpy(ys + static_cast<std::ptrdiff_t>(M * ty + j) * p.Wo, row,
+                            static_cast<std::size_t>(p.Wo) * sizeof(float));
+            }
+        }
+        if (epilogue) {
+            const int rowA = M * tyA, rowB = std::min(p.Ho, M * tyB);
+            applyEpilogue(*epilogue, k, 1, (rowB - rowA) * p.Wo,
+                          ys + static_cast<std::ptrdiff_t>(rowA) * p.Wo);
+        }
+        r += tyB - tyA;
+    }
+}
+
+// Ŷ (α², K, ld) at columns [0, (r1 − r0)·tw): A dy Aᵀ of output channel k's m×m tiles in tile
+// rows [r0, r1), zero beyond Ho and Wo (A = (Aᵀ)ᵀ, (α, m)).
+template <int M, int R>
+void gradientTransform(const Problem& p, const float* dy, int k, int r0, int r1, float* Y,
+                       std::ptrdiff_t ld, float* scratch) {
+    using F = Algo<M, R>;
+    constexpr int A = F::A;
+    const int th = p.tileRows(), tw = p.tileCols(), L = M * tw;
+    const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
+    const std::ptrdiff_t ys = positionStride(p.K, ld);
+    float* rows = scratch;                                    // (m, m·tw) zero-padded rows of dy
+    float* Z = scratch + static_cast<std::ptrdiff_t>(M) * L;  // (m, α, tw) their row transforms
+    for (int j = 0; j < M; ++j)
+        std::fill(rows + static_cast<std::ptrdiff_t>(j) * L + p.Wo,
+                  rows + static_cast<std::ptrdiff_t>(j + 1) * L, 0.0f);
+    float* yk = Y + static_cast<std::ptrdiff_t>(k) * ld;
+    for (int r = r0; r < r1; ++r) {
+        const int sample = r / th, ty = r % th;
+        const float* d = dy + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane;
+        for (int j = 0; j < M; ++j) {
+            float* src = rows + static_cast<std::ptrdiff_t>(j) * L;
+            if (M * ty + j < p.Ho) {
+                std::memcpy(src, d + static_cast<std::ptrdiff_t>(M * ty + j) * p.Wo,
+                            static_cast<std::size_t>(p.Wo) * sizeof(float));
+            } else {
+                std::fill(src, src + p.Wo, 0.0f);
+            }
+            float* z = Z + static_cast<std::ptrdiff_t>(j) * A * tw;
+#pragma omp simd
+            for (int q = 0; q < tw; ++q) {
+                float in[M];
+                for (int i = 0; i < M; ++i)
+                    in[i] = src[M * q + i];
+                for (int aa = 0; aa < A; ++aa) {
+                    float acc = 0.0f;
+                    for (int i = 0; i < M; ++i)
+                        if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[i];
+                    z[aa * tw + q] = acc;
+                }
+            }
+        }
+        float* out = yk + static_cast<std::ptrdiff_t>(r - r0) * tw;
+        for (int aa = 0; aa < A; ++aa) {
+            float* oa = out + aa * ys;
+#pragma omp simd
+            for (int q = 0; q < tw; ++q) {
+                float in[M];
+                for (int j = 0; j < M; ++j)
+                    in[j] = Z[(j * A + aa) * tw + q];
+                for (int bb = 0; bb < A; ++bb) {
+                    float acc = 0.0f;
+                    for (int j = 0; j < M; ++j)
+                        if (F::at(j, bb) != 0.0f) acc += F::at(j, bb) * in[j];
+                    oa[bb * A * ys + q] = acc;
+                }
+            }
+        }
+    }
+}
+
+// F(2×2, 3×3), written out: the row and column transforms as four explicit additions each, and
+// the 2×2 outputs stored straight. At vgg-cifar's 128-channel 16×16 layer the forward pass ran
+// 1.3× faster than the general loops above.
+template <>
+void inputTransform<2, 3>(const Problem& p, const float* x, int c, int r0, int r1, float* V,
+                          std::ptrdiff_t ld, float* scratch) {
     const int th = p.tileRows(), tw = p.tileCols(), Lp = 2 * tw + 2;
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.H) * p.W;
     const std::ptrdiff_t vs = positionStride(p.C, ld);
@@ -136,22 +434,22 @@ void inputTransform(const Problem& p, const float* x, int c, int r0, int r1, flo
     }
 }
 
-// Output channel k of tile rows [r0, r1) from M (16, K, ld): Aᵀ m A + b, written into y
-// (N, K, Ho, Wo), then the epilogue on the rows written. Rows of odd width go through scratch.
-void outputTransform(const Problem& p, const float* M, std::ptrdiff_t ld, int k, int r0, int r1,
-                     const float* b, float* y, const ConvEpilogue* epilogue, float* scratch) {
+template <>
+void outputTransform<2, 3>(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k, int r0,
+                           int r1, const float* b, float* y, const ConvEpilogue* epilogue,
+                           float* scratch) {
     const int th = p.tileRows(), tw = p.tileCols();
     const std::ptrdiff_t ms = positionStride(p.K, ld);
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
     const bool evenWidth = p.Wo % 2 == 0;
     const float bias = b ? b[k] : 0.0f;
-    float* tmp0 = scratch + static_cast<std::ptrdiff_t>(2 * th + 2) * (2 * tw + 2) * 3;
+    float* tmp0 = scratch;
     float* tmp1 = tmp0 + 2 * tw;
     for (int r = r0; r < r1;) {
         const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
         float* ys = y + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane;
         for (int ty = tyA; ty < tyB; ++ty) {
-            const float* m = M + static_cast<std::ptrdiff_t>(k) * ld +
+            const float* m = Mx + static_cast<std::ptrdiff_t>(k) * ld +
                              static_cast<std::ptrdiff_t>(r - r0 + ty - tyA) * tw;
             float* row0 = ys + static_cast<std::ptrdiff_t>(2 * ty) * p.Wo;
             const bool second = 2 * ty + 1 < p.Ho;
@@ -186,7 +484,59 @@ void outputTransform(const Problem& p, const float* M, std::ptrdiff_t ld, int k,
     }
 }
 
-// The 16 products M_ξ (K, cols) = U_ξ (K, C) V_ξ (C, cols) for positions [xi0, xi1); with
+// The transforms of p's algorithm.
+void inputTransformOf(const Problem& p, const float* x, int c, int r0, int r1, float* V,
+                      std::ptrdiff_t ld, float* scratch) {
+    switch (p.v->m * 10 + p.v->r) {
+        case 43:
+            inputTransform<4, 3>(p, x, c, r0, r1, V, ld, scratch);
+            break;
+        case 25:
+            inputTransform<2, 5>(p, x, c, r0, r1, V, ld, scratch);
+            break;
+        default:
+            inputTransform<2, 3>(p, x, c, r0, r1, V, ld, scratch);
+            break;
+    }
+}
+void outputTransformOf(const Problem& p, const float* M, std::ptrdiff_t ld, int k, int r0, int r1,
+                       const float* b, float* y, const ConvEpilogue* epilogue, float* scratch) {
+    switch (p.v->m * 10 + p.v->r) {
+        case 43:
+            outputTransform<4, 3>(p, M, ld, k, r0, r1, b, y, epilogue, scratch);
+            break;
+        case 25:
+            outputTransform<2, 5>(p, M, ld, k, r0, r1, b, y, epilogue, scratch);
+            break;
+        default:
+            outputTransform<2, 3>(p, M, ld, k, r0, r1, b, y, epilogue, scratch);
+            break;
+    }
+}
+void gradientTransformOf(const Problem& p, const float* dy, int k, int r0, int r1, float* Y,
+                         std::ptrdiff_t ld, float* scratch) {
+    switch (p.v->m * 10 + p.v->r) {
+        case 43:
+            gradientTransform<4, 3>(p, dy, k, r0, r1, Y, ld, scratch);
+            break;
+        case 25:
+            gradientTransform<2, 5>(p, dy, k, r0, r1, Y, ld, scratch);
+            break;
+        default:
+            gradientTransform<2, 3>(p, dy, k, r0, r1, Y, ld, scratch);
+            break;
+    }
+}
+
+// U (α², K, C) = G g Gᵀ for each of w's K × C kernels (w (K, C, r, r)), positions
+// positionStride(K, C) apart: one product with T over every kernel at once. With `flip`
+// (backward-data) each kernel rotated by 180°; the products then use each U_ξ transposed.
+void transformWeights(const Variant& v, const float* w, int K, int C, bool flip, float* U) {
+    sgemmParallel(false, true, v.positions(), K * C, v.taps(), 1.0f, flip ? v.Tflip : v.T, v.taps(),
+                  w, v.taps(), 0.0f, U, static_cast<int>(positionStride(K, C)));
+}
+
+// The products M_ξ (K, cols) = U_ξ (K, C) V_ξ (C, cols) for positions [xi0, xi1); with
 // `transposedU`, U_ξ is stored as (C, K) (backward-data: the forward layer's weights transformed).
 void multiply(const Problem& p, const float* U, bool transposedU, const float* V, float* M,
               std::ptrdiff_t ld, int xi0, int xi1) {
@@ -201,18 +551,19 @@ void multiply(const Problem& p, const float* U, bool transposedU, const float* V
 
 void run(const Problem& p, int N, const float* x, const float* U, bool transposedU, const float* b,
          float* y, const ConvEpilogue* epilogue) {
+    const int P = p.v->positions();
     const int th = p.tileRows(), tw = p.tileCols();
     const int rowsTotal = N * th;
     const std::int64_t tiles = static_cast<std::int64_t>(rowsTotal) * tw;
     const int T = numThreads();
     const bool parallel =
-        T > 1 && tiles * kPositions * p.C * static_cast<std::int64_t>(p.K) >= kParallelMinWork;
+        T > 1 && tiles * P * p.C * static_cast<std::int64_t>(p.K) >= kParallelMinWork;
     // Tiles per block: at least 256, so the GEMMs amortize packing U (64 gave vgg-cifar's 16×16
     // layer 1.2× less speed), more while the block's V and M stay within 1 MB.
-    const int target = std::max(256, (1 << 18) / (kPositions * (p.C + p.K)));
+    const int target = std::max(256, (1 << 18) / (P * (p.C + p.K)));
     int rowsPerBlock = std::max(1, target / tw);
     int blocks = (rowsTotal + rowsPerBlock - 1) / rowsPerBlock;
-    const std::size_t rf = rowFloats(p);
+    const std::size_t sf = scratchFloats(p);
     if (!parallel || blocks >= T) {
         if (parallel) {  // a multiple of T blocks of nearly equal size
             blocks = (blocks + T - 1) / T * T;
@@ -222,110 +573,84 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
         parallelFor(blocks, parallel, [&](int bi) {
             const int r0 = bi * rowsPerBlock, r1 = std::min(rowsTotal, r0 + rowsPerBlock);
             const std::ptrdiff_t ld = static_cast<std::ptrdiff_t>(r1 - r0) * tw;
-            float* V = threadScratch(Scratch::WinogradV, kPositions * positionStride(p.C, ld));
-            float* M = threadScratch(Scratch::WinogradM, kPositions * positionStride(p.K, ld));
-            float* rows = threadScratch(Scratch::WinogradRows, rf);
+            float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ld));
+            float* M = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ld));
+            float* rows = threadScratch(Scratch::WinogradRows, sf);
             for (int c = 0; c < p.C; ++c)
-                inputTransform(p, x, c, r0, r1, V, ld, rows);
-            multiply(p, U, transposedU, V, M, ld, 0, kPositions);
+                inputTransformOf(p, x, c, r0, r1, V, ld, rows);
+            multiply(p, U, transposedU, V, M, ld, 0, P);
             for (int k = 0; k < p.K; ++k)
-                outputTransform(p, M, ld, k, r0, r1, b, y, epilogue, rows);
+                outputTransformOf(p, M, ld, k, r0, r1, b, y, epilogue, rows);
         });
         return;
     }
     // Too few tiles to give every thread blocks of its own: one block, the threads share each
     // step (channels, positions, output channels).
     const std::ptrdiff_t ld = tiles;
-    float* V = threadScratch(Scratch::WinogradV, kPositions * positionStride(p.C, ld));
-    float* M = threadScratch(Scratch::WinogradM, kPositions * positionStride(p.K, ld));
+    float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ld));
+    float* M = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ld));
     parallelFor(p.C, true, [&](int c) {
-        inputTransform(p, x, c, 0, rowsTotal, V, ld, threadScratch(Scratch::WinogradRows, rf));
+        inputTransformOf(p, x, c, 0, rowsTotal, V, ld, threadScratch(Scratch::WinogradRows, sf));
     });
-    parallelFor(kPositions, true,
-                [&](int xi) { multiply(p, U, transposedU, V, M, ld, xi, xi + 1); });
+    parallelFor(P, true, [&](int xi) { multiply(p, U, transposedU, V, M, ld, xi, xi + 1); });
     parallelFor(p.K, true, [&](int k) {
-        outputTransform(p, M, ld, k, 0, rowsTotal, b, y, epilogue,
-                        threadScratch(Scratch::WinogradRows, rf));
+        outputTransformOf(p, M, ld, k, 0, rowsTotal, b, y, epilogue,
+                          threadScratch(Scratch::WinogradRows, sf));
     });
 }
 
-// Ŷ (16, K, ld) at columns [0, (r1 − r0)·tw): A dy Aᵀ of output channel k's 2×2 tiles in tile rows
-// [r0, r1), zero beyond Ho and Wo. A = [[1, 0], [1, 1], [1, −1], [0, −1]]: along a row,
-// (y0, y0 + y1, y0 − y1, −y1), then the same down the tile's 2 rows. scratch: rowFloats(p).
-void gradientTransform(const Problem& p, const float* dy, int k, int r0, int r1, float* Y,
-                       std::ptrdiff_t ld, float* scratch) {
-    const int th = p.tileRows(), tw = p.tileCols(), L = 2 * tw;
-    const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
-    const std::ptrdiff_t ys = positionStride(p.K, ld);
-    float* row0 = scratch;  // two zero-padded rows of dy, 2·tw wide
-    float* row1 = scratch + L;
-    float* Z = scratch + 2 * L;  // their row transforms: (2 rows, 4, tw)
-    for (int j = p.Wo; j < L; ++j)
-        row0[j] = row1[j] = 0.0f;
-    float* yk = Y + static_cast<std::ptrdiff_t>(k) * ld;
-    for (int r = r0; r < r1; ++r) {
-        const int sample = r / th, ty = r % th;
-        const float* d = dy + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane +
-                         static_cast<std::ptrdiff_t>(2 * ty) * p.Wo;
-        const std::size_t bytes = static_cast<std::size_t>(p.Wo) * sizeof(float);
-        std::memcpy(row0, d, bytes);
-        if (2 * ty + 1 < p.Ho) {
-            std::memcpy(row1, d + p.Wo, bytes);
-        } else {
-            for (int j = 0; j < p.Wo; ++j)
-                row1[j] = 0.0f;
-        }
-        for (int i = 0; i < 2; ++i) {
-            const float* src = i == 0 ? row0 : row1;
-            float* z = Z + static_cast<std::ptrdiff_t>(i) * 4 * tw;
-#pragma omp simd
-            for (int q = 0; q < tw; ++q) {
-                const float y0 = src[2 * q], y1 = src[2 * q + 1];
-                z[q] = y0;
-                z[tw + q] = y0 + y1;
-                z[2 * tw + q] = y0 - y1;
-                z[3 * tw + q] = -y1;
-            }
-        }
-        float* v = yk + static_cast<std::ptrdiff_t>(r - r0) * tw;
-        for (int a = 0; a < 4; ++a) {
-            const float* z0 = Z + static_cast<std::ptrdiff_t>(a) * tw;
-            const float* z1 = z0 + 4 * tw;
-            float* v0 = v + a * ys;
-            float *v1 = v0 + 4 * ys, *v2 = v1 + 4 * ys, *v3 = v2 + 4 * ys;
-#pragma omp simd
-            for (int q = 0; q < tw; ++q) {
-                v0[q] = z0[q];
-                v1[q] = z0[q] + z1[q];
-                v2[q] = z0[q] - z1[q];
-                v3[q] = -z1[q];
-            }
-        }
-    }
+// The tile for g's pass, unless asked (measured with bench_conv_shapes, 2 threads): 5×5 kernels
+// take F(2×2, 5×5); 3×3 kernels F(4×4, 3×3) for the gradients (vgg-cifar's 128-channel 16×16
+// layer: backward-weights 10.7 → 9.1 ms against F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35)
+// and for the forward pass of layers of 256 channels or more on maps at least 8 wide
+// (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms), but F(2×2, 3×3) for the forward pass of
+// narrower layers and smaller maps (vgg's 128-channel layer: 5.1 against 9.8 ms; its 256-channel
+// 4×4 one: 2.3 against 2.6), where F(4×4)'s tile rows are too short to vectorize the transforms.
+enum class Pass { Forward, Data, Weights };
+int tileFor(const ConvGeometry& g, int tile, Pass pass) {
+    if (tile != 0) return tile;
+    if (g.kh == 5) return 2;
+    if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || g.Wo < 8)) return 2;
+    return 4;
 }
 
 bool shapeFits(const ConvGeometry& g) {
-    const bool pads = g.ph >= 0 && g.pw >= 0 && g.pb >= 0 && g.pr >= 0 && g.ph <= 2 && g.pw <= 2 &&
-                      g.pb <= 2 && g.pr <= 2;
-    return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-           g.groups == 1 && pads && g.Ho >= 1 && g.Wo >= 1 && g.Ho == g.H + g.ph + g.pb - 2 &&
-           g.Wo == g.W + g.pw + g.pr - 2;
+    const int k = g.kh;
+    const bool pads = g.ph >= 0 && g.pw >= 0 && g.pb >= 0 && g.pr >= 0 && g.ph < k && g.pw < k &&
+                      g.pb < k && g.pr < k;
+    return (k == 3 || k == 5) && g.kw == k && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+           g.groups == 1 && pads && g.Ho >= 1 && g.Wo >= 1 && g.Ho == g.H + g.ph + g.pb - k + 1 &&
+           g.Wo == g.W + g.pw + g.pr - k + 1;
+}
+
+const Variant& checkedVariant(const ConvGeometry& g, int tile, Pass pass) {
+    LL_CHECK(shapeFits(g), "Winograd kernels called for another convolution");
+    const int m = tileFor(g, tile, pass);
+    LL_CHECK((g.kh == 3 && (m == 2 || m == 4)) || (g.kh == 5 && m == 2),
+             "no Winograd algorithm F(" + std::to_string(m) + ", " + std::to_string(g.kh) + ")");
+    return variant(m, g.kh);
 }
 
 }  // namespace
 
+WinogradMatrices winogradMatrices(int m, int r) {
+    LL_CHECK(m >= 1 && m <= 4 && r >= 1 && r <= kMaxKernel && m + r - 1 <= kMaxTile,
+             "Winograd matrices asked for an unsupported size");
+    return buildMatrices(m, r);
+}
+
 bool winogradApplies(const ConvGeometry& g) {
 #if defined(__AVX2__)
-    // Off for comparisons: LAYERLENS_WINOGRAD=off (the direct kernels then, as before).
+    // Off for comparisons: LAYERLENS_WINOGRAD=off (the direct kernels, or im2col + GEMM, then).
     static const bool enabled = [] {
         const char* v = std::getenv("LAYERLENS_WINOGRAD");
         return !(v && std::string(v) == "off");
     }();
-    // ResNet-20's 64-channel 8×8 layer ran 1.5× slower than the direct kernels, VGG's 64 → 128
-    // and wider faster: at least 32 channels each side and C·K ≥ 64·128. Maps under 4×4 (VGG's
-    // 2×2: one tile per sample) leave too few tiles to pay for transforming the weights.
-    return enabled && shapeFits(g) && g.C >= 32 && g.K >= 32 &&
-           static_cast<std::int64_t>(g.C) * g.K >= 64 * 128 && g.Ho >= 4 && g.Wo >= 4 &&
+    // ResNet-20's 64-channel 8×8 layer ran 1.5× slower than the direct kernels, and
+    // alexnet-mnist's 96 → 96 forward pass 1.2×; VGG's 64 → 128 and wider layers faster: at least
+    // 64 input and 128 output channels. Maps under 4×4 (VGG's 2×2) leave too few tiles to pay for
+    // transforming the weights.
+    return enabled && shapeFits(g) && g.C >= 64 && g.K >= 128 && g.Ho >= 4 && g.Wo >= 4 &&
            directConvAvailable();
 #else
     (void)g;
@@ -334,28 +659,38 @@ bool winogradApplies(const ConvGeometry& g) {
 }
 
 void winogradForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
-                     float* y, const ConvEpilogue* epilogue) {
-    LL_CHECK(shapeFits(g), "Winograd F(2×2, 3×3) called for another convolution");
-    float* U = threadScratch(Scratch::WinogradU, kPositions * positionStride(g.K, g.C));
-    transformWeights(W, g.K, g.C, false, U);
-    run({g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw}, N, x, U, false, b, y, epilogue);
+                     float* y, const ConvEpilogue* epilogue, int tile) {
+    const Variant& v = checkedVariant(g, tile, Pass::Forward);
+    float* U = threadScratch(Scratch::WinogradU, v.positions() * positionStride(g.K, g.C));
+    transformWeights(v, W, g.K, g.C, false, U);
+    run({g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw, &v}, N, x, U, false, b, y, epilogue);
+}
+
+void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx,
+                          int tile) {
+    const Variant& v = checkedVariant(g, tile, Pass::Data);
+    float* U = threadScratch(Scratch::WinogradU, v.positions() * positionStride(g.K, g.C));
+    transformWeights(v, W, g.K, g.C, true, U);
+    const int k = g.kh;
+    run({g.K, g.Ho, g.Wo, g.C, g.H, g.W, k - 1 - g.ph, k - 1 - g.pw, &v}, N, dy, U, true, nullptr,
+        dx, nullptr);
 }
 
 void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
-                             float* dW, float* db) {
-    LL_CHECK(shapeFits(g), "Winograd F(2×2, 3×3) called for another convolution");
-    static const WeightTransform T;
-    const Problem p{g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw};
+                             float* dW, float* db, int tile) {
+    const Variant& v = checkedVariant(g, tile, Pass::Weights);
+    const int P = v.positions(), R = v.taps();
+    const Problem p{g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw, &v};
     const int th = p.tileRows(), tw = p.tileCols(), rowsTotal = N * th;
     const std::ptrdiff_t us = positionStride(g.K, g.C);
-    float* dU = threadScratch(Scratch::WinogradU, kPositions * us);
+    float* dU = threadScratch(Scratch::WinogradU, P * us);
     // Blocks of at least 512 tiles (the products' reduction), while V and Ŷ stay within 4 MB.
-    const int target = std::max(512, (1 << 20) / (kPositions * (p.C + p.K)));
+    const int target = std::max(512, (1 << 20) / (P * (p.C + p.K)));
     const int rowsPerBlock = std::max(1, std::min(rowsTotal, target / tw));
     const std::ptrdiff_t ldMax = static_cast<std::ptrdiff_t>(rowsPerBlock) * tw;
-    float* V = threadScratch(Scratch::WinogradV, kPositions * positionStride(p.C, ldMax));
-    float* Y = threadScratch(Scratch::WinogradM, kPositions * positionStride(p.K, ldMax));
-    const std::size_t rf = rowFloats(p);
+    float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ldMax));
+    float* Y = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ldMax));
+    const std::size_t sf = scratchFloats(p);
     const bool parallel = numThreads() > 1;
     // dU_ξ (K, C) = Σ over the blocks Ŷ_ξ V_ξᵀ: the same sums in the same order at any thread
     // count (each product is one thread's).
@@ -363,35 +698,35 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
         const int r1 = std::min(rowsTotal, r0 + rowsPerBlock);
         const std::ptrdiff_t ld = static_cast<std::ptrdiff_t>(r1 - r0) * tw;
         parallelFor(p.C + p.K, parallel, [&](int i) {
-            float* rows = threadScratch(Scratch::WinogradRows, rf);
+            float* rows = threadScratch(Scratch::WinogradRows, sf);
             if (i < p.C) {
-                inputTransform(p, x, i, r0, r1, V, ld, rows);
+                inputTransformOf(p, x, i, r0, r1, V, ld, rows);
             } else {
-                gradientTransform(p, dy, i - p.C, r0, r1, Y, ld, rows);
+                gradientTransformOf(p, dy, i - p.C, r0, r1, Y, ld, rows);
             }
         });
         const float beta = r0 == 0 ? 0.0f : 1.0f;
-        parallelFor(kPositions, parallel, [&](int xi) {
+        parallelFor(P, parallel, [&](int xi) {
             sgemmPacked(false, true, p.K, p.C, static_cast<int>(ld), 1.0f,
                         Y + xi * positionStride(p.K, ld), static_cast<int>(ld),
                         V + xi * positionStride(p.C, ld), static_cast<int>(ld), beta, dU + xi * us,
                         p.C);
         });
     }
-    // dW (K·C, 9) += dUᵀ T: g_t's gradient is Σ_ξ T[ξ][t] dU_ξ, summed over ξ in order for each
+    // dW (K·C, r²) += dUᵀ T: g_t's gradient is Σ_ξ T[ξ][t] dU_ξ, summed over ξ in order for each
     // element (a chunk of kernels per task, so any thread count gives the same bits).
-    constexpr int kChunk = 256;
+    constexpr int kChunk = 128;
     const int pairs = g.K * g.C, chunks = (pairs + kChunk - 1) / kChunk;
     parallelFor(chunks, parallel && pairs >= 4 * kChunk, [&](int ci) {
         const int j0 = ci * kChunk, n = std::min(kChunk, pairs - j0);
-        float acc[9][kChunk];
-        for (int t = 0; t < 9; ++t)
+        float acc[kMaxKernel * kMaxKernel][kChunk];
+        for (int t = 0; t < R; ++t)
             for (int j = 0; j < n; ++j)
                 acc[t][j] = 0.0f;
-        for (int xi = 0; xi < kPositions; ++xi) {
+        for (int xi = 0; xi < P; ++xi) {
             const float* u = dU + xi * us + j0;
-            for (int t = 0; t < 9; ++t) {
-                const float coef = T.forward[xi * 9 + t];
+            for (int t = 0; t < R; ++t) {
+                const float coef = v.T[xi * R + t];
                 if (coef == 0.0f) continue;
 #pragma omp simd
                 for (int j = 0; j < n; ++j)
@@ -399,8 +734,8 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
             }
         }
         for (int j = 0; j < n; ++j)
-            for (int t = 0; t < 9; ++t)
-                dW[static_cast<std::ptrdiff_t>(j0 + j) * 9 + t] += acc[t][j];
+            for (int t = 0; t < R; ++t)
+                dW[static_cast<std::ptrdiff_t>(j0 + j) * R + t] += acc[t][j];
     });
     if (db) {
         const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
@@ -414,14 +749,6 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
             db[k] += sum;
         });
     }
-}
-
-void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy,
-                          float* dx) {
-    LL_CHECK(shapeFits(g), "Winograd F(2×2, 3×3) called for another convolution");
-    float* U = threadScratch(Scratch::WinogradU, kPositions * positionStride(g.K, g.C));
-    transformWeights(W, g.K, g.C, true, U);
-    run({g.K, g.Ho, g.Wo, g.C, g.H, g.W, 2 - g.ph, 2 - g.pw}, N, dy, U, true, nullptr, dx, nullptr);
 }
 
 }  // namespace ll
