@@ -6,6 +6,7 @@
 #include "core/gemm.h"
 #include "core/isa_kernels.h"
 #include "core/layers/direct_conv_kernels.h"
+#include "core/layers/winograd_conv.h"
 
 #ifndef LAYERLENS_VERSION
 #define LAYERLENS_VERSION "unknown"
@@ -42,6 +43,12 @@ std::string buildInfo(const std::string& extra) {
                                  ? "direct kernels, AVX-512 (chosen at run time: this CPU has it)"
                                  : "im2col + GEMM (the direct kernels need AVX-512, x86-64-v4, "
                                    "and LAYERLENS_ISA not lowering it)");
+    line("wide 3×3 and 5×5 convolutions",
+         winogradAvailable()
+             ? "Winograd F(2×2, 3×3), F(4×4, 3×3), F(2×2, 5×5) (from 64 input and 128 output "
+               "channels; LAYERLENS_WINOGRAD=off for the direct kernels)"
+             : "no Winograd (it needs the direct kernels' CPU and a build targeting AVX2 or "
+               "wider, and LAYERLENS_WINOGRAD not off)");
     line("small products, tanh, Adam, batch norm, depthwise", isaKernelsInfo());
     line("OpenCV", CV_VERSION);
     line("Eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +

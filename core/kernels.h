@@ -4,8 +4,9 @@
 // kernel sums in another order, so results differ in the last bits, never in meaning:
 //
 //   fast       batch norm's training statistics and its gradient sums run in 8 double lanes
-//              (vectorized); 3×3 and 5×5 convolutions at stride 1 or 2 run direct AVX-512
-//              kernels (direct_conv_kernels.h) instead of im2col + GEMM; other convolutions work on
+//              (vectorized); 3×3 convolutions at stride 1 or 2 run direct AVX-512 kernels
+//              (direct_conv_kernels.h) instead of im2col + GEMM, and wide 3×3 and 5×5 ones at
+//              stride 1 Winograd's algorithms (winograd_conv.h); other convolutions work on
 //              blocks of samples of at most 2 MB of columns (reference: 32 MB).
 //   reference  every sum in its written order (one running double per channel): the path the
 //              stored preset trajectories (tests/data/preset_trajectories.txt) were recorded on,

@@ -639,23 +639,25 @@ WinogradMatrices winogradMatrices(int m, int r) {
     return buildMatrices(m, r);
 }
 
-bool winogradApplies(const ConvGeometry& g) {
+bool winogradAvailable() {
 #if defined(__AVX2__)
     // Off for comparisons: LAYERLENS_WINOGRAD=off (the direct kernels, or im2col + GEMM, then).
     static const bool enabled = [] {
         const char* v = std::getenv("LAYERLENS_WINOGRAD");
         return !(v && std::string(v) == "off");
     }();
+    return enabled && directConvAvailable();
+#else
+    return false;
+#endif
+}
+
+bool winogradApplies(const ConvGeometry& g) {
     // ResNet-20's 64-channel 8×8 layer ran 1.5× slower than the direct kernels, and
     // alexnet-mnist's 96 → 96 forward pass 1.2×; VGG's 64 → 128 and wider layers faster: at least
     // 64 input and 128 output channels. Maps under 4×4 (VGG's 2×2) leave too few tiles to pay for
     // transforming the weights.
-    return enabled && shapeFits(g) && g.C >= 64 && g.K >= 128 && g.Ho >= 4 && g.Wo >= 4 &&
-           directConvAvailable();
-#else
-    (void)g;
-    return false;
-#endif
+    return shapeFits(g) && g.C >= 64 && g.K >= 128 && g.Ho >= 4 && g.Wo >= 4 && winogradAvailable();
 }
 
 void winogradForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,

@@ -45,6 +45,8 @@ WinogradMatrices winogradMatrices(int m, int r);
 /// kernels run (directConvAvailable) in a build whose own target has AVX2 (the transforms are
 /// compiled for it; a portable build keeps the direct kernels), unless LAYERLENS_WINOGRAD=off.
 bool winogradApplies(const ConvGeometry& g);
+/// The part of winogradApplies that does not depend on the layer: the CPU, the build, the switch.
+bool winogradAvailable();
 
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C, r, r)) + b (may be null), then the epilogue if
 /// given. Requires g to be a 3×3 or 5×5 stride-1 convolution with every padding below the kernel

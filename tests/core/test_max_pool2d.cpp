@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/layers/max_pool2d.h"
+#include "core/random.h"
 #include "support/round_trip.h"
 
 namespace ll {
@@ -42,6 +43,73 @@ TEST(MaxPool2d, TiesGoToTheFirstAndNaNPropagates) {
     EXPECT_EQ(dx[4], 0.0f);
     EXPECT_EQ(dx[6], 1.0f);  // the NaN
     EXPECT_EQ(dx[2], 0.0f);
+}
+
+// The row-at-a-time loop against the definition (the first maximum in scan order, the first NaN
+// when there is one) for square and non-square windows, padding, ceil mode, odd sizes; values
+// drawn from four levels, −∞ among them, so that ties are everywhere, and NaNs in a few windows.
+TEST(MaxPool2d, EqualsTheDefinitionWithTiesInfinitiesAndNaNs) {
+    const float inf = std::numeric_limits<float>::infinity();
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float levels[] = {-inf, -1.0f, 0.0f, 1.0f};
+    struct Setup {
+        Window2d w;
+        bool ceil;
+        int H, W;
+    };
+    const Setup setups[] = {{{2, 2, 2, 2, 0, 0}, false, 8, 34},  {{2, 2, 2, 2, 0, 0}, false, 5, 7},
+                            {{3, 3, 2, 2, 0, 0}, false, 23, 23}, {{3, 3, 2, 2, 1, 1}, false, 9, 10},
+                            {{3, 2, 1, 2, 1, 0}, false, 6, 7},   {{3, 3, 2, 2, 0, 0}, true, 8, 8},
+                            {{2, 2, 2, 2, 1, 1}, true, 5, 6}};
+    Rng rng(5);
+    for (const Setup& st : setups) {
+        MaxPool2d pool(st.w, st.ceil);
+        Tensor x({2, 2, st.H, st.W});
+        for (std::int64_t i = 0; i < x.numel(); ++i)
+            x[i] = levels[rng.below(4)];
+        x[3] = nan;
+        x[2 * st.H * st.W + st.W + 2] = nan;
+        Tensor y, dx;
+        pool.forward(x, y, Mode::Train);
+        Tensor dy(y.shape());
+        for (std::int64_t i = 0; i < dy.numel(); ++i)
+            dy[i] = static_cast<float>(i + 1);
+        pool.backward(x, y, dy, &dx);
+        const int Ho = y.dim(2), Wo = y.dim(3);
+        const Window2d& k = st.w;
+        for (int p = 0; p < 4; ++p)
+            for (int oh = 0; oh < Ho; ++oh)
+                for (int ow = 0; ow < Wo; ++ow) {
+                    const int hs = std::max(oh * k.sh - k.ph, 0);
+                    const int he = std::min(oh * k.sh - k.ph + k.kh, st.H);
+                    const int ws = std::max(ow * k.sw - k.pw, 0);
+                    const int we = std::min(ow * k.sw - k.pw + k.kw, st.W);
+                    float best = -inf;
+                    int at = hs * st.W + ws;
+                    bool foundNan = false;
+                    for (int h = hs; h < he && !foundNan; ++h)
+                        for (int w = ws; w < we; ++w) {
+                            const float v =
+                                x[static_cast<std::int64_t>(p) * st.H * st.W + h * st.W + w];
+                            if (std::isnan(v)) {
+                                best = v, at = h * st.W + w, foundNan = true;
+                                break;
+                            }
+                            if (v > best) best = v, at = h * st.W + w;
+                        }
+                    const std::int64_t o = (static_cast<std::int64_t>(p) * Ho + oh) * Wo + ow;
+                    if (foundNan) {
+                        EXPECT_TRUE(std::isnan(y[o])) << o;
+                    } else {
+                        EXPECT_EQ(y[o], best) << o;
+                    }
+                    // Each input collects the dy of the windows whose maximum it is; check that
+                    // this window's dy went to `at` by subtracting it from a copy.
+                    dx[static_cast<std::int64_t>(p) * st.H * st.W + at] -= dy[o];
+                }
+        for (std::int64_t i = 0; i < dx.numel(); ++i)
+            ASSERT_EQ(dx[i], 0.0f) << "window " << st.w.str() << ", input " << i;
+    }
 }
 
 TEST(MaxPool2d, Gradients) {
