@@ -248,6 +248,60 @@ TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
     EXPECT_FALSE(directConvApplies(other));
 }
 
+// Layers whose weights outweigh the batch's columns (K ≥ N·Ho·Wo: VGG's 2×2 layers, LeNet-5's
+// last convolution) take one product over the whole batch in the fast set: forward (bias,
+// epilogue), dW, db and dx against the reference set within the rounding bound.
+TEST(WholeBatchConv, EqualsTheReferenceWithinRounding) {
+    KernelSetScope fast(KernelSet::Fast);
+    const Case cases[] = {{2, 8, 40, 2, 2},
+                          {3, 5, 48, 3, 4},
+                          {1, 6, 30, 5, 5, 1, 5, 0},
+                          {2, 4, 20, 4, 4, 2},
+                          {4, 16, 64, 2, 2, 1, 3, 1, 0}};
+    for (const Case& c : cases) {
+        const ConvGeometry g = geometryOf(c);
+        ASSERT_GE(c.K, c.N * g.Ho * g.Wo) << "not a whole-batch shape";
+        Rng rng(53);
+        const std::size_t xs = static_cast<std::size_t>(c.N) * c.C * c.H * c.W;
+        const std::size_t ys = outputs(c);
+        const std::size_t ws = static_cast<std::size_t>(c.K) * c.C * c.KS * c.KS;
+        const auto x = normals(xs, rng), w = normals(ws, rng), b = normals(c.K, rng);
+        const auto dy = normals(ys, rng), dW0 = normals(ws, rng), db0 = normals(c.K, rng);
+        std::vector<float> yf(ys, std::numeric_limits<float>::quiet_NaN()), yr(ys), yb(ys);
+        std::vector<float> dWf = dW0, dbf = db0, dxf(xs, std::numeric_limits<float>::quiet_NaN());
+        std::vector<float> dWr = dW0, dbr = db0, dxr(xs);
+        std::vector<float> dWb = absolute(dW0), dbb = absolute(db0), dxb(xs);
+        ConvWorkspace wsf, wsr;
+        convForward(g, c.N, x.data(), w.data(), b.data(), yf.data());
+        convBackward(g, c.N, x.data(), w.data(), dy.data(), dWf.data(), dbf.data(), dxf.data(),
+                     wsf);
+        {
+            KernelSetScope reference(KernelSet::Reference);
+            convForward(g, c.N, x.data(), w.data(), b.data(), yr.data());
+            convBackward(g, c.N, x.data(), w.data(), dy.data(), dWr.data(), dbr.data(), dxr.data(),
+                         wsr);
+            const auto ax = absolute(x), aw = absolute(w), ab = absolute(b), ady = absolute(dy);
+            convForward(g, c.N, ax.data(), aw.data(), ab.data(), yb.data());
+            convBackward(g, c.N, ax.data(), aw.data(), ady.data(), dWb.data(), dbb.data(),
+                         dxb.data(), wsr);
+        }
+        expectWithinRounding(yf, yr, yb, c.C * c.KS * c.KS + 1, "y");
+        const double terms = static_cast<double>(c.N) * g.Ho * g.Wo + 2;
+        expectWithinRounding(dWf, dWr, dWb, terms, "dW");
+        expectWithinRounding(dbf, dbr, dbb, terms, "db");
+        expectWithinRounding(dxf, dxr, dxb, c.K * c.KS * c.KS, "dx");
+        // The epilogue: the same bits as applied afterwards.
+        const auto scale = normals(c.K, rng), shift = normals(c.K, rng);
+        const ConvEpilogue e{scale.data(), shift.data(), true};
+        std::vector<float> fused(ys);
+        convForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &e);
+        const int P = g.Ho * g.Wo;
+        for (int n = 0; n < c.N; ++n)
+            applyEpilogue(e, 0, c.K, P, yf.data() + static_cast<std::size_t>(n) * c.K * P);
+        EXPECT_EQ(fused, yf);
+    }
+}
+
 // The layer's gradients, checked numerically with the direct kernels in use (fast set).
 TEST(DirectConv, Conv2dGradientsMatchFiniteDifferences) {
     KernelSetScope fast(KernelSet::Fast);
