@@ -104,8 +104,19 @@ struct Algo {
 // One algorithm F(m×m, r×r) as the kernels use it: the matrices in float, and the weights'
 // transform as one (α², r²) matrix, T[(b, a)][(p, q)] = G[b][p] G[a][q], also with the taps
 // reversed (a kernel rotated by 180°, for backward-data).
+struct Problem;
+using InputTransform = void (*)(const Problem&, const float*, int, int, int, float*, std::ptrdiff_t,
+                                float*);
+using OutputTransform = void (*)(const Problem&, const float*, std::ptrdiff_t, int, int, int,
+                                 const float*, float*, const ConvEpilogue*, float*);
+using GradientTransform = void (*)(const Problem&, const float*, int, int, int, float*,
+                                   std::ptrdiff_t, float*);
+
 struct Variant {
     int m = 0, r = 0, a = 0;
+    InputTransform input = nullptr;  // the transforms below, compiled for this m and r
+    OutputTransform output = nullptr;
+    GradientTransform gradient = nullptr;
     float AT[4 * kMaxTile] = {};         // (m, α)
     float BT[kMaxTile * kMaxTile] = {};  // (α, α)
     float T[kMaxTile * kMaxTile * kMaxKernel * kMaxKernel] = {};
@@ -131,12 +142,6 @@ Variant makeVariant(int m, int r) {
                 v.Tflip[xi * R + (r - 1 - p) * r + (r - 1 - q)] = static_cast<float>(t);
             }
     return v;
-}
-
-const Variant& variant(int m, int r) {
-    static const Variant f23 = makeVariant(2, 3), f43 = makeVariant(4, 3), f25 = makeVariant(2, 5);
-    if (r == 5) return f25;
-    return m == 4 ? f43 : f23;
 }
 
 // A convolution as the algorithm sees it: C input maps of H×W, K output maps of Ho×Wo, the top and
@@ -484,48 +489,20 @@ void outputTransform<2, 3>(const Problem& p, const float* Mx, std::ptrdiff_t ld,
     }
 }
 
-// The transforms of p's algorithm.
-void inputTransformOf(const Problem& p, const float* x, int c, int r0, int r1, float* V,
-                      std::ptrdiff_t ld, float* scratch) {
-    switch (p.v->m * 10 + p.v->r) {
-        case 43:
-            inputTransform<4, 3>(p, x, c, r0, r1, V, ld, scratch);
-            break;
-        case 25:
-            inputTransform<2, 5>(p, x, c, r0, r1, V, ld, scratch);
-            break;
-        default:
-            inputTransform<2, 3>(p, x, c, r0, r1, V, ld, scratch);
-            break;
-    }
+template <int M, int R>
+Variant makeAlgorithm() {
+    Variant v = makeVariant(M, R);
+    v.input = &inputTransform<M, R>;
+    v.output = &outputTransform<M, R>;
+    v.gradient = &gradientTransform<M, R>;
+    return v;
 }
-void outputTransformOf(const Problem& p, const float* M, std::ptrdiff_t ld, int k, int r0, int r1,
-                       const float* b, float* y, const ConvEpilogue* epilogue, float* scratch) {
-    switch (p.v->m * 10 + p.v->r) {
-        case 43:
-            outputTransform<4, 3>(p, M, ld, k, r0, r1, b, y, epilogue, scratch);
-            break;
-        case 25:
-            outputTransform<2, 5>(p, M, ld, k, r0, r1, b, y, epilogue, scratch);
-            break;
-        default:
-            outputTransform<2, 3>(p, M, ld, k, r0, r1, b, y, epilogue, scratch);
-            break;
-    }
-}
-void gradientTransformOf(const Problem& p, const float* dy, int k, int r0, int r1, float* Y,
-                         std::ptrdiff_t ld, float* scratch) {
-    switch (p.v->m * 10 + p.v->r) {
-        case 43:
-            gradientTransform<4, 3>(p, dy, k, r0, r1, Y, ld, scratch);
-            break;
-        case 25:
-            gradientTransform<2, 5>(p, dy, k, r0, r1, Y, ld, scratch);
-            break;
-        default:
-            gradientTransform<2, 3>(p, dy, k, r0, r1, Y, ld, scratch);
-            break;
-    }
+
+const Variant& variant(int m, int r) {
+    static const Variant f23 = makeAlgorithm<2, 3>(), f43 = makeAlgorithm<4, 3>(),
+                         f25 = makeAlgorithm<2, 5>();
+    if (r == 5) return f25;
+    return m == 4 ? f43 : f23;
 }
 
 // U (α², K, C) = G g Gᵀ for each of w's K × C kernels (w (K, C, r, r)), positions
@@ -577,10 +554,10 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
             float* M = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ld));
             float* rows = threadScratch(Scratch::WinogradRows, sf);
             for (int c = 0; c < p.C; ++c)
-                inputTransformOf(p, x, c, r0, r1, V, ld, rows);
+                p.v->input(p, x, c, r0, r1, V, ld, rows);
             multiply(p, U, transposedU, V, M, ld, 0, P);
             for (int k = 0; k < p.K; ++k)
-                outputTransformOf(p, M, ld, k, r0, r1, b, y, epilogue, rows);
+                p.v->output(p, M, ld, k, r0, r1, b, y, epilogue, rows);
         });
         return;
     }
@@ -590,12 +567,12 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
     float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ld));
     float* M = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ld));
     parallelFor(p.C, true, [&](int c) {
-        inputTransformOf(p, x, c, 0, rowsTotal, V, ld, threadScratch(Scratch::WinogradRows, sf));
+        p.v->input(p, x, c, 0, rowsTotal, V, ld, threadScratch(Scratch::WinogradRows, sf));
     });
     parallelFor(P, true, [&](int xi) { multiply(p, U, transposedU, V, M, ld, xi, xi + 1); });
     parallelFor(p.K, true, [&](int k) {
-        outputTransformOf(p, M, ld, k, 0, rowsTotal, b, y, epilogue,
-                          threadScratch(Scratch::WinogradRows, sf));
+        p.v->output(p, M, ld, k, 0, rowsTotal, b, y, epilogue,
+                    threadScratch(Scratch::WinogradRows, sf));
     });
 }
 
@@ -702,9 +679,9 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
         parallelFor(p.C + p.K, parallel, [&](int i) {
             float* rows = threadScratch(Scratch::WinogradRows, sf);
             if (i < p.C) {
-                inputTransformOf(p, x, i, r0, r1, V, ld, rows);
+                p.v->input(p, x, i, r0, r1, V, ld, rows);
             } else {
-                gradientTransformOf(p, dy, i - p.C, r0, r1, Y, ld, rows);
+                p.v->gradient(p, dy, i - p.C, r0, r1, Y, ld, rows);
             }
         });
         const float beta = r0 == 0 ? 0.0f : 1.0f;
