@@ -324,8 +324,10 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
-    if (kernelSet() == KernelSet::Fast && (winogradApplies(g) || directConvApplies(g))) {
-        const bool winograd = winogradApplies(g);
+    // Winograd's gradients for 3×3 kernels only: F(2×2, 5×5)'s weight gradient was no faster than
+    // im2col + GEMM at alexnet-mnist's 5×5 layer (143–152 against 151–184 ms), and its dx slower.
+    const bool winograd = kernelSet() == KernelSet::Fast && g.kh == 3 && winogradApplies(g);
+    if (kernelSet() == KernelSet::Fast && (winograd || directConvApplies(g))) {
         if (dW) {
             if (winograd) {
                 winogradBackwardWeights(g, N, x, dy, dW, db);
@@ -334,11 +336,10 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             }
         }
         if (!dx) return;
-        // dx of 3×3 kernels by Winograd where the direct kernel cannot, or is slower: at
-        // vgg-cifar's 64- and 128-input-channel layers the direct kernel ran at 89–95% of the FMA
-        // peak against Winograd's 72%; at 256 it ran at 58% against 69%. 5×5 kernels' dx stays
-        // with col2im (F(2×2, 5×5) ran 1.3–1.7× slower there).
-        if (winograd && g.kh == 3 && (!directConvDataApplies(g) || g.C >= 256)) {
+        // dx by Winograd where the direct kernel cannot, or is slower: at vgg-cifar's 64- and
+        // 128-input-channel layers the direct kernel ran at 89–95% of the FMA peak against
+        // Winograd's 72%; at 256 it ran at 58% against 69%.
+        if (winograd && (!directConvDataApplies(g) || g.C >= 256)) {
             winogradBackwardData(g, N, W, dy, dx);
             return;
         }
@@ -346,7 +347,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             directConvBackwardData(g, N, W, dy, dx);
             return;
         }
-        dW = db = nullptr;  // stride 2 or 5×5: only dx is left, by col2im below
+        dW = db = nullptr;  // stride 2: only dx is left, by col2im below
     }
     const int R = g.colRows(), P = g.colCols(), Kg = g.groupOutputs();
     const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;

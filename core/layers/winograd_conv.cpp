@@ -577,12 +577,13 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
 }
 
 // The tile for g's pass, unless asked (measured with bench_conv_shapes, 2 threads): 5×5 kernels
-// take F(2×2, 5×5); 3×3 kernels F(4×4, 3×3) for the gradients (vgg-cifar's 128-channel 16×16
-// layer: backward-weights 10.7 → 9.1 ms against F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35)
-// and for the forward pass of layers of 256 channels or more on maps at least 8 wide
-// (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms), but F(2×2, 3×3) for the forward pass of
-// narrower layers and smaller maps (vgg's 128-channel layer: 5.1 against 9.8 ms; its 256-channel
-// 4×4 one: 2.3 against 2.6), where F(4×4)'s tile rows are too short to vectorize the transforms.
+// take F(2×2, 5×5) (the layers use it for the forward pass only: conv_kernels.cpp); 3×3 kernels
+// F(4×4, 3×3) for the gradients (vgg-cifar's 128-channel 16×16 layer: backward-weights 10.7 → 9.1
+// ms against F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35) and for the forward pass of layers of
+// 256 channels or more on maps at least 8 wide (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms),
+// but F(2×2, 3×3) for the forward pass of narrower layers and smaller maps (vgg's 128-channel
+// layer: 5.1 against 9.8 ms; its 256-channel 4×4 one: 2.3 against 2.6), where F(4×4)'s tile rows
+// are too short to vectorize the transforms.
 enum class Pass { Forward, Data, Weights };
 int tileFor(const ConvGeometry& g, int tile, Pass pass) {
     if (tile != 0) return tile;

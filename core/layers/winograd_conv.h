@@ -6,14 +6,15 @@
 //
 //   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A
 //
-// F(4×4, 3×3) for 3×3 kernels (36 multiplications for 144: 4× fewer), F(2×2, 5×5) for 5×5 (36 for
-// 100: 2.8×), with the matrices of Toom-Cook on the points 0, ±1, ±2, ∞ (winogradMatrices; for
-// F(4, 3) they are the paper's). The sum over input channels c, for each of the α² tile positions
-// ξ, is one GEMM: M_ξ (K × tiles) = U_ξ (K × C) · V_ξ (C × tiles), U the transformed weights, V the
-// transformed input tiles. Tiles are worked in blocks of whole tile rows that stay in cache from
-// the input transform to the output transform, blocks spread over the threads; when a layer has
-// too few tiles for that (VGG's 4×4 maps), one block holds them all and the threads share its
-// GEMMs instead. The weights' transform is one product too, (α² × r²) · (r² × K·C).
+// F(2×2, 3×3) and F(4×4, 3×3) for 3×3 kernels (16 multiplications for 36, 36 for 144),
+// F(2×2, 5×5) for 5×5 ones' forward pass (36 for 100), with the matrices of Toom-Cook on the points
+// 0, ±1, ±2, ∞ (winogradMatrices; for F(4, 3) they are the paper's). The sum over input channels c,
+// for each of the α² tile positions ξ, is one GEMM: M_ξ (K × tiles) = U_ξ (K × C) · V_ξ (C ×
+// tiles), U the transformed weights, V the transformed input tiles. Tiles are worked in blocks of
+// whole tile rows that stay in cache from the input transform to the output transform, blocks
+// spread over the threads; when a layer has too few tiles for that (VGG's 4×4 maps), one block
+// holds them all and the threads share its GEMMs instead. The weights' transform is one product
+// too, (α² × r²) · (r² × K·C).
 //
 // Backward-data is the same algorithm on dy, bordered by r − 1 − pad, with the flipped, transposed
 // weights (as in direct_conv_kernels.h). Backward-weights is the transposed algorithm:
@@ -37,13 +38,14 @@ struct WinogradMatrices {
 };
 WinogradMatrices winogradMatrices(int m, int r);
 
-/// True when the fast kernel set computes `g` with Winograd (forward, backward-weights, and
-/// backward-data where the direct kernel is slower: conv_kernels.cpp): 3×3 or 5×5 kernel, stride
-/// 1, dilation 1, groups 1, every padding below the kernel size, at least 64 input and 128 output
-/// channels (below that the GEMMs are too thin and the direct kernels win: ResNet-20's layers and
-/// alexnet-mnist's 96-channel one stay with them), maps of at least 4×4, on a CPU where the direct
-/// kernels run (directConvAvailable) in a build whose own target has AVX2 (the transforms are
-/// compiled for it; a portable build keeps the direct kernels), unless LAYERLENS_WINOGRAD=off.
+/// True when the fast kernel set computes `g`'s forward pass with Winograd (and for 3×3 kernels
+/// the weight gradient, and dx where the direct kernel is slower: conv_kernels.cpp): 3×3 or 5×5
+/// kernel, stride 1, dilation 1, groups 1, every padding below the kernel size, at least 64 input
+/// and 128 output channels (below that the GEMMs are too thin and the direct kernels win:
+/// ResNet-20's layers and alexnet-mnist's 96-channel one stay with them), maps of at least 4×4, on
+/// a CPU where the direct kernels run (directConvAvailable) in a build whose own target has AVX2
+/// (the transforms are compiled for it; a portable build keeps the direct kernels), unless
+/// LAYERLENS_WINOGRAD=off.
 bool winogradApplies(const ConvGeometry& g);
 /// The part of winogradApplies that does not depend on the layer: the CPU, the build, the switch.
 bool winogradAvailable();
