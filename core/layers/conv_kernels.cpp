@@ -229,11 +229,11 @@ BlockWork startBlock(const ConvGeometry& g, int N, const SampleBlocks& B, int bi
     return w;
 }
 
-// Layers whose weights outweigh a batch's columns (VGG's 512-channel 2×2 layers, LeNet-5's last
-// convolution): per block of samples the weight gradient would sum a partial dW per thread as
-// large as the weights (zeroed, written, added: vgg-cifar's 2×2 layers ran at 15% of the FMA
-// peak). The fast set computes it with one product over the whole batch instead, its rows split
-// over the threads (sgemmParallel): 38%.
+// Layers whose weights outweigh a batch's columns (VGG's 512-channel 2×2 layers; a 5×5 layer on a
+// 5×5 map, as in LeNet-style nets): per block of samples the weight gradient would sum a partial dW
+// per thread as large as the weights (zeroed, written, added: vgg-cifar's 2×2 layers ran at 15% of
+// the FMA peak). The fast set computes it with one product over the whole batch instead, its rows
+// split over the threads (sgemmParallel): 38%.
 bool wholeBatch(const ConvGeometry& g, int N) {
     return kernelSet() == KernelSet::Fast && g.groups == 1 && !g.isPointwise() &&
            static_cast<std::int64_t>(g.K) >= static_cast<std::int64_t>(N) * g.colCols();
@@ -245,15 +245,13 @@ float* batchColumns(const ConvGeometry& g, int N, const float* x) {
     const int R = g.colRows(), P = g.colCols();
     const std::size_t cols = static_cast<std::size_t>(N) * P;
     float* col = threadColumns(static_cast<std::size_t>(R + g.K) * cols).data();
-    if (x) {
-        const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
-        parallelFor(
-            N, static_cast<std::int64_t>(R) * static_cast<std::int64_t>(cols) >= kParallelMinWork,
-            [&](int n) {
-                im2col(x + n * xStride, g, col + static_cast<std::ptrdiff_t>(n) * P,
-                       static_cast<int>(cols));
-            });
-    }
+    const std::ptrdiff_t xStride = static_cast<std::ptrdiff_t>(g.C) * g.H * g.W;
+    parallelFor(N,
+                static_cast<std::int64_t>(R) * static_cast<std::int64_t>(cols) >= kParallelMinWork,
+                [&](int n) {
+                    im2col(x + n * xStride, g, col + static_cast<std::ptrdiff_t>(n) * P,
+                           static_cast<int>(cols));
+                });
     return col;
 }
 
@@ -368,8 +366,7 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
             });
         }
         if (!dx) return;
-        dW = db = nullptr;  // dx by the blocks below (faster there than one product: 281 against
-                            // 149 GFLOP/s at vgg-cifar's 2×2 layers)
+        dW = db = nullptr;  // dx by the blocks below: one product was not faster there
     }
     const int T = numThreads();
     const std::size_t wSize = static_cast<std::size_t>(g.K) * R;

@@ -101,9 +101,6 @@ struct Algo {
     static constexpr float bt(int b, int s) { return static_cast<float>(w.BT[b * A + s]); }
 };
 
-// One algorithm F(m×m, r×r) as the kernels use it: the matrices in float, and the weights'
-// transform as one (α², r²) matrix, T[(b, a)][(p, q)] = G[b][p] G[a][q], also with the taps
-// reversed (a kernel rotated by 180°, for backward-data).
 struct Problem;
 using InputTransform = void (*)(const Problem&, const float*, int, int, int, float*, std::ptrdiff_t,
                                 float*);
@@ -112,13 +109,15 @@ using OutputTransform = void (*)(const Problem&, const float*, std::ptrdiff_t, i
 using GradientTransform = void (*)(const Problem&, const float*, int, int, int, float*,
                                    std::ptrdiff_t, float*);
 
+// One algorithm F(m×m, r×r) as the kernels use it: its transforms (templates over m and r below,
+// their matrices compile-time constants), and the weights' transform as one (α², r²) matrix,
+// T[(b, a)][(p, q)] = G[b][p] G[a][q], also with the taps reversed (a kernel rotated by 180°, for
+// backward-data).
 struct Variant {
     int m = 0, r = 0, a = 0;
-    InputTransform input = nullptr;  // the transforms below, compiled for this m and r
+    InputTransform input = nullptr;
     OutputTransform output = nullptr;
     GradientTransform gradient = nullptr;
-    float AT[4 * kMaxTile] = {};         // (m, α)
-    float BT[kMaxTile * kMaxTile] = {};  // (α, α)
     float T[kMaxTile * kMaxTile * kMaxKernel * kMaxKernel] = {};
     float Tflip[kMaxTile * kMaxTile * kMaxKernel * kMaxKernel] = {};
     int positions() const { return a * a; }
@@ -129,10 +128,6 @@ Variant makeVariant(int m, int r) {
     const WinogradMatrices w = buildMatrices(m, r);
     Variant v;
     v.m = m, v.r = r, v.a = w.a;
-    for (int i = 0; i < m * w.a; ++i)
-        v.AT[i] = static_cast<float>(w.AT[i]);
-    for (int i = 0; i < w.a * w.a; ++i)
-        v.BT[i] = static_cast<float>(w.BT[i]);
     const int P = w.a * w.a, R = r * r;
     for (int xi = 0; xi < P; ++xi)
         for (int p = 0; p < r; ++p)
@@ -179,6 +174,23 @@ std::size_t scratchFloats(const Problem& p) {
     return layoutOf(p).total(p.v->a, p.v->m);
 }
 
+// Input rows [first, first + rows) of the plane xc (H × W) in their zero border, Lp floats a row,
+// at dst: input column j lands at left + j; rows outside the input are zeros.
+void borderRows(const Problem& p, const float* xc, int first, int rows, int Lp, float* dst) {
+    const int colEnd = std::min(Lp, p.left + p.W);  // bordered columns [left, colEnd) are x's
+    for (int pr = 0; pr < rows; ++pr, dst += Lp) {
+        const int i = first + pr;
+        if (i < 0 || i >= p.H) {
+            std::fill(dst, dst + Lp, 0.0f);
+            continue;
+        }
+        std::fill(dst, dst + p.left, 0.0f);
+        std::memcpy(dst + p.left, xc + static_cast<std::ptrdiff_t>(i) * p.W,
+                    static_cast<std::size_t>(colEnd - p.left) * sizeof(float));
+        std::fill(dst + colEnd, dst + Lp, 0.0f);
+    }
+}
+
 // V (α², C, ld) at columns [0, (r1 − r0)·tw): Bᵀ d B of channel c's tiles in tile rows [r0, r1)
 // (tile row r is row r % th of sample r / th). A sample's rows are copied into their zero border
 // first, then each bordered row is transformed along (d B), then each tile's α rows down (Bᵀ).
@@ -192,25 +204,13 @@ void inputTransform(const Problem& p, const float* x, int c, int r0, int r1, flo
     const int Lp = static_cast<int>(L.Lp);
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.H) * p.W;
     const std::ptrdiff_t vs = positionStride(p.C, ld);
-    const int colEnd = std::min(Lp, p.left + p.W);  // bordered columns [left, colEnd) are x's
     float* vc = V + static_cast<std::ptrdiff_t>(c) * ld;
     float* Rm = scratch + L.bordered();
     for (int r = r0; r < r1;) {
         const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
         const float* xc = x + (static_cast<std::ptrdiff_t>(sample) * p.C + c) * plane;
         const int rowsP = M * (tyB - tyA - 1) + A;
-        for (int pr = 0; pr < rowsP; ++pr) {
-            float* dst = scratch + static_cast<std::ptrdiff_t>(pr) * Lp;
-            const int i = M * tyA + pr - p.top;
-            if (i < 0 || i >= p.H) {
-                std::fill(dst, dst + Lp, 0.0f);
-                continue;
-            }
-            std::fill(dst, dst + p.left, 0.0f);
-            std::memcpy(dst + p.left, xc + static_cast<std::ptrdiff_t>(i) * p.W,
-                        static_cast<std::size_t>(colEnd - p.left) * sizeof(float));
-            std::fill(dst + colEnd, dst + Lp, 0.0f);
-        }
+        borderRows(p, xc, M * tyA - p.top, rowsP, Lp, scratch);
         // d B along every bordered row: R (α, rowsP, tw).
         const std::ptrdiff_t rs = static_cast<std::ptrdiff_t>(rowsP) * tw;
         for (int pr = 0; pr < rowsP; ++pr) {
@@ -381,28 +381,13 @@ void inputTransform<2, 3>(const Problem& p, const float* x, int c, int r0, int r
     const int th = p.tileRows(), tw = p.tileCols(), Lp = 2 * tw + 2;
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.H) * p.W;
     const std::ptrdiff_t vs = positionStride(p.C, ld);
-    const int colEnd = std::min(Lp, p.left + p.W);  // bordered columns [left, colEnd) are x's
     float* vc = V + static_cast<std::ptrdiff_t>(c) * ld;
     for (int r = r0; r < r1;) {
         const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
         const float* xc = x + (static_cast<std::ptrdiff_t>(sample) * p.C + c) * plane;
-        for (int pr = 0; pr < 2 * (tyB - tyA) + 2; ++pr) {
-            float* dst = scratch + static_cast<std::ptrdiff_t>(pr) * Lp;
-            const int i = 2 * tyA + pr - p.top;
-            if (i < 0 || i >= p.H) {
-                for (int j = 0; j < Lp; ++j)
-                    dst[j] = 0.0f;
-                continue;
-            }
-            for (int j = 0; j < p.left; ++j)
-                dst[j] = 0.0f;
-            std::memcpy(dst + p.left, xc + static_cast<std::ptrdiff_t>(i) * p.W,
-                        static_cast<std::size_t>(colEnd - p.left) * sizeof(float));
-            for (int j = colEnd; j < Lp; ++j)
-                dst[j] = 0.0f;
-        }
-        // d B along every bordered row of the sample: R[a] (rows, tw), contiguous in q.
         const int rowsP = 2 * (tyB - tyA) + 2;
+        borderRows(p, xc, 2 * tyA - p.top, rowsP, Lp, scratch);
+        // d B along every bordered row of the sample: R[a] (rows, tw), contiguous in q.
         float* R = scratch + static_cast<std::ptrdiff_t>(2 * th + 2) * Lp;
         const std::ptrdiff_t rs = static_cast<std::ptrdiff_t>(rowsP) * tw;  // between R[a]
         for (int pr = 0; pr < rowsP; ++pr) {

@@ -248,9 +248,10 @@ TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
     EXPECT_FALSE(directConvApplies(other));
 }
 
-// Layers whose weights outweigh the batch's columns (K ≥ N·Ho·Wo: VGG's 2×2 layers, LeNet-5's
-// last convolution) take one product over the whole batch in the fast set: forward (bias,
-// epilogue), dW, db and dx against the reference set within the rounding bound.
+// Layers whose weights outweigh the batch's columns (K ≥ N·Ho·Wo: VGG's 2×2 layers, a 5×5 layer
+// on a 5×5 map) take their weight gradient as one product over the whole batch in the fast set:
+// dW and db, with forward (bias, epilogue) and dx beside them, against the reference set within
+// the rounding bound.
 TEST(WholeBatchConv, EqualsTheReferenceWithinRounding) {
     KernelSetScope fast(KernelSet::Fast);
     const Case cases[] = {{2, 8, 40, 2, 2},
