@@ -95,7 +95,10 @@ std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
         rows[i].forward = t.forward[i] / trainSteps;
         rows[i].backward = t.backward[i] / trainSteps;
     }
-    // The activations and gradients of the last training step are still there.
+    // One more step, retaining every node's gradient, for the weights-only backward passes.
+    net.retainGradients(true);
+    trainStep();
+    net.retainGradients(false);
     for (int i = 0; i < net.size(); ++i) {
         NodeProfile& r = rows[static_cast<std::size_t>(i)];
         Layer& l = net.layer(i);

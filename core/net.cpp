@@ -24,6 +24,20 @@ void addTime(std::vector<double>& times, std::size_t i, double dt) {
     if (times.size() <= i) times.resize(i + 1, 0.0);
     times[i] += dt;
 }
+// Moves into `t` the buffer of `pool` that best holds `need` floats: the smallest one that fits,
+// else the roomiest (it grows), so that the large buffers stay for the large tensors. Leaves `t`
+// as it is when the pool is empty.
+void takeBuffer(std::vector<Tensor>& pool, std::size_t need, Tensor& t) {
+    if (pool.empty()) return;
+    auto better = [need](const Tensor& a, const Tensor& b) {
+        const bool aFits = a.capacity() >= need, bFits = b.capacity() >= need;
+        if (aFits != bFits) return aFits;
+        return aFits ? a.capacity() < b.capacity() : a.capacity() > b.capacity();
+    };
+    const auto best = std::min_element(pool.begin(), pool.end(), better);
+    t = std::move(*best);
+    pool.erase(best);
+}
 }  // namespace
 
 Net::Net(std::string name, Shape inputSample)
@@ -279,20 +293,10 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
         const std::size_t out = static_cast<std::size_t>(f.relu >= 0 ? f.relu
                                                          : f.bn >= 0 ? f.bn
                                                                      : static_cast<int>(i));
-        if (!pool.empty()) {
-            // The smallest buffer that holds the output, else the roomiest one (it grows): the
-            // large buffers stay for the large activations.
-            const std::size_t need = static_cast<std::size_t>(m_sampleShapes[out].numel()) *
-                                     static_cast<std::size_t>(x.dim(0));
-            auto better = [need](const Tensor& a, const Tensor& b) {
-                const bool aFits = a.capacity() >= need, bFits = b.capacity() >= need;
-                if (aFits != bFits) return aFits;
-                return aFits ? a.capacity() < b.capacity() : a.capacity() > b.capacity();
-            };
-            const auto best = std::min_element(pool.begin(), pool.end(), better);
-            m_acts[out] = std::move(*best);
-            pool.erase(best);
-        }
+        takeBuffer(pool,
+                   static_cast<std::size_t>(m_sampleShapes[out].numel()) *
+                       static_cast<std::size_t>(x.dim(0)),
+                   m_acts[out]);
         if (out == i) {
             forwardNode(i, Mode::Eval, xs);
         } else {
@@ -335,9 +339,16 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
     LL_CHECK(!m_layers.empty() && !m_acts.back().empty(), "backward before forward");
     LL_CHECK(!m_lean, "backward after infer(), which released the activations: run forward");
     LL_CHECK(last >= 0 && last < size(), "backwardFrom layer ", last, " of ", size());
-    // Every activation keeps its gradient: node `last`'s is the one given.
+    if (!m_retainGrads) {
+        // Gradients left from an earlier pass (retained, or a pass a layer's error cut short)
+        // join the spare buffers.
+        for (Tensor& t : m_grads)
+            if (&t != &dAct) releaseGrad(t);
+    }
+    // Node `last`'s gradient is the one given.
     Tensor& g = m_grads[static_cast<std::size_t>(last)];
     if (&g != &dAct) {
+        if (!m_retainGrads) takeBuffer(m_gradPool, static_cast<std::size_t>(dAct.numel()), g);
         g.resize(dAct.shape());
         g.vector() = dAct.vector();
     }
@@ -373,10 +384,15 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
                 target = &m_grads[static_cast<std::size_t>(j)];
                 first = !m_reached[static_cast<std::size_t>(j)];
                 m_reached[static_cast<std::size_t>(j)] = 1;
+                if (first && !m_retainGrads && target->empty())
+                    takeBuffer(m_gradPool, static_cast<std::size_t>(xs.back()->numel()), *target);
             }
             if (target && !first) {
                 if (m_split.size() <= scratch) m_split.resize(scratch + 1);
-                dxs.push_back(&m_split[scratch++]);
+                Tensor& part = m_split[scratch++];
+                if (!m_retainGrads && part.empty())
+                    takeBuffer(m_gradPool, static_cast<std::size_t>(xs.back()->numel()), part);
+                dxs.push_back(&part);
                 targets.push_back(target);
             } else {
                 dxs.push_back(target);
@@ -390,8 +406,27 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
             m_layers[u]->backwardMulti(xs, m_acts[u], m_grads[u], dxs);
         for (std::size_t k = 0; k < from.size(); ++k)
             if (targets[k]) targets[k]->vector() += dxs[k]->vector();
+        if (!m_retainGrads) {  // node u's gradient and the parts summed in are read no more
+            releaseGrad(m_grads[u]);
+            for (std::size_t k = 0; k < scratch; ++k)
+                releaseGrad(m_split[k]);
+        }
         if (m_profile) addTime(m_profile->backward, u, secondsSince(t0));
     }
+}
+
+void Net::releaseGrad(Tensor& t) {
+    if (t.empty()) return;
+    m_gradPool.push_back(std::move(t));
+    t = Tensor();
+}
+
+std::int64_t Net::gradientBytes() const {
+    std::size_t floats = m_inputGrad.capacity();
+    for (const std::vector<Tensor>* ts : {&m_grads, &m_gradPool, &m_split})
+        for (const Tensor& t : *ts)
+            floats += t.capacity();
+    return static_cast<std::int64_t>(floats * sizeof(float));
 }
 
 const Tensor& Net::output() const {

@@ -1,6 +1,8 @@
 #pragma once
-// Net: a directed acyclic graph of layers (nodes) that keeps every node's activation (and its
-// gradient) for inspection — the desktop app draws them — and back-propagates through them.
+// Net: a directed acyclic graph of layers (nodes) that keeps every node's activation for
+// inspection — the desktop app draws them — and back-propagates through them. A node's gradient
+// lives only while backward needs it (its buffer then serves a later node's gradient), unless
+// the net is asked to retain gradients (retainGradients: Grad-CAM, per-layer profiles).
 //
 // Nodes are stored in a topological order: a node reads the net's input or nodes before it
 // (by default the previous node, so a sequence is a chain graph), and the last node is the
@@ -118,9 +120,18 @@ public:
     /// Back-propagates dL/d(output of layer `last`) down from that layer (effective receptive
     /// fields, saliency of inner units). Gradients of later layers are left as they were.
     void backwardFrom(int last, const Tensor& dAct, bool wantInputGrad = false);
+    /// Whether backward keeps every node's gradient for activationGrad (true) or hands a node's
+    /// gradient buffer on as soon as the node's own backward has read it (false, the default,
+    /// as PyTorch frees non-leaf gradients): training then holds the gradients of the widest cut
+    /// of the graph, not of every node. The values are the same either way, bit for bit.
+    void retainGradients(bool retain) { m_retainGrads = retain; }
+    bool retainsGradients() const { return m_retainGrads; }
+    /// Bytes the activation-gradient buffers hold now, in use or spare (not the parameters').
+    std::int64_t gradientBytes() const;
 
     const Tensor& input() const { return m_input; }
     const Tensor& activation(int i) const { return m_acts.at(static_cast<std::size_t>(i)); }
+    /// dL/d(activation i) of the last backward; empty unless the net retains gradients.
     const Tensor& activationGrad(int i) const { return m_grads.at(static_cast<std::size_t>(i)); }
     const Tensor& inputGrad() const { return m_inputGrad; }
     const Tensor& output() const;
@@ -157,6 +168,7 @@ private:
     Shape batchOfOne() const;            // (1, input sample...)
     void beginForward(const Tensor& x);  // checks x and copies it into m_input
     void forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs);
+    void releaseGrad(Tensor& t);  // moves a gradient buffer, if any, to m_gradPool
 
     std::string m_name;
     Shape m_inputSample;
@@ -164,6 +176,7 @@ private:
     bool m_shapesOnly = false;
     bool m_pretrained = false;
     bool m_lean = false;  // the last pass was infer(): activations were released
+    bool m_retainGrads = false;
     std::int64_t m_inferPeak = 0;
     NodeTimes* m_profile = nullptr;
     InferScratch m_inferScratch;
@@ -177,6 +190,7 @@ private:
     std::vector<Shape> m_sampleShapes;       // output of each node for a batch of one
     std::vector<char> m_reached;             // backward: node's gradient written in this pass
     std::vector<Tensor> m_split;             // backward: a second reader's gradient, summed in
+    std::vector<Tensor> m_gradPool;          // backward: gradient buffers no node holds now
     Tensor m_input;                          // copy of the last input, (N, ...)
     std::vector<Tensor> m_acts;              // m_acts[i]: output of layer i
     std::vector<Tensor> m_grads;             // m_grads[i]: dL/d(output of layer i)

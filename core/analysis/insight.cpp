@@ -93,7 +93,16 @@ Tensor saliency(Net& net, const Tensor& x, int classIndex) {
 
 Tensor gradCam(Net& net, const Tensor& x, int layer, int classIndex) {
     LL_CHECK(layer >= 0 && layer < net.size(), "Grad-CAM layer ", layer, " of ", net.size());
-    saliency(net, x, classIndex);  // forward and backward from the class score
+    {
+        // The layer's gradient is read below; the net's setting is restored, even on an error.
+        struct Retain {
+            Net& net;
+            const bool was = net.retainsGradients();
+            ~Retain() { net.retainGradients(was); }
+        } retain{net};
+        net.retainGradients(true);
+        saliency(net, x, classIndex);  // forward and backward from the class score
+    }
     const Tensor& a = net.activation(layer);
     const Tensor& g = net.activationGrad(layer);
     if (a.rank() != 4)

@@ -80,6 +80,7 @@ TEST(Graph, ATensorReadTwiceGetsTheSumOfBothGradients) {
         {"type": "Add", "inputs": ["p", "q"]}]})");
     net.resetParameters(4);
     Tensor x({1, 3}, {0.3f, -1, 2});
+    net.retainGradients(true);
     net.forward(x, Mode::Train);
     Tensor g({1, 2}, {1, -2});
     net.backward(g, true);
@@ -360,6 +361,57 @@ TEST(GraphInfer, SameOutputAsForwardInLessMemory) {
         all += r.activation(i).numel() * 4;
     r.infer(x);
     EXPECT_LT(r.inferPeakBytes() * 8, all) << r.inferPeakBytes() << " of " << all;
+}
+
+// Backward hands a node's gradient buffer on once the node has read it: the same parameter and
+// input gradients, bit for bit, as a net retaining every gradient, in the memory of a few
+// activations instead of all of them; later passes reuse the buffers (whatever they held).
+TEST(GraphBackward, ReleasesGradientsAfterUseWithTheSameBits) {
+    for (const char* name :
+         {"resnet20-cifar", "mobilenet-cifar", "inception-bottleneck", "lenet5"}) {
+        SCOPED_TRACE(name);
+        Net lean = loadModel(name), kept = loadModel(name);
+        lean.resetParameters(6);
+        kept.resetParameters(6);
+        kept.retainGradients(true);
+        EXPECT_FALSE(lean.retainsGradients());  // the default
+        Rng rng(8);
+        Tensor x(lean.inputSample().batched(3));
+        for (float& v : x.vector())
+            v = rng.uniform(-1.0f, 1.0f);
+        // Passes 2 and 3 run on reused buffers, which hold other nodes' gradients.
+        for (int pass = 0; pass < 3; ++pass) {
+            SCOPED_TRACE(pass);
+            Tensor dOut;
+            for (Net* n : {&lean, &kept}) {
+                n->zeroGrad();
+                const Tensor& y = n->forward(x, Mode::Train);
+                if (dOut.empty()) {
+                    dOut.resize(y.shape());
+                    for (float& v : dOut.vector())
+                        v = rng.uniform(-1.0f, 1.0f);
+                }
+                n->backward(dOut, true);
+            }
+            EXPECT_EQ(lean.inputGrad().values(), kept.inputGrad().values());
+            const std::vector<Param*> a = lean.params(), b = kept.params();
+            ASSERT_EQ(a.size(), b.size());
+            for (std::size_t k = 0; k < a.size(); ++k)
+                ASSERT_EQ(a[k]->grad.values(), b[k]->grad.values()) << a[k]->name;
+            std::int64_t all = 0, widest = 0;
+            for (int i = 0; i < lean.size(); ++i) {
+                EXPECT_TRUE(lean.activationGrad(i).empty()) << lean.layer(i).label();
+                EXPECT_EQ(kept.activationGrad(i).shape(), kept.activation(i).shape());
+                all += kept.activation(i).numel() * 4;
+                widest = std::max(widest, kept.activation(i).numel() * 4);
+            }
+            EXPECT_GE(kept.gradientBytes(), all);
+            // At most three gradients are live at once (a node's, its input's, and a shortcut's
+            // waiting to be summed); spare buffers of other sizes add less than one more.
+            EXPECT_LE(lean.gradientBytes(), 4 * widest + lean.inputGrad().numel() * 4)
+                << lean.gradientBytes() << " of " << all;
+        }
+    }
 }
 
 // A second inference pass starts from the first one's buffers (no allocation, no page faults):
