@@ -34,6 +34,7 @@ private:
     bool m_ceilMode;
     std::vector<std::int32_t>
         m_argmax;  // (N, C, Ho, Wo): offset of the max inside its (H, W) plane
+    std::vector<std::int32_t> m_starts;  // forward, small maps: each output's first tap
 };
 
 }  // namespace ll

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/kernels.h"
 #include "core/layers/max_pool2d.h"
 #include "core/random.h"
 #include "support/round_trip.h"
@@ -45,10 +46,8 @@ TEST(MaxPool2d, TiesGoToTheFirstAndNaNPropagates) {
     EXPECT_EQ(dx[2], 0.0f);
 }
 
-// The row-at-a-time loop against the definition (the first maximum in scan order, the first NaN
-// when there is one) for square and non-square windows, padding, ceil mode, odd sizes; values
-// drawn from four levels, −∞ among them, so that ties are everywhere, and NaNs in a few windows.
-TEST(MaxPool2d, EqualsTheDefinitionWithTiesInfinitiesAndNaNs) {
+namespace {
+void expectMaxPoolEqualsTheDefinition() {
     const float inf = std::numeric_limits<float>::infinity();
     const float nan = std::numeric_limits<float>::quiet_NaN();
     const float levels[] = {-inf, -1.0f, 0.0f, 1.0f};
@@ -60,7 +59,11 @@ TEST(MaxPool2d, EqualsTheDefinitionWithTiesInfinitiesAndNaNs) {
     const Setup setups[] = {{{2, 2, 2, 2, 0, 0}, false, 8, 34},  {{2, 2, 2, 2, 0, 0}, false, 5, 7},
                             {{3, 3, 2, 2, 0, 0}, false, 23, 23}, {{3, 3, 2, 2, 1, 1}, false, 9, 10},
                             {{3, 2, 1, 2, 1, 0}, false, 6, 7},   {{3, 3, 2, 2, 0, 0}, true, 8, 8},
-                            {{2, 2, 2, 2, 1, 1}, true, 5, 6}};
+                            {{2, 2, 2, 2, 1, 1}, true, 5, 6},    {{3, 3, 1, 1, 1, 1}, false, 7, 19},
+                            {{2, 3, 2, 2, 1, 1}, true, 6, 41},   {{1, 2, 1, 1, 0, 0}, false, 3, 17},
+                            {{2, 2, 2, 2, 0, 0}, false, 4, 32},  {{2, 2, 2, 2, 0, 0}, false, 8, 8},
+                            {{3, 3, 2, 2, 0, 0}, false, 11, 11}, {{3, 3, 3, 3, 0, 0}, false, 9, 13},
+                            {{2, 2, 1, 1, 0, 0}, false, 3, 3}};
     Rng rng(5);
     for (const Setup& st : setups) {
         MaxPool2d pool(st.w, st.ceil);
@@ -109,6 +112,20 @@ TEST(MaxPool2d, EqualsTheDefinitionWithTiesInfinitiesAndNaNs) {
                 }
         for (std::int64_t i = 0; i < dx.numel(); ++i)
             ASSERT_EQ(dx[i], 0.0f) << "window " << st.w.str() << ", input " << i;
+    }
+}
+}  // namespace
+
+// Both kernel sets against the definition (the first maximum in scan order, the first NaN when
+// there is one) for square and non-square windows, padding, ceil mode, odd sizes; values drawn
+// from four levels, −∞ among them, so that ties are everywhere, and NaNs in a few windows. Rows
+// of at least eight outputs with stride 1 or 2, and small maps without padding, take the fast
+// set's eight-at-a-time scans, NaNs included (they then leave those windows to the scalar loop).
+TEST(MaxPool2d, EqualsTheDefinitionWithTiesInfinitiesAndNaNs) {
+    for (KernelSet ks : {KernelSet::Fast, KernelSet::Reference}) {
+        SCOPED_TRACE(kernelSetName(ks));
+        KernelSetScope scope(ks);
+        expectMaxPoolEqualsTheDefinition();
     }
 }
 
