@@ -119,8 +119,8 @@ void MaxPool2d::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     // Outputs [owIn, owEnd) have their whole window inside a row: eight of them at a time take
     // the vector scan (fast kernels, stride 1 or 2), the same comparisons in the same order.
     const bool fastSet = kEightAtOnce && kernelSet() == KernelSet::Fast;
-    const bool eight = fastSet && (k.sw == 1 || k.sw == 2);
-    const int owIn = (k.pw + k.sw - 1) / k.sw;
+    [[maybe_unused]] const bool eight = fastSet && (k.sw == 1 || k.sw == 2);
+    [[maybe_unused]] const int owIn = (k.pw + k.sw - 1) / k.sw;
     const int owEnd = std::min(Wo, W >= k.kw ? (W - k.kw + k.pw) / k.sw + 1 : 0);
     // Maps of rows shorter than eight outputs, every window inside: eight outputs at a time
     // anywhere in the plane, from the offsets of their first taps.
