@@ -345,10 +345,11 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
         for (Tensor& t : m_grads)
             if (&t != &dAct) releaseGrad(t);
     }
+    m_passSizes.clear();
     // Node `last`'s gradient is the one given.
     Tensor& g = m_grads[static_cast<std::size_t>(last)];
     if (&g != &dAct) {
-        if (!m_retainGrads) takeBuffer(m_gradPool, static_cast<std::size_t>(dAct.numel()), g);
+        if (!m_retainGrads) takeGrad(dAct.numel(), g);
         g.resize(dAct.shape());
         g.vector() = dAct.vector();
     }
@@ -385,13 +386,12 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
                 first = !m_reached[static_cast<std::size_t>(j)];
                 m_reached[static_cast<std::size_t>(j)] = 1;
                 if (first && !m_retainGrads && target->empty())
-                    takeBuffer(m_gradPool, static_cast<std::size_t>(xs.back()->numel()), *target);
+                    takeGrad(xs.back()->numel(), *target);
             }
             if (target && !first) {
                 if (m_split.size() <= scratch) m_split.resize(scratch + 1);
                 Tensor& part = m_split[scratch++];
-                if (!m_retainGrads && part.empty())
-                    takeBuffer(m_gradPool, static_cast<std::size_t>(xs.back()->numel()), part);
+                if (!m_retainGrads && part.empty()) takeGrad(xs.back()->numel(), part);
                 dxs.push_back(&part);
                 targets.push_back(target);
             } else {
@@ -413,6 +413,27 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
         }
         if (m_profile) addTime(m_profile->backward, u, secondsSince(t0));
     }
+    if (!m_retainGrads) {
+        // Spare buffers of sizes this pass did not ask for (another batch size) are freed.
+        auto unused = [this](const Tensor& b) {
+            return std::find(m_passSizes.begin(), m_passSizes.end(), b.numel()) ==
+                   m_passSizes.end();
+        };
+        m_gradPool.erase(std::remove_if(m_gradPool.begin(), m_gradPool.end(), unused),
+                         m_gradPool.end());
+    }
+}
+
+void Net::takeGrad(std::int64_t numel, Tensor& t) {
+    // A buffer of exactly that size: growing a smaller one would write zeros over it first
+    // (std::vector::resize), a pass over memory for nothing. Each size so keeps the buffers it
+    // needs at once, all of them after the first pass.
+    m_passSizes.push_back(numel);
+    const auto it = std::find_if(m_gradPool.begin(), m_gradPool.end(),
+                                 [numel](const Tensor& b) { return b.numel() == numel; });
+    if (it == m_gradPool.end()) return;  // the layer allocates it
+    t = std::move(*it);
+    m_gradPool.erase(it);
 }
 
 void Net::releaseGrad(Tensor& t) {

@@ -168,7 +168,8 @@ private:
     Shape batchOfOne() const;            // (1, input sample...)
     void beginForward(const Tensor& x);  // checks x and copies it into m_input
     void forwardNode(std::size_t i, Mode mode, std::vector<const Tensor*>& xs);
-    void releaseGrad(Tensor& t);  // moves a gradient buffer, if any, to m_gradPool
+    void takeGrad(std::int64_t numel, Tensor& t);  // a spare buffer of that size, if any
+    void releaseGrad(Tensor& t);                   // moves a gradient buffer, if any, to the pool
 
     std::string m_name;
     Shape m_inputSample;
@@ -191,6 +192,7 @@ private:
     std::vector<char> m_reached;             // backward: node's gradient written in this pass
     std::vector<Tensor> m_split;             // backward: a second reader's gradient, summed in
     std::vector<Tensor> m_gradPool;          // backward: gradient buffers no node holds now
+    std::vector<std::int64_t> m_passSizes;   // backward: the gradient sizes this pass asked for
     Tensor m_input;                          // copy of the last input, (N, ...)
     std::vector<Tensor> m_acts;              // m_acts[i]: output of layer i
     std::vector<Tensor> m_grads;             // m_grads[i]: dL/d(output of layer i)
