@@ -24,15 +24,21 @@ void addTime(std::vector<double>& times, std::size_t i, double dt) {
     if (times.size() <= i) times.resize(i + 1, 0.0);
     times[i] += dt;
 }
-// Moves into `t` the buffer of `pool` that best holds `need` floats: the smallest one that fits,
-// else the roomiest (it grows), so that the large buffers stay for the large tensors. Leaves `t`
-// as it is when the pool is empty.
+// Moves into `t` the buffer of `pool` that best holds `need` floats: one of exactly that size,
+// else the smallest one that holds as many (shrinking it costs nothing; growing a vector writes
+// zeros over the new part first), else the smallest one with the room, else the roomiest (it
+// grows), so that the large buffers stay for the large tensors. Leaves `t` as it is when the pool
+// is empty.
 void takeBuffer(std::vector<Tensor>& pool, std::size_t need, Tensor& t) {
     if (pool.empty()) return;
-    auto better = [need](const Tensor& a, const Tensor& b) {
-        const bool aFits = a.capacity() >= need, bFits = b.capacity() >= need;
-        if (aFits != bFits) return aFits;
-        return aFits ? a.capacity() < b.capacity() : a.capacity() > b.capacity();
+    auto rank = [need](const Tensor& a) {
+        const std::size_t n = static_cast<std::size_t>(a.numel());
+        return n == need ? 0 : n > need ? 1 : a.capacity() >= need ? 2 : 3;
+    };
+    auto better = [&rank](const Tensor& a, const Tensor& b) {
+        const int ra = rank(a), rb = rank(b);
+        if (ra != rb) return ra < rb;
+        return ra < 3 ? a.capacity() < b.capacity() : a.capacity() > b.capacity();
     };
     const auto best = std::min_element(pool.begin(), pool.end(), better);
     t = std::move(*best);
