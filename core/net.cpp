@@ -24,25 +24,26 @@ void addTime(std::vector<double>& times, std::size_t i, double dt) {
     if (times.size() <= i) times.resize(i + 1, 0.0);
     times[i] += dt;
 }
-// Moves into `t` the buffer of `pool` that best holds `need` floats: one of exactly that size,
-// else the smallest one that holds as many (shrinking it costs nothing; growing a vector writes
-// zeros over the new part first), else the smallest one with the room, else the roomiest (it
-// grows), so that the large buffers stay for the large tensors. Leaves `t` as it is when the pool
-// is empty.
-void takeBuffer(std::vector<Tensor>& pool, std::size_t need, Tensor& t) {
-    if (pool.empty()) return;
-    auto rank = [need](const Tensor& a) {
-        const std::size_t n = static_cast<std::size_t>(a.numel());
-        return n == need ? 0 : n > need ? 1 : a.capacity() >= need ? 2 : 3;
+// Moves into `t` a buffer of `pool` of exactly `need` floats; leaves `t` as it is (empty, for the
+// layer to allocate) when there is none. A buffer of another size is not reused: growing a vector
+// writes zeros over the new part first, a pass over memory that made the ReLU6 layers of
+// mobilenet-cifar's inference 1.7× slower (a buffer shrunk for one node grew again for another,
+// every pass). Each size so keeps as many buffers as are live at once, all found by a pass that
+// repeats the last one.
+void takeBuffer(std::vector<Tensor>& pool, std::int64_t need, Tensor& t) {
+    const auto it = std::find_if(pool.begin(), pool.end(),
+                                 [need](const Tensor& b) { return b.numel() == need; });
+    if (it == pool.end()) return;
+    t = std::move(*it);
+    pool.erase(it);
+}
+
+// Frees the buffers of `pool` whose size is none of `sizes` (those a pass asked for).
+void dropUnasked(std::vector<Tensor>& pool, const std::vector<std::int64_t>& sizes) {
+    auto unasked = [&sizes](const Tensor& b) {
+        return std::find(sizes.begin(), sizes.end(), b.numel()) == sizes.end();
     };
-    auto better = [&rank](const Tensor& a, const Tensor& b) {
-        const int ra = rank(a), rb = rank(b);
-        if (ra != rb) return ra < rb;
-        return ra < 3 ? a.capacity() < b.capacity() : a.capacity() > b.capacity();
-    };
-    const auto best = std::min_element(pool.begin(), pool.end(), better);
-    t = std::move(*best);
-    pool.erase(best);
+    pool.erase(std::remove_if(pool.begin(), pool.end(), unasked), pool.end());
 }
 }  // namespace
 
@@ -272,9 +273,9 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
         LL_CHECK(k >= 0 && k < size(), "infer: node ", k, " of ", size());
         kept[static_cast<std::size_t>(k)] = 1;
     }
-    // Released buffers, reused by later nodes. After an infer() pass they start as all of that
-    // pass's buffers (no allocation, no page faults, no higher peak: each node takes the smallest
-    // buffer that fits); after a forward(), whose buffers are those of every activation, they are
+    // Released buffers, reused by later nodes of the same output size (takeBuffer). After an
+    // infer() pass they start as all of that pass's buffers (no allocation, no page faults, no
+    // higher peak); after a forward(), whose buffers are those of every activation, they are
     // dropped, so the peak is this pass's alone.
     std::vector<Tensor> pool = m_lean ? std::move(m_inferPool) : std::vector<Tensor>{};
     m_inferPool.clear();
@@ -284,6 +285,12 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
     }
     m_lean = true;
     m_inferPeak = 0;
+    // The sizes this pass asks for; spare buffers of other sizes (another batch size's) are
+    // freed first, so that they add nothing to this pass's peak.
+    m_passSizes.clear();
+    for (std::size_t i = 0; i < n; ++i)
+        m_passSizes.push_back(m_sampleShapes[i].numel() * x.dim(0));
+    dropUnasked(pool, m_passSizes);
     planInferFusions();
     const std::vector<int>& lastReader = m_inferScratch.reader;
     const std::vector<InferFusion>& fusions = m_inferScratch.plan;
@@ -299,10 +306,7 @@ const Tensor& Net::infer(const Tensor& x, const std::vector<int>& keep) {
         const std::size_t out = static_cast<std::size_t>(f.relu >= 0 ? f.relu
                                                          : f.bn >= 0 ? f.bn
                                                                      : static_cast<int>(i));
-        takeBuffer(pool,
-                   static_cast<std::size_t>(m_sampleShapes[out].numel()) *
-                       static_cast<std::size_t>(x.dim(0)),
-                   m_acts[out]);
+        takeBuffer(pool, m_passSizes[out], m_acts[out]);
         if (out == i) {
             forwardNode(i, Mode::Eval, xs);
         } else {
@@ -419,27 +423,13 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
         }
         if (m_profile) addTime(m_profile->backward, u, secondsSince(t0));
     }
-    if (!m_retainGrads) {
-        // Spare buffers of sizes this pass did not ask for (another batch size) are freed.
-        auto unused = [this](const Tensor& b) {
-            return std::find(m_passSizes.begin(), m_passSizes.end(), b.numel()) ==
-                   m_passSizes.end();
-        };
-        m_gradPool.erase(std::remove_if(m_gradPool.begin(), m_gradPool.end(), unused),
-                         m_gradPool.end());
-    }
+    // Spare buffers of sizes this pass did not ask for (another batch size) are freed.
+    if (!m_retainGrads) dropUnasked(m_gradPool, m_passSizes);
 }
 
 void Net::takeGrad(std::int64_t numel, Tensor& t) {
-    // A buffer of exactly that size: growing a smaller one would write zeros over it first
-    // (std::vector::resize), a pass over memory for nothing. Each size so keeps the buffers it
-    // needs at once, all of them after the first pass.
     m_passSizes.push_back(numel);
-    const auto it = std::find_if(m_gradPool.begin(), m_gradPool.end(),
-                                 [numel](const Tensor& b) { return b.numel() == numel; });
-    if (it == m_gradPool.end()) return;  // the layer allocates it
-    t = std::move(*it);
-    m_gradPool.erase(it);
+    takeBuffer(m_gradPool, numel, t);
 }
 
 void Net::releaseGrad(Tensor& t) {

@@ -103,13 +103,13 @@ public:
     const Tensor& forward(const Tensor& x, Mode mode);
     /// Inference only (Mode::Eval): the same output as forward(x, Mode::Eval), bit for bit, but
     /// a node's activation is released as soon as its last reader has run and its buffer is
-    /// reused by a later node, so the memory is that of the widest cut of the graph rather than
-    /// of every activation. The nodes in `keep` (indices) and the output keep theirs; the others'
-    /// activation(i) are empty afterwards, and backward refuses to run until the next forward.
-    /// A Conv2d read only by a BatchNorm2d (itself read only by a ReLU) runs as one step that
-    /// applies the batch norm (and ReLU) to each block of the convolution's output while it is in
-    /// cache (ConvEpilogue): the same float operations, so the same bits, one pass less over
-    /// memory each. Nodes in `keep` are never fused away.
+    /// reused by a later node of the same output size, so the memory is that of the widest cut
+    /// of the graph (per size) rather than of every activation. The nodes in `keep` (indices) and
+    /// the output keep theirs; the others' activation(i) are empty afterwards, and backward refuses
+    /// to run until the next forward. A Conv2d read only by a BatchNorm2d (itself read only by a
+    /// ReLU) runs as one step that applies the batch norm (and ReLU) to each block of the
+    /// convolution's output while it is in cache (ConvEpilogue): the same float operations, so the
+    /// same bits, one pass less over memory each. Nodes in `keep` are never fused away.
     const Tensor& infer(const Tensor& x, const std::vector<int>& keep = {});
     /// The largest number of activation bytes the last infer() held at once.
     std::int64_t inferPeakBytes() const { return m_inferPeak; }
@@ -192,7 +192,7 @@ private:
     std::vector<char> m_reached;             // backward: node's gradient written in this pass
     std::vector<Tensor> m_split;             // backward: a second reader's gradient, summed in
     std::vector<Tensor> m_gradPool;          // backward: gradient buffers no node holds now
-    std::vector<std::int64_t> m_passSizes;   // backward: the gradient sizes this pass asked for
+    std::vector<std::int64_t> m_passSizes;   // infer, backward: buffer sizes the pass asked for
     Tensor m_input;                          // copy of the last input, (N, ...)
     std::vector<Tensor> m_acts;              // m_acts[i]: output of layer i
     std::vector<Tensor> m_grads;             // m_grads[i]: dL/d(output of layer i)
