@@ -351,11 +351,15 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
     LL_CHECK(last >= 0 && last < size(), "backwardFrom layer ", last, " of ", size());
     if (!m_retainGrads) {
         // Gradients left from an earlier pass (retained, or a pass a layer's error cut short)
-        // join the spare buffers.
+        // join the spare buffers; those of sizes no node's gradient has now (another batch
+        // size's) are freed first, as infer() does, so that they add nothing to this pass.
         for (Tensor& t : m_grads)
             if (&t != &dAct) releaseGrad(t);
+        m_passSizes.clear();
+        for (const Tensor& a : m_acts)
+            m_passSizes.push_back(a.numel());
+        dropUnasked(m_gradPool, m_passSizes);
     }
-    m_passSizes.clear();
     // Node `last`'s gradient is the one given.
     Tensor& g = m_grads[static_cast<std::size_t>(last)];
     if (&g != &dAct) {
@@ -423,12 +427,9 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
         }
         if (m_profile) addTime(m_profile->backward, u, secondsSince(t0));
     }
-    // Spare buffers of sizes this pass did not ask for (another batch size) are freed.
-    if (!m_retainGrads) dropUnasked(m_gradPool, m_passSizes);
 }
 
 void Net::takeGrad(std::int64_t numel, Tensor& t) {
-    m_passSizes.push_back(numel);
     takeBuffer(m_gradPool, numel, t);
 }
 
