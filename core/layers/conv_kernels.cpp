@@ -322,9 +322,10 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
-    // Winograd's gradients for 3×3 kernels only: F(2×2, 5×5)'s weight gradient was no faster than
-    // im2col + GEMM at alexnet-mnist's 5×5 layer (143–152 against 151–184 ms), and its dx slower.
-    const bool winograd = kernelSet() == KernelSet::Fast && g.kh == 3 && winogradApplies(g);
+    // Winograd's gradients for 5×5 kernels too since its transforms run over a sample's tiles at
+    // once: at alexnet-mnist's 5×5 layer (2 threads) the weight gradient took 126 ms against
+    // im2col + GEMM's 170–238, weights and dx together 259–264 against 338–360.
+    const bool winograd = kernelSet() == KernelSet::Fast && winogradApplies(g);
     if (kernelSet() == KernelSet::Fast && (winograd || directConvApplies(g))) {
         if (dW) {
             if (winograd) {

@@ -156,19 +156,24 @@ std::ptrdiff_t positionStride(int rows, std::ptrdiff_t ld) {
     return static_cast<std::ptrdiff_t>(rows) * ld + 64;
 }
 
-// Sizes of a thread's scratch for p: one sample's bordered rows (rowsP × Lp), their row transforms
-// (α × rowsP × tw), and room for the output and gradient transforms (rows of m·tw).
+// Sizes of a thread's scratch for p: one sample's bordered rows (rowsP × Lp), then room for the
+// largest of the transforms' own arrays: the input's row transforms (α × rowsP × tw, by phase), the
+// output's (m × (α + m) × th × tw, and one output row m·tw), the gradient's (a row m·tw, then
+// m × α × th × tw).
 struct ScratchLayout {
-    std::size_t rowsP, Lp, tw;
+    std::size_t rowsP, Lp, tw, th;
     std::size_t bordered() const { return rowsP * Lp; }
     std::size_t total(int a, int m) const {
-        return bordered() + static_cast<std::size_t>(a) * rowsP * tw +
-               static_cast<std::size_t>(2 * m + 2 * a) * m * tw + 64;
+        const std::size_t ua = a, um = m;
+        const std::size_t input = ua * rowsP * tw;
+        const std::size_t output = um * (ua + um) * th * tw + um * tw;
+        const std::size_t gradient = um * tw + um * ua * th * tw;
+        return bordered() + std::max({input, output, gradient}) + 64;
     }
 };
 ScratchLayout layoutOf(const Problem& p) {
     const std::size_t th = p.tileRows(), tw = p.tileCols(), m = p.v->m, a = p.v->a;
-    return {m * th + a, m * tw + a, tw};
+    return {m * th + a, m * tw + a, tw, th};
 }
 std::size_t scratchFloats(const Problem& p) {
     return layoutOf(p).total(p.v->a, p.v->m);
@@ -194,67 +199,81 @@ void borderRows(const Problem& p, const float* xc, int first, int rows, int Lp, 
 // V (α², C, ld) at columns [0, (r1 − r0)·tw): Bᵀ d B of channel c's tiles in tile rows [r0, r1)
 // (tile row r is row r % th of sample r / th). A sample's rows are copied into their zero border
 // first, then each bordered row is transformed along (d B), then each tile's α rows down (Bᵀ).
+// The row transforms are stored by phase: bordered row pr at row pr / m of phase pr % m. Tile row
+// ty's row s is then row ty + s / m of phase s % m, so the pass down runs over all of a sample's
+// tiles at once (one long vector loop instead of one of tw tiles per tile row).
 template <int M, int R>
 void inputTransform(const Problem& p, const float* x, int c, int r0, int r1, float* V,
                     std::ptrdiff_t ld, float* scratch) {
     using F = Algo<M, R>;
     constexpr int A = F::A;
+    constexpr int kExtra = (A + M - 1) / M - 1;  // phase rows of a tile beyond its first
     const int th = p.tileRows(), tw = p.tileCols();
     const ScratchLayout L = layoutOf(p);
     const int Lp = static_cast<int>(L.Lp);
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.H) * p.W;
     const std::ptrdiff_t vs = positionStride(p.C, ld);
     float* vc = V + static_cast<std::ptrdiff_t>(c) * ld;
-    float* Rm = scratch + L.bordered();
+    float* Rm = scratch + L.bordered();  // (α, m, nty + kExtra, tw)
     for (int r = r0; r < r1;) {
         const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
+        const int nty = tyB - tyA;
         const float* xc = x + (static_cast<std::ptrdiff_t>(sample) * p.C + c) * plane;
-        const int rowsP = M * (tyB - tyA - 1) + A;
+        const int rowsP = M * (nty - 1) + A;
         borderRows(p, xc, M * tyA - p.top, rowsP, Lp, scratch);
-        // d B along every bordered row: R (α, rowsP, tw).
-        const std::ptrdiff_t rs = static_cast<std::ptrdiff_t>(rowsP) * tw;
+        const std::ptrdiff_t ps = static_cast<std::ptrdiff_t>(nty + kExtra) * tw;  // phases
+        const std::ptrdiff_t as = M * ps;                                          // α rows
+        // d B along every bordered row.
         for (int pr = 0; pr < rowsP; ++pr) {
             const float* d = scratch + static_cast<std::ptrdiff_t>(pr) * Lp;
-            float* out = Rm + static_cast<std::ptrdiff_t>(pr) * tw;
+            float* out = Rm + (pr % M) * ps + static_cast<std::ptrdiff_t>(pr / M) * tw;
 #pragma omp simd
             for (int q = 0; q < tw; ++q) {
                 float in[A];
+#pragma GCC unroll 8
                 for (int s = 0; s < A; ++s)
                     in[s] = d[M * q + s];
+#pragma GCC unroll 8
                 for (int aa = 0; aa < A; ++aa) {
                     float acc = 0.0f;
+#pragma GCC unroll 8
                     for (int s = 0; s < A; ++s)
                         if (F::bt(aa, s) != 0.0f) acc += F::bt(aa, s) * in[s];
-                    out[aa * rs + q] = acc;
+                    out[aa * as + q] = acc;
                 }
             }
         }
-        // Bᵀ down each tile's α rows.
-        for (int ty = tyA; ty < tyB; ++ty) {
-            float* vt = vc + static_cast<std::ptrdiff_t>(r - r0 + ty - tyA) * tw;
-            for (int aa = 0; aa < A; ++aa) {
-                const float* rows = Rm + aa * rs + static_cast<std::ptrdiff_t>(M * (ty - tyA)) * tw;
-                float* out = vt + aa * vs;
+        // Bᵀ down every tile of the sample: tile t = (ty, q)'s row s is t + (s / m)·tw of phase
+        // s % m.
+        const int nT = nty * tw;
+        float* vt = vc + static_cast<std::ptrdiff_t>(r - r0) * tw;
+        for (int aa = 0; aa < A; ++aa) {
+            const float* ra = Rm + aa * as;
+            float* out = vt + aa * vs;
 #pragma omp simd
-                for (int q = 0; q < tw; ++q) {
-                    float in[A];
+            for (int t = 0; t < nT; ++t) {
+                float in[A];
+#pragma GCC unroll 8
+                for (int s = 0; s < A; ++s)
+                    in[s] = ra[(s % M) * ps + (s / M) * tw + t];
+#pragma GCC unroll 8
+                for (int bb = 0; bb < A; ++bb) {
+                    float acc = 0.0f;
+#pragma GCC unroll 8
                     for (int s = 0; s < A; ++s)
-                        in[s] = rows[s * tw + q];
-                    for (int bb = 0; bb < A; ++bb) {
-                        float acc = 0.0f;
-                        for (int s = 0; s < A; ++s)
-                            if (F::bt(bb, s) != 0.0f) acc += F::bt(bb, s) * in[s];
-                        out[bb * A * vs + q] = acc;
-                    }
+                        if (F::bt(bb, s) != 0.0f) acc += F::bt(bb, s) * in[s];
+                    out[bb * A * vs + t] = acc;
                 }
             }
         }
-        r += tyB - tyA;
+        r += nty;
     }
 }
 
 // Output channel k of tile rows [r0, r1) from M (α², K, ld): Aᵀ m A + b, written into y
-// (N, K, Ho, Wo), then the epilogue on the rows written.
+// (N, K, Ho, Wo), then the epilogue on the rows written. Both products run over all of a sample's
+// tiles at once (M's columns of one sample are contiguous), into (m, m) arrays of them, which are
+// then interleaved into the output rows.
 template <int M, int R>
 void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k, int r0, int r1,
                      const float* b, float* y, const ConvEpilogue* epilogue, float* scratch) {
@@ -264,43 +283,71 @@ void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k
     const std::ptrdiff_t ms = positionStride(p.K, ld);
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
     const float bias = b ? b[k] : 0.0f;
-    float* S = scratch + layoutOf(p).bordered();  // (m, α, tw): m A along each of the α rows
-    float* row = S + static_cast<std::ptrdiff_t>(M) * A * tw;  // one output row, M·tw
+    const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(th) * tw;  // room for a sample's tiles
+    float* S = scratch + layoutOf(p).bordered();  // (m, α, n): m A along each tile's α rows
+    float* O = S + static_cast<std::ptrdiff_t>(M) * A * n;    // (m, m, n): the outputs
+    float* row = O + static_cast<std::ptrdiff_t>(M) * M * n;  // one output row, m·tw
     for (int r = r0; r < r1;) {
         const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
+        const int nT = (tyB - tyA) * tw;
         float* ys = y + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane;
-        for (int ty = tyA; ty < tyB; ++ty) {
-            const float* m = Mx + static_cast<std::ptrdiff_t>(k) * ld +
-                             static_cast<std::ptrdiff_t>(r - r0 + ty - tyA) * tw;
-            for (int bb = 0; bb < A; ++bb) {
-                const float* mb = m + bb * A * ms;
-                float* sb = S + static_cast<std::ptrdiff_t>(bb) * tw;
+        const float* m =
+            Mx + static_cast<std::ptrdiff_t>(k) * ld + static_cast<std::ptrdiff_t>(r - r0) * tw;
+        for (int bb = 0; bb < A; ++bb) {
+            const float* mb = m + bb * A * ms;
+            float* sb = S + static_cast<std::ptrdiff_t>(bb) * n;
 #pragma omp simd
-                for (int q = 0; q < tw; ++q) {
-                    float in[A];
+            for (int t = 0; t < nT; ++t) {
+                float in[A];
+#pragma GCC unroll 8
+                for (int aa = 0; aa < A; ++aa)
+                    in[aa] = mb[aa * ms + t];
+#pragma GCC unroll 8
+                for (int i = 0; i < M; ++i) {
+                    float acc = 0.0f;
+#pragma GCC unroll 8
                     for (int aa = 0; aa < A; ++aa)
-                        in[aa] = mb[aa * ms + q];
-                    for (int i = 0; i < M; ++i) {
-                        float acc = 0.0f;
-                        for (int aa = 0; aa < A; ++aa)
-                            if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[aa];
-                        sb[i * A * tw + q] = acc;
-                    }
+                        if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[aa];
+                    sb[i * A * n + t] = acc;
                 }
             }
+        }
+        for (int i = 0; i < M; ++i) {
+            const float* si = S + static_cast<std::ptrdiff_t>(i) * A * n;
+            float* oi = O + static_cast<std::ptrdiff_t>(i) * n;
+#pragma omp simd
+            for (int t = 0; t < nT; ++t) {
+                float in[A];
+#pragma GCC unroll 8
+                for (int bb = 0; bb < A; ++bb)
+                    in[bb] = si[bb * n + t];
+#pragma GCC unroll 8
+                for (int j = 0; j < M; ++j) {
+                    float acc = 0.0f;
+#pragma GCC unroll 8
+                    for (int bb = 0; bb < A; ++bb)
+                        if (F::at(j, bb) != 0.0f) acc += F::at(j, bb) * in[bb];
+                    oi[j * M * n + t] = bias + acc;
+                }
+            }
+        }
+        // O[j][i] holds output (m·ty + j, m·q + i) of tile (ty, q): interleave the i into rows.
+        const bool fullWidth = p.Wo == M * tw;
+        for (int ty = tyA; ty < tyB; ++ty) {
+            const std::ptrdiff_t t0 = static_cast<std::ptrdiff_t>(ty - tyA) * tw;
             for (int j = 0; j < M && M * ty + j < p.Ho; ++j) {
+                float* yr = ys + static_cast<std::ptrdiff_t>(M * ty + j) * p.Wo;
+                float* dst = fullWidth ? yr : row;
+                const float* oj = O + static_cast<std::ptrdiff_t>(j) * M * n + t0;
 #pragma omp simd
                 for (int q = 0; q < tw; ++q) {
-                    for (int i = 0; i < M; ++i) {
-                        float acc = 0.0f;
-                        for (int bb = 0; bb < A; ++bb)
-                            if (F::at(j, bb) != 0.0f)
-                                acc += F::at(j, bb) * S[(i * A + bb) * tw + q];
-                        row[M * q + i] = bias + acc;
-                    }
+#pragma GCC unroll 8
+                    for (int i = 0; i < M; ++i)
+                        dst[M * q + i] = oj[i * n + q];
                 }
-                std::memcpy(ys + static_cast<std::ptrdiff_t>(M * ty + j) * p.Wo, row,
-                            static_cast<std::size_t>(p.Wo) * sizeof(float));
+                if (!fullWidth) {
+                    std::memcpy(yr, row, static_cast<std::size_t>(p.Wo) * sizeof(float));
+                }
             }
         }
         if (epilogue) {
@@ -313,7 +360,8 @@ void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k
 }
 
 // Ŷ (α², K, ld) at columns [0, (r1 − r0)·tw): A dy Aᵀ of output channel k's m×m tiles in tile
-// rows [r0, r1), zero beyond Ho and Wo (A = (Aᵀ)ᵀ, (α, m)).
+// rows [r0, r1), zero beyond Ho and Wo (A = (Aᵀ)ᵀ, (α, m)). Each row of dy is transformed along
+// into (m, α) arrays of a sample's tiles, then the pass down runs over all of them at once.
 template <int M, int R>
 void gradientTransform(const Problem& p, const float* dy, int k, int r0, int r1, float* Y,
                        std::ptrdiff_t ld, float* scratch) {
@@ -322,53 +370,63 @@ void gradientTransform(const Problem& p, const float* dy, int k, int r0, int r1,
     const int th = p.tileRows(), tw = p.tileCols(), L = M * tw;
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(p.Ho) * p.Wo;
     const std::ptrdiff_t ys = positionStride(p.K, ld);
-    float* rows = scratch;                                    // (m, m·tw) zero-padded rows of dy
-    float* Z = scratch + static_cast<std::ptrdiff_t>(M) * L;  // (m, α, tw) their row transforms
-    for (int j = 0; j < M; ++j)
-        std::fill(rows + static_cast<std::ptrdiff_t>(j) * L + p.Wo,
-                  rows + static_cast<std::ptrdiff_t>(j + 1) * L, 0.0f);
+    const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(th) * tw;  // room for a sample's tiles
+    float* src = scratch;    // one zero-padded row of dy, m·tw
+    float* Z = scratch + L;  // (m, α, n): the rows' transforms
+    std::fill(src + p.Wo, src + L, 0.0f);
     float* yk = Y + static_cast<std::ptrdiff_t>(k) * ld;
-    for (int r = r0; r < r1; ++r) {
-        const int sample = r / th, ty = r % th;
+    for (int r = r0; r < r1;) {
+        const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
+        const int nT = (tyB - tyA) * tw;
         const float* d = dy + (static_cast<std::ptrdiff_t>(sample) * p.K + k) * plane;
-        for (int j = 0; j < M; ++j) {
-            float* src = rows + static_cast<std::ptrdiff_t>(j) * L;
-            if (M * ty + j < p.Ho) {
-                std::memcpy(src, d + static_cast<std::ptrdiff_t>(M * ty + j) * p.Wo,
-                            static_cast<std::size_t>(p.Wo) * sizeof(float));
-            } else {
-                std::fill(src, src + p.Wo, 0.0f);
-            }
-            float* z = Z + static_cast<std::ptrdiff_t>(j) * A * tw;
+        for (int ty = tyA; ty < tyB; ++ty) {
+            for (int j = 0; j < M; ++j) {
+                if (M * ty + j < p.Ho) {
+                    std::memcpy(src, d + static_cast<std::ptrdiff_t>(M * ty + j) * p.Wo,
+                                static_cast<std::size_t>(p.Wo) * sizeof(float));
+                } else {
+                    std::fill(src, src + p.Wo, 0.0f);
+                }
+                float* z = Z + static_cast<std::ptrdiff_t>(j) * A * n +
+                           static_cast<std::ptrdiff_t>(ty - tyA) * tw;
 #pragma omp simd
-            for (int q = 0; q < tw; ++q) {
-                float in[M];
-                for (int i = 0; i < M; ++i)
-                    in[i] = src[M * q + i];
-                for (int aa = 0; aa < A; ++aa) {
-                    float acc = 0.0f;
+                for (int q = 0; q < tw; ++q) {
+                    float in[M];
+#pragma GCC unroll 8
                     for (int i = 0; i < M; ++i)
-                        if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[i];
-                    z[aa * tw + q] = acc;
+                        in[i] = src[M * q + i];
+#pragma GCC unroll 8
+                    for (int aa = 0; aa < A; ++aa) {
+                        float acc = 0.0f;
+#pragma GCC unroll 8
+                        for (int i = 0; i < M; ++i)
+                            if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[i];
+                        z[aa * n + q] = acc;
+                    }
                 }
             }
         }
         float* out = yk + static_cast<std::ptrdiff_t>(r - r0) * tw;
         for (int aa = 0; aa < A; ++aa) {
             float* oa = out + aa * ys;
+            const float* za = Z + static_cast<std::ptrdiff_t>(aa) * n;
 #pragma omp simd
-            for (int q = 0; q < tw; ++q) {
+            for (int t = 0; t < nT; ++t) {
                 float in[M];
+#pragma GCC unroll 8
                 for (int j = 0; j < M; ++j)
-                    in[j] = Z[(j * A + aa) * tw + q];
+                    in[j] = za[j * A * n + t];
+#pragma GCC unroll 8
                 for (int bb = 0; bb < A; ++bb) {
                     float acc = 0.0f;
+#pragma GCC unroll 8
                     for (int j = 0; j < M; ++j)
                         if (F::at(j, bb) != 0.0f) acc += F::at(j, bb) * in[j];
-                    oa[bb * A * ys + q] = acc;
+                    oa[bb * A * ys + t] = acc;
                 }
             }
         }
+        r += tyB - tyA;
     }
 }
 
@@ -562,18 +620,15 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
 }
 
 // The tile for g's pass, unless asked (measured with bench_conv_shapes, 2 threads): 5×5 kernels
-// take F(2×2, 5×5) (the layers use it for the forward pass only: conv_kernels.cpp); 3×3 kernels
-// F(4×4, 3×3) for the gradients (vgg-cifar's 128-channel 16×16 layer: backward-weights 10.7 → 9.1
-// ms against F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35) and for the forward pass of layers of
-// 256 channels or more on maps at least 8 wide (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms),
-// but F(2×2, 3×3) for the forward pass of narrower layers and smaller maps (vgg's 128-channel
-// layer: 5.1 against 9.8 ms; its 256-channel 4×4 one: 2.3 against 2.6), where F(4×4)'s tile rows
-// are too short to vectorize the transforms.
+// take F(2×2, 5×5); 3×3 kernels F(4×4, 3×3) (vgg-cifar's 128-channel 16×16 layer: backward-weights
+// 10.7 → 9.1 ms against F(2×2, 3×3), forward 6.1–6.3 → 5.3 since the transforms run over a sample's
+// tiles at once; alexnet-mnist's 256 → 384: backward-weights 59 → 35), but F(2×2, 3×3) for the
+// forward pass of maps under 8 wide (VGG's 4×4 ones), where F(4×4) leaves one tile per row.
 enum class Pass { Forward, Data, Weights };
 int tileFor(const ConvGeometry& g, int tile, Pass pass) {
     if (tile != 0) return tile;
     if (g.kh == 5) return 2;
-    if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || g.Wo < 8)) return 2;
+    if (pass == Pass::Forward && g.Wo < 8) return 2;
     return 4;
 }
 

@@ -7,7 +7,7 @@
 //   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A
 //
 // F(2×2, 3×3) and F(4×4, 3×3) for 3×3 kernels (16 multiplications for 36, 36 for 144),
-// F(2×2, 5×5) for 5×5 ones' forward pass (36 for 100), with the matrices of Toom-Cook on the points
+// F(2×2, 5×5) for 5×5 ones (36 for 100), with the matrices of Toom-Cook on the points
 // 0, ±1, ±2, ∞ (winogradMatrices; for F(4, 3) they are the paper's). The sum over input channels c,
 // for each of the α² tile positions ξ, is one GEMM: M_ξ (K × tiles) = U_ξ (K × C) · V_ξ (C ×
 // tiles), U the transformed weights, V the transformed input tiles. Tiles are worked in blocks of
@@ -38,8 +38,8 @@ struct WinogradMatrices {
 };
 WinogradMatrices winogradMatrices(int m, int r);
 
-/// True when the fast kernel set computes `g`'s forward pass with Winograd (and for 3×3 kernels
-/// the weight gradient, and dx where the direct kernel is slower: conv_kernels.cpp): 3×3 or 5×5
+/// True when the fast kernel set computes `g`'s forward pass and weight gradient with Winograd
+/// (and dx where the direct kernel is slower or absent: conv_kernels.cpp): 3×3 or 5×5
 /// kernel, stride 1, dilation 1, groups 1, every padding below the kernel size, at least 64 input
 /// and 128 output channels (below that the GEMMs are too thin and the direct kernels win:
 /// ResNet-20's layers and alexnet-mnist's 96-channel one stay with them), maps of at least 4×4, on
