@@ -26,11 +26,28 @@ void parallelFor(int n, bool parallel, F&& body) {
     }
 }
 
+/// body(i0, i1) over consecutive ranges covering [0, n), one per thread of the team when n is at
+/// least kParallelMinWork (else one range on the calling thread), each starting on a multiple of
+/// 16 elements (a 64-byte line of floats, so no two threads write one line): for element-wise
+/// loops, which are memory-bound and move about twice the bytes with both cores.
+template <typename F>
+void parallelRanges(std::int64_t n, F&& body);
+
 /// Sets the number of threads used by OpenMP loops and Eigen; n <= 0 means all cores.
 void setNumThreads(int n);
 /// Threads the kernels will use.
 int numThreads();
 /// Index of the calling thread inside a parallel region (0 outside).
 int threadIndex();
+
+template <typename F>
+void parallelRanges(std::int64_t n, F&& body) {
+    const int parts = n >= kParallelMinWork ? numThreads() : 1;
+    parallelFor(parts, parts > 1, [&](int p) {
+        const std::int64_t i0 = p == 0 ? 0 : n * p / parts / 16 * 16;
+        const std::int64_t i1 = p + 1 == parts ? n : n * (p + 1) / parts / 16 * 16;
+        if (i0 < i1) body(i0, i1);
+    });
+}
 
 }  // namespace ll

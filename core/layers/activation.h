@@ -7,6 +7,7 @@
 #include "core/layer.h"
 #include "core/layer_io.h"
 #include "core/layers/registry.h"
+#include "core/parallel.h"
 
 namespace ll {
 
@@ -25,14 +26,15 @@ inline float logistic(float x) {
     return x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
 }
 
-/// y[i] = f(x[i]) over the whole tensor.
+/// y[i] = f(x[i]) over the whole tensor (split over the threads: parallelRanges).
 template <typename F>
 void mapElements(const Tensor& x, Tensor& y, F f) {
-    const std::int64_t n = x.numel();
     const float* xp = x.data();
     float* yp = y.data();
-    for (std::int64_t i = 0; i < n; ++i)
-        yp[i] = f(xp[i]);
+    parallelRanges(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i)
+            yp[i] = f(xp[i]);
+    });
 }
 
 /// The chain rule of an element-wise function: dx[i] = grad(x[i], dy[i]), which returns
@@ -41,12 +43,13 @@ void mapElements(const Tensor& x, Tensor& y, F f) {
 template <typename G>
 void chainElements(const Tensor& x, const Tensor& dy, Tensor* dx, G grad) {
     if (!dx) return;
-    const std::int64_t n = x.numel();
     const float* xp = x.data();
     const float* g = dy.data();
     float* out = dx->data();
-    for (std::int64_t i = 0; i < n; ++i)
-        out[i] = grad(xp[i], g[i]);
+    parallelRanges(x.numel(), [&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i)
+            out[i] = grad(xp[i], g[i]);
+    });
 }
 
 /// The reader of a layer type without hyper-parameters: refuses any key.

@@ -1,5 +1,7 @@
 #include "core/layers/add.h"
 
+#include <cstring>
+
 #include "core/layers/activation.h"
 
 namespace ll {
@@ -13,16 +15,26 @@ Shape Add::combinedShape(const std::vector<Shape>& in) const {
     return in[0];
 }
 
+// Both passes split over the threads (parallelRanges), each range summed in input order.
 void Add::forwardMultiImpl(const std::vector<const Tensor*>& xs, Tensor& y, Mode) {
-    y.vector() = xs[0]->vector();
-    for (std::size_t k = 1; k < xs.size(); ++k)
-        y.vector() += xs[k]->vector();
+    float* yp = y.data();
+    parallelRanges(y.numel(), [&](std::int64_t i0, std::int64_t i1) {
+        const Eigen::Index len = static_cast<Eigen::Index>(i1 - i0);
+        VectorMap out(yp + i0, len);
+        out = ConstVectorMap(xs[0]->data() + i0, len);
+        for (std::size_t k = 1; k < xs.size(); ++k)
+            out += ConstVectorMap(xs[k]->data() + i0, len);
+    });
 }
 
 void Add::backwardMultiImpl(const std::vector<const Tensor*>&, const Tensor&, const Tensor& dy,
                             const std::vector<Tensor*>& dxs) {
-    for (Tensor* dx : dxs)
-        if (dx) dx->vector() = dy.vector();
+    const float* g = dy.data();
+    parallelRanges(dy.numel(), [&](std::int64_t i0, std::int64_t i1) {
+        const std::size_t bytes = static_cast<std::size_t>(i1 - i0) * sizeof(float);
+        for (Tensor* dx : dxs)
+            if (dx && dx->data() != g) std::memcpy(dx->data() + i0, g + i0, bytes);
+    });
 }
 
 // n − 1 additions per output element.

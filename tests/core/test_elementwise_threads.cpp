@@ -1,0 +1,127 @@
+// The element-wise layers split large tensors over the threads (parallelRanges): every element
+// must still be the definition's, bit for bit, on one thread and on three (an uneven split of
+// ranges that start on 16-element lines), for sizes on both sides of the parallel threshold.
+
+#include "support/check.h"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "core/layers/add.h"
+#include "core/layers/leaky_relu.h"
+#include "core/layers/relu.h"
+#include "core/layers/relu6.h"
+#include "core/parallel.h"
+#include "core/random.h"
+
+namespace ll {
+namespace {
+
+// Values around every kink and special case: ±0, 6, ±∞, NaN, and normals of spread 4.
+Tensor inputs(std::int64_t n, std::uint64_t seed) {
+    Rng rng(seed);
+    const float specials[] = {0.0f, -0.0f, 6.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f};
+    Tensor t({1, n});
+    for (std::int64_t i = 0; i < n; ++i)
+        t[i] = rng.below(8) == 0 ? specials[rng.below(8)] : 4.0f * rng.normal();
+    return t;
+}
+
+bool sameBits(const Tensor& a, const Tensor& b) {
+    return a.numel() == b.numel() &&
+           std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.numel())) ==
+               0;
+}
+
+// Runs `pass` on 1 thread and on 3, restoring the thread count; both results equal `expected`.
+void expectOnOneAndThreeThreads(const std::function<Tensor()>& pass, const Tensor& expected,
+                                const char* what) {
+    const int threads = numThreads();
+    setNumThreads(1);
+    const Tensor one = pass();
+    setNumThreads(3);
+    const Tensor three = pass();
+    setNumThreads(threads);
+    EXPECT_TRUE(sameBits(one, expected)) << what << " on 1 thread, " << expected.numel();
+    EXPECT_TRUE(sameBits(three, expected)) << what << " on 3 threads, " << expected.numel();
+}
+
+const std::int64_t kSizes[] = {kParallelMinWork - 1, 3 * kParallelMinWork + 5};
+
+}  // namespace
+
+TEST(ElementwiseThreads, ActivationsAreTheDefinitionOnEveryElement) {
+    for (const std::int64_t n : kSizes) {
+        const Tensor x = inputs(n, 11), dy = inputs(n, 12);
+        struct Case {
+            const char* name;
+            Layer* layer;
+            std::function<float(float)> f;
+            std::function<float(float, float)> grad;
+        };
+        ReLU relu;
+        ReLU6 relu6;
+        LeakyReLU leaky(0.1f);
+        // NaN inputs: max(NaN, 0) is NaN in these layers (Eigen's std::max order), and the
+        // gradient of a NaN input is 0 (every comparison with NaN is false).
+        const Case cases[] = {
+            {"ReLU", &relu, [](float v) { return std::isnan(v) ? v : std::max(v, 0.0f); },
+             [](float v, float g) { return v > 0.0f ? g : 0.0f; }},
+            {"ReLU6", &relu6,
+             [](float v) { return std::isnan(v) ? v : std::min(std::max(v, 0.0f), 6.0f); },
+             [](float v, float g) { return v > 0.0f && v < 6.0f ? g : 0.0f; }},
+            {"LeakyReLU", &leaky, [](float v) { return v > 0.0f ? v : 0.1f * v; },
+             [](float v, float g) { return v > 0.0f ? g : 0.1f * g; }},
+        };
+        for (const Case& c : cases) {
+            Tensor y({1, n}), dx({1, n});
+            for (std::int64_t i = 0; i < n; ++i) {
+                y[i] = c.f(x[i]);
+                dx[i] = c.grad(x[i], dy[i]);
+            }
+            expectOnOneAndThreeThreads(
+                [&] {
+                    Tensor out;
+                    c.layer->forward(x, out, Mode::Train);
+                    return out;
+                },
+                y, c.name);
+            expectOnOneAndThreeThreads(
+                [&] {
+                    Tensor out({1, n}, NAN);  // every element must be written
+                    c.layer->backward(x, y, dy, &out);
+                    return out;
+                },
+                dx, c.name);
+        }
+    }
+}
+
+TEST(ElementwiseThreads, AddSumsInInputOrderAndCopiesTheGradient) {
+    for (const std::int64_t n : kSizes) {
+        const Tensor a = inputs(n, 21), b = inputs(n, 22), c = inputs(n, 23), dy = inputs(n, 24);
+        Tensor sum({1, n});
+        for (std::int64_t i = 0; i < n; ++i)
+            sum[i] = (a[i] + b[i]) + c[i];
+        Add add;
+        add.setName("add");
+        expectOnOneAndThreeThreads(
+            [&] {
+                Tensor y;
+                add.forwardMulti({&a, &b, &c}, y, Mode::Train);
+                return y;
+            },
+            sum, "Add forward");
+        expectOnOneAndThreeThreads(
+            [&] {
+                Tensor da({1, n}, NAN), dc({1, n}, NAN);
+                add.backwardMulti({&a, &b, &c}, sum, dy, {&da, nullptr, &dc});
+                EXPECT_TRUE(sameBits(da, dc));
+                return da;
+            },
+            dy, "Add backward");
+    }
+}
+
+}  // namespace ll
