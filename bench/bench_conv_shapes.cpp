@@ -30,6 +30,8 @@ constexpr ConvShape kShapes[] = {
     {"resnet20_down_32to64_s2", 128, 32, 64, 16, 2},
     {"vgg_128x16x16", 32, 128, 128, 16},
     {"vgg_256x4x4", 32, 256, 256, 4},
+    {"vgg_512x4x4", 32, 512, 512, 4},
+    {"vgg_512x2x2", 32, 512, 512, 2},
     {"alexnet_mnist_conv2_3x3_valid", 64, 96, 96, 25, 1, 3, 0},
     {"alexnet_mnist_conv3_5x5", 64, 96, 256, 23, 1, 5, 2},
     {"alexnet_mnist_conv4_256x11x11", 64, 256, 384, 11},

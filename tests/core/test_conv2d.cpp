@@ -72,8 +72,9 @@ TEST(Conv2d, GoldenForwardPaddingAndStride) {
 }
 
 // im2col and its inverse against their definition, element by element: col[(c,ki,kj)][(oh,ow)] =
-// x[c][oh·sh − ph + ki·dh][ow·sw − pw + kj·dw], 0 outside. Stride-1 "same width" geometries take
-// a row-block copy path, the others the row-by-row one; both are covered, with rows `ld` apart.
+// x[c][oh·sh − ph + ki·dh][ow·sw − pw + kj·dw], 0 outside. Outputs of at most 16 take a path of
+// their own (the plane copied into its border), stride-1 "same width" geometries a row-block copy
+// path, the others the row-by-row one; all three are covered, with rows `ld` apart.
 TEST(Conv2d, Im2colAndCol2imFollowTheirDefinition) {
     struct G {
         int C, H, W, kh, kw, sh, sw, ph, pw, pb, pr, dh, dw;
@@ -87,7 +88,11 @@ TEST(Conv2d, Im2colAndCol2imFollowTheirDefinition) {
         {2, 3, 4, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1},  // kw = 1, same width
         {1, 2, 2, 3, 3, 1, 1, 2, 2, 0, 0, 1, 1},  // kernel rows wholly in the padding
         {2, 7, 6, 3, 2, 2, 1, 1, 0, 1, 1, 1, 1},  // strided rows: the row-by-row path
-        {2, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},  // valid: narrower output
+        {2, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},  // valid: narrower output (small: 3×3)
+        {4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  // small: VGG's 2×2 maps
+        {2, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  // small: 4×4, same
+        {2, 7, 8, 3, 3, 2, 2, 1, 0, 1, 1, 1, 1},  // small: strided, asymmetric, 4×4 out
+        {1, 6, 6, 3, 2, 1, 2, 2, 1, 0, 1, 2, 3},  // small: dilated, strided columns, 4×3 out
     };
     Rng rng(11);
     for (const G& c : cases) {
