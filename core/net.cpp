@@ -11,6 +11,7 @@
 #include "core/layers/batch_norm.h"
 #include "core/layers/conv2d.h"
 #include "core/layers/registry.h"
+#include "core/parallel.h"
 
 namespace ll {
 
@@ -485,7 +486,7 @@ void Net::zeroGrad() {
         m_paramCacheLayers = m_layers.size();
     }
     for (Param* p : m_paramCache)
-        p->grad.setZero();
+        zeroParallel(p->grad.data(), p->grad.numel());
 }
 
 std::int64_t Net::numParams() {

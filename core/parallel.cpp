@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+
 #include <Eigen/Core>
 
 namespace ll {
@@ -18,6 +20,10 @@ int numThreads() {
 
 int threadIndex() {
     return omp_get_thread_num();
+}
+
+void zeroParallel(float* p, std::int64_t n) {
+    parallelRanges(n, [p](std::int64_t i0, std::int64_t i1) { std::fill(p + i0, p + i1, 0.0f); });
 }
 
 }  // namespace ll

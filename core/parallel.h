@@ -33,6 +33,10 @@ void parallelFor(int n, bool parallel, F&& body) {
 template <typename F>
 void parallelRanges(std::int64_t n, F&& body);
 
+/// n floats at p set to zero, split over the threads (parallelRanges): zeroing every gradient
+/// before a step is a pass over all the weights.
+void zeroParallel(float* p, std::int64_t n);
+
 /// Sets the number of threads used by OpenMP loops and Eigen; n <= 0 means all cores.
 void setNumThreads(int n);
 /// Threads the kernels will use.

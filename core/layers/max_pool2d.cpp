@@ -191,9 +191,11 @@ void MaxPool2d::backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy,
     const int H = x.dim(2), W = x.dim(3);
     const int HoWo = y.dim(2) * y.dim(3);
     const int planes = x.dim(0) * x.dim(1);
-    dx->setZero();
+    // Each plane zeroed by the thread that scatters into it (a whole-tensor fill first was a
+    // single-threaded pass over the input's size).
     parallelFor(planes, dy.numel() >= kParallelMinWork, [&](int p) {
         float* g = dx->data() + static_cast<std::int64_t>(p) * H * W;
+        std::fill(g, g + static_cast<std::ptrdiff_t>(H) * W, 0.0f);
         const float* d = dy.data() + static_cast<std::int64_t>(p) * HoWo;
         const std::int32_t* arg = m_argmax.data() + static_cast<std::int64_t>(p) * HoWo;
         for (int i = 0; i < HoWo; ++i)

@@ -19,11 +19,11 @@ namespace ll {
 namespace {
 
 // Values around every kink and special case: ±0, 6, ±∞, NaN, and normals of spread 4.
-Tensor inputs(std::int64_t n, std::uint64_t seed) {
+Tensor inputs(int n, std::uint64_t seed) {
     Rng rng(seed);
     const float specials[] = {0.0f, -0.0f, 6.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f};
     Tensor t({1, n});
-    for (std::int64_t i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i)
         t[i] = rng.below(8) == 0 ? specials[rng.below(8)] : 4.0f * rng.normal();
     return t;
 }
@@ -47,12 +47,13 @@ void expectOnOneAndThreeThreads(const std::function<Tensor()>& pass, const Tenso
     EXPECT_TRUE(sameBits(three, expected)) << what << " on 3 threads, " << expected.numel();
 }
 
-const std::int64_t kSizes[] = {kParallelMinWork - 1, 3 * kParallelMinWork + 5};
+const int kSizes[] = {static_cast<int>(kParallelMinWork) - 1,
+                      3 * static_cast<int>(kParallelMinWork) + 5};
 
 }  // namespace
 
 TEST(ElementwiseThreads, ActivationsAreTheDefinitionOnEveryElement) {
-    for (const std::int64_t n : kSizes) {
+    for (const int n : kSizes) {
         const Tensor x = inputs(n, 11), dy = inputs(n, 12);
         struct Case {
             const char* name;
@@ -76,7 +77,7 @@ TEST(ElementwiseThreads, ActivationsAreTheDefinitionOnEveryElement) {
         };
         for (const Case& c : cases) {
             Tensor y({1, n}), dx({1, n});
-            for (std::int64_t i = 0; i < n; ++i) {
+            for (int i = 0; i < n; ++i) {
                 y[i] = c.f(x[i]);
                 dx[i] = c.grad(x[i], dy[i]);
             }
@@ -99,10 +100,10 @@ TEST(ElementwiseThreads, ActivationsAreTheDefinitionOnEveryElement) {
 }
 
 TEST(ElementwiseThreads, AddSumsInInputOrderAndCopiesTheGradient) {
-    for (const std::int64_t n : kSizes) {
+    for (const int n : kSizes) {
         const Tensor a = inputs(n, 21), b = inputs(n, 22), c = inputs(n, 23), dy = inputs(n, 24);
         Tensor sum({1, n});
-        for (std::int64_t i = 0; i < n; ++i)
+        for (int i = 0; i < n; ++i)
             sum[i] = (a[i] + b[i]) + c[i];
         Add add;
         add.setName("add");

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "core/optimizer.h"
+#include "core/parallel.h"
+#include "core/random.h"
 
 namespace ll {
 
@@ -168,6 +170,69 @@ TEST(Optimizer, BadHyperParametersAreUsageErrors) {
     o.momentum = 1.0f;
     EXPECT_THROW(Momentum({&p}, o), UsageError);
     EXPECT_THROW(makeOptimizer("rmsprop", {&p}, OptimizerOptions{}), UsageError);
+}
+
+// Large parameters are updated in pieces split over the threads: the same bits on one thread and
+// on three, each element the update's formula (to the rounding of a fused multiply-add), and
+// zeroGrad clears every gradient element.
+TEST(Optimizer, LargeParametersSplitOverThreadsGiveTheSameBits) {
+    const int n = 3 * 65536 + 7;
+    auto run = [&](const std::string& kind, int threads) {
+        const int saved = numThreads();
+        setNumThreads(threads);
+        Rng rng(5);
+        Param p;
+        p.name = "w";
+        p.value = Tensor({n});
+        p.grad = Tensor({n});
+        for (int i = 0; i < n; ++i)
+            p.value[i] = rng.normal();
+        OptimizerOptions o;
+        o.lr = 0.1f;
+        o.momentum = 0.9f;
+        auto opt = makeOptimizer(kind, {&p}, o);
+        for (int t = 0; t < 3; ++t) {
+            for (int i = 0; i < n; ++i)
+                p.grad[i] = rng.normal();
+            opt->step();
+        }
+        opt->zeroGrad();
+        int nonzero = 0;
+        for (int i = 0; i < n; ++i)
+            nonzero += p.grad[i] != 0.0f;
+        EXPECT_EQ(nonzero, 0);
+        setNumThreads(saved);
+        return p.value.values();
+    };
+    // The formulas, element by element: v⁺ = g + β v, θ⁺ = θ − α v⁺ (momentum); θ⁺ = θ − α g.
+    auto expected = [&](bool momentum) {
+        Rng rng(5);
+        std::vector<float> theta(n), v(n, 0.0f);
+        for (int i = 0; i < n; ++i)
+            theta[i] = rng.normal();
+        for (int t = 0; t < 3; ++t) {
+            for (int i = 0; i < n; ++i) {
+                const float g = rng.normal();
+                if (momentum) {
+                    v[i] = g + 0.9f * v[i];
+                    theta[i] -= 0.1f * v[i];
+                } else {
+                    theta[i] -= 0.1f * g;
+                }
+            }
+        }
+        return theta;
+    };
+    for (const char* kind : {"momentum", "sgd"}) {
+        SCOPED_TRACE(kind);
+        const std::vector<float> one = run(kind, 1), three = run(kind, 3);
+        EXPECT_EQ(one, three);
+        const std::vector<float> want = expected(std::string(kind) == "momentum");
+        double worst = 0;
+        for (int i = 0; i < n; ++i)
+            worst = std::max(worst, static_cast<double>(std::fabs(one[i] - want[i])));
+        EXPECT_LT(worst, 1e-5);  // values of order 1; a fused multiply-add here or there
+    }
 }
 
 }  // namespace ll
