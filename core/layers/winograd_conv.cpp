@@ -196,6 +196,29 @@ void borderRows(const Problem& p, const float* xc, int first, int rows, int Lp, 
     }
 }
 
+// The one product every transform is made of: for t < n and i < Rows,
+// out(i, t, Σ_s coef(i, s) · in(s, t)) over s < Cols, coef a compile-time matrix (Aᵀ or Bᵀ, or
+// their transposes) whose zeros are skipped and whose ±1 are additions once the loops unroll;
+// vectorized over t.
+template <int Rows, int Cols, typename Coef, typename In, typename Out>
+inline void product(int n, Coef coef, In in, Out out) {
+#pragma omp simd
+    for (int t = 0; t < n; ++t) {
+        float v[Cols];
+#pragma GCC unroll 8
+        for (int s = 0; s < Cols; ++s)
+            v[s] = in(s, t);
+#pragma GCC unroll 8
+        for (int i = 0; i < Rows; ++i) {
+            float acc = 0.0f;
+#pragma GCC unroll 8
+            for (int s = 0; s < Cols; ++s)
+                if (coef(i, s) != 0.0f) acc += coef(i, s) * v[s];
+            out(i, t, acc);
+        }
+    }
+}
+
 // V (α², C, ld) at columns [0, (r1 − r0)·tw): Bᵀ d B of channel c's tiles in tile rows [r0, r1)
 // (tile row r is row r % th of sample r / th). A sample's rows are copied into their zero border
 // first, then each bordered row is transformed along (d B), then each tile's α rows down (Bᵀ).
@@ -227,21 +250,10 @@ void inputTransform(const Problem& p, const float* x, int c, int r0, int r1, flo
         for (int pr = 0; pr < rowsP; ++pr) {
             const float* d = scratch + static_cast<std::ptrdiff_t>(pr) * Lp;
             float* out = Rm + (pr % M) * ps + static_cast<std::ptrdiff_t>(pr / M) * tw;
-#pragma omp simd
-            for (int q = 0; q < tw; ++q) {
-                float in[A];
-#pragma GCC unroll 8
-                for (int s = 0; s < A; ++s)
-                    in[s] = d[M * q + s];
-#pragma GCC unroll 8
-                for (int aa = 0; aa < A; ++aa) {
-                    float acc = 0.0f;
-#pragma GCC unroll 8
-                    for (int s = 0; s < A; ++s)
-                        if (F::bt(aa, s) != 0.0f) acc += F::bt(aa, s) * in[s];
-                    out[aa * as + q] = acc;
-                }
-            }
+            product<A, A>(
+                tw, [](int aa, int s) { return F::bt(aa, s); },
+                [d](int s, int q) { return d[M * q + s]; },
+                [out, as](int aa, int q, float v) { out[aa * as + q] = v; });
         }
         // Bᵀ down every tile of the sample: tile t = (ty, q)'s row s is t + (s / m)·tw of phase
         // s % m.
@@ -250,21 +262,10 @@ void inputTransform(const Problem& p, const float* x, int c, int r0, int r1, flo
         for (int aa = 0; aa < A; ++aa) {
             const float* ra = Rm + aa * as;
             float* out = vt + aa * vs;
-#pragma omp simd
-            for (int t = 0; t < nT; ++t) {
-                float in[A];
-#pragma GCC unroll 8
-                for (int s = 0; s < A; ++s)
-                    in[s] = ra[(s % M) * ps + (s / M) * tw + t];
-#pragma GCC unroll 8
-                for (int bb = 0; bb < A; ++bb) {
-                    float acc = 0.0f;
-#pragma GCC unroll 8
-                    for (int s = 0; s < A; ++s)
-                        if (F::bt(bb, s) != 0.0f) acc += F::bt(bb, s) * in[s];
-                    out[bb * A * vs + t] = acc;
-                }
-            }
+            product<A, A>(
+                nT, [](int bb, int s) { return F::bt(bb, s); },
+                [ra, ps, tw](int s, int t) { return ra[(s % M) * ps + (s / M) * tw + t]; },
+                [out, vs](int bb, int t, float v) { out[bb * A * vs + t] = v; });
         }
         r += nty;
     }
@@ -296,40 +297,18 @@ void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k
         for (int bb = 0; bb < A; ++bb) {
             const float* mb = m + bb * A * ms;
             float* sb = S + static_cast<std::ptrdiff_t>(bb) * n;
-#pragma omp simd
-            for (int t = 0; t < nT; ++t) {
-                float in[A];
-#pragma GCC unroll 8
-                for (int aa = 0; aa < A; ++aa)
-                    in[aa] = mb[aa * ms + t];
-#pragma GCC unroll 8
-                for (int i = 0; i < M; ++i) {
-                    float acc = 0.0f;
-#pragma GCC unroll 8
-                    for (int aa = 0; aa < A; ++aa)
-                        if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[aa];
-                    sb[i * A * n + t] = acc;
-                }
-            }
+            product<M, A>(
+                nT, [](int i, int aa) { return F::at(i, aa); },
+                [mb, ms](int aa, int t) { return mb[aa * ms + t]; },
+                [sb, n](int i, int t, float v) { sb[i * A * n + t] = v; });
         }
         for (int i = 0; i < M; ++i) {
             const float* si = S + static_cast<std::ptrdiff_t>(i) * A * n;
             float* oi = O + static_cast<std::ptrdiff_t>(i) * n;
-#pragma omp simd
-            for (int t = 0; t < nT; ++t) {
-                float in[A];
-#pragma GCC unroll 8
-                for (int bb = 0; bb < A; ++bb)
-                    in[bb] = si[bb * n + t];
-#pragma GCC unroll 8
-                for (int j = 0; j < M; ++j) {
-                    float acc = 0.0f;
-#pragma GCC unroll 8
-                    for (int bb = 0; bb < A; ++bb)
-                        if (F::at(j, bb) != 0.0f) acc += F::at(j, bb) * in[bb];
-                    oi[j * M * n + t] = bias + acc;
-                }
-            }
+            product<M, A>(
+                nT, [](int j, int bb) { return F::at(j, bb); },
+                [si, n](int bb, int t) { return si[bb * n + t]; },
+                [oi, n, bias](int j, int t, float v) { oi[j * M * n + t] = bias + v; });
         }
         // O[j][i] holds output (m·ty + j, m·q + i) of tile (ty, q): interleave the i into rows.
         const bool fullWidth = p.Wo == M * tw;
@@ -389,42 +368,20 @@ void gradientTransform(const Problem& p, const float* dy, int k, int r0, int r1,
                 }
                 float* z = Z + static_cast<std::ptrdiff_t>(j) * A * n +
                            static_cast<std::ptrdiff_t>(ty - tyA) * tw;
-#pragma omp simd
-                for (int q = 0; q < tw; ++q) {
-                    float in[M];
-#pragma GCC unroll 8
-                    for (int i = 0; i < M; ++i)
-                        in[i] = src[M * q + i];
-#pragma GCC unroll 8
-                    for (int aa = 0; aa < A; ++aa) {
-                        float acc = 0.0f;
-#pragma GCC unroll 8
-                        for (int i = 0; i < M; ++i)
-                            if (F::at(i, aa) != 0.0f) acc += F::at(i, aa) * in[i];
-                        z[aa * n + q] = acc;
-                    }
-                }
+                product<A, M>(
+                    tw, [](int aa, int i) { return F::at(i, aa); },
+                    [src](int i, int q) { return src[M * q + i]; },
+                    [z, n](int aa, int q, float v) { z[aa * n + q] = v; });
             }
         }
         float* out = yk + static_cast<std::ptrdiff_t>(r - r0) * tw;
         for (int aa = 0; aa < A; ++aa) {
             float* oa = out + aa * ys;
             const float* za = Z + static_cast<std::ptrdiff_t>(aa) * n;
-#pragma omp simd
-            for (int t = 0; t < nT; ++t) {
-                float in[M];
-#pragma GCC unroll 8
-                for (int j = 0; j < M; ++j)
-                    in[j] = za[j * A * n + t];
-#pragma GCC unroll 8
-                for (int bb = 0; bb < A; ++bb) {
-                    float acc = 0.0f;
-#pragma GCC unroll 8
-                    for (int j = 0; j < M; ++j)
-                        if (F::at(j, bb) != 0.0f) acc += F::at(j, bb) * in[j];
-                    oa[bb * A * ys + t] = acc;
-                }
-            }
+            product<A, M>(
+                nT, [](int bb, int j) { return F::at(j, bb); },
+                [za, n](int j, int t) { return za[j * A * n + t]; },
+                [oa, ys](int bb, int t, float v) { oa[bb * A * ys + t] = v; });
         }
         r += tyB - tyA;
     }
