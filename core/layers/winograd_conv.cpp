@@ -577,15 +577,18 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
 }
 
 // The tile for g's pass, unless asked (measured with bench_conv_shapes, 2 threads): 5×5 kernels
-// take F(2×2, 5×5); 3×3 kernels F(4×4, 3×3) (vgg-cifar's 128-channel 16×16 layer: backward-weights
-// 10.7 → 9.1 ms against F(2×2, 3×3), forward 6.1–6.3 → 5.3 since the transforms run over a sample's
-// tiles at once; alexnet-mnist's 256 → 384: backward-weights 59 → 35), but F(2×2, 3×3) for the
-// forward pass of maps under 8 wide (VGG's 4×4 ones), where F(4×4) leaves one tile per row.
+// take F(2×2, 5×5); 3×3 kernels F(4×4, 3×3) for the gradients (vgg-cifar's 128-channel 16×16
+// layer: backward-weights 10.7 → 9.1 ms against F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35)
+// and for the forward pass of layers of 256 channels or more on maps at least 8 wide
+// (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms), but F(2×2, 3×3) for the forward pass of
+// narrower layers and smaller maps. Since the transforms run over a sample's tiles at once the two
+// are within 5% on vgg-cifar's 64- and 128-channel 16×16 layers (alternated, 2026-12-05), and
+// F(2×2) is 5% faster on its 128 → 256 8×8 one.
 enum class Pass { Forward, Data, Weights };
 int tileFor(const ConvGeometry& g, int tile, Pass pass) {
     if (tile != 0) return tile;
     if (g.kh == 5) return 2;
-    if (pass == Pass::Forward && g.Wo < 8) return 2;
+    if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || g.Wo < 8)) return 2;
     return 4;
 }
 
