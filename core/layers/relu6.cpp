@@ -1,7 +1,7 @@
 #include "core/layers/relu6.h"
 
 #include "core/layer_io.h"
-#include "core/layers/activation.h"
+#include "core/parallel.h"
 
 namespace ll {
 

@@ -288,6 +288,7 @@ void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k
     float* S = scratch + layoutOf(p).bordered();  // (m, α, n): m A along each tile's α rows
     float* O = S + static_cast<std::ptrdiff_t>(M) * A * n;    // (m, m, n): the outputs
     float* row = O + static_cast<std::ptrdiff_t>(M) * M * n;  // one output row, m·tw
+    const bool fullWidth = p.Wo == M * tw;  // else rows go through `row`, cut to Wo
     for (int r = r0; r < r1;) {
         const int sample = r / th, tyA = r % th, tyB = std::min(th, tyA + (r1 - r));
         const int nT = (tyB - tyA) * tw;
@@ -311,7 +312,6 @@ void outputTransform(const Problem& p, const float* Mx, std::ptrdiff_t ld, int k
                 [oi, n, bias](int j, int t, float v) { oi[j * M * n + t] = bias + v; });
         }
         // O[j][i] holds output (m·ty + j, m·q + i) of tile (ty, q): interleave the i into rows.
-        const bool fullWidth = p.Wo == M * tw;
         for (int ty = tyA; ty < tyB; ++ty) {
             const std::ptrdiff_t t0 = static_cast<std::ptrdiff_t>(ty - tyA) * tw;
             for (int j = 0; j < M && M * ty + j < p.Ho; ++j) {
