@@ -6,7 +6,7 @@
 #include "core/gemm.h"
 #include "core/kernels.h"
 #include "core/layers/direct_conv_kernels.h"
-#include "core/layers/toeplitz_conv.h"
+#include "core/layers/tapwise_conv.h"
 #include "core/layers/winograd_conv.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
@@ -328,8 +328,8 @@ void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y) {
 
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                  float* y, const ConvEpilogue* epilogue) {
-    if (toeplitzApplies(g, N)) {
-        toeplitzForward(g, N, x, W, b, y, epilogue);
+    if (tapwiseApplies(g, N)) {
+        tapwiseForward(g, N, x, W, b, y, epilogue);
         return;
     }
     if (kernelSet() == KernelSet::Fast && winogradApplies(g)) {
@@ -372,9 +372,9 @@ void convForward(const ConvGeometry& g, int N, const float* x, const float* W, c
 
 void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, const float* dy,
                   float* dW, float* db, float* dx, ConvWorkspace& ws) {
-    if (toeplitzApplies(g, N)) {
-        if (dW) toeplitzBackwardWeights(g, N, x, dy, dW, db);
-        if (dx) toeplitzBackwardData(g, N, W, dy, dx);
+    if (tapwiseApplies(g, N)) {
+        if (dW) tapwiseBackwardWeights(g, N, x, dy, dW, db);
+        if (dx) tapwiseBackwardData(g, N, W, dy, dx);
         return;
     }
     // Winograd's gradients for 5×5 kernels too since its transforms run over a sample's tiles at

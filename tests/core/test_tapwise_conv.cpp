@@ -1,4 +1,4 @@
-// Convolutions of small maps by their Toeplitz matrix (fast kernel set) against im2col + GEMM
+// Convolutions of small maps tap by tap (fast kernel set) against im2col + GEMM
 // (reference kernel set): the same products summed in another order, so within twice the direct
 // sum's rounding bound; and the layer's gradients checked numerically with it in use.
 #include "support/check.h"
@@ -10,7 +10,7 @@
 
 #include "core/kernels.h"
 #include "core/layers/conv2d.h"
-#include "core/layers/toeplitz_conv.h"
+#include "core/layers/tapwise_conv.h"
 #include "core/parallel.h"
 #include "core/random.h"
 
@@ -24,10 +24,9 @@ struct Case {
     int pt = 1, pl = 1, pb = 1, pr = 1;  // padding: top, left, bottom, right
 };
 
-// vgg-cifar's 2×2 maps (batch 1 to 17, and wide enough for the threads to split T), a 1×1 map
-// that reads only the kernel's centre, a 5×5 kernel over 3×3 maps, stride 2 and dilation 2,
-// padding on one side only, a 1×3 kernel. Outputs that read only part of the map (stride 2, the
-// one-sided padding) leave entries of T empty.
+// vgg-cifar's 2×2 maps (batch 1 to 17, and wide enough for the threads to share the work), a 1×1
+// map that reads only the kernel's centre, a 5×5 kernel over 3×3 maps, stride 2 (an input column no
+// output reads) and dilation 2 (taps that read nothing), padding on one side only, a 1×3 kernel.
 constexpr Case kCases[] = {
     {"vgg_2x2", 3, 5, 7, 2, 2},
     {"batch1", 1, 16, 16, 2, 2},
@@ -85,9 +84,9 @@ void expectClose(const std::vector<float>& fast, const std::vector<float>& ref,
     }
 }
 
-class Toeplitz : public ::testing::TestWithParam<Case> {};
+class Tapwise : public ::testing::TestWithParam<Case> {};
 
-TEST_P(Toeplitz, ForwardIsTheDirectSumWithBiasAndEpilogue) {
+TEST_P(Tapwise, ForwardIsTheDirectSumWithBiasAndEpilogue) {
     const Case c = GetParam();
     const ConvGeometry g = geometryOf(c);
     ASSERT_GT(g.Ho, 0);
@@ -98,7 +97,7 @@ TEST_P(Toeplitz, ForwardIsTheDirectSumWithBiasAndEpilogue) {
     const auto b = normals(c.K, rng), scale = normals(c.K, rng), shift = normals(c.K, rng);
     const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
     std::vector<float> fast(ys, std::numeric_limits<float>::quiet_NaN()), ref(ys), sizes(ys);
-    toeplitzForward(g, c.N, x.data(), w.data(), nullptr, fast.data());
+    tapwiseForward(g, c.N, x.data(), w.data(), nullptr, fast.data());
     {
         KernelSetScope reference(KernelSet::Reference);
         convForward(g, c.N, x.data(), w.data(), nullptr, ref.data());
@@ -108,18 +107,18 @@ TEST_P(Toeplitz, ForwardIsTheDirectSumWithBiasAndEpilogue) {
     expectClose(fast, ref, sizes, static_cast<double>(c.C) * c.kh * c.kw, "y");
     // The bias is added to every output, after the sum; the epilogue is applied as afterwards.
     std::vector<float> biased(ys), fused(ys);
-    toeplitzForward(g, c.N, x.data(), w.data(), b.data(), biased.data());
+    tapwiseForward(g, c.N, x.data(), w.data(), b.data(), biased.data());
     const std::size_t P = static_cast<std::size_t>(g.Ho) * g.Wo;
     for (std::size_t i = 0; i < ys; ++i)
         ASSERT_EQ(biased[i], fast[i] + b[(i / P) % c.K]) << i;
     const ConvEpilogue e{scale.data(), shift.data(), true};
-    toeplitzForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &e);
+    tapwiseForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &e);
     for (int n = 0; n < c.N; ++n)
         applyEpilogue(e, 0, c.K, static_cast<int>(P), biased.data() + n * c.K * P);
     EXPECT_EQ(fused, biased);
 }
 
-TEST_P(Toeplitz, BackwardDataIsTheDirectSum) {
+TEST_P(Tapwise, BackwardDataIsTheDirectSum) {
     const Case c = GetParam();
     const ConvGeometry g = geometryOf(c);
     Rng rng(59);
@@ -130,7 +129,7 @@ TEST_P(Toeplitz, BackwardDataIsTheDirectSum) {
     const auto dy = normals(ys, rng);
     // dx is overwritten, inputs no output reads included (stride 2 skips a column).
     std::vector<float> fast(xs, std::numeric_limits<float>::quiet_NaN()), ref(xs), sizes(xs);
-    toeplitzBackwardData(g, c.N, w.data(), dy.data(), fast.data());
+    tapwiseBackwardData(g, c.N, w.data(), dy.data(), fast.data());
     {
         KernelSetScope reference(KernelSet::Reference);
         ConvWorkspace ws;
@@ -141,7 +140,7 @@ TEST_P(Toeplitz, BackwardDataIsTheDirectSum) {
     expectClose(fast, ref, sizes, static_cast<double>(c.K) * c.kh * c.kw, "dx");
 }
 
-TEST_P(Toeplitz, BackwardWeightsIsTheDirectSumAtAnyThreadCount) {
+TEST_P(Tapwise, BackwardWeightsIsTheDirectSumAtAnyThreadCount) {
     const Case c = GetParam();
     const ConvGeometry g = geometryOf(c);
     Rng rng(61);
@@ -152,7 +151,7 @@ TEST_P(Toeplitz, BackwardWeightsIsTheDirectSumAtAnyThreadCount) {
     // Both add onto what is there.
     const auto dW0 = normals(wsz, rng), db0 = normals(c.K, rng);
     std::vector<float> dWf = dW0, dbf = db0, dWr = dW0, dbr = db0;
-    toeplitzBackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data());
+    tapwiseBackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data());
     std::vector<float> dWs = absolute(dW0), dbs = absolute(db0);
     {
         KernelSetScope reference(KernelSet::Reference);
@@ -169,49 +168,49 @@ TEST_P(Toeplitz, BackwardWeightsIsTheDirectSumAtAnyThreadCount) {
     for (int t : {1, 3}) {
         setNumThreads(t);
         std::vector<float> dW1 = dW0, db1 = db0;
-        toeplitzBackwardWeights(g, c.N, x.data(), dy.data(), dW1.data(), db1.data());
+        tapwiseBackwardWeights(g, c.N, x.data(), dy.data(), dW1.data(), db1.data());
         EXPECT_EQ(dW1, dWf) << t << " threads";
         EXPECT_EQ(db1, dbf) << t << " threads";
     }
     setNumThreads(threads);
     std::vector<float> dW2 = dW0;
-    toeplitzBackwardWeights(g, c.N, x.data(), dy.data(), dW2.data(), nullptr);
+    tapwiseBackwardWeights(g, c.N, x.data(), dy.data(), dW2.data(), nullptr);
     EXPECT_EQ(dW2, dWf);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, Toeplitz, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Shapes, Tapwise, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
 
-TEST(Toeplitz, AppliesToMapsSmallerThanTheKernelInBatches) {
+TEST(Tapwise, AppliesToMapsSmallerThanTheKernelInBatches) {
     KernelSetScope fast(KernelSet::Fast);
     const ConvGeometry g = geometryOf({"vgg", 32, 512, 512, 2, 2});  // vgg-cifar's conv7, conv8
-    EXPECT_TRUE(toeplitzApplies(g, 32));
-    EXPECT_TRUE(toeplitzApplies(g, kToeplitzMinBatch));
-    EXPECT_FALSE(toeplitzApplies(g, kToeplitzMinBatch - 1));  // building T would cost more
-    EXPECT_TRUE(toeplitzApplies(geometryOf({"1x1", 32, 512, 512, 1, 1}), 32));
+    EXPECT_TRUE(tapwiseApplies(g, 32));
+    EXPECT_TRUE(tapwiseApplies(g, kTapwiseMinBatch));
+    EXPECT_FALSE(tapwiseApplies(g, kTapwiseMinBatch - 1));  // the products too thin
+    EXPECT_TRUE(tapwiseApplies(geometryOf({"1x1", 32, 512, 512, 1, 1}), 32));
     // 4×4 maps: 16 inputs for 9 taps, more work than im2col (Winograd takes them).
-    EXPECT_FALSE(toeplitzApplies(geometryOf({"4x4", 32, 512, 512, 4, 4}), 32));
+    EXPECT_FALSE(tapwiseApplies(geometryOf({"4x4", 32, 512, 512, 4, 4}), 32));
     ConvGeometry other = g;
     other.groups = 2;
-    EXPECT_FALSE(toeplitzApplies(other, 32));
-    // T would take 4096·4·4096·4 floats, 1 GB.
-    EXPECT_FALSE(toeplitzApplies(geometryOf({"wide", 32, 4096, 4096, 2, 2}), 32));
+    EXPECT_FALSE(tapwiseApplies(other, 32));
+    ConvGeometry big = geometryOf({"17x17", 32, 8, 8, 1, 1, 17, 17, 1, 1, 8, 8, 8, 8});
+    EXPECT_FALSE(tapwiseApplies(big, 32));  // over 16×16 taps
     KernelSetScope reference(KernelSet::Reference);
-    EXPECT_FALSE(toeplitzApplies(g, 32));
+    EXPECT_FALSE(tapwiseApplies(g, 32));
 }
 
-// The layer's gradients, checked numerically with the Toeplitz kernels computing forward, dx and
-// dW (a batch of kToeplitzMinBatch 2×2 maps).
-TEST(Toeplitz, Conv2dGradientsMatchFiniteDifferences) {
+// The layer's gradients, checked numerically with the tap-by-tap kernels computing forward, dx and
+// dW (a batch of kTapwiseMinBatch 2×2 maps).
+TEST(Tapwise, Conv2dGradientsMatchFiniteDifferences) {
     KernelSetScope fast(KernelSet::Fast);
     // A convolution is linear in its input and its weights: central differences are exact at any
     // step, and a step of 1 keeps the forward passes' rounding out of the numeric gradient.
     GradCheckOptions o;
     o.eps = 1.0;
     Conv2d conv(6, 5, Window2d{3, 3, 1, 1, 1, 1, 1, 1});
-    ConvGeometry g = geometryOf({"layer", kToeplitzMinBatch, 6, 5, 2, 2});
-    ASSERT_TRUE(toeplitzApplies(g, kToeplitzMinBatch));
-    test::expectGradientsMatch(conv, {kToeplitzMinBatch, 6, 2, 2}, o);
+    ConvGeometry g = geometryOf({"layer", kTapwiseMinBatch, 6, 5, 2, 2});
+    ASSERT_TRUE(tapwiseApplies(g, kTapwiseMinBatch));
+    test::expectGradientsMatch(conv, {kTapwiseMinBatch, 6, 2, 2}, o);
 }
 
 }  // namespace

@@ -1,0 +1,287 @@
+#include "core/layers/tapwise_conv.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "core/error.h"
+#include "core/gemm.h"
+#include "core/kernels.h"
+#include "core/layers/direct_conv_isa.h"
+#include "core/parallel.h"
+
+namespace ll {
+
+namespace {
+
+using direct_detail::Scratch;
+using direct_detail::threadScratch;
+
+constexpr int kMaxTaps = 256;  // kernels up to 16×16
+
+// Outputs [lo, hi) along one axis that tap k reads inside the map: 0 <= o·s − p + k·d < in.
+void outputRange(int in, int out, int s, int p, int k, int d, int& lo, int& hi) {
+    const int first = p - k * d;  // the smallest o·s inside
+    lo = first <= 0 ? 0 : (first + s - 1) / s;
+    const int last = in - 1 + p - k * d;  // the largest
+    hi = last < 0 ? 0 : std::min(out, last / s + 1);
+    lo = std::min(lo, hi);
+}
+
+// One tap that reads the map: its valid outputs, rows [oh0, oh1) × columns [ow0, ow1), and where
+// its columns (N·v of them, sample-major) start among every tap's.
+struct Tap {
+    int t = 0;           // ki·kw + kj
+    int ih = 0, iw = 0;  // the input read by output (0, 0) through it, in the map's coordinates
+    int oh0 = 0, oh1 = 0, ow0 = 0, ow1 = 0;
+    std::ptrdiff_t start = 0;
+    int valid() const { return (oh1 - oh0) * (ow1 - ow0); }
+};
+
+struct Plan {
+    Tap taps[kMaxTaps];
+    int count = 0;
+    std::ptrdiff_t columns = 0;  // Σ N·v over the taps
+};
+
+void makePlan(const ConvGeometry& g, int N, Plan& plan) {
+    LL_CHECK(g.groups == 1, "tap-by-tap kernels called for a grouped convolution");
+    LL_CHECK(g.kh * g.kw <= kMaxTaps, "tap-by-tap kernels called for a kernel over 16×16");
+    plan.count = 0;
+    plan.columns = 0;
+    for (int ki = 0; ki < g.kh; ++ki)
+        for (int kj = 0; kj < g.kw; ++kj) {
+            Tap tap;
+            tap.t = ki * g.kw + kj;
+            tap.ih = ki * g.dh - g.ph;
+            tap.iw = kj * g.dw - g.pw;
+            outputRange(g.H, g.Ho, g.sh, g.ph, ki, g.dh, tap.oh0, tap.oh1);
+            outputRange(g.W, g.Wo, g.sw, g.pw, kj, g.dw, tap.ow0, tap.ow1);
+            if (tap.valid() == 0) continue;
+            tap.start = plan.columns;
+            plan.columns += static_cast<std::ptrdiff_t>(N) * tap.valid();
+            plan.taps[plan.count++] = tap;
+        }
+}
+
+// Calls body(j, o, i) for the tap's valid outputs o in row-major order (j = 0, 1, …) with the
+// input i each reads.
+template <typename F>
+void forValid(const ConvGeometry& g, const Tap& tap, F&& body) {
+    int j = 0;
+    for (int oh = tap.oh0; oh < tap.oh1; ++oh) {
+        const int row = (oh * g.sh + tap.ih) * g.W;
+        for (int ow = tap.ow0; ow < tap.ow1; ++ow)
+            body(j++, oh * g.Wo + ow, row + ow * g.sw + tap.iw);
+    }
+}
+
+// cols (rows, Σ N·v): for each tap, its block (rows, v·N) of a tensor's (N, rows, plane) values at
+// its valid positions — the inputs it reads (`inputs`) or its outputs — position-major, sample
+// minor (column j·N + n); rows split over the threads.
+void gather(const ConvGeometry& g, const Plan& plan, int N, const float* t, int rows, bool inputs,
+            float* cols) {
+    const int plane = inputs ? g.H * g.W : g.Ho * g.Wo;
+    const std::ptrdiff_t sample = static_cast<std::ptrdiff_t>(rows) * plane;
+    const std::int64_t work = static_cast<std::int64_t>(rows) * plan.columns;
+    parallelFor(rows, work >= kParallelMinWork, [&](int r) {
+        const float* src = t + static_cast<std::ptrdiff_t>(r) * plane;
+        for (int p = 0; p < plan.count; ++p) {
+            const Tap& tap = plan.taps[p];
+            float* out = cols + static_cast<std::ptrdiff_t>(rows) * tap.start +
+                         static_cast<std::ptrdiff_t>(r) * N * tap.valid();
+            forValid(g, tap, [&](int j, int o, int i) {
+                const float* s = src + (inputs ? i : o);
+                float* d = out + static_cast<std::ptrdiff_t>(j) * N;
+                for (int n = 0; n < N; ++n)
+                    d[n] = s[n * sample];
+            });
+        }
+    });
+}
+
+// Floats from one tap's weights to the next in the tap-major arrays: 64 more than K·C, so that
+// the taps' rows do not fall on the same cache sets (vgg's K·C is 1 MB: tapMajor's nine write
+// streams then thrashed the L2, and took half the forward pass).
+std::ptrdiff_t tapBlock(const ConvGeometry& g) {
+    return static_cast<std::ptrdiff_t>(g.K) * g.C + 64;
+}
+
+// Wt (taps, K, C): tap p's weights W[k][c][t_p], for k in [k0, k1) and c in [c0, c1).
+void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, int k1, int c0,
+              int c1, float* Wt) {
+    const int R = g.kh * g.kw;
+    const std::ptrdiff_t block = tapBlock(g);
+    for (int k = k0; k < k1; ++k) {
+        const float* wk = W + static_cast<std::ptrdiff_t>(k) * g.C * R;
+        for (int p = 0; p < plan.count; ++p) {
+            const int t = plan.taps[p].t;
+            float* out = Wt + p * block + static_cast<std::ptrdiff_t>(k) * g.C;
+            for (int c = c0; c < c1; ++c)
+                out[c] = wk[static_cast<std::ptrdiff_t>(c) * R + t];
+        }
+    }
+}
+
+// body(i0, i1) for one range of [0, n) per thread, when the work is large enough to share.
+template <typename F>
+void perThread(int n, std::int64_t work, F&& body) {
+    const int parts = work >= kParallelMinWork ? std::min(n, numThreads()) : 1;
+    parallelFor(parts, parts > 1, [&](int part) {
+        const int i0 = static_cast<int>(static_cast<std::int64_t>(n) * part / parts);
+        const int i1 = static_cast<int>(static_cast<std::int64_t>(n) * (part + 1) / parts);
+        if (i0 < i1) body(i0, i1);
+    });
+}
+
+std::int64_t multiplyAdds(const ConvGeometry& g, const Plan& plan) {
+    return static_cast<std::int64_t>(g.K) * g.C * plan.columns;
+}
+
+}  // namespace
+
+bool tapwiseApplies(const ConvGeometry& g, int N) {
+    // Off for comparisons: LAYERLENS_TAPWISE=off (im2col + GEMM, then).
+    static const bool enabled = [] {
+        const char* v = std::getenv("LAYERLENS_TAPWISE");
+        return !(v && std::string(v) == "off");
+    }();
+    return enabled && kernelSet() == KernelSet::Fast && g.groups == 1 && g.kh * g.kw <= kMaxTaps &&
+           2 * g.H * g.W <= g.kh * g.kw && N >= kTapwiseMinBatch;
+}
+
+void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
+                    float* y, const ConvEpilogue* epilogue) {
+    Plan plan;
+    makePlan(g, N, plan);
+    const int P = g.Ho * g.Wo;
+    float* X = threadScratch(Scratch::WinogradV, static_cast<std::size_t>(g.C) * plan.columns);
+    float* M = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.K) * plan.columns);
+    float* Wt =
+        threadScratch(Scratch::WinogradU, static_cast<std::size_t>(plan.count * tapBlock(g)));
+    gather(g, plan, N, x, g.C, true, X);
+    // Output channels split over the threads: each transposes its weights, multiplies them tap by
+    // tap, and sums its rows of the products into y.
+    perThread(g.K, multiplyAdds(g, plan), [&](int k0, int k1) {
+        tapMajor(g, plan, W, k0, k1, 0, g.C, Wt);
+        for (int p = 0; p < plan.count; ++p) {
+            const Tap& tap = plan.taps[p];
+            const int cols = N * tap.valid();
+            sgemmPacked(false, false, k1 - k0, cols, g.C, 1.0f,
+                        Wt + p * tapBlock(g) + static_cast<std::ptrdiff_t>(k0) * g.C, g.C,
+                        X + static_cast<std::ptrdiff_t>(g.C) * tap.start, cols, 0.0f,
+                        M + static_cast<std::ptrdiff_t>(g.K) * tap.start +
+                            static_cast<std::ptrdiff_t>(k0) * cols,
+                        cols);
+        }
+        // Sample by sample, so that y is written row after row (the samples' rows are 8 KB apart on
+        // vgg's 2×2 layers: summing sample-minor evicted them from the caches' sets).
+        for (int n = 0; n < N; ++n) {
+            float* yn = y + (static_cast<std::ptrdiff_t>(n) * g.K + k0) * P;
+            std::fill(yn, yn + static_cast<std::ptrdiff_t>(k1 - k0) * P, 0.0f);
+            for (int p = 0; p < plan.count; ++p) {
+                const Tap& tap = plan.taps[p];
+                const int v = tap.valid();
+                const float* m = M + static_cast<std::ptrdiff_t>(g.K) * tap.start +
+                                 static_cast<std::ptrdiff_t>(k0) * N * v + n;
+                for (int k = 0; k < k1 - k0; ++k) {
+                    const float* mk = m + static_cast<std::ptrdiff_t>(k) * N * v;
+                    float* yk = yn + static_cast<std::ptrdiff_t>(k) * P;
+                    forValid(g, tap, [&](int jj, int o, int) { yk[o] += mk[jj * N]; });
+                }
+            }
+            if (b) {
+                for (int k = k0; k < k1; ++k)
+                    for (int o = 0; o < P; ++o)
+                        yn[(k - k0) * P + o] += b[k];
+            }
+            if (epilogue) applyEpilogue(*epilogue, k0, k1 - k0, P, yn);
+        }
+    });
+}
+
+void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
+    Plan plan;
+    makePlan(g, N, plan);
+    const int Q = g.H * g.W;
+    float* D = threadScratch(Scratch::WinogradV, static_cast<std::size_t>(g.K) * plan.columns);
+    float* G = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.C) * plan.columns);
+    float* Wt =
+        threadScratch(Scratch::WinogradU, static_cast<std::size_t>(plan.count * tapBlock(g)));
+    gather(g, plan, N, dy, g.K, false, D);
+    // Input channels split over the threads: G_t (C, N·v) = W_tᵀ D_t, then each input the sum of
+    // the products that read it, in tap order (0 where none does).
+    perThread(g.C, multiplyAdds(g, plan), [&](int c0, int c1) {
+        tapMajor(g, plan, W, 0, g.K, c0, c1, Wt);
+        for (int p = 0; p < plan.count; ++p) {
+            const Tap& tap = plan.taps[p];
+            const int cols = N * tap.valid();
+            sgemmPacked(true, false, c1 - c0, cols, g.K, 1.0f, Wt + p * tapBlock(g) + c0, g.C,
+                        D + static_cast<std::ptrdiff_t>(g.K) * tap.start, cols, 0.0f,
+                        G + static_cast<std::ptrdiff_t>(g.C) * tap.start +
+                            static_cast<std::ptrdiff_t>(c0) * cols,
+                        cols);
+        }
+        for (int n = 0; n < N; ++n) {  // sample by sample, as in the forward pass
+            float* dxn = dx + (static_cast<std::ptrdiff_t>(n) * g.C + c0) * Q;
+            std::fill(dxn, dxn + static_cast<std::ptrdiff_t>(c1 - c0) * Q, 0.0f);
+            for (int p = 0; p < plan.count; ++p) {
+                const Tap& tap = plan.taps[p];
+                const int v = tap.valid();
+                const float* gp = G + static_cast<std::ptrdiff_t>(g.C) * tap.start +
+                                  static_cast<std::ptrdiff_t>(c0) * N * v + n;
+                for (int c = 0; c < c1 - c0; ++c) {
+                    const float* gc = gp + static_cast<std::ptrdiff_t>(c) * N * v;
+                    float* dxc = dxn + static_cast<std::ptrdiff_t>(c) * Q;
+                    forValid(g, tap, [&](int jj, int, int i) { dxc[i] += gc[jj * N]; });
+                }
+            }
+        }
+    });
+}
+
+void tapwiseBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
+                            float* dW, float* db) {
+    Plan plan;
+    makePlan(g, N, plan);
+    const int P = g.Ho * g.Wo, R = g.kh * g.kw;
+    float* X = threadScratch(Scratch::WinogradV, static_cast<std::size_t>(g.C) * plan.columns);
+    float* D = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.K) * plan.columns);
+    float* dWt =
+        threadScratch(Scratch::WinogradU, static_cast<std::size_t>(plan.count * tapBlock(g)));
+    gather(g, plan, N, x, g.C, true, X);
+    gather(g, plan, N, dy, g.K, false, D);
+    // Output channels split over the threads: dW_t (K, C) = D_t X_tᵀ, one dot product over the
+    // tap's columns per weight, added onto dW (each weight has one tap, so one addition).
+    const std::ptrdiff_t block = tapBlock(g);
+    perThread(g.K, multiplyAdds(g, plan), [&](int k0, int k1) {
+        for (int p = 0; p < plan.count; ++p) {
+            const Tap& tap = plan.taps[p];
+            const int cols = N * tap.valid();
+            sgemmPacked(false, true, k1 - k0, g.C, cols, 1.0f,
+                        D + static_cast<std::ptrdiff_t>(g.K) * tap.start +
+                            static_cast<std::ptrdiff_t>(k0) * cols,
+                        cols, X + static_cast<std::ptrdiff_t>(g.C) * tap.start, cols, 0.0f,
+                        dWt + p * block + static_cast<std::ptrdiff_t>(k0) * g.C, g.C);
+        }
+        for (int k = k0; k < k1; ++k) {
+            float* wk = dW + static_cast<std::ptrdiff_t>(k) * g.C * R;
+            for (int p = 0; p < plan.count; ++p) {
+                const float* d = dWt + p * block + static_cast<std::ptrdiff_t>(k) * g.C;
+                const int t = plan.taps[p].t;
+                for (int c = 0; c < g.C; ++c)
+                    wk[static_cast<std::ptrdiff_t>(c) * R + t] += d[c];
+            }
+            if (!db) continue;
+            float sum = 0.0f;
+            for (int n = 0; n < N; ++n) {
+                const float* d = dy + (static_cast<std::ptrdiff_t>(n) * g.K + k) * P;
+                for (int o = 0; o < P; ++o)
+                    sum += d[o];
+            }
+            db[k] += sum;
+        }
+    });
+}
+
+}  // namespace ll
