@@ -37,6 +37,8 @@ constexpr ConvShape kShapes[] = {
     {"vgg_512x2x2", 32, 512, 512, 2},
     {"vgg_512x2x2_batch8", 8, 512, 512, 2},
     {"vgg_512x2x2_batch4", 4, 512, 512, 2},
+    {"lenet5_c1_5x5", 100, 1, 6, 28, 1, 5, 2},
+    {"lenet5_c3_5x5", 100, 6, 16, 14, 1, 5, 0},
     {"alexnet_mnist_conv2_3x3_valid", 64, 96, 96, 25, 1, 3, 0},
     {"alexnet_mnist_conv3_5x5", 64, 96, 256, 23, 1, 5, 2},
     {"alexnet_mnist_conv4_256x11x11", 64, 256, 384, 11},

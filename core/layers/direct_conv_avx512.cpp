@@ -284,9 +284,14 @@ template <int KS>
 void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const float* x,
               const float* W, bool backwardData, const float* bias, float* y,
               const ConvEpilogue* epilogue) {
-    // Rows of whole vectors go to the rows kernel; a partial last vector would waste lanes (a
-    // 23-wide row fills 23 of 32), so those maps, like stride 2, go to the lanes kernel.
-    const bool rows = S == 1 && Wo % kLanes == 0 && Wo <= 4 * kLanes;
+    // Rows of whole vectors go to the rows kernel; a partial last vector wastes lanes (a 23-wide
+    // row fills 23 of 32), so those maps, like stride 2, go to the lanes kernel — unless the
+    // output channels would fill fewer of theirs (LeNet-5's c1: 28 of 32 lanes along its rows,
+    // 6 of 16 along its channels).
+    const bool rows =
+        S == 1 && Wo <= 4 * kLanes &&
+        (Wo % kLanes == 0 || static_cast<std::int64_t>(Wo) * roundUpToLanes(Kout) >
+                                 static_cast<std::int64_t>(Kout) * roundUpToLanes(Wo));
     const int ld = rows ? Kout : roundUpToLanes(Kout);
     float* wp =
         scratch(direct_detail::Scratch::Weights, static_cast<std::size_t>(p.C) * KS * KS * ld);
@@ -421,10 +426,18 @@ void weightTile(const Padded& p, const TransposedGroup& tg, int kv0, int c0, int
 }
 
 // All of dW for a group, in tiles of 18 accumulators: 2 vectors × 9 taps, or a last vector × 2
-// channels × 9 taps. (A larger kernel would go a kernel row at a time, KR = 1.)
+// channels × 9 taps.
 template <int KS>
 void weightGroup(const Padded& p, const TransposedGroup& tg, float* dWT) {
-    static_assert(KS == 3, "whole-kernel tiles: 3×3 only");
+    static_assert(KS == 3 || KS == 5, "whole-kernel tiles: 3×3 and 5×5 only");
+    if constexpr (KS == 5) {
+        // 5×5 layers have few channels (LeNet-5's): one vector of output channels × one input
+        // channel × the 25 taps, 25 accumulators.
+        for (int kv = 0; kv < tg.K16 / kLanes; ++kv)
+            for (int c = 0; c < p.C; ++c)
+                weightTile<5, 5, 1, 1>(p, tg, kv, c, 0, dWT);
+        return;
+    }
     constexpr int KR = KS;
     const auto tiles = [&](auto kvs, auto cbs, int kv) {
         constexpr int KV = decltype(kvs)::value, CB = decltype(cbs)::value;
@@ -452,6 +465,13 @@ void weightGroup(const Padded& p, const TransposedGroup& tg, float* dWT) {
 
 Padded inputBorder(const ConvGeometry& g) {
     return Padded(g.C, g.H, g.W, g.ph, g.pw, g.pb, g.pr);
+}
+
+// dx is the "full" correlation of dy with the flipped kernel: dy in a border of k − 1 − pad on
+// each side gives back H × W.
+Padded dyBorder(const ConvGeometry& g) {
+    const int k = g.kh;
+    return Padded(g.K, g.Ho, g.Wo, k - 1 - g.ph, k - 1 - g.pw, k - 1 - g.pb, k - 1 - g.pr);
 }
 
 // Σ of n floats in 16 lanes, then across them.
@@ -529,21 +549,30 @@ std::size_t partialFloats(const ConvGeometry& g) {
 
 void forward3(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
               float* y, const ConvEpilogue* epilogue) {
-    const Padded p = inputBorder(g);
-    convolve<3>(p, N, g.K, g.Ho, g.Wo, g.sh, x, W, false, b, y, epilogue);
+    convolve<3>(inputBorder(g), N, g.K, g.Ho, g.Wo, g.sh, x, W, false, b, y, epilogue);
+}
+
+void forward5(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
+              float* y, const ConvEpilogue* epilogue) {
+    convolve<5>(inputBorder(g), N, g.K, g.Ho, g.Wo, g.sh, x, W, false, b, y, epilogue);
 }
 
 void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
-    // dx is the "full" correlation of dy with the flipped kernel: dy in a border of k − 1 − pad
-    // on each side gives back H × W.
-    const int k = g.kh;
-    const Padded p(g.K, g.Ho, g.Wo, k - 1 - g.ph, k - 1 - g.pw, k - 1 - g.pb, k - 1 - g.pr);
-    convolve<3>(p, N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
+    convolve<3>(dyBorder(g), N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
+}
+
+void backwardData5(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
+    convolve<5>(dyBorder(g), N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
 }
 
 void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads) {
     backwardWeights<3>(g, N, x, dy, dW, db, dWPartials, dbPartials, threads);
+}
+
+void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
+                      float* db, float* dWPartials, float* dbPartials, int threads) {
+    backwardWeights<5>(g, N, x, dy, dW, db, dWPartials, dbPartials, threads);
 }
 
 }  // namespace ll::direct_avx512

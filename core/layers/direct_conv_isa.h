@@ -44,6 +44,12 @@ std::size_t partialFloats(const ConvGeometry& g);
 void forward3(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
               float* y, const ConvEpilogue* epilogue);
 void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
+/// The same three for 5×5 kernels.
+void forward5(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
+              float* y, const ConvEpilogue* epilogue);
+void backwardData5(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
+void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
+                      float* db, float* dWPartials, float* dbPartials, int threads);
 /// dWPartials: threads·partialFloats(g) zeros; dbPartials: threads·K zeros.
 void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);

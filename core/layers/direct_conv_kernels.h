@@ -1,7 +1,8 @@
 #pragma once
 // Direct kernels for the convolutions CNNs spend most of their time in: 3×3 kernels, stride 1 or 2,
 // any zero padding up to 2 on each side, no dilation, one group — every 3×3 layer of VGG and
-// ResNet (with the downsampling ones) and AlexNet's. They replace im2col + GEMM
+// ResNet (with the downsampling ones) and AlexNet's — and 5×5 kernels over few channels
+// (LeNet-5's). They replace im2col + GEMM
 // (conv_kernels.h) in the fast kernel set (core/kernels.h) when the CPU has AVX-512, whatever the
 // build's target (the kernels are compiled for it apart: direct_conv_isa.h). With k the
 // kernel size, S the stride and xpad the input in its zero border:
@@ -35,15 +36,17 @@ namespace ll {
 /// "avx2" keep every convolution on im2col + GEMM, to compare). Decided once per process.
 bool directConvAvailable();
 
-/// True when the direct forward and backward-weights kernels compute `g`: 3×3 kernel, stride 1
+/// True when the direct forward and backward-weights kernels compute `g`: a 3×3 kernel, stride 1
 /// or 2 (the same along both axes), every padding at most 2, dilation 1, groups 1, output rows
-/// of 8 to 64 values, and directConvAvailable(). (Below 8 wide, im2col + GEMM is as fast:
-/// vgg-cifar's 4×4 layers.)
+/// of 8 to 64 values, and directConvAvailable() (below 8 wide, im2col + GEMM is as fast:
+/// vgg-cifar's 4×4 layers); or a 5×5 kernel over few channels (at most 16 in, 64 out: LeNet-5's
+/// c1 and c3, where im2col + GEMM multiplies matrices of 6 to 16 rows at 8–12% of the FMA peak;
+/// alexnet-mnist's wider 5×5 layer takes Winograd), stride 1, every padding at most 4, under the
+/// same other conditions.
 bool directConvApplies(const ConvGeometry& g);
 /// directConvApplies and stride 1: the backward-data kernel too (at stride 2, dx is a scatter
 /// that im2col's col2im does).
 bool directConvDataApplies(const ConvGeometry& g);
-
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C, k, k)) + b (may be null), then the epilogue
 /// if given. Requires directConvApplies(g).
 void directConvForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,

@@ -51,6 +51,15 @@ constexpr Case kCases[] = {
     // Padding 2 (the largest a 3×3 kernel's backward-data border allows), stride 2 without it.
     {2, 6, 18, 12, 12, 1, 3, 2},
     {1, 5, 33, 20, 23, 2, 3, 0},
+    // 5×5 over few channels: LeNet-5's c1
+    // (6 channels: along the rows, with a partial last vector) and c3 (16 channels: along the
+    // lanes; its dx's 6 along the rows), padding 4 on two sides only, and the widest channels
+    // and rows.
+    {3, 1, 6, 12, 12, 1, 5, 2},
+    {2, 6, 16, 14, 14, 1, 5, 0},
+    {1, 5, 7, 11, 20, 1, 5, 4, 0},
+    {2, 16, 64, 9, 33, 1, 5, 2},
+    {1, 3, 5, 8, 64, 1, 5, 2},
 };
 
 ConvGeometry geometryOf(const Case& c) {
@@ -100,8 +109,9 @@ void expectWithinRounding(const std::vector<float>& fast, const std::vector<floa
 class DirectConv : public ::testing::TestWithParam<Case> {
 protected:
     void SetUp() override {
-        if (!directConvApplies(geometryOf(GetParam())))
-            GTEST_SKIP() << "this CPU has no AVX-512 (or LAYERLENS_ISA=portable): the direct 3×3 "
+        const ConvGeometry g = geometryOf(GetParam());
+        if (!directConvApplies(g))
+            GTEST_SKIP() << "this CPU has no AVX-512 (or LAYERLENS_ISA=portable): the direct "
                             "kernels do not run";
     }
 };
@@ -243,7 +253,15 @@ TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
     other = g, other.ph = 3, other.Ho = 18;  // the backward-data border k − 1 − pad would be < 0
     EXPECT_FALSE(directConvApplies(other));
     other = g, other.kh = other.kw = 5, other.ph = other.pw = other.pb = other.pr = 2;
-    EXPECT_FALSE(directConvApplies(other));  // 5×5: im2col + GEMM is as fast
+    EXPECT_TRUE(directConvApplies(other));  // 5×5 over few channels
+    EXPECT_TRUE(directConvDataApplies(other));
+    other.C = 96, other.K = 256;  // alexnet-mnist's: Winograd
+    EXPECT_FALSE(directConvApplies(other));
+    other = g, other.kh = other.kw = 5, other.ph = other.pw = other.pb = other.pr = 2;
+    other.sh = other.sw = 2, other.Ho = other.Wo = 8;
+    EXPECT_FALSE(directConvApplies(other));                           // 5×5: stride 1 only
+    other = g, other.kh = other.kw = 5, other.ph = 5, other.Ho = 17;  // the dx border < 0
+    EXPECT_FALSE(directConvApplies(other));
     other = g, other.kh = 1, other.ph = other.pw = other.pb = other.pr = 0;  // not square
     EXPECT_FALSE(directConvApplies(other));
 }
@@ -313,6 +331,9 @@ TEST(DirectConv, Conv2dGradientsMatchFiniteDifferences) {
     test::expectGradientsMatch(down, {2, 3, 16, 17});
     Conv2d valid(2, 3, Window2d{3, 3, 1, 1, 0, 0, 1, 1});
     test::expectGradientsMatch(valid, {2, 2, 10, 12});
+    Conv2d five(3, 6, Window2d{5, 5, 1, 1, 2, 2, 1, 1});
+    ASSERT_EQ(directConvApplies(geometryOf({2, 3, 6, 9, 10, 1, 5, 2})), directConvAvailable());
+    test::expectGradientsMatch(five, {2, 3, 9, 10});
 }
 
 }  // namespace
