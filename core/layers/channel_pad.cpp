@@ -2,6 +2,10 @@
 
 #include "core/layer_io.h"
 
+#include <algorithm>
+
+#include "core/parallel.h"
+
 namespace ll {
 
 ChannelPad::ChannelPad(int inChannels, int outChannels, int stride)
@@ -23,32 +27,41 @@ Shape ChannelPad::outputShape(const Shape& in) const {
         {in[0], m_cout, (in[2] + m_stride - 1) / m_stride, (in[3] + m_stride - 1) / m_stride});
 }
 
+// Sample by sample on the threads (ResNet-20's two pads took 1.8 ms of its 35 ms inference on
+// one): each sample's padding channels zeroed, its channels subsampled into the rest.
 void ChannelPad::forwardImpl(const Tensor& x, Tensor& y, Mode) {
     const int N = x.dim(0), H = x.dim(2), W = x.dim(3), Ho = y.dim(2), Wo = y.dim(3);
-    y.setZero();
-    for (int n = 0; n < N; ++n)
+    const std::int64_t plane = static_cast<std::int64_t>(Ho) * Wo;
+    parallelFor(N, y.numel() >= kParallelMinWork, [&](int n) {
+        float* yn = y.data() + static_cast<std::int64_t>(n) * m_cout * plane;
+        std::fill(yn, yn + before() * plane, 0.0f);
+        std::fill(yn + (before() + m_cin) * plane, yn + m_cout * plane, 0.0f);
         for (int c = 0; c < m_cin; ++c) {
             const float* xp = x.data() + (static_cast<std::int64_t>(n) * m_cin + c) * H * W;
-            float* yp = y.data() + (static_cast<std::int64_t>(n) * m_cout + before() + c) * Ho * Wo;
+            float* yp = yn + (before() + c) * plane;
             for (int i = 0; i < Ho; ++i)
                 for (int j = 0; j < Wo; ++j)
                     yp[i * Wo + j] = xp[(i * m_stride) * W + j * m_stride];
         }
+    });
 }
 
 void ChannelPad::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
     if (!dx) return;
     const int N = x.dim(0), H = x.dim(2), W = x.dim(3), Ho = dy.dim(2), Wo = dy.dim(3);
-    dx->setZero();
-    for (int n = 0; n < N; ++n)
+    const std::int64_t plane = static_cast<std::int64_t>(H) * W;
+    parallelFor(N, dx->numel() >= kParallelMinWork, [&](int n) {
+        float* dn = dx->data() + static_cast<std::int64_t>(n) * m_cin * plane;
+        if (m_stride > 1) std::fill(dn, dn + m_cin * plane, 0.0f);  // inputs no output reads
         for (int c = 0; c < m_cin; ++c) {
-            float* dp = dx->data() + (static_cast<std::int64_t>(n) * m_cin + c) * H * W;
+            float* dp = dn + c * plane;
             const float* g =
                 dy.data() + (static_cast<std::int64_t>(n) * m_cout + before() + c) * Ho * Wo;
             for (int i = 0; i < Ho; ++i)
                 for (int j = 0; j < Wo; ++j)
                     dp[(i * m_stride) * W + j * m_stride] = g[i * Wo + j];
         }
+    });
 }
 
 LayerCost ChannelPad::cost(const std::vector<Shape>&, const Shape&) const {
