@@ -1,5 +1,5 @@
-// The direct 3×3 convolution kernels (direct_conv_kernels.h), compiled for AVX-512 whatever the
-// build's target: the portable part (direct_conv_kernels.cpp) calls them only on a CPU that has
+// The direct 3×3 and 5×5 convolution kernels (direct_conv_kernels.h), compiled for AVX-512 whatever
+// the build's target: the portable part (direct_conv_kernels.cpp) calls them only on a CPU that has
 // it. What this file may contain is restricted (direct_conv_isa.h): its own functions only, no
 // std:: or Eigen templates and no inline functions from headers, which the linker could pick as
 // the one copy for callers on any CPU.
@@ -98,7 +98,7 @@ struct ConvPlan {
     int Ho, Wo, S;      // output size, stride
 };
 
-// ---- Rows kernel: stride 1, rows of 16 to 64 outputs ----
+// ---- Rows kernel: stride 1, rows of up to 64 outputs (a partial last vector masked) ----
 
 // Output channels [k0, k0 + KB), rows [oh0, oh0 + R), all V vectors of each row, of one sample:
 // KB·R·V accumulators. For each input channel and tap, KB broadcast weights meet R·V input
@@ -465,8 +465,8 @@ void weightTile(const Padded& p, const TransposedGroup& tg, int kv0, int c0, int
         addLanes(acc[cb], kv0, tg.K16, c0 + cb, KS * KS, ki0 * KS, dWT);
 }
 
-// All of dW for a group, in tiles of 18 accumulators: 2 vectors × 9 taps, or a last vector × 2
-// channels × 9 taps.
+// All of dW for a group, 3×3 in tiles of 18 accumulators: 2 vectors × 9 taps, or a last vector ×
+// 2 channels × 9 taps (5×5: 25).
 template <int KS>
 void weightGroup(const Padded& p, const TransposedGroup& tg, float* dWT) {
     static_assert(KS == 3 || KS == 5, "whole-kernel tiles: 3×3 and 5×5 only");

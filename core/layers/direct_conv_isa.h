@@ -23,7 +23,8 @@ enum class Scratch {
     Bias,
     WeightPartials,
     BiasPartials,
-    WinogradU,  // winograd_conv.cpp: transformed weights, input tiles, products, rows
+    WinogradU,  // winograd_conv.cpp: transformed weights, input tiles, products, rows;
+                // tapwise_conv.cpp: tap-major weights, gathered columns, products
     WinogradV,
     WinogradM,
     WinogradRows

@@ -58,9 +58,13 @@ bool directConvApplies(const ConvGeometry& g) {
     const bool stride = (g.sh == 1 || (g.sh == 2 && k == 3)) && g.sw == g.sh;
     const bool padding = g.ph >= 0 && g.pw >= 0 && g.pb >= 0 && g.pr >= 0 && g.ph < k && g.pw < k &&
                          g.pb < k && g.pr < k;
+    // The output size the input and paddings give (the rows kernel reads up to 15 floats past a
+    // row, which the padded sample's slack covers only then).
+    const bool sizes = g.Ho == slidingOutputSize(g.H, k, g.sh, g.ph, g.pb) &&
+                       g.Wo == slidingOutputSize(g.W, k, g.sw, g.pw, g.pr);
     // Rows of 8 to 64 outputs (half a vector to four vectors).
-    return kernel && stride && padding && g.groups == 1 && g.Wo >= 8 && g.Wo <= 64 && g.Ho >= 1 &&
-           directConvAvailable();
+    return kernel && stride && padding && sizes && g.groups == 1 && g.Wo >= 8 && g.Wo <= 64 &&
+           g.Ho >= 1 && directConvAvailable();
 }
 
 bool directConvDataApplies(const ConvGeometry& g) {

@@ -15,8 +15,10 @@
 // Each sample is copied into its zero border first, so the inner loops have no edge cases. No
 // column matrix is written: the pass reads the input once instead of k² times. Register tiles,
 // each an outer product of loaded vectors and broadcast scalars:
-//   - stride 1, output rows of 16, 32, 48 or 64 (forward, backward-data): output channels × rows ×
-//     16-float vectors along the row; each input vector serves every channel and row of the tile.
+//   - stride 1, output rows of 16, 32, 48 or 64, or of up to 64 that fill more of their last
+//     vector than the output channels fill theirs (forward, backward-data): output channels ×
+//     rows × 16-float vectors along the row; each input vector serves every channel and row of
+//     the tile.
 //   - other widths, stride 2 (forward, backward-data), and backward-weights always: output
 //     channels along the vector lanes (the weights, or dy transposed to (positions, channels)),
 //     times a few positions or input taps broadcast from the input.

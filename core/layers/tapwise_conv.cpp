@@ -29,7 +29,7 @@ void outputRange(int in, int out, int s, int p, int k, int d, int& lo, int& hi) 
 }
 
 // One tap that reads the map: its valid outputs, rows [oh0, oh1) × columns [ow0, ow1), and where
-// its columns (N·v of them, sample-major) start among every tap's.
+// its columns (v·N of them, position-major, sample-minor) start among every tap's.
 struct Tap {
     int t = 0;           // ki·kw + kj
     int ih = 0, iw = 0;  // the input read by output (0, 0) through it, in the map's coordinates

@@ -27,7 +27,7 @@ constexpr int kTapwiseMinBatch = 16;
 /// if given. Any geometry with groups 1 (tests call it outside tapwiseApplies' range).
 void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                     float* y, const ConvEpilogue* epilogue = nullptr);
-/// dx (N, C, H, W) = the gradient of the forward pass with respect to x, given dy (overwritten).
+/// dx (N, C, H, W) (overwritten) = the gradient of the forward pass with respect to x, given dy.
 void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
 /// dW (K, C, kh, kw) += the weights' gradient, db (K) += Σ dy (when non-null). The same sums in
 /// the same order at any thread count.

@@ -30,11 +30,11 @@ TEST(ChannelPad, LargeBatchesOnThreadsFollowTheDefinition) {
             const int N = 64, C = 16, K = 32, H = 15, W = 16;
             ChannelPad pad(C, K, stride);
             pad.setName("pad");
-            Tensor x({N, C, H, W}), y;
+            const int Ho = (H + stride - 1) / stride, Wo = (W + stride - 1) / stride;
+            Tensor x({N, C, H, W}), y({N, K, Ho, Wo}, NAN);  // resize keeps y's NaNs
             for (std::int64_t i = 0; i < x.numel(); ++i)
                 x[i] = static_cast<float>(i % 1013) - 500.0f;
             pad.forward(x, y, Mode::Train);
-            const int Ho = (H + stride - 1) / stride, Wo = (W + stride - 1) / stride;
             ASSERT_EQ(y.shape(), Shape({N, K, Ho, Wo}));
             Tensor dy(y.shape()), dx(x.shape(), NAN);
             for (std::int64_t i = 0; i < dy.numel(); ++i)
