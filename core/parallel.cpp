@@ -26,4 +26,10 @@ void zeroParallel(float* p, std::int64_t n) {
     parallelRanges(n, [p](std::int64_t i0, std::int64_t i1) { std::fill(p + i0, p + i1, 0.0f); });
 }
 
+void copyParallel(const float* from, std::int64_t n, float* to) {
+    parallelRanges(n, [from, to](std::int64_t i0, std::int64_t i1) {
+        std::copy(from + i0, from + i1, to + i0);
+    });
+}
+
 }  // namespace ll

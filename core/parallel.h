@@ -36,6 +36,8 @@ void parallelRanges(std::int64_t n, F&& body);
 /// n floats at p set to zero, split over the threads (parallelRanges): zeroing every gradient
 /// before a step is a pass over all the weights.
 void zeroParallel(float* p, std::int64_t n);
+/// n floats from `from` to `to` (not overlapping), split over the threads (parallelRanges).
+void copyParallel(const float* from, std::int64_t n, float* to);
 
 /// Sets the number of threads used by OpenMP loops and Eigen; n <= 0 means all cores.
 void setNumThreads(int n);

@@ -2,6 +2,7 @@
 
 #include "core/layer_io.h"
 #include "core/layers/activation.h"
+#include "core/parallel.h"
 
 #include <algorithm>
 #include <limits>
@@ -16,12 +17,14 @@ Shape Flatten::outputShape(const Shape& in) const {
     return {in[0], static_cast<int>(features)};
 }
 
+// A copy on both threads: the MLP's flattened input (batch 300 of 3 × 32 × 32) took 0.24 ms of
+// its 5 ms inference pass on one.
 void Flatten::forwardImpl(const Tensor& x, Tensor& y, Mode) {
-    std::copy(x.data(), x.data() + x.numel(), y.data());
+    copyParallel(x.data(), x.numel(), y.data());
 }
 
 void Flatten::backwardImpl(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
-    if (dx) std::copy(dy.data(), dy.data() + dy.numel(), dx->data());
+    if (dx) copyParallel(dy.data(), dy.numel(), dx->data());
 }
 
 LayerCost Flatten::cost(const std::vector<Shape>&, const Shape&) const {
