@@ -8,10 +8,13 @@
 #include <cstring>
 #include <functional>
 
+#include "core/isa_kernels.h"
+#include "core/kernels.h"
 #include "core/layers/add.h"
 #include "core/layers/leaky_relu.h"
 #include "core/layers/relu.h"
 #include "core/layers/relu6.h"
+#include "core/layers/tanh.h"
 #include "core/parallel.h"
 #include "core/random.h"
 
@@ -96,6 +99,34 @@ TEST(ElementwiseThreads, ActivationsAreTheDefinitionOnEveryElement) {
                 },
                 dx, c.name);
         }
+    }
+}
+
+// Tanh's kernel (Eigen's rational approximation) over the whole tensor in one call is the
+// definition here: split into ranges it must give the same bits.
+TEST(ElementwiseThreads, TanhIsItsKernelOverTheWholeTensor) {
+    for (const int n : kSizes) {
+        const Tensor x = inputs(n, 31), dy = inputs(n, 32);
+        Tensor y({1, n}), dx({1, n});
+        const IsaKernels& k = isaKernelsFor(kernelSet());
+        k.tanh(x.data(), y.data(), n);
+        k.tanhGrad(y.data(), dy.data(), dx.data(), n);
+        Tanh tanh;
+        tanh.setName("tanh");
+        expectOnOneAndThreeThreads(
+            [&] {
+                Tensor out({1, n}, NAN);
+                tanh.forward(x, out, Mode::Train);
+                return out;
+            },
+            y, "Tanh forward");
+        expectOnOneAndThreeThreads(
+            [&] {
+                Tensor out({1, n}, NAN);
+                tanh.backward(x, y, dy, &out);
+                return out;
+            },
+            dx, "Tanh backward");
     }
 }
 
