@@ -1,6 +1,7 @@
 // The direct convolution kernels (fast kernel set) against im2col + GEMM (reference kernel set),
 // which the gradient checks and the recorded trajectories stand behind.
 #include "support/check.h"
+#include "support/rounding.h"
 
 #include <cmath>
 #include <limits>
@@ -13,6 +14,9 @@
 
 namespace ll {
 namespace {
+
+using test::absolute;
+using test::normals;
 
 struct Case {
     int N, C, K, H, W;
@@ -77,19 +81,6 @@ ConvGeometry geometryOf(const Case& c) {
 std::size_t outputs(const Case& c) {
     const ConvGeometry g = geometryOf(c);
     return static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
-}
-
-std::vector<float> normals(std::size_t n, Rng& rng) {
-    std::vector<float> v(n);
-    for (float& f : v)
-        f = rng.normal();
-    return v;
-}
-
-std::vector<float> absolute(std::vector<float> v) {
-    for (float& f : v)
-        f = std::fabs(f);
-    return v;
 }
 
 // Both results are sums of the same n products in different orders, so each is within

@@ -2,6 +2,7 @@
 // (reference kernel set): the same products summed in another order, so within twice the direct
 // sum's rounding bound; and the layer's gradients checked numerically with it in use.
 #include "support/check.h"
+#include "support/rounding.h"
 
 #include <cmath>
 #include <limits>
@@ -16,6 +17,10 @@
 
 namespace ll {
 namespace {
+
+using test::absolute;
+using test::gamma;
+using test::normals;
 
 struct Case {
     const char* name;
@@ -51,24 +56,6 @@ ConvGeometry geometryOf(const Case& c) {
     g.Ho = slidingOutputSize(c.H, c.kh, c.s, c.pt, c.pb, c.d);
     g.Wo = slidingOutputSize(c.W, c.kw, c.s, c.pl, c.pr, c.d);
     return g;
-}
-
-std::vector<float> normals(std::size_t n, Rng& rng) {
-    std::vector<float> v(n);
-    for (float& f : v)
-        f = rng.normal();
-    return v;
-}
-
-std::vector<float> absolute(std::vector<float> v) {
-    for (float& f : v)
-        f = std::fabs(f);
-    return v;
-}
-
-double gamma(double n) {
-    const double u = std::ldexp(1.0, -24);
-    return n * u / (1 - n * u);
 }
 
 // Both sums are within γ_n Σ|terms| of the exact one (n terms, plus the bias or the addition onto

@@ -2,6 +2,7 @@
 // (reference kernel set), within a rounding error bound computed for the transformed sum, and the
 // layer's gradients checked numerically with it in use.
 #include "support/check.h"
+#include "support/rounding.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,9 @@
 
 namespace ll {
 namespace {
+
+using test::gamma;
+using test::normals;
 
 struct Case {
     int N, C, K, H, W;
@@ -59,13 +63,6 @@ ConvGeometry geometryOf(const Case& c) {
     g.Ho = slidingOutputSize(c.H, c.KS, 1, g.ph, g.pb);
     g.Wo = slidingOutputSize(c.W, c.KS, 1, g.pw, g.pr);
     return g;
-}
-
-std::vector<float> normals(std::size_t n, Rng& rng) {
-    std::vector<float> v(n);
-    for (float& f : v)
-        f = rng.normal();
-    return v;
 }
 
 // |y − exact| for F(m×m, r×r) is at most γ_n Σ_ξ |a_ξ| Σ_c |u_ξc| |v_ξc|, with |u| ≤ |G||g||Gᵀ|
@@ -128,11 +125,6 @@ std::vector<float> directBound(const ConvGeometry& g, int N, const std::vector<f
     KernelSetScope reference(KernelSet::Reference);
     convForward(g, N, ax.data(), aw.data(), nullptr, out.data());
     return out;
-}
-
-double gamma(double n) {
-    const double u = std::ldexp(1.0, -24);
-    return n * u / (1 - n * u);
 }
 
 // Winograd's chain: the C-term sum, the input transform's two passes of up to α terms, the
