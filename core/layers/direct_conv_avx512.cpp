@@ -601,6 +601,50 @@ void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy
     convolve<3>(dyBorder(g), N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
 }
 
+// Stride 2, 3×3, padding 1, even H and W (ResNet's downsampling layers): dx[c, 2a + i, 2b + j]
+// reads dy[k, a + u, b + v] through tap (i + 1 − 2u, j + 1 − 2v) for u, v ∈ {0, 1} where that tap
+// exists. So dx is one stride-1 convolution of dy (bordered by one row and column of zeros
+// below and right) with a 2×2 kernel into 4C channels (c, i, j), zero where no tap exists, then
+// laid out into dx's 2 × 2 blocks: 16 multiply-adds per channel pair where 9 are needed, in the
+// direct kernels instead of col2im's scatter (21–31% of the peak on ResNet-20's two).
+void backwardDataStride2(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
+    const int C = g.C, K = g.K, Ho = g.Ho, Wo = g.Wo;
+    float* w2 = scratch(direct_detail::Scratch::WinogradU, static_cast<std::size_t>(4) * C * K * 4);
+    for (int c = 0; c < C; ++c)
+        for (int i = 0; i < 2; ++i)
+            for (int j = 0; j < 2; ++j)
+                for (int k = 0; k < K; ++k)
+                    for (int u = 0; u < 2; ++u)
+                        for (int v = 0; v < 2; ++v) {
+                            const int ki = i + 1 - 2 * u, kj = j + 1 - 2 * v;
+                            const bool tap = ki >= 0 && ki < 3 && kj >= 0 && kj < 3;
+                            w2[((static_cast<std::size_t>(c * 4 + i * 2 + j) * K + k) * 2 + u) * 2 +
+                               v] =
+                                tap ? W[((static_cast<std::size_t>(k) * C + c) * 3 + ki) * 3 + kj]
+                                    : 0.0f;
+                        }
+    const std::size_t P = static_cast<std::size_t>(Ho) * Wo;
+    float* out =
+        scratch(direct_detail::Scratch::WinogradV, static_cast<std::size_t>(N) * 4 * C * P);
+    convolve<2>(Padded(K, Ho, Wo, 0, 0, 1, 1), N, 4 * C, Ho, Wo, 1, dy, w2, false, nullptr, out,
+                nullptr);
+    const std::size_t plane = static_cast<std::size_t>(g.H) * g.W;
+    parallelFor(N * C, static_cast<std::int64_t>(N) * C * plane >= kParallelMinWork, [&](int nc) {
+        const float* o = out + static_cast<std::size_t>(nc) * 4 * P;  // (n, c): 4 phases
+        float* d = dx + static_cast<std::size_t>(nc) * plane;
+        for (int a = 0; a < Ho; ++a)
+            for (int i = 0; i < 2; ++i) {
+                float* row = d + static_cast<std::size_t>(2 * a + i) * g.W;
+                const float* even = o + (i * 2) * P + static_cast<std::size_t>(a) * Wo;
+                const float* odd = even + P;
+                for (int b = 0; b < Wo; ++b) {
+                    row[2 * b] = even[b];
+                    row[2 * b + 1] = odd[b];
+                }
+            }
+    });
+}
+
 void backwardData5(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
     convolve<5>(dyBorder(g), N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
 }

@@ -49,6 +49,8 @@ void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy
 void forward5(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
               float* y, const ConvEpilogue* epilogue);
 void backwardData5(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
+/// dx of a stride-2 3×3 convolution with padding 1 and even H, W (directConvDataApplies).
+void backwardDataStride2(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
 void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);
 /// dWPartials: threads·partialFloats(g) zeros; dbPartials: threads·K zeros.

@@ -49,6 +49,10 @@ constexpr Case kCases[] = {
     {3, 32, 64, 16, 16, 2},
     {1, 3, 5, 17, 19, 2},
     {2, 4, 17, 15, 15, 2},
+    // Stride 2 with dx as 4 phases of a 2×2 convolution (outputs at least 16 wide): channel
+    // counts off 16, rows of a vector and a part, one sample (fewer than the threads).
+    {4, 24, 40, 18, 34, 2},
+    {1, 8, 16, 32, 32, 2},
     // No padding (AlexNet's second layer), and padding only at the bottom and right.
     {2, 8, 20, 25, 25, 1, 3, 0},
     {1, 5, 7, 14, 18, 1, 3, 0, 2},
@@ -171,8 +175,12 @@ TEST_P(DirectConv, BackwardEqualsIm2colGemmWithinRounding) {
     std::vector<float> dWr = dW0, dbr = db0, dxr(xs, 7.0f);
     std::vector<float> dWb = absolute(dW0), dbb = absolute(db0), dxb(xs);
     ConvWorkspace wsFast, wsRef;
-    // As the layer calls it: direct weights, and direct dx at stride 1 (col2im at stride 2).
-    EXPECT_EQ(directConvDataApplies(g), c.S == 1);
+    // As the layer calls it: direct weights, and direct dx at stride 1 and at stride 2 with
+    // padding 1 on even maps with outputs at least 16 wide (4 phases of a 2×2 convolution;
+    // col2im for the other stride-2 ones).
+    const bool phases = c.S == 2 && c.KS == 3 && g.ph == 1 && g.pb == 1 && c.H % 2 == 0 &&
+                        c.W % 2 == 0 && g.Wo >= 16;
+    EXPECT_EQ(directConvDataApplies(g), c.S == 1 || phases);
     convBackward(g, c.N, x.data(), w.data(), dy.data(), dWf.data(), dbf.data(), dxf.data(), wsFast);
     {
         KernelSetScope reference(KernelSet::Reference);
@@ -226,7 +234,16 @@ TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
     ConvGeometry other = g;
     other.sh = other.sw = 2, other.Ho = other.Wo = 8;
     EXPECT_TRUE(directConvApplies(other));
-    EXPECT_FALSE(directConvDataApplies(other));
+    EXPECT_FALSE(directConvDataApplies(other));  // outputs 8 wide: col2im
+    other.H = other.W = 32, other.Ho = other.Wo = 16;
+    EXPECT_TRUE(directConvDataApplies(other));  // padding 1, even: 4 phases of a 2×2 kernel
+    other.W = 33, other.Wo = 17;
+    EXPECT_TRUE(directConvApplies(other));
+    EXPECT_FALSE(directConvDataApplies(other));  // odd: col2im
+    other = g, other.sh = other.sw = 2, other.ph = other.pw = other.pb = other.pr = 0;
+    other.H = other.W = 18, other.Ho = other.Wo = 8;
+    EXPECT_TRUE(directConvApplies(other));
+    EXPECT_FALSE(directConvDataApplies(other));  // padding 0: col2im
     other.sh = other.sw = 3, other.Ho = other.Wo = 6;
     EXPECT_FALSE(directConvApplies(other));
     other = g, other.sh = 2, other.Ho = 8;  // unequal strides
