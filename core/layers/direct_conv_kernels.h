@@ -9,7 +9,8 @@
 //
 //   forward          y[k, oh, ow] = b[k] + Σ_c Σ_{ki,kj} W[k,c,ki,kj] · xpad[c, S·oh+ki, S·ow+kj]
 //   backward-data    (stride 1) the same kernel on dy, bordered by k−1−pad, with the flipped,
-//                    transposed weights W'[c,k,ki,kj] = W[k,c,k−1−ki,k−1−kj]
+//                    transposed weights W'[c,k,ki,kj] = W[k,c,k−1−ki,k−1−kj]; (stride 2, 3×3,
+//                    padding 1) a 2×2 kernel on dy into the four phases of dx's 2 × 2 blocks
 //   backward-weights dW[k,c,ki,kj] += Σ_{oh,ow} dy[k,oh,ow] · xpad[c, S·oh+ki, S·ow+kj]
 //
 // Each sample is copied into its zero border first, so the inner loops have no edge cases. No
@@ -46,8 +47,9 @@ bool directConvAvailable();
 /// alexnet-mnist's wider 5×5 layer takes Winograd), stride 1, every padding at most 4, under the
 /// same other conditions.
 bool directConvApplies(const ConvGeometry& g);
-/// directConvApplies and stride 1: the backward-data kernel too (at stride 2, dx is a scatter
-/// that im2col's col2im does).
+/// directConvApplies and stride 1, or stride 2 with padding 1, even maps and outputs at least 16
+/// wide: the backward-data kernel too (at other strides 2, dx is a scatter that im2col's col2im
+/// does).
 bool directConvDataApplies(const ConvGeometry& g);
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C, k, k)) + b (may be null), then the epilogue
 /// if given. Requires directConvApplies(g).
