@@ -69,17 +69,12 @@ void sgemmPacked(bool transA, bool transB, int M, int N, int K, float alpha, con
 
 void sgemmParallel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                    int lda, const float* B, int ldb, float beta, float* C, int ldc) {
-    const int T = numThreads();
     // Split the longer side of C: each part packs all of one operand and its share of the other,
     // so the larger operand is the one shared out.
     const bool rows = M >= N;
     const int L = rows ? M : N;
-    const bool big = static_cast<std::int64_t>(M) * N * K >= kParallelMinWork && L >= T;
-    const int parts = big ? T : 1;
-    parallelFor(parts, big, [&](int part) {
-        const int i0 = static_cast<int>(static_cast<std::int64_t>(L) * part / parts);
-        const int i1 = static_cast<int>(static_cast<std::int64_t>(L) * (part + 1) / parts);
-        if (i0 == i1) return;
+    const bool big = static_cast<std::int64_t>(M) * N * K >= kParallelMinWork && L >= numThreads();
+    parallelParts(L, big, [&](int i0, int i1) {
         if (rows) {  // row m of op(A) is row m of A, or column m when A is transposed
             const float* a = transA ? A + i0 : A + static_cast<std::size_t>(i0) * lda;
             sgemm(transA, transB, i1 - i0, N, K, alpha, a, lda, B, ldb, beta,

@@ -26,6 +26,12 @@ void parallelFor(int n, bool parallel, F&& body) {
     }
 }
 
+/// body(i0, i1) over [0, n) in min(n, threads) consecutive parts of nearly equal size, one per
+/// thread, when `parallel` (else one part on the calling thread): for loops whose parts are whole
+/// products or row blocks.
+template <typename F>
+void parallelParts(int n, bool parallel, F&& body);
+
 /// body(i0, i1) over consecutive ranges covering [0, n), one per thread of the team when n is at
 /// least kParallelMinWork (else one range on the calling thread), each starting on a multiple of
 /// 16 elements (a 64-byte line of floats, so no two threads write one line): for element-wise
@@ -52,6 +58,17 @@ void parallelRanges(std::int64_t n, F&& body) {
     parallelFor(parts, parts > 1, [&](int p) {
         const std::int64_t i0 = p == 0 ? 0 : n * p / parts / 16 * 16;
         const std::int64_t i1 = p + 1 == parts ? n : n * (p + 1) / parts / 16 * 16;
+        if (i0 < i1) body(i0, i1);
+    });
+}
+
+template <typename F>
+void parallelParts(int n, bool parallel, F&& body) {
+    const int T = numThreads();
+    const int parts = parallel ? (n < T ? n : T) : 1;
+    parallelFor(parts, parts > 1, [&](int part) {
+        const int i0 = static_cast<int>(static_cast<std::int64_t>(n) * part / parts);
+        const int i1 = static_cast<int>(static_cast<std::int64_t>(n) * (part + 1) / parts);
         if (i0 < i1) body(i0, i1);
     });
 }

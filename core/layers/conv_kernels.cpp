@@ -314,6 +314,16 @@ void ConvWorkspace::addPartials(int threads, std::size_t wSize, int K, float* dW
     }
 }
 
+float channelSum(const float* dy, int N, int K, std::ptrdiff_t P, int k) {
+    float sum = 0.0f;
+    for (int n = 0; n < N; ++n) {
+        const float* d = dy + (static_cast<std::ptrdiff_t>(n) * K + k) * P;
+        for (std::ptrdiff_t i = 0; i < P; ++i)
+            sum += d[i];
+    }
+    return sum;
+}
+
 void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y) {
     for (int r = 0; r < rows; ++r) {
         float* q = y + static_cast<std::ptrdiff_t>(r) * P;

@@ -84,6 +84,10 @@ struct ConvEpilogue {
     const float* shift = nullptr;  // (K)
     bool relu = false;
 };
+/// Σ of output channel k of dy (N, K, P) over the batch, sample by sample in position order: one
+/// bias gradient (the Winograd and tap-by-tap kernels').
+float channelSum(const float* dy, int N, int K, std::ptrdiff_t P, int k);
+
 /// Applies `e` to `rows` output channels of P values each, starting at channel k0.
 void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y);
 

@@ -100,6 +100,27 @@ void gather(const ConvGeometry& g, const Plan& plan, int N, const float* t, int 
     });
 }
 
+// The inverse of gather for sample n and rows [r0, r1): out (rows r0 .. r1 − 1 of the sample's
+// (rows, plane) values, at the inputs or the outputs) = the sum, in tap order, of the products
+// cols (rows, Σ N·v) at the positions each tap joins them to, 0 where none does. Sample by
+// sample, so that the sums are written row after row (summing sample-minor wrote rows 8 KB apart
+// on vgg's 2×2 layers, which evicted them from the caches' sets).
+void scatterSample(const ConvGeometry& g, const Plan& plan, int N, const float* cols, int rows,
+                   int r0, int r1, int n, bool inputs, float* out) {
+    const int plane = inputs ? g.H * g.W : g.Ho * g.Wo;
+    std::fill(out, out + static_cast<std::ptrdiff_t>(r1 - r0) * plane, 0.0f);
+    for (int p = 0; p < plan.count; ++p) {
+        const Tap& tap = plan.taps[p];
+        const std::ptrdiff_t v = tap.valid();
+        const float* block = cols + static_cast<std::ptrdiff_t>(rows) * tap.start + n;
+        for (int r = r0; r < r1; ++r) {
+            const float* src = block + r * N * v;
+            float* dst = out + static_cast<std::ptrdiff_t>(r - r0) * plane;
+            forValid(g, tap, [&](int j, int o, int i) { dst[inputs ? i : o] += src[j * N]; });
+        }
+    }
+}
+
 // Floats from one tap's weights to the next in the tap-major arrays: 64 more than K·C, so that
 // the taps' rows do not fall on the same cache sets (vgg's K·C is 1 MB: tapMajor's nine write
 // streams then thrashed the L2, and took half the forward pass).
@@ -121,17 +142,6 @@ void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, i
                 out[c] = wk[static_cast<std::ptrdiff_t>(c) * R + t];
         }
     }
-}
-
-// body(i0, i1) for one range of [0, n) per thread, when the work is large enough to share.
-template <typename F>
-void perThread(int n, std::int64_t work, F&& body) {
-    const int parts = work >= kParallelMinWork ? std::min(n, numThreads()) : 1;
-    parallelFor(parts, parts > 1, [&](int part) {
-        const int i0 = static_cast<int>(static_cast<std::int64_t>(n) * part / parts);
-        const int i1 = static_cast<int>(static_cast<std::int64_t>(n) * (part + 1) / parts);
-        if (i0 < i1) body(i0, i1);
-    });
 }
 
 std::int64_t multiplyAdds(const ConvGeometry& g, const Plan& plan) {
@@ -162,7 +172,7 @@ void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W
     gather(g, plan, N, x, g.C, true, X);
     // Output channels split over the threads: each transposes its weights, multiplies them tap by
     // tap, and sums its rows of the products into y.
-    perThread(g.K, multiplyAdds(g, plan), [&](int k0, int k1) {
+    parallelParts(g.K, multiplyAdds(g, plan) >= kParallelMinWork, [&](int k0, int k1) {
         tapMajor(g, plan, W, k0, k1, 0, g.C, Wt);
         for (int p = 0; p < plan.count; ++p) {
             const Tap& tap = plan.taps[p];
@@ -174,22 +184,9 @@ void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W
                             static_cast<std::ptrdiff_t>(k0) * cols,
                         cols);
         }
-        // Sample by sample, so that y is written row after row (the samples' rows are 8 KB apart on
-        // vgg's 2×2 layers: summing sample-minor evicted them from the caches' sets).
         for (int n = 0; n < N; ++n) {
             float* yn = y + (static_cast<std::ptrdiff_t>(n) * g.K + k0) * P;
-            std::fill(yn, yn + static_cast<std::ptrdiff_t>(k1 - k0) * P, 0.0f);
-            for (int p = 0; p < plan.count; ++p) {
-                const Tap& tap = plan.taps[p];
-                const int v = tap.valid();
-                const float* m = M + static_cast<std::ptrdiff_t>(g.K) * tap.start +
-                                 static_cast<std::ptrdiff_t>(k0) * N * v + n;
-                for (int k = 0; k < k1 - k0; ++k) {
-                    const float* mk = m + static_cast<std::ptrdiff_t>(k) * N * v;
-                    float* yk = yn + static_cast<std::ptrdiff_t>(k) * P;
-                    forValid(g, tap, [&](int jj, int o, int) { yk[o] += mk[jj * N]; });
-                }
-            }
+            scatterSample(g, plan, N, M, g.K, k0, k1, n, false, yn);
             if (b) {
                 for (int k = k0; k < k1; ++k)
                     for (int o = 0; o < P; ++o)
@@ -211,7 +208,7 @@ void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const flo
     gather(g, plan, N, dy, g.K, false, D);
     // Input channels split over the threads: G_t (C, N·v) = W_tᵀ D_t, then each input the sum of
     // the products that read it, in tap order (0 where none does).
-    perThread(g.C, multiplyAdds(g, plan), [&](int c0, int c1) {
+    parallelParts(g.C, multiplyAdds(g, plan) >= kParallelMinWork, [&](int c0, int c1) {
         tapMajor(g, plan, W, 0, g.K, c0, c1, Wt);
         for (int p = 0; p < plan.count; ++p) {
             const Tap& tap = plan.taps[p];
@@ -222,21 +219,9 @@ void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const flo
                             static_cast<std::ptrdiff_t>(c0) * cols,
                         cols);
         }
-        for (int n = 0; n < N; ++n) {  // sample by sample, as in the forward pass
-            float* dxn = dx + (static_cast<std::ptrdiff_t>(n) * g.C + c0) * Q;
-            std::fill(dxn, dxn + static_cast<std::ptrdiff_t>(c1 - c0) * Q, 0.0f);
-            for (int p = 0; p < plan.count; ++p) {
-                const Tap& tap = plan.taps[p];
-                const int v = tap.valid();
-                const float* gp = G + static_cast<std::ptrdiff_t>(g.C) * tap.start +
-                                  static_cast<std::ptrdiff_t>(c0) * N * v + n;
-                for (int c = 0; c < c1 - c0; ++c) {
-                    const float* gc = gp + static_cast<std::ptrdiff_t>(c) * N * v;
-                    float* dxc = dxn + static_cast<std::ptrdiff_t>(c) * Q;
-                    forValid(g, tap, [&](int jj, int, int i) { dxc[i] += gc[jj * N]; });
-                }
-            }
-        }
+        for (int n = 0; n < N; ++n)
+            scatterSample(g, plan, N, G, g.C, c0, c1, n, true,
+                          dx + (static_cast<std::ptrdiff_t>(n) * g.C + c0) * Q);
     });
 }
 
@@ -254,7 +239,7 @@ void tapwiseBackwardWeights(const ConvGeometry& g, int N, const float* x, const 
     // Output channels split over the threads: dW_t (K, C) = D_t X_tᵀ, one dot product over the
     // tap's columns per weight, added onto dW (each weight has one tap, so one addition).
     const std::ptrdiff_t block = tapBlock(g);
-    perThread(g.K, multiplyAdds(g, plan), [&](int k0, int k1) {
+    parallelParts(g.K, multiplyAdds(g, plan) >= kParallelMinWork, [&](int k0, int k1) {
         for (int p = 0; p < plan.count; ++p) {
             const Tap& tap = plan.taps[p];
             const int cols = N * tap.valid();
@@ -272,14 +257,7 @@ void tapwiseBackwardWeights(const ConvGeometry& g, int N, const float* x, const 
                 for (int c = 0; c < g.C; ++c)
                     wk[static_cast<std::ptrdiff_t>(c) * R + t] += d[c];
             }
-            if (!db) continue;
-            float sum = 0.0f;
-            for (int n = 0; n < N; ++n) {
-                const float* d = dy + (static_cast<std::ptrdiff_t>(n) * g.K + k) * P;
-                for (int o = 0; o < P; ++o)
-                    sum += d[o];
-            }
-            db[k] += sum;
+            if (db) db[k] += channelSum(dy, N, g.K, P, k);
         }
     });
 }

@@ -719,15 +719,7 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
     });
     if (db) {
         const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
-        parallelFor(g.K, parallel, [&](int k) {
-            float sum = 0.0f;
-            for (int n = 0; n < N; ++n) {
-                const float* d = dy + (static_cast<std::ptrdiff_t>(n) * g.K + k) * plane;
-                for (std::ptrdiff_t i = 0; i < plane; ++i)
-                    sum += d[i];
-            }
-            db[k] += sum;
-        });
+        parallelFor(g.K, parallel, [&](int k) { db[k] += channelSum(dy, N, g.K, plane, k); });
     }
 }
 
