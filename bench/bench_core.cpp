@@ -2,7 +2,10 @@
 // e.g. build/bench/bench_core --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
+#include "core/layers/add.h"
+#include "core/layers/batch_norm.h"
 #include "core/layers/conv2d.h"
+#include "core/layers/relu.h"
 #include "core/loss.h"
 #include "core/model_file.h"
 #include "core/parallel.h"
@@ -61,6 +64,79 @@ BENCHMARK(BM_Conv3x3x64ForwardBackward)
     ->Arg(2)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+// The memory-bound layers at ResNet-20's first stage (batch 128, 16 × 32 × 32: 8 MB a tensor)
+// and vgg-cifar's first block (batch 32, 64 × 32 × 32), 2 threads. Bytes counted as the tensors
+// each pass must read and write once (batch norm's forward: x twice, y once; backward: x and dy
+// twice, dx once), so the rate shows how close a pass runs to the memory's speed.
+const ll::Shape kMemShapes[] = {{128, 16, 32, 32}, {32, 64, 32, 32}};
+
+void setBytes(benchmark::State& state, const ll::Tensor& t, int tensorPasses) {
+    state.SetBytesProcessed(state.iterations() * t.numel() * 4 * tensorPasses);
+}
+
+void BM_BatchNorm2dForward(benchmark::State& state) {
+    ll::setNumThreads(2);
+    const ll::Shape& s = kMemShapes[state.range(0)];
+    ll::BatchNorm2d bn(s[1]);
+    ll::Rng rng(4);
+    ll::Tensor x(s), y;
+    randomize(x, rng);
+    for (auto _ : state)
+        bn.forward(x, y, ll::Mode::Train);
+    setBytes(state, x, 3);
+}
+BENCHMARK(BM_BatchNorm2dForward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_BatchNorm2dBackward(benchmark::State& state) {
+    ll::setNumThreads(2);
+    const ll::Shape& s = kMemShapes[state.range(0)];
+    ll::BatchNorm2d bn(s[1]);
+    ll::Rng rng(5);
+    ll::Tensor x(s), y, dy(s), dx;
+    randomize(x, rng);
+    randomize(dy, rng);
+    bn.forward(x, y, ll::Mode::Train);
+    for (auto _ : state)
+        bn.backward(x, y, dy, &dx);
+    setBytes(state, x, 5);
+}
+BENCHMARK(BM_BatchNorm2dBackward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_ReLUForwardBackward(benchmark::State& state) {
+    ll::setNumThreads(2);
+    const ll::Shape& s = kMemShapes[state.range(0)];
+    ll::ReLU relu;
+    ll::Rng rng(6);
+    ll::Tensor x(s), y, dy(s), dx;
+    randomize(x, rng);
+    randomize(dy, rng);
+    for (auto _ : state) {
+        relu.forward(x, y, ll::Mode::Train);
+        relu.backward(x, y, dy, &dx);
+    }
+    setBytes(state, x, 5);
+}
+BENCHMARK(BM_ReLUForwardBackward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_AddForwardBackward(benchmark::State& state) {
+    ll::setNumThreads(2);
+    const ll::Shape& s = kMemShapes[state.range(0)];
+    ll::Add add;
+    ll::Rng rng(7);
+    ll::Tensor a(s), b(s), y, dy(s), da, db;
+    randomize(a, rng);
+    randomize(b, rng);
+    randomize(dy, rng);
+    const std::vector<const ll::Tensor*> xs{&a, &b};
+    const std::vector<ll::Tensor*> dxs{&da, &db};
+    for (auto _ : state) {
+        add.forwardMulti(xs, y, ll::Mode::Train);
+        add.backwardMulti(xs, y, dy, dxs);
+    }
+    setBytes(state, a, 6);
+}
+BENCHMARK(BM_AddForwardBackward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

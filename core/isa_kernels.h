@@ -54,6 +54,10 @@ struct IsaKernels {
     void (*bnSum)(double* acc, const float* p, int n);
     /// acc[j] += (p[i] − mean)²
     void (*bnSquaredDeviations)(double* acc, const float* p, int n, double mean);
+    /// acc[j] += p[i] − shift and accSq[j] += (p[i] − shift)², in double: a channel's first two
+    /// moments in one pass (shifted by one of its values, batch_norm.cpp says why that is exact
+    /// enough)
+    void (*bnMoments)(double* acc, double* accSq, const float* p, int n, double shift);
     /// acc[j] += g[i] · (x[i] − mean) · invStd, in double from the first product on
     void (*bnProducts)(double* acc, const float* g, const float* x, int n, float mean,
                        float invStd);

@@ -33,6 +33,9 @@ protected:
     BatchNorm(int channels, float eps, float momentum);
     void forwardImpl(const Tensor& x, Tensor& y, Mode mode) override;
     void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
+    /// The fast kernel set's passes (batch_norm.cpp).
+    void forwardFast(const Tensor& x, Tensor& y);
+    void backwardFast(const Tensor& x, const Tensor& dy, Tensor* dx);
     /// Elements per channel per sample (H·W, or L, or 1).
     static int spatial(const Shape& s);
 
@@ -44,6 +47,10 @@ protected:
     Tensor m_mean;          // (C): statistics used by the last forward
     Tensor m_invStd;        // (C): 1/sqrt(var + eps) used by the last forward
     bool m_lastTrain = false;
+    // The fast set's scratch, sized by the first pass of a shape (no allocation after it).
+    std::vector<double> m_partial;  // (N, C, 2): each plane's two sums
+    std::vector<double> m_meanD;    // (C): the mean in double
+    std::vector<float> m_a, m_b;    // (C): y = a x + b forward; mean(dy), mean(dy·x̂) backward
 };
 
 /// Input (N, C) or (N, C, L).

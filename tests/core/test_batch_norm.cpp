@@ -4,6 +4,7 @@
 
 #include "core/kernels.h"
 #include "core/layers/batch_norm.h"
+#include "core/parallel.h"
 #include "core/random.h"
 
 namespace ll {
@@ -114,6 +115,70 @@ TEST(BatchNorm, FastAndReferenceSumsAgree) {
         const KernelSetScope scope(k);
         BatchNorm2d bn(2);
         test::expectGradientsMatch(bn, {3, 2, 5, 3});
+    }
+}
+
+// The fast set's statistics come from one pass over d = x − K (K the channel's first value):
+// on channels whose mean is 10⁶ and 10⁴ times their spread (and one where K is the largest value),
+// the running variance must still be the reference set's two-pass one, and the outputs and
+// gradients must be the same bits on 1 thread and on 3, in train and eval mode, for a tensor above
+// the parallel threshold.
+TEST(BatchNorm, FastOnePassMomentsAndThreads) {
+    Rng rng(9);
+    const int N = 11, C = 4, S = 37 * 41;  // N·C·S above kParallelMinWork, planes of odd size
+    Tensor x({N, C, 37, 41}), dy(x.shape());
+    for (int n = 0; n < N; ++n)
+        for (int c = 0; c < C; ++c)
+            for (int i = 0; i < S; ++i) {
+                const float mean = c == 0 ? 1e6f : c == 1 ? -300.0f : 0.5f;
+                const float spread = c == 0 ? 1.0f : c == 1 ? 0.03f : 2.0f;
+                x[(static_cast<std::int64_t>(n) * C + c) * S + i] = mean + spread * rng.normal();
+            }
+    x[3 * S] = 1e3f;  // channel 3's first value, K, far above the rest (normals of spread 1)
+    for (int n = 0; n < N; ++n)
+        for (int i = 0; i < S; ++i)
+            if (n + i > 0) x[(static_cast<std::int64_t>(n) * C + 3) * S + i] = rng.normal();
+    for (float& v : dy.vector())
+        v = rng.normal();
+    ASSERT_GE(x.numel(), kParallelMinWork);
+    struct Result {
+        Tensor y, dx, yEval, dxEval, running;
+    };
+    auto run = [&](KernelSet k, int threads) {
+        const KernelSetScope scope(k);
+        const int before = numThreads();
+        setNumThreads(threads);
+        BatchNorm2d bn(C);
+        Rng init(1);
+        bn.resetParameters(init);
+        Result r;
+        bn.forward(x, r.y, Mode::Train);
+        bn.backward(x, r.y, dy, &r.dx);
+        r.running = Tensor({2 * C});
+        for (int c = 0; c < C; ++c) {
+            r.running[c] = bn.runningMean()[c];
+            r.running[C + c] = bn.runningVar()[c];
+        }
+        bn.forward(x, r.yEval, Mode::Eval);
+        bn.backward(x, r.yEval, dy, &r.dxEval);
+        setNumThreads(before);
+        return r;
+    };
+    const Result ref = run(KernelSet::Reference, 2), one = run(KernelSet::Fast, 1),
+                 three = run(KernelSet::Fast, 3);
+    for (const Tensor Result::*t :
+         {&Result::y, &Result::dx, &Result::yEval, &Result::dxEval, &Result::running})
+        EXPECT_EQ((one.*t).vector(), (three.*t).vector());
+    // Running variances 0.9 + 0.1·var: var 1, 9e-4, 4 and about (1e3)² / (N·S) + 1. Without the
+    // shift, channel 0's would keep 13 of double's bits: off by about 1e-4.
+    for (int i = 0; i < 2 * C; ++i)
+        EXPECT_NEAR(one.running[i], ref.running[i], 2e-6 * (1.0 + std::fabs(ref.running[i])))
+            << (i < C ? "mean of channel " : "variance of channel ") << i % C;
+    for (std::int64_t i = 0; i < x.numel(); ++i) {
+        // y = a x + b in float: near 10⁶ that rounds to 2 ulps of 10⁶ whatever the statistics.
+        const bool far = i / S % C == 0;
+        ASSERT_NEAR(one.y[i], ref.y[i], far ? 0.13f : 2e-5f) << i;
+        ASSERT_NEAR(one.dx[i], ref.dx[i], 2e-4f * (1.0f + std::fabs(ref.dx[i]))) << i;
     }
 }
 

@@ -98,6 +98,22 @@ TEST(IsaKernels, EachCopyComputesWhatTheBuildsOwnDoes) {
         double sq[kBnLanes] = {}, wantSq[kBnLanes] = {};
         k->bnSquaredDeviations(sq, x.data(), n, 0.25);
         ref.bnSquaredDeviations(wantSq, x.data(), n, 0.25);
+        double s1[kBnLanes] = {}, s2[kBnLanes] = {}, want1[kBnLanes] = {}, want2[kBnLanes] = {};
+        k->bnMoments(s1, s2, x.data(), n, -0.75);
+        ref.bnMoments(want1, want2, x.data(), n, -0.75);
+        for (int j = 0; j < kBnLanes; ++j) {
+            EXPECT_NEAR(s1[j], want1[j], 1e-12 * (1.0 + std::fabs(want1[j])));
+            EXPECT_NEAR(s2[j], want2[j], 1e-12 * (1.0 + std::fabs(want2[j])));
+        }
+        // Lane j holds the terms j, j + kBnLanes, ...: hand-summed for lane 1.
+        double lane1 = 0.0, lane1Sq = 0.0;
+        for (int i = 1; i < n; i += kBnLanes) {
+            lane1 += static_cast<double>(x[static_cast<std::size_t>(i)]) + 0.75;
+            lane1Sq +=
+                (x[static_cast<std::size_t>(i)] + 0.75) * (x[static_cast<std::size_t>(i)] + 0.75);
+        }
+        EXPECT_NEAR(s1[1], lane1, 1e-12 * (1.0 + std::fabs(lane1)));
+        EXPECT_NEAR(s2[1], lane1Sq, 1e-12 * (1.0 + lane1Sq));
         double pr[kBnLanes] = {}, wantPr[kBnLanes] = {};
         k->bnProducts(pr, dy.data(), x.data(), n, 0.25f, 1.5f);
         ref.bnProducts(wantPr, dy.data(), x.data(), n, 0.25f, 1.5f);
