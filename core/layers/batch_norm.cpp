@@ -117,12 +117,23 @@ void BatchNorm::forwardFast(const Tensor& x, Tensor& y) {
         // has. (The reference set takes two passes: the mean, then the squared deviations.)
         m_partial.resize(2 * static_cast<std::size_t>(planes));
         parallelFor(planes, parallel, [&](int i) {
-            double acc[kBnLanes] = {}, accSq[kBnLanes] = {};
-            const int c = i % C;
-            k.bnMoments(acc, accSq, x.data() + static_cast<std::int64_t>(i) * S, S,
-                        x[static_cast<std::int64_t>(c) * S]);
-            m_partial[2 * static_cast<std::size_t>(i)] = total(acc);
-            m_partial[2 * static_cast<std::size_t>(i) + 1] = total(accSq);
+            const float* p = x.data() + static_cast<std::int64_t>(i) * S;
+            const double shift = x[static_cast<std::int64_t>(i % C) * S];
+            double s = 0.0, ss = 0.0;
+            if (S >= kBnLanes) {
+                double acc[kBnLanes] = {}, accSq[kBnLanes] = {};
+                k.bnMoments(acc, accSq, p, S, shift);
+                s = total(acc);
+                ss = total(accSq);
+            } else {  // small planes (vgg-cifar's 4×4 and 2×2): the lanes would cost more
+                for (int j = 0; j < S; ++j) {
+                    const double d = p[j] - shift;
+                    s += d;
+                    ss += d * d;
+                }
+            }
+            m_partial[2 * static_cast<std::size_t>(i)] = s;
+            m_partial[2 * static_cast<std::size_t>(i) + 1] = ss;
         });
         for (int c = 0; c < C; ++c) {
             double s = 0.0, ss = 0.0;
@@ -169,11 +180,22 @@ void BatchNorm::backwardFast(const Tensor& x, const Tensor& dy, Tensor* dx) {
     parallelFor(planes, parallel, [&](int i) {
         const std::int64_t off = static_cast<std::int64_t>(i) * S;
         const int c = i % C;
-        double a[kBnLanes] = {}, b[kBnLanes] = {};
-        k.bnSum(a, dy.data() + off, S);
-        k.bnProducts(b, dy.data() + off, x.data() + off, S, m_mean[c], m_invStd[c]);
-        m_partial[2 * static_cast<std::size_t>(i)] = total(a);
-        m_partial[2 * static_cast<std::size_t>(i) + 1] = total(b);
+        double sumDy = 0.0, sumDyXhat = 0.0;
+        if (S >= kBnLanes) {
+            double a[kBnLanes] = {}, b[kBnLanes] = {};
+            k.bnSum(a, dy.data() + off, S);
+            k.bnProducts(b, dy.data() + off, x.data() + off, S, m_mean[c], m_invStd[c]);
+            sumDy = total(a);
+            sumDyXhat = total(b);
+        } else {  // as bnSum and bnProducts, in one lane
+            for (int j = 0; j < S; ++j) {
+                const double g = dy[off + j];
+                sumDy += g;
+                sumDyXhat += g * (x[off + j] - m_mean[c]) * m_invStd[c];
+            }
+        }
+        m_partial[2 * static_cast<std::size_t>(i)] = sumDy;
+        m_partial[2 * static_cast<std::size_t>(i) + 1] = sumDyXhat;
     });
     m_a.resize(static_cast<std::size_t>(C));
     m_b.resize(static_cast<std::size_t>(C));

@@ -70,9 +70,11 @@ namespace ll {
 // written order. On activations far from zero (where a float sum would lose digits) both agree
 // (the sums are doubles; the float results rarely differ in the last bit), each is
 // deterministic, and the gradient check passes with either.
-TEST(BatchNorm, FastAndReferenceSumsAgree) {
+class BatchNormSums : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(BatchNormSums, FastAndReferenceSumsAgree) {
     Rng rng(3);
-    Tensor x({5, 3, 7, 9});  // odd sizes: the lanes' remainder loops run
+    Tensor x(GetParam());
     for (float& v : x.vector())
         v = 1000.0f + rng.normal();
     Tensor dy(x.shape());
@@ -117,6 +119,11 @@ TEST(BatchNorm, FastAndReferenceSumsAgree) {
         test::expectGradientsMatch(bn, {3, 2, 5, 3});
     }
 }
+
+// Planes of 63 values (odd: the lanes' remainder loops run) and of 6 (below kBnLanes: the fast
+// set's one-lane loops).
+INSTANTIATE_TEST_SUITE_P(Planes, BatchNormSums,
+                         ::testing::Values(Shape{5, 3, 7, 9}, Shape{9, 3, 2, 3}));
 
 // The fast set's statistics come from one pass over d = x − K (K the channel's first value):
 // on channels whose mean is 10⁶ and 10⁴ times their spread (and one where K is the largest value),
