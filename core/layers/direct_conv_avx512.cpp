@@ -345,7 +345,9 @@ void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const flo
 
 // r[0..15] (16 rows of 16 floats) transposed: r[j] becomes column j. Pairs of rows interleaved
 // within 128-bit lanes, then pairs of pairs (4 × 4 blocks per lane), then the lanes gathered.
-void transpose16(__m512 (&r)[16]) {
+// Always inlined: GCC 12 warns, falsely, of an uninitialized vector inside the unpack intrinsics
+// (its PR 105593) when it compiles this as a function of its own.
+__attribute__((always_inline)) inline void transpose16(__m512 (&r)[16]) {
     __m512 t[16];
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
@@ -657,6 +659,66 @@ void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float*
 void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads) {
     backwardWeights<5>(g, N, x, dy, dW, db, dWPartials, dbPartials, threads);
+}
+
+// 16 kernels at a time: each kernel's P positions as up to 3 vectors, Σ_t of its tap (broadcast)
+// times T's column t; then each 16 × 16 block of (kernels, positions) transposed in registers, so
+// that each position's 16 kernels are one store. (BLIS, as one product of T and wᵀ with an inner
+// dimension of r² = 9, wrote 6–11 GB/s.)
+void winogradWeights(const float* T, int P, int R, const float* w, int p0, int p1, float* U,
+                     std::ptrdiff_t us) {
+    constexpr int kMaxTaps = 25, kMaxVectors = 3;
+    const int PV = (P + kLanes - 1) / kLanes;
+    alignas(64) float cols[kMaxTaps][kMaxVectors * kLanes] = {};  // cols[t][ξ] = T[ξ][t]
+    for (int t = 0; t < R; ++t)
+        for (int xi = 0; xi < P; ++xi)
+            cols[t][xi] = T[xi * R + t];
+    const bool aligned = reinterpret_cast<std::uintptr_t>(U + p0) % 64 == 0 && us % kLanes == 0;
+    int j0 = p0;
+    for (; j0 + kLanes <= p1; j0 += kLanes) {
+        for (int v = 0; v < PV; ++v) {
+            // 16 chains of R multiply-adds side by side (one after another, each waited on its
+            // own latency).
+            const float* wg = w + static_cast<std::size_t>(j0) * R;
+            __m512 r[kLanes];
+            const __m512 c0 = _mm512_load_ps(cols[0] + v * kLanes);
+#pragma GCC unroll 16
+            for (int j = 0; j < kLanes; ++j)
+                r[j] = _mm512_mul_ps(_mm512_set1_ps(wg[j * R]), c0);
+            for (int t = 1; t < R; ++t) {
+                const __m512 ct = _mm512_load_ps(cols[t] + v * kLanes);
+#pragma GCC unroll 16
+                for (int j = 0; j < kLanes; ++j)
+                    r[j] = _mm512_fmadd_ps(_mm512_set1_ps(wg[j * R + t]), ct, r[j]);
+            }
+            transpose16(r);
+            // U is written once and read by the products after the whole transform: streaming
+            // stores (no read of the lines first) when the rows are 64-byte aligned.
+            float* u = U + v * kLanes * us + j0;
+            const int positions = minInt(kLanes, P - v * kLanes);
+            if (positions == kLanes && aligned) {
+#pragma GCC unroll 16
+                for (int i = 0; i < kLanes; ++i)
+                    _mm512_stream_ps(u + i * us, r[i]);
+            } else {
+                alignas(64) float block[kLanes][kLanes];
+#pragma GCC unroll 16
+                for (int i = 0; i < kLanes; ++i)
+                    _mm512_store_ps(block[i], r[i]);
+                for (int i = 0; i < positions; ++i)
+                    _mm512_storeu_ps(u + i * us, _mm512_load_ps(block[i]));
+            }
+        }
+    }
+    for (; j0 < p1; ++j0)  // the last kernels one by one, the same sums
+        for (int xi = 0; xi < P; ++xi) {
+            const float* wj = w + static_cast<std::size_t>(j0) * R;
+            float acc = wj[0] * cols[0][xi];
+            for (int t = 1; t < R; ++t)
+                acc = __builtin_fmaf(wj[t], cols[t][xi], acc);
+            U[xi * us + j0] = acc;
+        }
+    _mm_sfence();
 }
 
 }  // namespace ll::direct_avx512

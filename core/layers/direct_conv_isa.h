@@ -53,6 +53,10 @@ void backwardData5(const ConvGeometry& g, int N, const float* W, const float* dy
 void backwardDataStride2(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx);
 void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);
+/// Winograd's weight transform for kernels [p0, p1) of w (pairs, R): U[ξ·us + j] =
+/// Σ_t T[ξ·R + t] · w[j·R + t] for the P ≤ 48 positions ξ, taps summed in order (R ≤ 25).
+void winogradWeights(const float* T, int P, int R, const float* w, int p0, int p1, float* U,
+                     std::ptrdiff_t us);
 /// dWPartials: threads·partialFloats(g) zeros; dbPartials: threads·K zeros.
 void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);
