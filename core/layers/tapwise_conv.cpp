@@ -8,6 +8,7 @@
 #include "core/gemm.h"
 #include "core/kernels.h"
 #include "core/layers/direct_conv_isa.h"
+#include "core/layers/direct_conv_kernels.h"
 #include "core/parallel.h"
 
 namespace ll {
@@ -128,9 +129,8 @@ std::ptrdiff_t tapBlock(const ConvGeometry& g) {
     return static_cast<std::ptrdiff_t>(g.K) * g.C + 64;
 }
 
-// Wt (taps, K, C): tap p's weights W[k][c][t_p], for k in [k0, k1) and c in [c0, c1).
-void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, int k1, int c0,
-              int c1, float* Wt) {
+// Wt (taps, K, C): tap p's weights W[k][c][t_p], for k in [k0, k1).
+void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, int k1, float* Wt) {
     const int R = g.kh * g.kw;
     const std::ptrdiff_t block = tapBlock(g);
     for (int k = k0; k < k1; ++k) {
@@ -138,10 +138,30 @@ void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, i
         for (int p = 0; p < plan.count; ++p) {
             const int t = plan.taps[p].t;
             float* out = Wt + p * block + static_cast<std::ptrdiff_t>(k) * g.C;
-            for (int c = c0; c < c1; ++c)
+            for (int c = 0; c < g.C; ++c)
                 out[c] = wk[static_cast<std::ptrdiff_t>(c) * R + t];
         }
     }
+}
+
+// All of Wt (taps, K, C) at once, on the threads: by 16 × 16 blocks in registers on a CPU with
+// the direct kernels (3×3 and smaller kernels), else tapMajor's copy.
+void tapMajorAll(const ConvGeometry& g, const Plan& plan, const float* W, float* Wt) {
+    const int R = g.kh * g.kw, pairs = g.K * g.C;
+    if (!directConvAvailable() || R > 16) {
+        parallelParts(g.K, static_cast<std::int64_t>(pairs) * plan.count >= kParallelMinWork,
+                      [&](int k0, int k1) { tapMajor(g, plan, W, k0, k1, Wt); });
+        return;
+    }
+    int taps[kMaxTaps];
+    for (int p = 0; p < plan.count; ++p)
+        taps[p] = plan.taps[p].t;
+    constexpr int kChunk = 4096;
+    parallelFor((pairs + kChunk - 1) / kChunk,
+                static_cast<std::int64_t>(pairs) * plan.count >= kParallelMinWork, [&](int ci) {
+                    direct_avx512::gatherTaps(W, R, pairs, taps, plan.count, ci * kChunk,
+                                              std::min(pairs, (ci + 1) * kChunk), Wt, tapBlock(g));
+                });
 }
 
 std::int64_t multiplyAdds(const ConvGeometry& g, const Plan& plan) {
@@ -170,10 +190,10 @@ void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W
     float* Wt =
         threadScratch(Scratch::WinogradU, static_cast<std::size_t>(plan.count * tapBlock(g)));
     gather(g, plan, N, x, g.C, true, X);
-    // Output channels split over the threads: each transposes its weights, multiplies them tap by
-    // tap, and sums its rows of the products into y.
+    tapMajorAll(g, plan, W, Wt);
+    // Output channels split over the threads: each multiplies its weights tap by tap, and sums
+    // its rows of the products into y.
     parallelParts(g.K, multiplyAdds(g, plan) >= kParallelMinWork, [&](int k0, int k1) {
-        tapMajor(g, plan, W, k0, k1, 0, g.C, Wt);
         for (int p = 0; p < plan.count; ++p) {
             const Tap& tap = plan.taps[p];
             const int cols = N * tap.valid();
@@ -206,10 +226,10 @@ void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const flo
     float* Wt =
         threadScratch(Scratch::WinogradU, static_cast<std::size_t>(plan.count * tapBlock(g)));
     gather(g, plan, N, dy, g.K, false, D);
+    tapMajorAll(g, plan, W, Wt);
     // Input channels split over the threads: G_t (C, N·v) = W_tᵀ D_t, then each input the sum of
     // the products that read it, in tap order (0 where none does).
     parallelParts(g.C, multiplyAdds(g, plan) >= kParallelMinWork, [&](int c0, int c1) {
-        tapMajor(g, plan, W, 0, g.K, c0, c1, Wt);
         for (int p = 0; p < plan.count; ++p) {
             const Tap& tap = plan.taps[p];
             const int cols = N * tap.valid();
