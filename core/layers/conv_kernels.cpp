@@ -401,9 +401,10 @@ void convBackward(const ConvGeometry& g, int N, const float* x, const float* W, 
         }
         if (!dx) return;
         // dx by Winograd where the direct kernel cannot, or is slower: at vgg-cifar's 64- and
-        // 128-input-channel layers the direct kernel ran at 89–95% of the FMA peak against
-        // Winograd's 72%; at 256 it ran at 58% against 69%.
-        if (winograd && (!directConvDataApplies(g) || g.C >= 256)) {
+        // 128-input-channel 16×16 layers the direct kernel ran at 89–95% of the FMA peak against
+        // Winograd's 72%; at 256 it ran at 58% against 69%; at its 128 → 256 8×8 layer dx took
+        // 4.3–4.7 ms against Winograd's 3.3–3.6 (alternated, 2026-12-05).
+        if (winograd && (!directConvDataApplies(g) || g.C >= 256 || (g.C >= 128 && g.W <= 8))) {
             winogradBackwardData(g, N, W, dy, dx);
             return;
         }
