@@ -71,12 +71,19 @@ BENCHMARK(BM_Conv3x3x64ForwardBackward)
 // twice, dx once), so the rate shows how close a pass runs to the memory's speed.
 const ll::Shape kMemShapes[] = {{128, 16, 32, 32}, {32, 64, 32, 32}};
 
+// 2 threads for one benchmark, then the count before.
+struct TwoThreads {
+    int before = ll::numThreads();
+    TwoThreads() { ll::setNumThreads(2); }
+    ~TwoThreads() { ll::setNumThreads(before); }
+};
+
 void setBytes(benchmark::State& state, const ll::Tensor& t, int tensorPasses) {
     state.SetBytesProcessed(state.iterations() * t.numel() * 4 * tensorPasses);
 }
 
 void BM_BatchNorm2dForward(benchmark::State& state) {
-    ll::setNumThreads(2);
+    const TwoThreads threads;
     const ll::Shape& s = kMemShapes[state.range(0)];
     ll::BatchNorm2d bn(s[1]);
     ll::Rng rng(4);
@@ -89,7 +96,7 @@ void BM_BatchNorm2dForward(benchmark::State& state) {
 BENCHMARK(BM_BatchNorm2dForward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_BatchNorm2dBackward(benchmark::State& state) {
-    ll::setNumThreads(2);
+    const TwoThreads threads;
     const ll::Shape& s = kMemShapes[state.range(0)];
     ll::BatchNorm2d bn(s[1]);
     ll::Rng rng(5);
@@ -104,7 +111,7 @@ void BM_BatchNorm2dBackward(benchmark::State& state) {
 BENCHMARK(BM_BatchNorm2dBackward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_ReLUForwardBackward(benchmark::State& state) {
-    ll::setNumThreads(2);
+    const TwoThreads threads;
     const ll::Shape& s = kMemShapes[state.range(0)];
     ll::ReLU relu;
     ll::Rng rng(6);
@@ -120,7 +127,7 @@ void BM_ReLUForwardBackward(benchmark::State& state) {
 BENCHMARK(BM_ReLUForwardBackward)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_AddForwardBackward(benchmark::State& state) {
-    ll::setNumThreads(2);
+    const TwoThreads threads;
     const ll::Shape& s = kMemShapes[state.range(0)];
     ll::Add add;
     ll::Rng rng(7);

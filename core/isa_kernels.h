@@ -52,8 +52,6 @@ struct IsaKernels {
     // term from j on (so the compiler vectorizes them; the order depends only on the sizes).
     /// acc[j] += p[i]
     void (*bnSum)(double* acc, const float* p, int n);
-    /// acc[j] += (p[i] − mean)²
-    void (*bnSquaredDeviations)(double* acc, const float* p, int n, double mean);
     /// acc[j] += p[i] − shift and accSq[j] += (p[i] − shift)², in double: a channel's first two
     /// moments in one pass (shifted by one of its values, batch_norm.cpp says why that is exact
     /// enough)

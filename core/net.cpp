@@ -419,15 +419,8 @@ void Net::backwardFrom(int last, const Tensor& dAct, bool wantInputGrad) {
             m_layers[u]->backward(*xs[0], m_acts[u], m_grads[u], dxs[0]);
         else
             m_layers[u]->backwardMulti(xs, m_acts[u], m_grads[u], dxs);
-        for (std::size_t k = 0; k < from.size(); ++k) {
-            if (!targets[k]) continue;
-            float* to = targets[k]->data();
-            const float* part = dxs[k]->data();
-            parallelRanges(targets[k]->numel(), [&](std::int64_t i0, std::int64_t i1) {
-                for (std::int64_t e = i0; e < i1; ++e)
-                    to[e] += part[e];
-            });
-        }
+        for (std::size_t k = 0; k < from.size(); ++k)
+            if (targets[k]) addParallel(dxs[k]->data(), targets[k]->numel(), targets[k]->data());
         if (!m_retainGrads) {  // node u's gradient and the parts summed in are read no more
             releaseGrad(m_grads[u]);
             for (std::size_t k = 0; k < scratch; ++k)

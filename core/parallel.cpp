@@ -32,4 +32,11 @@ void copyParallel(const float* from, std::int64_t n, float* to) {
     });
 }
 
+void addParallel(const float* from, std::int64_t n, float* to) {
+    parallelRanges(n, [from, to](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i)
+            to[i] += from[i];
+    });
+}
+
 }  // namespace ll

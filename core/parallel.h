@@ -44,6 +44,8 @@ void parallelRanges(std::int64_t n, F&& body);
 void zeroParallel(float* p, std::int64_t n);
 /// n floats from `from` to `to` (not overlapping), split over the threads (parallelRanges).
 void copyParallel(const float* from, std::int64_t n, float* to);
+/// to[i] += from[i] for n floats (not overlapping), split over the threads (parallelRanges).
+void addParallel(const float* from, std::int64_t n, float* to);
 
 /// Sets the number of threads used by OpenMP loops and Eigen; n <= 0 means all cores.
 void setNumThreads(int n);

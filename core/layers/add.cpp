@@ -21,12 +21,9 @@ void Add::forwardMultiImpl(const std::vector<const Tensor*>& xs, Tensor& y, Mode
     parallelRanges(y.numel(), [&](std::int64_t i0, std::int64_t i1) {
         const Eigen::Index len = static_cast<Eigen::Index>(i1 - i0);
         VectorMap out(yp + i0, len);
-        // The first two summed in one pass (out = x0, then out += x1 read out back).
-        if (xs.size() == 1) {
-            out = ConstVectorMap(xs[0]->data() + i0, len);
-        } else {
-            out = ConstVectorMap(xs[0]->data() + i0, len) + ConstVectorMap(xs[1]->data() + i0, len);
-        }
+        // The first two summed in one pass (out = x0, then out += x1 read out back); Add takes
+        // at least two inputs.
+        out = ConstVectorMap(xs[0]->data() + i0, len) + ConstVectorMap(xs[1]->data() + i0, len);
         for (std::size_t k = 2; k < xs.size(); ++k)
             out += ConstVectorMap(xs[k]->data() + i0, len);
     });

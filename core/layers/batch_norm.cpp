@@ -2,7 +2,6 @@
 
 #include "core/layer_io.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "core/isa_kernels.h"
@@ -111,10 +110,11 @@ void BatchNorm::forwardFast(const Tensor& x, Tensor& y) {
     m_b.resize(static_cast<std::size_t>(C));
     if (m_lastTrain) {
         // One pass for both moments, in double, of d = x − K with K the channel's first value:
-        // mean = K + Σd / M and M·var = Σd² − (Σd)² / M. The subtraction cancels at most the
-        // bits of M (K − mean)² / (M var) ≤ M, as (K − mean)² ≤ Σ (x − mean)² = M var: 17 of
-        // double's 53 for ResNet-20's first layers, so the variance keeps more bits than a float
-        // has. (The reference set takes two passes: the mean, then the squared deviations.)
+        // mean = K + Σd / M and M·var = Σd² − (Σd)² / M. The subtraction magnifies Σd²'s own
+        // rounding by Σd² / (M var) = 1 + (K − mean)² / var ≤ M, as (K − mean)² ≤ Σ (x − mean)²
+        // = M var: at most 17 of double's 53 bits for ResNet-20's first layers, so the variance
+        // keeps more bits than a float has unless K is an extreme outlier of a very large batch.
+        // (The reference set takes two passes: the mean, then the squared deviations.)
         m_partial.resize(2 * static_cast<std::size_t>(planes));
         parallelFor(planes, parallel, [&](int i) {
             const float* p = x.data() + static_cast<std::int64_t>(i) * S;
@@ -143,7 +143,9 @@ void BatchNorm::forwardFast(const Tensor& x, Tensor& y) {
                 ss += m_partial[i + 1];
             }
             const double mean = x[static_cast<std::int64_t>(c) * S] + s / M;
-            const double dev = std::max(0.0, ss - s * (s / M));  // M·var
+            const double raw = ss - s * (s / M);
+            const double dev =
+                raw < 0.0 ? 0.0 : raw;  // M·var (rounding can leave it below 0; NaN stays)
             m_meanD[static_cast<std::size_t>(c)] = mean;
             m_runningMean[c] =
                 static_cast<float>((1.0 - m_momentum) * m_runningMean[c] + m_momentum * mean);
@@ -238,43 +240,28 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
         throw ShapeError(strCat(
             label(), ": needs more than one value per channel in training; got input ", x.shape()));
     }
-    const bool fast = kernelSet() == KernelSet::Fast;
-    if (fast) {
+    if (kernelSet() == KernelSet::Fast) {
         forwardFast(x, y);
         return;
     }
+    // The reference set: channel by channel, in written order.
     const IsaKernels& k = isaKernelsFor(kernelSet());
     parallelFor(C, x.numel() >= kParallelMinWork, [&](int c) {
         double mean, var;
         if (m_lastTrain) {
             // Two passes in double: exact enough for large batches of large activations.
             double s = 0.0;
-            if (fast) {
-                double acc[kBnLanes] = {};
-                for (int n = 0; n < N; ++n)
-                    k.bnSum(acc, x.data() + (static_cast<std::int64_t>(n) * C + c) * S, S);
-                s = total(acc);
-            } else {
-                for (int n = 0; n < N; ++n) {
-                    const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
-                    for (int i = 0; i < S; ++i)
-                        s += p[i];
-                }
+            for (int n = 0; n < N; ++n) {
+                const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i)
+                    s += p[i];
             }
             mean = s / static_cast<double>(M);
             double ss = 0.0;
-            if (fast) {
-                double acc[kBnLanes] = {};
-                for (int n = 0; n < N; ++n)
-                    k.bnSquaredDeviations(
-                        acc, x.data() + (static_cast<std::int64_t>(n) * C + c) * S, S, mean);
-                ss = total(acc);
-            } else {
-                for (int n = 0; n < N; ++n) {
-                    const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
-                    for (int i = 0; i < S; ++i)
-                        ss += (p[i] - mean) * (p[i] - mean);
-                }
+            for (int n = 0; n < N; ++n) {
+                const float* p = x.data() + (static_cast<std::int64_t>(n) * C + c) * S;
+                for (int i = 0; i < S; ++i)
+                    ss += (p[i] - mean) * (p[i] - mean);
             }
             var = ss / static_cast<double>(M);
             const double unbiased = ss / static_cast<double>(M - 1);
@@ -301,8 +288,7 @@ void BatchNorm::forwardImpl(const Tensor& x, Tensor& y, Mode mode) {
 void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
     const int N = x.dim(0), C = m_channels, S = spatial(x.shape());
     const double M = static_cast<double>(N) * S;
-    const bool fast = kernelSet() == KernelSet::Fast;
-    if (fast) {
+    if (kernelSet() == KernelSet::Fast) {
         backwardFast(x, dy, dx);
         return;
     }
@@ -311,23 +297,12 @@ void BatchNorm::backwardImpl(const Tensor& x, const Tensor&, const Tensor& dy, T
         const float mean = m_mean[c], invStd = m_invStd[c];
         // Σ dy and Σ dy·x̂ give dβ and dγ, and are the two corrections of dx in train mode.
         double sumDy = 0.0, sumDyXhat = 0.0;
-        if (fast) {
-            double a[kBnLanes] = {}, b[kBnLanes] = {};
-            for (int n = 0; n < N; ++n) {
-                const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
-                kernels.bnSum(a, dy.data() + off, S);
-                kernels.bnProducts(b, dy.data() + off, x.data() + off, S, mean, invStd);
-            }
-            sumDy = total(a);
-            sumDyXhat = total(b);
-        } else {
-            for (int n = 0; n < N; ++n) {
-                const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
-                for (int i = 0; i < S; ++i) {
-                    const double g = dy[off + i];
-                    sumDy += g;
-                    sumDyXhat += g * (x[off + i] - mean) * invStd;
-                }
+        for (int n = 0; n < N; ++n) {
+            const std::int64_t off = (static_cast<std::int64_t>(n) * C + c) * S;
+            for (int i = 0; i < S; ++i) {
+                const double g = dy[off + i];
+                sumDy += g;
+                sumDyXhat += g * (x[off + i] - mean) * invStd;
             }
         }
         m_gamma.grad[c] += static_cast<float>(sumDyXhat);

@@ -667,9 +667,9 @@ void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float*
 // dimension of r² = 9, wrote 6–11 GB/s.)
 void winogradWeights(const float* T, int P, int R, const float* w, int p0, int p1, float* U,
                      std::ptrdiff_t us) {
-    constexpr int kMaxTaps = 25, kMaxVectors = 3;
+    constexpr int kMaxR = 25, kMaxVectors = 3;
     const int PV = (P + kLanes - 1) / kLanes;
-    alignas(64) float cols[kMaxTaps][kMaxVectors * kLanes] = {};  // cols[t][ξ] = T[ξ][t]
+    alignas(64) float cols[kMaxR][kMaxVectors * kLanes] = {};  // cols[t][ξ] = T[ξ][t]
     for (int t = 0; t < R; ++t)
         for (int xi = 0; xi < P; ++xi)
             cols[t][xi] = T[xi * R + t];
@@ -727,17 +727,18 @@ void gatherTaps(const float* w, int R, int pairs, const int* taps, int count, in
                 float* U, std::ptrdiff_t us) {
     const __mmask16 m = static_cast<__mmask16>((1u << R) - 1u);
     const bool aligned = reinterpret_cast<std::uintptr_t>(U + p0) % 64 == 0 && us % kLanes == 0;
+    const std::size_t end = static_cast<std::size_t>(pairs) * R;  // floats in w
     int j0 = p0;
     for (; j0 + kLanes <= p1; j0 += kLanes) {
-        // Whole vectors (the taps past R belong to the next kernels and are not used), masked
-        // only for the last kernel of w: masked loads across cache lines made this 2× slower.
+        // Whole vectors (the floats past R belong to the next kernels and are not used), masked
+        // where 16 floats would run past w's end (its last ⌈16 / R⌉ kernels): masked loads across
+        // cache lines made this 2× slower.
         __m512 r[kLanes];
 #pragma GCC unroll 16
-        for (int j = 0; j < kLanes - 1; ++j)
-            r[j] = _mm512_loadu_ps(w + static_cast<std::size_t>(j0 + j) * R);
-        const float* last = w + static_cast<std::size_t>(j0 + kLanes - 1) * R;
-        r[kLanes - 1] =
-            j0 + kLanes < pairs ? _mm512_loadu_ps(last) : _mm512_maskz_loadu_ps(m, last);
+        for (int j = 0; j < kLanes; ++j) {
+            const std::size_t at = static_cast<std::size_t>(j0 + j) * R;
+            r[j] = at + kLanes <= end ? _mm512_loadu_ps(w + at) : _mm512_maskz_loadu_ps(m, w + at);
+        }
         transpose16(r);
         alignas(64) float rows[kLanes][kLanes];
 #pragma GCC unroll 16

@@ -145,23 +145,24 @@ void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, i
 }
 
 // All of Wt (taps, K, C) at once, on the threads: by 16 × 16 blocks in registers on a CPU with
-// the direct kernels (3×3 and smaller kernels), else tapMajor's copy.
+// the AVX-512 kernels (kernels of up to 16 taps), else tapMajor's copy.
 void tapMajorAll(const ConvGeometry& g, const Plan& plan, const float* W, float* Wt) {
     const int R = g.kh * g.kw, pairs = g.K * g.C;
-    if (!directConvAvailable() || R > 16) {
-        parallelParts(g.K, static_cast<std::int64_t>(pairs) * plan.count >= kParallelMinWork,
-                      [&](int k0, int k1) { tapMajor(g, plan, W, k0, k1, Wt); });
+    const bool parallel = static_cast<std::int64_t>(pairs) * plan.count >= kParallelMinWork;
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    if (directConvAvailable() && R <= 16) {
+        int taps[kMaxTaps];
+        for (int p = 0; p < plan.count; ++p)
+            taps[p] = plan.taps[p].t;
+        constexpr int kChunk = 4096;
+        parallelFor((pairs + kChunk - 1) / kChunk, parallel, [&](int ci) {
+            direct_avx512::gatherTaps(W, R, pairs, taps, plan.count, ci * kChunk,
+                                      std::min(pairs, (ci + 1) * kChunk), Wt, tapBlock(g));
+        });
         return;
     }
-    int taps[kMaxTaps];
-    for (int p = 0; p < plan.count; ++p)
-        taps[p] = plan.taps[p].t;
-    constexpr int kChunk = 4096;
-    parallelFor((pairs + kChunk - 1) / kChunk,
-                static_cast<std::int64_t>(pairs) * plan.count >= kParallelMinWork, [&](int ci) {
-                    direct_avx512::gatherTaps(W, R, pairs, taps, plan.count, ci * kChunk,
-                                              std::min(pairs, (ci + 1) * kChunk), Wt, tapBlock(g));
-                });
+#endif
+    parallelParts(g.K, parallel, [&](int k0, int k1) { tapMajor(g, plan, W, k0, k1, Wt); });
 }
 
 std::int64_t multiplyAdds(const ConvGeometry& g, const Plan& plan) {

@@ -511,12 +511,23 @@ const Variant& variant(int m, int r) {
 // then use each U_ξ transposed. vgg-cifar's training steps ran 6–8% faster with no weight
 // transforms at all; as one BLIS product of T (α², r²) and wᵀ they wrote 6–11 GB/s.
 void transformWeights(const Variant& v, const float* w, int K, int C, bool flip, float* U) {
-    const int pairs = K * C, chunk = 1024;
-    const bool parallel = static_cast<std::int64_t>(pairs) * v.positions() >= kParallelMinWork;
-    parallelFor((pairs + chunk - 1) / chunk, parallel, [&](int ci) {
-        direct_avx512::winogradWeights(flip ? v.Tflip : v.T, v.positions(), v.taps(), w, ci * chunk,
-                                       std::min(pairs, (ci + 1) * chunk), U, positionStride(K, C));
-    });
+    const float* T = flip ? v.Tflip : v.T;
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    if (directConvAvailable()) {
+        const int pairs = K * C, chunk = 1024;
+        const bool parallel = static_cast<std::int64_t>(pairs) * v.positions() >= kParallelMinWork;
+        parallelFor((pairs + chunk - 1) / chunk, parallel, [&](int ci) {
+            direct_avx512::winogradWeights(T, v.positions(), v.taps(), w, ci * chunk,
+                                           std::min(pairs, (ci + 1) * chunk), U,
+                                           positionStride(K, C));
+        });
+        return;
+    }
+#endif
+    // Without the AVX-512 kernels (the tests run Winograd on any AVX2 CPU): one product over
+    // every kernel at once.
+    sgemmParallel(false, true, v.positions(), K * C, v.taps(), 1.0f, T, v.taps(), w, v.taps(), 0.0f,
+                  U, static_cast<int>(positionStride(K, C)));
 }
 
 // The products M_ξ (K, cols) = U_ξ (K, C) V_ξ (C, cols) for positions [xi0, xi1); with

@@ -13,8 +13,9 @@
 // tiles), U the transformed weights, V the transformed input tiles. Tiles are worked in blocks of
 // whole tile rows that stay in cache from the input transform to the output transform, blocks
 // spread over the threads; when a layer has too few tiles for that (VGG's 4×4 maps), one block
-// holds them all and the threads share its GEMMs instead. The weights' transform is one product
-// too, (α² × r²) · (r² × K·C).
+// holds them all and the threads share its GEMMs instead. The weights' transform, Σ_t T[ξ][t] g_t
+// for T = G ⊗ G (α² × r²), runs 16 kernels at a time in the AVX-512 kernels (one BLIS product,
+// (α² × r²) · (r² × K·C), on a CPU without them).
 //
 // Backward-data is the same algorithm on dy, bordered by r − 1 − pad, with the flipped, transposed
 // weights (as in direct_conv_kernels.h). Backward-weights is the transposed algorithm:

@@ -66,10 +66,11 @@ TEST(BatchNorm, OneValuePerChannelIsAClearError) {
 
 namespace ll {
 
-// The fast kernels sum batch-norm statistics and gradients in 8 double lanes; the reference in
-// written order. On activations far from zero (where a float sum would lose digits) both agree
-// (the sums are doubles; the float results rarely differ in the last bit), each is
-// deterministic, and the gradient check passes with either.
+// The fast kernels sum batch-norm statistics and gradients plane by plane (in 32 double lanes,
+// or one for planes under 32 values), the mean and variance in one pass; the reference channel by
+// channel in written order, in two. On activations far from zero (where a float sum would lose
+// digits) both agree (the sums are doubles; the float results rarely differ in the last bit), each
+// is deterministic, and the gradient check passes with either.
 class BatchNormSums : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(BatchNormSums, FastAndReferenceSumsAgree) {
@@ -128,8 +129,8 @@ INSTANTIATE_TEST_SUITE_P(Planes, BatchNormSums,
 // The fast set's statistics come from one pass over d = x − K (K the channel's first value):
 // on channels whose mean is 10⁶ and 10⁴ times their spread (and one where K is the largest value),
 // the running variance must still be the reference set's two-pass one, and the outputs and
-// gradients must be the same bits on 1 thread and on 3, in train and eval mode, for a tensor above
-// the parallel threshold.
+// gradients must be the same bits on 1 thread and on 3, in train and eval mode, for tensors above
+// the parallel threshold (planes of 1517 values, and of 4).
 TEST(BatchNorm, FastOnePassMomentsAndThreads) {
     Rng rng(9);
     const int N = 11, C = 4, S = 37 * 41;  // N·C·S above kParallelMinWork, planes of odd size
@@ -178,6 +179,24 @@ TEST(BatchNorm, FastOnePassMomentsAndThreads) {
         EXPECT_EQ((one.*t).vector(), (three.*t).vector());
     // Running variances 0.9 + 0.1·var: var 1, 9e-4, 4 and about (1e3)² / (N·S) + 1. Without the
     // shift, channel 0's would keep 13 of double's bits: off by about 1e-4.
+    // Planes under 32 values (the one-lane sums), on 1 and 3 threads.
+    Tensor small({4100, 4, 2, 2}), smallDy(small.shape());
+    for (float& v : small.vector())
+        v = 3.0f + rng.normal();
+    for (float& v : smallDy.vector())
+        v = rng.normal();
+    ASSERT_GE(small.numel(), kParallelMinWork);
+    Tensor smallOut[2], smallDx[2];
+    for (int t = 0; t < 2; ++t) {
+        const int before = numThreads();
+        setNumThreads(t == 0 ? 1 : 3);
+        BatchNorm2d bn(4);
+        bn.forward(small, smallOut[t], Mode::Train);
+        bn.backward(small, smallOut[t], smallDy, &smallDx[t]);
+        setNumThreads(before);
+    }
+    EXPECT_EQ(smallOut[0].vector(), smallOut[1].vector());
+    EXPECT_EQ(smallDx[0].vector(), smallDx[1].vector());
     for (int i = 0; i < 2 * C; ++i)
         EXPECT_NEAR(one.running[i], ref.running[i], 2e-6 * (1.0 + std::fabs(ref.running[i])))
             << (i < C ? "mean of channel " : "variance of channel ") << i % C;

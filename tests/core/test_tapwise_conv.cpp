@@ -31,7 +31,8 @@ struct Case {
 
 // vgg-cifar's 2×2 maps (batch 1 to 17, and wide enough for the threads to share the work), a 1×1
 // map that reads only the kernel's centre, a 5×5 kernel over 3×3 maps, stride 2 (an input column no
-// output reads) and dilation 2 (taps that read nothing), padding on one side only, a 1×3 kernel.
+// output reads) and dilation 2 (taps that read nothing), padding on one side only, a 1×3 kernel,
+// and one over exactly 16 kernels of 3 taps (whose rows the weight copy must not read past).
 constexpr Case kCases[] = {
     {"vgg_2x2", 3, 5, 7, 2, 2},
     {"batch1", 1, 16, 16, 2, 2},
@@ -42,6 +43,7 @@ constexpr Case kCases[] = {
     {"dilation2", 3, 4, 6, 2, 2, 3, 3, 1, 2, 2, 2, 2, 2},
     {"one_sided_padding", 5, 3, 4, 2, 2, 3, 3, 1, 1, 0, 0, 2, 2},
     {"k1x3", 2, 5, 6, 1, 2, 1, 3, 1, 1, 0, 1, 0, 1},
+    {"k1x3_one_block", 2, 4, 4, 1, 1, 1, 3, 1, 1, 0, 1, 0, 1},
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
