@@ -63,11 +63,15 @@ void expectMaxPoolEqualsTheDefinition() {
                             {{2, 3, 2, 2, 1, 1}, true, 6, 41},   {{1, 2, 1, 1, 0, 0}, false, 3, 17},
                             {{2, 2, 2, 2, 0, 0}, false, 4, 32},  {{2, 2, 2, 2, 0, 0}, false, 8, 8},
                             {{3, 3, 2, 2, 0, 0}, false, 11, 11}, {{3, 3, 3, 3, 0, 0}, false, 9, 13},
-                            {{2, 2, 1, 1, 0, 0}, false, 3, 3}};
+                            {{2, 2, 1, 1, 0, 0}, false, 3, 3},   {{2, 2, 2, 2, 0, 0}, false, 4, 4},
+                            {{3, 3, 3, 3, 0, 0}, false, 3, 3}};
+    // 10 planes: maps of fewer than eight outputs are gathered by groups of planes (2 for 2×2
+    // outputs, 8 for 1×1: one whole group and a partial one), the NaNs in planes 0 and 2.
+    const int planes = 10;
     Rng rng(5);
     for (const Setup& st : setups) {
         MaxPool2d pool(st.w, st.ceil);
-        Tensor x({2, 2, st.H, st.W});
+        Tensor x({2, planes / 2, st.H, st.W});
         for (std::int64_t i = 0; i < x.numel(); ++i)
             x[i] = levels[rng.below(4)];
         x[3] = nan;
@@ -80,7 +84,7 @@ void expectMaxPoolEqualsTheDefinition() {
         pool.backward(x, y, dy, &dx);
         const int Ho = y.dim(2), Wo = y.dim(3);
         const Window2d& k = st.w;
-        for (int p = 0; p < 4; ++p)
+        for (int p = 0; p < planes; ++p)
             for (int oh = 0; oh < Ho; ++oh)
                 for (int ow = 0; ow < Wo; ++ow) {
                     const int hs = std::max(oh * k.sh - k.ph, 0);
@@ -119,8 +123,9 @@ void expectMaxPoolEqualsTheDefinition() {
 // Both kernel sets against the definition (the first maximum in scan order, the first NaN when
 // there is one) for square and non-square windows, padding, ceil mode, odd sizes; values drawn
 // from four levels, −∞ among them, so that ties are everywhere, and NaNs in a few windows. Rows
-// of at least eight outputs with stride 1 or 2, and small maps without padding, take the fast
-// set's eight-at-a-time scans, NaNs included (they then leave those windows to the scalar loop).
+// of at least eight outputs with stride 1 or 2, and small maps without padding (maps of fewer
+// than eight outputs by groups of planes), take the fast set's eight-at-a-time scans, NaNs
+// included (they then leave those windows, or the group's planes, to the scalar loop).
 TEST(MaxPool2d, EqualsTheDefinitionWithTiesInfinitiesAndNaNs) {
     for (KernelSet ks : {KernelSet::Fast, KernelSet::Reference}) {
         SCOPED_TRACE(kernelSetName(ks));
