@@ -72,6 +72,17 @@ double total(const double* acc) {
     return s;
 }
 
+// Channel c's two sums over the samples, in sample order, from the planes' sums `partial`
+// (N, C, 2) (the fast set's passes: any thread count gives the same bits).
+void channelTotals(const std::vector<double>& partial, int N, int C, int c, double& a, double& b) {
+    a = b = 0.0;
+    for (int n = 0; n < N; ++n) {
+        const std::size_t i = 2 * (static_cast<std::size_t>(n) * C + c);
+        a += partial[i];
+        b += partial[i + 1];
+    }
+}
+
 float inverseStd(double var, float eps) {
     return static_cast<float>(1.0 / std::sqrt(var + eps));
 }
@@ -136,12 +147,8 @@ void BatchNorm::forwardFast(const Tensor& x, Tensor& y) {
             m_partial[2 * static_cast<std::size_t>(i) + 1] = ss;
         });
         for (int c = 0; c < C; ++c) {
-            double s = 0.0, ss = 0.0;
-            for (int n = 0; n < N; ++n) {
-                const std::size_t i = 2 * (static_cast<std::size_t>(n) * C + c);
-                s += m_partial[i];
-                ss += m_partial[i + 1];
-            }
+            double s, ss;
+            channelTotals(m_partial, N, C, c, s, ss);
             const double mean = x[static_cast<std::int64_t>(c) * S] + s / M;
             const double raw = ss - s * (s / M);
             const double dev =
@@ -202,12 +209,8 @@ void BatchNorm::backwardFast(const Tensor& x, const Tensor& dy, Tensor* dx) {
     m_a.resize(static_cast<std::size_t>(C));
     m_b.resize(static_cast<std::size_t>(C));
     for (int c = 0; c < C; ++c) {
-        double sumDy = 0.0, sumDyXhat = 0.0;
-        for (int n = 0; n < N; ++n) {
-            const std::size_t i = 2 * (static_cast<std::size_t>(n) * C + c);
-            sumDy += m_partial[i];
-            sumDyXhat += m_partial[i + 1];
-        }
+        double sumDy, sumDyXhat;
+        channelTotals(m_partial, N, C, c, sumDy, sumDyXhat);
         m_gamma.grad[c] += static_cast<float>(sumDyXhat);
         m_beta.grad[c] += static_cast<float>(sumDy);
         m_a[static_cast<std::size_t>(c)] = static_cast<float>(sumDy / M);
