@@ -667,7 +667,7 @@ void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float*
 // dimension of r² = 9, wrote 6–11 GB/s.)
 void winogradWeights(const float* T, int P, int R, const float* w, int p0, int p1, float* U,
                      std::ptrdiff_t us) {
-    constexpr int kMaxR = 25, kMaxVectors = 3;
+    constexpr int kMaxR = 25, kMaxVectors = 4;  // r ≤ 5, α² ≤ 64
     const int PV = (P + kLanes - 1) / kLanes;
     alignas(64) float cols[kMaxR][kMaxVectors * kLanes] = {};  // cols[t][ξ] = T[ξ][t]
     for (int t = 0; t < R; ++t)

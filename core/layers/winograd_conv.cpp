@@ -19,16 +19,16 @@ namespace {
 using direct_detail::Scratch;
 using direct_detail::threadScratch;
 
-constexpr int kMaxTile = 6;    // α
+constexpr int kMaxTile = 8;    // α
 constexpr int kMaxKernel = 5;  // r
 
-// Toom-Cook on the points 0, 1, −1, 2, −2 (as many as needed) and ∞ (Lavin & Gray; the
+// Toom-Cook on the points 0, 1, −1, 2, −2, ½, −½ (as many as needed) and ∞ (Lavin & Gray; the
 // construction of their wincnn): with n = α − 1 finite points a_j,
 //   Aᵀ[i][j] = a_j^i (the ∞ column: 1 in the last row), G[j][k] = a_j^k / Π_{l≠j}(a_j − a_l)
 //   (the ∞ row: 1 at the last tap), Bᵀ row j = the coefficients of Π_{l≠j}(x − a_l) (the ∞ row: of
 //   Π_l (x − a_l)).
 constexpr WinogradMatrices buildMatrices(int m, int r) {
-    const double points[] = {0, 1, -1, 2, -2};
+    const double points[] = {0, 1, -1, 2, -2, 0.5, -0.5};
     WinogradMatrices w;
     w.m = m, w.r = r, w.a = m + r - 1;
     const int n = w.a - 1;
@@ -500,8 +500,8 @@ Variant makeAlgorithm() {
 
 const Variant& variant(int m, int r) {
     static const Variant f23 = makeAlgorithm<2, 3>(), f43 = makeAlgorithm<4, 3>(),
-                         f25 = makeAlgorithm<2, 5>();
-    if (r == 5) return f25;
+                         f25 = makeAlgorithm<2, 5>(), f45 = makeAlgorithm<4, 5>();
+    if (r == 5) return m == 4 ? f45 : f25;
     return m == 4 ? f43 : f23;
 }
 
@@ -594,17 +594,20 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
 }
 
 // The tile for g's pass, unless asked (measured with bench_conv_shapes, 2 threads): 5×5 kernels
-// take F(2×2, 5×5); 3×3 kernels F(4×4, 3×3) for the gradients (vgg-cifar's 128-channel 16×16
-// layer: backward-weights 10.7 → 9.1 ms against F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35)
-// and for the forward pass of layers of 256 channels or more on maps at least 8 wide
-// (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms), but F(2×2, 3×3) for the forward pass of
-// narrower layers and smaller maps. Since the transforms run over a sample's tiles at once the two
-// are within 5% on vgg-cifar's 64- and 128-channel 16×16 layers (alternated, 2026-12-05), and
-// F(2×2) is 5% faster on its 128 → 256 8×8 one.
+// take F(4×4, 5×5) (alexnet-mnist's 96 → 256 at 23×23: forward 74 → 52 ms, backward-weights
+// 99 → 57, dx 95–105 → 59 against F(2×2, 5×5); 256 channels at 8×8 and 4×4, 128 at 16×16:
+// 1.2–1.8× faster), but F(2×2, 5×5) on maps under 8 wide that F(4×4) would pad (64 → 128 at 6×6:
+// 1.1–1.6× faster, with 9 tiles a sample against 4 of which 44% is border); 3×3 kernels F(4×4, 3×3)
+// for the gradients (vgg-cifar's 128-channel 16×16 layer: backward-weights 10.7 → 9.1 ms against
+// F(2×2, 3×3); alexnet-mnist's 256 → 384: 59 → 35) and for the forward pass of layers of 256
+// channels or more on maps at least 8 wide (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms), but
+// F(2×2, 3×3) for the forward pass of narrower layers and smaller maps. Since the transforms run
+// over a sample's tiles at once the two are within 5% on vgg-cifar's 64- and 128-channel 16×16
+// layers (alternated, 2026-12-05), and F(2×2) is 5% faster on its 128 → 256 8×8 one.
 enum class Pass { Forward, Data, Weights };
 int tileFor(const ConvGeometry& g, int tile, Pass pass) {
     if (tile != 0) return tile;
-    if (g.kh == 5) return 2;
+    if (g.kh == 5) return g.Wo >= 8 || g.Wo % 4 == 0 ? 4 : 2;
     if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || g.Wo < 8)) return 2;
     return 4;
 }
@@ -621,7 +624,7 @@ bool shapeFits(const ConvGeometry& g) {
 const Variant& checkedVariant(const ConvGeometry& g, int tile, Pass pass) {
     LL_CHECK(shapeFits(g), "Winograd kernels called for another convolution");
     const int m = tileFor(g, tile, pass);
-    LL_CHECK((g.kh == 3 && (m == 2 || m == 4)) || (g.kh == 5 && m == 2),
+    LL_CHECK(m == 2 || m == 4,
              "no Winograd algorithm F(" + std::to_string(m) + ", " + std::to_string(g.kh) + ")");
     return variant(m, g.kh);
 }

@@ -7,23 +7,25 @@
 //   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A
 //
 // F(2×2, 3×3) and F(4×4, 3×3) for 3×3 kernels (16 multiplications for 36, 36 for 144),
-// F(2×2, 5×5) for 5×5 ones (36 for 100), with the matrices of Toom-Cook on the points
-// 0, ±1, ±2, ∞ (winogradMatrices; for F(4, 3) they are the paper's). The sum over input channels c,
-// for each of the α² tile positions ξ, is one GEMM: M_ξ (K × tiles) = U_ξ (K × C) · V_ξ (C ×
-// tiles), U the transformed weights, V the transformed input tiles. Tiles are worked in blocks of
-// whole tile rows that stay in cache from the input transform to the output transform, blocks
-// spread over the threads; when a layer has too few tiles for that (VGG's 4×4 maps), one block
-// holds them all and the threads share its GEMMs instead. The weights' transform, Σ_t T[ξ][t] g_t
-// for T = G ⊗ G (α² × r²), runs 16 kernels at a time in the AVX-512 kernels (one BLIS product,
-// (α² × r²) · (r² × K·C), on a CPU without them).
+// F(2×2, 5×5) and F(4×4, 5×5) for 5×5 ones (36 for 100, 64 for 400), with the matrices of
+// Toom-Cook on the points 0, ±1, ±2, ±½, ∞ (winogradMatrices; for F(4, 3) they are the paper's).
+// The sum over input channels c, for each of the α² tile positions ξ, is one GEMM: M_ξ (K × tiles)
+// = U_ξ (K × C) · V_ξ (C × tiles), U the transformed weights, V the transformed input tiles. Tiles
+// are worked in blocks of whole tile rows that stay in cache from the input transform to the output
+// transform, blocks spread over the threads; when a layer has too few tiles for that (VGG's 4×4
+// maps), one block holds them all and the threads share its GEMMs instead. The weights' transform,
+// Σ_t T[ξ][t] g_t for T = G ⊗ G (α² × r²), runs 16 kernels at a time in the AVX-512 kernels (one
+// BLIS product, (α² × r²) · (r² × K·C), on a CPU without them).
 //
 // Backward-data is the same algorithm on dy, bordered by r − 1 − pad, with the flipped, transposed
 // weights (as in direct_conv_kernels.h). Backward-weights is the transposed algorithm:
 // winogradBackwardWeights.
 //
-// Error: the transforms add up to α terms with coefficients up to 8 (F(4, 3)) and the weights'
-// transform divides by up to 24, so results differ from the direct sum by more roundings than the
-// direct kernels' (about 10⁻⁶ of the terms' magnitudes for F(4, 3));
+// Error: the transforms add up to α terms with coefficients up to 8 (F(4, 3) and F(4, 5)) and the
+// weights' transform divides by up to 24 (F(4, 3)) or 90 (F(4, 5)), so results differ from the
+// direct sum by more roundings than the direct kernels' (about 10⁻⁶ of the terms' magnitudes; at
+// alexnet-mnist's 5×5 layer the RMS error against the exact sum was 1.4 × 10⁻⁶ of the outputs'
+// RMS with F(2, 5) and 2.4 × 10⁻⁶ with F(4, 5));
 // tests/core/test_winograd_conv.cpp bounds the difference by the rounding error bound of the
 // transformed sum, and checks the layer's gradients numerically with it in use.
 
@@ -31,11 +33,11 @@
 
 namespace ll {
 
-/// The matrices of F(m×m, r×r) (α = m + r − 1; m ≤ 4, r ≤ 5, α ≤ 6), row-major, in double:
+/// The matrices of F(m×m, r×r) (α = m + r − 1; m ≤ 4, r ≤ 5, α ≤ 8), row-major, in double:
 /// Aᵀ (m, α), G (α, r), Bᵀ (α, α).
 struct WinogradMatrices {
     int m = 0, r = 0, a = 0;
-    double AT[4 * 6] = {}, G[6 * 5] = {}, BT[6 * 6] = {};
+    double AT[4 * 8] = {}, G[8 * 5] = {}, BT[8 * 8] = {};
 };
 WinogradMatrices winogradMatrices(int m, int r);
 
@@ -54,7 +56,7 @@ bool winogradAvailable();
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C, r, r)) + b (may be null), then the epilogue if
 /// given. Requires g to be a 3×3 or 5×5 stride-1 convolution with every padding below the kernel
 /// size (winogradApplies, but for the CPU, channel and size conditions, which tests may bypass).
-/// `tile`: m, 0 for the default (4 for 3×3, 2 for 5×5); tests ask for F(2×2, 3×3) too.
+/// `tile`: m (2 or 4), 0 for the layer's default (winograd_conv.cpp's tileFor).
 void winogradForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                      float* y, const ConvEpilogue* epilogue = nullptr, int tile = 0);
 
