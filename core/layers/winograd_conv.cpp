@@ -500,7 +500,9 @@ Variant makeAlgorithm() {
 
 const Variant& variant(int m, int r) {
     static const Variant f23 = makeAlgorithm<2, 3>(), f43 = makeAlgorithm<4, 3>(),
-                         f25 = makeAlgorithm<2, 5>(), f45 = makeAlgorithm<4, 5>();
+                         f25 = makeAlgorithm<2, 5>(), f45 = makeAlgorithm<4, 5>(),
+                         f63 = makeAlgorithm<6, 3>();
+    if (m == 6) return f63;
     if (r == 5) return m == 4 ? f45 : f25;
     return m == 4 ? f43 : f23;
 }
@@ -603,13 +605,20 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
 // channels or more on maps at least 8 wide (alexnet-mnist's 256 → 384 at 11×11: 47 → 38 ms), but
 // F(2×2, 3×3) for the forward pass of narrower layers and smaller maps. Since the transforms run
 // over a sample's tiles at once the two are within 5% on vgg-cifar's 64- and 128-channel 16×16
-// layers (alternated, 2026-12-05), and F(2×2) is 5% faster on its 128 → 256 8×8 one.
+// layers (alternated, 2026-12-05), and F(2×2) is 5% faster on its 128 → 256 8×8 one. Where
+// F(4×4) takes it, F(6×6, 3×3) instead when its tiles need 15% fewer products (alexnet-mnist's
+// 11×11 maps: 4 tiles of 64 positions a sample against 9 of 36; each of its 256 → 384 layer's
+// passes 10% faster, 23.0 → 20.7 ms forward); on maps where the two tile as well (vgg-cifar's
+// 16×16) they were within noise of each other.
 enum class Pass { Forward, Data, Weights };
 int tileFor(const ConvGeometry& g, int tile, Pass pass) {
     if (tile != 0) return tile;
     if (g.kh == 5) return g.Wo >= 8 || g.Wo % 4 == 0 ? 4 : 2;
     if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || g.Wo < 8)) return 2;
-    return 4;
+    const auto products = [&g](int m) {  // α² per tile, over a sample's tiles
+        return (m + 2) * (m + 2) * ((g.Ho + m - 1) / m) * ((g.Wo + m - 1) / m);
+    };
+    return products(6) < 0.85 * products(4) ? 6 : 4;
 }
 
 bool shapeFits(const ConvGeometry& g) {
@@ -624,7 +633,7 @@ bool shapeFits(const ConvGeometry& g) {
 const Variant& checkedVariant(const ConvGeometry& g, int tile, Pass pass) {
     LL_CHECK(shapeFits(g), "Winograd kernels called for another convolution");
     const int m = tileFor(g, tile, pass);
-    LL_CHECK(m == 2 || m == 4,
+    LL_CHECK(m == 2 || m == 4 || (m == 6 && g.kh == 3),
              "no Winograd algorithm F(" + std::to_string(m) + ", " + std::to_string(g.kh) + ")");
     return variant(m, g.kh);
 }
@@ -632,7 +641,7 @@ const Variant& checkedVariant(const ConvGeometry& g, int tile, Pass pass) {
 }  // namespace
 
 WinogradMatrices winogradMatrices(int m, int r) {
-    LL_CHECK(m >= 1 && m <= 4 && r >= 1 && r <= kMaxKernel && m + r - 1 <= kMaxTile,
+    LL_CHECK(m >= 1 && m <= 6 && r >= 1 && r <= kMaxKernel && m + r - 1 <= kMaxTile,
              "Winograd matrices asked for an unsupported size");
     return buildMatrices(m, r);
 }

@@ -6,7 +6,8 @@
 //
 //   Y = Aᵀ [ Σ_c (G g_kc Gᵀ) ⊙ (Bᵀ d_c B) ] A
 //
-// F(2×2, 3×3) and F(4×4, 3×3) for 3×3 kernels (16 multiplications for 36, 36 for 144),
+// F(2×2, 3×3), F(4×4, 3×3) and F(6×6, 3×3) for 3×3 kernels (16 multiplications for 36, 36 for
+// 144, 64 for 324),
 // F(2×2, 5×5) and F(4×4, 5×5) for 5×5 ones (36 for 100, 64 for 400), with the matrices of
 // Toom-Cook on the points 0, ±1, ±2, ±½, ∞ (winogradMatrices; for F(4, 3) they are the paper's).
 // The sum over input channels c, for each of the α² tile positions ξ, is one GEMM: M_ξ (K × tiles)
@@ -21,11 +22,12 @@
 // weights (as in direct_conv_kernels.h). Backward-weights is the transposed algorithm:
 // winogradBackwardWeights.
 //
-// Error: the transforms add up to α terms with coefficients up to 8 (F(4, 3) and F(4, 5)) and the
-// weights' transform divides by up to 24 (F(4, 3)) or 90 (F(4, 5)), so results differ from the
-// direct sum by more roundings than the direct kernels' (about 10⁻⁶ of the terms' magnitudes; at
-// alexnet-mnist's 5×5 layer the RMS error against the exact sum was 1.4 × 10⁻⁶ of the outputs'
-// RMS with F(2, 5) and 2.4 × 10⁻⁶ with F(4, 5));
+// Error: the transforms add up to α terms with coefficients up to 8 (F(4, 3), F(4, 5)) or 32
+// (F(6, 3)), and the weights' transform divides by up to 24 (F(4, 3)) or 90 (α = 8), so results
+// differ from the direct sum by more roundings than the direct kernels'. RMS errors against the
+// exact sum, as a fraction of the outputs' RMS (normal weights, rectified inputs): alexnet-mnist's
+// 5×5 layer 1.4 × 10⁻⁶ with F(2, 5) and 2.4 × 10⁻⁶ with F(4, 5); its 256 → 384 3×3 layer
+// 0.4, 1.7 and 3.6 × 10⁻⁶ with F(2, 3), F(4, 3) and F(6, 3).
 // tests/core/test_winograd_conv.cpp bounds the difference by the rounding error bound of the
 // transformed sum, and checks the layer's gradients numerically with it in use.
 
@@ -33,11 +35,11 @@
 
 namespace ll {
 
-/// The matrices of F(m×m, r×r) (α = m + r − 1; m ≤ 4, r ≤ 5, α ≤ 8), row-major, in double:
+/// The matrices of F(m×m, r×r) (α = m + r − 1; m ≤ 6, r ≤ 5, α ≤ 8), row-major, in double:
 /// Aᵀ (m, α), G (α, r), Bᵀ (α, α).
 struct WinogradMatrices {
     int m = 0, r = 0, a = 0;
-    double AT[4 * 8] = {}, G[8 * 5] = {}, BT[8 * 8] = {};
+    double AT[6 * 8] = {}, G[8 * 5] = {}, BT[8 * 8] = {};
 };
 WinogradMatrices winogradMatrices(int m, int r);
 
@@ -56,7 +58,8 @@ bool winogradAvailable();
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C, r, r)) + b (may be null), then the epilogue if
 /// given. Requires g to be a 3×3 or 5×5 stride-1 convolution with every padding below the kernel
 /// size (winogradApplies, but for the CPU, channel and size conditions, which tests may bypass).
-/// `tile`: m (2 or 4), 0 for the layer's default (winograd_conv.cpp's tileFor).
+/// `tile`: m (2 or 4, or 6 for 3×3 kernels), 0 for the layer's default (winograd_conv.cpp's
+/// tileFor).
 void winogradForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                      float* y, const ConvEpilogue* epilogue = nullptr, int tile = 0);
 

@@ -1,6 +1,6 @@
-// Winograd F(2×2, 3×3), F(4×4, 3×3), F(2×2, 5×5) and F(4×4, 5×5) (fast kernel set) against im2col +
-// GEMM (reference kernel set), within a rounding error bound computed for the transformed sum, and
-// the layer's gradients checked numerically with it in use.
+// Winograd F(2×2, 3×3), F(4×4, 3×3), F(6×6, 3×3), F(2×2, 5×5) and F(4×4, 5×5) (fast kernel set)
+// against im2col + GEMM (reference kernel set), within a rounding error bound computed for the
+// transformed sum, and the layer's gradients checked numerically with it in use.
 #include "support/check.h"
 #include "support/rounding.h"
 
@@ -31,7 +31,7 @@ struct Case {
 // Odd and even sizes (a last tile partly outside), maps of 1×1 to 16×16, every padding the kernel
 // allows and unequal ones, batch 7, and sizes that take both ways of sharing the work: blocks of
 // tile rows per thread, and one block whose GEMMs the threads share. Each case runs with
-// m = 2 and m = 4.
+// m = 2 and m = 4, the 3×3 ones with m = 6 too.
 constexpr Case k3x3[] = {
     {2, 32, 32, 16, 16}, {3, 5, 7, 7, 9},       {1, 3, 4, 1, 1},     {2, 8, 6, 10, 13, 0},
     {1, 4, 5, 6, 7, 2},  {2, 4, 3, 9, 8, 0, 2}, {7, 6, 9, 4, 4},     {1, 64, 48, 2, 2},
@@ -44,7 +44,7 @@ constexpr Case k5x5[] = {
 
 std::vector<Case> allCases() {
     std::vector<Case> cases;
-    for (int m : {2, 4})
+    for (int m : {2, 4, 6})
         for (Case c : k3x3) {
             c.m = m;
             cases.push_back(c);
@@ -422,6 +422,7 @@ TEST(Winograd, Conv2dGradientsMatchFiniteDifferences) {
     test::expectGradientsMatch(conv, {2, 64, 9, 10}, o);
     test::expectGradientsMatch(conv, {1, 64, 2, 2}, o);
     test::expectGradientsMatch(valid, {2, 128, 7, 8}, o);
+    test::expectGradientsMatch(conv, {1, 64, 11, 11}, o);  // backward-weights by F(6×6, 3×3)
     Conv2d five(64, 128, Window2d{5, 5, 1, 1, 2, 2, 1, 1});
     test::expectGradientsMatch(five, {1, 64, 6, 7}, o);  // F(2×2, 5×5)
     test::expectGradientsMatch(five, {1, 64, 8, 9}, o);  // F(4×4, 5×5)
