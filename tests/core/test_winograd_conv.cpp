@@ -26,6 +26,7 @@ struct Case {
     int pad2 = -1;  // bottom and right; -1: as pad
     int KS = 3;     // kernel size
     int m = 2;      // output tile
+    WinogradLayout layout = WinogradLayout::Planes;
 };
 
 // Odd and even sizes (a last tile partly outside), maps of 1×1 to 16×16, every padding the kernel
@@ -36,6 +37,7 @@ constexpr Case k3x3[] = {
     {2, 32, 32, 16, 16}, {3, 5, 7, 7, 9},       {1, 3, 4, 1, 1},     {2, 8, 6, 10, 13, 0},
     {1, 4, 5, 6, 7, 2},  {2, 4, 3, 9, 8, 0, 2}, {7, 6, 9, 4, 4},     {1, 64, 48, 2, 2},
     {4, 40, 36, 16, 16}, {2, 64, 64, 4, 4},     {3, 33, 35, 11, 11}, {1, 5, 7, 14, 18, 2, 0},
+    {3, 64, 64, 32, 32},  // F(2×2): blocks of one sample a thread, weight products in two blocks
 };
 constexpr Case k5x5[] = {
     {2, 6, 5, 12, 12, 2, -1, 5},   {1, 5, 7, 9, 11, 0, -1, 5}, {1, 3, 4, 5, 6, 0, 4, 5},
@@ -54,6 +56,12 @@ std::vector<Case> allCases() {
             c.m = m;
             cases.push_back(c);
         }
+    const std::size_t planes = cases.size();  // and each in channels-last order
+    for (std::size_t i = 0; i < planes; ++i) {
+        Case c = cases[i];
+        c.layout = WinogradLayout::ChannelsLast;
+        cases.push_back(c);
+    }
     return cases;
 }
 
@@ -165,7 +173,7 @@ TEST_P(Winograd, ForwardWithinTheRoundingBoundOfTheDirectSum) {
     const auto b = normals(c.K, rng);
     const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
     std::vector<float> fast(ys, std::numeric_limits<float>::quiet_NaN()), ref(ys);
-    winogradForward(g, c.N, x.data(), w.data(), nullptr, fast.data(), nullptr, c.m);
+    winogradForward(g, c.N, x.data(), w.data(), nullptr, fast.data(), nullptr, c.m, c.layout);
     {
         KernelSetScope reference(KernelSet::Reference);
         convForward(g, c.N, x.data(), w.data(), nullptr, ref.data());
@@ -175,9 +183,9 @@ TEST_P(Winograd, ForwardWithinTheRoundingBoundOfTheDirectSum) {
     expectWithin(fast, ref, wb, db, c.C, c.m, c.KS, "y");
     // Deterministic; the bias is added to every output.
     std::vector<float> again(ys), biased(ys);
-    winogradForward(g, c.N, x.data(), w.data(), nullptr, again.data(), nullptr, c.m);
+    winogradForward(g, c.N, x.data(), w.data(), nullptr, again.data(), nullptr, c.m, c.layout);
     EXPECT_EQ(again, fast);
-    winogradForward(g, c.N, x.data(), w.data(), b.data(), biased.data(), nullptr, c.m);
+    winogradForward(g, c.N, x.data(), w.data(), b.data(), biased.data(), nullptr, c.m, c.layout);
     const std::size_t P = static_cast<std::size_t>(g.Ho) * g.Wo;
     for (std::size_t i = 0; i < ys; ++i)
         ASSERT_EQ(biased[i], b[(i / P) % c.K] + fast[i]) << i;
@@ -193,7 +201,7 @@ TEST_P(Winograd, BackwardDataWithinTheRoundingBoundOfTheDirectSum) {
                w = normals(static_cast<std::size_t>(c.K) * c.C * c.KS * c.KS, rng);
     const auto dy = normals(ys, rng);
     std::vector<float> fast(xs, std::numeric_limits<float>::quiet_NaN()), ref(xs, 7.0f);
-    winogradBackwardData(g, c.N, w.data(), dy.data(), fast.data(), c.m);
+    winogradBackwardData(g, c.N, w.data(), dy.data(), fast.data(), c.m, c.layout);
     {
         KernelSetScope reference(KernelSet::Reference);
         ConvWorkspace ws;
@@ -286,7 +294,7 @@ TEST_P(Winograd, BackwardWeightsWithinTheRoundingBoundOfTheDirectSum) {
     // Both accumulate onto what is there.
     const auto dW0 = normals(ws, rng), db0 = normals(c.K, rng);
     std::vector<float> dWf = dW0, dbf = db0, dWr = dW0, dbr = db0;
-    winogradBackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data(), c.m);
+    winogradBackwardWeights(g, c.N, x.data(), dy.data(), dWf.data(), dbf.data(), c.m, c.layout);
     std::vector<float> dWb(ws), dbb(c.K);
     {
         KernelSetScope reference(KernelSet::Reference);
@@ -321,7 +329,7 @@ TEST_P(Winograd, BackwardWeightsWithinTheRoundingBoundOfTheDirectSum) {
     std::vector<float> dW1 = dW0, db1 = db0;
     const int threads = numThreads();
     setNumThreads(1);
-    winogradBackwardWeights(g, c.N, x.data(), dy.data(), dW1.data(), db1.data(), c.m);
+    winogradBackwardWeights(g, c.N, x.data(), dy.data(), dW1.data(), db1.data(), c.m, c.layout);
     setNumThreads(threads);
     EXPECT_EQ(dW1, dWf);
     EXPECT_EQ(db1, dbf);
@@ -337,8 +345,8 @@ TEST_P(Winograd, EpilogueIsTheSameAsAfterwards) {
     const std::size_t ys = static_cast<std::size_t>(c.N) * c.K * g.Ho * g.Wo;
     std::vector<float> fused(ys), plain(ys);
     const ConvEpilogue e{scale.data(), shift.data(), true};
-    winogradForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &e, c.m);
-    winogradForward(g, c.N, x.data(), w.data(), b.data(), plain.data(), nullptr, c.m);
+    winogradForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &e, c.m, c.layout);
+    winogradForward(g, c.N, x.data(), w.data(), b.data(), plain.data(), nullptr, c.m, c.layout);
     const int P = g.Ho * g.Wo;
     for (int n = 0; n < c.N; ++n)
         applyEpilogue(e, 0, c.K, P, plain.data() + static_cast<std::size_t>(n) * c.K * P);
@@ -357,8 +365,8 @@ TEST_P(Winograd, SameResultTwiceAtEachThreadCount) {
     for (int t : {1, threads}) {
         setNumThreads(t);
         std::vector<float> a(ys), b(ys);
-        winogradForward(g, c.N, x.data(), w.data(), nullptr, a.data(), nullptr, c.m);
-        winogradForward(g, c.N, x.data(), w.data(), nullptr, b.data(), nullptr, c.m);
+        winogradForward(g, c.N, x.data(), w.data(), nullptr, a.data(), nullptr, c.m, c.layout);
+        winogradForward(g, c.N, x.data(), w.data(), nullptr, b.data(), nullptr, c.m, c.layout);
         EXPECT_EQ(a, b) << t << " threads";
     }
     setNumThreads(threads);
@@ -372,7 +380,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Winograd, ::testing::ValuesIn(allCases()),
                                     std::to_string(c.N) + "C" + std::to_string(c.C) + "K" +
                                     std::to_string(c.K) + "H" + std::to_string(c.H) + "W" +
                                     std::to_string(c.W) + "p" + std::to_string(g.ph) +
-                                    std::to_string(g.pb);
+                                    std::to_string(g.pb) +
+                                    (c.layout == WinogradLayout::ChannelsLast ? "_last" : "");
                          });
 
 TEST(Winograd, AppliesTo3x3Stride1WithEnoughChannels) {
