@@ -54,13 +54,16 @@ void backwardDataStride2(const ConvGeometry& g, int N, const float* W, const flo
 void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);
 /// Winograd's weight transform for kernels [p0, p1) of w (pairs, R): U[ξ·us + j] =
-/// Σ_t T[ξ·R + t] · w[j·R + t] for the P ≤ 48 positions ξ, taps summed in order (R ≤ 25).
+/// Σ_t T[ξ·R + t] · w[j·R + t] for the P ≤ 64 positions ξ, taps summed in order (R ≤ 25).
 void winogradWeights(const float* T, int P, int R, const float* w, int p0, int p1, float* U,
                      std::ptrdiff_t us);
 /// U[i·us + j] = w[j·R + taps[i]] for the kernels j in [p0, p1) of w (pairs, R) and i < count:
 /// tap-major copies of the taps listed (R ≤ 16; tapwise_conv.cpp).
 void gatherTaps(const float* w, int R, int pairs, const int* taps, int count, int p0, int p1,
                 float* U, std::ptrdiff_t us);
+/// dst[j·dstStride + i] = src[i·srcStride + j] for i < rows and j < cols (both 1 to 16).
+void transposeBlock(const float* src, std::ptrdiff_t srcStride, int rows, int cols, float* dst,
+                    std::ptrdiff_t dstStride);
 /// dWPartials: threads·partialFloats(g) zeros; dbPartials: threads·K zeros.
 void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);

@@ -700,39 +700,59 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
     });
 }
 
+// Whether the channels-last copies transpose 16 × 16 blocks in the AVX-512 kernels.
+bool blockTransposes() {
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    return directConvAvailable();
+#else
+    return false;
+#endif
+}
+
+// dst[j·dstStride + i] = src[i·srcStride + j] for i < rows, j < cols (both at most 16).
+void transposeSmall(bool blocks, const float* src, std::ptrdiff_t srcStride, int rows, int cols,
+                    float* dst, std::ptrdiff_t dstStride) {
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    if (blocks) {
+        direct_avx512::transposeBlock(src, srcStride, rows, cols, dst, dstStride);
+        return;
+    }
+#endif
+    (void)blocks;
+    for (int j = 0; j < cols; ++j)
+        for (int i = 0; i < rows; ++i)
+            dst[j * dstStride + i] = src[i * srcStride + j];
+}
+
 // Samples [n0, n1) of x (N, C, H, W), channels-last in their zero border: dst (n1 − n0, Hb, Wb, C),
-// input (i, j) at (top + i, left + j). Sixteen channels at a time, so each line written is
-// filled from sixteen planes read in order.
+// input (i, j) at (top + i, left + j), as blocks of 16 channels × 16 columns.
 void toChannelsLast(const float* x, int n0, int n1, int C, int H, int W, int top, int left, int Hb,
                     int Wb, float* dst) {
+    const bool blocks = blockTransposes();
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(H) * W;
     const std::ptrdiff_t rowLen = static_cast<std::ptrdiff_t>(Wb) * C;
+    const int rows = std::min(H, Hb - top), cols = std::min(W, Wb - left);
     for (int n = n0; n < n1; ++n) {
         float* d = dst + static_cast<std::ptrdiff_t>(n - n0) * Hb * rowLen;
         for (int i = 0; i < Hb; ++i) {  // the border
             float* row = d + i * rowLen;
-            const int xi = i - top;
-            if (xi < 0 || xi >= H) {
+            if (i < top || i >= top + rows) {
                 std::fill(row, row + rowLen, 0.0f);
                 continue;
             }
-            const int right = std::max(0, Wb - left - W);
             std::fill(row, row + static_cast<std::ptrdiff_t>(left) * C, 0.0f);
-            std::fill(row + (rowLen - static_cast<std::ptrdiff_t>(right) * C), row + rowLen, 0.0f);
+            std::fill(row + static_cast<std::ptrdiff_t>(left + cols) * C, row + rowLen, 0.0f);
         }
         const float* xn = x + static_cast<std::ptrdiff_t>(n) * C * plane;
-        const int rows = std::min(H, Hb - top), cols = std::min(W, Wb - left);
         for (int c0 = 0; c0 < C; c0 += 16) {
             const int cn = std::min(16, C - c0);
-            const float* src = xn + c0 * plane;
-            for (int i = 0; i < rows; ++i)
-                for (int j = 0; j < cols; ++j) {
-                    float* o =
-                        d + (top + i) * rowLen + static_cast<std::ptrdiff_t>(left + j) * C + c0;
-                    const float* sp = src + static_cast<std::ptrdiff_t>(i) * W + j;
-                    for (int c = 0; c < cn; ++c)
-                        o[c] = sp[c * plane];
-                }
+            for (int i = 0; i < rows; ++i) {
+                const float* src = xn + c0 * plane + static_cast<std::ptrdiff_t>(i) * W;
+                float* o = d + (top + i) * rowLen + static_cast<std::ptrdiff_t>(left) * C + c0;
+                for (int j0 = 0; j0 < cols; j0 += 16)
+                    transposeSmall(blocks, src + j0, plane, cn, std::min(16, cols - j0),
+                                   o + static_cast<std::ptrdiff_t>(j0) * C, C);
+            }
         }
     }
 }
@@ -741,23 +761,29 @@ void toChannelsLast(const float* x, int n0, int n1, int C, int H, int W, int top
 // plus b, then the epilogue.
 void fromChannelsLast(const float* yq, int n0, int n1, int K, int Ho, int Wo, int Hq, int Wq,
                       const float* b, float* y, const ConvEpilogue* epilogue) {
+    const bool blocks = blockTransposes();
     const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(Ho) * Wo;
     for (int n = n0; n < n1; ++n) {
         const float* q = yq + static_cast<std::ptrdiff_t>(n - n0) * Hq * Wq * K;
         float* yn = y + static_cast<std::ptrdiff_t>(n) * K * plane;
         for (int k0 = 0; k0 < K; k0 += 16) {
             const int kn = std::min(16, K - k0);
-            float bias[16];
-            for (int k = 0; k < kn; ++k)
-                bias[k] = b ? b[k0 + k] : 0.0f;
-            float* dst = yn + k0 * plane;
-            for (int i = 0; i < Ho; ++i)
-                for (int j = 0; j < Wo; ++j) {
-                    const float* qp = q + (static_cast<std::ptrdiff_t>(i) * Wq + j) * K + k0;
-                    float* dp = dst + static_cast<std::ptrdiff_t>(i) * Wo + j;
-                    for (int k = 0; k < kn; ++k)
-                        dp[k * plane] = qp[k] + bias[k];
+            for (int i = 0; i < Ho; ++i) {
+                const float* src = q + static_cast<std::ptrdiff_t>(i) * Wq * K + k0;
+                float* o = yn + k0 * plane + static_cast<std::ptrdiff_t>(i) * Wo;
+                for (int j0 = 0; j0 < Wo; j0 += 16)
+                    transposeSmall(blocks, src + static_cast<std::ptrdiff_t>(j0) * K, K,
+                                   std::min(16, Wo - j0), kn, o + j0, plane);
+            }
+            if (b) {
+                for (int k = k0; k < k0 + kn; ++k) {
+                    float* yk = yn + k * plane;
+                    const float bias = b[k];
+#pragma omp simd
+                    for (std::ptrdiff_t e = 0; e < plane; ++e)
+                        yk[e] += bias;
                 }
+            }
         }
         if (epilogue) applyEpilogue(*epilogue, 0, K, static_cast<int>(plane), yn);
     }

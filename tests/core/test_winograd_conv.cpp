@@ -32,13 +32,15 @@ struct Case {
 // Odd and even sizes (a last tile partly outside), maps of 1×1 to 16×16, every padding the kernel
 // allows and unequal ones, batch 7, and sizes that take both ways of sharing the work: blocks of
 // tile rows per thread, and one block whose GEMMs the threads share. Each case runs with
-// m = 2 and m = 4, the 3×3 ones with m = 6 too.
+// m = 2 and m = 4, the 3×3 ones with m = 6 too, in both layouts.
 constexpr Case k3x3[] = {
     {2, 32, 32, 16, 16}, {3, 5, 7, 7, 9},       {1, 3, 4, 1, 1},     {2, 8, 6, 10, 13, 0},
     {1, 4, 5, 6, 7, 2},  {2, 4, 3, 9, 8, 0, 2}, {7, 6, 9, 4, 4},     {1, 64, 48, 2, 2},
     {4, 40, 36, 16, 16}, {2, 64, 64, 4, 4},     {3, 33, 35, 11, 11}, {1, 5, 7, 14, 18, 2, 0},
-    {3, 64, 64, 32, 32},  // F(2×2): blocks of one sample a thread, weight products in two blocks
 };
+// With F(2×2, 3×3) only: more tiles than one block takes, so the forward pass and dx run blocks
+// of samples on each thread, and the weight gradient sums two blocks.
+constexpr Case kManyTiles = {3, 48, 48, 32, 32};
 constexpr Case k5x5[] = {
     {2, 6, 5, 12, 12, 2, -1, 5},   {1, 5, 7, 9, 11, 0, -1, 5}, {1, 3, 4, 5, 6, 0, 4, 5},
     {2, 24, 33, 11, 11, 2, -1, 5}, {1, 4, 3, 1, 1, 2, -1, 5},  {3, 7, 6, 8, 7, 4, 1, 5},
@@ -56,6 +58,7 @@ std::vector<Case> allCases() {
             c.m = m;
             cases.push_back(c);
         }
+    cases.push_back(kManyTiles);
     const std::size_t planes = cases.size();  // and each in channels-last order
     for (std::size_t i = 0; i < planes; ++i) {
         Case c = cases[i];
