@@ -1016,8 +1016,10 @@ void weightProductsPlanes(const Problem& p, int N, const float* x, const float* 
 }
 
 // The same products with the channels-last transforms, V_ξ and Ŷ_ξ as (tiles, channels): blocks
-// of whole samples, each block's samples transformed side by side.
-void weightProductsLast(const Problem& p, int N, const float* x, const float* dy, float* dU) {
+// of whole samples, each block's samples transformed side by side. With db, also each sample's
+// Σ dy per channel from its channels-last copy (vectors over the channels), into sums (N, K).
+void weightProductsLast(const Problem& p, int N, const float* x, const float* dy, float* dU,
+                        float* sums) {
     const Variant& v = *p.v;
     const int P = v.positions(), m = v.m, a = v.a;
     const int th = p.tileRows(), tw = p.tileCols(), perSample = th * tw;
@@ -1046,6 +1048,16 @@ void weightProductsLast(const Problem& p, int N, const float* x, const float* dy
             toChannelsLast(dy, n0 + i, n0 + i + 1, p.K, p.Ho, p.Wo, 0, 0, Hq, Wq,
                            dq + i * dqSample);
             v.gradientLast(p, dq + i * dqSample, Y, ys, t0, tmp);
+            if (sums) {
+                float* s = sums + static_cast<std::ptrdiff_t>(n0 + i) * p.K;
+                const float* d = dq + i * dqSample;
+                std::fill(s, s + p.K, 0.0f);
+                for (int e = 0; e < Hq * Wq; ++e, d += p.K) {
+#pragma omp simd
+                    for (int k = 0; k < p.K; ++k)
+                        s[k] += d[k];
+                }
+            }
         });
         const float beta = n0 == 0 ? 0.0f : 1.0f;
         parallelFor(P, parallel, [&](int xi) {
@@ -1063,8 +1075,13 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
     const std::ptrdiff_t us = positionStride(g.K, g.C);
     float* dU = threadScratch(Scratch::WinogradU, P * us);
     const bool parallel = numThreads() > 1;
-    if (channelsLast(p, layout, Pass::Weights)) {
-        weightProductsLast(p, N, x, dy, dU);
+    const bool last = channelsLast(p, layout, Pass::Weights);
+    // Each sample's Σ dy per channel, summed over the samples in order below.
+    float* sums = last && db
+                      ? threadScratch(Scratch::BiasPartials, static_cast<std::size_t>(N) * g.K)
+                      : nullptr;
+    if (last) {
+        weightProductsLast(p, N, x, dy, dU, sums);
     } else {
         weightProductsPlanes(p, N, x, dy, dU);
     }
@@ -1092,7 +1109,16 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
             for (int t = 0; t < R; ++t)
                 dW[static_cast<std::ptrdiff_t>(j0 + j) * R + t] += acc[t][j];
     });
-    if (db) {
+    if (db && sums) {
+        for (int n = 1; n < N; ++n) {
+            const float* s = sums + static_cast<std::ptrdiff_t>(n) * g.K;
+#pragma omp simd
+            for (int k = 0; k < g.K; ++k)
+                sums[k] += s[k];
+        }
+        for (int k = 0; k < g.K; ++k)
+            db[k] += sums[k];
+    } else if (db) {
         const std::ptrdiff_t plane = static_cast<std::ptrdiff_t>(g.Ho) * g.Wo;
         parallelFor(g.K, parallel, [&](int k) { db[k] += channelSum(dy, N, g.K, plane, k); });
     }
