@@ -921,7 +921,12 @@ bool shapeFits(const ConvGeometry& g) {
 // 128-channel 16×16 forward pass (8 tiles a row) took 5.1–5.2 ms against 4.6–4.9.
 bool channelsLast(const Problem& p, WinogradLayout layout, Pass pass) {
     if (layout != WinogradLayout::Auto) return layout == WinogradLayout::ChannelsLast;
-    return pass == Pass::Weights || p.tileCols() <= 6;
+    if (pass == Pass::Weights) return true;
+    // But dx into 512 channels from one tile a sample: vgg-cifar's 512-channel 4×4 layer's two
+    // gradients took 23.2–23.6 ms with dx channels-last against 20.8–21.6 (one thread); its
+    // 256 → 512 one 11.5–12.2 against 12.0–12.9, its 256-channel one 5.5–5.9 against 6.1–6.7.
+    if (pass == Pass::Data && p.K >= 512 && p.tileRows() * p.tileCols() == 1) return false;
+    return p.tileCols() <= 6;
 }
 
 const Variant& checkedVariant(const ConvGeometry& g, int tile, Pass pass) {
