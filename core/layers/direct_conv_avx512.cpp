@@ -661,7 +661,7 @@ void backwardWeights5(const ConvGeometry& g, int N, const float* x, const float*
     backwardWeights<5>(g, N, x, dy, dW, db, dWPartials, dbPartials, threads);
 }
 
-// 16 kernels at a time: each kernel's P positions as up to 3 vectors, Σ_t of its tap (broadcast)
+// 16 kernels at a time: each kernel's P positions as up to 4 vectors, Σ_t of its tap (broadcast)
 // times T's column t; then each 16 × 16 block of (kernels, positions) transposed in registers, so
 // that each position's 16 kernels are one store. (BLIS, as one product of T and wᵀ with an inner
 // dimension of r² = 9, wrote 6–11 GB/s.)

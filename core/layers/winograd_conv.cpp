@@ -108,8 +108,10 @@ using OutputTransform = void (*)(const Problem&, const float*, std::ptrdiff_t, i
                                  const float*, float*, const ConvEpilogue*, float*);
 using GradientTransform = void (*)(const Problem&, const float*, int, int, int, float*,
                                    std::ptrdiff_t, float*);
-// Channels-last forms, one sample's tiles at a time: (problem, the sample's channels-last map,
-// the transformed array, its position stride, the sample's first tile, scratch).
+// Channels-last forms, one sample's tiles at a time: (problem, source, destination, the transformed
+// array's position stride, the sample's first tile, scratch). The input and gradient transforms
+// read the sample's channels-last map and write V or Ŷ; the output transform reads M and writes
+// the map.
 using SampleTransform = void (*)(const Problem&, const float*, float*, std::ptrdiff_t,
                                  std::ptrdiff_t, float*);
 
@@ -896,10 +898,12 @@ void runLast(const Problem& p, int N, const float* x, const float* U, bool trans
 enum class Pass { Forward, Data, Weights };
 int tileFor(const ConvGeometry& g, int tile, Pass pass) {
     if (tile != 0) return tile;
-    if (g.kh == 5) return g.Wo >= 8 || g.Wo % 4 == 0 ? 4 : 2;
-    if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || g.Wo < 8)) return 2;
-    const auto products = [&g](int m) {  // α² per tile, over a sample's tiles
-        return (m + 2) * (m + 2) * ((g.Ho + m - 1) / m) * ((g.Wo + m - 1) / m);
+    // The map the pass tiles: dx's is the input's.
+    const int Ht = pass == Pass::Data ? g.H : g.Ho, Wt = pass == Pass::Data ? g.W : g.Wo;
+    if (g.kh == 5) return Wt >= 8 || Wt % 4 == 0 ? 4 : 2;
+    if (pass == Pass::Forward && (std::min(g.C, g.K) < 256 || Wt < 8)) return 2;
+    const auto products = [Ht, Wt](int m) {  // α² per tile, over a sample's tiles
+        return (m + 2) * (m + 2) * ((Ht + m - 1) / m) * ((Wt + m - 1) / m);
     };
     return products(6) < 0.85 * products(4) ? 6 : 4;
 }
@@ -919,9 +923,12 @@ bool shapeFits(const ConvGeometry& g) {
 // 5×5 layer forward 49.6 → 38.9 ms, its 256 → 384 11×11 one 20.4 → 15.5; vgg-cifar's 128 → 256
 // 8×8 forward 2.95 → 2.45). On wider maps the planes' vectors are long enough: vgg-cifar's
 // 128-channel 16×16 forward pass (8 tiles a row) took 5.1–5.2 ms against 4.6–4.9.
-bool channelsLast(const Problem& p, WinogradLayout layout, Pass pass) {
+bool channelsLast(const Problem& p, int N, WinogradLayout layout, Pass pass) {
     if (layout != WinogradLayout::Auto) return layout == WinogradLayout::ChannelsLast;
     if (pass == Pass::Weights) return true;
+    // Fewer samples than threads (a view's single image): runLast would transform them on as
+    // many threads; run() shares each sample's channels out.
+    if (N < numThreads()) return false;
     // But dx into 512 channels from one tile a sample: vgg-cifar's 512-channel 4×4 layer's two
     // gradients took 23.2–23.6 ms with dx channels-last against 20.8–21.6 (one thread); its
     // 256 → 512 one 11.5–12.2 against 12.0–12.9, its 256-channel one 5.5–5.9 against 6.1–6.7.
@@ -972,7 +979,7 @@ void winogradForward(const ConvGeometry& g, int N, const float* x, const float* 
     float* U = threadScratch(Scratch::WinogradU, v.positions() * positionStride(g.K, g.C));
     transformWeights(v, W, g.K, g.C, false, U);
     const Problem p{g.C, g.H, g.W, g.K, g.Ho, g.Wo, g.ph, g.pw, &v};
-    (channelsLast(p, layout, Pass::Forward) ? runLast : run)(p, N, x, U, false, b, y, epilogue);
+    (channelsLast(p, N, layout, Pass::Forward) ? runLast : run)(p, N, x, U, false, b, y, epilogue);
 }
 
 void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx,
@@ -982,7 +989,8 @@ void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const fl
     transformWeights(v, W, g.K, g.C, true, U);
     const int k = g.kh;
     const Problem p{g.K, g.Ho, g.Wo, g.C, g.H, g.W, k - 1 - g.ph, k - 1 - g.pw, &v};
-    (channelsLast(p, layout, Pass::Data) ? runLast : run)(p, N, dy, U, true, nullptr, dx, nullptr);
+    (channelsLast(p, N, layout, Pass::Data) ? runLast : run)(p, N, dy, U, true, nullptr, dx,
+                                                             nullptr);
 }
 
 // dU_ξ (K, C) = Σ over the tiles Ŷ_ξ V_ξᵀ, with the planes' transforms: blocks of at least 512
@@ -1044,12 +1052,18 @@ void weightProductsLast(const Problem& p, int N, const float* x, const float* dy
     for (int n0 = 0; n0 < N; n0 += perBlock) {
         const int n1 = std::min(N, n0 + perBlock), t = (n1 - n0) * perSample;
         const std::ptrdiff_t vs = positionStride(t, p.C), ys = positionStride(t, p.K);
-        parallelFor(n1 - n0, parallel, [&](int i) {
+        // Two tasks a sample (its input, its dy), so that a block of one sample keeps two
+        // threads busy.
+        parallelFor(2 * (n1 - n0), parallel, [&](int task) {
+            const int i = task / 2;
             float* tmp = threadScratch(Scratch::WinogradRows, sf);
             const std::ptrdiff_t t0 = static_cast<std::ptrdiff_t>(i) * perSample;
-            toChannelsLast(x, n0 + i, n0 + i + 1, p.C, p.H, p.W, p.top, p.left, Hb, Wb,
-                           xb + i * xbSample);
-            v.inputLast(p, xb + i * xbSample, V, vs, t0, tmp);
+            if (task % 2 == 0) {
+                toChannelsLast(x, n0 + i, n0 + i + 1, p.C, p.H, p.W, p.top, p.left, Hb, Wb,
+                               xb + i * xbSample);
+                v.inputLast(p, xb + i * xbSample, V, vs, t0, tmp);
+                return;
+            }
             toChannelsLast(dy, n0 + i, n0 + i + 1, p.K, p.Ho, p.Wo, 0, 0, Hq, Wq,
                            dq + i * dqSample);
             v.gradientLast(p, dq + i * dqSample, Y, ys, t0, tmp);
@@ -1080,7 +1094,7 @@ void winogradBackwardWeights(const ConvGeometry& g, int N, const float* x, const
     const std::ptrdiff_t us = positionStride(g.K, g.C);
     float* dU = threadScratch(Scratch::WinogradU, P * us);
     const bool parallel = numThreads() > 1;
-    const bool last = channelsLast(p, layout, Pass::Weights);
+    const bool last = channelsLast(p, N, layout, Pass::Weights);
     // Each sample's Σ dy per channel, summed over the samples in order below.
     float* sums = last && db
                       ? threadScratch(Scratch::BiasPartials, static_cast<std::size_t>(N) * g.K)

@@ -41,6 +41,8 @@ constexpr Case k3x3[] = {
 // With F(2×2, 3×3) only: more tiles than one block takes, so the forward pass and dx run blocks
 // of samples on each thread, and the weight gradient sums two blocks.
 constexpr Case kManyTiles = {3, 48, 48, 32, 32};
+// And with F(4×4, 3×3): blocks of several samples a thread, the last one shorter.
+constexpr Case kManyTiles4 = {9, 16, 16, 24, 24, 1, -1, 3, 4};
 constexpr Case k5x5[] = {
     {2, 6, 5, 12, 12, 2, -1, 5},   {1, 5, 7, 9, 11, 0, -1, 5}, {1, 3, 4, 5, 6, 0, 4, 5},
     {2, 24, 33, 11, 11, 2, -1, 5}, {1, 4, 3, 1, 1, 2, -1, 5},  {3, 7, 6, 8, 7, 4, 1, 5},
@@ -59,6 +61,7 @@ std::vector<Case> allCases() {
             cases.push_back(c);
         }
     cases.push_back(kManyTiles);
+    cases.push_back(kManyTiles4);
     const std::size_t planes = cases.size();  // and each in channels-last order
     for (std::size_t i = 0; i < planes; ++i) {
         Case c = cases[i];
