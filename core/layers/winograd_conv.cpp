@@ -501,6 +501,28 @@ void outputTransform<2, 3>(const Problem& p, const float* Mx, std::ptrdiff_t ld,
 // lanes; these run the same products with the channels as the vector, on maps copied into
 // channels-last order (toChannelsLast), and write V and M as (tiles, channels) at each position.
 //
+// One tile's In × In values at src (rows rowStride apart, ch channels each), transformed on both
+// sides: dst at position (b, a) (positions ps apart) = Σ_s Σ_j coef(b, s) coef(a, j) src[s][j],
+// every channel at once; along the rows into tmp, then down.
+template <int A, int In, typename Coef>
+void tileTransformLast(const float* src, std::ptrdiff_t rowStride, int ch, Coef coef, float* dst,
+                       std::ptrdiff_t ps, float* tmp) {
+    for (int s = 0; s < In; ++s) {
+        const float* row = src + s * rowStride;
+        float* out = tmp + static_cast<std::ptrdiff_t>(s) * A * ch;
+        product<A, In>(
+            ch, coef, [row, ch](int j, int c) { return row[j * ch + c]; },
+            [out, ch](int a, int c, float v) { out[a * ch + c] = v; });
+    }
+    for (int a = 0; a < A; ++a) {
+        const float* in = tmp + static_cast<std::ptrdiff_t>(a) * ch;
+        float* out = dst + a * ps;
+        product<A, In>(
+            ch, coef, [in, ch](int s, int c) { return in[s * A * ch + c]; },
+            [out, ps](int b, int c, float v) { out[b * A * ps + c] = v; });
+    }
+}
+
 // V at columns t0 + (ty·tw + tx) of one sample: Bᵀ d B of each tile, for every channel at once,
 // from the sample's bordered map xb (Hb, Wb, C), Wb = m·tw + α − m.
 template <int M, int R>
@@ -509,26 +531,13 @@ void inputTransformLast(const Problem& p, const float* xb, float* V, std::ptrdif
     using F = Algo<M, R>;
     constexpr int A = F::A;
     const int C = p.C, th = p.tileRows(), tw = p.tileCols(), Wb = M * tw + A - M;
+    const std::ptrdiff_t rowStride = static_cast<std::ptrdiff_t>(Wb) * C;
     for (int ty = 0; ty < th; ++ty)
-        for (int tx = 0; tx < tw; ++tx) {
-            for (int s = 0; s < A; ++s) {  // d B along the tile's rows
-                const float* row = xb + (static_cast<std::ptrdiff_t>(M * ty + s) * Wb + M * tx) * C;
-                float* out = tmp + static_cast<std::ptrdiff_t>(s) * A * C;
-                product<A, A>(
-                    C, [](int aa, int j) { return F::bt(aa, j); },
-                    [row, C](int j, int c) { return row[j * C + c]; },
-                    [out, C](int aa, int c, float v) { out[aa * C + c] = v; });
-            }
-            float* vt = V + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * C;
-            for (int aa = 0; aa < A; ++aa) {  // Bᵀ down
-                const float* in = tmp + static_cast<std::ptrdiff_t>(aa) * C;
-                float* out = vt + aa * vs;
-                product<A, A>(
-                    C, [](int bb, int j) { return F::bt(bb, j); },
-                    [in, C](int j, int c) { return in[j * A * C + c]; },
-                    [out, vs](int bb, int c, float v) { out[bb * A * vs + c] = v; });
-            }
-        }
+        for (int tx = 0; tx < tw; ++tx)
+            tileTransformLast<A, A>(
+                xb + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * C, rowStride, C,
+                [](int b, int s) { return F::bt(b, s); },
+                V + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * C, vs, tmp);
 }
 
 // One sample's outputs Aᵀ m A from M (α², tiles, K) at columns t0 + (ty·tw + tx), into its
@@ -570,27 +579,13 @@ void gradientTransformLast(const Problem& p, const float* dyq, float* Y, std::pt
     using F = Algo<M, R>;
     constexpr int A = F::A;
     const int K = p.K, th = p.tileRows(), tw = p.tileCols(), Wq = M * tw;
+    const std::ptrdiff_t rowStride = static_cast<std::ptrdiff_t>(Wq) * K;
     for (int ty = 0; ty < th; ++ty)
-        for (int tx = 0; tx < tw; ++tx) {
-            for (int j = 0; j < M; ++j) {  // along each of the tile's m rows
-                const float* row =
-                    dyq + (static_cast<std::ptrdiff_t>(M * ty + j) * Wq + M * tx) * K;
-                float* out = tmp + static_cast<std::ptrdiff_t>(j) * A * K;
-                product<A, M>(
-                    K, [](int aa, int i) { return F::at(i, aa); },
-                    [row, K](int i, int k) { return row[i * K + k]; },
-                    [out, K](int aa, int k, float v) { out[aa * K + k] = v; });
-            }
-            float* yt = Y + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * K;
-            for (int aa = 0; aa < A; ++aa) {  // down
-                const float* in = tmp + static_cast<std::ptrdiff_t>(aa) * K;
-                float* out = yt + aa * ys;
-                product<A, M>(
-                    K, [](int bb, int j) { return F::at(j, bb); },
-                    [in, K](int j, int k) { return in[j * A * K + k]; },
-                    [out, ys](int bb, int k, float v) { out[bb * A * ys + k] = v; });
-            }
-        }
+        for (int tx = 0; tx < tw; ++tx)
+            tileTransformLast<A, M>(
+                dyq + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * K, rowStride, K,
+                [](int b, int i) { return F::at(i, b); },
+                Y + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * K, ys, tmp);
 }
 
 template <int M, int R>
