@@ -921,8 +921,8 @@ bool shapeFits(const ConvGeometry& g) {
 bool channelsLast(const Problem& p, int N, WinogradLayout layout, Pass pass) {
     if (layout != WinogradLayout::Auto) return layout == WinogradLayout::ChannelsLast;
     if (pass == Pass::Weights) return true;
-    // Fewer samples than threads (a view's single image): runLast would transform them on as
-    // many threads; run() shares each sample's channels out.
+    // Fewer samples than threads (a view's single image): runLast splits its transforms over the
+    // samples, so some threads would idle; run() splits each sample's channels.
     if (N < numThreads()) return false;
     // But dx into 512 channels from one tile a sample: vgg-cifar's 512-channel 4×4 layer's two
     // gradients took 23.2–23.6 ms with dx channels-last against 20.8–21.6 (one thread); its
