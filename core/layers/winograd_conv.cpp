@@ -501,25 +501,27 @@ void outputTransform<2, 3>(const Problem& p, const float* Mx, std::ptrdiff_t ld,
 // lanes; these run the same products with the channels as the vector, on maps copied into
 // channels-last order (toChannelsLast), and write V and M as (tiles, channels) at each position.
 //
-// One tile's In × In values at src (rows rowStride apart, ch channels each), transformed on both
-// sides: dst at position (b, a) (positions ps apart) = Σ_s Σ_j coef(b, s) coef(a, j) src[s][j],
-// every channel at once; along the rows into tmp, then down.
-template <int A, int In, typename Coef>
-void tileTransformLast(const float* src, std::ptrdiff_t rowStride, int ch, Coef coef, float* dst,
-                       std::ptrdiff_t ps, float* tmp) {
+// One tile's In × In values, src(s, j) at src + s·srcRow + j·srcCol (ch channels each, contiguous),
+// transformed on both sides into Out × Out: dst(b, a) at dst + b·dstRow + a·dstCol =
+// Σ_s Σ_j coef(b, s) coef(a, j) src(s, j), every channel at once; along the rows into tmp, then
+// down.
+template <int Out, int In, typename Coef>
+void tileTransformLast(const float* src, std::ptrdiff_t srcRow, std::ptrdiff_t srcCol, int ch,
+                       Coef coef, float* dst, std::ptrdiff_t dstRow, std::ptrdiff_t dstCol,
+                       float* tmp) {
     for (int s = 0; s < In; ++s) {
-        const float* row = src + s * rowStride;
-        float* out = tmp + static_cast<std::ptrdiff_t>(s) * A * ch;
-        product<A, In>(
-            ch, coef, [row, ch](int j, int c) { return row[j * ch + c]; },
+        const float* row = src + s * srcRow;
+        float* out = tmp + static_cast<std::ptrdiff_t>(s) * Out * ch;
+        product<Out, In>(
+            ch, coef, [row, srcCol](int j, int c) { return row[j * srcCol + c]; },
             [out, ch](int a, int c, float v) { out[a * ch + c] = v; });
     }
-    for (int a = 0; a < A; ++a) {
+    for (int a = 0; a < Out; ++a) {
         const float* in = tmp + static_cast<std::ptrdiff_t>(a) * ch;
-        float* out = dst + a * ps;
-        product<A, In>(
-            ch, coef, [in, ch](int s, int c) { return in[s * A * ch + c]; },
-            [out, ps](int b, int c, float v) { out[b * A * ps + c] = v; });
+        float* out = dst + a * dstCol;
+        product<Out, In>(
+            ch, coef, [in, ch](int s, int c) { return in[s * Out * ch + c]; },
+            [out, dstRow](int b, int c, float v) { out[b * dstRow + c] = v; });
     }
 }
 
@@ -535,40 +537,28 @@ void inputTransformLast(const Problem& p, const float* xb, float* V, std::ptrdif
     for (int ty = 0; ty < th; ++ty)
         for (int tx = 0; tx < tw; ++tx)
             tileTransformLast<A, A>(
-                xb + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * C, rowStride, C,
+                xb + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * C, rowStride, C, C,
                 [](int b, int s) { return F::bt(b, s); },
-                V + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * C, vs, tmp);
+                V + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * C, A * vs, vs, tmp);
 }
 
 // One sample's outputs Aᵀ m A from M (α², tiles, K) at columns t0 + (ty·tw + tx), into its
-// channels-last map yq (Hq, Wq, K), Hq = m·th and Wq = m·tw (the outputs beyond Ho and Wo too).
+// channels-last map yq (Hq, Wq, K), Hq = m·th and Wq = m·tw (the outputs beyond Ho and Wo too):
+// output (m·ty + j, m·tx + i) from position (b, a) as (j, i) from (b, a).
 template <int M, int R>
 void outputTransformLast(const Problem& p, const float* Mx, float* yq, std::ptrdiff_t ms,
                          std::ptrdiff_t t0, float* tmp) {
     using F = Algo<M, R>;
     constexpr int A = F::A;
     const int K = p.K, th = p.tileRows(), tw = p.tileCols(), Wq = M * tw;
+    const std::ptrdiff_t rowStride = static_cast<std::ptrdiff_t>(Wq) * K;
     for (int ty = 0; ty < th; ++ty)
-        for (int tx = 0; tx < tw; ++tx) {
-            const float* mt = Mx + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * K;
-            for (int bb = 0; bb < A; ++bb) {  // m A along each of the tile's α rows
-                const float* in = mt + bb * A * ms;
-                float* out = tmp + static_cast<std::ptrdiff_t>(bb) * M * K;
-                product<M, A>(
-                    K, [](int i, int aa) { return F::at(i, aa); },
-                    [in, ms](int aa, int k) { return in[aa * ms + k]; },
-                    [out, K](int i, int k, float v) { out[i * K + k] = v; });
-            }
-            for (int i = 0; i < M; ++i) {  // Aᵀ down: output (m·ty + j, m·tx + i)
-                const float* in = tmp + static_cast<std::ptrdiff_t>(i) * K;
-                float* out = yq + (static_cast<std::ptrdiff_t>(M * ty) * Wq + M * tx + i) * K;
-                const std::ptrdiff_t rowStride = static_cast<std::ptrdiff_t>(Wq) * K;
-                product<M, A>(
-                    K, [](int j, int bb) { return F::at(j, bb); },
-                    [in, K](int bb, int k) { return in[bb * M * K + k]; },
-                    [out, rowStride](int j, int k, float v) { out[j * rowStride + k] = v; });
-            }
-        }
+        for (int tx = 0; tx < tw; ++tx)
+            tileTransformLast<M, A>(
+                Mx + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * K, A * ms, ms, K,
+                [](int j, int b) { return F::at(j, b); },
+                yq + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * K, rowStride, K,
+                tmp);
 }
 
 // Ŷ at columns t0 + (ty·tw + tx) of one sample: A dy Aᵀ of each m×m tile, from the sample's
@@ -583,9 +573,9 @@ void gradientTransformLast(const Problem& p, const float* dyq, float* Y, std::pt
     for (int ty = 0; ty < th; ++ty)
         for (int tx = 0; tx < tw; ++tx)
             tileTransformLast<A, M>(
-                dyq + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * K, rowStride, K,
+                dyq + M * ty * rowStride + static_cast<std::ptrdiff_t>(M * tx) * K, rowStride, K, K,
                 [](int b, int i) { return F::at(i, b); },
-                Y + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * K, ys, tmp);
+                Y + (t0 + static_cast<std::ptrdiff_t>(ty) * tw + tx) * K, A * ys, ys, tmp);
 }
 
 template <int M, int R>
