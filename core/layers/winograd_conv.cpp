@@ -637,29 +637,42 @@ void multiply(const Problem& p, const float* U, bool transposedU, const float* V
     }
 }
 
+// How run() and runLast() split `units` (tile rows or samples) of unitTiles tiles each: blocks of
+// `per` units, `count` of them; with `shared`, too few for every thread to have blocks of its own,
+// so one block holds them all and the threads share its steps.
+struct Blocks {
+    int per = 1, count = 1;
+    bool parallel = false, shared = false;
+};
+Blocks blocksOf(const Problem& p, int units, int unitTiles) {
+    const int P = p.v->positions(), T = numThreads();
+    const std::int64_t tiles = static_cast<std::int64_t>(units) * unitTiles;
+    Blocks b;
+    b.parallel = T > 1 && tiles * P * p.C * static_cast<std::int64_t>(p.K) >= kParallelMinWork;
+    // Tiles per block: at least 256, so the GEMMs amortize packing U (64 gave vgg-cifar's 16×16
+    // layer 1.2× less speed), more while the block's V and M stay within 1 MB.
+    const int target = std::max(256, (1 << 18) / (P * (p.C + p.K)));
+    b.per = std::max(1, std::min(units, target / unitTiles));
+    b.count = (units + b.per - 1) / b.per;
+    b.shared = b.parallel && b.count < T;
+    if (b.parallel && !b.shared) {  // a multiple of T blocks of nearly equal size
+        b.count = (b.count + T - 1) / T * T;
+        b.per = (units + b.count - 1) / b.count;
+        b.count = (units + b.per - 1) / b.per;
+    }
+    return b;
+}
+
 void run(const Problem& p, int N, const float* x, const float* U, bool transposedU, const float* b,
          float* y, const ConvEpilogue* epilogue) {
     const int P = p.v->positions();
     const int th = p.tileRows(), tw = p.tileCols();
     const int rowsTotal = N * th;
-    const std::int64_t tiles = static_cast<std::int64_t>(rowsTotal) * tw;
-    const int T = numThreads();
-    const bool parallel =
-        T > 1 && tiles * P * p.C * static_cast<std::int64_t>(p.K) >= kParallelMinWork;
-    // Tiles per block: at least 256, so the GEMMs amortize packing U (64 gave vgg-cifar's 16×16
-    // layer 1.2× less speed), more while the block's V and M stay within 1 MB.
-    const int target = std::max(256, (1 << 18) / (P * (p.C + p.K)));
-    int rowsPerBlock = std::max(1, target / tw);
-    int blocks = (rowsTotal + rowsPerBlock - 1) / rowsPerBlock;
+    const Blocks bl = blocksOf(p, rowsTotal, tw);
     const std::size_t sf = scratchFloats(p);
-    if (!parallel || blocks >= T) {
-        if (parallel) {  // a multiple of T blocks of nearly equal size
-            blocks = (blocks + T - 1) / T * T;
-            rowsPerBlock = (rowsTotal + blocks - 1) / blocks;
-            blocks = (rowsTotal + rowsPerBlock - 1) / rowsPerBlock;
-        }
-        parallelFor(blocks, parallel, [&](int bi) {
-            const int r0 = bi * rowsPerBlock, r1 = std::min(rowsTotal, r0 + rowsPerBlock);
+    if (!bl.shared) {
+        parallelFor(bl.count, bl.parallel, [&](int bi) {
+            const int r0 = bi * bl.per, r1 = std::min(rowsTotal, r0 + bl.per);
             const std::ptrdiff_t ld = static_cast<std::ptrdiff_t>(r1 - r0) * tw;
             float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ld));
             float* M = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ld));
@@ -672,9 +685,8 @@ void run(const Problem& p, int N, const float* x, const float* U, bool transpose
         });
         return;
     }
-    // Too few tiles to give every thread blocks of its own: one block, the threads share each
-    // step (channels, positions, output channels).
-    const std::ptrdiff_t ld = tiles;
+    // One block, the threads share each step (channels, positions, output channels).
+    const std::ptrdiff_t ld = static_cast<std::ptrdiff_t>(rowsTotal) * tw;
     float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ld));
     float* M = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ld));
     parallelFor(p.C, true, [&](int c) {
@@ -793,24 +805,37 @@ std::size_t lastScratchFloats(const Problem& p) {
     return a * a * static_cast<std::size_t>(std::max(p.C, p.K)) + 64;
 }
 
+// The channels-last maps of a problem: the input in its border (Hb, Wb, C), the outputs or dy
+// (Hq, Wq, K), whole tiles; and each one's floats a sample.
+struct LastMaps {
+    int Hb, Wb, Hq, Wq;
+    std::ptrdiff_t inSample, outSample;
+};
+LastMaps lastMaps(const Problem& p) {
+    const int m = p.v->m, a = p.v->a, th = p.tileRows(), tw = p.tileCols();
+    LastMaps l{m * th + a - m, m * tw + a - m, m * th, m * tw, 0, 0};
+    l.inSample = static_cast<std::ptrdiff_t>(l.Hb) * l.Wb * p.C;
+    l.outSample = static_cast<std::ptrdiff_t>(l.Hq) * l.Wq * p.K;
+    return l;
+}
+
+// Tiles a block of the weight gradient's products: at least 512 (the products' reduction), more
+// while V and Ŷ stay within 4 MB.
+int weightBlockTiles(const Problem& p) {
+    return std::max(512, (1 << 20) / (p.v->positions() * (p.C + p.K)));
+}
+
 // run() in channels-last order: blocks of whole samples, copied channels-last into their border,
 // transformed, multiplied, transformed back and copied out; blocks spread over the threads, or,
 // with fewer blocks than threads, one block whose steps the threads share.
 void runLast(const Problem& p, int N, const float* x, const float* U, bool transposedU,
              const float* b, float* y, const ConvEpilogue* epilogue) {
     const Variant& v = *p.v;
-    const int P = v.positions(), m = v.m, a = v.a;
-    const int th = p.tileRows(), tw = p.tileCols(), perSample = th * tw;
-    const int Hb = m * th + a - m, Wb = m * tw + a - m, Hq = m * th, Wq = m * tw;
-    const std::ptrdiff_t xbSample = static_cast<std::ptrdiff_t>(Hb) * Wb * p.C;
-    const std::ptrdiff_t yqSample = static_cast<std::ptrdiff_t>(Hq) * Wq * p.K;
-    const int T = numThreads();
-    const std::int64_t tiles = static_cast<std::int64_t>(N) * perSample;
-    const bool parallel =
-        T > 1 && tiles * P * p.C * static_cast<std::int64_t>(p.K) >= kParallelMinWork;
-    const int target = std::max(256, (1 << 18) / (P * (p.C + p.K)));
-    int perBlock = std::max(1, std::min(N, target / perSample));
-    int blocks = (N + perBlock - 1) / perBlock;
+    const int P = v.positions(), perSample = p.tileRows() * p.tileCols();
+    const LastMaps l = lastMaps(p);
+    const int Hb = l.Hb, Wb = l.Wb, Hq = l.Hq, Wq = l.Wq;
+    const std::ptrdiff_t xbSample = l.inSample, yqSample = l.outSample;
+    const Blocks bl = blocksOf(p, N, perSample);
     const std::size_t sf = lastScratchFloats(p);
     auto buffers = [&](int samples, float*& xb, float*& V, float*& M, float*& yq) {
         const int t = samples * perSample;
@@ -819,15 +844,9 @@ void runLast(const Problem& p, int N, const float* x, const float* U, bool trans
         V = threadScratch(Scratch::WinogradV, P * positionStride(t, p.C));
         M = threadScratch(Scratch::WinogradM, P * positionStride(t, p.K));
     };
-    if (!parallel || blocks >= T) {
-        if (parallel) {  // a multiple of T blocks of nearly equal size
-            blocks = (blocks + T - 1) / T * T;
-            perBlock = (N + blocks - 1) / blocks;
-            blocks = (N + perBlock - 1) / perBlock;
-        }
-        parallelFor(blocks, parallel, [&](int bi) {
-            const int n0 = bi * perBlock, n1 = std::min(N, n0 + perBlock),
-                      t = (n1 - n0) * perSample;
+    if (!bl.shared) {
+        parallelFor(bl.count, bl.parallel, [&](int bi) {
+            const int n0 = bi * bl.per, n1 = std::min(N, n0 + bl.per), t = (n1 - n0) * perSample;
             float *xb, *V, *M, *yq;
             buffers(n1 - n0, xb, V, M, yq);
             float* tmp = threadScratch(Scratch::WinogradRows, sf);
@@ -844,9 +863,8 @@ void runLast(const Problem& p, int N, const float* x, const float* U, bool trans
         });
         return;
     }
-    // Too few samples to give every thread blocks of its own: one block, the threads share each
-    // step (samples, positions, samples).
-    const int t = static_cast<int>(tiles);
+    // One block, the threads share each step (samples, positions, samples).
+    const int t = N * perSample;
     float *xb, *V, *M, *yq;
     buffers(N, xb, V, M, yq);
     const std::ptrdiff_t vs = positionStride(t, p.C), ms = positionStride(t, p.K);
@@ -978,15 +996,14 @@ void winogradBackwardData(const ConvGeometry& g, int N, const float* W, const fl
                                                              nullptr);
 }
 
-// dU_ξ (K, C) = Σ over the tiles Ŷ_ξ V_ξᵀ, with the planes' transforms: blocks of at least 512
-// tiles (the products' reduction), while V and Ŷ stay within 4 MB. The same sums in the same order
-// at any thread count (each product is one thread's).
+// dU_ξ (K, C) = Σ over the tiles Ŷ_ξ V_ξᵀ, with the planes' transforms, in blocks of tile rows
+// (weightBlockTiles). The same sums in the same order at any thread count (each product is one
+// thread's).
 void weightProductsPlanes(const Problem& p, int N, const float* x, const float* dy, float* dU) {
     const int P = p.v->positions();
     const int th = p.tileRows(), tw = p.tileCols(), rowsTotal = N * th;
     const std::ptrdiff_t us = positionStride(p.K, p.C);
-    const int target = std::max(512, (1 << 20) / (P * (p.C + p.K)));
-    const int rowsPerBlock = std::max(1, std::min(rowsTotal, target / tw));
+    const int rowsPerBlock = std::max(1, std::min(rowsTotal, weightBlockTiles(p) / tw));
     const std::ptrdiff_t ldMax = static_cast<std::ptrdiff_t>(rowsPerBlock) * tw;
     float* V = threadScratch(Scratch::WinogradV, P * positionStride(p.C, ldMax));
     float* Y = threadScratch(Scratch::WinogradM, P * positionStride(p.K, ldMax));
@@ -1019,14 +1036,12 @@ void weightProductsPlanes(const Problem& p, int N, const float* x, const float* 
 void weightProductsLast(const Problem& p, int N, const float* x, const float* dy, float* dU,
                         float* sums) {
     const Variant& v = *p.v;
-    const int P = v.positions(), m = v.m, a = v.a;
-    const int th = p.tileRows(), tw = p.tileCols(), perSample = th * tw;
-    const int Hb = m * th + a - m, Wb = m * tw + a - m, Hq = m * th, Wq = m * tw;
-    const std::ptrdiff_t xbSample = static_cast<std::ptrdiff_t>(Hb) * Wb * p.C;
-    const std::ptrdiff_t dqSample = static_cast<std::ptrdiff_t>(Hq) * Wq * p.K;
+    const int P = v.positions(), perSample = p.tileRows() * p.tileCols();
+    const LastMaps l = lastMaps(p);
+    const int Hb = l.Hb, Wb = l.Wb, Hq = l.Hq, Wq = l.Wq;
+    const std::ptrdiff_t xbSample = l.inSample, dqSample = l.outSample;
     const std::ptrdiff_t us = positionStride(p.K, p.C);
-    const int target = std::max(512, (1 << 20) / (P * (p.C + p.K)));
-    const int perBlock = std::max(1, std::min(N, target / perSample));
+    const int perBlock = std::max(1, std::min(N, weightBlockTiles(p) / perSample));
     const int tMax = perBlock * perSample;
     float* xb = threadScratch(Scratch::Padded, perBlock * xbSample);
     float* dq = threadScratch(Scratch::Transposed, perBlock * dqSample);
