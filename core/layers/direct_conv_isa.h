@@ -1,10 +1,11 @@
 #pragma once
 // Inside the direct convolution kernels (direct_conv_kernels.h): the line between the portable
 // part (direct_conv_kernels.cpp: which shapes, whether this CPU can, scratch memory, compiled for
-// the build's target) and the kernels compiled for AVX-512 (direct_conv_avx512.cpp, built with
-// -mavx512f -mfma whatever the build's target, called only when the CPU has both).
+// the build's target) and the kernels compiled for AVX-512 (direct_conv_avx512.cpp, and
+// tapwise_avx512.cpp for the tap-by-tap kernels' 2 × 2 maps; built with -mavx512f -mfma whatever
+// the build's target, called only when the CPU has both).
 //
-// The AVX-512 file holds its own functions only (an anonymous namespace and ll::direct_avx512):
+// The AVX-512 files hold their own functions only (an anonymous namespace and ll::direct_avx512):
 // no std:: or Eigen templates, no inline functions of headers. The linker keeps one copy of such
 // shared code for the whole program and could take the AVX-512 one, which would then die with an
 // illegal instruction on a CPU without it. tests/CMakeLists.txt's IsaObjects test reads the
@@ -64,6 +65,18 @@ void gatherTaps(const float* w, int R, int pairs, const int* taps, int count, in
 /// dst[j·dstStride + i] = src[i·srcStride + j] for i < rows and j < cols (both 1 to 16).
 void transposeBlock(const float* src, std::ptrdiff_t srcStride, int rows, int cols, float* dst,
                     std::ptrdiff_t dstStride);
+/// 2 × 2 maps under a 3 × 3 kernel, stride 1, padding 1 (tapwise_avx512.cpp; tapwise_conv.cpp
+/// says when), the samples as lanes: xs (C, 4, ld) and ys (K, 4, ld) hold x and y position-major,
+/// ld = the batch rounded up to 16 lanes (zeros past it). ys rows [k0, k1) = the products of W
+/// (K, C, 3, 3) with xs, input channels summed in order.
+void tap2x2Forward(const float* xs, int C, int ld, const float* W, int k0, int k1, float* ys);
+/// The same for dx: gs (C, 4, ld) rows [c0, c1) from ds (K, 4, ld), output channels in order.
+void tap2x2BackwardData(const float* ds, int K, int C, int ld, const float* W, int c0, int c1,
+                        float* gs);
+/// dW rows [k0, k1) += Σ_n dy ⊗ x at each tap, samples in order: xb (C/16 blocks, N, 4, 16) is x
+/// by blocks of 16 channels (zeros past C), dk (K, N, 4) is dy.
+void tap2x2BackwardWeights(const float* xb, const float* dk, int N, int C, int k0, int k1,
+                           float* dW);
 /// dWPartials: threads·partialFloats(g) zeros; dbPartials: threads·K zeros.
 void backwardWeights3(const ConvGeometry& g, int N, const float* x, const float* dy, float* dW,
                       float* db, float* dWPartials, float* dbPartials, int threads);

@@ -147,7 +147,8 @@ void tapMajor(const ConvGeometry& g, const Plan& plan, const float* W, int k0, i
 // All of Wt (taps, K, C) at once, on the threads: by 16 × 16 blocks in registers on a CPU with
 // the AVX-512 kernels (kernels of up to 16 taps), else tapMajor's copy.
 void tapMajorAll(const ConvGeometry& g, const Plan& plan, const float* W, float* Wt) {
-    const int R = g.kh * g.kw, pairs = g.K * g.C;
+    [[maybe_unused]] const int R = g.kh * g.kw;
+    const int pairs = g.K * g.C;
     const bool parallel = static_cast<std::int64_t>(pairs) * plan.count >= kParallelMinWork;
 #if defined(LAYERLENS_HAVE_AVX512_KERNELS)
     if (directConvAvailable() && R <= 16) {
@@ -169,6 +170,123 @@ std::int64_t multiplyAdds(const ConvGeometry& g, const Plan& plan) {
     return static_cast<std::int64_t>(g.K) * g.C * plan.columns;
 }
 
+// ---- 2 × 2 maps under a 3 × 3 kernel (stride 1, padding 1) on a CPU with AVX-512 ----
+// Every output reads every input through one tap, so tapwise_avx512.cpp's kernels take the
+// weights where they are, with the samples as the vector lanes. On vgg-cifar's 512-channel 2 × 2
+// layers the general path below spent half of each pass outside the products: the tap-major
+// weight copy, the gathered columns, the scatter back, and BLIS's packing of each tap's 1 MB.
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+
+bool twoByTwo(const ConvGeometry& g) {
+    // Off for comparisons: LAYERLENS_TAPWISE=general (the general path below, as before them).
+    static const bool enabled = [] {
+        const char* v = std::getenv("LAYERLENS_TAPWISE");
+        return !(v && std::string(v) == "general");
+    }();
+    return enabled && directConvAvailable() && g.groups == 1 && g.H == 2 && g.W == 2 && g.kh == 3 &&
+           g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.ph == 1 &&
+           g.pw == 1 && g.pb == 1 && g.pr == 1;
+}
+
+constexpr int kLanes = 16;
+
+int lanesFor(int N) {
+    return (N + kLanes - 1) / kLanes * kLanes;
+}
+
+// t (N, rows, 4) as (rows, 4, ld): position-major, the samples as lanes, zeros past N.
+void toLanes(const float* t, int N, int rows, int ld, float* out) {
+    const std::int64_t work = static_cast<std::int64_t>(rows) * 4 * ld;
+    parallelFor(rows, work >= kParallelMinWork, [&](int r) {
+        for (int p = 0; p < 4; ++p) {
+            float* o = out + (static_cast<std::ptrdiff_t>(r) * 4 + p) * ld;
+            for (int n = 0; n < N; ++n)
+                o[n] = t[(static_cast<std::ptrdiff_t>(n) * rows + r) * 4 + p];
+            std::fill(o + N, o + ld, 0.0f);
+        }
+    });
+}
+
+// Rows [r0, r1) of (rows, 4, ld) back to t (N, rows, 4), each value plus bias[r] if given.
+void fromLanes(const float* lanes, int N, int rows, int ld, int r0, int r1, const float* bias,
+               float* t) {
+    for (int n = 0; n < N; ++n)
+        for (int r = r0; r < r1; ++r) {
+            float* o = t + (static_cast<std::ptrdiff_t>(n) * rows + r) * 4;
+            const float* in = lanes + static_cast<std::ptrdiff_t>(r) * 4 * ld + n;
+            for (int p = 0; p < 4; ++p)
+                o[p] = bias ? in[p * ld] + bias[r] : in[p * ld];
+        }
+}
+
+// 2 × K·C·16 multiply-adds for N samples: the same work as the general path's.
+bool twoByTwoParallel(const ConvGeometry& g, int N) {
+    return static_cast<std::int64_t>(g.K) * g.C * 16 * N >= kParallelMinWork;
+}
+
+void twoByTwoForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
+                     float* y, const ConvEpilogue* epilogue) {
+    const int ld = lanesFor(N);
+    float* xs = threadScratch(Scratch::WinogradV, static_cast<std::size_t>(g.C) * 4 * ld);
+    float* ys = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.K) * 4 * ld);
+    toLanes(x, N, g.C, ld, xs);
+    parallelParts(g.K, twoByTwoParallel(g, N), [&](int k0, int k1) {
+        direct_avx512::tap2x2Forward(xs, g.C, ld, W, k0, k1, ys);
+        fromLanes(ys, N, g.K, ld, k0, k1, b, y);
+        if (epilogue) {
+            for (int n = 0; n < N; ++n)
+                applyEpilogue(*epilogue, k0, k1 - k0, 4,
+                              y + (static_cast<std::ptrdiff_t>(n) * g.K + k0) * 4);
+        }
+    });
+}
+
+void twoByTwoBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy,
+                          float* dx) {
+    const int ld = lanesFor(N);
+    float* ds = threadScratch(Scratch::WinogradV, static_cast<std::size_t>(g.K) * 4 * ld);
+    float* gs = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.C) * 4 * ld);
+    toLanes(dy, N, g.K, ld, ds);
+    parallelParts(g.C, twoByTwoParallel(g, N), [&](int c0, int c1) {
+        direct_avx512::tap2x2BackwardData(ds, g.K, g.C, ld, W, c0, c1, gs);
+        fromLanes(gs, N, g.C, ld, c0, c1, nullptr, dx);
+    });
+}
+
+void twoByTwoBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
+                             float* dW, float* db) {
+    // x by blocks of 16 channels, (C/16, N, 4, 16), zeros past C; dy as (K, N, 4). Both read
+    // in order by the kernel (strided, x's rows and dy's samples fell on the same cache sets).
+    const int blocks = lanesFor(g.C) / kLanes;
+    float* xb =
+        threadScratch(Scratch::WinogradV, static_cast<std::size_t>(blocks) * N * 4 * kLanes);
+    float* dk = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.K) * N * 4);
+    const bool parallel = static_cast<std::int64_t>(blocks) * N * 4 * kLanes >= kParallelMinWork;
+    parallelFor(blocks, parallel, [&](int cb) {
+        float* o = xb + static_cast<std::ptrdiff_t>(cb) * N * 4 * kLanes;
+        for (int n = 0; n < N; ++n)
+            for (int p = 0; p < 4; ++p)
+                for (int l = 0; l < kLanes; ++l) {
+                    const int c = cb * kLanes + l;
+                    o[(n * 4 + p) * kLanes + l] =
+                        c < g.C ? x[(static_cast<std::ptrdiff_t>(n) * g.C + c) * 4 + p] : 0.0f;
+                }
+    });
+    parallelFor(g.K, parallel, [&](int k) {
+        for (int n = 0; n < N; ++n)
+            std::copy_n(dy + (static_cast<std::ptrdiff_t>(n) * g.K + k) * 4, 4,
+                        dk + (static_cast<std::ptrdiff_t>(k) * N + n) * 4);
+    });
+    parallelParts(g.K, twoByTwoParallel(g, N), [&](int k0, int k1) {
+        direct_avx512::tap2x2BackwardWeights(xb, dk, N, g.C, k0, k1, dW);
+        if (db) {
+            for (int k = k0; k < k1; ++k)
+                db[k] += channelSum(dy, N, g.K, 4, k);
+        }
+    });
+}
+#endif
+
 }  // namespace
 
 bool tapwiseApplies(const ConvGeometry& g, int N) {
@@ -183,6 +301,9 @@ bool tapwiseApplies(const ConvGeometry& g, int N) {
 
 void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,
                     float* y, const ConvEpilogue* epilogue) {
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    if (twoByTwo(g)) return twoByTwoForward(g, N, x, W, b, y, epilogue);
+#endif
     Plan plan;
     makePlan(g, N, plan);
     const int P = g.Ho * g.Wo;
@@ -219,6 +340,9 @@ void tapwiseForward(const ConvGeometry& g, int N, const float* x, const float* W
 }
 
 void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    if (twoByTwo(g)) return twoByTwoBackwardData(g, N, W, dy, dx);
+#endif
     Plan plan;
     makePlan(g, N, plan);
     const int Q = g.H * g.W;
@@ -248,6 +372,9 @@ void tapwiseBackwardData(const ConvGeometry& g, int N, const float* W, const flo
 
 void tapwiseBackwardWeights(const ConvGeometry& g, int N, const float* x, const float* dy,
                             float* dW, float* db) {
+#if defined(LAYERLENS_HAVE_AVX512_KERNELS)
+    if (twoByTwo(g)) return twoByTwoBackwardWeights(g, N, x, dy, dW, db);
+#endif
     Plan plan;
     makePlan(g, N, plan);
     const int P = g.Ho * g.Wo, R = g.kh * g.kw;

@@ -29,7 +29,9 @@ struct Case {
     int pt = 1, pl = 1, pb = 1, pr = 1;  // padding: top, left, bottom, right
 };
 
-// vgg-cifar's 2×2 maps (batch 1 to 17, and wide enough for the threads to share the work), a 1×1
+// vgg-cifar's 2×2 maps (batch 1 to 33: one, two and three vectors of samples, an odd number of
+// output channels, input channels not a multiple of 16, and wide enough for the threads to share
+// the work; on a CPU with AVX-512 these take the kernels of tapwise_avx512.cpp), a 1×1
 // map that reads only the kernel's centre, a 5×5 kernel over 3×3 maps, stride 2 (an input column no
 // output reads) and dilation 2 (taps that read nothing), padding on one side only, a 1×3 kernel,
 // and one over exactly 16 kernels of 3 taps (whose rows the weight copy must not read past).
@@ -37,6 +39,8 @@ constexpr Case kCases[] = {
     {"vgg_2x2", 3, 5, 7, 2, 2},
     {"batch1", 1, 16, 16, 2, 2},
     {"threads", 17, 128, 128, 2, 2},
+    {"batch32_odd_rows", 32, 20, 9, 2, 2},
+    {"batch33", 33, 33, 6, 2, 2},
     {"map1x1", 2, 4, 3, 1, 1},
     {"k5_on_3x3", 7, 3, 5, 3, 3, 5, 5, 1, 1, 2, 2, 2, 2},
     {"stride2", 4, 6, 5, 2, 3, 3, 3, 2, 1},
