@@ -159,24 +159,32 @@ void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 ta
             }
 }
 
-// Output channels [kBegin, kEnd) of one sample: channel blocks of KB (then single channels),
-// each in tiles of R rows (then single rows).
+// Output channels [k0, k0 + KB) of one sample in tiles of R rows (then single rows).
+template <int KS, int KB, int R, int V>
+void rowsBlock(const ConvPlan& pl, const float* xp, int k0, __mmask16 tail, float* y) {
+    int oh = 0;
+    for (; oh + R <= pl.Ho; oh += R)
+        rowsTile<KS, KB, R, V>(pl, xp, k0, oh, tail, y);
+    for (; oh < pl.Ho; ++oh)
+        rowsTile<KS, KB, 1, V>(pl, xp, k0, oh, tail, y);
+}
+
+// Output channels [kBegin, kEnd) of one sample: channel blocks of KB in tiles of R rows; the
+// channels left in blocks of 4, then single channels, in tiles of 16 / (4·V) rows (LeNet-5's c1
+// has 6 channels).
 template <int KS, int KB, int R, int V>
 void rowsChannels(const ConvPlan& pl, const float* xp, int kBegin, int kEnd, float* y) {
     const __mmask16 tail = tailMask(pl.Wo);
-    const auto rows = [&](auto kb, int k0) {
-        constexpr int B = decltype(kb)::value;
-        int oh = 0;
-        for (; oh + R <= pl.Ho; oh += R)
-            rowsTile<KS, B, R, V>(pl, xp, k0, oh, tail, y);
-        for (; oh < pl.Ho; ++oh)
-            rowsTile<KS, B, 1, V>(pl, xp, k0, oh, tail, y);
-    };
+    constexpr int R4 = 16 / (4 * V) > 0 ? 16 / (4 * V) : 1;
     int k = kBegin;
     for (; k + KB <= kEnd; k += KB)
-        rows(std::integral_constant<int, KB>{}, k);
+        rowsBlock<KS, KB, R, V>(pl, xp, k, tail, y);
+    if (KB > 4) {
+        for (; k + 4 <= kEnd; k += 4)
+            rowsBlock<KS, 4, R4, V>(pl, xp, k, tail, y);
+    }
     for (; k < kEnd; ++k)
-        rows(std::integral_constant<int, 1>{}, k);
+        rowsBlock<KS, 1, R4, V>(pl, xp, k, tail, y);
 }
 
 // The tile shape by the row's vectors V, keeping KB·R·V at 16–24 accumulators.
@@ -187,7 +195,7 @@ void rowsSample(const ConvPlan& pl, const float* xp, int kBegin, int kEnd, float
             rowsChannels<KS, 4, 4, 1>(pl, xp, kBegin, kEnd, y);
             break;
         case 2:
-            rowsChannels<KS, 4, 2, 2>(pl, xp, kBegin, kEnd, y);
+            rowsChannels<KS, 8, 1, 2>(pl, xp, kBegin, kEnd, y);
             break;
         case 3:
             rowsChannels<KS, 2, 4, 3>(pl, xp, kBegin, kEnd, y);

@@ -27,8 +27,8 @@ struct Case {
 };
 
 // Every row shape the tiles use (1–4 vectors, with and without a partial last vector), heights
-// that leave remainder rows, channel counts that leave remainder channels, and batches smaller
-// than the thread count (the channel-split path).
+// that leave remainder rows, channel counts that leave every kind of remainder block, and batches
+// smaller than the thread count (the channel-split path).
 constexpr Case kCases[] = {
     {2, 16, 16, 32, 32},
     {3, 5, 7, 16, 16},
@@ -38,6 +38,9 @@ constexpr Case kCases[] = {
     {2, 2, 3, 5, 64},
     {1, 1, 1, 16, 16},
     {4, 9, 10, 9, 31},
+    // Rows of 17–32 take blocks of 8 channels: 8s, then a 4, then single ones.
+    {2, 3, 29, 6, 32},
+    {1, 4, 13, 5, 24},
     // Narrower maps: output channels along the lanes (16, 32 and 48 + a remainder of them).
     {3, 64, 64, 8, 8},
     {2, 5, 21, 9, 12},
