@@ -170,21 +170,20 @@ void rowsBlock(const ConvPlan& pl, const float* xp, int k0, __mmask16 tail, floa
 }
 
 // Output channels [kBegin, kEnd) of one sample: channel blocks of KB in tiles of R rows; the
-// channels left in blocks of 4, then single channels, in tiles of 16 / (4·V) rows (LeNet-5's c1
-// has 6 channels).
-template <int KS, int KB, int R, int V>
+// channels left in blocks of 4 (when KB is larger), then single channels, in tiles of RR rows
+// (LeNet-5's c1 has 6 channels).
+template <int KS, int KB, int R, int V, int RR = R>
 void rowsChannels(const ConvPlan& pl, const float* xp, int kBegin, int kEnd, float* y) {
     const __mmask16 tail = tailMask(pl.Wo);
-    constexpr int R4 = 16 / (4 * V) > 0 ? 16 / (4 * V) : 1;
     int k = kBegin;
     for (; k + KB <= kEnd; k += KB)
         rowsBlock<KS, KB, R, V>(pl, xp, k, tail, y);
-    if (KB > 4) {
+    if constexpr (KB > 4) {
         for (; k + 4 <= kEnd; k += 4)
-            rowsBlock<KS, 4, R4, V>(pl, xp, k, tail, y);
+            rowsBlock<KS, 4, RR, V>(pl, xp, k, tail, y);
     }
     for (; k < kEnd; ++k)
-        rowsBlock<KS, 1, R4, V>(pl, xp, k, tail, y);
+        rowsBlock<KS, 1, RR, V>(pl, xp, k, tail, y);
 }
 
 // The tile shape by the row's vectors V, keeping KB·R·V at 16–24 accumulators.
@@ -195,7 +194,7 @@ void rowsSample(const ConvPlan& pl, const float* xp, int kBegin, int kEnd, float
             rowsChannels<KS, 4, 4, 1>(pl, xp, kBegin, kEnd, y);
             break;
         case 2:
-            rowsChannels<KS, 8, 1, 2>(pl, xp, kBegin, kEnd, y);
+            rowsChannels<KS, 8, 1, 2, 2>(pl, xp, kBegin, kEnd, y);
             break;
         case 3:
             rowsChannels<KS, 2, 4, 3>(pl, xp, kBegin, kEnd, y);

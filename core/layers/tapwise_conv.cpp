@@ -384,10 +384,16 @@ void tapwiseBackwardWeights(const ConvGeometry& g, int N, const float* x, const 
         threadScratch(Scratch::WinogradU, static_cast<std::size_t>(plan.count * tapBlock(g)));
     gather(g, plan, N, x, g.C, true, X);
     gather(g, plan, N, dy, g.K, false, D);
-    // Output channels split over the threads: dW_t (K, C) = D_t X_tᵀ, one dot product over the
-    // tap's columns per weight, added onto dW (each weight has one tap, so one addition).
+    // Output channels in chunks of kWeightRows over the threads: dW_t (K, C) = D_t X_tᵀ, one dot
+    // product over the tap's columns per weight, added onto dW (each weight has one tap, so one
+    // addition). The chunks, not the threads, set each product's rows: BLIS sums a product of a
+    // few rows in another order (its small-matrix kernels), and the sums must not depend on the
+    // thread count (K = 2 on one thread and on two differed in their last bits).
+    constexpr int kWeightRows = 128;
     const std::ptrdiff_t block = tapBlock(g);
-    parallelParts(g.K, multiplyAdds(g, plan) >= kParallelMinWork, [&](int k0, int k1) {
+    const int chunks = (g.K + kWeightRows - 1) / kWeightRows;
+    parallelFor(chunks, multiplyAdds(g, plan) >= kParallelMinWork, [&](int chunk) {
+        const int k0 = chunk * kWeightRows, k1 = std::min(g.K, k0 + kWeightRows);
         for (int p = 0; p < plan.count; ++p) {
             const Tap& tap = plan.taps[p];
             const int cols = N * tap.valid();

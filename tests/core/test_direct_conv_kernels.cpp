@@ -38,9 +38,11 @@ constexpr Case kCases[] = {
     {2, 2, 3, 5, 64},
     {1, 1, 1, 16, 16},
     {4, 9, 10, 9, 31},
-    // Rows of 17–32 take blocks of 8 channels: 8s, then a 4, then single ones.
+    // Rows of 17–32 take blocks of 8 channels: 8s, then a 4, then single ones (one sample: the
+    // channels split over the threads, 20 each on two).
     {2, 3, 29, 6, 32},
     {1, 4, 13, 5, 24},
+    {1, 4, 40, 5, 32},
     // Narrower maps: output channels along the lanes (16, 32 and 48 + a remainder of them).
     {3, 64, 64, 8, 8},
     {2, 5, 21, 9, 12},

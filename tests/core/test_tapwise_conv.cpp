@@ -4,6 +4,7 @@
 #include "support/check.h"
 #include "support/rounding.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <ostream>
@@ -31,7 +32,9 @@ struct Case {
 
 // vgg-cifar's 2×2 maps (batch 1 to 33: one, two and three vectors of samples, an odd number of
 // output channels, input channels not a multiple of 16, and wide enough for the threads to share
-// the work; on a CPU with AVX-512 these take the kernels of tapwise_avx512.cpp), a 1×1
+// the work, two output channels (one a thread: the weight gradient's sums must not depend on how
+// the threads split them), and 520 input channels (the parallel copy of x by channel blocks); on a
+// CPU with AVX-512 these take the kernels of tapwise_avx512.cpp), a 1×1
 // map that reads only the kernel's centre, a 5×5 kernel over 3×3 maps, stride 2 (an input column no
 // output reads) and dilation 2 (taps that read nothing), padding on one side only, a 1×3 kernel,
 // and one over exactly 16 kernels of 3 taps (whose rows the weight copy must not read past).
@@ -41,6 +44,8 @@ constexpr Case kCases[] = {
     {"threads", 17, 128, 128, 2, 2},
     {"batch32_odd_rows", 32, 20, 9, 2, 2},
     {"batch33", 33, 33, 6, 2, 2},
+    {"two_kernels", 47, 48, 2, 2, 2},
+    {"wide", 33, 520, 40, 2, 2},
     {"map1x1", 2, 4, 3, 1, 1},
     {"k5_on_3x3", 7, 3, 5, 3, 3, 5, 5, 1, 1, 2, 2, 2, 2},
     {"stride2", 4, 6, 5, 2, 3, 3, 3, 2, 1},
@@ -106,9 +111,16 @@ TEST_P(Tapwise, ForwardIsTheDirectSumWithBiasAndEpilogue) {
         ASSERT_EQ(biased[i], fast[i] + b[(i / P) % c.K]) << i;
     const ConvEpilogue e{scale.data(), shift.data(), true};
     tapwiseForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &e);
+    std::vector<float> relu = biased;
     for (int n = 0; n < c.N; ++n)
         applyEpilogue(e, 0, c.K, static_cast<int>(P), biased.data() + n * c.K * P);
     EXPECT_EQ(fused, biased);
+    // A ReLU alone (a convolution without batch norm, fused for inference).
+    const ConvEpilogue reluOnly{nullptr, nullptr, true};
+    tapwiseForward(g, c.N, x.data(), w.data(), b.data(), fused.data(), &reluOnly);
+    for (float& v : relu)
+        v = std::max(v, 0.0f);
+    EXPECT_EQ(fused, relu);
 }
 
 TEST_P(Tapwise, BackwardDataIsTheDirectSum) {
