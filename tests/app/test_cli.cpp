@@ -145,6 +145,16 @@ TEST(CliBench, PerLayerTimesEveryNodeAgainstThePeak) {
             EXPECT_EQ(row.at("macs"), 16 * 10 * 10 * 6 * 25);
             EXPECT_GT(row.at("backward_weights_ms").get<double>(), 0.0);
             EXPECT_GE(row.at("backward_data_ms").get<double>(), 0.0);
+            // The step's backward time split in the ratio of the two passes timed alone.
+            const double alone = row.at("alone_backward_ms").get<double>();
+            const double aloneWeights = row.at("alone_backward_weights_ms").get<double>();
+            ASSERT_GT(alone, 0.0);
+            EXPECT_NEAR(row.at("backward_weights_ms").get<double>() +
+                            row.at("backward_data_ms").get<double>(),
+                        row.at("backward_ms").get<double>(), 1e-9);
+            EXPECT_NEAR(row.at("backward_weights_ms").get<double>(),
+                        row.at("backward_ms").get<double>() * std::min(1.0, aloneWeights / alone),
+                        1e-9);
         }
     }
     r = runCli({"bench", "--model", "lenet5", "--batch", "4", "--threads", "1", "--rounds", "1",
