@@ -68,12 +68,15 @@ RunController::RunController(QObject* parent) : QObject(parent) {
     auto* progressTimer = new QTimer(this);
     progressTimer->setInterval(200);
     connect(progressTimer, &QTimer::timeout, this, [this] {
-        if (!m_progressDue || !isRunning()) return;  // a run's last points: no time left to show
+        if (!m_progressDue) return;
         m_progressDue = false;
         const BatchReport& r = m_lastBatch;
         const double done = ((r.epoch - 1) * static_cast<double>(r.batchesPerEpoch) + r.batch) /
                             (static_cast<double>(r.batchesPerEpoch) * std::max(1, m_runEpochs));
-        emit progress(r, m_runEpochs, done > 0 ? runSeconds() * (1 - done) / done : -1);
+        // A run's last batches, reported after it ended: the bars show where it ended (a
+        // completed run's at 100%, not at the tick before its end), with no time left.
+        const bool running = isRunning();
+        emit progress(r, m_runEpochs, running && done > 0 ? runSeconds() * (1 - done) / done : -1);
     });
     progressTimer->start();
     connect(m_worker, &TrainingWorker::evaluated, this, [this](const EvalReport& e) {
@@ -193,6 +196,7 @@ bool RunController::train(const RunSettings& settings, const QString& runName) {
 
 void RunController::onStarted() {
     m_runStarted = true;
+    m_progressDue = false;  // the last run's final batches: this run's own come next
     // The number of training images the run really has (a subset given as a fraction becomes a
     // count here), so Same start can ask for exactly that subset again.
     if (m_runLog) {

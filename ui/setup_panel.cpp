@@ -334,6 +334,14 @@ QString SetupPanel::etaText() const {
     return m_eta->text();
 }
 
+int SetupPanel::runProgress() const {
+    return m_runBar->value();
+}
+
+int SetupPanel::runProgressMaximum() const {
+    return m_runBar->maximum();
+}
+
 void SetupPanel::setRunning(bool running, bool paused) {
     m_train->setEnabled(!running);
     m_pause->setEnabled(running);

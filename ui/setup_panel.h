@@ -71,6 +71,9 @@ public:
     QPushButton* stopButton() const { return m_stop; }
     /// "epoch 2/5, about 0:47 left" while a run trains; empty otherwise.
     QString etaText() const;
+    /// The run bar's value and maximum (tests).
+    int runProgress() const;
+    int runProgressMaximum() const;
 
 signals:
     /// dataChanged: the data set or folder changed (not only the model).

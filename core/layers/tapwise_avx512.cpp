@@ -34,14 +34,7 @@ constexpr int joined(int o, int t) {
 template <int R, int V, bool Flip>
 void rowsBlock(const float* in, int red, std::ptrdiff_t ld, const float* w, std::ptrdiff_t rs,
                std::ptrdiff_t js, int n0, float* out) {
-    __m512 acc[R][4][V];
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-        for (int a = 0; a < 4; ++a)
-#pragma GCC unroll 4
-            for (int v = 0; v < V; ++v)
-                acc[r][a][v] = _mm512_setzero_ps();
+    __m512 acc[R][4][V] = {};  // zeros
     for (int j = 0; j < red; ++j) {
         const float* ij = in + static_cast<std::ptrdiff_t>(j) * 4 * ld + n0;
         __m512 x[4][V];

@@ -188,6 +188,11 @@ private slots:
         w.startTraining();
         QVERIFY(done.wait(slow(20000)));
         QCOMPARE(done.first().first().toString(), QString("completed"));
+        // The bars end full (the progress ticks every 200 ms; the last batches come after the
+        // last tick of the run), with no time left shown.
+        QTRY_COMPARE_WITH_TIMEOUT(w.setup()->runProgress(), w.setup()->runProgressMaximum(), 2000);
+        QCOMPARE(w.setup()->runProgressMaximum(), 40);
+        QVERIFY2(w.setup()->etaText().isEmpty(), qPrintable(w.setup()->etaText()));
         // 320 images / batch 16 = 20 batches per epoch, 2 epochs.
         Plot* loss = w.trainingView()->lossPlot();
         QCOMPARE(loss->graph(0)->dataCount(), 40);
