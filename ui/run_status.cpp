@@ -14,6 +14,8 @@ RunStatus::RunStatus(RunController* run, QWidget* parent)
     m_loading->hide();
     connect(run, &RunController::stateChanged, this, &RunStatus::showState);
     connect(run, &RunController::progress, this, [this](const BatchReport& r) {
+        // A run's last batches come after it ended (for the bars): how it ended stays shown.
+        if (!m_run->isRunning()) return;
         setText(QString("epoch %1, batch %2/%3, loss %4, %5 images/s")
                     .arg(r.epoch)
                     .arg(r.batch)

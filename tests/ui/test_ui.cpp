@@ -193,6 +193,10 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(w.setup()->runProgress(), w.setup()->runProgressMaximum(), 2000);
         QCOMPARE(w.setup()->runProgressMaximum(), 40);
         QVERIFY2(w.setup()->etaText().isEmpty(), qPrintable(w.setup()->etaText()));
+        // ... and the status bar still says how the run ended.
+        const auto* status = w.findChild<RunStatus*>();
+        QVERIFY(status);
+        QVERIFY2(status->text().startsWith("run completed ("), qPrintable(status->text()));
         // 320 images / batch 16 = 20 batches per epoch, 2 epochs.
         Plot* loss = w.trainingView()->lossPlot();
         QCOMPARE(loss->graph(0)->dataCount(), 40);
