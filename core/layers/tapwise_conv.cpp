@@ -261,8 +261,8 @@ void twoByTwoBackwardWeights(const ConvGeometry& g, int N, const float* x, const
     float* xb =
         threadScratch(Scratch::WinogradV, static_cast<std::size_t>(blocks) * N * 4 * kLanes);
     float* dk = threadScratch(Scratch::WinogradM, static_cast<std::size_t>(g.K) * N * 4);
-    const bool parallel = static_cast<std::int64_t>(blocks) * N * 4 * kLanes >= kParallelMinWork;
-    parallelFor(blocks, parallel, [&](int cb) {
+    const std::int64_t xWork = static_cast<std::int64_t>(blocks) * N * 4 * kLanes;
+    parallelFor(blocks, xWork >= kParallelMinWork, [&](int cb) {
         float* o = xb + static_cast<std::ptrdiff_t>(cb) * N * 4 * kLanes;
         for (int n = 0; n < N; ++n)
             for (int p = 0; p < 4; ++p)
@@ -272,7 +272,7 @@ void twoByTwoBackwardWeights(const ConvGeometry& g, int N, const float* x, const
                         c < g.C ? x[(static_cast<std::ptrdiff_t>(n) * g.C + c) * 4 + p] : 0.0f;
                 }
     });
-    parallelFor(g.K, parallel, [&](int k) {
+    parallelFor(g.K, static_cast<std::int64_t>(g.K) * N * 4 >= kParallelMinWork, [&](int k) {
         for (int n = 0; n < N; ++n)
             std::copy_n(dy + (static_cast<std::ptrdiff_t>(n) * g.K + k) * 4, 4,
                         dk + (static_cast<std::ptrdiff_t>(k) * N + n) * 4);
