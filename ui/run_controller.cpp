@@ -196,7 +196,6 @@ bool RunController::train(const RunSettings& settings, const QString& runName) {
 
 void RunController::onStarted() {
     m_runStarted = true;
-    m_progressDue = false;  // the last run's final batches: this run's own come next
     // The number of training images the run really has (a subset given as a fraction becomes a
     // count here), so Same start can ask for exactly that subset again.
     if (m_runLog) {
