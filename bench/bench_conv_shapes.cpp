@@ -1,5 +1,6 @@
-// The convolution kernels at the shapes where the presets spend their time (ResNet-20's three
-// stages and downsampling layers, vgg-cifar's 16×16 and 4×4 layers, alexnet-mnist's 3×3 and 5×5
+// The convolution kernels at the shapes where the presets spend their time (ResNet-20's first
+// layer, three stages and downsampling layers, vgg-cifar's first layer and its 16×16, 4×4 and 2×2
+// layers, alexnet-mnist's 3×3 and 5×5
 // layers): forward, backward-weights, backward-data, each
 // reported as GFLOP/s of the direct convolution (2 multiply-adds' worth per tap). Not a test: run
 // by hand, e.g. build/bench/bench_conv_shapes --benchmark_repetitions=5
@@ -23,6 +24,7 @@ struct ConvShape {
 };
 
 constexpr ConvShape kShapes[] = {
+    {"resnet20_stem_3to16x32x32", 128, 3, 16, 32},
     {"resnet20_s1_16x32x32", 128, 16, 16, 32},
     {"resnet20_s2_32x16x16", 128, 32, 32, 16},
     {"resnet20_s3_64x8x8", 128, 64, 64, 8},

@@ -20,9 +20,12 @@
 //     vector than the output channels fill theirs (forward, backward-data): output channels ×
 //     rows × 16-float vectors along the row; each input vector serves every channel and row of
 //     the tile.
-//   - other widths, stride 2 (forward, backward-data), and backward-weights always: output
-//     channels along the vector lanes (the weights, or dy transposed to (positions, channels)),
-//     times a few positions or input taps broadcast from the input.
+//   - other widths, stride 2 (forward, backward-data), and backward-weights: output channels
+//     along the vector lanes (the weights, or dy transposed to (positions, channels)), times a
+//     few positions or input taps broadcast from the input.
+//   - backward-weights of at most 8 input channels (an image's), stride 1, rows of 32, 48 or 64:
+//     output positions along the lanes, dy read as it lies; 8 output channels × a kernel row's 3
+//     taps of accumulators, each vector's lanes summed once per 8 samples.
 // Sums run in another order than im2col + GEMM's, so results differ from the reference kernels in
 // the last bits (tests/core/test_direct_conv_kernels.cpp bounds it by the rounding error bound).
 // Measured on one core (bench/bench_conv_shapes, AMD EPYC, AVX-512), CPU time against the

@@ -43,6 +43,13 @@ constexpr Case kCases[] = {
     {2, 3, 29, 6, 32},
     {1, 4, 13, 5, 24},
     {1, 4, 40, 5, 32},
+    // Weight gradients of at most 8 input channels on rows of 2–4 whole vectors take positions
+    // along the lanes: blocks of 8 output channels, then 4, then single ones; more than one group
+    // of 8 samples (the last one partial); no padding, padding 2, and padding on one side only.
+    {10, 3, 13, 4, 32},
+    {2, 8, 4, 3, 50, 1, 3, 0},
+    {3, 1, 9, 5, 62, 1, 3, 2},
+    {1, 2, 8, 6, 33, 1, 3, 0, 1},
     // Narrower maps: output channels along the lanes (16, 32 and 48 + a remainder of them).
     {3, 64, 64, 8, 8},
     {2, 5, 21, 9, 12},
