@@ -96,6 +96,9 @@ struct ConvPlan {
     const float* wp;    // (Cin, k², ld)
     const float* bias;  // (Kout) or null
     int Ho, Wo, S;      // output size, stride
+    // Applied by the rows kernel as it stores its tiles (the lanes kernel's callers apply it
+    // afterwards): or null.
+    const ConvEpilogue* epilogue;
 };
 
 // ---- Rows kernel: stride 1, rows of up to 64 outputs (a partial last vector masked) ----
@@ -143,6 +146,30 @@ void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 ta
         }
     }
     const std::size_t P = static_cast<std::size_t>(pl.Ho) * pl.Wo;
+    if (pl.epilogue) {
+        // applyEpilogue's arithmetic, in registers: a·y + b as a product then a sum (the build
+        // fuses no multiply-add it is not asked for), then max(0, y) as Eigen's cwiseMax.
+        const ConvEpilogue& e = *pl.epilogue;
+#pragma GCC unroll 16
+        for (int kb = 0; kb < KB; ++kb) {
+            if (e.scale) {
+                const __m512 a = _mm512_set1_ps(e.scale[k0 + kb]);
+                const __m512 b = _mm512_set1_ps(e.shift[k0 + kb]);
+#pragma GCC unroll 16
+                for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < V; ++v)
+                        acc[kb][r][v] = _mm512_add_ps(_mm512_mul_ps(a, acc[kb][r][v]), b);
+            }
+            if (e.relu) {
+#pragma GCC unroll 16
+                for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+                    for (int v = 0; v < V; ++v)
+                        acc[kb][r][v] = _mm512_max_ps(_mm512_setzero_ps(), acc[kb][r][v]);
+            }
+        }
+    }
 #pragma GCC unroll 16
     for (int kb = 0; kb < KB; ++kb)
 #pragma GCC unroll 16
@@ -310,7 +337,7 @@ void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const flo
         fillZero(bias16, ld);
         std::memcpy(bias16, bias, sizeof(float) * Kout);
     }
-    const ConvPlan pl{&p, Kout, ld, wp, bias, Ho, Wo, S};
+    const ConvPlan pl{&p, Kout, ld, wp, bias, Ho, Wo, S, rows ? epilogue : nullptr};
     const float* b16 = bias16;
     const std::size_t xs = static_cast<std::size_t>(p.C) * p.H * p.W;
     const std::size_t P = static_cast<std::size_t>(Ho) * Wo;
@@ -329,7 +356,8 @@ void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const flo
             } else {
                 lanesSample<KS>(pl, xp, b16, scratch(kTransposed, yTSize), y + n * ys);
             }
-            if (epilogue) applyEpilogue(*epilogue, 0, Kout, static_cast<int>(P), y + n * ys);
+            if (epilogue && !rows)
+                applyEpilogue(*epilogue, 0, Kout, static_cast<int>(P), y + n * ys);
         });
         return;
     }
@@ -343,8 +371,6 @@ void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const flo
         const int k1 = static_cast<int>(static_cast<std::int64_t>(Kout) * (part + 1) / T);
         if (k0 == k1) return;
         rowsSample<KS>(pl, padded + p.size * n, k0, k1, y + n * ys);
-        if (epilogue)
-            applyEpilogue(*epilogue, k0, k1 - k0, static_cast<int>(P), y + n * ys + k0 * P);
     });
 }
 
