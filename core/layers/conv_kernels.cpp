@@ -324,16 +324,42 @@ float channelSum(const float* dy, int N, int K, std::ptrdiff_t P, int k) {
     return sum;
 }
 
-void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y) {
+void applyEpilogueRows(const ConvEpilogue& e, int k0, int rows, int n, std::ptrdiff_t stride,
+                       float* y) {
     for (int r = 0; r < rows; ++r) {
-        float* q = y + static_cast<std::ptrdiff_t>(r) * P;
+        float* q = y + static_cast<std::ptrdiff_t>(r) * stride;
         if (e.scale) {
             const float a = e.scale[k0 + r], b = e.shift[k0 + r];
-            for (int i = 0; i < P; ++i)
+            for (int i = 0; i < n; ++i)
                 q[i] = a * q[i] + b;
         }
-        if (e.relu) VectorMap(q, P) = ConstVectorMap(q, P).cwiseMax(0.0f);
+        if (e.relu) VectorMap(q, n) = ConstVectorMap(q, n).cwiseMax(0.0f);
     }
+}
+
+void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y) {
+    applyEpilogueRows(e, k0, rows, P, P, y);
+}
+
+EpilogueArithmetic epilogueArithmetic() {
+    static const EpilogueArithmetic arithmetic = [] {
+        // a = y = 1 + 2⁻¹², b = −1: a·y = 1 + 2⁻¹¹ + 2⁻²⁴, whose last term is half an ulp of 1, so
+        // rounded (to even) it is 1 + 2⁻¹¹ and the sum 2⁻¹¹; fused, the sum is 2⁻¹¹ + 2⁻²⁴.
+        // Read through volatiles, so that nothing is computed at compile time.
+        volatile float va = 1.0f + 0x1p-12f, vb = -1.0f;
+        const float a = va, b = vb;
+        std::vector<float> y(67, a);  // a vector loop and a scalar tail, whatever the lanes
+        const ConvEpilogue e{&a, &b, false};
+        applyEpilogueRows(e, 0, 1, static_cast<int>(y.size()), 0, y.data());
+        const float separate = 0x1p-11f, fused = 0x1p-11f + 0x1p-24f;
+        const auto all = [&](float v) {
+            return std::all_of(y.begin(), y.end(), [v](float q) { return q == v; });
+        };
+        return all(fused)      ? EpilogueArithmetic::Fused
+               : all(separate) ? EpilogueArithmetic::Separate
+                               : EpilogueArithmetic::Mixed;
+    }();
+    return arithmetic;
 }
 
 void convForward(const ConvGeometry& g, int N, const float* x, const float* W, const float* b,

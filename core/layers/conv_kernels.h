@@ -90,6 +90,17 @@ float channelSum(const float* dy, int N, int K, std::ptrdiff_t P, int k);
 
 /// Applies `e` to `rows` output channels of P values each, starting at channel k0.
 void applyEpilogue(const ConvEpilogue& e, int k0, int rows, int P, float* y);
+/// The same to the first n values of `rows` channels `stride` apart (a kernel's tile of rows,
+/// while it is in L1): one compiled body for both.
+void applyEpilogueRows(const ConvEpilogue& e, int k0, int rows, int n, std::ptrdiff_t stride,
+                       float* y);
+/// How applyEpilogue's compiled code computes a·y + b. Whether the compiler fuses it into one
+/// multiply-add depends on the compiler (GCC fuses across statements, clang within one) and on
+/// the build's target (x86-64-v2 has no FMA), so a kernel that applies the epilogue in its own
+/// registers asks this (measured once, on values whose two roundings differ) to give the same
+/// bits. Mixed: the vector loop and its scalar tail differ (call applyEpilogueRows instead).
+enum class EpilogueArithmetic { Separate, Fused, Mixed };
+EpilogueArithmetic epilogueArithmetic();
 
 /// y (N, K, Ho, Wo) = conv(x (N, C, H, W), W (K, C/groups*kh*kw)) + b (K) (b may be null), then
 /// the epilogue if given. One GEMM per group of channels (and block of samples).

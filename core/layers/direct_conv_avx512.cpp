@@ -96,9 +96,10 @@ struct ConvPlan {
     const float* wp;    // (Cin, k², ld)
     const float* bias;  // (Kout) or null
     int Ho, Wo, S;      // output size, stride
-    // Applied by the rows kernel as it stores its tiles (the lanes kernel's callers apply it
-    // afterwards): or null.
+    // Applied by the rows kernel to each tile it stores (the lanes kernel's callers apply it
+    // afterwards): or null; and how applyEpilogue computes it.
     const ConvEpilogue* epilogue;
+    EpilogueArithmetic arithmetic;
 };
 
 // ---- Rows kernel: stride 1, rows of up to 64 outputs (a partial last vector masked) ----
@@ -146,10 +147,12 @@ void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 ta
         }
     }
     const std::size_t P = static_cast<std::size_t>(pl.Ho) * pl.Wo;
-    if (pl.epilogue) {
-        // applyEpilogue's arithmetic, in registers: a·y + b as a product then a sum (the build
-        // fuses no multiply-add it is not asked for), then max(0, y) as Eigen's cwiseMax.
+    if (pl.epilogue && pl.arithmetic != EpilogueArithmetic::Mixed) {
+        // applyEpilogue's arithmetic in registers: a·y + b fused or not as its compiled code does
+        // it (epilogueArithmetic; this file fuses none it is not asked for), then max(0, y) as
+        // Eigen's cwiseMax (y when y is −0 or NaN).
         const ConvEpilogue& e = *pl.epilogue;
+        const bool fused = pl.arithmetic == EpilogueArithmetic::Fused;
 #pragma GCC unroll 16
         for (int kb = 0; kb < KB; ++kb) {
             if (e.scale) {
@@ -159,7 +162,8 @@ void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 ta
                 for (int r = 0; r < R; ++r)
 #pragma GCC unroll 16
                     for (int v = 0; v < V; ++v)
-                        acc[kb][r][v] = _mm512_add_ps(_mm512_mul_ps(a, acc[kb][r][v]), b);
+                        acc[kb][r][v] = fused ? _mm512_fmadd_ps(a, acc[kb][r][v], b)
+                                              : _mm512_add_ps(_mm512_mul_ps(a, acc[kb][r][v]), b);
             }
             if (e.relu) {
 #pragma GCC unroll 16
@@ -184,6 +188,9 @@ void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 ta
                     _mm512_storeu_ps(dst, acc[kb][r][v]);
                 }
             }
+    if (pl.epilogue && pl.arithmetic == EpilogueArithmetic::Mixed)
+        applyEpilogueRows(*pl.epilogue, k0, KB, R * pl.Wo, static_cast<std::ptrdiff_t>(P),
+                          y + k0 * P + static_cast<std::size_t>(oh0) * pl.Wo);
 }
 
 // Output channels [k0, k0 + KB) of one sample in tiles of R rows (then single rows).
@@ -337,7 +344,16 @@ void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const flo
         fillZero(bias16, ld);
         std::memcpy(bias16, bias, sizeof(float) * Kout);
     }
-    const ConvPlan pl{&p, Kout, ld, wp, bias, Ho, Wo, S, rows ? epilogue : nullptr};
+    const ConvPlan pl{&p,
+                      Kout,
+                      ld,
+                      wp,
+                      bias,
+                      Ho,
+                      Wo,
+                      S,
+                      rows ? epilogue : nullptr,
+                      epilogue ? epilogueArithmetic() : EpilogueArithmetic::Separate};
     const float* b16 = bias16;
     const std::size_t xs = static_cast<std::size_t>(p.C) * p.H * p.W;
     const std::size_t P = static_cast<std::size_t>(Ho) * Wo;
