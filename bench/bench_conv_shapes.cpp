@@ -25,6 +25,7 @@ struct ConvShape {
 
 constexpr ConvShape kShapes[] = {
     {"resnet20_stem_3to16x32x32", 128, 3, 16, 32},
+    {"vgg_3to64x32x32_batch8", 8, 3, 64, 32},
     {"resnet20_s1_16x32x32", 128, 16, 16, 32},
     {"resnet20_s2_32x16x16", 128, 32, 32, 16},
     {"resnet20_s3_64x8x8", 128, 64, 64, 8},

@@ -713,11 +713,17 @@ void backwardWeights(const ConvGeometry& g, int N, const float* x, const float* 
         KS == 3 && g.sh == 1 && g.C <= 8 && g.Wo % kLanes == 0 && g.Wo >= 2 * kLanes;
     // Otherwise groups of samples whose padded inputs and transposed dy stay within about 512 kB
     // (in L2), worked on by one thread: each tile's accumulators run over the whole group. The
-    // rows path takes groups of 8 samples: its lanes are summed once per group.
+    // rows path takes groups of up to 8 samples (its lanes are summed once per group), at least
+    // one group per thread when the batch has a sample per thread (8 samples in one group left
+    // the other thread idle at batches up to 8).
     const std::size_t dyTSize = static_cast<std::size_t>(P) * K16;
     const std::size_t perSample = (p.size + dyTSize) * sizeof(float);
     const std::size_t fit = (512 << 10) / perSample;
-    const int G = rowsLanes ? 8 : fit < 1 ? 1 : fit > 8 ? 8 : static_cast<int>(fit);
+    const int perThread = (N + T - 1) / T;
+    const int G = rowsLanes ? minInt(8, perThread < 1 ? 1 : perThread)
+                  : fit < 1 ? 1
+                  : fit > 8 ? 8
+                            : static_cast<int>(fit);
     const int groups = (N + G - 1) / G;
     const bool big = static_cast<std::int64_t>(N) * g.K * g.C * KS * KS * P >= kParallelMinWork;
     parallelFor(groups, big, [&](int gi) {
