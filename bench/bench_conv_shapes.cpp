@@ -1,7 +1,7 @@
 // The convolution kernels at the shapes where the presets spend their time (ResNet-20's first
-// layer, three stages and downsampling layers, vgg-cifar's first layer and its 16×16, 4×4 and 2×2
-// layers, alexnet-mnist's 3×3 and 5×5
-// layers): forward, backward-weights, backward-data, each
+// layer, three stages and downsampling layers, vgg-cifar's first layer (also at batch 8) and its
+// 16×16, 4×4 and 2×2 layers, alexnet-mnist's 3×3 and 5×5 layers): forward, backward-weights,
+// backward-data, each
 // reported as GFLOP/s of the direct convolution (2 multiply-adds' worth per tap). Not a test: run
 // by hand, e.g. build/bench/bench_conv_shapes --benchmark_repetitions=5
 // --benchmark_report_aggregates_only=true. Args: threads,

@@ -730,10 +730,11 @@ void backwardWeights(const ConvGeometry& g, int N, const float* x, const float* 
         const int t = threadIndex();
         const int n0 = gi * G, cnt = minInt(G, N - n0);
         float* xp = scratch(kPadded, p.size * (rowsLanes ? 1 : cnt));
+        float* dbt = db ? dbPartials + static_cast<std::size_t>(g.K) * t : nullptr;
         if (rowsLanes) {
+            // The bias gradient summed per block of channels, while its dy is in L1.
             const std::size_t accSize = static_cast<std::size_t>(g.C) * 9 * g.K * kLanes;
             float* acc = scratch(kTransposed, accSize);
-            float* dbt = db ? dbPartials + static_cast<std::size_t>(g.K) * t : nullptr;
             fillZero(acc, accSize);
             for (int j = 0; j < cnt; ++j) {
                 padSample(p, x + (n0 + j) * xs, xp);
@@ -759,12 +760,12 @@ void backwardWeights(const ConvGeometry& g, int N, const float* x, const float* 
             }
             weightGroup<KS>(p, TransposedGroup{xp, dyT, K16, cnt, g.Ho, g.Wo, g.sh},
                             dWPartials + tSize * t);
-        }
-        if (db && !rowsLanes) {
-            float* dbt = dbPartials + static_cast<std::size_t>(g.K) * t;
-            for (int j = 0; j < cnt; ++j)
-                for (int k = 0; k < g.K; ++k)
-                    dbt[k] += sumFloats(dy + (n0 + j) * ys + static_cast<std::size_t>(k) * P, P);
+            if (dbt) {
+                for (int j = 0; j < cnt; ++j)
+                    for (int k = 0; k < g.K; ++k)
+                        dbt[k] +=
+                            sumFloats(dy + (n0 + j) * ys + static_cast<std::size_t>(k) * P, P);
+            }
         }
     });
     const int taps = KS * KS;
