@@ -47,15 +47,23 @@ public:
     virtual std::vector<NamedState> state() { return {}; }
 
 protected:
-    /// Updates param i given its effective gradient g (L2 decay already added).
-    virtual void update(std::size_t i, Param& p, const float* g) = 0;
+    /// Element-wise optimizers update each piece of a parameter (updatePiece) right after its
+    /// weight decay, in one pass over the weights split over the threads; the others (momentum
+    /// form I) update whole parameters (update).
+    virtual bool elementwise() const { return true; }
+    /// Elements [k, k + len) of param i, given their effective gradient gk (L2 decay already
+    /// added; gk[0] belongs to element k).
+    virtual void updatePiece(std::size_t i, Param& p, const float* gk, std::int64_t k,
+                             std::int64_t len);
+    /// Param i, given its effective gradient g (L2 decay already added); for elementwise() false.
+    virtual void update(std::size_t i, Param& p, const float* g);
 
     std::vector<Param*> m_params;
     OptimizerOptions m_opt;
     std::int64_t m_steps = 0;
 
 private:
-    AlignedFloats m_scratch;  // gradient plus L2 term
+    AlignedFloats m_scratch;  // gradient plus L2 term: a piece per thread, or a whole parameter
 };
 
 /// θ ← θ − α g.
@@ -65,7 +73,8 @@ public:
     const char* type() const override { return "sgd"; }
 
 protected:
-    void update(std::size_t i, Param& p, const float* g) override;
+    void updatePiece(std::size_t i, Param& p, const float* gk, std::int64_t k,
+                     std::int64_t len) override;
 };
 
 /// Heavy-ball momentum. Form II (PyTorch): v⁺ = g + β v, θ⁺ = θ − α v⁺.
@@ -79,6 +88,9 @@ public:
     std::vector<NamedState> state() override;
 
 protected:
+    bool elementwise() const override { return m_form == Form::II; }
+    void updatePiece(std::size_t i, Param& p, const float* gk, std::int64_t k,
+                     std::int64_t len) override;
     void update(std::size_t i, Param& p, const float* g) override;
 
 private:
@@ -95,7 +107,8 @@ public:
     std::vector<NamedState> state() override;
 
 protected:
-    void update(std::size_t i, Param& p, const float* g) override;
+    void updatePiece(std::size_t i, Param& p, const float* gk, std::int64_t k,
+                     std::int64_t len) override;
 
 private:
     std::vector<Tensor> m_v;
@@ -109,7 +122,8 @@ public:
     std::vector<NamedState> state() override;
 
 protected:
-    void update(std::size_t i, Param& p, const float* g) override;
+    void updatePiece(std::size_t i, Param& p, const float* gk, std::int64_t k,
+                     std::int64_t len) override;
 
 private:
     std::vector<Tensor> m_m, m_v;  // first and second moments, shaped like each param

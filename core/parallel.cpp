@@ -39,4 +39,38 @@ void addParallel(const float* from, std::int64_t n, float* to) {
     });
 }
 
+namespace {
+double sumSquaresSerial(const float* p, std::int64_t n) {
+    constexpr int kLanes = 16;  // two vectors of doubles: the loop is not bound by add latency
+    double acc[kLanes] = {};
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        for (int j = 0; j < kLanes; ++j)
+            acc[j] += static_cast<double>(p[i + j]) * p[i + j];
+    }
+    for (int j = 0; i < n; ++i, ++j)
+        acc[j] += static_cast<double>(p[i]) * p[i];
+    for (int w = kLanes / 2; w > 0; w /= 2) {
+        for (int j = 0; j < w; ++j)
+            acc[j] += acc[j + w];
+    }
+    return acc[0];
+}
+}  // namespace
+
+double sumSquaresParallel(const float* p, std::int64_t n) {
+    constexpr int kMaxParts = 64;
+    const int parts = n >= kParallelMinWork ? std::min(numThreads(), kMaxParts) : 1;
+    double sums[kMaxParts];
+    parallelFor(parts, parts > 1, [&](int k) {
+        const std::int64_t i0 = n * k / parts / 16 * 16;
+        const std::int64_t i1 = k + 1 == parts ? n : n * (k + 1) / parts / 16 * 16;
+        sums[k] = sumSquaresSerial(p + i0, i1 - i0);
+    });
+    double s = 0;
+    for (int k = 0; k < parts; ++k)
+        s += sums[k];
+    return s;
+}
+
 }  // namespace ll

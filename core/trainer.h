@@ -154,13 +154,15 @@ private:
     double m_baseLr = 0;                 // what the schedule multiplies (TrainControl sets it)
     Tensor m_x, m_y, m_dz;               // batch buffers, reused
     std::vector<Tensor> m_bufferBackup;  // batch-norm statistics before the current step
+    std::vector<double> m_gradSquares;   // each layer's sum of squared gradients, this step
 };
 
 /// A model's training defaults as a TrainConfig: optimizer, loss, learning rate and schedule,
 /// momentum, weight decay, batch, epochs, raw pixels, and ±1 labels when the loss wants them.
 TrainConfig trainConfigFromDefaults(const ModelDefaults& defaults);
 
-/// Per-layer weight and gradient norms of the layers that have parameters.
-std::vector<LayerNorms> layerNorms(Net& net);
+/// Per-layer weight and gradient norms of the layers that have parameters. gradSquares, when
+/// given, holds each layer's sum of squared gradients (indexed by layer), already summed.
+std::vector<LayerNorms> layerNorms(Net& net, const std::vector<double>* gradSquares = nullptr);
 
 }  // namespace ll

@@ -105,6 +105,7 @@ Training makeTraining(const std::string& preset, int batch) {
     s.net.resetParameters(1);
     OptimizerOptions o;
     o.lr = 1e-3f;
+    o.weightDecay = 5e-4f;  // L2: its gradient goes through the optimizer's scratch
     s.opt = makeOptimizer(spec.defaults.optimizer, s.net.params(), o);
     s.x = Tensor(s.net.inputSample().batched(batch));
     Rng rng(2);

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
+#include <vector>
 
 #include "core/isa_kernels.h"
 #include "core/kernels.h"
@@ -154,6 +156,45 @@ TEST(ElementwiseThreads, AddSumsInInputOrderAndCopiesTheGradient) {
             },
             dy, "Add backward");
     }
+}
+
+// The sum of squares behind the trainer's gradient check and layer norms: the exact sum (to
+// double rounding) on 1, 2 and 3 threads, the same bits when run again, and not finite exactly
+// when an element is not, even next to the largest floats.
+TEST(ElementwiseThreads, SumOfSquaresIsTheSumAndFiniteExactlyWhenEveryElementIs) {
+    const int saved = numThreads();
+    for (const std::int64_t n : {std::int64_t{0}, std::int64_t{7}, std::int64_t{1000},
+                                 kParallelMinWork + 13, 5 * kParallelMinWork + 3}) {
+        std::vector<float> x(static_cast<std::size_t>(n));
+        Rng rng(static_cast<std::uint64_t>(n) + 1);
+        long double exact = 0;
+        for (float& v : x) {
+            v = rng.normal();
+            exact += static_cast<long double>(v) * v;
+        }
+        for (int threads : {1, 2, 3}) {
+            SCOPED_TRACE(testing::Message() << "n " << n << ", threads " << threads);
+            setNumThreads(threads);
+            const double s = sumSquaresParallel(x.data(), n);
+            EXPECT_NEAR(s, static_cast<double>(exact), 1e-12 * static_cast<double>(n) + 1e-300);
+            EXPECT_EQ(s, sumSquaresParallel(x.data(), n));
+            if (n == 0) continue;
+            std::vector<float> y = x;
+            y[0] = std::numeric_limits<float>::max();
+            y[static_cast<std::size_t>(n) / 2] = -std::numeric_limits<float>::max();
+            EXPECT_TRUE(std::isfinite(sumSquaresParallel(y.data(), n)));
+            for (float bad :
+                 {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN()}) {
+                for (std::int64_t at : {std::int64_t{0}, n / 2, n - 1}) {
+                    y = x;
+                    y[static_cast<std::size_t>(at)] = bad;
+                    EXPECT_FALSE(std::isfinite(sumSquaresParallel(y.data(), n))) << at;
+                }
+            }
+        }
+    }
+    setNumThreads(saved);
 }
 
 }  // namespace ll
