@@ -416,22 +416,13 @@ void TrainingWorker::computeHistograms(std::int64_t step) {
         HistogramSnapshot::Layer h;
         h.name = QString::fromStdString(l.name());
         auto fill = [&](bool grad, double& lo, double& hi, std::vector<int>& counts) {
-            double m = 0;
-            for (Param* p : ps) {
-                const Tensor& t = grad ? p->grad : p->value;
-                for (std::int64_t k = 0; k < t.numel(); ++k)
-                    m = std::max(m, static_cast<double>(std::fabs(t[k])));
-            }
-            lo = -m;
-            hi = m > 0 ? m : 1e-12;
-            counts.assign(kHistogramBins, 0);
-            for (Param* p : ps) {
-                const Tensor& t = grad ? p->grad : p->value;
-                for (std::int64_t k = 0; k < t.numel(); ++k) {
-                    const int b = static_cast<int>((t[k] - lo) / (hi - lo) * kHistogramBins);
-                    ++counts[static_cast<std::size_t>(std::clamp(b, 0, kHistogramBins - 1))];
-                }
-            }
+            std::vector<const Tensor*> ts;
+            for (Param* p : ps)
+                ts.push_back(grad ? &p->grad : &p->value);
+            SymmetricHistogram sh = symmetricHistogram(ts, kHistogramBins);
+            lo = sh.lo;
+            hi = sh.hi;
+            counts = std::move(sh.counts);
         };
         fill(false, h.wLo, h.wHi, h.weights);
         fill(true, h.gLo, h.gHi, h.grads);

@@ -1,10 +1,52 @@
 #include "core/analysis/insight.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace ll {
+
+SymmetricHistogram symmetricHistogram(const std::vector<const Tensor*>& tensors, int bins) {
+    LL_CHECK(bins >= 1, "a histogram needs at least one bin, got ", bins);
+    // On one thread, with the other waiting, these passes over every weight and gradient took
+    // about 6% of vgg-cifar's training time in the window (once a second).
+    const int T = numThreads();
+    std::vector<double> maxes(static_cast<std::size_t>(T), 0.0);
+    for (const Tensor* t : tensors) {
+        const float* v = t->data();
+        parallelRanges(t->numel(), [&](std::int64_t k0, std::int64_t k1) {
+            double& m = maxes[static_cast<std::size_t>(threadIndex())];
+            for (std::int64_t k = k0; k < k1; ++k)
+                m = std::max(m, static_cast<double>(std::fabs(v[k])));
+        });
+    }
+    double m = 0;
+    for (double x : maxes)
+        m = std::max(m, x);
+    SymmetricHistogram h;
+    h.lo = -m;
+    h.hi = m > 0 ? m : 1e-12;
+    const double lo = h.lo, range = h.hi - h.lo;
+    std::vector<int> local(static_cast<std::size_t>(T) * bins, 0);
+    for (const Tensor* t : tensors) {
+        const float* v = t->data();
+        parallelRanges(t->numel(), [&](std::int64_t k0, std::int64_t k1) {
+            int* c = local.data() + static_cast<std::size_t>(threadIndex()) * bins;
+            for (std::int64_t k = k0; k < k1; ++k) {
+                const int b = static_cast<int>((v[k] - lo) / range * bins);
+                ++c[std::clamp(b, 0, bins - 1)];
+            }
+        });
+    }
+    h.counts.assign(static_cast<std::size_t>(bins), 0);
+    for (int th = 0; th < T; ++th) {
+        for (int b = 0; b < bins; ++b)
+            h.counts[static_cast<std::size_t>(b)] += local[static_cast<std::size_t>(th) * bins + b];
+    }
+    return h;
+}
 
 std::int64_t ConfusionMatrix::total() const {
     std::int64_t t = 0;

@@ -32,6 +32,16 @@ ConfusionMatrix confusionFromLabels(const std::vector<int>& truth,
 ConfusionMatrix confusionMatrix(Net& net, const Dataset& data, const BatchOptions& options,
                                 std::vector<int>* predicted = nullptr, int batch = 500);
 
+/// Counts of the values of `tensors` in `bins` equal bins over [lo, hi] = [−m, m], m the largest
+/// |value| (hi is 1e-12 when every value is 0); a value on a bin's upper edge counts in the next
+/// bin, m itself in the last. Each pass is split over the threads, with a maximum and counts per
+/// thread: the same numbers at any split. The weight and gradient histograms of the Insight tab.
+struct SymmetricHistogram {
+    double lo = 0, hi = 0;
+    std::vector<int> counts;
+};
+SymmetricHistogram symmetricHistogram(const std::vector<const Tensor*>& tensors, int bins);
+
 /// ∂(score of class k)/∂x for one input x (C, H, W) or (1, C, H, W), same shape as the sample;
 /// the score is the net's output before softmax. Parameter gradients are left zeroed.
 Tensor saliency(Net& net, const Tensor& x, int classIndex);

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/analysis/insight.h"
 #include "core/model_file.h"
+#include "core/parallel.h"
+#include "core/random.h"
 #include "support/blobs.h"
 
 namespace ll {
@@ -103,6 +106,50 @@ TEST(GradCam, HandComputedCase) {
     // Class 1: α = mean(1,-1,1,-1) = 0, so nothing lights up.
     EXPECT_EQ(gradCam(net, x, 0, 1).values(), (std::vector<float>{0, 0, 0, 0}));
     EXPECT_THROW(gradCam(net, x, 2, 0), UsageError);  // the linear layer has no maps
+}
+
+// Five values, five bins over [−2, 2] (width 0.8): each value in its own bin, 2 in the last.
+TEST(SymmetricHistogram, HandMadeCase) {
+    const Tensor t({5}, {-2.0f, -1.0f, 0.0f, 1.0f, 2.0f});
+    const SymmetricHistogram h = symmetricHistogram({&t}, 5);
+    EXPECT_EQ(h.lo, -2.0);
+    EXPECT_EQ(h.hi, 2.0);
+    EXPECT_EQ(h.counts, (std::vector<int>{1, 1, 1, 1, 1}));
+    const Tensor zeros({3});
+    const SymmetricHistogram z = symmetricHistogram({&zeros}, 4);
+    EXPECT_EQ(z.lo, 0.0);
+    EXPECT_EQ(z.hi, 1e-12);
+    EXPECT_EQ(z.counts, (std::vector<int>{3, 0, 0, 0}));  // [0, 1e-12]: 0 is its lower edge
+}
+
+// Two tensors large enough to be split over the threads: on 1, 2 and 3 threads, the counts of a
+// plain serial pass, every value counted once, the range the largest |value| (in the second).
+TEST(SymmetricHistogram, SplitOverThreadsCountsEveryValueOnce) {
+    const int n = 3 * 65536 + 11, bins = 41;
+    Tensor a({n}), b({65536 + 3});
+    Rng rng(4);
+    for (std::int64_t k = 0; k < a.numel(); ++k)
+        a[k] = rng.normal();
+    for (std::int64_t k = 0; k < b.numel(); ++k)
+        b[k] = 0.5f * rng.normal();
+    b[b.numel() - 1] = -7.5f;
+    std::vector<int> want(bins, 0);
+    for (const Tensor* t : {&a, &b}) {
+        for (std::int64_t k = 0; k < t->numel(); ++k) {
+            const int i = static_cast<int>(((*t)[k] + 7.5) / 15.0 * bins);
+            ++want[static_cast<std::size_t>(std::clamp(i, 0, bins - 1))];
+        }
+    }
+    const int saved = numThreads();
+    for (int threads : {1, 2, 3}) {
+        SCOPED_TRACE(threads);
+        setNumThreads(threads);
+        const SymmetricHistogram h = symmetricHistogram({&a, &b}, bins);
+        EXPECT_EQ(h.lo, -7.5);
+        EXPECT_EQ(h.hi, 7.5);
+        EXPECT_EQ(h.counts, want);
+    }
+    setNumThreads(saved);
 }
 
 }  // namespace ll
