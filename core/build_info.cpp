@@ -11,9 +11,7 @@
 #ifndef LAYERLENS_VERSION
 #define LAYERLENS_VERSION "unknown"
 #endif
-#ifndef LAYERLENS_GIT_COMMIT
-#define LAYERLENS_GIT_COMMIT "unknown"
-#endif
+#include "layerlens_git_commit.h"  // generated at every build: cmake/GitCommit.cmake
 #ifndef LAYERLENS_BUILD_TYPE
 #define LAYERLENS_BUILD_TYPE "unknown"
 #endif

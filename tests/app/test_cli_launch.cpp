@@ -207,6 +207,22 @@ TEST(CliUsage, ManPageAndCompletionNameEveryCommandAndOption) {
 #endif
 }
 
+// The commit `layerlens version` names is the checkout's at the last build, not at the last
+// configure (it went on naming an old commit after later ones were built).
+TEST(CliLaunch, VersionNamesTheCommitItWasBuiltFrom) {
+    const std::filesystem::path git = "/usr/bin/git";
+    if (!std::filesystem::exists(git) ||
+        !std::filesystem::exists(std::filesystem::path(LAYERLENS_SOURCE_DIR) / ".git"))
+        GTEST_SKIP() << "not built from a git checkout, or no git here";
+    const CliResult head = test::runProgram(
+        git.string(), {"-C", LAYERLENS_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
+    ASSERT_EQ(head.code, 0) << head.err;
+    ASSERT_EQ(head.out.size(), 13u) << head.out;
+    const CliResult v = layerlens({"version"});
+    EXPECT_NE(v.out.find("commit: " + head.out.substr(0, 12)), std::string::npos)
+        << v.out << "(HEAD is " << head.out << ")";
+}
+
 TEST(CliUsage, HelpCommandShowsACommandsOptions) {
     const test::CliResult r = test::runCli({"help", "train"});
     EXPECT_EQ(r.code, 0) << r.err;
