@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include "core/isa_kernels.h"
 #include "core/parallel.h"
@@ -95,10 +94,6 @@ void Optimizer::step() {
         }
         update(i, p, g);
     }
-}
-
-void Optimizer::updatePiece(std::size_t, Param&, const float*, std::int64_t, std::int64_t) {
-    throw std::logic_error("an element-wise optimizer without updatePiece");
 }
 
 void Optimizer::update(std::size_t i, Param& p, const float* g) {

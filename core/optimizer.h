@@ -54,7 +54,7 @@ protected:
     /// Elements [k, k + len) of param i, given their effective gradient gk (L2 decay already
     /// added; gk[0] belongs to element k).
     virtual void updatePiece(std::size_t i, Param& p, const float* gk, std::int64_t k,
-                             std::int64_t len);
+                             std::int64_t len) = 0;
     /// Param i, given its effective gradient g (L2 decay already added); for elementwise() false.
     virtual void update(std::size_t i, Param& p, const float* g);
 

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -59,17 +60,21 @@ double sumSquaresSerial(const float* p, std::int64_t n) {
 }  // namespace
 
 double sumSquaresParallel(const float* p, std::int64_t n) {
-    constexpr int kMaxParts = 64;
-    const int parts = n >= kParallelMinWork ? std::min(numThreads(), kMaxParts) : 1;
-    double sums[kMaxParts];
-    parallelFor(parts, parts > 1, [&](int k) {
-        const std::int64_t i0 = n * k / parts / 16 * 16;
-        const std::int64_t i1 = k + 1 == parts ? n : n * (k + 1) / parts / 16 * 16;
-        sums[k] = sumSquaresSerial(p + i0, i1 - i0);
+    constexpr std::int64_t kBlock = kParallelMinWork;
+    const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+    if (blocks <= 1) return sumSquaresSerial(p, n);
+    // The caller's block sums (grows once). Named through a reference: inside the lambda a
+    // thread_local names each worker's own variable, not the caller's.
+    thread_local std::vector<double> callers;
+    std::vector<double>& sums = callers;
+    sums.resize(static_cast<std::size_t>(blocks));
+    parallelFor(static_cast<int>(blocks), true, [&](int b) {
+        const std::int64_t i0 = b * kBlock;
+        sums[static_cast<std::size_t>(b)] = sumSquaresSerial(p + i0, std::min(kBlock, n - i0));
     });
     double s = 0;
-    for (int k = 0; k < parts; ++k)
-        s += sums[k];
+    for (double v : sums)
+        s += v;
     return s;
 }
 

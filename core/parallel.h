@@ -47,10 +47,10 @@ void copyParallel(const float* from, std::int64_t n, float* to);
 /// to[i] += from[i] for n floats (not overlapping), split over the threads (parallelRanges).
 void addParallel(const float* from, std::int64_t n, float* to);
 
-/// The sum of p[i]² over n floats, in double, split over the threads (parallelRanges): each
-/// thread's range in 16 double lanes, the threads' sums added in thread order (the same bits for
-/// the same thread count). It is finite exactly when every p[i] is: a float's square is at most
-/// 1.2e77, and any sum of 2^63 of them is a finite double.
+/// The sum of p[i]² over n floats, in double: blocks of kParallelMinWork floats split over the
+/// threads, each in 16 double lanes, the blocks' sums added in block order (the same bits at any
+/// thread count). It is finite exactly when every p[i] is: a float's square is at most 1.2e77,
+/// and any sum of 2^63 of them is a finite double.
 double sumSquaresParallel(const float* p, std::int64_t n);
 /// Sets the number of threads used by OpenMP loops and Eigen; n <= 0 means all cores.
 void setNumThreads(int n);

@@ -208,7 +208,8 @@ TEST(CliUsage, ManPageAndCompletionNameEveryCommandAndOption) {
 }
 
 // The commit `layerlens version` names is the checkout's at the last build, not at the last
-// configure (it went on naming an old commit after later ones were built).
+// configure (it went on naming an old commit after later ones were built). It needs a build of
+// the checkout's HEAD: a commit made after the build fails it, as it should.
 TEST(CliLaunch, VersionNamesTheCommitItWasBuiltFrom) {
     const std::filesystem::path git = "/usr/bin/git";
     if (!std::filesystem::exists(git) ||
@@ -216,7 +217,7 @@ TEST(CliLaunch, VersionNamesTheCommitItWasBuiltFrom) {
         GTEST_SKIP() << "not built from a git checkout, or no git here";
     const CliResult head = test::runProgram(
         git.string(), {"-C", LAYERLENS_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
-    ASSERT_EQ(head.code, 0) << head.err;
+    if (head.code != 0) GTEST_SKIP() << "git cannot read the checkout: " << head.err;
     ASSERT_EQ(head.out.size(), 13u) << head.out;
     const CliResult v = layerlens({"version"});
     EXPECT_NE(v.out.find("commit: " + head.out.substr(0, 12)), std::string::npos)

@@ -3,8 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <thread>
 
+#include "core/layers/flatten.h"
+#include "core/layers/linear.h"
 #include "core/model_file.h"
 #include "core/trainer.h"
 #include "support/blobs.h"
@@ -222,6 +225,54 @@ TEST(Trainer, NonFiniteLossStopsWithDiagnosisAndLeavesModelAsBefore) {
     i = 0;
     for (auto& b : net.namedBuffers())
         EXPECT_EQ(b.tensor->values(), snap.buffers[i++]);
+}
+
+// A gradient that goes non-finite while the loss stays finite (the last layer's backward poisons
+// one element of its own weight gradient at step 2): the step stops with a NumericError naming
+// that layer, before any update, and the model is as after step 1.
+TEST(Trainer, NonFiniteGradientStopsBeforeTheUpdateAndNamesTheLayer) {
+    struct PoisonedLinear : Linear {
+        using Linear::Linear;
+        int calls = 0;
+        void backwardImpl(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override {
+            Linear::backwardImpl(x, y, dy, dx);
+            if (++calls == 2) params()[0]->grad[5] = std::numeric_limits<float>::infinity();
+        }
+    };
+    Net net("poisoned", Shape{1, 8, 8});
+    net.add(std::make_unique<Flatten>());
+    net.add(std::make_unique<Linear>(64, 8));
+    net.add(std::make_unique<PoisonedLinear>(8, 4));
+    net.resetParameters(1);
+    const Dataset train = test::blobs(64, 1);
+    TrainConfig c = blobConfig();
+    c.optimizer = "sgd";
+    Trainer trainer(net, train, nullptr, c);
+    struct Snapshot : TrainObserver {
+        Net* net;
+        std::vector<std::vector<float>> params;
+        int batches = 0;
+        void onBatch(const BatchReport&) override {
+            ++batches;
+            params.clear();
+            for (Param* p : net->params())
+                params.push_back(p->value.values());
+        }
+    } snap;
+    snap.net = &net;
+    try {
+        trainer.run(nullptr, &snap);
+        FAIL() << "expected NumericError";
+    } catch (const NumericError& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("non-finite gradient at step 2"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("(layer 2)"), std::string::npos) << msg;
+    }
+    EXPECT_EQ(snap.batches, 1);
+    ASSERT_EQ(snap.params.size(), 4u);
+    std::size_t i = 0;
+    for (Param* p : net.params())
+        EXPECT_EQ(p->value.values(), snap.params[i++]);
 }
 
 TEST(Trainer, MismatchedModelAndDataAreClearErrors) {
