@@ -46,6 +46,35 @@ TrainConfig blobConfig() {
     return c;
 }
 
+// The parameters and buffers of `net` after each batch the trainer reports, and how many it
+// reported.
+struct ModelAfterEachBatch : TrainObserver {
+    explicit ModelAfterEachBatch(Net& n) : net(n) {}
+    Net& net;
+    std::vector<std::vector<float>> params, buffers;
+    int batches = 0;
+    void onBatch(const BatchReport&) override {
+        ++batches;
+        params.clear();
+        buffers.clear();
+        for (Param* p : net.params())
+            params.push_back(p->value.values());
+        for (auto& b : net.namedBuffers())
+            buffers.push_back(b.tensor->values());
+    }
+};
+
+// The message of the NumericError `trainer.run` stops with ("" and a failure if it does not).
+std::string numericErrorOf(Trainer& trainer, TrainObserver& observer) {
+    try {
+        trainer.run(nullptr, &observer);
+    } catch (const NumericError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected NumericError";
+    return "";
+}
+
 }  // namespace
 
 TEST(Trainer, LearnsAndReportsMetrics) {
@@ -196,28 +225,11 @@ TEST(Trainer, NonFiniteLossStopsWithDiagnosisAndLeavesModelAsBefore) {
     c.optimizer = "sgd";
     c.opt.lr = 1e30f;  // the first step explodes the weights; the second step's loss overflows
     Trainer trainer(net, train, nullptr, c);
-    struct Snapshot : TrainObserver {
-        Net* net;
-        std::vector<std::vector<float>> params, buffers;
-        void onBatch(const BatchReport&) override {
-            params.clear();
-            buffers.clear();
-            for (Param* p : net->params())
-                params.push_back(p->value.values());
-            for (auto& b : net->namedBuffers())
-                buffers.push_back(b.tensor->values());
-        }
-    } snap;
-    snap.net = &net;
-    try {
-        trainer.run(nullptr, &snap);
-        FAIL() << "expected NumericError";
-    } catch (const NumericError& e) {
-        const std::string msg = e.what();
-        EXPECT_NE(msg.find("step 2"), std::string::npos) << msg;
-        EXPECT_NE(msg.find("layer '"), std::string::npos) << msg;  // names the first bad layer
-        EXPECT_NE(msg.find("smaller learning rate"), std::string::npos) << msg;
-    }
+    ModelAfterEachBatch snap(net);
+    const std::string msg = numericErrorOf(trainer, snap);
+    EXPECT_NE(msg.find("step 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("layer '"), std::string::npos) << msg;  // names the first bad layer
+    EXPECT_NE(msg.find("smaller learning rate"), std::string::npos) << msg;
     ASSERT_FALSE(snap.params.empty());
     std::size_t i = 0;
     for (Param* p : net.params())
@@ -248,26 +260,10 @@ TEST(Trainer, NonFiniteGradientStopsBeforeTheUpdateAndNamesTheLayer) {
     TrainConfig c = blobConfig();
     c.optimizer = "sgd";
     Trainer trainer(net, train, nullptr, c);
-    struct Snapshot : TrainObserver {
-        Net* net;
-        std::vector<std::vector<float>> params;
-        int batches = 0;
-        void onBatch(const BatchReport&) override {
-            ++batches;
-            params.clear();
-            for (Param* p : net->params())
-                params.push_back(p->value.values());
-        }
-    } snap;
-    snap.net = &net;
-    try {
-        trainer.run(nullptr, &snap);
-        FAIL() << "expected NumericError";
-    } catch (const NumericError& e) {
-        const std::string msg = e.what();
-        EXPECT_NE(msg.find("non-finite gradient at step 2"), std::string::npos) << msg;
-        EXPECT_NE(msg.find("(layer 2)"), std::string::npos) << msg;
-    }
+    ModelAfterEachBatch snap(net);
+    const std::string msg = numericErrorOf(trainer, snap);
+    EXPECT_NE(msg.find("non-finite gradient at step 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(layer 2)"), std::string::npos) << msg;
     EXPECT_EQ(snap.batches, 1);
     ASSERT_EQ(snap.params.size(), 4u);
     std::size_t i = 0;
