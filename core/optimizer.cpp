@@ -66,31 +66,29 @@ void Optimizer::step() {
         const std::int64_t n = p.value.numel();
         float* t = p.value.data();
         const float* g = p.grad.data();
+        // The decay of elements [k, k + len): L2's gradient written to s (used only then) and
+        // returned, or θ shrunk in place and the gradient returned as it is.
+        auto decay = [&](std::int64_t k, std::int64_t len, float* s) {
+            if (l2) {
+                VectorMap(s, len) = ConstVectorMap(g + k, len) + wd * ConstVectorMap(t + k, len);
+                return static_cast<const float*>(s);
+            }
+            if (decoupled) VectorMap(t + k, len) *= shrink;
+            return g + k;
+        };
         if (elementwise()) {
             inPieces(n, [&](std::int64_t k, std::int64_t len) {
-                const float* gk = g + k;
-                if (l2) {
-                    float* s = m_scratch.data() + kPiece * threadIndex();
-                    VectorMap(s, len) = ConstVectorMap(gk, len) + wd * ConstVectorMap(t + k, len);
-                    gk = s;
-                } else if (decoupled) {
-                    VectorMap(t + k, len) *= shrink;
-                }
-                updatePiece(i, p, gk, k, len);
+                float* s = l2 ? m_scratch.data() + kPiece * threadIndex() : nullptr;
+                updatePiece(i, p, decay(k, len, s), k, len);
             });
             continue;
         }
-        if (l2) {
-            if (m_scratch.size() < static_cast<std::size_t>(n))
-                m_scratch.resize(static_cast<std::size_t>(n));
-            float* s = m_scratch.data();
-            inPieces(n, [&](std::int64_t k, std::int64_t len) {
-                VectorMap(s + k, len) =
-                    ConstVectorMap(g + k, len) + wd * ConstVectorMap(t + k, len);
-            });
-            g = s;
-        } else if (decoupled) {
-            inPieces(n, [&](std::int64_t k, std::int64_t len) { VectorMap(t + k, len) *= shrink; });
+        if (l2 && m_scratch.size() < static_cast<std::size_t>(n))
+            m_scratch.resize(static_cast<std::size_t>(n));
+        if (wd > 0.0f) {
+            float* s = l2 ? m_scratch.data() : nullptr;
+            inPieces(n, [&](std::int64_t k, std::int64_t len) { decay(k, len, s ? s + k : s); });
+            if (l2) g = s;
         }
         update(i, p, g);
     }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <ostream>
 
+#include "core/parallel.h"
+
 namespace ll {
 
 void Shape::tooManyDimensions(int rank) {
@@ -154,10 +156,7 @@ bool Tensor::allFinite() const {
 }
 
 double Tensor::sumSquares() const {
-    double s = 0.0;
-    for (float v : m_data)
-        s += static_cast<double>(v) * v;
-    return s;
+    return sumSquaresParallel(m_data.data(), numel());
 }
 
 double Tensor::norm() const {

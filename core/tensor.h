@@ -134,6 +134,8 @@ public:
 
     /// True when every element is finite.
     bool allFinite() const;
+    /// Σ x² in double, split over the threads, the same bits at any thread count; finite exactly
+    /// when every element is (sumSquaresParallel).
     double sumSquares() const;
     double norm() const;
 

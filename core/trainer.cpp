@@ -5,8 +5,6 @@
 #include <limits>
 #include <numeric>
 
-#include "core/parallel.h"
-
 namespace ll {
 
 // --- TrainControl ------------------------------------------------------------------------------
@@ -104,7 +102,7 @@ double seconds(Clock::time_point a, Clock::time_point b) {
 }
 
 // Each layer's sum of squared gradients into sums (indexed by layer); false if one is not finite,
-// which is when some gradient is not (sumSquaresParallel). One parallel pass over the gradients
+// which is when some gradient is not (Tensor::sumSquares). One parallel pass over the gradients
 // serves both the check before the update and the gradient norms after it: they were two
 // single-threaded passes (about 15% of vgg-cifar's step in the trainer, the other core waiting).
 bool gradSquares(Net& net, std::vector<double>& sums) {
@@ -112,8 +110,7 @@ bool gradSquares(Net& net, std::vector<double>& sums) {
     bool finite = true;
     for (int i = 0; i < net.size(); ++i) {
         for (Param* p : net.layer(i).params())
-            sums[static_cast<std::size_t>(i)] +=
-                sumSquaresParallel(p->grad.data(), p->grad.numel());
+            sums[static_cast<std::size_t>(i)] += p->grad.sumSquares();
         finite = finite && std::isfinite(sums[static_cast<std::size_t>(i)]);
     }
     return finite;
@@ -146,8 +143,8 @@ std::vector<LayerNorms> layerNorms(Net& net, const std::vector<double>* gradSqua
         n.layer = l.name();
         double w = 0, g = 0;
         for (Param* p : ps) {
-            w += sumSquaresParallel(p->value.data(), p->value.numel());
-            if (!gradSquares) g += sumSquaresParallel(p->grad.data(), p->grad.numel());
+            w += p->value.sumSquares();
+            if (!gradSquares) g += p->grad.sumSquares();
         }
         if (gradSquares) g = gradSquares->at(static_cast<std::size_t>(i));
         n.weightNorm = std::sqrt(w);
