@@ -104,103 +104,109 @@ struct ConvPlan {
 
 // ---- Rows kernel: stride 1, rows of up to 64 outputs (a partial last vector masked) ----
 
-// Output channels [k0, k0 + KB), rows [oh0, oh0 + R), all V vectors of each row, of one sample:
-// KB·R·V accumulators. For each input channel and tap, KB broadcast weights meet R·V input
-// vectors (loaded from L1), so the FMAs outnumber the loads about 2 to 1.
+// Output channels [k0, k0 + KB), rows [oh0, oh0 + R·tiles), all V vectors of each row, of one
+// sample, in tiles of R rows: KB·R·V accumulators. For each input channel and tap, KB broadcast
+// weights meet R·V input vectors (loaded from L1), so the FMAs outnumber the loads about 2 to 1.
+// The tiles' loop is in here, not in the caller: with an image's 3 input channels a tile is only
+// 27 multiply-adds per output, and a call per tile, with its address setup, cost a quarter of
+// vgg-cifar's first layer.
 template <int KS, int KB, int R, int V>
-void rowsTile(const ConvPlan& pl, const float* xp, int k0, int oh0, __mmask16 tail, float* y) {
+void rowsTiles(const ConvPlan& pl, const float* xp, int k0, int oh0, int tiles, __mmask16 tail,
+               float* y) {
     const Padded& p = *pl.p;
-    __m512 acc[KB][R][V];
+    for (int tile = 0; tile < tiles; ++tile, oh0 += R) {
+        __m512 acc[KB][R][V];
 #pragma GCC unroll 16
-    for (int kb = 0; kb < KB; ++kb) {
-        const __m512 b = _mm512_set1_ps(pl.bias ? pl.bias[k0 + kb] : 0.0f);
+        for (int kb = 0; kb < KB; ++kb) {
+            const __m512 b = _mm512_set1_ps(pl.bias ? pl.bias[k0 + kb] : 0.0f);
 #pragma GCC unroll 16
-        for (int r = 0; r < R; ++r)
+            for (int r = 0; r < R; ++r)
 #pragma GCC unroll 16
-            for (int v = 0; v < V; ++v)
-                acc[kb][r][v] = b;
-    }
-    for (int c = 0; c < p.C; ++c) {
-        const float* xc = xp + c * p.plane + static_cast<std::size_t>(oh0) * p.Wp;
-        const float* wc = pl.wp + static_cast<std::size_t>(c) * KS * KS * pl.ld + k0;
+                for (int v = 0; v < V; ++v)
+                    acc[kb][r][v] = b;
+        }
+        for (int c = 0; c < p.C; ++c) {
+            const float* xc = xp + c * p.plane + static_cast<std::size_t>(oh0) * p.Wp;
+            const float* wc = pl.wp + static_cast<std::size_t>(c) * KS * KS * pl.ld + k0;
 #pragma GCC unroll 5
-        for (int ki = 0; ki < KS; ++ki) {
+            for (int ki = 0; ki < KS; ++ki) {
 #pragma GCC unroll 5
-            for (int kj = 0; kj < KS; ++kj) {
-                const float* wt = wc + (ki * KS + kj) * pl.ld;
-                __m512 w[KB];
+                for (int kj = 0; kj < KS; ++kj) {
+                    const float* wt = wc + (ki * KS + kj) * pl.ld;
+                    __m512 w[KB];
 #pragma GCC unroll 16
-                for (int kb = 0; kb < KB; ++kb)
-                    w[kb] = _mm512_set1_ps(wt[kb]);
+                    for (int kb = 0; kb < KB; ++kb)
+                        w[kb] = _mm512_set1_ps(wt[kb]);
 #pragma GCC unroll 16
-                for (int r = 0; r < R; ++r) {
-                    const float* xr = xc + (r + ki) * p.Wp + kj;
+                    for (int r = 0; r < R; ++r) {
+                        const float* xr = xc + (r + ki) * p.Wp + kj;
 #pragma GCC unroll 16
-                    for (int v = 0; v < V; ++v) {
-                        const __m512 xv = _mm512_loadu_ps(xr + v * kLanes);
+                        for (int v = 0; v < V; ++v) {
+                            const __m512 xv = _mm512_loadu_ps(xr + v * kLanes);
 #pragma GCC unroll 16
-                        for (int kb = 0; kb < KB; ++kb)
-                            acc[kb][r][v] = _mm512_fmadd_ps(w[kb], xv, acc[kb][r][v]);
+                            for (int kb = 0; kb < KB; ++kb)
+                                acc[kb][r][v] = _mm512_fmadd_ps(w[kb], xv, acc[kb][r][v]);
+                        }
                     }
                 }
             }
         }
-    }
-    const std::size_t P = static_cast<std::size_t>(pl.Ho) * pl.Wo;
-    if (pl.epilogue && pl.arithmetic != EpilogueArithmetic::Mixed) {
-        // applyEpilogue's arithmetic in registers: a·y + b fused or not as its compiled code does
-        // it (epilogueArithmetic; this file fuses none it is not asked for), then max(0, y) as
-        // Eigen's cwiseMax (y when y is −0 or NaN).
-        const ConvEpilogue& e = *pl.epilogue;
-        const bool fused = pl.arithmetic == EpilogueArithmetic::Fused;
+        const std::size_t P = static_cast<std::size_t>(pl.Ho) * pl.Wo;
+        if (pl.epilogue && pl.arithmetic != EpilogueArithmetic::Mixed) {
+            // applyEpilogue's arithmetic in registers: a·y + b fused or not as its compiled code
+            // does it (epilogueArithmetic; this file fuses none it is not asked for), then max(0,
+            // y) as Eigen's cwiseMax (y when y is −0 or NaN).
+            const ConvEpilogue& e = *pl.epilogue;
+            const bool fused = pl.arithmetic == EpilogueArithmetic::Fused;
 #pragma GCC unroll 16
-        for (int kb = 0; kb < KB; ++kb) {
-            if (e.scale) {
-                const __m512 a = _mm512_set1_ps(e.scale[k0 + kb]);
-                const __m512 b = _mm512_set1_ps(e.shift[k0 + kb]);
+            for (int kb = 0; kb < KB; ++kb) {
+                if (e.scale) {
+                    const __m512 a = _mm512_set1_ps(e.scale[k0 + kb]);
+                    const __m512 b = _mm512_set1_ps(e.shift[k0 + kb]);
 #pragma GCC unroll 16
-                for (int r = 0; r < R; ++r)
+                    for (int r = 0; r < R; ++r)
 #pragma GCC unroll 16
-                    for (int v = 0; v < V; ++v)
-                        acc[kb][r][v] = fused ? _mm512_fmadd_ps(a, acc[kb][r][v], b)
-                                              : _mm512_add_ps(_mm512_mul_ps(a, acc[kb][r][v]), b);
-            }
-            if (e.relu) {
+                        for (int v = 0; v < V; ++v)
+                            acc[kb][r][v] = fused
+                                                ? _mm512_fmadd_ps(a, acc[kb][r][v], b)
+                                                : _mm512_add_ps(_mm512_mul_ps(a, acc[kb][r][v]), b);
+                }
+                if (e.relu) {
 #pragma GCC unroll 16
-                for (int r = 0; r < R; ++r)
+                    for (int r = 0; r < R; ++r)
 #pragma GCC unroll 16
-                    for (int v = 0; v < V; ++v)
-                        acc[kb][r][v] = _mm512_max_ps(_mm512_setzero_ps(), acc[kb][r][v]);
-            }
-        }
-    }
-#pragma GCC unroll 16
-    for (int kb = 0; kb < KB; ++kb)
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-            for (int v = 0; v < V; ++v) {
-                float* dst =
-                    y + (k0 + kb) * P + static_cast<std::size_t>(oh0 + r) * pl.Wo + v * kLanes;
-                if (v == V - 1) {
-                    _mm512_mask_storeu_ps(dst, tail, acc[kb][r][v]);
-                } else {
-                    _mm512_storeu_ps(dst, acc[kb][r][v]);
+                        for (int v = 0; v < V; ++v)
+                            acc[kb][r][v] = _mm512_max_ps(_mm512_setzero_ps(), acc[kb][r][v]);
                 }
             }
-    if (pl.epilogue && pl.arithmetic == EpilogueArithmetic::Mixed)
-        applyEpilogueRows(*pl.epilogue, k0, KB, R * pl.Wo, static_cast<std::ptrdiff_t>(P),
-                          y + k0 * P + static_cast<std::size_t>(oh0) * pl.Wo);
+        }
+#pragma GCC unroll 16
+        for (int kb = 0; kb < KB; ++kb)
+#pragma GCC unroll 16
+            for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+                for (int v = 0; v < V; ++v) {
+                    float* dst =
+                        y + (k0 + kb) * P + static_cast<std::size_t>(oh0 + r) * pl.Wo + v * kLanes;
+                    if (v == V - 1) {
+                        _mm512_mask_storeu_ps(dst, tail, acc[kb][r][v]);
+                    } else {
+                        _mm512_storeu_ps(dst, acc[kb][r][v]);
+                    }
+                }
+        if (pl.epilogue && pl.arithmetic == EpilogueArithmetic::Mixed)
+            applyEpilogueRows(*pl.epilogue, k0, KB, R * pl.Wo, static_cast<std::ptrdiff_t>(P),
+                              y + k0 * P + static_cast<std::size_t>(oh0) * pl.Wo);
+    }
 }
 
 // Output channels [k0, k0 + KB) of one sample in tiles of R rows (then single rows).
 template <int KS, int KB, int R, int V>
 void rowsBlock(const ConvPlan& pl, const float* xp, int k0, __mmask16 tail, float* y) {
-    int oh = 0;
-    for (; oh + R <= pl.Ho; oh += R)
-        rowsTile<KS, KB, R, V>(pl, xp, k0, oh, tail, y);
-    for (; oh < pl.Ho; ++oh)
-        rowsTile<KS, KB, 1, V>(pl, xp, k0, oh, tail, y);
+    const int tiles = pl.Ho / R;
+    rowsTiles<KS, KB, R, V>(pl, xp, k0, 0, tiles, tail, y);
+    if (tiles * R < pl.Ho)
+        rowsTiles<KS, KB, 1, V>(pl, xp, k0, tiles * R, pl.Ho - tiles * R, tail, y);
 }
 
 // Output channels [kBegin, kEnd) of one sample: channel blocks of KB in tiles of R rows; the
