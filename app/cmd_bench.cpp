@@ -46,6 +46,12 @@ double secondsOf(const std::function<void()>& f) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// The median of v (not empty); v is reordered.
+double median(std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+}
+
 // Runs `step` at least 3 times and for at least `seconds`; returns how many times.
 int repeatFor(const std::function<void()>& step, double seconds) {
     int n = 0;
@@ -76,7 +82,8 @@ struct NodeProfile {
 
 // Per-node times of inference and of training steps, and of each weighted layer's backward pass
 // alone, without and with its input gradient (NodeProfile splits the step's backward time by
-// them), measured one after the other.
+// them), measured one after the other. Each is the median over the passes run: on a shared
+// machine one slow pass (another tenant's burst) moved a layer's mean by as much as half.
 std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
                                       const std::function<void()>& trainStep, double seconds) {
     std::vector<NodeProfile> rows(static_cast<std::size_t>(net.size()));
@@ -91,19 +98,29 @@ std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
             in.push_back(j < 0 ? net.inputSample().batched(1) : outs[static_cast<std::size_t>(j)]);
         r.macs = l.cost(in, outs[static_cast<std::size_t>(i)]).multiplications;
     }
+    // samples[p][i]: node i's times in pass p (0 infer, 1 forward, 2 backward), one per step.
+    std::vector<std::vector<double>> samples[3];
+    for (auto& s : samples)
+        s.resize(rows.size());
     NodeTimes t;
-    net.setProfile(&t);
-    const int inferSteps = repeatFor([&] { net.infer(x); }, seconds);
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        rows[i].infer = t.forward[i] / inferSteps;
+    // Runs `step` with the net profiling into a fresh t, then keeps each node's times.
+    const auto profiled = [&](const std::function<void()>& step, bool training) {
+        t = NodeTimes();
+        net.setProfile(&t);
+        step();
+        net.setProfile(nullptr);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            samples[training ? 1 : 0][i].push_back(t.forward[i]);
+            if (training) samples[2][i].push_back(t.backward[i]);
+        }
+    };
+    repeatFor([&] { profiled([&] { net.infer(x); }, false); }, seconds);
     trainStep();  // infer() released the activations: reallocate them outside the timing
-    t = NodeTimes();
-    net.setProfile(&t);
-    const int trainSteps = repeatFor(trainStep, seconds);
-    net.setProfile(nullptr);
+    repeatFor([&] { profiled(trainStep, true); }, seconds);
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        rows[i].forward = t.forward[i] / trainSteps;
-        rows[i].backward = t.backward[i] / trainSteps;
+        rows[i].infer = median(samples[0][i]);
+        rows[i].forward = median(samples[1][i]);
+        rows[i].backward = median(samples[2][i]);
     }
     // One more step, retaining every node's gradient, for the weights-only backward passes.
     net.retainGradients(true);
@@ -115,16 +132,15 @@ std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
         if (r.macs == 0 || net.inputsOf(i).size() != 1 || l.params().empty()) continue;
         if (net.inputsOf(i)[0] < 0) continue;  // reads the input: backward is weights-only already
         const Tensor &in = net.inputOf(i), &y = net.activation(i), &dy = net.activationGrad(i);
-        double total = 0;
-        const int n =
-            repeatFor([&] { total += secondsOf([&] { l.backward(in, y, dy, nullptr); }); },
-                      seconds / net.size());
-        r.weights = total / n;
+        std::vector<double> times;
+        repeatFor([&] { times.push_back(secondsOf([&] { l.backward(in, y, dy, nullptr); })); },
+                  seconds / net.size());
+        r.weights = median(times);
         Tensor dx(in.shape());
-        total = 0;
-        const int m = repeatFor([&] { total += secondsOf([&] { l.backward(in, y, dy, &dx); }); },
-                                seconds / net.size());
-        r.whole = total / m;
+        times.clear();
+        repeatFor([&] { times.push_back(secondsOf([&] { l.backward(in, y, dy, &dx); })); },
+                  seconds / net.size());
+        r.whole = median(times);
     }
     return rows;
 }
@@ -257,7 +273,8 @@ int bench(const Args& args, std::ostream& out) {
     if (!perLayer) return 0;
     char line[512];
     std::snprintf(line, sizeof line,
-                  "\nper node: ms per batch of %d; GFLOP/s (share of the fp32 FMA peak, %.1f "
+                  "\nper node: ms per batch of %d (median over the profiled passes); GFLOP/s "
+                  "(share of the fp32 FMA peak, %.1f "
                   "GFLOP/s on %d threads, %s)\n"
                   "of 2 x the direct multiply-adds; backward-data and backward-weights split the "
                   "step's backward\ntime in the ratio of the layer's backward timed alone, "
