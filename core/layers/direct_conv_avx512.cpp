@@ -636,7 +636,8 @@ void rowsWeightTile(const Padded& p, const float* xp, const float* dy, int Ho, i
 }
 
 // rowsWeightTile summing the bias gradient of channel k0 + t (t < KB), each t its own template
-// argument: the sum reuses a register the unrolled loop names.
+// argument: the sum reuses a register the unrolled loop names. A t past the block runs the tile
+// without a bias sum (the caller then sums that channel itself).
 template <int KB, int V, int B = 0>
 void rowsWeightTileBias(int t, const Padded& p, const float* xp, const float* dy, int Ho, int Wo,
                         int K, int k0, int c, int ki, float* acc, float* db) {
@@ -646,6 +647,8 @@ void rowsWeightTileBias(int t, const Padded& p, const float* xp, const float* dy
         } else {
             rowsWeightTileBias<KB, V, B + 1>(t, p, xp, dy, Ho, Wo, K, k0, c, ki, acc, db);
         }
+    } else {
+        rowsWeightTile<KB, V>(p, xp, dy, Ho, Wo, K, k0, c, ki, acc, nullptr);
     }
 }
 

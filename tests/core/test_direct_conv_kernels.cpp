@@ -50,6 +50,12 @@ constexpr Case kCases[] = {
     {2, 8, 4, 3, 50, 1, 3, 0},
     {3, 1, 9, 5, 62, 1, 3, 2},
     {1, 2, 8, 6, 33, 1, 3, 0, 1},
+    // Their bias gradients: a block's C·3 tiles sum one channel's each, the channels left after
+    // them (one or two input channels: fewer tiles than channels), 8 input channels (tiles left
+    // without one).
+    {2, 1, 13, 4, 32},
+    {2, 2, 12, 4, 48},
+    {2, 8, 9, 3, 32},
     // Narrower maps: output channels along the lanes (16, 32 and 48 + a remainder of them).
     {3, 64, 64, 8, 8},
     {2, 5, 21, 9, 12},
@@ -238,6 +244,44 @@ INSTANTIATE_TEST_SUITE_P(Shapes, DirectConv, ::testing::ValuesIn(kCases),
                                     std::to_string(c.KS) + "p" + std::to_string(geometryOf(c).ph) +
                                     std::to_string(geometryOf(c).pb);
                          });
+
+// db is Σ dy, whatever the input: the few-channel weight gradient sums it inside its tiles (C·3
+// of them per block of channels) and, for the channels left, in a pass after them; the transposing
+// path (16 input channels) in a pass of its own. All take each channel's sum in the same order
+// (16 lanes over the positions, then the lanes), so on one thread their bits are the same: the
+// checkpoints of a run do not depend on which path summed db.
+TEST(DirectConv, BiasGradientIsTheSameBitsOnEveryPath) {
+    if (!directConvAvailable())
+        GTEST_SKIP() << "this CPU has no AVX-512: the direct kernels do not run";
+    const int N = 3, K = 13, H = 5, W = 32;  // blocks of 8, 4 and 1 output channels
+    Rng rng(31);
+    const auto dy = normals(static_cast<std::size_t>(N) * K * H * W, rng);
+    const int threads = numThreads();
+    setNumThreads(1);
+    std::vector<std::vector<float>> dbs;
+    for (int C : {1, 2, 3, 8, 16}) {
+        ConvGeometry g;
+        g.C = C, g.H = H, g.W = W, g.K = K, g.Ho = H, g.Wo = W;
+        g.kh = g.kw = 3;
+        g.ph = g.pw = g.pb = g.pr = 1;
+        ASSERT_TRUE(directConvApplies(g));
+        const auto x = normals(static_cast<std::size_t>(N) * C * H * W, rng);
+        std::vector<float> dW(static_cast<std::size_t>(K) * C * 9), db(K, 0.5f);
+        directConvBackwardWeights(g, N, x.data(), dy.data(), dW.data(), db.data());
+        dbs.push_back(db);
+    }
+    setNumThreads(threads);
+    for (std::size_t i = 1; i < dbs.size(); ++i)
+        EXPECT_EQ(dbs[i], dbs[0]) << "path " << i;
+    // And they are the sums (within rounding), not the same wrong numbers.
+    for (int k = 0; k < K; ++k) {
+        double sum = 0.5;
+        for (int n = 0; n < N; ++n)
+            for (int p = 0; p < H * W; ++p)
+                sum += dy[(static_cast<std::size_t>(n) * K + k) * H * W + p];
+        EXPECT_NEAR(dbs[0][static_cast<std::size_t>(k)], sum, 1e-4) << "channel " << k;
+    }
+}
 
 TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
     ConvGeometry g = geometryOf({1, 4, 4, 16, 16});
