@@ -83,9 +83,11 @@ struct NodeProfile {
 // Per-node times of inference and of training steps, and of each weighted layer's backward pass
 // alone, without and with its input gradient (NodeProfile splits the step's backward time by
 // them), measured one after the other. Each is the median over the passes run: on a shared
-// machine one slow pass (another tenant's burst) moved a layer's mean by as much as half.
+// machine one slow pass (another tenant's burst) moved a layer's mean by as much as half. The
+// numbers of inference and training passes the medians are taken over go to `passes`.
 std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
-                                      const std::function<void()>& trainStep, double seconds) {
+                                      const std::function<void()>& trainStep, double seconds,
+                                      int (&passes)[2]) {
     std::vector<NodeProfile> rows(static_cast<std::size_t>(net.size()));
     const std::vector<Shape> outs = net.outputShapes();
     for (int i = 0; i < net.size(); ++i) {
@@ -114,9 +116,9 @@ std::vector<NodeProfile> profileNodes(Net& net, const Tensor& x,
             if (training) samples[2][i].push_back(t.backward[i]);
         }
     };
-    repeatFor([&] { profiled([&] { net.infer(x); }, false); }, seconds);
+    passes[0] = repeatFor([&] { profiled([&] { net.infer(x); }, false); }, seconds);
     trainStep();  // infer() released the activations: reallocate them outside the timing
-    repeatFor([&] { profiled(trainStep, true); }, seconds);
+    passes[1] = repeatFor([&] { profiled(trainStep, true); }, seconds);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         rows[i].infer = median(samples[0][i]);
         rows[i].forward = median(samples[1][i]);
@@ -222,9 +224,10 @@ int bench(const Args& args, std::ostream& out) {
     const bool perLayer = args.has("per-layer");
     FmaPeak peak;
     std::vector<NodeProfile> rows;
+    int passes[2] = {0, 0};  // inference and training passes profiled
     if (perLayer) {
         peak = measureFmaPeak(numThreads(), 0.5);
-        rows = profileNodes(net, x, trainStep, roundSeconds);
+        rows = profileNodes(net, x, trainStep, roundSeconds, passes);
     }
     std::int64_t macs = 0;  // per sample, the whole net
     for (const NodeProfile& r : rows)
@@ -237,6 +240,10 @@ int bench(const Args& args, std::ostream& out) {
                             {"train_images_per_s", train}, {"infer_images_per_s", infer}};
         if (perLayer) {
             j["fma_peak_gflops"] = peak.gflops;
+            // Each node's times are medians over this many passes (profileNodes).
+            j["per_layer_statistic"] = "median";
+            j["per_layer_infer_passes"] = passes[0];
+            j["per_layer_train_passes"] = passes[1];
             j["train_gflops"] = 3 * fwdFlops * train / batch / 1e9;
             j["infer_gflops"] = fwdFlops * infer / batch / 1e9;
             nlohmann::json layers = nlohmann::json::array();
@@ -272,14 +279,15 @@ int bench(const Args& args, std::ostream& out) {
     }
     if (!perLayer) return 0;
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "\nper node: ms per batch of %d (median over the profiled passes); GFLOP/s "
-                  "(share of the fp32 FMA peak, %.1f "
-                  "GFLOP/s on %d threads, %s)\n"
-                  "of 2 x the direct multiply-adds; backward-data and backward-weights split the "
-                  "step's backward\ntime in the ratio of the layer's backward timed alone, "
-                  "without and with dx\n",
-                  batch, peak.gflops, peak.threads, peak.isa);
+    std::snprintf(
+        line, sizeof line,
+        "\nper node: ms per batch of %d (median of %d inference and %d training passes); GFLOP/s "
+        "(share of the fp32 FMA peak, %.1f "
+        "GFLOP/s on %d threads, %s)\n"
+        "of 2 x the direct multiply-adds; backward-data and backward-weights split the "
+        "step's backward\ntime in the ratio of the layer's backward timed alone, "
+        "without and with dx\n",
+        batch, passes[0], passes[1], peak.gflops, peak.threads, peak.isa);
     out << line;
     std::snprintf(line, sizeof line, "%-18s %-16s %8s %8s %8s  %-14s %-14s %-14s %-14s\n", "node",
                   "type", "infer", "forward", "backward", "infer", "forward", "bwd-data",

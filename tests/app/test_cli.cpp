@@ -131,6 +131,10 @@ TEST(CliBench, PerLayerTimesEveryNodeAgainstThePeak) {
     ASSERT_EQ(r.code, 0) << r.err;
     const nlohmann::json j = nlohmann::json::parse(r.out);
     EXPECT_GT(j.at("fma_peak_gflops").get<double>(), 1.0);
+    // The times are medians over at least 3 passes of each kind (one slow pass moves no row).
+    EXPECT_EQ(j.at("per_layer_statistic"), "median");
+    EXPECT_GE(j.at("per_layer_infer_passes").get<int>(), 3);
+    EXPECT_GE(j.at("per_layer_train_passes").get<int>(), 3);
     const Net net = loadModel("lenet5");
     const auto& rows = j.at("per_layer");
     ASSERT_EQ(rows.size(), static_cast<std::size_t>(net.size()));
@@ -161,7 +165,7 @@ TEST(CliBench, PerLayerTimesEveryNodeAgainstThePeak) {
                 "--seconds", "0.05", "--per-layer"});
     ASSERT_EQ(r.code, 0) << r.err;
     for (const char* text :
-         {"fp32 FMA peak", "bwd-weights", "c3 ", "all nodes", "whole training step"})
+         {"fp32 FMA peak", "bwd-weights", "c3 ", "all nodes", "whole training step", "median of "})
         EXPECT_NE(r.out.find(text), std::string::npos) << text << " in " << r.out;
 }
 
