@@ -845,13 +845,123 @@ void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy
     convolve<3>(dyBorder(g), N, g.C, g.H, g.W, 1, dy, W, true, nullptr, dx, nullptr);
 }
 
+// ---- Backward-data at stride 2 (3×3, padding 1), phase by phase, rows of whole vectors ----
+
+// dx rows 2a and 2a + 1 for dy rows a in [a0, a0 + R), dx columns 2·b0 … 2·b0 + 31, channels
+// [c0, c0 + CB) of one sample. Phase (i, j) of dx's 2 × 2 blocks takes dy[k, a + u, b + v]
+// through tap (i + 1 − 2u, j + 1 − 2v) where it exists: 1, 2, 2 and 4 taps, 9 multiply-adds per
+// dy value and dx channel. Per dy channel k, R + 1 rows × 2 shifts of dy meet the 9 weights of
+// each channel (broadcast). Each accumulator takes its taps in the order of the 2×2 phase
+// convolution below (k, then u, then v), which also adds the missing taps' zero products: those
+// leave a sum as it is (it starts at +0 and never becomes −0), so the bits are the same. The two
+// column phases are interleaved in registers as they are stored.
+template <int CB, int R>
+void stride2PhasesTile(const Padded& p, const float* dyp, const float* W, int C, int c0, int a0,
+                       int b0, int H, int Wd, float* dx) {
+    __m512 acc[R][4][CB];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int ph = 0; ph < 4; ++ph)
+#pragma GCC unroll 4
+            for (int cb = 0; cb < CB; ++cb)
+                acc[r][ph][cb] = _mm512_setzero_ps();
+    for (int k = 0; k < p.C; ++k) {
+        const float* dk = dyp + k * p.plane + static_cast<std::size_t>(a0) * p.Wp + b0;
+        __m512 d[R + 1][2];
+#pragma GCC unroll 4
+        for (int r = 0; r <= R; ++r) {
+            d[r][0] = _mm512_loadu_ps(dk + r * p.Wp);
+            d[r][1] = _mm512_loadu_ps(dk + r * p.Wp + 1);
+        }
+        const float* wk = W + (static_cast<std::size_t>(k) * C + c0) * 9;
+#pragma GCC unroll 4
+        for (int cb = 0; cb < CB; ++cb) {
+            const float* w = wk + cb * 9;  // w[ki·3 + kj]
+            const auto tap = [w](int t) { return _mm512_set1_ps(w[t]); };
+#pragma GCC unroll 4
+            for (int r = 0; r < R; ++r) {
+                __m512* a = acc[r][0] + 0;  // (0, 0): (u, v) = (0, 0) through (1, 1)
+                a[cb] = _mm512_fmadd_ps(tap(4), d[r][0], a[cb]);
+                a = acc[r][1];  // (0, 1): (0, 0) through (1, 2); (0, 1) through (1, 0)
+                a[cb] = _mm512_fmadd_ps(tap(5), d[r][0], a[cb]);
+                a[cb] = _mm512_fmadd_ps(tap(3), d[r][1], a[cb]);
+                a = acc[r][2];  // (1, 0): (0, 0) through (2, 1); (1, 0) through (0, 1)
+                a[cb] = _mm512_fmadd_ps(tap(7), d[r][0], a[cb]);
+                a[cb] = _mm512_fmadd_ps(tap(1), d[r + 1][0], a[cb]);
+                a = acc[r][3];  // (1, 1): (0,0) (2,2); (0,1) (2,0); (1,0) (0,2); (1,1) (0,0)
+                a[cb] = _mm512_fmadd_ps(tap(8), d[r][0], a[cb]);
+                a[cb] = _mm512_fmadd_ps(tap(6), d[r][1], a[cb]);
+                a[cb] = _mm512_fmadd_ps(tap(2), d[r + 1][0], a[cb]);
+                a[cb] = _mm512_fmadd_ps(tap(0), d[r + 1][1], a[cb]);
+            }
+        }
+    }
+    // dx[2b] from the even column phase, dx[2b + 1] from the odd one.
+    const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi =
+        _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int i = 0; i < 2; ++i)
+#pragma GCC unroll 4
+            for (int cb = 0; cb < CB; ++cb) {
+                float* row =
+                    dx + (static_cast<std::size_t>(c0 + cb) * H + 2 * (a0 + r) + i) * Wd + 2 * b0;
+                const __m512 even = acc[r][2 * i][cb], odd = acc[r][2 * i + 1][cb];
+                _mm512_storeu_ps(row, _mm512_permutex2var_ps(even, lo, odd));
+                _mm512_storeu_ps(row + kLanes, _mm512_permutex2var_ps(even, hi, odd));
+            }
+}
+
+// Channels [c0, c0 + CB) of one sample, dy columns [b0, b0 + 16): rows in pairs, then one.
+template <int CB>
+void stride2PhasesBlock(const Padded& p, const float* dyp, const float* W, int C, int c0, int b0,
+                        int Ho, int H, int Wd, float* dx) {
+    int a = 0;
+    for (; a + 2 <= Ho; a += 2)
+        stride2PhasesTile<CB, 2>(p, dyp, W, C, c0, a, b0, H, Wd, dx);
+    for (; a < Ho; ++a)
+        stride2PhasesTile<CB, 1>(p, dyp, W, C, c0, a, b0, H, Wd, dx);
+}
+
+// dx of a stride-2 3×3 convolution with padding 1 on even maps whose output rows are whole
+// vectors (ResNet-20's 16-wide downsampling layer), phase by phase: samples over the threads.
+void backwardDataStride2Phases(const ConvGeometry& g, int N, const float* W, const float* dy,
+                               float* dx) {
+    const Padded p(g.K, g.Ho, g.Wo, 0, 0, 1, 1);  // a zero row and column below and right
+    const std::size_t ys = static_cast<std::size_t>(g.K) * g.Ho * g.Wo;
+    const std::size_t xs = static_cast<std::size_t>(g.C) * g.H * g.W;
+    const bool big = static_cast<std::int64_t>(N) * g.K * g.C * 9 * g.Ho * g.Wo >= kParallelMinWork;
+    parallelFor(N, big, [&](int n) {
+        float* dyp = scratch(kPadded, p.size);
+        padSample(p, dy + n * ys, dyp);
+        float* dxn = dx + n * xs;
+        for (int b0 = 0; b0 < g.Wo; b0 += kLanes) {
+            int c = 0;
+            for (; c + 3 <= g.C; c += 3)
+                stride2PhasesBlock<3>(p, dyp, W, g.C, c, b0, g.Ho, g.H, g.W, dxn);
+            for (; c < g.C; ++c)
+                stride2PhasesBlock<1>(p, dyp, W, g.C, c, b0, g.Ho, g.H, g.W, dxn);
+        }
+    });
+}
+
 // Stride 2, 3×3, padding 1, even H and W (ResNet's downsampling layers): dx[c, 2a + i, 2b + j]
 // reads dy[k, a + u, b + v] through tap (i + 1 − 2u, j + 1 − 2v) for u, v ∈ {0, 1} where that tap
 // exists. So dx is one stride-1 convolution of dy (bordered by one row and column of zeros
 // below and right) with a 2×2 kernel into 4C channels (c, i, j), zero where no tap exists, then
 // laid out into dx's 2 × 2 blocks: 16 multiply-adds per channel pair where 9 are needed, in the
-// direct kernels instead of col2im's scatter (21–31% of the peak on ResNet-20's two).
+// direct kernels instead of col2im's scatter (21–31% of the peak on ResNet-20's two). Outputs of
+// whole vectors take the phases one by one instead (backwardDataStride2Phases: 9 multiply-adds,
+// no layout pass; ResNet-20's 16-wide layer 2.2 → 1.25 ms alone on two threads), with the same
+// bits.
 void backwardDataStride2(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
+    if (g.Wo % kLanes == 0) {
+        backwardDataStride2Phases(g, N, W, dy, dx);
+        return;
+    }
     const int C = g.C, K = g.K, Ho = g.Ho, Wo = g.Wo;
     float* w2 = scratch(direct_detail::Scratch::WinogradU, static_cast<std::size_t>(4) * C * K * 4);
     for (int c = 0; c < C; ++c)

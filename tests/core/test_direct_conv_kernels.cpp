@@ -71,6 +71,9 @@ constexpr Case kCases[] = {
     // counts off 16, rows of a vector and a part, one sample (fewer than the threads).
     {4, 24, 40, 18, 34, 2},
     {1, 8, 16, 32, 32, 2},
+    // Outputs of whole vectors: phase by phase (blocks of 3 channels, then single ones; rows in
+    // pairs, then one; two vectors of columns).
+    {2, 5, 7, 10, 64, 2},
     // No padding (AlexNet's second layer), and padding only at the bottom and right.
     {2, 8, 20, 25, 25, 1, 3, 0},
     {1, 5, 7, 14, 18, 1, 3, 0, 2},
