@@ -853,8 +853,11 @@ void backwardData3(const ConvGeometry& g, int N, const float* W, const float* dy
 // dy value and dx channel. Per dy channel k, R + 1 rows × 2 shifts of dy meet the 9 weights of
 // each channel (broadcast). Each accumulator takes its taps in the order of the 2×2 phase
 // convolution below (k, then u, then v), which also adds the missing taps' zero products: those
-// leave a sum as it is (it starts at +0 and never becomes −0), so the bits are the same. The two
-// column phases are interleaved in registers as they are stored.
+// leave a finite sum as it is, so the bits are the same, but for the sign of a zero (a product
+// under the smallest subnormal rounds to −0, which the old path's next +0 product turned into
+// +0) and where dy holds an infinity or NaN (the old path's 0 · ∞ gave NaN at dx positions the
+// value does not reach; this one follows the formula). The two column phases are interleaved
+// in registers as they are stored.
 template <int CB, int R>
 void stride2PhasesTile(const Padded& p, const float* dyp, const float* W, int C, int c0, int a0,
                        int b0, int H, int Wd, float* dx) {
@@ -934,15 +937,22 @@ void backwardDataStride2Phases(const ConvGeometry& g, int N, const float* W, con
     const std::size_t ys = static_cast<std::size_t>(g.K) * g.Ho * g.Wo;
     const std::size_t xs = static_cast<std::size_t>(g.C) * g.H * g.W;
     const bool big = static_cast<std::int64_t>(N) * g.K * g.C * 9 * g.Ho * g.Wo >= kParallelMinWork;
-    parallelFor(N, big, [&](int n) {
+    // Fewer samples than threads (one image's saliency): each sample's channels in T parts.
+    const int T = numThreads();
+    const int parts = N >= T ? 1 : T;
+    parallelFor(N * parts, big, [&](int i) {
+        const int n = i / parts, part = i % parts;
+        const int c0 = static_cast<int>(static_cast<std::int64_t>(g.C) * part / parts);
+        const int c1 = static_cast<int>(static_cast<std::int64_t>(g.C) * (part + 1) / parts);
+        if (c0 == c1) return;
         float* dyp = scratch(kPadded, p.size);
         padSample(p, dy + n * ys, dyp);
         float* dxn = dx + n * xs;
         for (int b0 = 0; b0 < g.Wo; b0 += kLanes) {
-            int c = 0;
-            for (; c + 3 <= g.C; c += 3)
+            int c = c0;
+            for (; c + 3 <= c1; c += 3)
                 stride2PhasesBlock<3>(p, dyp, W, g.C, c, b0, g.Ho, g.H, g.W, dxn);
-            for (; c < g.C; ++c)
+            for (; c < c1; ++c)
                 stride2PhasesBlock<1>(p, dyp, W, g.C, c, b0, g.Ho, g.H, g.W, dxn);
         }
     });
@@ -956,7 +966,7 @@ void backwardDataStride2Phases(const ConvGeometry& g, int N, const float* W, con
 // direct kernels instead of col2im's scatter (21–31% of the peak on ResNet-20's two). Outputs of
 // whole vectors take the phases one by one instead (backwardDataStride2Phases: 9 multiply-adds,
 // no layout pass; ResNet-20's 16-wide layer 2.2 → 1.25 ms alone on two threads), with the same
-// bits.
+// bits for finite values (stride2PhasesTile).
 void backwardDataStride2(const ConvGeometry& g, int N, const float* W, const float* dy, float* dx) {
     if (g.Wo % kLanes == 0) {
         backwardDataStride2Phases(g, N, W, dy, dx);

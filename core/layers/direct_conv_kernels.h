@@ -10,7 +10,9 @@
 //   forward          y[k, oh, ow] = b[k] + Σ_c Σ_{ki,kj} W[k,c,ki,kj] · xpad[c, S·oh+ki, S·ow+kj]
 //   backward-data    (stride 1) the same kernel on dy, bordered by k−1−pad, with the flipped,
 //                    transposed weights W'[c,k,ki,kj] = W[k,c,k−1−ki,k−1−kj]; (stride 2, 3×3,
-//                    padding 1) a 2×2 kernel on dy into the four phases of dx's 2 × 2 blocks
+//                    padding 1) each of the four phases of dx's 2 × 2 blocks from its own taps
+//                    on dy (outputs of whole vectors), or a 2×2 kernel on dy into the four
+//                    phases together (other widths)
 //   backward-weights dW[k,c,ki,kj] += Σ_{oh,ow} dy[k,oh,ow] · xpad[c, S·oh+ki, S·ow+kj]
 //
 // Each sample is copied into its zero border first, so the inner loops have no edge cases. No

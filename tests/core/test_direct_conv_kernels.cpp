@@ -67,13 +67,14 @@ constexpr Case kCases[] = {
     {3, 32, 64, 16, 16, 2},
     {1, 3, 5, 17, 19, 2},
     {2, 4, 17, 15, 15, 2},
-    // Stride 2 with dx as 4 phases of a 2×2 convolution (outputs at least 16 wide): channel
-    // counts off 16, rows of a vector and a part, one sample (fewer than the threads).
+    // Stride 2 with dx in the direct kernels (outputs at least 16 wide): as 4 phases of a 2×2
+    // convolution (rows of a vector and a part, channel counts off 16), and, on outputs of whole
+    // vectors, phase by phase: one sample (fewer than the threads: its channels split), blocks
+    // of 3 channels then single ones, rows in pairs then one, two and four vectors of columns.
     {4, 24, 40, 18, 34, 2},
     {1, 8, 16, 32, 32, 2},
-    // Outputs of whole vectors: phase by phase (blocks of 3 channels, then single ones; rows in
-    // pairs, then one; two vectors of columns).
     {2, 5, 7, 10, 64, 2},
+    {1, 3, 4, 12, 128, 2},
     // No padding (AlexNet's second layer), and padding only at the bottom and right.
     {2, 8, 20, 25, 25, 1, 3, 0},
     {1, 5, 7, 14, 18, 1, 3, 0, 2},
@@ -197,8 +198,8 @@ TEST_P(DirectConv, BackwardEqualsIm2colGemmWithinRounding) {
     std::vector<float> dWb = absolute(dW0), dbb = absolute(db0), dxb(xs);
     ConvWorkspace wsFast, wsRef;
     // As the layer calls it: direct weights, and direct dx at stride 1 and at stride 2 with
-    // padding 1 on even maps with outputs at least 16 wide (4 phases of a 2×2 convolution;
-    // col2im for the other stride-2 ones).
+    // padding 1 on even maps with outputs at least 16 wide (by dx's 4 phases; col2im for the
+    // other stride-2 ones).
     const bool phases = c.S == 2 && c.KS == 3 && g.ph == 1 && g.pb == 1 && c.H % 2 == 0 &&
                         c.W % 2 == 0 && g.Wo >= 16;
     EXPECT_EQ(directConvDataApplies(g), c.S == 1 || phases);
@@ -295,7 +296,7 @@ TEST(DirectConv, AppliesTo3x3And5x5AtStride1Or2) {
     EXPECT_TRUE(directConvApplies(other));
     EXPECT_FALSE(directConvDataApplies(other));  // outputs 8 wide: col2im
     other.H = other.W = 32, other.Ho = other.Wo = 16;
-    EXPECT_TRUE(directConvDataApplies(other));  // padding 1, even: 4 phases of a 2×2 kernel
+    EXPECT_TRUE(directConvDataApplies(other));  // padding 1, even: by dx's 4 phases
     other.W = 33, other.Wo = 17;
     EXPECT_TRUE(directConvApplies(other));
     EXPECT_FALSE(directConvDataApplies(other));  // odd: col2im
