@@ -21,6 +21,12 @@ namespace ll::cli {
 namespace {
 using Clock = std::chrono::steady_clock;
 
+// The median of v (not empty); v is reordered.
+double median(std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+}
+
 // Median images/s over `rounds` timing rounds of at least `roundSeconds` each.
 template <typename Step>
 double medianThroughput(Step step, int batch, int rounds, double roundSeconds) {
@@ -36,20 +42,13 @@ double medianThroughput(Step step, int batch, int rounds, double roundSeconds) {
         } while (elapsed < roundSeconds);
         rates.push_back(iters * batch / elapsed);
     }
-    std::sort(rates.begin(), rates.end());
-    return rates[rates.size() / 2];
+    return median(rates);
 }
 
 double secondsOf(const std::function<void()>& f) {
     const auto t0 = Clock::now();
     f();
     return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// The median of v (not empty); v is reordered.
-double median(std::vector<double>& v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
 }
 
 // Runs `step` at least 3 times and for at least `seconds`; returns how many times.

@@ -108,8 +108,8 @@ struct ConvPlan {
 // sample, in tiles of R rows: KB·R·V accumulators. For each input channel and tap, KB broadcast
 // weights meet R·V input vectors (loaded from L1), so the FMAs outnumber the loads about 2 to 1.
 // The tiles' loop is in here, not in the caller: with an image's 3 input channels a tile is only
-// 27 multiply-adds per output, and a call per tile, with its address setup, cost a quarter of
-// vgg-cifar's first layer.
+// 27 multiply-adds per output, and a call per tile, with its address setup, cost about a tenth
+// of vgg-cifar's first layer on one thread.
 template <int KS, int KB, int R, int V>
 void rowsTiles(const ConvPlan& pl, const float* xp, int k0, int oh0, int tiles, __mmask16 tail,
                float* y) {
@@ -323,6 +323,33 @@ void lanesSample(const ConvPlan& pl, const float* xp, const float* bias16, float
 
 // ---- Driver: y (N, Kout, Ho, Wo) from x (N, Cin, H, W) ----
 
+// body(xp, n, k0, k1) for every sample n of x (N samples `xs` floats apart) padded as p into xp,
+// and its output channels [k0, k1) of [0, channels): samples spread over the threads when there
+// are enough of them (or on the calling thread when not `parallel`); a smaller batch (one image
+// in the window) is padded once and each sample's channels split into T parts.
+template <typename F>
+void samplesOrChannels(const Padded& p, int N, int channels, const float* x, std::size_t xs,
+                       bool parallel, F&& body) {
+    const int T = numThreads();
+    if (N >= T || !parallel) {
+        parallelFor(N, parallel, [&](int n) {
+            float* xp = scratch(kPadded, p.size);
+            padSample(p, x + n * xs, xp);
+            body(static_cast<const float*>(xp), n, 0, channels);
+        });
+        return;
+    }
+    float* padded = scratch(kPadded, p.size * N);
+    for (int n = 0; n < N; ++n)
+        padSample(p, x + n * xs, padded + p.size * n);
+    parallelFor(N * T, true, [&](int i) {
+        const int n = i / T, part = i % T;
+        const int k0 = static_cast<int>(static_cast<std::int64_t>(channels) * part / T);
+        const int k1 = static_cast<int>(static_cast<std::int64_t>(channels) * (part + 1) / T);
+        if (k0 < k1) body(static_cast<const float*>(padded + p.size * n), n, k0, k1);
+    });
+}
+
 // The convolution of x (N, Cin, H, W) in border `border` with the weights W (forward, or the
 // backward-data kernel when `backwardData`) into y (N, Kout, Ho, Wo), plus bias, then the
 // epilogue. Samples are spread over threads when there are enough of them; a smaller batch (one
@@ -365,34 +392,20 @@ void convolve(const Padded& p, int N, int Kout, int Ho, int Wo, int S, const flo
     const std::size_t P = static_cast<std::size_t>(Ho) * Wo;
     const std::size_t ys = Kout * P;
     const std::size_t yTSize = (P + kTilePositions) * ld;
-    const int T = numThreads();
     const bool big =
         static_cast<std::int64_t>(N) * Kout * p.C * KS * KS * static_cast<std::int64_t>(P) >=
         kParallelMinWork;
-    if (N >= T || !big || !rows) {
-        parallelFor(N, big, [&](int n) {
-            float* xp = scratch(kPadded, p.size);
-            padSample(p, x + n * xs, xp);
-            if (rows) {
-                rowsSample<KS>(pl, xp, 0, Kout, y + n * ys);
-            } else {
-                lanesSample<KS>(pl, xp, b16, scratch(kTransposed, yTSize), y + n * ys);
-            }
-            if (epilogue && !rows)
-                applyEpilogue(*epilogue, 0, Kout, static_cast<int>(P), y + n * ys);
+    if (rows) {
+        samplesOrChannels(p, N, Kout, x, xs, big, [&](const float* xp, int n, int k0, int k1) {
+            rowsSample<KS>(pl, xp, k0, k1, y + n * ys);
         });
         return;
     }
-    // Fewer samples than threads: each sample padded once, its channels split into T parts.
-    float* padded = scratch(kPadded, p.size * N);
-    for (int n = 0; n < N; ++n)
-        padSample(p, x + n * xs, padded + p.size * n);
-    parallelFor(N * T, true, [&](int i) {
-        const int n = i / T, part = i % T;
-        const int k0 = static_cast<int>(static_cast<std::int64_t>(Kout) * part / T);
-        const int k1 = static_cast<int>(static_cast<std::int64_t>(Kout) * (part + 1) / T);
-        if (k0 == k1) return;
-        rowsSample<KS>(pl, padded + p.size * n, k0, k1, y + n * ys);
+    parallelFor(N, big, [&](int n) {
+        float* xp = scratch(kPadded, p.size);
+        padSample(p, x + n * xs, xp);
+        lanesSample<KS>(pl, xp, b16, scratch(kTransposed, yTSize), y + n * ys);
+        if (epilogue) applyEpilogue(*epilogue, 0, Kout, static_cast<int>(P), y + n * ys);
     });
 }
 
@@ -635,9 +648,9 @@ void rowsWeightTile(const Padded& p, const float* xp, const float* dy, int Ho, i
     if constexpr (Bias >= 0) db[k0 + Bias] += laneSum(bias);
 }
 
-// rowsWeightTile summing the bias gradient of channel k0 + t (t < KB), each t its own template
-// argument: the sum reuses a register the unrolled loop names. A t past the block runs the tile
-// without a bias sum (the caller then sums that channel itself).
+// rowsWeightTile summing the bias gradient of channel k0 + t, each t its own template argument:
+// the sum reuses a register the unrolled loop names. A t past the block (more tiles than
+// channels) runs the tile without a bias sum.
 template <int KB, int V, int B = 0>
 void rowsWeightTileBias(int t, const Padded& p, const float* xp, const float* dy, int Ho, int Wo,
                         int K, int k0, int c, int ki, float* acc, float* db) {
@@ -664,7 +677,7 @@ void rowsWeightBlock(const Padded& p, const float* xp, const float* dy, int Ho, 
     int t = 0;
     for (int c = 0; c < p.C; ++c)
         for (int ki = 0; ki < 3; ++ki, ++t) {
-            if (db && t < KB) {
+            if (db) {
                 rowsWeightTileBias<KB, V>(t, p, xp, dy, Ho, Wo, K, k0, c, ki, acc, db);
             } else {
                 rowsWeightTile<KB, V>(p, xp, dy, Ho, Wo, K, k0, c, ki, acc, nullptr);
@@ -884,7 +897,7 @@ void stride2PhasesTile(const Padded& p, const float* dyp, const float* W, int C,
             const auto tap = [w](int t) { return _mm512_set1_ps(w[t]); };
 #pragma GCC unroll 4
             for (int r = 0; r < R; ++r) {
-                __m512* a = acc[r][0] + 0;  // (0, 0): (u, v) = (0, 0) through (1, 1)
+                __m512* a = acc[r][0];  // (0, 0): (u, v) = (0, 0) through (1, 1)
                 a[cb] = _mm512_fmadd_ps(tap(4), d[r][0], a[cb]);
                 a = acc[r][1];  // (0, 1): (0, 0) through (1, 2); (0, 1) through (1, 0)
                 a[cb] = _mm512_fmadd_ps(tap(5), d[r][0], a[cb]);
@@ -930,23 +943,14 @@ void stride2PhasesBlock(const Padded& p, const float* dyp, const float* W, int C
 }
 
 // dx of a stride-2 3×3 convolution with padding 1 on even maps whose output rows are whole
-// vectors (ResNet-20's 16-wide downsampling layer), phase by phase: samples over the threads.
+// vectors (ResNet-20's 16-wide downsampling layer), phase by phase (samplesOrChannels).
 void backwardDataStride2Phases(const ConvGeometry& g, int N, const float* W, const float* dy,
                                float* dx) {
     const Padded p(g.K, g.Ho, g.Wo, 0, 0, 1, 1);  // a zero row and column below and right
     const std::size_t ys = static_cast<std::size_t>(g.K) * g.Ho * g.Wo;
     const std::size_t xs = static_cast<std::size_t>(g.C) * g.H * g.W;
     const bool big = static_cast<std::int64_t>(N) * g.K * g.C * 9 * g.Ho * g.Wo >= kParallelMinWork;
-    // Fewer samples than threads (one image's saliency): each sample's channels in T parts.
-    const int T = numThreads();
-    const int parts = N >= T ? 1 : T;
-    parallelFor(N * parts, big, [&](int i) {
-        const int n = i / parts, part = i % parts;
-        const int c0 = static_cast<int>(static_cast<std::int64_t>(g.C) * part / parts);
-        const int c1 = static_cast<int>(static_cast<std::int64_t>(g.C) * (part + 1) / parts);
-        if (c0 == c1) return;
-        float* dyp = scratch(kPadded, p.size);
-        padSample(p, dy + n * ys, dyp);
+    samplesOrChannels(p, N, g.C, dy, ys, big, [&](const float* dyp, int n, int c0, int c1) {
         float* dxn = dx + n * xs;
         for (int b0 = 0; b0 < g.Wo; b0 += kLanes) {
             int c = c0;
